@@ -1,0 +1,32 @@
+# TraceLedger build targets. `make help` lists them.
+
+GO            ?= go
+GOGOPROTO_VER := v1.7.2
+PROTOC_GEN    := $(shell $(GO) env GOPATH)/bin/protoc-gen-gocosmos
+
+.PHONY: help build test demo proto proto-tools bench lint image
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+build: ## build bin/traceledger (static)
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/traceledger ./cmd/traceledger
+
+test: ## run the whole test suite (what .ci/run runs)
+	bash .ci/run
+
+demo: ## run the embedded demo
+	$(GO) run ./cmd/traceledger demo
+
+proto-tools: ## install protoc (Debian) and the gogoproto plugin
+	@command -v protoc >/dev/null || (apt-get update && apt-get install -y protobuf-compiler)
+	$(GO) install github.com/cosmos/gogoproto/protoc-gen-gocosmos@$(GOGOPROTO_VER)
+
+proto: proto-tools ## regenerate the committed Go code from proto/*.proto
+	protoc -I proto -I $$($(GO) list -m -f '{{.Dir}}' github.com/cosmos/gogoproto) \
+		--plugin=protoc-gen-gocosmos=$(PROTOC_GEN) \
+		--gocosmos_out=paths=source_relative:proto \
+		proto/traceledger/v1/*.proto
+
+bench: ## run the Go benchmarks (figures go to docs/PERFORMANCE.md)
+	$(GO) test -run '^$$' -bench . -benchmem ./...
