@@ -1,0 +1,379 @@
+package epcis
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strings"
+)
+
+// fieldSpec describes one standard field in the canonical property order.
+type fieldSpec struct {
+	name string
+	role role
+	// sub, when non-nil, makes the field a structure whose children are
+	// rendered in this order; its extension children follow them.
+	sub []fieldSpec
+}
+
+var (
+	epcSpec      = []fieldSpec{{name: "epc", role: roleURI}}
+	quantitySpec = []fieldSpec{{name: "quantityElement", sub: []fieldSpec{
+		{name: "epcClass", role: roleURI},
+		{name: "quantity"},
+		{name: "uom"},
+	}}}
+	sensorMetadataSpec = []fieldSpec{
+		{name: "time", role: roleTime},
+		{name: "startTime", role: roleTime},
+		{name: "endTime", role: roleTime},
+		{name: "deviceID", role: roleURI},
+		{name: "deviceMetadata", role: roleURI},
+		{name: "rawData", role: roleURI},
+		{name: "dataProcessingMethod", role: roleURI},
+		{name: "bizRules", role: roleURI},
+	}
+	sensorReportSpec = []fieldSpec{
+		{name: "type", role: roleMeasurement},
+		{name: "exception", role: roleAlert},
+		{name: "deviceID", role: roleURI},
+		{name: "deviceMetadata", role: roleURI},
+		{name: "rawData", role: roleURI},
+		{name: "dataProcessingMethod", role: roleURI},
+		{name: "time", role: roleTime},
+		{name: "microorganism", role: roleURI},
+		{name: "chemicalSubstance", role: roleURI},
+		{name: "value"},
+		{name: "component", role: roleComponent},
+		{name: "stringValue"},
+		{name: "booleanValue"},
+		{name: "hexBinaryValue"},
+		{name: "uriValue", role: roleURI},
+		{name: "minValue"},
+		{name: "maxValue"},
+		{name: "meanValue"},
+		{name: "sDev"},
+		{name: "percRank"},
+		{name: "percValue"},
+		{name: "uom"},
+		{name: "coordinateReferenceSystem", role: roleURI},
+	}
+
+	// eventSpec is the canonical property order of the event level. It
+	// applies to all five event types; fields an event type lacks are
+	// simply absent.
+	eventSpec = []fieldSpec{
+		{name: "eventTime", role: roleTime},
+		{name: "eventTimeZoneOffset", role: roleOffset},
+		{name: "certificationInfo", role: roleURI},
+		{name: "epcList", sub: epcSpec},
+		{name: "parentID", role: roleURI},
+		{name: "inputEPCList", sub: epcSpec},
+		{name: "childEPCs", sub: epcSpec},
+		{name: "quantityList", sub: quantitySpec},
+		{name: "childQuantityList", sub: quantitySpec},
+		{name: "inputQuantityList", sub: quantitySpec},
+		{name: "outputEPCList", sub: epcSpec},
+		{name: "outputQuantityList", sub: quantitySpec},
+		{name: "action"},
+		{name: "transformationID", role: roleURI},
+		{name: "bizStep", role: roleBizStep},
+		{name: "disposition", role: roleDisp},
+		{name: "persistentDisposition", sub: []fieldSpec{
+			{name: "set", role: roleDisp},
+			{name: "unset", role: roleDisp},
+		}},
+		{name: "readPoint", sub: []fieldSpec{{name: "id", role: roleURI}}},
+		{name: "bizLocation", sub: []fieldSpec{{name: "id", role: roleURI}}},
+		{name: "sensorElementList", sub: []fieldSpec{{name: "sensorElement", sub: []fieldSpec{
+			{name: "sensorMetadata", sub: sensorMetadataSpec},
+			{name: "sensorReport", sub: sensorReportSpec},
+		}}}},
+	}
+
+	// pairLists are the event-level lists of typed identifiers: list name
+	// to element name and the vocabulary of the element's type.
+	pairLists = map[string]struct {
+		elem     string
+		typeRole role
+	}{
+		"bizTransactionList": {"bizTransaction", roleBTT},
+		"sourceList":         {"source", roleSDT},
+		"destinationList":    {"destination", roleSDT},
+	}
+
+	// ignoredFields are event-level fields that are not part of the hash.
+	ignoredFields = map[string]bool{
+		"recordTime":       true,
+		"eventID":          true,
+		"errorDeclaration": true,
+		"type":             true,
+	}
+)
+
+// isExtension reports whether a field name is namespaced ("{ns}local").
+func isExtension(name string) bool { return strings.HasPrefix(name, "{") }
+
+// PreHash returns the canonical pre-hash string of ev (CBV 2.0 section
+// 8.9.2). It fails with an *EventError when the event type is unknown,
+// eventTime or eventTimeZoneOffset is missing, or a value is invalid
+// (timestamp, time zone offset, URI).
+func PreHash(ev Event) (string, error) {
+	if !IsEventType(ev.Type) {
+		return "", eventErr(ev.Index, "type", ev.Type, ErrUnknownEventType,
+			"want ObjectEvent, AggregationEvent, TransactionEvent, TransformationEvent or AssociationEvent")
+	}
+	for _, req := range []string{"eventTime", "eventTimeZoneOffset"} {
+		if !hasValue(ev.Fields, req) {
+			return "", eventErr(ev.Index, req, "", ErrMissingField, "")
+		}
+	}
+	fields := make([]Field, 0, len(ev.Fields))
+	for _, f := range ev.Fields {
+		if !ignoredFields[f.Name] {
+			fields = append(fields, f)
+		}
+	}
+	r := renderer{index: ev.Index}
+	var b strings.Builder
+	b.Grow(1024)
+	b.WriteString("eventType=")
+	b.WriteString(ev.Type)
+	rest, err := r.ordered(&b, fields, eventSpec, nil, true)
+	if err != nil {
+		return "", err
+	}
+	tail := make([]string, 0, len(rest))
+	for _, f := range rest {
+		s, err := r.leftover(f)
+		if err != nil {
+			return "", err
+		}
+		tail = append(tail, s)
+	}
+	slices.Sort(tail)
+	for _, s := range tail {
+		b.WriteString(s)
+	}
+	return b.String(), nil
+}
+
+// HashID returns the CBV 2.0 Event Hash ID of ev:
+// "ni:///sha-256;" + hex(SHA-256(PreHash(ev))) + "?ver=CBV2.0".
+func HashID(ev Event) (string, error) {
+	pre, err := PreHash(ev)
+	if err != nil {
+		return "", err
+	}
+	return HashPreHash(pre), nil
+}
+
+// HashPreHash returns the Event Hash ID for an already computed pre-hash
+// string.
+func HashPreHash(prehash string) string {
+	sum := sha256.Sum256([]byte(prehash))
+	return "ni:///sha-256;" + hex.EncodeToString(sum[:]) + "?ver=CBV2.0"
+}
+
+func hasValue(fields []Field, name string) bool {
+	for _, f := range fields {
+		if f.Name == name && strings.TrimSpace(f.Value) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// renderer writes pre-hash strings for one event.
+type renderer struct {
+	index int
+}
+
+// fieldPath is the position of a field in the event, built up only when
+// an error names it.
+type fieldPath struct {
+	parent *fieldPath
+	name   string
+}
+
+func (p *fieldPath) String() string {
+	if p == nil {
+		return ""
+	}
+	return joinPath(p.parent.String(), p.name)
+}
+
+// value renders "=<canonical value>" for a field value, or "" when the
+// value is blank.
+func (r renderer) value(ro role, v string, path *fieldPath) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", nil
+	}
+	c, err := canonValue(ro, v)
+	if err != nil {
+		return "", &EventError{Index: r.index, Field: path.String(), Value: v, Err: err}
+	}
+	return "=" + c, nil
+}
+
+// ordered renders the fields of one structure in the order given by specs
+// into b, followed (below event level) by the structure's extension
+// fields. It returns the fields that were not (completely) rendered: names
+// outside specs, and structures some of whose children were not rendered,
+// pruned to those children. At event level the extension fields are
+// returned too, since they are rendered with the other remaining fields.
+func (r renderer) ordered(b *strings.Builder, fields []Field, specs []fieldSpec, path *fieldPath, top bool) ([]Field, error) {
+	var ext []Field
+	pool := make([]Field, 0, len(fields))
+	for _, f := range fields {
+		if !top && isExtension(f.Name) {
+			ext = append(ext, f)
+		} else {
+			pool = append(pool, f)
+		}
+	}
+	done := make([]bool, len(pool))
+	var parts []string
+	for _, sp := range specs {
+		parts = parts[:0]
+		for i := range pool {
+			f := pool[i]
+			if done[i] || f.Name != sp.name {
+				continue
+			}
+			p := &fieldPath{parent: path, name: sp.name}
+			val, err := r.value(sp.role, f.Value, p)
+			if err != nil {
+				return nil, err
+			}
+			rem := f.Children
+			var sub strings.Builder
+			if sp.sub != nil {
+				if rem, err = r.ordered(&sub, f.Children, sp.sub, p, false); err != nil {
+					return nil, err
+				}
+			}
+			if val != "" || sub.Len() > 0 {
+				parts = append(parts, sp.name+val+sub.String())
+			}
+			if len(rem) == 0 {
+				done[i] = true
+			} else {
+				pool[i] = Field{Name: f.Name, Value: f.Value, Children: rem}
+			}
+		}
+		slices.Sort(parts)
+		for _, s := range parts {
+			b.WriteString(s)
+		}
+	}
+	if len(ext) > 0 {
+		parts = parts[:0]
+		for _, f := range ext {
+			parts = append(parts, r.generic(f))
+		}
+		slices.Sort(parts)
+		for _, s := range parts {
+			b.WriteString(s)
+		}
+	}
+	rest := pool[:0]
+	for i, f := range pool {
+		if !done[i] {
+			rest = append(rest, f)
+		}
+	}
+	return rest, nil
+}
+
+// leftover renders one event-level field that is not in the canonical
+// property order.
+func (r renderer) leftover(f Field) (string, error) {
+	pl, ok := pairLists[f.Name]
+	if !ok {
+		return r.generic(f), nil
+	}
+	list := &fieldPath{name: f.Name}
+	val, err := r.value(roleText, f.Value, list)
+	if err != nil {
+		return "", err
+	}
+	parts := make([]string, 0, len(f.Children))
+	for _, c := range f.Children {
+		var s string
+		if c.Name == pl.elem {
+			if s, err = r.pair(c, pl.elem, pl.typeRole, &fieldPath{parent: list, name: pl.elem}); err != nil {
+				return "", err
+			}
+		} else {
+			s = r.generic(c)
+		}
+		parts = append(parts, s)
+	}
+	slices.Sort(parts)
+	return f.Name + val + strings.Join(parts, ""), nil
+}
+
+// pair renders a typed identifier (bizTransaction, source, destination) as
+// "type=<type><elem>=<id>" followed by its other children. The identifier
+// is the element's text (XML) or its member of the same name (JSON).
+func (r renderer) pair(f Field, elem string, typeRole role, path *fieldPath) (string, error) {
+	id := strings.TrimSpace(f.Value)
+	var typ string
+	var others []string
+	haveType := false
+	for _, c := range f.Children {
+		switch {
+		case c.Name == "type" && !haveType && len(c.Children) == 0:
+			typ, haveType = c.Value, true
+		case c.Name == elem && id == "" && len(c.Children) == 0:
+			id = strings.TrimSpace(c.Value)
+		default:
+			others = append(others, r.generic(c))
+		}
+	}
+	t, err := r.value(typeRole, typ, &fieldPath{parent: path, name: "type"})
+	if err != nil {
+		return "", err
+	}
+	v, err := r.value(roleURI, id, path)
+	if err != nil {
+		return "", err
+	}
+	s := ""
+	if t != "" {
+		s = "type" + t
+	}
+	if v != "" {
+		s += elem + v
+	}
+	slices.Sort(others)
+	return s + strings.Join(others, ""), nil
+}
+
+// generic renders a field with no prescribed order: name, "=value" if it
+// has a value, then its children rendered the same way and sorted.
+func (r renderer) generic(f Field) string {
+	s := f.Name
+	if v := strings.TrimSpace(f.Value); v != "" {
+		c, _ := canonValue(roleText, v) // roleText never fails
+		s += "=" + c
+	}
+	if len(f.Children) == 0 {
+		return s
+	}
+	parts := make([]string, len(f.Children))
+	for i, c := range f.Children {
+		parts[i] = r.generic(c)
+	}
+	slices.Sort(parts)
+	return s + strings.Join(parts, "")
+}
+
+func joinPath(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
