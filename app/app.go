@@ -1,0 +1,474 @@
+// Package app is TraceLedger's ABCI 2.0 state machine: it decodes and
+// authenticates transactions, executes their messages, appends every accepted
+// change to an RFC 6962 log, keeps current values in an authenticated map (a
+// hashed-key sparse Merkle tree), persists both in badger at Commit, and
+// answers queries with proofs against the app hash.
+//
+// The block cycle, as CometBFT drives it:
+//
+//	CheckTx        cheap rejection for the mempool (committed state + pending sequences)
+//	FinalizeBlock  executes the block in memory and returns the new app hash; persists nothing
+//	Commit         writes the block's state, the roots and the height in one versioned batch
+//	Info           reports the last committed height and app hash for the handshake
+//
+// Determinism: no map is iterated where order matters, no wall clock is read
+// in FinalizeBlock (block time only), no randomness.
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"sync"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cometbft/cometbft/libs/log"
+
+	"github.com/traceledger/traceledger/app/smt"
+	"github.com/traceledger/traceledger/genesis"
+	"github.com/traceledger/traceledger/proof"
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
+)
+
+// Version is the application protocol version reported to CometBFT.
+const Version uint64 = 1
+
+// CrashPoint names a place in the block cycle where tests stop the app.
+type CrashPoint string
+
+// The crash points a test hook can fire at.
+const (
+	CrashAfterFinalize    CrashPoint = "after-finalize"
+	CrashBeforeWrite      CrashPoint = "commit-before-write"
+	CrashBeforeMarker     CrashPoint = "commit-after-write-before-marker"
+	CrashAfterCommitWrite CrashPoint = "commit-after-marker"
+)
+
+// ErrCrash is returned when a test's CrashHook stops the app.
+var ErrCrash = fmt.Errorf("app stopped by crash hook")
+
+// Options configure an App.
+type Options struct {
+	// Dir is the badger directory (<home>/data/app.badger).
+	Dir string
+	// InMemory keeps the database in memory (tests only).
+	InMemory bool
+	// Logger receives operational messages; nil discards them.
+	Logger log.Logger
+	// CrashHook, if set, is called at each CrashPoint; returning true stops
+	// the block cycle there with ErrCrash (tests only).
+	CrashHook func(CrashPoint) bool
+}
+
+// committed is the state as of one committed height; immutable once built.
+type committed struct {
+	info   *tlv1.CommitInfo
+	tree   *smt.Tree
+	params genesis.Params
+}
+
+// pendingBlock is a block executed by FinalizeBlock (or the genesis state
+// from InitChain) waiting for Commit.
+type pendingBlock struct {
+	parent *pendingBlock // the uncommitted genesis, for the first block only
+	o      *overlay
+	tree   *smt.Tree
+	log    *logAppender
+	info   *tlv1.CommitInfo
+	params genesis.Params
+	// verified holds the hashes of transactions whose signatures were
+	// checked, so Commit can evict them from the cache.
+}
+
+// App is the TraceLedger ABCI application. Its consensus methods are called
+// by one goroutine at a time; queries and CheckTx may run concurrently.
+type App struct {
+	abci.BaseApplication
+
+	st     *store
+	logger log.Logger
+	hook   func(CrashPoint) bool
+
+	mu   sync.RWMutex
+	cur  *committed // latest committed height (nil before the first Commit)
+	prev *committed // the height before it
+
+	genesisBlock *pendingBlock // InitChain's state, until the first Commit
+	block        *pendingBlock // FinalizeBlock's result, until Commit
+
+	checkMu  sync.Mutex
+	checkSeq map[string]uint64 // key id -> next sequence counting mempool txs
+	sigs     *sigCache
+}
+
+var _ abci.Application = (*App)(nil)
+
+// New opens the application's database and restores the last committed
+// state (rebuilding the map's hash index from the stored values).
+func New(opts Options) (*App, error) {
+	logger := opts.Logger
+	if logger == nil {
+		logger = log.NewNopLogger()
+	}
+	st, err := openStore(opts.Dir, opts.InMemory)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{st: st, logger: logger, hook: opts.CrashHook, checkSeq: map[string]uint64{}, sigs: newSigCache(1 << 16)}
+	ci, err := st.lastCommit()
+	if err != nil {
+		st.close()
+		return nil, err
+	}
+	if ci != nil {
+		c, err := a.loadCommitted(ci)
+		if err != nil {
+			st.close()
+			return nil, err
+		}
+		a.cur = c
+		logger.Info("restored app state", "height", ci.Height, "log_size", ci.LogSize, "map_size", c.tree.Len())
+	}
+	return a, nil
+}
+
+// loadCommitted rebuilds the in-memory hash index of the map at ci.Height.
+func (a *App) loadCommitted(ci *tlv1.CommitInfo) (*committed, error) {
+	v := a.st.viewAt(ci.Height)
+	defer v.discard()
+	var leaves []smt.Leaf
+	var params genesis.Params
+	err := v.forEachMapEntry(func(key string, value []byte) error {
+		leaves = append(leaves, smt.Leaf{KeyHash: proof.MapKeyHash([]byte(key)), ValueHash: proof.MapValueHash(value)})
+		if key == paramsKey {
+			return json.Unmarshal(value, &params)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read map at height %d: %w", ci.Height, err)
+	}
+	tree, err := smt.Build(leaves)
+	if err != nil {
+		return nil, fmt.Errorf("rebuild map at height %d: %w", ci.Height, err)
+	}
+	root := tree.Root()
+	if !bytes.Equal(root[:], ci.MapRoot) {
+		return nil, fmt.Errorf("app database is corrupt: map root at height %d is %X, the commit marker says %X", ci.Height, root, ci.MapRoot)
+	}
+	return &committed{info: ci, tree: tree, params: params}, nil
+}
+
+// Close closes the database.
+func (a *App) Close() error { return a.st.close() }
+
+// crash reports whether the test hook stops the cycle at p.
+func (a *App) crash(p CrashPoint) bool { return a.hook != nil && a.hook(p) }
+
+// latest returns the latest committed state (nil before the first Commit).
+func (a *App) latest() *committed {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.cur
+}
+
+// Info reports the last committed height and app hash, so that CometBFT's
+// handshake replays exactly the blocks the app has not committed.
+func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, error) {
+	resp := &abci.ResponseInfo{Data: "traceledger", Version: "1", AppVersion: Version}
+	if c := a.latest(); c != nil {
+		resp.LastBlockHeight = c.info.Height
+		resp.LastBlockAppHash = c.info.AppHash
+	}
+	return resp, nil
+}
+
+// InitChain loads the genesis app_state: departments, participants and
+// parameters become map entries, each registration a log record. Nothing
+// is persisted until the first Commit.
+func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.ResponseInitChain, error) {
+	st, err := decodeAppState(req.AppStateBytes)
+	if err != nil {
+		return nil, err
+	}
+	o := newOverlay(emptyReader{}, 0)
+	timeMs := req.Time.UnixMilli()
+	if err := applyGenesis(o, st, timeMs); err != nil {
+		return nil, fmt.Errorf("apply genesis: %w", err)
+	}
+	info := &tlv1.CommitInfo{Height: req.InitialHeight - 1, TimeMs: timeMs, ChainId: req.ChainId}
+	pb, err := finishBlock(nil, o, smt.New(), mustEmptyLog(), info, st.Params)
+	if err != nil {
+		return nil, err
+	}
+	a.genesisBlock = pb
+	a.logger.Info("genesis loaded", "departments", len(st.Departments), "participants", len(st.Participants), "app_hash", fmt.Sprintf("%X", pb.info.AppHash))
+	return &abci.ResponseInitChain{AppHash: pb.info.AppHash}, nil
+}
+
+func mustEmptyLog() *logAppender {
+	l, _ := newLogAppender(0, nil)
+	return l
+}
+
+// decodeAppState strictly decodes and validates genesis app_state.
+func decodeAppState(bz []byte) (*genesis.AppState, error) {
+	var st genesis.AppState
+	dec := json.NewDecoder(bytes.NewReader(bz))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&st); err != nil {
+		return nil, fmt.Errorf("genesis app_state: %w", err)
+	}
+	if err := genesis.Validate(st); err != nil {
+		return nil, fmt.Errorf("genesis app_state: %w", err)
+	}
+	return &st, nil
+}
+
+// finishBlock hashes the block's map changes into the tree, its records into
+// the log, and fills in the roots and app hash of info.
+func finishBlock(parent *pendingBlock, o *overlay, base *smt.Tree, lg *logAppender, info *tlv1.CommitInfo, params genesis.Params) (*pendingBlock, error) {
+	tree, err := base.Update(o.treeChanges())
+	if err != nil {
+		return nil, fmt.Errorf("update map: %w", err)
+	}
+	for _, lh := range o.leafHashes {
+		if err := lg.append(lh); err != nil {
+			return nil, fmt.Errorf("append to log: %w", err)
+		}
+	}
+	logRoot, err := lg.root()
+	if err != nil {
+		return nil, fmt.Errorf("log root: %w", err)
+	}
+	mapRoot := tree.Root()
+	var lr [32]byte
+	copy(lr[:], logRoot)
+	appHash := proof.AppHash(lg.size(), lr, mapRoot)
+	info.LogSize = lg.size()
+	info.LogRoot = logRoot
+	info.MapRoot = mapRoot[:]
+	info.AppHash = appHash[:]
+	info.LogRange = lg.hashes()
+	info.MapSize = uint64(tree.Len())
+	return &pendingBlock{parent: parent, o: o, tree: tree, log: lg, info: info, params: params}, nil
+}
+
+// base is the state a new block builds on: the latest commit, or the
+// uncommitted genesis before the first Commit.
+func (a *App) base() (reader mapReader, release func(), tree *smt.Tree, lg *logAppender, parent *pendingBlock, params genesis.Params, err error) {
+	if g := a.genesisBlock; g != nil {
+		lg, err = newLogAppender(g.info.LogSize, g.info.LogRange)
+		return g.o, func() {}, g.tree, lg, g, g.params, err
+	}
+	c := a.latest()
+	if c == nil {
+		return nil, nil, nil, nil, nil, genesis.Params{}, fmt.Errorf("no state: InitChain was not called and nothing is committed")
+	}
+	v := a.st.viewAt(c.info.Height)
+	lg, err = newLogAppender(c.info.LogSize, c.info.LogRange)
+	return v, v.discard, c.tree, lg, nil, c.params, err
+}
+
+// FinalizeBlock executes the decided block in memory. Every transaction
+// is re-validated; a rejected one gets its code in its result and changes
+// nothing. The new app hash is returned; Commit persists it.
+func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
+	reader, release, tree, lg, parent, params, err := a.base()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	chainID := a.chainID()
+	blk := newOverlay(reader, lg.size())
+	timeMs := req.Time.UnixMilli()
+	results := make([]*abci.ExecTxResult, len(req.Txs))
+	for i, raw := range req.Txs {
+		results[i] = a.deliverTx(blk, raw, req.Height, timeMs, chainID, params)
+	}
+	info := &tlv1.CommitInfo{Height: req.Height, TimeMs: timeMs, ChainId: chainID}
+	pb, err := finishBlock(parent, blk, tree, lg, info, params)
+	if err != nil {
+		return nil, err
+	}
+	a.block = pb
+	if a.crash(CrashAfterFinalize) {
+		return nil, ErrCrash
+	}
+	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: pb.info.AppHash}, nil
+}
+
+func (a *App) chainID() string {
+	if g := a.genesisBlock; g != nil {
+		return g.info.ChainId
+	}
+	if c := a.latest(); c != nil {
+		return c.info.ChainId
+	}
+	return ""
+}
+
+// deliverTx executes one transaction atomically on top of blk.
+func (a *App) deliverTx(blk *overlay, raw []byte, height, timeMs int64, chainID string, params genesis.Params) *abci.ExecTxResult {
+	d, err := decodeTx(raw, chainID, params.MaxTxBytes, params.MaxMsgsPerTx)
+	if err != nil {
+		return txResult(err)
+	}
+	key, signer, err := authTx(blk, d, func(k *tlv1.Key) uint64 { return k.Sequence }, a.sigs.verified)
+	if err != nil {
+		return txResult(err)
+	}
+	o := newOverlay(blk, blk.nextIndex())
+	var events []abci.Event
+	for i, m := range d.body.Messages {
+		if err := authorize(m, signer); err != nil {
+			return txResult(msgErr(i, err))
+		}
+		c := &execCtx{o: o, height: height, timeMs: timeMs, txHash: d.hash, msgIndex: uint32(i), signer: signer, signerKey: key.Id,
+			maxFutureMs: params.MaxEventFutureSkewSeconds * 1000}
+		recs, err := execMsg(c, m)
+		if err != nil {
+			return txResult(msgErr(i, err))
+		}
+		for _, r := range recs {
+			events = append(events, recordABCIEvent(msgName(m), r))
+		}
+	}
+	key.Sequence++
+	if err := putProto(o, keyKey(key.Id), key); err != nil {
+		return txResult(err)
+	}
+	o.mergeInto(blk)
+	return &abci.ExecTxResult{Code: uint32(CodeOK), Events: events}
+}
+
+func msgErr(i int, err error) error {
+	if e, ok := err.(*Error); ok {
+		return rejectf(e.Code, "messages[%d]: %s", i, e.Msg)
+	}
+	return fmt.Errorf("messages[%d]: %w", i, err)
+}
+
+// recordABCIEvent describes an appended record so clients (and CometBFT's
+// tx indexer) can find it by subject and learn its log index.
+func recordABCIEvent(kind string, r recordedEvent) abci.Event {
+	attrs := []abci.EventAttribute{
+		{Key: "kind", Value: kind, Index: true},
+		{Key: "index", Value: strconv.FormatUint(r.index, 10), Index: true},
+	}
+	for _, s := range r.subjects {
+		attrs = append(attrs, abci.EventAttribute{Key: "subject", Value: s, Index: true})
+	}
+	return abci.Event{Type: "traceledger.record", Attributes: attrs}
+}
+
+func txResult(err error) *abci.ExecTxResult {
+	code := CodeOf(err)
+	return &abci.ExecTxResult{Code: uint32(code), Codespace: Codespace, Log: err.Error()}
+}
+
+// Commit persists the block executed by FinalizeBlock: map values, log
+// records and nodes, history index and the commit marker, all at the
+// block's height, in one batch.
+func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit, error) {
+	pb := a.block
+	if pb == nil {
+		return nil, fmt.Errorf("commit without a finalized block")
+	}
+	if a.crash(CrashBeforeWrite) {
+		return nil, ErrCrash
+	}
+	w := &write{}
+	if pb.parent != nil {
+		pb.parent.stage(w)
+	}
+	pb.stage(w)
+	err := a.st.commit(w, pb.info, func() error {
+		if a.crash(CrashBeforeMarker) {
+			return ErrCrash
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	next := &committed{info: pb.info, tree: pb.tree, params: pb.params}
+	a.mu.Lock()
+	a.prev, a.cur = a.cur, next
+	a.mu.Unlock()
+	a.block, a.genesisBlock = nil, nil
+
+	// The mempool is rechecked against the new state from scratch.
+	a.checkMu.Lock()
+	clear(a.checkSeq)
+	a.checkMu.Unlock()
+
+	if a.crash(CrashAfterCommitWrite) {
+		return nil, ErrCrash
+	}
+	return &abci.ResponseCommit{}, nil
+}
+
+// stage adds the block's storage writes to w, in a deterministic order.
+func (pb *pendingBlock) stage(w *write) {
+	for _, k := range pb.o.sortedWriteKeys() {
+		if v := pb.o.writes[k]; v == nil {
+			w.del(mapKey(k))
+		} else {
+			w.set(mapKey(k), v)
+		}
+	}
+	for i, rec := range pb.o.records {
+		idx := pb.o.firstIndex + uint64(i)
+		w.set(recordKey(idx), rec)
+		w.set(leafKey(pb.o.leafHashes[i]), u64(idx))
+	}
+	for _, n := range pb.log.nodes {
+		w.set(nodeKey(n.level, n.index), n.hash)
+	}
+	for _, h := range pb.o.history {
+		w.set(historyKey(h.subject, h.n), u64(h.index))
+	}
+}
+
+// CheckTx admits a transaction to the mempool after the cheap checks, the
+// signer and sequence checks against committed state plus the mempool's
+// pending sequences, the signature, and authorization.
+func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
+	c := a.latest()
+	if c == nil {
+		return checkResult(rejectf(CodeInternal, "node has no committed state yet; retry after the first block")), nil
+	}
+	d, err := decodeTx(req.Tx, c.info.ChainId, c.params.MaxTxBytes, c.params.MaxMsgsPerTx)
+	if err != nil {
+		return checkResult(err), nil
+	}
+	v := a.st.viewAt(c.info.Height)
+	defer v.discard()
+
+	a.checkMu.Lock()
+	defer a.checkMu.Unlock()
+	_, signer, err := authTx(v, d, func(k *tlv1.Key) uint64 {
+		if s, ok := a.checkSeq[k.Id]; ok {
+			return s
+		}
+		return k.Sequence
+	}, a.sigs.verified)
+	if err != nil {
+		return checkResult(err), nil
+	}
+	for i, m := range d.body.Messages {
+		if err := authorize(m, signer); err != nil {
+			return checkResult(msgErr(i, err)), nil
+		}
+	}
+	a.sigs.add(d.hash, d.body.Signer)
+	a.checkSeq[d.body.Signer] = d.body.Sequence + 1
+	return &abci.ResponseCheckTx{Code: uint32(CodeOK), GasWanted: 1}, nil
+}
+
+func checkResult(err error) *abci.ResponseCheckTx {
+	return &abci.ResponseCheckTx{Code: uint32(CodeOf(err)), Codespace: Codespace, Log: err.Error()}
+}

@@ -1,0 +1,117 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Codespace is the ABCI codespace of every error this application returns.
+const Codespace = "traceledger"
+
+// Code is a stable numeric rejection code. Codes are part of the protocol:
+// clients branch on them, so a code is never renumbered or reused. The full
+// list with its meaning is in docs/ERRORS.md.
+type Code uint32
+
+// The rejection codes. CodeOK is success.
+const (
+	CodeOK                  Code = 0
+	CodeTxDecode            Code = 1  // the bytes are not a Tx / TxBody protobuf
+	CodeTxTooLarge          Code = 2  // the transaction exceeds params.max_tx_bytes
+	CodeWrongChainID        Code = 3  // body.chain_id is not this network's
+	CodeUnknownSigner       Code = 4  // body.signer names no registered key
+	CodeBadSignature        Code = 5  // the Ed25519 signature does not verify
+	CodeSequenceReplayed    Code = 6  // body.sequence was already used by this key
+	CodeSequenceGap         Code = 7  // body.sequence skips ahead of the key's next sequence
+	CodeEmptyTx             Code = 8  // the transaction carries no message
+	CodeTooManyMessages     Code = 9  // more messages than params.max_msgs_per_tx
+	CodeUnknownMessage      Code = 10 // a message kind this node does not know
+	CodeInvalidMessage      Code = 11 // a message field is malformed (the log says which)
+	CodeUnauthorized        Code = 12 // the signer's role may not send this message
+	CodeKeyRevoked          Code = 13 // the signing key was revoked
+	CodeParticipantInactive Code = 14 // the signer's participant is suspended
+	CodeEventInFuture       Code = 15 // the event time is too far after the block time
+	CodeInvalidQuery        Code = 30 // a query path or request is malformed
+	CodeNotFound            Code = 31 // the queried record does not exist
+	CodeHeightUnavailable   Code = 32 // the queried height is not kept (only latest and latest-1)
+	CodeInternal            Code = 99 // a node-side failure; retry or report it
+)
+
+var codeNames = map[Code]string{
+	CodeOK:                  "ok",
+	CodeTxDecode:            "tx_decode",
+	CodeTxTooLarge:          "tx_too_large",
+	CodeWrongChainID:        "wrong_chain_id",
+	CodeUnknownSigner:       "unknown_signer",
+	CodeBadSignature:        "bad_signature",
+	CodeSequenceReplayed:    "sequence_replayed",
+	CodeSequenceGap:         "sequence_gap",
+	CodeEmptyTx:             "empty_tx",
+	CodeTooManyMessages:     "too_many_messages",
+	CodeUnknownMessage:      "unknown_message",
+	CodeInvalidMessage:      "invalid_message",
+	CodeUnauthorized:        "unauthorized",
+	CodeKeyRevoked:          "key_revoked",
+	CodeParticipantInactive: "participant_inactive",
+	CodeEventInFuture:       "event_in_future",
+	CodeInvalidQuery:        "invalid_query",
+	CodeNotFound:            "not_found",
+	CodeHeightUnavailable:   "height_unavailable",
+	CodeInternal:            "internal",
+}
+
+// String returns the code's stable name, e.g. "sequence_gap".
+func (c Code) String() string {
+	if n, ok := codeNames[c]; ok {
+		return n
+	}
+	return fmt.Sprintf("code_%d", uint32(c))
+}
+
+// Codes returns every defined code in ascending order.
+func Codes() []Code {
+	out := make([]Code, 0, len(codeNames))
+	for c := range codeNames {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Error is a rejection with a stable code and a message that says what was
+// wrong and where.
+type Error struct {
+	Code Code
+	Msg  string
+}
+
+// Error implements error.
+func (e *Error) Error() string { return fmt.Sprintf("%s (code %d): %s", e.Code, uint32(e.Code), e.Msg) }
+
+// Is makes errors.Is match any *Error with the same code.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code && t.Msg == ""
+}
+
+// rejectf builds an *Error with a formatted message.
+func rejectf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}
+}
+
+// CodeOf returns the code carried by err, or CodeInternal when err carries
+// none (a failure of the node rather than of the input).
+func CodeOf(err error) Code {
+	if err == nil {
+		return CodeOK
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeInternal
+}
+
+// ErrCode returns a sentinel for code, for use with errors.Is.
+func ErrCode(code Code) error { return &Error{Code: code} }

@@ -1,0 +1,188 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/traceledger/traceledger/proof"
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
+)
+
+// Query paths. The request is the protobuf named beside each path, in
+// RequestQuery.Data; the answer is in ResponseQuery.Value, and
+// ResponseQuery.Height is the state height H whose app hash is in header
+// H+1.
+const (
+	PathStatus  = "/status"  // no request; StatusResponse
+	PathRecord  = "/record"  // RecordRequest; RecordResponse
+	PathHistory = "/history" // HistoryRequest; HistoryResponse
+	PathValue   = "/value"   // ValueRequest; ValueResponse
+)
+
+// MaxHistoryRecords caps the records one history answer carries.
+const MaxHistoryRecords = 10000
+
+// Query answers read requests with proofs. Only the latest committed height
+// and the one before it are served: the log itself carries all history.
+func (a *App) Query(_ context.Context, req *abci.RequestQuery) (*abci.ResponseQuery, error) {
+	c, err := a.stateAt(req.Height)
+	if err != nil {
+		return queryError(err), nil
+	}
+	v := a.st.viewAt(c.info.Height)
+	defer v.discard()
+	q := &querier{c: c, v: v}
+	var out marshaler
+	switch req.Path {
+	case PathStatus:
+		out = &tlv1.StatusResponse{ChainId: c.info.ChainId, Roots: q.roots(), MapSize: uint64(c.tree.Len())}
+	case PathRecord:
+		var r tlv1.RecordRequest
+		if err := r.Unmarshal(req.Data); err != nil {
+			return queryError(rejectf(CodeInvalidQuery, "data is not a RecordRequest: %v", err)), nil
+		}
+		out, err = q.record(&r)
+	case PathHistory:
+		var r tlv1.HistoryRequest
+		if err := r.Unmarshal(req.Data); err != nil {
+			return queryError(rejectf(CodeInvalidQuery, "data is not a HistoryRequest: %v", err)), nil
+		}
+		out, err = q.history(r.Subject)
+	case PathValue:
+		var r tlv1.ValueRequest
+		if err := r.Unmarshal(req.Data); err != nil {
+			return queryError(rejectf(CodeInvalidQuery, "data is not a ValueRequest: %v", err)), nil
+		}
+		var pv *tlv1.ProvenValue
+		pv, err = q.value(r.Key)
+		out = &tlv1.ValueResponse{Roots: q.roots(), Value: pv}
+	default:
+		return queryError(rejectf(CodeInvalidQuery, "unknown query path %q (want %s, %s, %s or %s)", req.Path, PathStatus, PathRecord, PathHistory, PathValue)), nil
+	}
+	if err != nil {
+		return queryError(err), nil
+	}
+	bz, err := out.Marshal()
+	if err != nil {
+		return queryError(fmt.Errorf("encode answer: %w", err)), nil
+	}
+	return &abci.ResponseQuery{Code: uint32(CodeOK), Value: bz, Height: c.info.Height}, nil
+}
+
+// stateAt picks the committed state a query reads: 0 means the latest.
+func (a *App) stateAt(height int64) (*committed, error) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	switch {
+	case a.cur == nil:
+		return nil, rejectf(CodeHeightUnavailable, "nothing is committed yet; retry after the first block")
+	case height == 0 || height == a.cur.info.Height:
+		return a.cur, nil
+	case a.prev != nil && height == a.prev.info.Height:
+		return a.prev, nil
+	default:
+		return nil, rejectf(CodeHeightUnavailable, "height %d is not kept: this node serves heights %d and %d; query the latest and use the log for history",
+			height, a.cur.info.Height, a.cur.info.Height-1)
+	}
+}
+
+func queryError(err error) *abci.ResponseQuery {
+	return &abci.ResponseQuery{Code: uint32(CodeOf(err)), Codespace: Codespace, Log: err.Error()}
+}
+
+// querier builds answers from one committed state.
+type querier struct {
+	c *committed
+	v *view
+}
+
+func (q *querier) roots() *tlv1.StateRoots {
+	return &tlv1.StateRoots{Height: q.c.info.Height, LogSize: q.c.info.LogSize, LogRoot: q.c.info.LogRoot, MapRoot: q.c.info.MapRoot}
+}
+
+func (q *querier) provenRecord(index uint64) (*tlv1.ProvenRecord, error) {
+	if index >= q.c.info.LogSize {
+		return nil, rejectf(CodeNotFound, "log index %d is beyond the log size %d at height %d", index, q.c.info.LogSize, q.c.info.Height)
+	}
+	rec, err := q.v.record(index)
+	if err != nil {
+		return nil, err
+	}
+	if rec == nil {
+		return nil, fmt.Errorf("record %d missing from storage", index)
+	}
+	incl, err := inclusionProof(q.v, index, q.c.info.LogSize)
+	if err != nil {
+		return nil, err
+	}
+	return &tlv1.ProvenRecord{Index: index, Record: rec, Inclusion: incl}, nil
+}
+
+func (q *querier) record(r *tlv1.RecordRequest) (*tlv1.RecordResponse, error) {
+	index := r.Index
+	if len(r.LeafHash) > 0 {
+		if len(r.LeafHash) != 32 {
+			return nil, rejectf(CodeInvalidQuery, "leaf_hash is %d bytes, want 32", len(r.LeafHash))
+		}
+		i, ok, err := q.v.indexOfLeaf(r.LeafHash)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, rejectf(CodeNotFound, "no record has leaf hash %X at height %d", r.LeafHash, q.c.info.Height)
+		}
+		index = i
+	}
+	pr, err := q.provenRecord(index)
+	if err != nil {
+		return nil, err
+	}
+	return &tlv1.RecordResponse{Roots: q.roots(), Record: pr}, nil
+}
+
+// value proves the map entry at key, or its absence.
+func (q *querier) value(key string) (*tlv1.ProvenValue, error) {
+	if key == "" {
+		return nil, rejectf(CodeInvalidQuery, "key is empty")
+	}
+	val, err := q.v.mapValue(key)
+	if err != nil {
+		return nil, err
+	}
+	return &tlv1.ProvenValue{Key: key, Value: val, Proof: q.c.tree.Prove(proof.MapKeyHash([]byte(key)))}, nil
+}
+
+func (q *querier) history(subject string) (*tlv1.HistoryResponse, error) {
+	if subject == "" {
+		return nil, rejectf(CodeInvalidQuery, "subject is empty")
+	}
+	head, err := q.value(headKey(subject))
+	if err != nil {
+		return nil, err
+	}
+	resp := &tlv1.HistoryResponse{Roots: q.roots(), Head: head}
+	if head.Value == nil {
+		return resp, nil // proven absent: no history
+	}
+	var h tlv1.Head
+	if err := h.Unmarshal(head.Value); err != nil {
+		return nil, fmt.Errorf("decode head of %q: %w", subject, err)
+	}
+	if h.Count > MaxHistoryRecords {
+		return nil, rejectf(CodeInvalidQuery, "%q has %d records, more than one answer carries (%d)", subject, h.Count, MaxHistoryRecords)
+	}
+	for n := uint64(0); n < h.Count; n++ {
+		idx, err := q.v.historyIndex(subject, n)
+		if err != nil {
+			return nil, err
+		}
+		pr, err := q.provenRecord(idx)
+		if err != nil {
+			return nil, err
+		}
+		resp.Records = append(resp.Records, pr)
+	}
+	return resp, nil
+}

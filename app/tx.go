@@ -1,0 +1,111 @@
+package app
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"fmt"
+
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
+)
+
+// SignBytes and KeyID are defined with the wire types, shared with the
+// client.
+var (
+	SignBytes = tlv1.SignBytes
+	KeyID     = tlv1.KeyID
+)
+
+// TxHash is the hash CometBFT and TraceLedger use for a transaction.
+func TxHash(tx []byte) []byte {
+	h := sha256.Sum256(tx)
+	return h[:]
+}
+
+// decodedTx is a transaction after the cheap stateless checks.
+type decodedTx struct {
+	raw  []byte
+	hash []byte
+	tx   tlv1.Tx
+	body tlv1.TxBody
+}
+
+// decodeTx applies the checks that need no state: size, encoding, chain id,
+// message count and each message's own field rules.
+func decodeTx(raw []byte, chainID string, maxBytes int64, maxMsgs uint32) (*decodedTx, error) {
+	if int64(len(raw)) > maxBytes {
+		return nil, rejectf(CodeTxTooLarge, "transaction is %d bytes, the limit is %d", len(raw), maxBytes)
+	}
+	d := &decodedTx{raw: raw, hash: TxHash(raw)}
+	if err := d.tx.Unmarshal(raw); err != nil {
+		return nil, rejectf(CodeTxDecode, "not a Tx protobuf: %v", err)
+	}
+	if len(d.tx.BodyBytes) == 0 {
+		return nil, rejectf(CodeTxDecode, "tx.body_bytes is empty")
+	}
+	if err := d.body.Unmarshal(d.tx.BodyBytes); err != nil {
+		return nil, rejectf(CodeTxDecode, "tx.body_bytes is not a TxBody protobuf: %v", err)
+	}
+	if d.body.ChainId != chainID {
+		return nil, rejectf(CodeWrongChainID, "body.chain_id is %q, this network is %q", d.body.ChainId, chainID)
+	}
+	if len(d.tx.Signature) != ed25519.SignatureSize {
+		return nil, rejectf(CodeBadSignature, "tx.signature is %d bytes, want %d", len(d.tx.Signature), ed25519.SignatureSize)
+	}
+	if d.body.Signer == "" {
+		return nil, rejectf(CodeUnknownSigner, "body.signer is empty")
+	}
+	if len(d.body.Messages) == 0 {
+		return nil, rejectf(CodeEmptyTx, "body.messages is empty: a transaction carries at least one message")
+	}
+	if uint32(len(d.body.Messages)) > maxMsgs {
+		return nil, rejectf(CodeTooManyMessages, "body.messages has %d messages, the limit is %d", len(d.body.Messages), maxMsgs)
+	}
+	for i, m := range d.body.Messages {
+		if err := validateMsg(m); err != nil {
+			e := err.(*Error)
+			return nil, rejectf(e.Code, "messages[%d]: %s", i, e.Msg)
+		}
+	}
+	return d, nil
+}
+
+// authTx looks up the signer in state r and checks key status, participant
+// status and sequence (against wantSeq), and the signature unless verified
+// says it was already checked for this key.
+func authTx(r mapReader, d *decodedTx, wantSeq func(*tlv1.Key) uint64, verified func(txHash []byte, keyID string) bool) (*tlv1.Key, *tlv1.Participant, error) {
+	var key tlv1.Key
+	found, err := getProto(r, keyKey(d.body.Signer), &key)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !found {
+		return nil, nil, rejectf(CodeUnknownSigner, "body.signer %q is not a registered key", d.body.Signer)
+	}
+	if key.Status != tlv1.KEY_STATUS_ACTIVE {
+		return nil, nil, rejectf(CodeKeyRevoked, "key %s of %q is revoked", key.Id, key.Participant)
+	}
+	var p tlv1.Participant
+	found, err = getProto(r, participantKey(key.Participant), &p)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !found {
+		return nil, nil, fmt.Errorf("key %s names participant %q that is not in state", key.Id, key.Participant)
+	}
+	if p.Status != tlv1.PARTICIPANT_STATUS_ACTIVE {
+		return nil, nil, rejectf(CodeParticipantInactive, "participant %q is %s and may submit nothing", p.Id, p.Status)
+	}
+	want := wantSeq(&key)
+	switch {
+	case d.body.Sequence < want:
+		return nil, nil, rejectf(CodeSequenceReplayed, "body.sequence %d of key %s was already used; the next is %d", d.body.Sequence, key.Id, want)
+	case d.body.Sequence > want:
+		return nil, nil, rejectf(CodeSequenceGap, "body.sequence %d of key %s skips ahead; the next is %d", d.body.Sequence, key.Id, want)
+	}
+	if verified == nil || !verified(d.hash, key.Id) {
+		if !ed25519.Verify(key.PublicKey, SignBytes(d.tx.BodyBytes), d.tx.Signature) {
+			return nil, nil, rejectf(CodeBadSignature, "signature does not verify for key %s", key.Id)
+		}
+	}
+	return &key, &p, nil
+}

@@ -1,0 +1,433 @@
+// Package client is the Go SDK of TraceLedger: it builds and signs
+// transactions, broadcasts them and waits for commit, and runs typed queries
+// whose answers it verifies (Merkle proofs to the app hash, app hash to a
+// header that CometBFT's light client checks from the genesis validator set)
+// before returning them. It never imports the application or node packages.
+package client
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+	"github.com/cometbft/cometbft/types"
+
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
+)
+
+// Query paths and map keys of the application (kept in step with package
+// app, which the client must not import).
+const (
+	pathStatus  = "/status"
+	pathRecord  = "/record"
+	pathHistory = "/history"
+	pathValue   = "/value"
+)
+
+// HeadKey is the map key of a subject's history head.
+func HeadKey(subject string) string { return "head/" + subject }
+
+// ParticipantKey is the map key of a participant.
+func ParticipantKey(id string) string { return "participant/" + id }
+
+// KeyKey is the map key of a signing key.
+func KeyKey(keyID string) string { return "key/" + keyID }
+
+// Client talks to one node and verifies what it answers.
+type Client struct {
+	rpc      *rpchttp.HTTP
+	genesis  *types.GenesisDoc
+	url      string
+	mu       sync.Mutex
+	verifier *HeaderVerifier
+	witness  []string
+	seqs     map[string]uint64 // key id -> next sequence this client will use
+}
+
+// New connects to the node at nodeURL (e.g. http://127.0.0.1:26657).
+// Answers are verified against the genesis document doc, the trust root;
+// witnessURLs are further nodes the light client cross-checks headers with.
+func New(nodeURL string, doc *types.GenesisDoc, witnessURLs ...string) (*Client, error) {
+	c, err := rpchttp.New(nodeURL, "/websocket")
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", nodeURL, err)
+	}
+	return &Client{rpc: c, genesis: doc, url: nodeURL, witness: witnessURLs, seqs: map[string]uint64{}}, nil
+}
+
+// RPC exposes the underlying CometBFT RPC client.
+func (c *Client) RPC() *rpchttp.HTTP { return c.rpc }
+
+// headerVerifier starts the light client on first use.
+func (c *Client) headerVerifier(ctx context.Context) (*HeaderVerifier, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.verifier != nil {
+		return c.verifier, nil
+	}
+	v, err := NewHeaderVerifier(ctx, c.genesis, c.url, c.witness)
+	if err != nil {
+		return nil, err
+	}
+	c.verifier = v
+	return v, nil
+}
+
+// Signer signs transactions with one Ed25519 key.
+type Signer struct {
+	Key ed25519.PrivateKey
+}
+
+// KeyID is the signer's key id.
+func (s Signer) KeyID() string { return tlv1.KeyID(s.Key.Public().(ed25519.PublicKey)) }
+
+// Committed is the outcome of a transaction included in a block.
+type Committed struct {
+	Hash   []byte
+	Height int64
+	// Indexes are the log indexes of the records the transaction appended.
+	Indexes []uint64
+}
+
+// TxError is a transaction the network rejected, with its stable code.
+type TxError struct {
+	Code      uint32
+	Codespace string
+	Log       string
+	// Stage is "check" (refused by the mempool) or "deliver" (rejected in
+	// the block).
+	Stage string
+}
+
+func (e *TxError) Error() string {
+	return fmt.Sprintf("transaction rejected at %s: %s code %d: %s", e.Stage, e.Codespace, e.Code, e.Log)
+}
+
+// BuildTx signs messages as body with the given sequence.
+func BuildTx(chainID string, s Signer, sequence uint64, msgs ...*tlv1.Msg) ([]byte, error) {
+	body := tlv1.TxBody{ChainId: chainID, Signer: s.KeyID(), Sequence: sequence, Messages: msgs}
+	bb, err := body.Marshal()
+	if err != nil {
+		return nil, fmt.Errorf("encode tx body: %w", err)
+	}
+	tx := tlv1.Tx{BodyBytes: bb, Signature: ed25519.Sign(s.Key, tlv1.SignBytes(bb))}
+	return tx.Marshal()
+}
+
+// nextSequence returns the sequence to use for s, reading the committed one
+// from the node the first time.
+func (c *Client) nextSequence(ctx context.Context, s Signer) (uint64, error) {
+	id := s.KeyID()
+	c.mu.Lock()
+	seq, ok := c.seqs[id]
+	c.mu.Unlock()
+	if ok {
+		return seq, nil
+	}
+	res, err := c.rpc.ABCIQuery(ctx, pathValue, mustMarshal(&tlv1.ValueRequest{Key: KeyKey(id)}))
+	if err != nil {
+		return 0, fmt.Errorf("read sequence of key %s: %w", id, err)
+	}
+	if res.Response.Code != 0 {
+		return 0, fmt.Errorf("read sequence of key %s: %s", id, res.Response.Log)
+	}
+	var vr tlv1.ValueResponse
+	if err := vr.Unmarshal(res.Response.Value); err != nil {
+		return 0, fmt.Errorf("decode key %s: %w", id, err)
+	}
+	if vr.Value == nil || len(vr.Value.Value) == 0 {
+		return 0, fmt.Errorf("key %s is not registered on this network: ask your department to register it", id)
+	}
+	var k tlv1.Key
+	if err := k.Unmarshal(vr.Value.Value); err != nil {
+		return 0, fmt.Errorf("decode key %s: %w", id, err)
+	}
+	return k.Sequence, nil
+}
+
+// Submit signs msgs as one transaction, broadcasts it, and waits until it is
+// committed. A rejection returns a *TxError; the local sequence is then
+// re-read from the node on the next call.
+func (c *Client) Submit(ctx context.Context, s Signer, msgs ...*tlv1.Msg) (*Committed, error) {
+	seq, err := c.nextSequence(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	txBytes, err := BuildTx(c.genesis.ChainID, s, seq, msgs...)
+	if err != nil {
+		return nil, err
+	}
+	id := s.KeyID()
+	res, err := c.rpc.BroadcastTxSync(ctx, txBytes)
+	if err != nil {
+		c.forgetSequence(id)
+		return nil, fmt.Errorf("broadcast: %w", err)
+	}
+	if res.Code != 0 {
+		c.forgetSequence(id)
+		return nil, &TxError{Code: res.Code, Codespace: res.Codespace, Log: res.Log, Stage: "check"}
+	}
+	c.mu.Lock()
+	c.seqs[id] = seq + 1
+	c.mu.Unlock()
+	out, err := c.WaitTx(ctx, res.Hash)
+	if err != nil {
+		c.forgetSequence(id)
+	}
+	return out, err
+}
+
+func (c *Client) forgetSequence(id string) {
+	c.mu.Lock()
+	delete(c.seqs, id)
+	c.mu.Unlock()
+}
+
+// WaitTx waits until the transaction with hash is in a committed block and
+// returns its outcome.
+func (c *Client) WaitTx(ctx context.Context, hash []byte) (*Committed, error) {
+	for {
+		r, err := c.rpc.Tx(ctx, hash, false)
+		if err == nil {
+			if r.TxResult.Code != 0 {
+				return nil, &TxError{Code: r.TxResult.Code, Codespace: r.TxResult.Codespace, Log: r.TxResult.Log, Stage: "deliver"}
+			}
+			return &Committed{Hash: hash, Height: r.Height, Indexes: recordIndexes(r.TxResult.Events)}, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for tx %s to commit: %w (last error: %v)", hex.EncodeToString(hash), ctx.Err(), err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func recordIndexes(events []abci.Event) []uint64 {
+	var out []uint64
+	for _, e := range events {
+		if e.Type != "traceledger.record" {
+			continue
+		}
+		for _, a := range e.Attributes {
+			if a.Key == "index" {
+				if i, err := strconv.ParseUint(a.Value, 10, 64); err == nil {
+					out = append(out, i)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// query runs an ABCI query and returns the answer bytes and height.
+func (c *Client) query(ctx context.Context, path string, req interface{ Marshal() ([]byte, error) }) ([]byte, int64, error) {
+	var data []byte
+	if req != nil {
+		var err error
+		if data, err = req.Marshal(); err != nil {
+			return nil, 0, err
+		}
+	}
+	res, err := c.rpc.ABCIQuery(ctx, path, data)
+	if err != nil {
+		return nil, 0, fmt.Errorf("query %s: %w", path, err)
+	}
+	if res.Response.Code != 0 {
+		return nil, 0, &QueryError{Code: res.Response.Code, Log: res.Response.Log}
+	}
+	return res.Response.Value, res.Response.Height, nil
+}
+
+// QueryError is a query the node refused, with its stable code.
+type QueryError struct {
+	Code uint32
+	Log  string
+}
+
+func (e *QueryError) Error() string { return fmt.Sprintf("query refused (code %d): %s", e.Code, e.Log) }
+
+// Proven says what a verified answer rests on.
+type Proven struct {
+	// Height is the state height H; Header is the verified header H+1 whose
+	// app hash commits to the answer.
+	Height int64
+	Header *types.SignedHeader
+}
+
+// verifyRoots checks the answer's roots name height and are committed.
+func (c *Client) verifyRoots(ctx context.Context, roots *tlv1.StateRoots, height int64) (Proven, error) {
+	if roots == nil || roots.Height != height {
+		return Proven{}, fmt.Errorf("%w: answer roots are not for the answered height %d", ErrNotVerified, height)
+	}
+	v, err := c.headerVerifier(ctx)
+	if err != nil {
+		return Proven{}, err
+	}
+	h, err := v.VerifyRoots(ctx, roots)
+	if err != nil {
+		return Proven{}, err
+	}
+	return Proven{Height: height, Header: h}, nil
+}
+
+// History returns the verified, complete history of subject. An unknown
+// subject returns a history with a nil Head, proven absent.
+func (c *Client) History(ctx context.Context, subject string) (*VerifiedHistory, Proven, error) {
+	bz, h, err := c.query(ctx, pathHistory, &tlv1.HistoryRequest{Subject: subject})
+	if err != nil {
+		return nil, Proven{}, err
+	}
+	var resp tlv1.HistoryResponse
+	if err := resp.Unmarshal(bz); err != nil {
+		return nil, Proven{}, fmt.Errorf("%w: decode history: %v", ErrNotVerified, err)
+	}
+	vh, err := VerifyHistory(subject, HeadKey(subject), &resp)
+	if err != nil {
+		return nil, Proven{}, err
+	}
+	p, err := c.verifyRoots(ctx, resp.Roots, h)
+	if err != nil {
+		return nil, Proven{}, err
+	}
+	return vh, p, nil
+}
+
+// Record returns the verified record at a log index.
+func (c *Client) Record(ctx context.Context, index uint64) (*VerifiedRecord, Proven, error) {
+	return c.record(ctx, &tlv1.RecordRequest{Index: index})
+}
+
+// RecordByHash returns the verified record with the given leaf hash.
+func (c *Client) RecordByHash(ctx context.Context, leafHash []byte) (*VerifiedRecord, Proven, error) {
+	return c.record(ctx, &tlv1.RecordRequest{LeafHash: leafHash})
+}
+
+func (c *Client) record(ctx context.Context, req *tlv1.RecordRequest) (*VerifiedRecord, Proven, error) {
+	bz, h, err := c.query(ctx, pathRecord, req)
+	if err != nil {
+		return nil, Proven{}, err
+	}
+	var resp tlv1.RecordResponse
+	if err := resp.Unmarshal(bz); err != nil {
+		return nil, Proven{}, fmt.Errorf("%w: decode record: %v", ErrNotVerified, err)
+	}
+	if resp.Roots == nil {
+		return nil, Proven{}, fmt.Errorf("%w: answer has no roots", ErrNotVerified)
+	}
+	vr, err := verifyRecord(resp.Roots, resp.Record)
+	if err != nil {
+		return nil, Proven{}, err
+	}
+	if len(req.LeafHash) > 0 && string(vr.LeafHash[:]) != string(req.LeafHash) {
+		return nil, Proven{}, fmt.Errorf("%w: answer is record %X, asked for %X", ErrNotVerified, vr.LeafHash, req.LeafHash)
+	}
+	if len(req.LeafHash) == 0 && vr.Index != req.Index {
+		return nil, Proven{}, fmt.Errorf("%w: answer is record %d, asked for %d", ErrNotVerified, vr.Index, req.Index)
+	}
+	p, err := c.verifyRoots(ctx, resp.Roots, h)
+	if err != nil {
+		return nil, Proven{}, err
+	}
+	return vr, p, nil
+}
+
+// Participant returns the verified participant, or nil if it is proven not
+// to be registered.
+func (c *Client) Participant(ctx context.Context, id string) (*tlv1.Participant, Proven, error) {
+	pv, p, err := c.Value(ctx, ParticipantKey(id))
+	if err != nil || pv == nil {
+		return nil, p, err
+	}
+	var out tlv1.Participant
+	if err := out.Unmarshal(pv); err != nil {
+		return nil, p, fmt.Errorf("%w: participant does not decode: %v", ErrNotVerified, err)
+	}
+	return &out, p, nil
+}
+
+// Value returns the verified map value at key (nil when proven absent).
+func (c *Client) Value(ctx context.Context, key string) ([]byte, Proven, error) {
+	bz, h, err := c.query(ctx, pathValue, &tlv1.ValueRequest{Key: key})
+	if err != nil {
+		return nil, Proven{}, err
+	}
+	var resp tlv1.ValueResponse
+	if err := resp.Unmarshal(bz); err != nil {
+		return nil, Proven{}, fmt.Errorf("%w: decode value: %v", ErrNotVerified, err)
+	}
+	if resp.Roots == nil {
+		return nil, Proven{}, fmt.Errorf("%w: answer has no roots", ErrNotVerified)
+	}
+	if err := verifyValue(resp.Roots, key, resp.Value); err != nil {
+		return nil, Proven{}, err
+	}
+	p, err := c.verifyRoots(ctx, resp.Roots, h)
+	if err != nil {
+		return nil, Proven{}, err
+	}
+	return resp.Value.Value, p, nil
+}
+
+// Status is the chain's verified committed state.
+type Status struct {
+	ChainID string
+	Roots   *tlv1.StateRoots
+	MapSize uint64
+}
+
+// Status returns the verified chain status.
+func (c *Client) Status(ctx context.Context) (*Status, Proven, error) {
+	bz, h, err := c.query(ctx, pathStatus, nil)
+	if err != nil {
+		return nil, Proven{}, err
+	}
+	var resp tlv1.StatusResponse
+	if err := resp.Unmarshal(bz); err != nil {
+		return nil, Proven{}, fmt.Errorf("%w: decode status: %v", ErrNotVerified, err)
+	}
+	if resp.ChainId != c.genesis.ChainID {
+		return nil, Proven{}, fmt.Errorf("%w: node is on chain %q, the genesis says %q", ErrNotVerified, resp.ChainId, c.genesis.ChainID)
+	}
+	p, err := c.verifyRoots(ctx, resp.Roots, h)
+	if err != nil {
+		return nil, Proven{}, err
+	}
+	return &Status{ChainID: resp.ChainId, Roots: resp.Roots, MapSize: resp.MapSize}, p, nil
+}
+
+func mustMarshal(m interface{ Marshal() ([]byte, error) }) []byte {
+	b, err := m.Marshal()
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// errIsNotVerified reports whether err means an answer failed verification.
+func errIsNotVerified(err error) bool { return errors.Is(err, ErrNotVerified) }
+
+// WaitForHeight blocks until the node has committed height h (a node that
+// has just started answers queries only after its first block).
+func (c *Client) WaitForHeight(ctx context.Context, h int64) error {
+	for {
+		st, err := c.rpc.Status(ctx)
+		if err == nil && st.SyncInfo.LatestBlockHeight >= h {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			if err != nil {
+				return fmt.Errorf("waiting for height %d: %w (last error: %v)", h, ctx.Err(), err)
+			}
+			return fmt.Errorf("waiting for height %d: %w", h, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,114 @@
+// Package node runs a TraceLedger node: CometBFT in-process with the
+// application on a local ABCI connection. CometBFT's own stores (blocks,
+// state, evidence, tx index) stay on CometBFT's default backend in
+// <home>/data; the application's badger database is <home>/data/app.badger.
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	cfg "github.com/cometbft/cometbft/config"
+	"github.com/cometbft/cometbft/libs/log"
+	cmtnode "github.com/cometbft/cometbft/node"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/proxy"
+	"github.com/spf13/viper"
+
+	"github.com/traceledger/traceledger/app"
+)
+
+// AppDBDir is the application's badger directory inside a home.
+func AppDBDir(home string) string { return filepath.Join(home, "data", "app.badger") }
+
+// LoadConfig reads <home>/config/config.toml (CometBFT's format) over
+// CometBFT's defaults and roots every path at home.
+func LoadConfig(home string) (*cfg.Config, error) {
+	conf := cfg.DefaultConfig()
+	path := filepath.Join(home, "config", "config.toml")
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("no node configuration at %s: run `traceledger init --home %s` first: %w", path, home, err)
+	}
+	v := viper.New()
+	v.SetConfigFile(path)
+	if err := v.ReadInConfig(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if err := v.Unmarshal(conf); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", path, err)
+	}
+	conf.SetRoot(home)
+	if err := conf.ValidateBasic(); err != nil {
+		return nil, fmt.Errorf("invalid %s: %w", path, err)
+	}
+	return conf, nil
+}
+
+// Node is a running TraceLedger node.
+type Node struct {
+	comet *cmtnode.Node
+	app   *app.App
+	conf  *cfg.Config
+}
+
+// New opens the application and builds the CometBFT node for the home
+// described by conf. Call Start to run it and Stop to shut it down.
+func New(ctx context.Context, conf *cfg.Config, logger log.Logger) (*Node, error) {
+	if logger == nil {
+		logger = log.NewNopLogger()
+	}
+	a, err := app.New(app.Options{Dir: AppDBDir(conf.RootDir), Logger: logger.With("module", "traceledger")})
+	if err != nil {
+		return nil, err
+	}
+	nodeKey, err := p2p.LoadNodeKey(conf.NodeKeyFile())
+	if err != nil {
+		a.Close()
+		return nil, fmt.Errorf("load node key: %w", err)
+	}
+	pv := privval.LoadFilePV(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
+	n, err := cmtnode.NewNodeWithContext(ctx, conf, pv, nodeKey,
+		proxy.NewConnSyncLocalClientCreator(a),
+		cmtnode.DefaultGenesisDocProviderFunc(conf),
+		cfg.DefaultDBProvider,
+		cmtnode.DefaultMetricsProvider(conf.Instrumentation),
+		logger)
+	if err != nil {
+		a.Close()
+		return nil, fmt.Errorf("create CometBFT node: %w", err)
+	}
+	return &Node{comet: n, app: a, conf: conf}, nil
+}
+
+// Start starts consensus, p2p and the RPC server.
+func (n *Node) Start() error {
+	if err := n.comet.Start(); err != nil {
+		return fmt.Errorf("start node: %w", err)
+	}
+	return nil
+}
+
+// Stop stops the node and closes the application database.
+func (n *Node) Stop() error {
+	var errs []error
+	if n.comet.IsRunning() {
+		if err := n.comet.Stop(); err != nil {
+			errs = append(errs, fmt.Errorf("stop node: %w", err))
+		}
+		n.comet.Wait()
+	}
+	if err := n.app.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close app database: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// RPCAddress is the CometBFT RPC listen address, e.g. tcp://127.0.0.1:26657.
+func (n *Node) RPCAddress() string { return n.conf.RPC.ListenAddress }
+
+// Comet exposes the CometBFT node (for tests and tools).
+func (n *Node) Comet() *cmtnode.Node { return n.comet }
