@@ -19,7 +19,9 @@ import (
 func TestBadInput(t *testing.T) {
 	f := newFixture(t)
 	at := blockTime(2)
-	good := func(seq uint64) []byte { return signTx(t, f.farm, seq, testChainID, eventMsg("urn:epc:class:lgtin:1.2.L", "harvest", at)) }
+	good := func(seq uint64) []byte {
+		return signTx(t, f.farm, seq, testChainID, eventMsg("urn:epc:class:lgtin:1.2.L", "harvest", at))
+	}
 	stranger := keyFromSeed(77)
 	badSig := func() []byte {
 		var tx tlv1.Tx
