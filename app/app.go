@@ -98,6 +98,9 @@ type App struct {
 	genesisBlock *pendingBlock // InitChain's state, until the first Commit
 	block        *pendingBlock // FinalizeBlock's result, until Commit
 
+	handlers handlers
+	queries  map[string]queryHandler
+
 	checkMu  sync.Mutex
 	checkSeq map[string]uint64 // key id -> next sequence counting mempool txs
 	sigs     *sigCache
@@ -116,7 +119,7 @@ func New(opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{st: st, logger: logger, hook: opts.CrashHook, checkSeq: map[string]uint64{}, sigs: newSigCache(1 << 16)}
+	a := &App{st: st, logger: logger, hook: opts.CrashHook, checkSeq: map[string]uint64{}, sigs: newSigCache(1 << 16), handlers: newHandlers(), queries: newQueries()}
 	ci, err := st.lastCommit()
 	if err != nil {
 		st.close()
@@ -288,6 +291,15 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	for i, raw := range req.Txs {
 		results[i] = a.deliverTx(blk, raw, req.Height, timeMs, chainID, params)
 	}
+	valUpdates, events, err := endBlock(&blockCtx{o: blk, height: req.Height, timeMs: timeMs, params: params})
+	if err != nil {
+		return nil, fmt.Errorf("end of block %d: %w", req.Height, err)
+	}
+	if p, ok, err := paramsIn(blk); err != nil {
+		return nil, err
+	} else if ok {
+		params = p // a governance change takes effect from the next block
+	}
 	info := &tlv1.CommitInfo{Height: req.Height, TimeMs: timeMs, ChainId: chainID}
 	pb, err := finishBlock(parent, blk, tree, lg, info, params)
 	if err != nil {
@@ -297,7 +309,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	if a.crash(CrashAfterFinalize) {
 		return nil, ErrCrash
 	}
-	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: pb.info.AppHash}, nil
+	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: pb.info.AppHash, ValidatorUpdates: valUpdates, Events: events}, nil
 }
 
 func (a *App) chainID() string {
@@ -312,7 +324,7 @@ func (a *App) chainID() string {
 
 // deliverTx executes one transaction atomically on top of blk.
 func (a *App) deliverTx(blk *overlay, raw []byte, height, timeMs int64, chainID string, params genesis.Params) *abci.ExecTxResult {
-	d, err := decodeTx(raw, chainID, params.MaxTxBytes, params.MaxMsgsPerTx)
+	d, err := decodeTx(a.handlers, raw, chainID, params.MaxTxBytes, params.MaxMsgsPerTx)
 	if err != nil {
 		return txResult(err)
 	}
@@ -323,17 +335,18 @@ func (a *App) deliverTx(blk *overlay, raw []byte, height, timeMs int64, chainID 
 	o := newOverlay(blk, blk.nextIndex())
 	var events []abci.Event
 	for i, m := range d.body.Messages {
-		if err := authorize(m, signer); err != nil {
+		mh := d.handlers[i]
+		if err := mh.authorize(signer); err != nil {
 			return txResult(msgErr(i, err))
 		}
 		c := &execCtx{o: o, height: height, timeMs: timeMs, txHash: d.hash, msgIndex: uint32(i), signer: signer, signerKey: key.Id,
-			maxFutureMs: params.MaxEventFutureSkewSeconds * 1000}
-		recs, err := execMsg(c, m)
+			params: params, maxFutureMs: params.MaxEventFutureSkewSeconds * 1000}
+		recs, err := mh.exec(c, m)
 		if err != nil {
 			return txResult(msgErr(i, err))
 		}
 		for _, r := range recs {
-			events = append(events, recordABCIEvent(msgName(m), r))
+			events = append(events, recordABCIEvent(mh.name, r))
 		}
 	}
 	key.Sequence++
@@ -441,7 +454,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	if c == nil {
 		return checkResult(rejectf(CodeInternal, "node has no committed state yet; retry after the first block")), nil
 	}
-	d, err := decodeTx(req.Tx, c.info.ChainId, c.params.MaxTxBytes, c.params.MaxMsgsPerTx)
+	d, err := decodeTx(a.handlers, req.Tx, c.info.ChainId, c.params.MaxTxBytes, c.params.MaxMsgsPerTx)
 	if err != nil {
 		return checkResult(err), nil
 	}
@@ -459,8 +472,8 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	if err != nil {
 		return checkResult(err), nil
 	}
-	for i, m := range d.body.Messages {
-		if err := authorize(m, signer); err != nil {
+	for i, mh := range d.handlers {
+		if err := mh.authorize(signer); err != nil {
 			return checkResult(msgErr(i, err)), nil
 		}
 	}

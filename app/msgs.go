@@ -2,9 +2,11 @@ package app
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/traceledger/traceledger/genesis"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
@@ -15,43 +17,76 @@ const (
 	maxNoteBytes      = 256
 )
 
-// msgName is the stable name of a message kind, used in errors and events.
-func msgName(m *tlv1.Msg) string {
-	switch m.Sum.(type) {
-	case *tlv1.Msg_RecordEvent:
-		return "record_event"
-	default:
-		return "unknown"
+// msgHandler is everything the application knows about one message kind:
+// its stable name (used in errors and ABCI events), the roles that may send
+// it (the authorization matrix, checked in CheckTx and FinalizeBlock), its
+// stateless field checks, and its execution.
+type msgHandler struct {
+	name string
+	// sample is a nil value of the Msg.Sum type this handler serves.
+	sample   any
+	roles    []tlv1.Role
+	validate func(m *tlv1.Msg) error
+	exec     func(c *execCtx, m *tlv1.Msg) ([]recordedEvent, error)
+}
+
+// handlers maps a message kind (the dynamic type of Msg.Sum) to its handler.
+type handlers map[reflect.Type]*msgHandler
+
+// newHandlers builds the table from each domain's list. A domain adds a
+// message kind by adding a handler to its own list.
+func newHandlers() handlers {
+	h := handlers{}
+	for _, set := range [][]msgHandler{eventHandlers(), governanceHandlers(), epcisHandlers()} {
+		for i := range set {
+			if set[i].validate == nil || set[i].exec == nil || set[i].name == "" {
+				panic("app: incomplete handler for " + set[i].name)
+			}
+			t := reflect.TypeOf(set[i].sample)
+			if _, dup := h[t]; dup {
+				panic("app: two handlers for " + set[i].name)
+			}
+			h[t] = &set[i]
+		}
 	}
+	return h
 }
 
-// allowedRoles is the authorization matrix: the roles that may send each
-// message kind. It is checked in CheckTx and again in FinalizeBlock.
-var allowedRoles = map[string][]tlv1.Role{
-	"record_event": {tlv1.ROLE_ENTERPRISE},
+// lookup returns the handler of m's kind.
+func (h handlers) lookup(m *tlv1.Msg) (*msgHandler, error) {
+	if m == nil || m.Sum == nil {
+		return nil, rejectf(CodeUnknownMessage, "message is empty")
+	}
+	mh, ok := h[reflect.TypeOf(m.Sum)]
+	if !ok {
+		return nil, rejectf(CodeUnknownMessage, "message kind %T is not known to this node (upgrade it, or check the client)", m.Sum)
+	}
+	return mh, nil
 }
 
-func authorize(m *tlv1.Msg, p *tlv1.Participant) error {
-	name := msgName(m)
-	for _, r := range allowedRoles[name] {
+// authorize checks the authorization matrix for p sending a message.
+func (mh *msgHandler) authorize(p *tlv1.Participant) error {
+	for _, r := range mh.roles {
 		if p.Role == r {
 			return nil
 		}
 	}
-	return rejectf(CodeUnauthorized, "%s may not be sent by %q, a %s", name, p.Id, p.Role)
+	return rejectf(CodeUnauthorized, "%s may not be sent by %q, a %s", mh.name, p.Id, p.Role)
 }
 
-// validateMsg checks a message's own fields (no state).
-func validateMsg(m *tlv1.Msg) error {
-	if m == nil {
-		return rejectf(CodeUnknownMessage, "message is empty")
-	}
-	switch v := m.Sum.(type) {
-	case *tlv1.Msg_RecordEvent:
-		return validateRecordEvent(v.RecordEvent)
-	default:
-		return rejectf(CodeUnknownMessage, "message kind is not known to this node (upgrade it, or check the client)")
-	}
+// eventHandlers are the minimal trace-event messages.
+func eventHandlers() []msgHandler {
+	return []msgHandler{{
+		name:   "record_event",
+		sample: (*tlv1.Msg_RecordEvent)(nil),
+		roles:  []tlv1.Role{tlv1.ROLE_ENTERPRISE},
+		validate: func(m *tlv1.Msg) error {
+			return validateRecordEvent(m.GetRecordEvent())
+		},
+		exec: func(c *execCtx, m *tlv1.Msg) ([]recordedEvent, error) {
+			return execRecordEvent(c, m.GetRecordEvent())
+		},
+	}}
 }
 
 func validateRecordEvent(e *tlv1.RecordEvent) error {
@@ -129,6 +164,7 @@ type execCtx struct {
 	signer      *tlv1.Participant
 	signerKey   string
 	maxFutureMs int64
+	params      genesis.Params
 }
 
 // record builds a Record stamped with the context.
@@ -140,16 +176,6 @@ func (c *execCtx) record() *tlv1.Record {
 		MsgIndex:  c.msgIndex,
 		Signer:    c.signer.Id,
 		SignerKey: c.signerKey,
-	}
-}
-
-// execMsg executes one validated, authorized message.
-func execMsg(c *execCtx, m *tlv1.Msg) ([]recordedEvent, error) {
-	switch v := m.Sum.(type) {
-	case *tlv1.Msg_RecordEvent:
-		return execRecordEvent(c, v.RecordEvent)
-	default:
-		return nil, rejectf(CodeUnknownMessage, "message kind is not known to this node")
 	}
 }
 

@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
@@ -21,6 +23,62 @@ const (
 	PathValue   = "/value"   // ValueRequest; ValueResponse
 )
 
+// queryHandler answers one query path from a committed state; data is the
+// request protobuf.
+type queryHandler func(q *querier, data []byte) (marshaler, error)
+
+// newQueries builds the path table from the core paths and each domain's.
+func newQueries() map[string]queryHandler {
+	m := map[string]queryHandler{
+		PathStatus: func(q *querier, _ []byte) (marshaler, error) {
+			return &tlv1.StatusResponse{ChainId: q.c.info.ChainId, Roots: q.roots(), MapSize: uint64(q.c.tree.Len())}, nil
+		},
+		PathRecord: func(q *querier, data []byte) (marshaler, error) {
+			var r tlv1.RecordRequest
+			if err := r.Unmarshal(data); err != nil {
+				return nil, rejectf(CodeInvalidQuery, "data is not a RecordRequest: %v", err)
+			}
+			return q.record(&r)
+		},
+		PathHistory: func(q *querier, data []byte) (marshaler, error) {
+			var r tlv1.HistoryRequest
+			if err := r.Unmarshal(data); err != nil {
+				return nil, rejectf(CodeInvalidQuery, "data is not a HistoryRequest: %v", err)
+			}
+			return q.history(r.Subject)
+		},
+		PathValue: func(q *querier, data []byte) (marshaler, error) {
+			var r tlv1.ValueRequest
+			if err := r.Unmarshal(data); err != nil {
+				return nil, rejectf(CodeInvalidQuery, "data is not a ValueRequest: %v", err)
+			}
+			pv, err := q.value(r.Key)
+			if err != nil {
+				return nil, err
+			}
+			return &tlv1.ValueResponse{Roots: q.roots(), Value: pv}, nil
+		},
+	}
+	for _, domain := range []map[string]queryHandler{governanceQueries(), epcisQueries(), proofQueries()} {
+		for path, h := range domain {
+			if _, dup := m[path]; dup {
+				panic("app: two handlers for query path " + path)
+			}
+			m[path] = h
+		}
+	}
+	return m
+}
+
+func (a *App) queryPaths() []string {
+	out := make([]string, 0, len(a.queries))
+	for p := range a.queries {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out
+}
+
 // MaxHistoryRecords caps the records one history answer carries.
 const MaxHistoryRecords = 10000
 
@@ -34,33 +92,11 @@ func (a *App) Query(_ context.Context, req *abci.RequestQuery) (*abci.ResponseQu
 	v := a.st.viewAt(c.info.Height)
 	defer v.discard()
 	q := &querier{c: c, v: v}
-	var out marshaler
-	switch req.Path {
-	case PathStatus:
-		out = &tlv1.StatusResponse{ChainId: c.info.ChainId, Roots: q.roots(), MapSize: uint64(c.tree.Len())}
-	case PathRecord:
-		var r tlv1.RecordRequest
-		if err := r.Unmarshal(req.Data); err != nil {
-			return queryError(rejectf(CodeInvalidQuery, "data is not a RecordRequest: %v", err)), nil
-		}
-		out, err = q.record(&r)
-	case PathHistory:
-		var r tlv1.HistoryRequest
-		if err := r.Unmarshal(req.Data); err != nil {
-			return queryError(rejectf(CodeInvalidQuery, "data is not a HistoryRequest: %v", err)), nil
-		}
-		out, err = q.history(r.Subject)
-	case PathValue:
-		var r tlv1.ValueRequest
-		if err := r.Unmarshal(req.Data); err != nil {
-			return queryError(rejectf(CodeInvalidQuery, "data is not a ValueRequest: %v", err)), nil
-		}
-		var pv *tlv1.ProvenValue
-		pv, err = q.value(r.Key)
-		out = &tlv1.ValueResponse{Roots: q.roots(), Value: pv}
-	default:
-		return queryError(rejectf(CodeInvalidQuery, "unknown query path %q (want %s, %s, %s or %s)", req.Path, PathStatus, PathRecord, PathHistory, PathValue)), nil
+	h, ok := a.queries[req.Path]
+	if !ok {
+		return queryError(rejectf(CodeInvalidQuery, "unknown query path %q (known: %s)", req.Path, strings.Join(a.queryPaths(), ", "))), nil
 	}
+	out, err := h(q, req.Data)
 	if err != nil {
 		return queryError(err), nil
 	}

@@ -27,11 +27,13 @@ type decodedTx struct {
 	hash []byte
 	tx   tlv1.Tx
 	body tlv1.TxBody
+	// handlers[i] serves body.messages[i].
+	handlers []*msgHandler
 }
 
 // decodeTx applies the checks that need no state: size, encoding, chain id,
 // message count and each message's own field rules.
-func decodeTx(raw []byte, chainID string, maxBytes int64, maxMsgs uint32) (*decodedTx, error) {
+func decodeTx(h handlers, raw []byte, chainID string, maxBytes int64, maxMsgs uint32) (*decodedTx, error) {
 	if int64(len(raw)) > maxBytes {
 		return nil, rejectf(CodeTxTooLarge, "transaction is %d bytes, the limit is %d", len(raw), maxBytes)
 	}
@@ -60,11 +62,16 @@ func decodeTx(raw []byte, chainID string, maxBytes int64, maxMsgs uint32) (*deco
 	if uint32(len(d.body.Messages)) > maxMsgs {
 		return nil, rejectf(CodeTooManyMessages, "body.messages has %d messages, the limit is %d", len(d.body.Messages), maxMsgs)
 	}
+	d.handlers = make([]*msgHandler, len(d.body.Messages))
 	for i, m := range d.body.Messages {
-		if err := validateMsg(m); err != nil {
-			e := err.(*Error)
-			return nil, rejectf(e.Code, "messages[%d]: %s", i, e.Msg)
+		mh, err := h.lookup(m)
+		if err == nil {
+			err = mh.validate(m)
 		}
+		if err != nil {
+			return nil, msgErr(i, err)
+		}
+		d.handlers[i] = mh
 	}
 	return d, nil
 }

@@ -162,6 +162,16 @@ func (m *TxBody) GetMessages() []*Msg {
 type Msg struct {
 	// Types that are valid to be assigned to Sum:
 	//	*Msg_RecordEvent
+	//	*Msg_SubmitProposal
+	//	*Msg_Vote
+	//	*Msg_RegisterParticipant
+	//	*Msg_SuspendParticipant
+	//	*Msg_ReinstateParticipant
+	//	*Msg_RotateKey
+	//	*Msg_RevokeKey
+	//	*Msg_RecordEpcisEvent
+	//	*Msg_RecordEventBatch
+	//	*Msg_AnchorRoot
 	Sum isMsg_Sum `protobuf_oneof:"sum"`
 }
 
@@ -203,8 +213,48 @@ type isMsg_Sum interface {
 type Msg_RecordEvent struct {
 	RecordEvent *RecordEvent `protobuf:"bytes,1,opt,name=record_event,json=recordEvent,proto3,oneof" json:"record_event,omitempty"`
 }
+type Msg_SubmitProposal struct {
+	SubmitProposal *SubmitProposal `protobuf:"bytes,10,opt,name=submit_proposal,json=submitProposal,proto3,oneof" json:"submit_proposal,omitempty"`
+}
+type Msg_Vote struct {
+	Vote *Vote `protobuf:"bytes,11,opt,name=vote,proto3,oneof" json:"vote,omitempty"`
+}
+type Msg_RegisterParticipant struct {
+	RegisterParticipant *RegisterParticipant `protobuf:"bytes,12,opt,name=register_participant,json=registerParticipant,proto3,oneof" json:"register_participant,omitempty"`
+}
+type Msg_SuspendParticipant struct {
+	SuspendParticipant *SuspendParticipant `protobuf:"bytes,13,opt,name=suspend_participant,json=suspendParticipant,proto3,oneof" json:"suspend_participant,omitempty"`
+}
+type Msg_ReinstateParticipant struct {
+	ReinstateParticipant *ReinstateParticipant `protobuf:"bytes,14,opt,name=reinstate_participant,json=reinstateParticipant,proto3,oneof" json:"reinstate_participant,omitempty"`
+}
+type Msg_RotateKey struct {
+	RotateKey *RotateKey `protobuf:"bytes,15,opt,name=rotate_key,json=rotateKey,proto3,oneof" json:"rotate_key,omitempty"`
+}
+type Msg_RevokeKey struct {
+	RevokeKey *RevokeKey `protobuf:"bytes,16,opt,name=revoke_key,json=revokeKey,proto3,oneof" json:"revoke_key,omitempty"`
+}
+type Msg_RecordEpcisEvent struct {
+	RecordEpcisEvent *RecordEPCISEvent `protobuf:"bytes,30,opt,name=record_epcis_event,json=recordEpcisEvent,proto3,oneof" json:"record_epcis_event,omitempty"`
+}
+type Msg_RecordEventBatch struct {
+	RecordEventBatch *RecordEventBatch `protobuf:"bytes,31,opt,name=record_event_batch,json=recordEventBatch,proto3,oneof" json:"record_event_batch,omitempty"`
+}
+type Msg_AnchorRoot struct {
+	AnchorRoot *AnchorRoot `protobuf:"bytes,32,opt,name=anchor_root,json=anchorRoot,proto3,oneof" json:"anchor_root,omitempty"`
+}
 
-func (*Msg_RecordEvent) isMsg_Sum() {}
+func (*Msg_RecordEvent) isMsg_Sum()          {}
+func (*Msg_SubmitProposal) isMsg_Sum()       {}
+func (*Msg_Vote) isMsg_Sum()                 {}
+func (*Msg_RegisterParticipant) isMsg_Sum()  {}
+func (*Msg_SuspendParticipant) isMsg_Sum()   {}
+func (*Msg_ReinstateParticipant) isMsg_Sum() {}
+func (*Msg_RotateKey) isMsg_Sum()            {}
+func (*Msg_RevokeKey) isMsg_Sum()            {}
+func (*Msg_RecordEpcisEvent) isMsg_Sum()     {}
+func (*Msg_RecordEventBatch) isMsg_Sum()     {}
+func (*Msg_AnchorRoot) isMsg_Sum()           {}
 
 func (m *Msg) GetSum() isMsg_Sum {
 	if m != nil {
@@ -220,132 +270,142 @@ func (m *Msg) GetRecordEvent() *RecordEvent {
 	return nil
 }
 
-// XXX_OneofWrappers is for the internal use of the proto package.
-func (*Msg) XXX_OneofWrappers() []interface{} {
-	return []interface{}{
-		(*Msg_RecordEvent)(nil),
-	}
-}
-
-// RecordEvent records one hashed trace event of a product or lot. The full
-// business payload stays with the enterprise; the ledger keeps its SHA-256.
-type RecordEvent struct {
-	// subject is the product, lot or item identifier (a URI such as
-	// urn:epc:id:sgtin:... or urn:epc:class:lgtin:...).
-	Subject string `protobuf:"bytes,1,opt,name=subject,proto3" json:"subject,omitempty"`
-	// event_type names what happened, e.g. a CBV business step such as
-	// "commissioning", "shipping", "receiving", or a domain step such as
-	// "planting", "pesticide_application", "harvest".
-	EventType string `protobuf:"bytes,2,opt,name=event_type,json=eventType,proto3" json:"event_type,omitempty"`
-	// event_time is when the event happened, in Unix milliseconds (UTC).
-	EventTimeMs int64 `protobuf:"varint,3,opt,name=event_time_ms,json=eventTimeMs,proto3" json:"event_time_ms,omitempty"`
-	// payload_sha256 is the SHA-256 of the enterprise's full event payload.
-	PayloadSha256 []byte `protobuf:"bytes,4,opt,name=payload_sha256,json=payloadSha256,proto3" json:"payload_sha256,omitempty"`
-	// note is an optional public remark, at most 256 bytes.
-	Note string `protobuf:"bytes,5,opt,name=note,proto3" json:"note,omitempty"`
-}
-
-func (m *RecordEvent) Reset()         { *m = RecordEvent{} }
-func (m *RecordEvent) String() string { return proto.CompactTextString(m) }
-func (*RecordEvent) ProtoMessage()    {}
-func (*RecordEvent) Descriptor() ([]byte, []int) {
-	return fileDescriptor_ed07ef9736fc9246, []int{3}
-}
-func (m *RecordEvent) XXX_Unmarshal(b []byte) error {
-	return m.Unmarshal(b)
-}
-func (m *RecordEvent) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
-	b = b[:cap(b)]
-	n, err := m.MarshalToSizedBuffer(b)
-	if err != nil {
-		return nil, err
-	}
-	return b[:n], nil
-}
-func (m *RecordEvent) XXX_Merge(src proto.Message) {
-	xxx_messageInfo_RecordEvent.Merge(m, src)
-}
-func (m *RecordEvent) XXX_Size() int {
-	return m.Size()
-}
-func (m *RecordEvent) XXX_DiscardUnknown() {
-	xxx_messageInfo_RecordEvent.DiscardUnknown(m)
-}
-
-var xxx_messageInfo_RecordEvent proto.InternalMessageInfo
-
-func (m *RecordEvent) GetSubject() string {
-	if m != nil {
-		return m.Subject
-	}
-	return ""
-}
-
-func (m *RecordEvent) GetEventType() string {
-	if m != nil {
-		return m.EventType
-	}
-	return ""
-}
-
-func (m *RecordEvent) GetEventTimeMs() int64 {
-	if m != nil {
-		return m.EventTimeMs
-	}
-	return 0
-}
-
-func (m *RecordEvent) GetPayloadSha256() []byte {
-	if m != nil {
-		return m.PayloadSha256
+func (m *Msg) GetSubmitProposal() *SubmitProposal {
+	if x, ok := m.GetSum().(*Msg_SubmitProposal); ok {
+		return x.SubmitProposal
 	}
 	return nil
 }
 
-func (m *RecordEvent) GetNote() string {
-	if m != nil {
-		return m.Note
+func (m *Msg) GetVote() *Vote {
+	if x, ok := m.GetSum().(*Msg_Vote); ok {
+		return x.Vote
 	}
-	return ""
+	return nil
+}
+
+func (m *Msg) GetRegisterParticipant() *RegisterParticipant {
+	if x, ok := m.GetSum().(*Msg_RegisterParticipant); ok {
+		return x.RegisterParticipant
+	}
+	return nil
+}
+
+func (m *Msg) GetSuspendParticipant() *SuspendParticipant {
+	if x, ok := m.GetSum().(*Msg_SuspendParticipant); ok {
+		return x.SuspendParticipant
+	}
+	return nil
+}
+
+func (m *Msg) GetReinstateParticipant() *ReinstateParticipant {
+	if x, ok := m.GetSum().(*Msg_ReinstateParticipant); ok {
+		return x.ReinstateParticipant
+	}
+	return nil
+}
+
+func (m *Msg) GetRotateKey() *RotateKey {
+	if x, ok := m.GetSum().(*Msg_RotateKey); ok {
+		return x.RotateKey
+	}
+	return nil
+}
+
+func (m *Msg) GetRevokeKey() *RevokeKey {
+	if x, ok := m.GetSum().(*Msg_RevokeKey); ok {
+		return x.RevokeKey
+	}
+	return nil
+}
+
+func (m *Msg) GetRecordEpcisEvent() *RecordEPCISEvent {
+	if x, ok := m.GetSum().(*Msg_RecordEpcisEvent); ok {
+		return x.RecordEpcisEvent
+	}
+	return nil
+}
+
+func (m *Msg) GetRecordEventBatch() *RecordEventBatch {
+	if x, ok := m.GetSum().(*Msg_RecordEventBatch); ok {
+		return x.RecordEventBatch
+	}
+	return nil
+}
+
+func (m *Msg) GetAnchorRoot() *AnchorRoot {
+	if x, ok := m.GetSum().(*Msg_AnchorRoot); ok {
+		return x.AnchorRoot
+	}
+	return nil
+}
+
+// XXX_OneofWrappers is for the internal use of the proto package.
+func (*Msg) XXX_OneofWrappers() []interface{} {
+	return []interface{}{
+		(*Msg_RecordEvent)(nil),
+		(*Msg_SubmitProposal)(nil),
+		(*Msg_Vote)(nil),
+		(*Msg_RegisterParticipant)(nil),
+		(*Msg_SuspendParticipant)(nil),
+		(*Msg_ReinstateParticipant)(nil),
+		(*Msg_RotateKey)(nil),
+		(*Msg_RevokeKey)(nil),
+		(*Msg_RecordEpcisEvent)(nil),
+		(*Msg_RecordEventBatch)(nil),
+		(*Msg_AnchorRoot)(nil),
+	}
 }
 
 func init() {
 	proto.RegisterType((*Tx)(nil), "traceledger.v1.Tx")
 	proto.RegisterType((*TxBody)(nil), "traceledger.v1.TxBody")
 	proto.RegisterType((*Msg)(nil), "traceledger.v1.Msg")
-	proto.RegisterType((*RecordEvent)(nil), "traceledger.v1.RecordEvent")
 }
 
 func init() { proto.RegisterFile("traceledger/v1/tx.proto", fileDescriptor_ed07ef9736fc9246) }
 
 var fileDescriptor_ed07ef9736fc9246 = []byte{
-	// 416 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x5c, 0x52, 0xbd, 0x8e, 0xd3, 0x40,
-	0x10, 0xce, 0x9e, 0x73, 0xb9, 0x78, 0x7c, 0x77, 0xc5, 0x82, 0xc0, 0x1c, 0x60, 0x45, 0x96, 0x90,
-	0x52, 0xd9, 0x4a, 0x10, 0x34, 0x34, 0x10, 0xe9, 0x24, 0x28, 0x42, 0xb1, 0xa4, 0xa2, 0xb1, 0xfc,
-	0x33, 0xda, 0x18, 0x9d, 0xbd, 0x61, 0x77, 0x1d, 0xc5, 0x6f, 0x40, 0xc9, 0x4b, 0xf0, 0x2e, 0x94,
-	0x57, 0x5e, 0x89, 0x92, 0x17, 0x41, 0x5e, 0x9b, 0xe0, 0xbb, 0x6e, 0xbe, 0x9f, 0x9d, 0xd9, 0x6f,
-	0x34, 0xf0, 0x54, 0xcb, 0x38, 0xc5, 0x1b, 0xcc, 0x38, 0xca, 0x70, 0x3b, 0x0b, 0xf5, 0x2e, 0xd8,
-	0x48, 0xa1, 0x05, 0xbd, 0xec, 0x09, 0xc1, 0x76, 0x76, 0xf5, 0x98, 0x0b, 0x2e, 0x8c, 0x14, 0x36,
-	0x55, 0xeb, 0xf2, 0x3f, 0xc0, 0xc9, 0x6a, 0x47, 0x5f, 0x02, 0x24, 0x22, 0xab, 0xa3, 0xa4, 0xd6,
-	0xa8, 0x5c, 0x32, 0x21, 0xd3, 0x73, 0x66, 0x37, 0xcc, 0xa2, 0x21, 0xe8, 0x0b, 0xb0, 0x55, 0xce,
-	0xcb, 0x58, 0x57, 0x12, 0xdd, 0x93, 0x56, 0x3d, 0x12, 0xfe, 0x0f, 0x02, 0xa3, 0xd5, 0x6e, 0x21,
-	0xb2, 0x9a, 0x3e, 0x83, 0x71, 0xba, 0x8e, 0xf3, 0x32, 0xca, 0x33, 0xd3, 0xc5, 0x66, 0x67, 0x06,
-	0x7f, 0xca, 0xe8, 0x13, 0x18, 0x35, 0x4f, 0x50, 0x9a, 0x06, 0x36, 0xeb, 0x10, 0xbd, 0x82, 0xb1,
-	0xc2, 0xef, 0x15, 0x96, 0x29, 0xba, 0xd6, 0x84, 0x4c, 0x87, 0xec, 0x88, 0x69, 0x08, 0xe3, 0x02,
-	0x95, 0x8a, 0x39, 0x2a, 0x77, 0x38, 0xb1, 0xa6, 0xce, 0xfc, 0x51, 0x70, 0x3f, 0x55, 0xb0, 0x54,
-	0x9c, 0x1d, 0x4d, 0xfe, 0x67, 0xb0, 0x96, 0x8a, 0xd3, 0xf7, 0x70, 0x2e, 0x31, 0x15, 0x32, 0x8b,
-	0x70, 0x8b, 0xa5, 0x36, 0x5f, 0x71, 0xe6, 0xcf, 0x1f, 0xbe, 0x65, 0xc6, 0x73, 0xdd, 0x58, 0x3e,
-	0x0e, 0x98, 0x23, 0xff, 0xc3, 0xc5, 0x29, 0x58, 0xaa, 0x2a, 0xfc, 0x5f, 0x04, 0x9c, 0x9e, 0x8b,
-	0xba, 0x70, 0xa6, 0xaa, 0xe4, 0x1b, 0xa6, 0xfa, 0x5f, 0xbc, 0x0e, 0x36, 0x1b, 0x34, 0xb3, 0x22,
-	0x5d, 0x6f, 0xb0, 0x8b, 0x68, 0x1b, 0x66, 0x55, 0x6f, 0x90, 0xfa, 0x70, 0xd1, 0xc9, 0x79, 0x81,
-	0x51, 0xa1, 0x4c, 0x54, 0x8b, 0x39, 0xad, 0x23, 0x2f, 0x70, 0xa9, 0xe8, 0x2b, 0xb8, 0xdc, 0xc4,
-	0xf5, 0x8d, 0x88, 0xb3, 0x48, 0xad, 0xe3, 0xf9, 0x9b, 0xb7, 0xee, 0xd0, 0xac, 0xfa, 0xa2, 0x63,
-	0xbf, 0x18, 0x92, 0x52, 0x18, 0x96, 0x42, 0xa3, 0x7b, 0x6a, 0x66, 0x98, 0x7a, 0x91, 0xfe, 0xde,
-	0x7b, 0xe4, 0x76, 0xef, 0x91, 0xbb, 0xbd, 0x47, 0xfe, 0xec, 0x3d, 0xf2, 0xf3, 0xe0, 0x0d, 0x6e,
-	0x0f, 0xde, 0xe0, 0xee, 0xe0, 0x0d, 0xbe, 0x5e, 0xf3, 0x5c, 0xaf, 0xab, 0x24, 0x48, 0x45, 0x11,
-	0xf6, 0xaf, 0xa5, 0x5f, 0xb7, 0x87, 0x71, 0xff, 0x96, 0xde, 0xf5, 0xe0, 0x76, 0x96, 0x8c, 0x8c,
-	0xe7, 0xf5, 0xdf, 0x00, 0x00, 0x00, 0xff, 0xff, 0xa0, 0x16, 0x11, 0x3d, 0x72, 0x02, 0x00, 0x00,
+	// 615 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x7c, 0x94, 0xc1, 0x6e, 0xd3, 0x4c,
+	0x10, 0xc7, 0xed, 0xa6, 0x5f, 0xbe, 0x66, 0x52, 0xda, 0x6a, 0x1b, 0xc0, 0x4d, 0xc1, 0x8d, 0x02,
+	0x87, 0x8a, 0x43, 0xa2, 0x96, 0x1b, 0x08, 0x89, 0x06, 0x55, 0x4a, 0x85, 0x2a, 0x45, 0x6e, 0x41,
+	0x08, 0x0e, 0xd6, 0xc6, 0x1e, 0x39, 0x56, 0x1b, 0xaf, 0xd9, 0xdd, 0x58, 0xcd, 0x1b, 0x70, 0xe4,
+	0x49, 0x78, 0x0e, 0x8e, 0x3d, 0xf6, 0x08, 0xe9, 0x8b, 0x20, 0x4f, 0x9c, 0x34, 0x76, 0x28, 0x37,
+	0xcf, 0xcc, 0xef, 0xff, 0xd3, 0xda, 0x1a, 0x2f, 0x3c, 0xd6, 0x92, 0x7b, 0x78, 0x89, 0x7e, 0x80,
+	0xb2, 0x9d, 0x1c, 0xb4, 0xf5, 0x55, 0x2b, 0x96, 0x42, 0x0b, 0xb6, 0xb1, 0x30, 0x68, 0x25, 0x07,
+	0xf5, 0x5a, 0x20, 0x02, 0x41, 0xa3, 0x76, 0xfa, 0x34, 0xa5, 0xea, 0xbb, 0x85, 0x38, 0x26, 0x18,
+	0x69, 0x95, 0x0d, 0xf7, 0x0a, 0xc3, 0x40, 0x24, 0x28, 0x23, 0x1e, 0x79, 0x98, 0x01, 0xf5, 0x62,
+	0x3a, 0xf6, 0xc2, 0x2c, 0xdc, 0x3c, 0x82, 0x95, 0xf3, 0x2b, 0xf6, 0x14, 0xa0, 0x2f, 0xfc, 0xb1,
+	0xdb, 0x1f, 0x6b, 0x54, 0x96, 0xd9, 0x30, 0xf7, 0xd7, 0x9d, 0x4a, 0xda, 0xe9, 0xa4, 0x0d, 0xf6,
+	0x04, 0x2a, 0x2a, 0x0c, 0x22, 0xae, 0x47, 0x12, 0xad, 0x95, 0xe9, 0x74, 0xde, 0x68, 0x7e, 0x33,
+	0xa1, 0x7c, 0x7e, 0xd5, 0x11, 0xfe, 0x98, 0xed, 0xc0, 0x9a, 0x37, 0xe0, 0x61, 0xe4, 0x86, 0x3e,
+	0x59, 0x2a, 0xce, 0xff, 0x54, 0x9f, 0xf8, 0xec, 0x11, 0x94, 0xd3, 0x08, 0x4a, 0x12, 0x54, 0x9c,
+	0xac, 0x62, 0x75, 0x58, 0x53, 0xf8, 0x75, 0x84, 0x91, 0x87, 0x56, 0xa9, 0x61, 0xee, 0xaf, 0x3a,
+	0xf3, 0x9a, 0xb5, 0x61, 0x6d, 0x88, 0x4a, 0xf1, 0x00, 0x95, 0xb5, 0xda, 0x28, 0xed, 0x57, 0x0f,
+	0xb7, 0x5b, 0xf9, 0xef, 0xd5, 0x3a, 0x55, 0x81, 0x33, 0x87, 0x9a, 0x3f, 0xca, 0x50, 0x3a, 0x55,
+	0x01, 0x7b, 0x0b, 0xeb, 0x12, 0x3d, 0x21, 0x7d, 0x97, 0xbe, 0x14, 0x9d, 0xa5, 0x7a, 0xb8, 0x5b,
+	0x0c, 0x3b, 0xc4, 0x1c, 0xa7, 0x48, 0xd7, 0x70, 0xaa, 0xf2, 0xae, 0x64, 0x27, 0xb0, 0xa9, 0x46,
+	0xfd, 0x61, 0xa8, 0xdd, 0x58, 0x8a, 0x58, 0x28, 0x7e, 0x69, 0x01, 0x49, 0xec, 0xa2, 0xe4, 0x8c,
+	0xb0, 0x5e, 0x46, 0x75, 0x0d, 0x67, 0x43, 0xe5, 0x3a, 0xec, 0x05, 0xac, 0x26, 0x42, 0xa3, 0x55,
+	0xa5, 0x7c, 0xad, 0x98, 0xff, 0x28, 0x34, 0x76, 0x0d, 0x87, 0x18, 0xf6, 0x09, 0x6a, 0x12, 0x83,
+	0x50, 0x69, 0x94, 0x6e, 0xcc, 0xa5, 0x0e, 0xbd, 0x30, 0xe6, 0x91, 0xb6, 0xd6, 0x29, 0xfb, 0x6c,
+	0xf9, 0x05, 0xa6, 0x6c, 0xef, 0x0e, 0xed, 0x1a, 0xce, 0xb6, 0x5c, 0x6e, 0xb3, 0x0f, 0xb0, 0xad,
+	0x46, 0x2a, 0xc6, 0xc8, 0xcf, 0x89, 0x1f, 0x90, 0xb8, 0xb9, 0xfc, 0x52, 0x84, 0xe6, 0xbd, 0x4c,
+	0x2d, 0x75, 0xd9, 0x17, 0x78, 0x28, 0x31, 0x8c, 0x94, 0xe6, 0x1a, 0x73, 0xe2, 0x0d, 0x12, 0x3f,
+	0x5f, 0x3e, 0x71, 0x06, 0xe7, 0xd5, 0x35, 0xf9, 0x97, 0x3e, 0x7b, 0x05, 0x20, 0x05, 0x99, 0x2f,
+	0x70, 0x6c, 0x6d, 0x92, 0x71, 0x67, 0xc9, 0x48, 0xc4, 0x7b, 0x1c, 0x77, 0x0d, 0xa7, 0x22, 0x67,
+	0x05, 0x65, 0x31, 0x11, 0x17, 0xd3, 0xec, 0xd6, 0x3d, 0x59, 0x22, 0x66, 0xd9, 0x59, 0xc1, 0x7a,
+	0xc0, 0x66, 0xeb, 0x93, 0xfe, 0x2a, 0xd9, 0x12, 0xd9, 0xe4, 0x68, 0xdc, 0xb3, 0x44, 0xbd, 0x77,
+	0x27, 0x67, 0xb3, 0x4d, 0xda, 0xca, 0x36, 0x29, 0x0d, 0x4f, 0xd7, 0x69, 0xc1, 0x98, 0xd6, 0x6e,
+	0x9f, 0x6b, 0x6f, 0x60, 0xed, 0xfd, 0xd3, 0x98, 0x82, 0x9d, 0x94, 0x5b, 0x30, 0xce, 0x7b, 0xec,
+	0x0d, 0x54, 0x79, 0xe4, 0x0d, 0x84, 0x74, 0xa5, 0x10, 0xda, 0x6a, 0x90, 0xaa, 0x5e, 0x54, 0x1d,
+	0x11, 0xe2, 0x08, 0x91, 0x1e, 0x0b, 0xf8, 0xbc, 0xea, 0xfc, 0x07, 0x25, 0x35, 0x1a, 0x76, 0x82,
+	0xeb, 0xdf, 0xb6, 0xf1, 0x73, 0x62, 0x9b, 0xd7, 0x13, 0xdb, 0xbc, 0x99, 0xd8, 0xe6, 0xaf, 0x89,
+	0x6d, 0x7e, 0xbf, 0xb5, 0x8d, 0xeb, 0x5b, 0xdb, 0xb8, 0xb9, 0xb5, 0x8d, 0xcf, 0xc7, 0x41, 0xa8,
+	0x07, 0xa3, 0x7e, 0xcb, 0x13, 0xc3, 0xf6, 0xe2, 0x3d, 0xb2, 0xf8, 0x3c, 0xbd, 0xaf, 0xf2, 0xb7,
+	0xcc, 0xeb, 0x85, 0x32, 0x39, 0xe8, 0x97, 0x89, 0x79, 0xf9, 0x27, 0x00, 0x00, 0xff, 0xff, 0x17,
+	0x8e, 0xed, 0x3e, 0x09, 0x05, 0x00, 0x00,
 }
 
 func (m *Tx) Marshal() (dAtA []byte, err error) {
@@ -494,62 +554,224 @@ func (m *Msg_RecordEvent) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	}
 	return len(dAtA) - i, nil
 }
-func (m *RecordEvent) Marshal() (dAtA []byte, err error) {
-	size := m.Size()
-	dAtA = make([]byte, size)
-	n, err := m.MarshalToSizedBuffer(dAtA[:size])
-	if err != nil {
-		return nil, err
-	}
-	return dAtA[:n], nil
-}
-
-func (m *RecordEvent) MarshalTo(dAtA []byte) (int, error) {
+func (m *Msg_SubmitProposal) MarshalTo(dAtA []byte) (int, error) {
 	size := m.Size()
 	return m.MarshalToSizedBuffer(dAtA[:size])
 }
 
-func (m *RecordEvent) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+func (m *Msg_SubmitProposal) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	i := len(dAtA)
-	_ = i
-	var l int
-	_ = l
-	if len(m.Note) > 0 {
-		i -= len(m.Note)
-		copy(dAtA[i:], m.Note)
-		i = encodeVarintTx(dAtA, i, uint64(len(m.Note)))
+	if m.SubmitProposal != nil {
+		{
+			size, err := m.SubmitProposal.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintTx(dAtA, i, uint64(size))
+		}
 		i--
-		dAtA[i] = 0x2a
-	}
-	if len(m.PayloadSha256) > 0 {
-		i -= len(m.PayloadSha256)
-		copy(dAtA[i:], m.PayloadSha256)
-		i = encodeVarintTx(dAtA, i, uint64(len(m.PayloadSha256)))
-		i--
-		dAtA[i] = 0x22
-	}
-	if m.EventTimeMs != 0 {
-		i = encodeVarintTx(dAtA, i, uint64(m.EventTimeMs))
-		i--
-		dAtA[i] = 0x18
-	}
-	if len(m.EventType) > 0 {
-		i -= len(m.EventType)
-		copy(dAtA[i:], m.EventType)
-		i = encodeVarintTx(dAtA, i, uint64(len(m.EventType)))
-		i--
-		dAtA[i] = 0x12
-	}
-	if len(m.Subject) > 0 {
-		i -= len(m.Subject)
-		copy(dAtA[i:], m.Subject)
-		i = encodeVarintTx(dAtA, i, uint64(len(m.Subject)))
-		i--
-		dAtA[i] = 0xa
+		dAtA[i] = 0x52
 	}
 	return len(dAtA) - i, nil
 }
+func (m *Msg_Vote) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
 
+func (m *Msg_Vote) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.Vote != nil {
+		{
+			size, err := m.Vote.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintTx(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x5a
+	}
+	return len(dAtA) - i, nil
+}
+func (m *Msg_RegisterParticipant) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Msg_RegisterParticipant) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.RegisterParticipant != nil {
+		{
+			size, err := m.RegisterParticipant.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintTx(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x62
+	}
+	return len(dAtA) - i, nil
+}
+func (m *Msg_SuspendParticipant) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Msg_SuspendParticipant) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.SuspendParticipant != nil {
+		{
+			size, err := m.SuspendParticipant.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintTx(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x6a
+	}
+	return len(dAtA) - i, nil
+}
+func (m *Msg_ReinstateParticipant) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Msg_ReinstateParticipant) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.ReinstateParticipant != nil {
+		{
+			size, err := m.ReinstateParticipant.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintTx(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x72
+	}
+	return len(dAtA) - i, nil
+}
+func (m *Msg_RotateKey) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Msg_RotateKey) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.RotateKey != nil {
+		{
+			size, err := m.RotateKey.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintTx(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x7a
+	}
+	return len(dAtA) - i, nil
+}
+func (m *Msg_RevokeKey) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Msg_RevokeKey) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.RevokeKey != nil {
+		{
+			size, err := m.RevokeKey.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintTx(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x82
+	}
+	return len(dAtA) - i, nil
+}
+func (m *Msg_RecordEpcisEvent) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Msg_RecordEpcisEvent) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.RecordEpcisEvent != nil {
+		{
+			size, err := m.RecordEpcisEvent.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintTx(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0xf2
+	}
+	return len(dAtA) - i, nil
+}
+func (m *Msg_RecordEventBatch) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Msg_RecordEventBatch) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.RecordEventBatch != nil {
+		{
+			size, err := m.RecordEventBatch.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintTx(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0xfa
+	}
+	return len(dAtA) - i, nil
+}
+func (m *Msg_AnchorRoot) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Msg_AnchorRoot) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.AnchorRoot != nil {
+		{
+			size, err := m.AnchorRoot.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintTx(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x2
+		i--
+		dAtA[i] = 0x82
+	}
+	return len(dAtA) - i, nil
+}
 func encodeVarintTx(dAtA []byte, offset int, v uint64) int {
 	offset -= sovTx(v)
 	base := offset
@@ -628,30 +850,123 @@ func (m *Msg_RecordEvent) Size() (n int) {
 	}
 	return n
 }
-func (m *RecordEvent) Size() (n int) {
+func (m *Msg_SubmitProposal) Size() (n int) {
 	if m == nil {
 		return 0
 	}
 	var l int
 	_ = l
-	l = len(m.Subject)
-	if l > 0 {
+	if m.SubmitProposal != nil {
+		l = m.SubmitProposal.Size()
 		n += 1 + l + sovTx(uint64(l))
 	}
-	l = len(m.EventType)
-	if l > 0 {
+	return n
+}
+func (m *Msg_Vote) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Vote != nil {
+		l = m.Vote.Size()
 		n += 1 + l + sovTx(uint64(l))
 	}
-	if m.EventTimeMs != 0 {
-		n += 1 + sovTx(uint64(m.EventTimeMs))
+	return n
+}
+func (m *Msg_RegisterParticipant) Size() (n int) {
+	if m == nil {
+		return 0
 	}
-	l = len(m.PayloadSha256)
-	if l > 0 {
+	var l int
+	_ = l
+	if m.RegisterParticipant != nil {
+		l = m.RegisterParticipant.Size()
 		n += 1 + l + sovTx(uint64(l))
 	}
-	l = len(m.Note)
-	if l > 0 {
+	return n
+}
+func (m *Msg_SuspendParticipant) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.SuspendParticipant != nil {
+		l = m.SuspendParticipant.Size()
 		n += 1 + l + sovTx(uint64(l))
+	}
+	return n
+}
+func (m *Msg_ReinstateParticipant) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.ReinstateParticipant != nil {
+		l = m.ReinstateParticipant.Size()
+		n += 1 + l + sovTx(uint64(l))
+	}
+	return n
+}
+func (m *Msg_RotateKey) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.RotateKey != nil {
+		l = m.RotateKey.Size()
+		n += 1 + l + sovTx(uint64(l))
+	}
+	return n
+}
+func (m *Msg_RevokeKey) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.RevokeKey != nil {
+		l = m.RevokeKey.Size()
+		n += 2 + l + sovTx(uint64(l))
+	}
+	return n
+}
+func (m *Msg_RecordEpcisEvent) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.RecordEpcisEvent != nil {
+		l = m.RecordEpcisEvent.Size()
+		n += 2 + l + sovTx(uint64(l))
+	}
+	return n
+}
+func (m *Msg_RecordEventBatch) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.RecordEventBatch != nil {
+		l = m.RecordEventBatch.Size()
+		n += 2 + l + sovTx(uint64(l))
+	}
+	return n
+}
+func (m *Msg_AnchorRoot) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.AnchorRoot != nil {
+		l = m.AnchorRoot.Size()
+		n += 2 + l + sovTx(uint64(l))
 	}
 	return n
 }
@@ -1011,93 +1326,46 @@ func (m *Msg) Unmarshal(dAtA []byte) error {
 			}
 			m.Sum = &Msg_RecordEvent{v}
 			iNdEx = postIndex
-		default:
-			iNdEx = preIndex
-			skippy, err := skipTx(dAtA[iNdEx:])
-			if err != nil {
+		case 10:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SubmitProposal", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			v := &SubmitProposal{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
 				return err
 			}
-			if (skippy < 0) || (iNdEx+skippy) < 0 {
-				return ErrInvalidLengthTx
-			}
-			if (iNdEx + skippy) > l {
-				return io.ErrUnexpectedEOF
-			}
-			iNdEx += skippy
-		}
-	}
-
-	if iNdEx > l {
-		return io.ErrUnexpectedEOF
-	}
-	return nil
-}
-func (m *RecordEvent) Unmarshal(dAtA []byte) error {
-	l := len(dAtA)
-	iNdEx := 0
-	for iNdEx < l {
-		preIndex := iNdEx
-		var wire uint64
-		for shift := uint(0); ; shift += 7 {
-			if shift >= 64 {
-				return ErrIntOverflowTx
-			}
-			if iNdEx >= l {
-				return io.ErrUnexpectedEOF
-			}
-			b := dAtA[iNdEx]
-			iNdEx++
-			wire |= uint64(b&0x7F) << shift
-			if b < 0x80 {
-				break
-			}
-		}
-		fieldNum := int32(wire >> 3)
-		wireType := int(wire & 0x7)
-		if wireType == 4 {
-			return fmt.Errorf("proto: RecordEvent: wiretype end group for non-group")
-		}
-		if fieldNum <= 0 {
-			return fmt.Errorf("proto: RecordEvent: illegal tag %d (wire type %d)", fieldNum, wire)
-		}
-		switch fieldNum {
-		case 1:
-			if wireType != 2 {
-				return fmt.Errorf("proto: wrong wireType = %d for field Subject", wireType)
-			}
-			var stringLen uint64
-			for shift := uint(0); ; shift += 7 {
-				if shift >= 64 {
-					return ErrIntOverflowTx
-				}
-				if iNdEx >= l {
-					return io.ErrUnexpectedEOF
-				}
-				b := dAtA[iNdEx]
-				iNdEx++
-				stringLen |= uint64(b&0x7F) << shift
-				if b < 0x80 {
-					break
-				}
-			}
-			intStringLen := int(stringLen)
-			if intStringLen < 0 {
-				return ErrInvalidLengthTx
-			}
-			postIndex := iNdEx + intStringLen
-			if postIndex < 0 {
-				return ErrInvalidLengthTx
-			}
-			if postIndex > l {
-				return io.ErrUnexpectedEOF
-			}
-			m.Subject = string(dAtA[iNdEx:postIndex])
+			m.Sum = &Msg_SubmitProposal{v}
 			iNdEx = postIndex
-		case 2:
+		case 11:
 			if wireType != 2 {
-				return fmt.Errorf("proto: wrong wireType = %d for field EventType", wireType)
+				return fmt.Errorf("proto: wrong wireType = %d for field Vote", wireType)
 			}
-			var stringLen uint64
+			var msglen int
 			for shift := uint(0); ; shift += 7 {
 				if shift >= 64 {
 					return ErrIntOverflowTx
@@ -1107,48 +1375,32 @@ func (m *RecordEvent) Unmarshal(dAtA []byte) error {
 				}
 				b := dAtA[iNdEx]
 				iNdEx++
-				stringLen |= uint64(b&0x7F) << shift
+				msglen |= int(b&0x7F) << shift
 				if b < 0x80 {
 					break
 				}
 			}
-			intStringLen := int(stringLen)
-			if intStringLen < 0 {
+			if msglen < 0 {
 				return ErrInvalidLengthTx
 			}
-			postIndex := iNdEx + intStringLen
+			postIndex := iNdEx + msglen
 			if postIndex < 0 {
 				return ErrInvalidLengthTx
 			}
 			if postIndex > l {
 				return io.ErrUnexpectedEOF
 			}
-			m.EventType = string(dAtA[iNdEx:postIndex])
+			v := &Vote{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			m.Sum = &Msg_Vote{v}
 			iNdEx = postIndex
-		case 3:
-			if wireType != 0 {
-				return fmt.Errorf("proto: wrong wireType = %d for field EventTimeMs", wireType)
-			}
-			m.EventTimeMs = 0
-			for shift := uint(0); ; shift += 7 {
-				if shift >= 64 {
-					return ErrIntOverflowTx
-				}
-				if iNdEx >= l {
-					return io.ErrUnexpectedEOF
-				}
-				b := dAtA[iNdEx]
-				iNdEx++
-				m.EventTimeMs |= int64(b&0x7F) << shift
-				if b < 0x80 {
-					break
-				}
-			}
-		case 4:
+		case 12:
 			if wireType != 2 {
-				return fmt.Errorf("proto: wrong wireType = %d for field PayloadSha256", wireType)
+				return fmt.Errorf("proto: wrong wireType = %d for field RegisterParticipant", wireType)
 			}
-			var byteLen int
+			var msglen int
 			for shift := uint(0); ; shift += 7 {
 				if shift >= 64 {
 					return ErrIntOverflowTx
@@ -1158,31 +1410,32 @@ func (m *RecordEvent) Unmarshal(dAtA []byte) error {
 				}
 				b := dAtA[iNdEx]
 				iNdEx++
-				byteLen |= int(b&0x7F) << shift
+				msglen |= int(b&0x7F) << shift
 				if b < 0x80 {
 					break
 				}
 			}
-			if byteLen < 0 {
+			if msglen < 0 {
 				return ErrInvalidLengthTx
 			}
-			postIndex := iNdEx + byteLen
+			postIndex := iNdEx + msglen
 			if postIndex < 0 {
 				return ErrInvalidLengthTx
 			}
 			if postIndex > l {
 				return io.ErrUnexpectedEOF
 			}
-			m.PayloadSha256 = append(m.PayloadSha256[:0], dAtA[iNdEx:postIndex]...)
-			if m.PayloadSha256 == nil {
-				m.PayloadSha256 = []byte{}
+			v := &RegisterParticipant{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
 			}
+			m.Sum = &Msg_RegisterParticipant{v}
 			iNdEx = postIndex
-		case 5:
+		case 13:
 			if wireType != 2 {
-				return fmt.Errorf("proto: wrong wireType = %d for field Note", wireType)
+				return fmt.Errorf("proto: wrong wireType = %d for field SuspendParticipant", wireType)
 			}
-			var stringLen uint64
+			var msglen int
 			for shift := uint(0); ; shift += 7 {
 				if shift >= 64 {
 					return ErrIntOverflowTx
@@ -1192,23 +1445,236 @@ func (m *RecordEvent) Unmarshal(dAtA []byte) error {
 				}
 				b := dAtA[iNdEx]
 				iNdEx++
-				stringLen |= uint64(b&0x7F) << shift
+				msglen |= int(b&0x7F) << shift
 				if b < 0x80 {
 					break
 				}
 			}
-			intStringLen := int(stringLen)
-			if intStringLen < 0 {
+			if msglen < 0 {
 				return ErrInvalidLengthTx
 			}
-			postIndex := iNdEx + intStringLen
+			postIndex := iNdEx + msglen
 			if postIndex < 0 {
 				return ErrInvalidLengthTx
 			}
 			if postIndex > l {
 				return io.ErrUnexpectedEOF
 			}
-			m.Note = string(dAtA[iNdEx:postIndex])
+			v := &SuspendParticipant{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			m.Sum = &Msg_SuspendParticipant{v}
+			iNdEx = postIndex
+		case 14:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ReinstateParticipant", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			v := &ReinstateParticipant{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			m.Sum = &Msg_ReinstateParticipant{v}
+			iNdEx = postIndex
+		case 15:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field RotateKey", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			v := &RotateKey{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			m.Sum = &Msg_RotateKey{v}
+			iNdEx = postIndex
+		case 16:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field RevokeKey", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			v := &RevokeKey{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			m.Sum = &Msg_RevokeKey{v}
+			iNdEx = postIndex
+		case 30:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field RecordEpcisEvent", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			v := &RecordEPCISEvent{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			m.Sum = &Msg_RecordEpcisEvent{v}
+			iNdEx = postIndex
+		case 31:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field RecordEventBatch", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			v := &RecordEventBatch{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			m.Sum = &Msg_RecordEventBatch{v}
+			iNdEx = postIndex
+		case 32:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field AnchorRoot", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			v := &AnchorRoot{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			m.Sum = &Msg_AnchorRoot{v}
 			iNdEx = postIndex
 		default:
 			iNdEx = preIndex

@@ -1,0 +1,42 @@
+package app
+
+import (
+	"encoding/json"
+	"fmt"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/traceledger/traceledger/genesis"
+)
+
+// blockCtx is what end-of-block processing sees: the block's overlay after
+// all its transactions, the height and the block time.
+type blockCtx struct {
+	o      *overlay
+	height int64
+	timeMs int64
+	params genesis.Params
+}
+
+// endBlock runs the deterministic end-of-block work of every domain, in a
+// fixed order, and collects validator updates and block events.
+func endBlock(c *blockCtx) ([]abci.ValidatorUpdate, []abci.Event, error) {
+	vals, events, err := governanceEndBlock(c)
+	if err != nil {
+		return nil, nil, fmt.Errorf("governance: %w", err)
+	}
+	return vals, events, nil
+}
+
+// paramsIn returns the parameters written in o during this block, if any.
+func paramsIn(o *overlay) (genesis.Params, bool, error) {
+	bz, ok := o.writes[paramsKey]
+	if !ok || bz == nil {
+		return genesis.Params{}, false, nil
+	}
+	var p genesis.Params
+	if err := json.Unmarshal(bz, &p); err != nil {
+		return p, false, fmt.Errorf("decode params: %w", err)
+	}
+	return p, true, nil
+}
