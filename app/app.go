@@ -206,7 +206,9 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	if err != nil {
 		return nil, err
 	}
+	a.mu.Lock()
 	a.genesisBlock = pb
+	a.mu.Unlock()
 	a.logger.Info("genesis loaded", "departments", len(st.Departments), "participants", len(st.Participants), "app_hash", fmt.Sprintf("%X", pb.info.AppHash))
 	return &abci.ResponseInitChain{AppHash: pb.info.AppHash}, nil
 }
@@ -410,8 +412,9 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	next := &committed{info: pb.info, tree: pb.tree, params: pb.params}
 	a.mu.Lock()
 	a.prev, a.cur = a.cur, next
+	a.genesisBlock = nil
 	a.mu.Unlock()
-	a.block, a.genesisBlock = nil, nil
+	a.block = nil
 
 	// The mempool is rechecked against the new state from scratch.
 	a.checkMu.Lock()
@@ -450,20 +453,18 @@ func (pb *pendingBlock) stage(w *write) {
 // signer and sequence checks against committed state plus the mempool's
 // pending sequences, the signature, and authorization.
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
-	c := a.latest()
-	if c == nil {
-		return checkResult(rejectf(CodeInternal, "node has no committed state yet; retry after the first block")), nil
-	}
-	d, err := decodeTx(a.handlers, req.Tx, c.info.ChainId, c.params.MaxTxBytes, c.params.MaxMsgsPerTx)
+	reader, chainID, params, release, err := a.checkState()
 	if err != nil {
 		return checkResult(err), nil
 	}
-	v := a.st.viewAt(c.info.Height)
-	defer v.discard()
-
+	defer release()
+	d, err := decodeTx(a.handlers, req.Tx, chainID, params.MaxTxBytes, params.MaxMsgsPerTx)
+	if err != nil {
+		return checkResult(err), nil
+	}
 	a.checkMu.Lock()
 	defer a.checkMu.Unlock()
-	_, signer, err := authTx(v, d, func(k *tlv1.Key) uint64 {
+	_, signer, err := authTx(reader, d, func(k *tlv1.Key) uint64 {
 		if s, ok := a.checkSeq[k.Id]; ok {
 			return s
 		}
@@ -480,6 +481,24 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	a.sigs.add(d.hash, d.body.Signer)
 	a.checkSeq[d.body.Signer] = d.body.Sequence + 1
 	return &abci.ResponseCheckTx{Code: uint32(CodeOK), GasWanted: 1}, nil
+}
+
+// checkState is the state CheckTx checks against: the latest commit, or
+// the genesis state between InitChain and the first Commit (transactions can
+// arrive before the first block).
+func (a *App) checkState() (mapReader, string, genesis.Params, func(), error) {
+	a.mu.RLock()
+	c, g := a.cur, a.genesisBlock
+	a.mu.RUnlock()
+	switch {
+	case c != nil:
+		v := a.st.viewAt(c.info.Height)
+		return v, c.info.ChainId, c.params, v.discard, nil
+	case g != nil:
+		return g.o, g.info.ChainId, g.params, func() {}, nil
+	default:
+		return nil, "", genesis.Params{}, nil, rejectf(CodeInternal, "node has no state yet (InitChain has not run); retry shortly")
+	}
 }
 
 func checkResult(err error) *abci.ResponseCheckTx {

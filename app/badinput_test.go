@@ -145,3 +145,23 @@ func TestCheckTxPendingSequences(t *testing.T) {
 	}
 	_ = ed25519.PublicKeySize
 }
+
+// TestCheckTxBeforeFirstBlock: between InitChain and the first Commit the
+// mempool checks against the genesis state.
+func TestCheckTxBeforeFirstBlock(t *testing.T) {
+	f := newFixture(t)
+	a := openApp(t, "", nil)
+	defer a.Close()
+	if r, _ := a.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: signTx(t, f.farm, 0, testChainID, eventMsg("urn:x:1", "harvest", blockTime(1)))}); Code(r.Code) != CodeInternal {
+		t.Fatalf("before InitChain: code %d", r.Code)
+	}
+	initChain(t, a, f)
+	r, _ := a.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: signTx(t, f.farm, 0, testChainID, eventMsg("urn:x:1", "harvest", blockTime(1)))})
+	if r.Code != 0 {
+		t.Fatalf("after InitChain: %s", r.Log)
+	}
+	r, _ = a.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: signTx(t, keyFromSeed(50), 0, testChainID, eventMsg("urn:x:1", "harvest", blockTime(1)))})
+	if Code(r.Code) != CodeUnknownSigner {
+		t.Fatalf("unknown signer after InitChain: code %d", r.Code)
+	}
+}
