@@ -105,8 +105,8 @@ func BenchmarkInclusionProof(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+		b.ReportMetric(float64(len(p.Hashes)*32), "proof-bytes")
 	})
-	b.ReportMetric(float64(len(p.Hashes)*32), "proof-bytes")
 }
 
 // filledApp commits events events in blocks of 1,000 (10 events per
