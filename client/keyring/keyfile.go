@@ -3,19 +3,18 @@ package keyring
 import (
 	"bytes"
 	"crypto/ed25519"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/bits"
-	"strings"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/chacha20poly1305"
 	"golang.org/x/crypto/scrypt"
+
+	traceledgerv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
 // FormatVersion is the version of the key file format this package writes
@@ -86,10 +85,8 @@ type keyFile struct {
 
 // KeyID returns the key id of an Ed25519 public key: the upper-case hex of
 // the first 20 bytes of its SHA-256, which equals its CometBFT address.
-func KeyID(pub ed25519.PublicKey) string {
-	sum := sha256.Sum256(pub)
-	return strings.ToUpper(hex.EncodeToString(sum[:20]))
-}
+// It is the definition shared with the wire types.
+func KeyID(pub ed25519.PublicKey) string { return traceledgerv1.KeyID(pub) }
 
 // checkKDF reports whether p names a supported KDF with parameters within the
 // limits in the package documentation. The salt is checked only if checkSalt.
