@@ -25,6 +25,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/libs/log"
+	"github.com/cometbft/cometbft/types"
 
 	"github.com/traceledger/traceledger/app/smt"
 	"github.com/traceledger/traceledger/genesis"
@@ -220,16 +221,14 @@ func mustEmptyLog() *logAppender {
 
 // decodeAppState strictly decodes and validates genesis app_state.
 func decodeAppState(bz []byte) (*genesis.AppState, error) {
-	var st genesis.AppState
-	dec := json.NewDecoder(bytes.NewReader(bz))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&st); err != nil {
+	st, err := genesis.AppStateFrom(&types.GenesisDoc{AppState: bz})
+	if err != nil {
+		return nil, err
+	}
+	if err := genesis.Validate(*st); err != nil {
 		return nil, fmt.Errorf("genesis app_state: %w", err)
 	}
-	if err := genesis.Validate(st); err != nil {
-		return nil, fmt.Errorf("genesis app_state: %w", err)
-	}
-	return &st, nil
+	return st, nil
 }
 
 // finishBlock hashes the block's map changes into the tree, its records into
