@@ -23,8 +23,164 @@ var _ = math.Inf
 // proto package needs to be updated.
 const _ = proto.GoGoProtoPackageIsVersion3 // please upgrade the proto package
 
-// SubmitProposal proposes a network-wide change for the departments to vote on.
+// VoteOption is a department's answer to a proposal.
+type VoteOption int32
+
+const (
+	VOTE_OPTION_UNSPECIFIED VoteOption = 0
+	VOTE_OPTION_YES         VoteOption = 1
+	VOTE_OPTION_NO          VoteOption = 2
+)
+
+var VoteOption_name = map[int32]string{
+	0: "VOTE_OPTION_UNSPECIFIED",
+	1: "VOTE_OPTION_YES",
+	2: "VOTE_OPTION_NO",
+}
+
+var VoteOption_value = map[string]int32{
+	"VOTE_OPTION_UNSPECIFIED": 0,
+	"VOTE_OPTION_YES":         1,
+	"VOTE_OPTION_NO":          2,
+}
+
+func (x VoteOption) String() string {
+	return proto.EnumName(VoteOption_name, int32(x))
+}
+
+func (VoteOption) EnumDescriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{0}
+}
+
+// DepartmentStatus is whether a department is a member of the network.
+type DepartmentStatus int32
+
+const (
+	DEPARTMENT_STATUS_UNSPECIFIED DepartmentStatus = 0
+	DEPARTMENT_STATUS_ACTIVE      DepartmentStatus = 1
+	DEPARTMENT_STATUS_REMOVED     DepartmentStatus = 2
+)
+
+var DepartmentStatus_name = map[int32]string{
+	0: "DEPARTMENT_STATUS_UNSPECIFIED",
+	1: "DEPARTMENT_STATUS_ACTIVE",
+	2: "DEPARTMENT_STATUS_REMOVED",
+}
+
+var DepartmentStatus_value = map[string]int32{
+	"DEPARTMENT_STATUS_UNSPECIFIED": 0,
+	"DEPARTMENT_STATUS_ACTIVE":      1,
+	"DEPARTMENT_STATUS_REMOVED":     2,
+}
+
+func (x DepartmentStatus) String() string {
+	return proto.EnumName(DepartmentStatus_name, int32(x))
+}
+
+func (DepartmentStatus) EnumDescriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{1}
+}
+
+// ProposalStatus is where a proposal is in its lifecycle.
+type ProposalStatus int32
+
+const (
+	PROPOSAL_STATUS_UNSPECIFIED ProposalStatus = 0
+	// PROPOSAL_STATUS_OPEN accepts votes until its deadline height.
+	PROPOSAL_STATUS_OPEN ProposalStatus = 1
+	// PROPOSAL_STATUS_PASSED reached its required yes votes; it executes at
+	// the end of the block it passed in.
+	PROPOSAL_STATUS_PASSED ProposalStatus = 2
+	// PROPOSAL_STATUS_FAILED can no longer reach its required yes votes.
+	PROPOSAL_STATUS_FAILED ProposalStatus = 3
+	// PROPOSAL_STATUS_EXPIRED was still open at the end of its deadline block.
+	PROPOSAL_STATUS_EXPIRED ProposalStatus = 4
+	// PROPOSAL_STATUS_EXECUTED passed and its change was applied.
+	PROPOSAL_STATUS_EXECUTED ProposalStatus = 5
+	// PROPOSAL_STATUS_EXECUTION_FAILED passed but its change was no longer
+	// valid when it executed (result says why); nothing was changed.
+	PROPOSAL_STATUS_EXECUTION_FAILED ProposalStatus = 6
+)
+
+var ProposalStatus_name = map[int32]string{
+	0: "PROPOSAL_STATUS_UNSPECIFIED",
+	1: "PROPOSAL_STATUS_OPEN",
+	2: "PROPOSAL_STATUS_PASSED",
+	3: "PROPOSAL_STATUS_FAILED",
+	4: "PROPOSAL_STATUS_EXPIRED",
+	5: "PROPOSAL_STATUS_EXECUTED",
+	6: "PROPOSAL_STATUS_EXECUTION_FAILED",
+}
+
+var ProposalStatus_value = map[string]int32{
+	"PROPOSAL_STATUS_UNSPECIFIED":      0,
+	"PROPOSAL_STATUS_OPEN":             1,
+	"PROPOSAL_STATUS_PASSED":           2,
+	"PROPOSAL_STATUS_FAILED":           3,
+	"PROPOSAL_STATUS_EXPIRED":          4,
+	"PROPOSAL_STATUS_EXECUTED":         5,
+	"PROPOSAL_STATUS_EXECUTION_FAILED": 6,
+}
+
+func (x ProposalStatus) String() string {
+	return proto.EnumName(ProposalStatus_name, int32(x))
+}
+
+func (ProposalStatus) EnumDescriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{2}
+}
+
+// KeyAction is what happened to a key.
+type KeyAction int32
+
+const (
+	KEY_ACTION_UNSPECIFIED KeyAction = 0
+	// KEY_ACTION_ROTATED: the key was replaced by new_key_id, signed by the
+	// old key.
+	KEY_ACTION_ROTATED KeyAction = 1
+	// KEY_ACTION_REVOKED: the key was revoked (and new_key_id, if set,
+	// registered in its place).
+	KEY_ACTION_REVOKED KeyAction = 2
+)
+
+var KeyAction_name = map[int32]string{
+	0: "KEY_ACTION_UNSPECIFIED",
+	1: "KEY_ACTION_ROTATED",
+	2: "KEY_ACTION_REVOKED",
+}
+
+var KeyAction_value = map[string]int32{
+	"KEY_ACTION_UNSPECIFIED": 0,
+	"KEY_ACTION_ROTATED":     1,
+	"KEY_ACTION_REVOKED":     2,
+}
+
+func (x KeyAction) String() string {
+	return proto.EnumName(KeyAction_name, int32(x))
+}
+
+func (KeyAction) EnumDescriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{3}
+}
+
+// SubmitProposal proposes a network-wide change for the departments to vote
+// on. Only a department may send it. The proposal gets the next proposal id;
+// submitting is not a vote: the proposer's department votes like any other.
 type SubmitProposal struct {
+	// title is a short public description, at most 256 bytes of UTF-8.
+	Title string `protobuf:"bytes,1,opt,name=title,proto3" json:"title,omitempty"`
+	// deadline_height is the last height at which votes are accepted; at the
+	// end of that block a proposal still open expires. 0 means the submission
+	// height plus the default voting period (100,000 blocks); otherwise it must
+	// be after the submission height and at most 1,000,000 blocks after it.
+	DeadlineHeight int64 `protobuf:"varint,2,opt,name=deadline_height,json=deadlineHeight,proto3" json:"deadline_height,omitempty"`
+	// allow_power_concentration must be set when the change would leave one
+	// department with 1/3 or more of the total voting power. Such a proposal
+	// passes only when every department of its electorate votes yes; without
+	// the flag it is rejected (code power_concentration).
+	AllowPowerConcentration bool `protobuf:"varint,3,opt,name=allow_power_concentration,json=allowPowerConcentration,proto3" json:"allow_power_concentration,omitempty"`
+	// change is what the proposal does when it passes.
+	Change *ProposalChange `protobuf:"bytes,4,opt,name=change,proto3" json:"change,omitempty"`
 }
 
 func (m *SubmitProposal) Reset()         { *m = SubmitProposal{} }
@@ -56,15 +212,616 @@ func (m *SubmitProposal) XXX_DiscardUnknown() {
 
 var xxx_messageInfo_SubmitProposal proto.InternalMessageInfo
 
-// Vote is a department's yes or no on a proposal.
+func (m *SubmitProposal) GetTitle() string {
+	if m != nil {
+		return m.Title
+	}
+	return ""
+}
+
+func (m *SubmitProposal) GetDeadlineHeight() int64 {
+	if m != nil {
+		return m.DeadlineHeight
+	}
+	return 0
+}
+
+func (m *SubmitProposal) GetAllowPowerConcentration() bool {
+	if m != nil {
+		return m.AllowPowerConcentration
+	}
+	return false
+}
+
+func (m *SubmitProposal) GetChange() *ProposalChange {
+	if m != nil {
+		return m.Change
+	}
+	return nil
+}
+
+// ProposalChange is the change a proposal makes when it passes.
+type ProposalChange struct {
+	// Types that are valid to be assigned to Change:
+	//	*ProposalChange_AddDepartment
+	//	*ProposalChange_RemoveDepartment
+	//	*ProposalChange_SetValidatorPower
+	//	*ProposalChange_SetQuorum
+	//	*ProposalChange_AccreditCertifier
+	//	*ProposalChange_SuspendAccreditation
+	//	*ProposalChange_WithdrawAccreditation
+	Change isProposalChange_Change `protobuf_oneof:"change"`
+}
+
+func (m *ProposalChange) Reset()         { *m = ProposalChange{} }
+func (m *ProposalChange) String() string { return proto.CompactTextString(m) }
+func (*ProposalChange) ProtoMessage()    {}
+func (*ProposalChange) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{1}
+}
+func (m *ProposalChange) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *ProposalChange) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *ProposalChange) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_ProposalChange.Merge(m, src)
+}
+func (m *ProposalChange) XXX_Size() int {
+	return m.Size()
+}
+func (m *ProposalChange) XXX_DiscardUnknown() {
+	xxx_messageInfo_ProposalChange.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_ProposalChange proto.InternalMessageInfo
+
+type isProposalChange_Change interface {
+	isProposalChange_Change()
+	MarshalTo([]byte) (int, error)
+	Size() int
+}
+
+type ProposalChange_AddDepartment struct {
+	AddDepartment *AddDepartment `protobuf:"bytes,1,opt,name=add_department,json=addDepartment,proto3,oneof" json:"add_department,omitempty"`
+}
+type ProposalChange_RemoveDepartment struct {
+	RemoveDepartment *RemoveDepartment `protobuf:"bytes,2,opt,name=remove_department,json=removeDepartment,proto3,oneof" json:"remove_department,omitempty"`
+}
+type ProposalChange_SetValidatorPower struct {
+	SetValidatorPower *SetValidatorPower `protobuf:"bytes,3,opt,name=set_validator_power,json=setValidatorPower,proto3,oneof" json:"set_validator_power,omitempty"`
+}
+type ProposalChange_SetQuorum struct {
+	SetQuorum *SetQuorum `protobuf:"bytes,4,opt,name=set_quorum,json=setQuorum,proto3,oneof" json:"set_quorum,omitempty"`
+}
+type ProposalChange_AccreditCertifier struct {
+	AccreditCertifier *AccreditCertifier `protobuf:"bytes,5,opt,name=accredit_certifier,json=accreditCertifier,proto3,oneof" json:"accredit_certifier,omitempty"`
+}
+type ProposalChange_SuspendAccreditation struct {
+	SuspendAccreditation *SuspendAccreditation `protobuf:"bytes,6,opt,name=suspend_accreditation,json=suspendAccreditation,proto3,oneof" json:"suspend_accreditation,omitempty"`
+}
+type ProposalChange_WithdrawAccreditation struct {
+	WithdrawAccreditation *WithdrawAccreditation `protobuf:"bytes,7,opt,name=withdraw_accreditation,json=withdrawAccreditation,proto3,oneof" json:"withdraw_accreditation,omitempty"`
+}
+
+func (*ProposalChange_AddDepartment) isProposalChange_Change()         {}
+func (*ProposalChange_RemoveDepartment) isProposalChange_Change()      {}
+func (*ProposalChange_SetValidatorPower) isProposalChange_Change()     {}
+func (*ProposalChange_SetQuorum) isProposalChange_Change()             {}
+func (*ProposalChange_AccreditCertifier) isProposalChange_Change()     {}
+func (*ProposalChange_SuspendAccreditation) isProposalChange_Change()  {}
+func (*ProposalChange_WithdrawAccreditation) isProposalChange_Change() {}
+
+func (m *ProposalChange) GetChange() isProposalChange_Change {
+	if m != nil {
+		return m.Change
+	}
+	return nil
+}
+
+func (m *ProposalChange) GetAddDepartment() *AddDepartment {
+	if x, ok := m.GetChange().(*ProposalChange_AddDepartment); ok {
+		return x.AddDepartment
+	}
+	return nil
+}
+
+func (m *ProposalChange) GetRemoveDepartment() *RemoveDepartment {
+	if x, ok := m.GetChange().(*ProposalChange_RemoveDepartment); ok {
+		return x.RemoveDepartment
+	}
+	return nil
+}
+
+func (m *ProposalChange) GetSetValidatorPower() *SetValidatorPower {
+	if x, ok := m.GetChange().(*ProposalChange_SetValidatorPower); ok {
+		return x.SetValidatorPower
+	}
+	return nil
+}
+
+func (m *ProposalChange) GetSetQuorum() *SetQuorum {
+	if x, ok := m.GetChange().(*ProposalChange_SetQuorum); ok {
+		return x.SetQuorum
+	}
+	return nil
+}
+
+func (m *ProposalChange) GetAccreditCertifier() *AccreditCertifier {
+	if x, ok := m.GetChange().(*ProposalChange_AccreditCertifier); ok {
+		return x.AccreditCertifier
+	}
+	return nil
+}
+
+func (m *ProposalChange) GetSuspendAccreditation() *SuspendAccreditation {
+	if x, ok := m.GetChange().(*ProposalChange_SuspendAccreditation); ok {
+		return x.SuspendAccreditation
+	}
+	return nil
+}
+
+func (m *ProposalChange) GetWithdrawAccreditation() *WithdrawAccreditation {
+	if x, ok := m.GetChange().(*ProposalChange_WithdrawAccreditation); ok {
+		return x.WithdrawAccreditation
+	}
+	return nil
+}
+
+// XXX_OneofWrappers is for the internal use of the proto package.
+func (*ProposalChange) XXX_OneofWrappers() []interface{} {
+	return []interface{}{
+		(*ProposalChange_AddDepartment)(nil),
+		(*ProposalChange_RemoveDepartment)(nil),
+		(*ProposalChange_SetValidatorPower)(nil),
+		(*ProposalChange_SetQuorum)(nil),
+		(*ProposalChange_AccreditCertifier)(nil),
+		(*ProposalChange_SuspendAccreditation)(nil),
+		(*ProposalChange_WithdrawAccreditation)(nil),
+	}
+}
+
+// AddDepartment admits a department and its validator.
+type AddDepartment struct {
+	// id is the new department's participant id ([a-z0-9][a-z0-9._-]{0,63}).
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// name is its display name.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// validator_pub_key is the 32-byte Ed25519 consensus key of its validator.
+	ValidatorPubKey []byte `protobuf:"bytes,3,opt,name=validator_pub_key,json=validatorPubKey,proto3" json:"validator_pub_key,omitempty"`
+	// power is its validator's voting power (positive).
+	Power int64 `protobuf:"varint,4,opt,name=power,proto3" json:"power,omitempty"`
+	// admin_keys are the 32-byte Ed25519 keys that sign for the department.
+	AdminKeys [][]byte `protobuf:"bytes,5,rep,name=admin_keys,json=adminKeys,proto3" json:"admin_keys,omitempty"`
+	// division_code is the optional 6-digit administrative division code.
+	DivisionCode string `protobuf:"bytes,6,opt,name=division_code,json=divisionCode,proto3" json:"division_code,omitempty"`
+}
+
+func (m *AddDepartment) Reset()         { *m = AddDepartment{} }
+func (m *AddDepartment) String() string { return proto.CompactTextString(m) }
+func (*AddDepartment) ProtoMessage()    {}
+func (*AddDepartment) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{2}
+}
+func (m *AddDepartment) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *AddDepartment) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *AddDepartment) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_AddDepartment.Merge(m, src)
+}
+func (m *AddDepartment) XXX_Size() int {
+	return m.Size()
+}
+func (m *AddDepartment) XXX_DiscardUnknown() {
+	xxx_messageInfo_AddDepartment.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_AddDepartment proto.InternalMessageInfo
+
+func (m *AddDepartment) GetId() string {
+	if m != nil {
+		return m.Id
+	}
+	return ""
+}
+
+func (m *AddDepartment) GetName() string {
+	if m != nil {
+		return m.Name
+	}
+	return ""
+}
+
+func (m *AddDepartment) GetValidatorPubKey() []byte {
+	if m != nil {
+		return m.ValidatorPubKey
+	}
+	return nil
+}
+
+func (m *AddDepartment) GetPower() int64 {
+	if m != nil {
+		return m.Power
+	}
+	return 0
+}
+
+func (m *AddDepartment) GetAdminKeys() [][]byte {
+	if m != nil {
+		return m.AdminKeys
+	}
+	return nil
+}
+
+func (m *AddDepartment) GetDivisionCode() string {
+	if m != nil {
+		return m.DivisionCode
+	}
+	return ""
+}
+
+// RemoveDepartment removes a department: its validator's power becomes 0,
+// its admin keys can sign nothing more, and the participants it supervises
+// pass to the successor department.
+type RemoveDepartment struct {
+	// department is the id of the department to remove.
+	Department string `protobuf:"bytes,1,opt,name=department,proto3" json:"department,omitempty"`
+	// successor is the id of an active department that takes over the
+	// supervision of the removed department's participants.
+	Successor string `protobuf:"bytes,2,opt,name=successor,proto3" json:"successor,omitempty"`
+}
+
+func (m *RemoveDepartment) Reset()         { *m = RemoveDepartment{} }
+func (m *RemoveDepartment) String() string { return proto.CompactTextString(m) }
+func (*RemoveDepartment) ProtoMessage()    {}
+func (*RemoveDepartment) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{3}
+}
+func (m *RemoveDepartment) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *RemoveDepartment) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *RemoveDepartment) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_RemoveDepartment.Merge(m, src)
+}
+func (m *RemoveDepartment) XXX_Size() int {
+	return m.Size()
+}
+func (m *RemoveDepartment) XXX_DiscardUnknown() {
+	xxx_messageInfo_RemoveDepartment.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_RemoveDepartment proto.InternalMessageInfo
+
+func (m *RemoveDepartment) GetDepartment() string {
+	if m != nil {
+		return m.Department
+	}
+	return ""
+}
+
+func (m *RemoveDepartment) GetSuccessor() string {
+	if m != nil {
+		return m.Successor
+	}
+	return ""
+}
+
+// SetValidatorPower changes a department's validator voting power.
+type SetValidatorPower struct {
+	Department string `protobuf:"bytes,1,opt,name=department,proto3" json:"department,omitempty"`
+	// power is the new voting power (positive; use RemoveDepartment for 0).
+	Power int64 `protobuf:"varint,2,opt,name=power,proto3" json:"power,omitempty"`
+}
+
+func (m *SetValidatorPower) Reset()         { *m = SetValidatorPower{} }
+func (m *SetValidatorPower) String() string { return proto.CompactTextString(m) }
+func (*SetValidatorPower) ProtoMessage()    {}
+func (*SetValidatorPower) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{4}
+}
+func (m *SetValidatorPower) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *SetValidatorPower) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *SetValidatorPower) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_SetValidatorPower.Merge(m, src)
+}
+func (m *SetValidatorPower) XXX_Size() int {
+	return m.Size()
+}
+func (m *SetValidatorPower) XXX_DiscardUnknown() {
+	xxx_messageInfo_SetValidatorPower.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_SetValidatorPower proto.InternalMessageInfo
+
+func (m *SetValidatorPower) GetDepartment() string {
+	if m != nil {
+		return m.Department
+	}
+	return ""
+}
+
+func (m *SetValidatorPower) GetPower() int64 {
+	if m != nil {
+		return m.Power
+	}
+	return 0
+}
+
+// SetQuorum changes the governance quorum: a proposal submitted afterwards
+// passes when its yes votes are more than numerator/denominator of its
+// electorate. 1 <= denominator <= 1,000,000 and denominator/2 <= numerator <
+// denominator.
+type SetQuorum struct {
+	Numerator   uint64 `protobuf:"varint,1,opt,name=numerator,proto3" json:"numerator,omitempty"`
+	Denominator uint64 `protobuf:"varint,2,opt,name=denominator,proto3" json:"denominator,omitempty"`
+}
+
+func (m *SetQuorum) Reset()         { *m = SetQuorum{} }
+func (m *SetQuorum) String() string { return proto.CompactTextString(m) }
+func (*SetQuorum) ProtoMessage()    {}
+func (*SetQuorum) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{5}
+}
+func (m *SetQuorum) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *SetQuorum) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *SetQuorum) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_SetQuorum.Merge(m, src)
+}
+func (m *SetQuorum) XXX_Size() int {
+	return m.Size()
+}
+func (m *SetQuorum) XXX_DiscardUnknown() {
+	xxx_messageInfo_SetQuorum.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_SetQuorum proto.InternalMessageInfo
+
+func (m *SetQuorum) GetNumerator() uint64 {
+	if m != nil {
+		return m.Numerator
+	}
+	return 0
+}
+
+func (m *SetQuorum) GetDenominator() uint64 {
+	if m != nil {
+		return m.Denominator
+	}
+	return 0
+}
+
+// AccreditCertifier grants (or renews) a registered certifier's
+// accreditation.
+type AccreditCertifier struct {
+	// certifier is the participant id of a registered certifier.
+	Certifier string `protobuf:"bytes,1,opt,name=certifier,proto3" json:"certifier,omitempty"`
+	// schemes are the certification schemes it may certify (1 to 32, each 1 to
+	// 64 bytes of [A-Za-z0-9._:/-]), e.g. "green-food", "gap", "gmp".
+	Schemes []string `protobuf:"bytes,2,rep,name=schemes,proto3" json:"schemes,omitempty"`
+	// accreditation_number is the accreditation certificate number.
+	AccreditationNumber string `protobuf:"bytes,3,opt,name=accreditation_number,json=accreditationNumber,proto3" json:"accreditation_number,omitempty"`
+	// valid_from_ms and valid_until_ms bound the accreditation's validity in
+	// Unix milliseconds; valid_until_ms must be after valid_from_ms.
+	ValidFromMs  int64 `protobuf:"varint,4,opt,name=valid_from_ms,json=validFromMs,proto3" json:"valid_from_ms,omitempty"`
+	ValidUntilMs int64 `protobuf:"varint,5,opt,name=valid_until_ms,json=validUntilMs,proto3" json:"valid_until_ms,omitempty"`
+}
+
+func (m *AccreditCertifier) Reset()         { *m = AccreditCertifier{} }
+func (m *AccreditCertifier) String() string { return proto.CompactTextString(m) }
+func (*AccreditCertifier) ProtoMessage()    {}
+func (*AccreditCertifier) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{6}
+}
+func (m *AccreditCertifier) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *AccreditCertifier) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *AccreditCertifier) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_AccreditCertifier.Merge(m, src)
+}
+func (m *AccreditCertifier) XXX_Size() int {
+	return m.Size()
+}
+func (m *AccreditCertifier) XXX_DiscardUnknown() {
+	xxx_messageInfo_AccreditCertifier.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_AccreditCertifier proto.InternalMessageInfo
+
+func (m *AccreditCertifier) GetCertifier() string {
+	if m != nil {
+		return m.Certifier
+	}
+	return ""
+}
+
+func (m *AccreditCertifier) GetSchemes() []string {
+	if m != nil {
+		return m.Schemes
+	}
+	return nil
+}
+
+func (m *AccreditCertifier) GetAccreditationNumber() string {
+	if m != nil {
+		return m.AccreditationNumber
+	}
+	return ""
+}
+
+func (m *AccreditCertifier) GetValidFromMs() int64 {
+	if m != nil {
+		return m.ValidFromMs
+	}
+	return 0
+}
+
+func (m *AccreditCertifier) GetValidUntilMs() int64 {
+	if m != nil {
+		return m.ValidUntilMs
+	}
+	return 0
+}
+
+// SuspendAccreditation suspends an active accreditation.
+type SuspendAccreditation struct {
+	Certifier string `protobuf:"bytes,1,opt,name=certifier,proto3" json:"certifier,omitempty"`
+	// reason is a public remark, 1 to 256 bytes.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+}
+
+func (m *SuspendAccreditation) Reset()         { *m = SuspendAccreditation{} }
+func (m *SuspendAccreditation) String() string { return proto.CompactTextString(m) }
+func (*SuspendAccreditation) ProtoMessage()    {}
+func (*SuspendAccreditation) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{7}
+}
+func (m *SuspendAccreditation) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *SuspendAccreditation) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *SuspendAccreditation) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_SuspendAccreditation.Merge(m, src)
+}
+func (m *SuspendAccreditation) XXX_Size() int {
+	return m.Size()
+}
+func (m *SuspendAccreditation) XXX_DiscardUnknown() {
+	xxx_messageInfo_SuspendAccreditation.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_SuspendAccreditation proto.InternalMessageInfo
+
+func (m *SuspendAccreditation) GetCertifier() string {
+	if m != nil {
+		return m.Certifier
+	}
+	return ""
+}
+
+func (m *SuspendAccreditation) GetReason() string {
+	if m != nil {
+		return m.Reason
+	}
+	return ""
+}
+
+// WithdrawAccreditation withdraws an active or suspended accreditation.
+type WithdrawAccreditation struct {
+	Certifier string `protobuf:"bytes,1,opt,name=certifier,proto3" json:"certifier,omitempty"`
+	// reason is a public remark, 1 to 256 bytes.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+}
+
+func (m *WithdrawAccreditation) Reset()         { *m = WithdrawAccreditation{} }
+func (m *WithdrawAccreditation) String() string { return proto.CompactTextString(m) }
+func (*WithdrawAccreditation) ProtoMessage()    {}
+func (*WithdrawAccreditation) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{8}
+}
+func (m *WithdrawAccreditation) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *WithdrawAccreditation) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *WithdrawAccreditation) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_WithdrawAccreditation.Merge(m, src)
+}
+func (m *WithdrawAccreditation) XXX_Size() int {
+	return m.Size()
+}
+func (m *WithdrawAccreditation) XXX_DiscardUnknown() {
+	xxx_messageInfo_WithdrawAccreditation.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_WithdrawAccreditation proto.InternalMessageInfo
+
+func (m *WithdrawAccreditation) GetCertifier() string {
+	if m != nil {
+		return m.Certifier
+	}
+	return ""
+}
+
+func (m *WithdrawAccreditation) GetReason() string {
+	if m != nil {
+		return m.Reason
+	}
+	return ""
+}
+
+// Vote is a department's yes or no on an open proposal. Each department of
+// the proposal's electorate votes at most once, with any of its admin keys.
 type Vote struct {
+	ProposalId uint64     `protobuf:"varint,1,opt,name=proposal_id,json=proposalId,proto3" json:"proposal_id,omitempty"`
+	Option     VoteOption `protobuf:"varint,2,opt,name=option,proto3,enum=traceledger.v1.VoteOption" json:"option,omitempty"`
 }
 
 func (m *Vote) Reset()         { *m = Vote{} }
 func (m *Vote) String() string { return proto.CompactTextString(m) }
 func (*Vote) ProtoMessage()    {}
 func (*Vote) Descriptor() ([]byte, []int) {
-	return fileDescriptor_b7723d3cf0be9b24, []int{1}
+	return fileDescriptor_b7723d3cf0be9b24, []int{9}
 }
 func (m *Vote) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -89,15 +846,47 @@ func (m *Vote) XXX_DiscardUnknown() {
 
 var xxx_messageInfo_Vote proto.InternalMessageInfo
 
-// RegisterParticipant registers an enterprise, certifier or auditor.
+func (m *Vote) GetProposalId() uint64 {
+	if m != nil {
+		return m.ProposalId
+	}
+	return 0
+}
+
+func (m *Vote) GetOption() VoteOption {
+	if m != nil {
+		return m.Option
+	}
+	return VOTE_OPTION_UNSPECIFIED
+}
+
+// RegisterParticipant registers an enterprise, certifier or auditor
+// supervised by the signing department.
 type RegisterParticipant struct {
+	// id is the new participant id ([a-z0-9][a-z0-9._-]{0,63}).
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// name is its display name, 1 to 256 bytes of UTF-8.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// role is ROLE_ENTERPRISE, ROLE_CERTIFIER or ROLE_AUDITOR.
+	Role Role `protobuf:"varint,3,opt,name=role,proto3,enum=traceledger.v1.Role" json:"role,omitempty"`
+	// credit_code is the 18-character unified social credit code, check digit
+	// validated; required for enterprises and certifiers, unique on the
+	// network.
+	CreditCode string `protobuf:"bytes,4,opt,name=credit_code,json=creditCode,proto3" json:"credit_code,omitempty"`
+	// division_code is the 6-digit administrative division code (required for
+	// enterprises).
+	DivisionCode string `protobuf:"bytes,5,opt,name=division_code,json=divisionCode,proto3" json:"division_code,omitempty"`
+	// licences are the participant's licences (at most 16).
+	Licences []*Licence `protobuf:"bytes,6,rep,name=licences,proto3" json:"licences,omitempty"`
+	// public_keys are its 32-byte Ed25519 signing keys (1 to 8).
+	PublicKeys [][]byte `protobuf:"bytes,7,rep,name=public_keys,json=publicKeys,proto3" json:"public_keys,omitempty"`
 }
 
 func (m *RegisterParticipant) Reset()         { *m = RegisterParticipant{} }
 func (m *RegisterParticipant) String() string { return proto.CompactTextString(m) }
 func (*RegisterParticipant) ProtoMessage()    {}
 func (*RegisterParticipant) Descriptor() ([]byte, []int) {
-	return fileDescriptor_b7723d3cf0be9b24, []int{2}
+	return fileDescriptor_b7723d3cf0be9b24, []int{10}
 }
 func (m *RegisterParticipant) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -122,15 +911,68 @@ func (m *RegisterParticipant) XXX_DiscardUnknown() {
 
 var xxx_messageInfo_RegisterParticipant proto.InternalMessageInfo
 
-// SuspendParticipant suspends (blacklists) a participant.
+func (m *RegisterParticipant) GetId() string {
+	if m != nil {
+		return m.Id
+	}
+	return ""
+}
+
+func (m *RegisterParticipant) GetName() string {
+	if m != nil {
+		return m.Name
+	}
+	return ""
+}
+
+func (m *RegisterParticipant) GetRole() Role {
+	if m != nil {
+		return m.Role
+	}
+	return ROLE_UNSPECIFIED
+}
+
+func (m *RegisterParticipant) GetCreditCode() string {
+	if m != nil {
+		return m.CreditCode
+	}
+	return ""
+}
+
+func (m *RegisterParticipant) GetDivisionCode() string {
+	if m != nil {
+		return m.DivisionCode
+	}
+	return ""
+}
+
+func (m *RegisterParticipant) GetLicences() []*Licence {
+	if m != nil {
+		return m.Licences
+	}
+	return nil
+}
+
+func (m *RegisterParticipant) GetPublicKeys() [][]byte {
+	if m != nil {
+		return m.PublicKeys
+	}
+	return nil
+}
+
+// SuspendParticipant suspends (blacklists) a participant the signing
+// department supervises; a suspended participant can submit nothing.
 type SuspendParticipant struct {
+	Participant string `protobuf:"bytes,1,opt,name=participant,proto3" json:"participant,omitempty"`
+	// reason is a public remark, 1 to 256 bytes.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
 }
 
 func (m *SuspendParticipant) Reset()         { *m = SuspendParticipant{} }
 func (m *SuspendParticipant) String() string { return proto.CompactTextString(m) }
 func (*SuspendParticipant) ProtoMessage()    {}
 func (*SuspendParticipant) Descriptor() ([]byte, []int) {
-	return fileDescriptor_b7723d3cf0be9b24, []int{3}
+	return fileDescriptor_b7723d3cf0be9b24, []int{11}
 }
 func (m *SuspendParticipant) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -155,15 +997,32 @@ func (m *SuspendParticipant) XXX_DiscardUnknown() {
 
 var xxx_messageInfo_SuspendParticipant proto.InternalMessageInfo
 
+func (m *SuspendParticipant) GetParticipant() string {
+	if m != nil {
+		return m.Participant
+	}
+	return ""
+}
+
+func (m *SuspendParticipant) GetReason() string {
+	if m != nil {
+		return m.Reason
+	}
+	return ""
+}
+
 // ReinstateParticipant lifts a suspension.
 type ReinstateParticipant struct {
+	Participant string `protobuf:"bytes,1,opt,name=participant,proto3" json:"participant,omitempty"`
+	// reason is a public remark, 1 to 256 bytes.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
 }
 
 func (m *ReinstateParticipant) Reset()         { *m = ReinstateParticipant{} }
 func (m *ReinstateParticipant) String() string { return proto.CompactTextString(m) }
 func (*ReinstateParticipant) ProtoMessage()    {}
 func (*ReinstateParticipant) Descriptor() ([]byte, []int) {
-	return fileDescriptor_b7723d3cf0be9b24, []int{4}
+	return fileDescriptor_b7723d3cf0be9b24, []int{12}
 }
 func (m *ReinstateParticipant) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -188,15 +1047,36 @@ func (m *ReinstateParticipant) XXX_DiscardUnknown() {
 
 var xxx_messageInfo_ReinstateParticipant proto.InternalMessageInfo
 
-// RotateKey replaces the signer's key with a new one.
+func (m *ReinstateParticipant) GetParticipant() string {
+	if m != nil {
+		return m.Participant
+	}
+	return ""
+}
+
+func (m *ReinstateParticipant) GetReason() string {
+	if m != nil {
+		return m.Reason
+	}
+	return ""
+}
+
+// RotateKey replaces the signing key with a new one: the transaction is
+// signed by the old key (which is revoked by it), and new_key_signature
+// proves possession of the new key. The new key starts at sequence 0.
 type RotateKey struct {
+	// new_public_key is the 32-byte Ed25519 public key.
+	NewPublicKey []byte `protobuf:"bytes,1,opt,name=new_public_key,json=newPublicKey,proto3" json:"new_public_key,omitempty"`
+	// new_key_signature is Ed25519 by the new key over
+	// RotateKeyProofBytes(old key id, new_public_key).
+	NewKeySignature []byte `protobuf:"bytes,2,opt,name=new_key_signature,json=newKeySignature,proto3" json:"new_key_signature,omitempty"`
 }
 
 func (m *RotateKey) Reset()         { *m = RotateKey{} }
 func (m *RotateKey) String() string { return proto.CompactTextString(m) }
 func (*RotateKey) ProtoMessage()    {}
 func (*RotateKey) Descriptor() ([]byte, []int) {
-	return fileDescriptor_b7723d3cf0be9b24, []int{5}
+	return fileDescriptor_b7723d3cf0be9b24, []int{13}
 }
 func (m *RotateKey) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -221,15 +1101,40 @@ func (m *RotateKey) XXX_DiscardUnknown() {
 
 var xxx_messageInfo_RotateKey proto.InternalMessageInfo
 
-// RevokeKey revokes a compromised key.
+func (m *RotateKey) GetNewPublicKey() []byte {
+	if m != nil {
+		return m.NewPublicKey
+	}
+	return nil
+}
+
+func (m *RotateKey) GetNewKeySignature() []byte {
+	if m != nil {
+		return m.NewKeySignature
+	}
+	return nil
+}
+
+// RevokeKey revokes a key, typically a compromised one. A participant may
+// revoke its own keys; a department also the keys of the participants it
+// supervises. A revoked key can sign nothing from then on; what it signed
+// before stays valid and provable.
 type RevokeKey struct {
+	// key_id is the key to revoke.
+	KeyId string `protobuf:"bytes,1,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	// reason is a public remark, 1 to 256 bytes.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// replacement_public_key, optional, is registered for the key's
+	// participant in the same step. It is required when the revocation would
+	// leave the participant without an active key.
+	ReplacementPublicKey []byte `protobuf:"bytes,3,opt,name=replacement_public_key,json=replacementPublicKey,proto3" json:"replacement_public_key,omitempty"`
 }
 
 func (m *RevokeKey) Reset()         { *m = RevokeKey{} }
 func (m *RevokeKey) String() string { return proto.CompactTextString(m) }
 func (*RevokeKey) ProtoMessage()    {}
 func (*RevokeKey) Descriptor() ([]byte, []int) {
-	return fileDescriptor_b7723d3cf0be9b24, []int{6}
+	return fileDescriptor_b7723d3cf0be9b24, []int{14}
 }
 func (m *RevokeKey) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -254,15 +1159,544 @@ func (m *RevokeKey) XXX_DiscardUnknown() {
 
 var xxx_messageInfo_RevokeKey proto.InternalMessageInfo
 
+func (m *RevokeKey) GetKeyId() string {
+	if m != nil {
+		return m.KeyId
+	}
+	return ""
+}
+
+func (m *RevokeKey) GetReason() string {
+	if m != nil {
+		return m.Reason
+	}
+	return ""
+}
+
+func (m *RevokeKey) GetReplacementPublicKey() []byte {
+	if m != nil {
+		return m.ReplacementPublicKey
+	}
+	return nil
+}
+
+// Department is the map value "department/<id>": a department's validator.
+// Its participant record ("participant/<id>") holds its admin keys.
+type Department struct {
+	Id              string           `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	ValidatorPubKey []byte           `protobuf:"bytes,2,opt,name=validator_pub_key,json=validatorPubKey,proto3" json:"validator_pub_key,omitempty"`
+	Power           int64            `protobuf:"varint,3,opt,name=power,proto3" json:"power,omitempty"`
+	Status          DepartmentStatus `protobuf:"varint,4,opt,name=status,proto3,enum=traceledger.v1.DepartmentStatus" json:"status,omitempty"`
+	// successor is set when removed: the department that took over the
+	// supervision of its participants.
+	Successor string `protobuf:"bytes,5,opt,name=successor,proto3" json:"successor,omitempty"`
+	// joined_height is the height it joined (0 at genesis).
+	JoinedHeight int64 `protobuf:"varint,6,opt,name=joined_height,json=joinedHeight,proto3" json:"joined_height,omitempty"`
+	// removed_height is the height it was removed at (0 while active).
+	RemovedHeight int64 `protobuf:"varint,7,opt,name=removed_height,json=removedHeight,proto3" json:"removed_height,omitempty"`
+	// proposal_id is the proposal that last changed it (0 at genesis).
+	ProposalId uint64 `protobuf:"varint,8,opt,name=proposal_id,json=proposalId,proto3" json:"proposal_id,omitempty"`
+}
+
+func (m *Department) Reset()         { *m = Department{} }
+func (m *Department) String() string { return proto.CompactTextString(m) }
+func (*Department) ProtoMessage()    {}
+func (*Department) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{15}
+}
+func (m *Department) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *Department) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *Department) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_Department.Merge(m, src)
+}
+func (m *Department) XXX_Size() int {
+	return m.Size()
+}
+func (m *Department) XXX_DiscardUnknown() {
+	xxx_messageInfo_Department.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_Department proto.InternalMessageInfo
+
+func (m *Department) GetId() string {
+	if m != nil {
+		return m.Id
+	}
+	return ""
+}
+
+func (m *Department) GetValidatorPubKey() []byte {
+	if m != nil {
+		return m.ValidatorPubKey
+	}
+	return nil
+}
+
+func (m *Department) GetPower() int64 {
+	if m != nil {
+		return m.Power
+	}
+	return 0
+}
+
+func (m *Department) GetStatus() DepartmentStatus {
+	if m != nil {
+		return m.Status
+	}
+	return DEPARTMENT_STATUS_UNSPECIFIED
+}
+
+func (m *Department) GetSuccessor() string {
+	if m != nil {
+		return m.Successor
+	}
+	return ""
+}
+
+func (m *Department) GetJoinedHeight() int64 {
+	if m != nil {
+		return m.JoinedHeight
+	}
+	return 0
+}
+
+func (m *Department) GetRemovedHeight() int64 {
+	if m != nil {
+		return m.RemovedHeight
+	}
+	return 0
+}
+
+func (m *Department) GetProposalId() uint64 {
+	if m != nil {
+		return m.ProposalId
+	}
+	return 0
+}
+
+// DepartmentSet is the map value "gov/departments": the ids of the active
+// departments in ascending order. With each "department/<id>" it proves the
+// whole validator set.
+type DepartmentSet struct {
+	Ids []string `protobuf:"bytes,1,rep,name=ids,proto3" json:"ids,omitempty"`
+}
+
+func (m *DepartmentSet) Reset()         { *m = DepartmentSet{} }
+func (m *DepartmentSet) String() string { return proto.CompactTextString(m) }
+func (*DepartmentSet) ProtoMessage()    {}
+func (*DepartmentSet) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{16}
+}
+func (m *DepartmentSet) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *DepartmentSet) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *DepartmentSet) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_DepartmentSet.Merge(m, src)
+}
+func (m *DepartmentSet) XXX_Size() int {
+	return m.Size()
+}
+func (m *DepartmentSet) XXX_DiscardUnknown() {
+	xxx_messageInfo_DepartmentSet.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_DepartmentSet proto.InternalMessageInfo
+
+func (m *DepartmentSet) GetIds() []string {
+	if m != nil {
+		return m.Ids
+	}
+	return nil
+}
+
+// GovernanceState is the map value "gov/state".
+type GovernanceState struct {
+	// next_proposal_id is the id the next proposal gets (ids start at 1), so
+	// the proposals are exactly 1 .. next_proposal_id-1.
+	NextProposalId uint64 `protobuf:"varint,1,opt,name=next_proposal_id,json=nextProposalId,proto3" json:"next_proposal_id,omitempty"`
+}
+
+func (m *GovernanceState) Reset()         { *m = GovernanceState{} }
+func (m *GovernanceState) String() string { return proto.CompactTextString(m) }
+func (*GovernanceState) ProtoMessage()    {}
+func (*GovernanceState) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{17}
+}
+func (m *GovernanceState) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *GovernanceState) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *GovernanceState) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_GovernanceState.Merge(m, src)
+}
+func (m *GovernanceState) XXX_Size() int {
+	return m.Size()
+}
+func (m *GovernanceState) XXX_DiscardUnknown() {
+	xxx_messageInfo_GovernanceState.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_GovernanceState proto.InternalMessageInfo
+
+func (m *GovernanceState) GetNextProposalId() uint64 {
+	if m != nil {
+		return m.NextProposalId
+	}
+	return 0
+}
+
+// Proposal is the map value "proposal/<id>".
+type Proposal struct {
+	Id uint64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// proposer is the department that submitted it, proposer_key its key id.
+	Proposer       string          `protobuf:"bytes,2,opt,name=proposer,proto3" json:"proposer,omitempty"`
+	ProposerKey    string          `protobuf:"bytes,3,opt,name=proposer_key,json=proposerKey,proto3" json:"proposer_key,omitempty"`
+	Title          string          `protobuf:"bytes,4,opt,name=title,proto3" json:"title,omitempty"`
+	Change         *ProposalChange `protobuf:"bytes,5,opt,name=change,proto3" json:"change,omitempty"`
+	SubmitHeight   int64           `protobuf:"varint,6,opt,name=submit_height,json=submitHeight,proto3" json:"submit_height,omitempty"`
+	DeadlineHeight int64           `protobuf:"varint,7,opt,name=deadline_height,json=deadlineHeight,proto3" json:"deadline_height,omitempty"`
+	// electorate are the departments that may vote, fixed at submission: the
+	// active departments then, except the department a RemoveDepartment would
+	// remove. Ascending ids.
+	Electorate []string `protobuf:"bytes,8,rep,name=electorate,proto3" json:"electorate,omitempty"`
+	// quorum_numerator/quorum_denominator are the quorum in force at
+	// submission.
+	QuorumNumerator   uint64 `protobuf:"varint,9,opt,name=quorum_numerator,json=quorumNumerator,proto3" json:"quorum_numerator,omitempty"`
+	QuorumDenominator uint64 `protobuf:"varint,10,opt,name=quorum_denominator,json=quorumDenominator,proto3" json:"quorum_denominator,omitempty"`
+	// unanimous is set for a power-concentrating proposal (see
+	// SubmitProposal.allow_power_concentration).
+	Unanimous bool `protobuf:"varint,11,opt,name=unanimous,proto3" json:"unanimous,omitempty"`
+	// required_yes is the number of yes votes that pass it: the smallest y
+	// with y*quorum_denominator > quorum_numerator*len(electorate), or
+	// len(electorate) when unanimous.
+	RequiredYes uint32         `protobuf:"varint,12,opt,name=required_yes,json=requiredYes,proto3" json:"required_yes,omitempty"`
+	Yes         uint32         `protobuf:"varint,13,opt,name=yes,proto3" json:"yes,omitempty"`
+	No          uint32         `protobuf:"varint,14,opt,name=no,proto3" json:"no,omitempty"`
+	Status      ProposalStatus `protobuf:"varint,15,opt,name=status,proto3,enum=traceledger.v1.ProposalStatus" json:"status,omitempty"`
+	// closed_height is when it passed, failed or expired.
+	ClosedHeight int64 `protobuf:"varint,16,opt,name=closed_height,json=closedHeight,proto3" json:"closed_height,omitempty"`
+	// executed_height is when it executed (or failed to).
+	ExecutedHeight int64 `protobuf:"varint,17,opt,name=executed_height,json=executedHeight,proto3" json:"executed_height,omitempty"`
+	// result explains a failure, expiry or failed execution.
+	Result string `protobuf:"bytes,18,opt,name=result,proto3" json:"result,omitempty"`
+}
+
+func (m *Proposal) Reset()         { *m = Proposal{} }
+func (m *Proposal) String() string { return proto.CompactTextString(m) }
+func (*Proposal) ProtoMessage()    {}
+func (*Proposal) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{18}
+}
+func (m *Proposal) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *Proposal) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *Proposal) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_Proposal.Merge(m, src)
+}
+func (m *Proposal) XXX_Size() int {
+	return m.Size()
+}
+func (m *Proposal) XXX_DiscardUnknown() {
+	xxx_messageInfo_Proposal.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_Proposal proto.InternalMessageInfo
+
+func (m *Proposal) GetId() uint64 {
+	if m != nil {
+		return m.Id
+	}
+	return 0
+}
+
+func (m *Proposal) GetProposer() string {
+	if m != nil {
+		return m.Proposer
+	}
+	return ""
+}
+
+func (m *Proposal) GetProposerKey() string {
+	if m != nil {
+		return m.ProposerKey
+	}
+	return ""
+}
+
+func (m *Proposal) GetTitle() string {
+	if m != nil {
+		return m.Title
+	}
+	return ""
+}
+
+func (m *Proposal) GetChange() *ProposalChange {
+	if m != nil {
+		return m.Change
+	}
+	return nil
+}
+
+func (m *Proposal) GetSubmitHeight() int64 {
+	if m != nil {
+		return m.SubmitHeight
+	}
+	return 0
+}
+
+func (m *Proposal) GetDeadlineHeight() int64 {
+	if m != nil {
+		return m.DeadlineHeight
+	}
+	return 0
+}
+
+func (m *Proposal) GetElectorate() []string {
+	if m != nil {
+		return m.Electorate
+	}
+	return nil
+}
+
+func (m *Proposal) GetQuorumNumerator() uint64 {
+	if m != nil {
+		return m.QuorumNumerator
+	}
+	return 0
+}
+
+func (m *Proposal) GetQuorumDenominator() uint64 {
+	if m != nil {
+		return m.QuorumDenominator
+	}
+	return 0
+}
+
+func (m *Proposal) GetUnanimous() bool {
+	if m != nil {
+		return m.Unanimous
+	}
+	return false
+}
+
+func (m *Proposal) GetRequiredYes() uint32 {
+	if m != nil {
+		return m.RequiredYes
+	}
+	return 0
+}
+
+func (m *Proposal) GetYes() uint32 {
+	if m != nil {
+		return m.Yes
+	}
+	return 0
+}
+
+func (m *Proposal) GetNo() uint32 {
+	if m != nil {
+		return m.No
+	}
+	return 0
+}
+
+func (m *Proposal) GetStatus() ProposalStatus {
+	if m != nil {
+		return m.Status
+	}
+	return PROPOSAL_STATUS_UNSPECIFIED
+}
+
+func (m *Proposal) GetClosedHeight() int64 {
+	if m != nil {
+		return m.ClosedHeight
+	}
+	return 0
+}
+
+func (m *Proposal) GetExecutedHeight() int64 {
+	if m != nil {
+		return m.ExecutedHeight
+	}
+	return 0
+}
+
+func (m *Proposal) GetResult() string {
+	if m != nil {
+		return m.Result
+	}
+	return ""
+}
+
+// VoteValue is the map value "vote/<proposal id>/<department>".
+type VoteValue struct {
+	ProposalId uint64     `protobuf:"varint,1,opt,name=proposal_id,json=proposalId,proto3" json:"proposal_id,omitempty"`
+	Department string     `protobuf:"bytes,2,opt,name=department,proto3" json:"department,omitempty"`
+	Option     VoteOption `protobuf:"varint,3,opt,name=option,proto3,enum=traceledger.v1.VoteOption" json:"option,omitempty"`
+	Height     int64      `protobuf:"varint,4,opt,name=height,proto3" json:"height,omitempty"`
+	// key_id is the admin key that signed the vote.
+	KeyId string `protobuf:"bytes,5,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+}
+
+func (m *VoteValue) Reset()         { *m = VoteValue{} }
+func (m *VoteValue) String() string { return proto.CompactTextString(m) }
+func (*VoteValue) ProtoMessage()    {}
+func (*VoteValue) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{19}
+}
+func (m *VoteValue) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *VoteValue) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *VoteValue) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_VoteValue.Merge(m, src)
+}
+func (m *VoteValue) XXX_Size() int {
+	return m.Size()
+}
+func (m *VoteValue) XXX_DiscardUnknown() {
+	xxx_messageInfo_VoteValue.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_VoteValue proto.InternalMessageInfo
+
+func (m *VoteValue) GetProposalId() uint64 {
+	if m != nil {
+		return m.ProposalId
+	}
+	return 0
+}
+
+func (m *VoteValue) GetDepartment() string {
+	if m != nil {
+		return m.Department
+	}
+	return ""
+}
+
+func (m *VoteValue) GetOption() VoteOption {
+	if m != nil {
+		return m.Option
+	}
+	return VOTE_OPTION_UNSPECIFIED
+}
+
+func (m *VoteValue) GetHeight() int64 {
+	if m != nil {
+		return m.Height
+	}
+	return 0
+}
+
+func (m *VoteValue) GetKeyId() string {
+	if m != nil {
+		return m.KeyId
+	}
+	return ""
+}
+
+// ProposalIDs is the map value "gov/deadline/<height>": the proposals whose
+// voting ends at that height, in ascending order.
+type ProposalIDs struct {
+	Ids []uint64 `protobuf:"varint,1,rep,packed,name=ids,proto3" json:"ids,omitempty"`
+}
+
+func (m *ProposalIDs) Reset()         { *m = ProposalIDs{} }
+func (m *ProposalIDs) String() string { return proto.CompactTextString(m) }
+func (*ProposalIDs) ProtoMessage()    {}
+func (*ProposalIDs) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{20}
+}
+func (m *ProposalIDs) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *ProposalIDs) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *ProposalIDs) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_ProposalIDs.Merge(m, src)
+}
+func (m *ProposalIDs) XXX_Size() int {
+	return m.Size()
+}
+func (m *ProposalIDs) XXX_DiscardUnknown() {
+	xxx_messageInfo_ProposalIDs.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_ProposalIDs proto.InternalMessageInfo
+
+func (m *ProposalIDs) GetIds() []uint64 {
+	if m != nil {
+		return m.Ids
+	}
+	return nil
+}
+
 // GovernanceRecord is the log record of a membership or governance change.
+// (Registrations, including departments added by proposal, are
+// Record.participant_registered records, as at genesis.)
 type GovernanceRecord struct {
+	// Types that are valid to be assigned to Body:
+	//	*GovernanceRecord_ProposalSubmitted
+	//	*GovernanceRecord_VoteCast
+	//	*GovernanceRecord_ProposalClosed
+	//	*GovernanceRecord_ParticipantStatusChanged
+	//	*GovernanceRecord_KeyChanged
+	//	*GovernanceRecord_DepartmentChanged
+	//	*GovernanceRecord_AccreditationChanged
+	//	*GovernanceRecord_QuorumChanged
+	Body isGovernanceRecord_Body `protobuf_oneof:"body"`
 }
 
 func (m *GovernanceRecord) Reset()         { *m = GovernanceRecord{} }
 func (m *GovernanceRecord) String() string { return proto.CompactTextString(m) }
 func (*GovernanceRecord) ProtoMessage()    {}
 func (*GovernanceRecord) Descriptor() ([]byte, []int) {
-	return fileDescriptor_b7723d3cf0be9b24, []int{7}
+	return fileDescriptor_b7723d3cf0be9b24, []int{21}
 }
 func (m *GovernanceRecord) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -287,37 +1721,1493 @@ func (m *GovernanceRecord) XXX_DiscardUnknown() {
 
 var xxx_messageInfo_GovernanceRecord proto.InternalMessageInfo
 
+type isGovernanceRecord_Body interface {
+	isGovernanceRecord_Body()
+	MarshalTo([]byte) (int, error)
+	Size() int
+}
+
+type GovernanceRecord_ProposalSubmitted struct {
+	ProposalSubmitted *Proposal `protobuf:"bytes,1,opt,name=proposal_submitted,json=proposalSubmitted,proto3,oneof" json:"proposal_submitted,omitempty"`
+}
+type GovernanceRecord_VoteCast struct {
+	VoteCast *VoteCast `protobuf:"bytes,2,opt,name=vote_cast,json=voteCast,proto3,oneof" json:"vote_cast,omitempty"`
+}
+type GovernanceRecord_ProposalClosed struct {
+	ProposalClosed *ProposalClosed `protobuf:"bytes,3,opt,name=proposal_closed,json=proposalClosed,proto3,oneof" json:"proposal_closed,omitempty"`
+}
+type GovernanceRecord_ParticipantStatusChanged struct {
+	ParticipantStatusChanged *ParticipantStatusChanged `protobuf:"bytes,4,opt,name=participant_status_changed,json=participantStatusChanged,proto3,oneof" json:"participant_status_changed,omitempty"`
+}
+type GovernanceRecord_KeyChanged struct {
+	KeyChanged *KeyChanged `protobuf:"bytes,5,opt,name=key_changed,json=keyChanged,proto3,oneof" json:"key_changed,omitempty"`
+}
+type GovernanceRecord_DepartmentChanged struct {
+	DepartmentChanged *DepartmentChanged `protobuf:"bytes,6,opt,name=department_changed,json=departmentChanged,proto3,oneof" json:"department_changed,omitempty"`
+}
+type GovernanceRecord_AccreditationChanged struct {
+	AccreditationChanged *AccreditationChanged `protobuf:"bytes,7,opt,name=accreditation_changed,json=accreditationChanged,proto3,oneof" json:"accreditation_changed,omitempty"`
+}
+type GovernanceRecord_QuorumChanged struct {
+	QuorumChanged *QuorumChanged `protobuf:"bytes,8,opt,name=quorum_changed,json=quorumChanged,proto3,oneof" json:"quorum_changed,omitempty"`
+}
+
+func (*GovernanceRecord_ProposalSubmitted) isGovernanceRecord_Body()        {}
+func (*GovernanceRecord_VoteCast) isGovernanceRecord_Body()                 {}
+func (*GovernanceRecord_ProposalClosed) isGovernanceRecord_Body()           {}
+func (*GovernanceRecord_ParticipantStatusChanged) isGovernanceRecord_Body() {}
+func (*GovernanceRecord_KeyChanged) isGovernanceRecord_Body()               {}
+func (*GovernanceRecord_DepartmentChanged) isGovernanceRecord_Body()        {}
+func (*GovernanceRecord_AccreditationChanged) isGovernanceRecord_Body()     {}
+func (*GovernanceRecord_QuorumChanged) isGovernanceRecord_Body()            {}
+
+func (m *GovernanceRecord) GetBody() isGovernanceRecord_Body {
+	if m != nil {
+		return m.Body
+	}
+	return nil
+}
+
+func (m *GovernanceRecord) GetProposalSubmitted() *Proposal {
+	if x, ok := m.GetBody().(*GovernanceRecord_ProposalSubmitted); ok {
+		return x.ProposalSubmitted
+	}
+	return nil
+}
+
+func (m *GovernanceRecord) GetVoteCast() *VoteCast {
+	if x, ok := m.GetBody().(*GovernanceRecord_VoteCast); ok {
+		return x.VoteCast
+	}
+	return nil
+}
+
+func (m *GovernanceRecord) GetProposalClosed() *ProposalClosed {
+	if x, ok := m.GetBody().(*GovernanceRecord_ProposalClosed); ok {
+		return x.ProposalClosed
+	}
+	return nil
+}
+
+func (m *GovernanceRecord) GetParticipantStatusChanged() *ParticipantStatusChanged {
+	if x, ok := m.GetBody().(*GovernanceRecord_ParticipantStatusChanged); ok {
+		return x.ParticipantStatusChanged
+	}
+	return nil
+}
+
+func (m *GovernanceRecord) GetKeyChanged() *KeyChanged {
+	if x, ok := m.GetBody().(*GovernanceRecord_KeyChanged); ok {
+		return x.KeyChanged
+	}
+	return nil
+}
+
+func (m *GovernanceRecord) GetDepartmentChanged() *DepartmentChanged {
+	if x, ok := m.GetBody().(*GovernanceRecord_DepartmentChanged); ok {
+		return x.DepartmentChanged
+	}
+	return nil
+}
+
+func (m *GovernanceRecord) GetAccreditationChanged() *AccreditationChanged {
+	if x, ok := m.GetBody().(*GovernanceRecord_AccreditationChanged); ok {
+		return x.AccreditationChanged
+	}
+	return nil
+}
+
+func (m *GovernanceRecord) GetQuorumChanged() *QuorumChanged {
+	if x, ok := m.GetBody().(*GovernanceRecord_QuorumChanged); ok {
+		return x.QuorumChanged
+	}
+	return nil
+}
+
+// XXX_OneofWrappers is for the internal use of the proto package.
+func (*GovernanceRecord) XXX_OneofWrappers() []interface{} {
+	return []interface{}{
+		(*GovernanceRecord_ProposalSubmitted)(nil),
+		(*GovernanceRecord_VoteCast)(nil),
+		(*GovernanceRecord_ProposalClosed)(nil),
+		(*GovernanceRecord_ParticipantStatusChanged)(nil),
+		(*GovernanceRecord_KeyChanged)(nil),
+		(*GovernanceRecord_DepartmentChanged)(nil),
+		(*GovernanceRecord_AccreditationChanged)(nil),
+		(*GovernanceRecord_QuorumChanged)(nil),
+	}
+}
+
+// VoteCast is a vote and the tally after it.
+type VoteCast struct {
+	ProposalId     uint64     `protobuf:"varint,1,opt,name=proposal_id,json=proposalId,proto3" json:"proposal_id,omitempty"`
+	Department     string     `protobuf:"bytes,2,opt,name=department,proto3" json:"department,omitempty"`
+	Option         VoteOption `protobuf:"varint,3,opt,name=option,proto3,enum=traceledger.v1.VoteOption" json:"option,omitempty"`
+	Yes            uint32     `protobuf:"varint,4,opt,name=yes,proto3" json:"yes,omitempty"`
+	No             uint32     `protobuf:"varint,5,opt,name=no,proto3" json:"no,omitempty"`
+	RequiredYes    uint32     `protobuf:"varint,6,opt,name=required_yes,json=requiredYes,proto3" json:"required_yes,omitempty"`
+	ElectorateSize uint32     `protobuf:"varint,7,opt,name=electorate_size,json=electorateSize,proto3" json:"electorate_size,omitempty"`
+	// status is the proposal's status after the vote (OPEN, PASSED or FAILED).
+	Status ProposalStatus `protobuf:"varint,8,opt,name=status,proto3,enum=traceledger.v1.ProposalStatus" json:"status,omitempty"`
+}
+
+func (m *VoteCast) Reset()         { *m = VoteCast{} }
+func (m *VoteCast) String() string { return proto.CompactTextString(m) }
+func (*VoteCast) ProtoMessage()    {}
+func (*VoteCast) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{22}
+}
+func (m *VoteCast) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *VoteCast) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *VoteCast) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_VoteCast.Merge(m, src)
+}
+func (m *VoteCast) XXX_Size() int {
+	return m.Size()
+}
+func (m *VoteCast) XXX_DiscardUnknown() {
+	xxx_messageInfo_VoteCast.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_VoteCast proto.InternalMessageInfo
+
+func (m *VoteCast) GetProposalId() uint64 {
+	if m != nil {
+		return m.ProposalId
+	}
+	return 0
+}
+
+func (m *VoteCast) GetDepartment() string {
+	if m != nil {
+		return m.Department
+	}
+	return ""
+}
+
+func (m *VoteCast) GetOption() VoteOption {
+	if m != nil {
+		return m.Option
+	}
+	return VOTE_OPTION_UNSPECIFIED
+}
+
+func (m *VoteCast) GetYes() uint32 {
+	if m != nil {
+		return m.Yes
+	}
+	return 0
+}
+
+func (m *VoteCast) GetNo() uint32 {
+	if m != nil {
+		return m.No
+	}
+	return 0
+}
+
+func (m *VoteCast) GetRequiredYes() uint32 {
+	if m != nil {
+		return m.RequiredYes
+	}
+	return 0
+}
+
+func (m *VoteCast) GetElectorateSize() uint32 {
+	if m != nil {
+		return m.ElectorateSize
+	}
+	return 0
+}
+
+func (m *VoteCast) GetStatus() ProposalStatus {
+	if m != nil {
+		return m.Status
+	}
+	return PROPOSAL_STATUS_UNSPECIFIED
+}
+
+// ValidatorPower is one validator update sent to CometBFT.
+type ValidatorPower struct {
+	Department string `protobuf:"bytes,1,opt,name=department,proto3" json:"department,omitempty"`
+	PubKey     []byte `protobuf:"bytes,2,opt,name=pub_key,json=pubKey,proto3" json:"pub_key,omitempty"`
+	// power is the new voting power; 0 removes the validator.
+	Power int64 `protobuf:"varint,3,opt,name=power,proto3" json:"power,omitempty"`
+}
+
+func (m *ValidatorPower) Reset()         { *m = ValidatorPower{} }
+func (m *ValidatorPower) String() string { return proto.CompactTextString(m) }
+func (*ValidatorPower) ProtoMessage()    {}
+func (*ValidatorPower) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{23}
+}
+func (m *ValidatorPower) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *ValidatorPower) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *ValidatorPower) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_ValidatorPower.Merge(m, src)
+}
+func (m *ValidatorPower) XXX_Size() int {
+	return m.Size()
+}
+func (m *ValidatorPower) XXX_DiscardUnknown() {
+	xxx_messageInfo_ValidatorPower.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_ValidatorPower proto.InternalMessageInfo
+
+func (m *ValidatorPower) GetDepartment() string {
+	if m != nil {
+		return m.Department
+	}
+	return ""
+}
+
+func (m *ValidatorPower) GetPubKey() []byte {
+	if m != nil {
+		return m.PubKey
+	}
+	return nil
+}
+
+func (m *ValidatorPower) GetPower() int64 {
+	if m != nil {
+		return m.Power
+	}
+	return 0
+}
+
+// ProposalClosed is the end of a proposal's life.
+type ProposalClosed struct {
+	ProposalId uint64 `protobuf:"varint,1,opt,name=proposal_id,json=proposalId,proto3" json:"proposal_id,omitempty"`
+	// status is FAILED, EXPIRED, EXECUTED or EXECUTION_FAILED.
+	Status ProposalStatus `protobuf:"varint,2,opt,name=status,proto3,enum=traceledger.v1.ProposalStatus" json:"status,omitempty"`
+	Result string         `protobuf:"bytes,3,opt,name=result,proto3" json:"result,omitempty"`
+	// validator_updates are the validator changes an executed proposal made.
+	ValidatorUpdates []*ValidatorPower `protobuf:"bytes,4,rep,name=validator_updates,json=validatorUpdates,proto3" json:"validator_updates,omitempty"`
+}
+
+func (m *ProposalClosed) Reset()         { *m = ProposalClosed{} }
+func (m *ProposalClosed) String() string { return proto.CompactTextString(m) }
+func (*ProposalClosed) ProtoMessage()    {}
+func (*ProposalClosed) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{24}
+}
+func (m *ProposalClosed) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *ProposalClosed) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *ProposalClosed) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_ProposalClosed.Merge(m, src)
+}
+func (m *ProposalClosed) XXX_Size() int {
+	return m.Size()
+}
+func (m *ProposalClosed) XXX_DiscardUnknown() {
+	xxx_messageInfo_ProposalClosed.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_ProposalClosed proto.InternalMessageInfo
+
+func (m *ProposalClosed) GetProposalId() uint64 {
+	if m != nil {
+		return m.ProposalId
+	}
+	return 0
+}
+
+func (m *ProposalClosed) GetStatus() ProposalStatus {
+	if m != nil {
+		return m.Status
+	}
+	return PROPOSAL_STATUS_UNSPECIFIED
+}
+
+func (m *ProposalClosed) GetResult() string {
+	if m != nil {
+		return m.Result
+	}
+	return ""
+}
+
+func (m *ProposalClosed) GetValidatorUpdates() []*ValidatorPower {
+	if m != nil {
+		return m.ValidatorUpdates
+	}
+	return nil
+}
+
+// ParticipantStatusChanged is a suspension, a reinstatement or the removal
+// of a department.
+type ParticipantStatusChanged struct {
+	Participant string            `protobuf:"bytes,1,opt,name=participant,proto3" json:"participant,omitempty"`
+	From        ParticipantStatus `protobuf:"varint,2,opt,name=from,proto3,enum=traceledger.v1.ParticipantStatus" json:"from,omitempty"`
+	To          ParticipantStatus `protobuf:"varint,3,opt,name=to,proto3,enum=traceledger.v1.ParticipantStatus" json:"to,omitempty"`
+	Reason      string            `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	// by is the acting department (or the proposal, "proposal:<id>").
+	By string `protobuf:"bytes,5,opt,name=by,proto3" json:"by,omitempty"`
+}
+
+func (m *ParticipantStatusChanged) Reset()         { *m = ParticipantStatusChanged{} }
+func (m *ParticipantStatusChanged) String() string { return proto.CompactTextString(m) }
+func (*ParticipantStatusChanged) ProtoMessage()    {}
+func (*ParticipantStatusChanged) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{25}
+}
+func (m *ParticipantStatusChanged) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *ParticipantStatusChanged) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *ParticipantStatusChanged) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_ParticipantStatusChanged.Merge(m, src)
+}
+func (m *ParticipantStatusChanged) XXX_Size() int {
+	return m.Size()
+}
+func (m *ParticipantStatusChanged) XXX_DiscardUnknown() {
+	xxx_messageInfo_ParticipantStatusChanged.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_ParticipantStatusChanged proto.InternalMessageInfo
+
+func (m *ParticipantStatusChanged) GetParticipant() string {
+	if m != nil {
+		return m.Participant
+	}
+	return ""
+}
+
+func (m *ParticipantStatusChanged) GetFrom() ParticipantStatus {
+	if m != nil {
+		return m.From
+	}
+	return PARTICIPANT_STATUS_UNSPECIFIED
+}
+
+func (m *ParticipantStatusChanged) GetTo() ParticipantStatus {
+	if m != nil {
+		return m.To
+	}
+	return PARTICIPANT_STATUS_UNSPECIFIED
+}
+
+func (m *ParticipantStatusChanged) GetReason() string {
+	if m != nil {
+		return m.Reason
+	}
+	return ""
+}
+
+func (m *ParticipantStatusChanged) GetBy() string {
+	if m != nil {
+		return m.By
+	}
+	return ""
+}
+
+// KeyChanged is a key rotation or revocation.
+type KeyChanged struct {
+	Participant string    `protobuf:"bytes,1,opt,name=participant,proto3" json:"participant,omitempty"`
+	Action      KeyAction `protobuf:"varint,2,opt,name=action,proto3,enum=traceledger.v1.KeyAction" json:"action,omitempty"`
+	// key_id is the rotated or revoked key.
+	KeyId string `protobuf:"bytes,3,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	// new_key_id and new_public_key are the key added in its place, if any.
+	NewKeyId     string `protobuf:"bytes,4,opt,name=new_key_id,json=newKeyId,proto3" json:"new_key_id,omitempty"`
+	NewPublicKey []byte `protobuf:"bytes,5,opt,name=new_public_key,json=newPublicKey,proto3" json:"new_public_key,omitempty"`
+	Reason       string `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
+	// by is the participant that made the change.
+	By string `protobuf:"bytes,7,opt,name=by,proto3" json:"by,omitempty"`
+}
+
+func (m *KeyChanged) Reset()         { *m = KeyChanged{} }
+func (m *KeyChanged) String() string { return proto.CompactTextString(m) }
+func (*KeyChanged) ProtoMessage()    {}
+func (*KeyChanged) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{26}
+}
+func (m *KeyChanged) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *KeyChanged) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *KeyChanged) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_KeyChanged.Merge(m, src)
+}
+func (m *KeyChanged) XXX_Size() int {
+	return m.Size()
+}
+func (m *KeyChanged) XXX_DiscardUnknown() {
+	xxx_messageInfo_KeyChanged.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_KeyChanged proto.InternalMessageInfo
+
+func (m *KeyChanged) GetParticipant() string {
+	if m != nil {
+		return m.Participant
+	}
+	return ""
+}
+
+func (m *KeyChanged) GetAction() KeyAction {
+	if m != nil {
+		return m.Action
+	}
+	return KEY_ACTION_UNSPECIFIED
+}
+
+func (m *KeyChanged) GetKeyId() string {
+	if m != nil {
+		return m.KeyId
+	}
+	return ""
+}
+
+func (m *KeyChanged) GetNewKeyId() string {
+	if m != nil {
+		return m.NewKeyId
+	}
+	return ""
+}
+
+func (m *KeyChanged) GetNewPublicKey() []byte {
+	if m != nil {
+		return m.NewPublicKey
+	}
+	return nil
+}
+
+func (m *KeyChanged) GetReason() string {
+	if m != nil {
+		return m.Reason
+	}
+	return ""
+}
+
+func (m *KeyChanged) GetBy() string {
+	if m != nil {
+		return m.By
+	}
+	return ""
+}
+
+// DepartmentChanged is a department joining, leaving or changing power.
+type DepartmentChanged struct {
+	ProposalId uint64 `protobuf:"varint,1,opt,name=proposal_id,json=proposalId,proto3" json:"proposal_id,omitempty"`
+	// department is the department's value after the change.
+	Department *Department `protobuf:"bytes,2,opt,name=department,proto3" json:"department,omitempty"`
+	// previous_power is its power before (0 for a new department).
+	PreviousPower int64 `protobuf:"varint,3,opt,name=previous_power,json=previousPower,proto3" json:"previous_power,omitempty"`
+}
+
+func (m *DepartmentChanged) Reset()         { *m = DepartmentChanged{} }
+func (m *DepartmentChanged) String() string { return proto.CompactTextString(m) }
+func (*DepartmentChanged) ProtoMessage()    {}
+func (*DepartmentChanged) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{27}
+}
+func (m *DepartmentChanged) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *DepartmentChanged) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *DepartmentChanged) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_DepartmentChanged.Merge(m, src)
+}
+func (m *DepartmentChanged) XXX_Size() int {
+	return m.Size()
+}
+func (m *DepartmentChanged) XXX_DiscardUnknown() {
+	xxx_messageInfo_DepartmentChanged.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_DepartmentChanged proto.InternalMessageInfo
+
+func (m *DepartmentChanged) GetProposalId() uint64 {
+	if m != nil {
+		return m.ProposalId
+	}
+	return 0
+}
+
+func (m *DepartmentChanged) GetDepartment() *Department {
+	if m != nil {
+		return m.Department
+	}
+	return nil
+}
+
+func (m *DepartmentChanged) GetPreviousPower() int64 {
+	if m != nil {
+		return m.PreviousPower
+	}
+	return 0
+}
+
+// AccreditationChanged is a certifier's accreditation granted, suspended or
+// withdrawn.
+type AccreditationChanged struct {
+	ProposalId uint64 `protobuf:"varint,1,opt,name=proposal_id,json=proposalId,proto3" json:"proposal_id,omitempty"`
+	Certifier  string `protobuf:"bytes,2,opt,name=certifier,proto3" json:"certifier,omitempty"`
+	// accreditation is the value after the change.
+	Accreditation *Accreditation `protobuf:"bytes,3,opt,name=accreditation,proto3" json:"accreditation,omitempty"`
+}
+
+func (m *AccreditationChanged) Reset()         { *m = AccreditationChanged{} }
+func (m *AccreditationChanged) String() string { return proto.CompactTextString(m) }
+func (*AccreditationChanged) ProtoMessage()    {}
+func (*AccreditationChanged) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{28}
+}
+func (m *AccreditationChanged) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *AccreditationChanged) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *AccreditationChanged) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_AccreditationChanged.Merge(m, src)
+}
+func (m *AccreditationChanged) XXX_Size() int {
+	return m.Size()
+}
+func (m *AccreditationChanged) XXX_DiscardUnknown() {
+	xxx_messageInfo_AccreditationChanged.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_AccreditationChanged proto.InternalMessageInfo
+
+func (m *AccreditationChanged) GetProposalId() uint64 {
+	if m != nil {
+		return m.ProposalId
+	}
+	return 0
+}
+
+func (m *AccreditationChanged) GetCertifier() string {
+	if m != nil {
+		return m.Certifier
+	}
+	return ""
+}
+
+func (m *AccreditationChanged) GetAccreditation() *Accreditation {
+	if m != nil {
+		return m.Accreditation
+	}
+	return nil
+}
+
+// QuorumChanged is a change of the governance quorum.
+type QuorumChanged struct {
+	ProposalId          uint64 `protobuf:"varint,1,opt,name=proposal_id,json=proposalId,proto3" json:"proposal_id,omitempty"`
+	Numerator           uint64 `protobuf:"varint,2,opt,name=numerator,proto3" json:"numerator,omitempty"`
+	Denominator         uint64 `protobuf:"varint,3,opt,name=denominator,proto3" json:"denominator,omitempty"`
+	PreviousNumerator   uint64 `protobuf:"varint,4,opt,name=previous_numerator,json=previousNumerator,proto3" json:"previous_numerator,omitempty"`
+	PreviousDenominator uint64 `protobuf:"varint,5,opt,name=previous_denominator,json=previousDenominator,proto3" json:"previous_denominator,omitempty"`
+}
+
+func (m *QuorumChanged) Reset()         { *m = QuorumChanged{} }
+func (m *QuorumChanged) String() string { return proto.CompactTextString(m) }
+func (*QuorumChanged) ProtoMessage()    {}
+func (*QuorumChanged) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{29}
+}
+func (m *QuorumChanged) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QuorumChanged) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *QuorumChanged) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QuorumChanged.Merge(m, src)
+}
+func (m *QuorumChanged) XXX_Size() int {
+	return m.Size()
+}
+func (m *QuorumChanged) XXX_DiscardUnknown() {
+	xxx_messageInfo_QuorumChanged.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QuorumChanged proto.InternalMessageInfo
+
+func (m *QuorumChanged) GetProposalId() uint64 {
+	if m != nil {
+		return m.ProposalId
+	}
+	return 0
+}
+
+func (m *QuorumChanged) GetNumerator() uint64 {
+	if m != nil {
+		return m.Numerator
+	}
+	return 0
+}
+
+func (m *QuorumChanged) GetDenominator() uint64 {
+	if m != nil {
+		return m.Denominator
+	}
+	return 0
+}
+
+func (m *QuorumChanged) GetPreviousNumerator() uint64 {
+	if m != nil {
+		return m.PreviousNumerator
+	}
+	return 0
+}
+
+func (m *QuorumChanged) GetPreviousDenominator() uint64 {
+	if m != nil {
+		return m.PreviousDenominator
+	}
+	return 0
+}
+
+// ParticipantsRequest (path /participants) lists participants in id order.
+// Zero-valued filters match everything.
+type ParticipantsRequest struct {
+	Role Role `protobuf:"varint,1,opt,name=role,proto3,enum=traceledger.v1.Role" json:"role,omitempty"`
+	// department matches the supervising department as recorded.
+	Department string            `protobuf:"bytes,2,opt,name=department,proto3" json:"department,omitempty"`
+	Status     ParticipantStatus `protobuf:"varint,3,opt,name=status,proto3,enum=traceledger.v1.ParticipantStatus" json:"status,omitempty"`
+	// after is a cursor: only ids greater than it are listed.
+	After string `protobuf:"bytes,4,opt,name=after,proto3" json:"after,omitempty"`
+	// limit caps the answer (default and maximum 500).
+	Limit uint32 `protobuf:"varint,5,opt,name=limit,proto3" json:"limit,omitempty"`
+}
+
+func (m *ParticipantsRequest) Reset()         { *m = ParticipantsRequest{} }
+func (m *ParticipantsRequest) String() string { return proto.CompactTextString(m) }
+func (*ParticipantsRequest) ProtoMessage()    {}
+func (*ParticipantsRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{30}
+}
+func (m *ParticipantsRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *ParticipantsRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *ParticipantsRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_ParticipantsRequest.Merge(m, src)
+}
+func (m *ParticipantsRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *ParticipantsRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_ParticipantsRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_ParticipantsRequest proto.InternalMessageInfo
+
+func (m *ParticipantsRequest) GetRole() Role {
+	if m != nil {
+		return m.Role
+	}
+	return ROLE_UNSPECIFIED
+}
+
+func (m *ParticipantsRequest) GetDepartment() string {
+	if m != nil {
+		return m.Department
+	}
+	return ""
+}
+
+func (m *ParticipantsRequest) GetStatus() ParticipantStatus {
+	if m != nil {
+		return m.Status
+	}
+	return PARTICIPANT_STATUS_UNSPECIFIED
+}
+
+func (m *ParticipantsRequest) GetAfter() string {
+	if m != nil {
+		return m.After
+	}
+	return ""
+}
+
+func (m *ParticipantsRequest) GetLimit() uint32 {
+	if m != nil {
+		return m.Limit
+	}
+	return 0
+}
+
+// ParticipantsResponse answers ParticipantsRequest: every listed entry is
+// proven; the list itself is not proven complete (the map is keyed by hash).
+type ParticipantsResponse struct {
+	Roots        *StateRoots    `protobuf:"bytes,1,opt,name=roots,proto3" json:"roots,omitempty"`
+	Participants []*ProvenValue `protobuf:"bytes,2,rep,name=participants,proto3" json:"participants,omitempty"`
+	// next_after, when set, is the cursor for the next page.
+	NextAfter string `protobuf:"bytes,3,opt,name=next_after,json=nextAfter,proto3" json:"next_after,omitempty"`
+}
+
+func (m *ParticipantsResponse) Reset()         { *m = ParticipantsResponse{} }
+func (m *ParticipantsResponse) String() string { return proto.CompactTextString(m) }
+func (*ParticipantsResponse) ProtoMessage()    {}
+func (*ParticipantsResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{31}
+}
+func (m *ParticipantsResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *ParticipantsResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *ParticipantsResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_ParticipantsResponse.Merge(m, src)
+}
+func (m *ParticipantsResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *ParticipantsResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_ParticipantsResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_ParticipantsResponse proto.InternalMessageInfo
+
+func (m *ParticipantsResponse) GetRoots() *StateRoots {
+	if m != nil {
+		return m.Roots
+	}
+	return nil
+}
+
+func (m *ParticipantsResponse) GetParticipants() []*ProvenValue {
+	if m != nil {
+		return m.Participants
+	}
+	return nil
+}
+
+func (m *ParticipantsResponse) GetNextAfter() string {
+	if m != nil {
+		return m.NextAfter
+	}
+	return ""
+}
+
+// ParticipantRequest (path /participant) asks for one participant.
+type ParticipantRequest struct {
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+}
+
+func (m *ParticipantRequest) Reset()         { *m = ParticipantRequest{} }
+func (m *ParticipantRequest) String() string { return proto.CompactTextString(m) }
+func (*ParticipantRequest) ProtoMessage()    {}
+func (*ParticipantRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{32}
+}
+func (m *ParticipantRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *ParticipantRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *ParticipantRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_ParticipantRequest.Merge(m, src)
+}
+func (m *ParticipantRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *ParticipantRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_ParticipantRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_ParticipantRequest proto.InternalMessageInfo
+
+func (m *ParticipantRequest) GetId() string {
+	if m != nil {
+		return m.Id
+	}
+	return ""
+}
+
+// ParticipantResponse answers ParticipantRequest: the participant (or its
+// proven absence), each of its active keys, and for a department its
+// validator entry.
+type ParticipantResponse struct {
+	Roots       *StateRoots    `protobuf:"bytes,1,opt,name=roots,proto3" json:"roots,omitempty"`
+	Participant *ProvenValue   `protobuf:"bytes,2,opt,name=participant,proto3" json:"participant,omitempty"`
+	Keys        []*ProvenValue `protobuf:"bytes,3,rep,name=keys,proto3" json:"keys,omitempty"`
+	Department  *ProvenValue   `protobuf:"bytes,4,opt,name=department,proto3" json:"department,omitempty"`
+}
+
+func (m *ParticipantResponse) Reset()         { *m = ParticipantResponse{} }
+func (m *ParticipantResponse) String() string { return proto.CompactTextString(m) }
+func (*ParticipantResponse) ProtoMessage()    {}
+func (*ParticipantResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{33}
+}
+func (m *ParticipantResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *ParticipantResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *ParticipantResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_ParticipantResponse.Merge(m, src)
+}
+func (m *ParticipantResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *ParticipantResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_ParticipantResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_ParticipantResponse proto.InternalMessageInfo
+
+func (m *ParticipantResponse) GetRoots() *StateRoots {
+	if m != nil {
+		return m.Roots
+	}
+	return nil
+}
+
+func (m *ParticipantResponse) GetParticipant() *ProvenValue {
+	if m != nil {
+		return m.Participant
+	}
+	return nil
+}
+
+func (m *ParticipantResponse) GetKeys() []*ProvenValue {
+	if m != nil {
+		return m.Keys
+	}
+	return nil
+}
+
+func (m *ParticipantResponse) GetDepartment() *ProvenValue {
+	if m != nil {
+		return m.Department
+	}
+	return nil
+}
+
+// ProposalsRequest (path /proposals) lists proposals by id.
+type ProposalsRequest struct {
+	Status   ProposalStatus `protobuf:"varint,1,opt,name=status,proto3,enum=traceledger.v1.ProposalStatus" json:"status,omitempty"`
+	Proposer string         `protobuf:"bytes,2,opt,name=proposer,proto3" json:"proposer,omitempty"`
+	// after_id is a cursor: only ids greater than it are listed.
+	AfterId uint64 `protobuf:"varint,3,opt,name=after_id,json=afterId,proto3" json:"after_id,omitempty"`
+	// limit caps the answer (default and maximum 500).
+	Limit uint32 `protobuf:"varint,4,opt,name=limit,proto3" json:"limit,omitempty"`
+}
+
+func (m *ProposalsRequest) Reset()         { *m = ProposalsRequest{} }
+func (m *ProposalsRequest) String() string { return proto.CompactTextString(m) }
+func (*ProposalsRequest) ProtoMessage()    {}
+func (*ProposalsRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{34}
+}
+func (m *ProposalsRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *ProposalsRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *ProposalsRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_ProposalsRequest.Merge(m, src)
+}
+func (m *ProposalsRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *ProposalsRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_ProposalsRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_ProposalsRequest proto.InternalMessageInfo
+
+func (m *ProposalsRequest) GetStatus() ProposalStatus {
+	if m != nil {
+		return m.Status
+	}
+	return PROPOSAL_STATUS_UNSPECIFIED
+}
+
+func (m *ProposalsRequest) GetProposer() string {
+	if m != nil {
+		return m.Proposer
+	}
+	return ""
+}
+
+func (m *ProposalsRequest) GetAfterId() uint64 {
+	if m != nil {
+		return m.AfterId
+	}
+	return 0
+}
+
+func (m *ProposalsRequest) GetLimit() uint32 {
+	if m != nil {
+		return m.Limit
+	}
+	return 0
+}
+
+// ProposalsResponse answers ProposalsRequest. state proves the number of
+// proposals (next_proposal_id), and each listed proposal is proven.
+type ProposalsResponse struct {
+	Roots     *StateRoots    `protobuf:"bytes,1,opt,name=roots,proto3" json:"roots,omitempty"`
+	State     *ProvenValue   `protobuf:"bytes,2,opt,name=state,proto3" json:"state,omitempty"`
+	Proposals []*ProvenValue `protobuf:"bytes,3,rep,name=proposals,proto3" json:"proposals,omitempty"`
+	// next_after_id, when non-zero, is the cursor for the next page.
+	NextAfterId uint64 `protobuf:"varint,4,opt,name=next_after_id,json=nextAfterId,proto3" json:"next_after_id,omitempty"`
+}
+
+func (m *ProposalsResponse) Reset()         { *m = ProposalsResponse{} }
+func (m *ProposalsResponse) String() string { return proto.CompactTextString(m) }
+func (*ProposalsResponse) ProtoMessage()    {}
+func (*ProposalsResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{35}
+}
+func (m *ProposalsResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *ProposalsResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *ProposalsResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_ProposalsResponse.Merge(m, src)
+}
+func (m *ProposalsResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *ProposalsResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_ProposalsResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_ProposalsResponse proto.InternalMessageInfo
+
+func (m *ProposalsResponse) GetRoots() *StateRoots {
+	if m != nil {
+		return m.Roots
+	}
+	return nil
+}
+
+func (m *ProposalsResponse) GetState() *ProvenValue {
+	if m != nil {
+		return m.State
+	}
+	return nil
+}
+
+func (m *ProposalsResponse) GetProposals() []*ProvenValue {
+	if m != nil {
+		return m.Proposals
+	}
+	return nil
+}
+
+func (m *ProposalsResponse) GetNextAfterId() uint64 {
+	if m != nil {
+		return m.NextAfterId
+	}
+	return 0
+}
+
+// ProposalRequest (path /proposal) asks for one proposal and its votes.
+type ProposalRequest struct {
+	Id uint64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+}
+
+func (m *ProposalRequest) Reset()         { *m = ProposalRequest{} }
+func (m *ProposalRequest) String() string { return proto.CompactTextString(m) }
+func (*ProposalRequest) ProtoMessage()    {}
+func (*ProposalRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{36}
+}
+func (m *ProposalRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *ProposalRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *ProposalRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_ProposalRequest.Merge(m, src)
+}
+func (m *ProposalRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *ProposalRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_ProposalRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_ProposalRequest proto.InternalMessageInfo
+
+func (m *ProposalRequest) GetId() uint64 {
+	if m != nil {
+		return m.Id
+	}
+	return 0
+}
+
+// ProposalResponse answers ProposalRequest: the proposal and, for each
+// member of its electorate in order, its vote or the proven absence of one.
+type ProposalResponse struct {
+	Roots    *StateRoots    `protobuf:"bytes,1,opt,name=roots,proto3" json:"roots,omitempty"`
+	Proposal *ProvenValue   `protobuf:"bytes,2,opt,name=proposal,proto3" json:"proposal,omitempty"`
+	Votes    []*ProvenValue `protobuf:"bytes,3,rep,name=votes,proto3" json:"votes,omitempty"`
+}
+
+func (m *ProposalResponse) Reset()         { *m = ProposalResponse{} }
+func (m *ProposalResponse) String() string { return proto.CompactTextString(m) }
+func (*ProposalResponse) ProtoMessage()    {}
+func (*ProposalResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{37}
+}
+func (m *ProposalResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *ProposalResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *ProposalResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_ProposalResponse.Merge(m, src)
+}
+func (m *ProposalResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *ProposalResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_ProposalResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_ProposalResponse proto.InternalMessageInfo
+
+func (m *ProposalResponse) GetRoots() *StateRoots {
+	if m != nil {
+		return m.Roots
+	}
+	return nil
+}
+
+func (m *ProposalResponse) GetProposal() *ProvenValue {
+	if m != nil {
+		return m.Proposal
+	}
+	return nil
+}
+
+func (m *ProposalResponse) GetVotes() []*ProvenValue {
+	if m != nil {
+		return m.Votes
+	}
+	return nil
+}
+
+// ValidatorsRequest (path /validators) asks for the active departments.
+type ValidatorsRequest struct {
+}
+
+func (m *ValidatorsRequest) Reset()         { *m = ValidatorsRequest{} }
+func (m *ValidatorsRequest) String() string { return proto.CompactTextString(m) }
+func (*ValidatorsRequest) ProtoMessage()    {}
+func (*ValidatorsRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{38}
+}
+func (m *ValidatorsRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *ValidatorsRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *ValidatorsRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_ValidatorsRequest.Merge(m, src)
+}
+func (m *ValidatorsRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *ValidatorsRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_ValidatorsRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_ValidatorsRequest proto.InternalMessageInfo
+
+// ValidatorsResponse answers ValidatorsRequest: the department set and each
+// active department's validator, all proven, so the list is complete.
+type ValidatorsResponse struct {
+	Roots       *StateRoots    `protobuf:"bytes,1,opt,name=roots,proto3" json:"roots,omitempty"`
+	Set         *ProvenValue   `protobuf:"bytes,2,opt,name=set,proto3" json:"set,omitempty"`
+	Departments []*ProvenValue `protobuf:"bytes,3,rep,name=departments,proto3" json:"departments,omitempty"`
+	// params is the proven "params" entry (JSON), with the quorum.
+	Params *ProvenValue `protobuf:"bytes,4,opt,name=params,proto3" json:"params,omitempty"`
+}
+
+func (m *ValidatorsResponse) Reset()         { *m = ValidatorsResponse{} }
+func (m *ValidatorsResponse) String() string { return proto.CompactTextString(m) }
+func (*ValidatorsResponse) ProtoMessage()    {}
+func (*ValidatorsResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b7723d3cf0be9b24, []int{39}
+}
+func (m *ValidatorsResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *ValidatorsResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *ValidatorsResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_ValidatorsResponse.Merge(m, src)
+}
+func (m *ValidatorsResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *ValidatorsResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_ValidatorsResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_ValidatorsResponse proto.InternalMessageInfo
+
+func (m *ValidatorsResponse) GetRoots() *StateRoots {
+	if m != nil {
+		return m.Roots
+	}
+	return nil
+}
+
+func (m *ValidatorsResponse) GetSet() *ProvenValue {
+	if m != nil {
+		return m.Set
+	}
+	return nil
+}
+
+func (m *ValidatorsResponse) GetDepartments() []*ProvenValue {
+	if m != nil {
+		return m.Departments
+	}
+	return nil
+}
+
+func (m *ValidatorsResponse) GetParams() *ProvenValue {
+	if m != nil {
+		return m.Params
+	}
+	return nil
+}
+
 func init() {
+	proto.RegisterEnum("traceledger.v1.VoteOption", VoteOption_name, VoteOption_value)
+	proto.RegisterEnum("traceledger.v1.DepartmentStatus", DepartmentStatus_name, DepartmentStatus_value)
+	proto.RegisterEnum("traceledger.v1.ProposalStatus", ProposalStatus_name, ProposalStatus_value)
+	proto.RegisterEnum("traceledger.v1.KeyAction", KeyAction_name, KeyAction_value)
 	proto.RegisterType((*SubmitProposal)(nil), "traceledger.v1.SubmitProposal")
+	proto.RegisterType((*ProposalChange)(nil), "traceledger.v1.ProposalChange")
+	proto.RegisterType((*AddDepartment)(nil), "traceledger.v1.AddDepartment")
+	proto.RegisterType((*RemoveDepartment)(nil), "traceledger.v1.RemoveDepartment")
+	proto.RegisterType((*SetValidatorPower)(nil), "traceledger.v1.SetValidatorPower")
+	proto.RegisterType((*SetQuorum)(nil), "traceledger.v1.SetQuorum")
+	proto.RegisterType((*AccreditCertifier)(nil), "traceledger.v1.AccreditCertifier")
+	proto.RegisterType((*SuspendAccreditation)(nil), "traceledger.v1.SuspendAccreditation")
+	proto.RegisterType((*WithdrawAccreditation)(nil), "traceledger.v1.WithdrawAccreditation")
 	proto.RegisterType((*Vote)(nil), "traceledger.v1.Vote")
 	proto.RegisterType((*RegisterParticipant)(nil), "traceledger.v1.RegisterParticipant")
 	proto.RegisterType((*SuspendParticipant)(nil), "traceledger.v1.SuspendParticipant")
 	proto.RegisterType((*ReinstateParticipant)(nil), "traceledger.v1.ReinstateParticipant")
 	proto.RegisterType((*RotateKey)(nil), "traceledger.v1.RotateKey")
 	proto.RegisterType((*RevokeKey)(nil), "traceledger.v1.RevokeKey")
+	proto.RegisterType((*Department)(nil), "traceledger.v1.Department")
+	proto.RegisterType((*DepartmentSet)(nil), "traceledger.v1.DepartmentSet")
+	proto.RegisterType((*GovernanceState)(nil), "traceledger.v1.GovernanceState")
+	proto.RegisterType((*Proposal)(nil), "traceledger.v1.Proposal")
+	proto.RegisterType((*VoteValue)(nil), "traceledger.v1.VoteValue")
+	proto.RegisterType((*ProposalIDs)(nil), "traceledger.v1.ProposalIDs")
 	proto.RegisterType((*GovernanceRecord)(nil), "traceledger.v1.GovernanceRecord")
+	proto.RegisterType((*VoteCast)(nil), "traceledger.v1.VoteCast")
+	proto.RegisterType((*ValidatorPower)(nil), "traceledger.v1.ValidatorPower")
+	proto.RegisterType((*ProposalClosed)(nil), "traceledger.v1.ProposalClosed")
+	proto.RegisterType((*ParticipantStatusChanged)(nil), "traceledger.v1.ParticipantStatusChanged")
+	proto.RegisterType((*KeyChanged)(nil), "traceledger.v1.KeyChanged")
+	proto.RegisterType((*DepartmentChanged)(nil), "traceledger.v1.DepartmentChanged")
+	proto.RegisterType((*AccreditationChanged)(nil), "traceledger.v1.AccreditationChanged")
+	proto.RegisterType((*QuorumChanged)(nil), "traceledger.v1.QuorumChanged")
+	proto.RegisterType((*ParticipantsRequest)(nil), "traceledger.v1.ParticipantsRequest")
+	proto.RegisterType((*ParticipantsResponse)(nil), "traceledger.v1.ParticipantsResponse")
+	proto.RegisterType((*ParticipantRequest)(nil), "traceledger.v1.ParticipantRequest")
+	proto.RegisterType((*ParticipantResponse)(nil), "traceledger.v1.ParticipantResponse")
+	proto.RegisterType((*ProposalsRequest)(nil), "traceledger.v1.ProposalsRequest")
+	proto.RegisterType((*ProposalsResponse)(nil), "traceledger.v1.ProposalsResponse")
+	proto.RegisterType((*ProposalRequest)(nil), "traceledger.v1.ProposalRequest")
+	proto.RegisterType((*ProposalResponse)(nil), "traceledger.v1.ProposalResponse")
+	proto.RegisterType((*ValidatorsRequest)(nil), "traceledger.v1.ValidatorsRequest")
+	proto.RegisterType((*ValidatorsResponse)(nil), "traceledger.v1.ValidatorsResponse")
 }
 
 func init() { proto.RegisterFile("traceledger/v1/governance.proto", fileDescriptor_b7723d3cf0be9b24) }
 
 var fileDescriptor_b7723d3cf0be9b24 = []byte{
-	// 245 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x54, 0x90, 0xb1, 0x4a, 0xc4, 0x40,
-	0x10, 0x86, 0x13, 0x90, 0x03, 0x57, 0x38, 0x8e, 0x18, 0x2d, 0x2c, 0x56, 0xc8, 0x03, 0x24, 0x04,
-	0x4b, 0x3b, 0x41, 0x2c, 0x6c, 0x8e, 0x1c, 0x58, 0xd8, 0x6d, 0x36, 0xc3, 0xba, 0x78, 0xb7, 0x13,
-	0x26, 0x93, 0x05, 0xdf, 0xc2, 0xc7, 0xb2, 0x4c, 0x79, 0xa5, 0x26, 0x2f, 0x22, 0x97, 0x80, 0xac,
-	0xdd, 0xff, 0x7f, 0xfb, 0x15, 0x3b, 0xbf, 0xb8, 0x65, 0x52, 0x1a, 0xf6, 0xd0, 0x18, 0xa0, 0xc2,
-	0x97, 0x85, 0x41, 0x0f, 0xe4, 0x94, 0xd3, 0x90, 0xb7, 0x84, 0x8c, 0xc9, 0x3a, 0x10, 0x72, 0x5f,
-	0xde, 0xa4, 0x06, 0x0d, 0xce, 0x4f, 0xc5, 0x29, 0x2d, 0x56, 0xb6, 0x11, 0xeb, 0x5d, 0x5f, 0x1f,
-	0x2c, 0x6f, 0x09, 0x5b, 0xec, 0xd4, 0x3e, 0x5b, 0x89, 0xb3, 0x17, 0x64, 0xc8, 0xae, 0xc4, 0x65,
-	0x05, 0xc6, 0x76, 0x0c, 0xb4, 0x55, 0xc4, 0x56, 0xdb, 0x56, 0x39, 0xce, 0x52, 0x91, 0xec, 0xfa,
-	0xae, 0x05, 0xd7, 0x84, 0xf4, 0x5a, 0xa4, 0x15, 0x58, 0xd7, 0xb1, 0x62, 0x08, 0xf9, 0x85, 0x38,
-	0xaf, 0xf0, 0x04, 0x9f, 0xe1, 0x63, 0x2e, 0xe0, 0xf1, 0x7d, 0x2e, 0x89, 0xd8, 0x3c, 0xfd, 0x7d,
-	0xb9, 0x02, 0x8d, 0xd4, 0x3c, 0x98, 0xe1, 0x47, 0x46, 0x5f, 0xa3, 0x8c, 0x87, 0x51, 0xc6, 0xc7,
-	0x51, 0xc6, 0xdf, 0xa3, 0x8c, 0x3f, 0x27, 0x19, 0x0d, 0x93, 0x8c, 0x8e, 0x93, 0x8c, 0x5e, 0x1f,
-	0x8d, 0xe5, 0xb7, 0xbe, 0xce, 0x35, 0x1e, 0x8a, 0x70, 0x80, 0x30, 0x2f, 0x37, 0xfe, 0x9f, 0xe7,
-	0x3e, 0xa8, 0xbe, 0xac, 0x57, 0xb3, 0x73, 0xf7, 0x1b, 0x00, 0x00, 0xff, 0xff, 0xc7, 0x2d, 0xdf,
-	0xd2, 0x45, 0x01, 0x00, 0x00,
+	// 2565 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xc4, 0x59, 0xcd, 0x8f, 0x1b, 0x49,
+	0x15, 0x9f, 0xb6, 0xdb, 0x1e, 0xfb, 0x79, 0xec, 0xf1, 0xd4, 0x38, 0x89, 0x33, 0xd9, 0x4c, 0x9c,
+	0xde, 0xac, 0x18, 0x22, 0x6d, 0xc2, 0xcc, 0x02, 0xcb, 0x6e, 0xb4, 0x42, 0xce, 0x8c, 0x43, 0xac,
+	0x49, 0xc6, 0xa6, 0x3c, 0x99, 0x25, 0xac, 0xa0, 0xd5, 0xd3, 0x5d, 0x99, 0x69, 0x62, 0x77, 0x3b,
+	0xfd, 0xe1, 0x89, 0xf7, 0x5f, 0xe0, 0xc2, 0x0d, 0x89, 0x2b, 0x42, 0xe2, 0x06, 0x57, 0xce, 0x48,
+	0x68, 0x4f, 0x28, 0x42, 0x42, 0xec, 0x11, 0x92, 0xbd, 0x70, 0xe3, 0xc0, 0x1d, 0x54, 0x55, 0xfd,
+	0x51, 0xdd, 0xee, 0x89, 0x9d, 0x2c, 0x12, 0x37, 0xd7, 0x7b, 0xbf, 0x7e, 0x5d, 0xef, 0xeb, 0x57,
+	0xaf, 0xda, 0x70, 0xcd, 0x73, 0x34, 0x9d, 0x0c, 0x89, 0x71, 0x42, 0x9c, 0xdb, 0x93, 0xed, 0xdb,
+	0x27, 0xf6, 0x84, 0x38, 0x96, 0x66, 0xe9, 0xe4, 0xd6, 0xd8, 0xb1, 0x3d, 0x1b, 0xd5, 0x04, 0xc0,
+	0xad, 0xc9, 0xf6, 0x46, 0xe3, 0xc4, 0x3e, 0xb1, 0x99, 0xea, 0x36, 0xfd, 0xc5, 0x51, 0x1b, 0x57,
+	0x52, 0x66, 0x26, 0xda, 0xd0, 0x27, 0x6e, 0xa0, 0xdc, 0x48, 0x29, 0x9f, 0xf9, 0xc4, 0x99, 0x72,
+	0x9d, 0xf2, 0x47, 0x09, 0x6a, 0x03, 0xff, 0x78, 0x64, 0x7a, 0x7d, 0xc7, 0x1e, 0xdb, 0xae, 0x36,
+	0x44, 0x0d, 0x28, 0x78, 0xa6, 0x37, 0x24, 0x4d, 0xa9, 0x25, 0x6d, 0x95, 0x31, 0x5f, 0xa0, 0x6f,
+	0xc0, 0xaa, 0x41, 0x34, 0x63, 0x68, 0x5a, 0x44, 0x3d, 0x25, 0xe6, 0xc9, 0xa9, 0xd7, 0xcc, 0xb5,
+	0xa4, 0xad, 0x3c, 0xae, 0x85, 0xe2, 0xfb, 0x4c, 0x8a, 0x3e, 0x86, 0xcb, 0xda, 0x70, 0x68, 0x9f,
+	0xa9, 0x63, 0xfb, 0x8c, 0x38, 0xaa, 0x6e, 0x5b, 0x3a, 0xb1, 0x3c, 0x47, 0xf3, 0x4c, 0xdb, 0x6a,
+	0xe6, 0x5b, 0xd2, 0x56, 0x09, 0x5f, 0x62, 0x80, 0x3e, 0xd5, 0xef, 0x8a, 0x6a, 0xf4, 0x5d, 0x28,
+	0xea, 0xa7, 0x9a, 0x75, 0x42, 0x9a, 0x72, 0x4b, 0xda, 0xaa, 0xec, 0x6c, 0xde, 0x4a, 0x7a, 0x7f,
+	0x2b, 0xdc, 0xe4, 0x2e, 0x43, 0xe1, 0x00, 0xad, 0xfc, 0x55, 0x86, 0x5a, 0x52, 0x85, 0xee, 0x41,
+	0x4d, 0x33, 0x0c, 0xd5, 0x20, 0x63, 0xcd, 0xf1, 0x46, 0xc4, 0xf2, 0x98, 0x3b, 0x95, 0x9d, 0xab,
+	0x69, 0x93, 0x6d, 0xc3, 0xd8, 0x8b, 0x40, 0xf7, 0x97, 0x70, 0x55, 0x13, 0x05, 0xa8, 0x07, 0x6b,
+	0x0e, 0x19, 0xd9, 0x13, 0x22, 0x9a, 0xca, 0x31, 0x53, 0xad, 0xb4, 0x29, 0xcc, 0x80, 0x09, 0x6b,
+	0x75, 0x27, 0x25, 0x43, 0x03, 0x58, 0x77, 0x89, 0xa7, 0x4e, 0xb4, 0xa1, 0x69, 0x68, 0x9e, 0xed,
+	0xf0, 0x38, 0xb1, 0xc8, 0x54, 0x76, 0xae, 0xa7, 0x4d, 0x0e, 0x88, 0x77, 0x14, 0x22, 0x59, 0xc0,
+	0xee, 0x2f, 0xe1, 0x35, 0x37, 0x2d, 0x44, 0x1f, 0x03, 0x50, 0xa3, 0xcf, 0x7c, 0xdb, 0xf1, 0x47,
+	0x41, 0xf0, 0x2e, 0x67, 0xd8, 0xfa, 0x21, 0x03, 0xdc, 0x5f, 0xc2, 0x65, 0x37, 0x5c, 0x20, 0x0c,
+	0x48, 0xd3, 0x75, 0x87, 0x18, 0xa6, 0xa7, 0xea, 0xc4, 0xf1, 0xcc, 0x27, 0x26, 0x71, 0x9a, 0x85,
+	0xec, 0xfd, 0xb4, 0x03, 0xe4, 0x6e, 0x08, 0xa4, 0xfb, 0xd1, 0xd2, 0x42, 0xf4, 0x19, 0x5c, 0x70,
+	0x7d, 0x77, 0x4c, 0x2c, 0x43, 0x0d, 0x95, 0xbc, 0x00, 0x8a, 0xcc, 0xec, 0x8d, 0x99, 0xad, 0x71,
+	0x70, 0x5b, 0xc4, 0xde, 0x5f, 0xc2, 0x0d, 0x37, 0x43, 0x8e, 0x7e, 0x0a, 0x17, 0xcf, 0x4c, 0xef,
+	0xd4, 0x70, 0xb4, 0xb3, 0x94, 0xf5, 0x65, 0x66, 0xfd, 0xbd, 0xb4, 0xf5, 0x4f, 0x03, 0x74, 0xda,
+	0xfc, 0x85, 0xb3, 0x2c, 0xc5, 0xdd, 0x52, 0x58, 0x85, 0xca, 0x1f, 0x24, 0xa8, 0x26, 0xea, 0x03,
+	0xd5, 0x20, 0x67, 0x1a, 0x41, 0x67, 0xe4, 0x4c, 0x03, 0x21, 0x90, 0x2d, 0x6d, 0x44, 0x58, 0x45,
+	0x94, 0x31, 0xfb, 0x8d, 0x6e, 0xc2, 0x9a, 0x90, 0x5d, 0xff, 0x58, 0x7d, 0x4a, 0xa6, 0x2c, 0xbf,
+	0x2b, 0x78, 0x35, 0x52, 0xf4, 0xfd, 0xe3, 0x7d, 0x32, 0xa5, 0xcd, 0xc6, 0xf3, 0x2f, 0xb3, 0x66,
+	0xe2, 0x0b, 0x74, 0x15, 0x40, 0x33, 0x46, 0xa6, 0x45, 0x9f, 0x74, 0x9b, 0x85, 0x56, 0x7e, 0x6b,
+	0x05, 0x97, 0x99, 0x64, 0x9f, 0x4c, 0x5d, 0xf4, 0x2e, 0x54, 0x0d, 0x73, 0x62, 0xba, 0xa6, 0x6d,
+	0xa9, 0xba, 0x6d, 0x10, 0x16, 0xd5, 0x32, 0x5e, 0x09, 0x85, 0xbb, 0xb6, 0x41, 0x94, 0x3e, 0xd4,
+	0xd3, 0xf5, 0x88, 0x36, 0x01, 0x52, 0x0d, 0x51, 0xc6, 0x82, 0x04, 0xbd, 0x03, 0x65, 0xd7, 0xd7,
+	0x75, 0xe2, 0xba, 0xb6, 0x13, 0xb8, 0x14, 0x0b, 0x94, 0x2e, 0xac, 0xcd, 0x94, 0xe3, 0x5c, 0x93,
+	0x91, 0x83, 0x39, 0xc1, 0x41, 0x65, 0x1f, 0xca, 0x51, 0x35, 0xd2, 0xb7, 0x5a, 0xfe, 0x88, 0x38,
+	0xd4, 0x28, 0xb3, 0x20, 0xe3, 0x58, 0x80, 0x5a, 0x50, 0x31, 0x88, 0x65, 0x8f, 0x4c, 0x8b, 0xe9,
+	0x73, 0x4c, 0x2f, 0x8a, 0x94, 0x2f, 0x24, 0x58, 0x9b, 0xa9, 0x4b, 0x6a, 0x35, 0xae, 0x66, 0xbe,
+	0xaf, 0x58, 0x80, 0x9a, 0xb0, 0xec, 0xea, 0xa7, 0x64, 0x44, 0xdc, 0x66, 0xae, 0x95, 0xdf, 0x2a,
+	0xe3, 0x70, 0x89, 0xb6, 0xa1, 0x91, 0x28, 0x2a, 0xd5, 0xf2, 0x47, 0xc7, 0x41, 0x83, 0x96, 0xf1,
+	0x7a, 0x42, 0x77, 0xc0, 0x54, 0x48, 0x81, 0x2a, 0xcb, 0xab, 0xfa, 0xc4, 0xb1, 0x47, 0xea, 0xc8,
+	0x0d, 0x92, 0x59, 0x61, 0xc2, 0x7b, 0x8e, 0x3d, 0x7a, 0xe8, 0xa2, 0x1b, 0x50, 0xe3, 0x18, 0xdf,
+	0xf2, 0xcc, 0x21, 0x05, 0x15, 0x18, 0x68, 0x85, 0x49, 0x1f, 0x51, 0xe1, 0x43, 0x57, 0x79, 0x00,
+	0x8d, 0xac, 0x56, 0x98, 0xe3, 0xcc, 0x45, 0x28, 0x3a, 0x44, 0x73, 0x6d, 0x2b, 0xc8, 0x59, 0xb0,
+	0x52, 0x1e, 0xc2, 0x85, 0xcc, 0xd2, 0x7f, 0x4b, 0x73, 0x9f, 0x81, 0x7c, 0x64, 0x7b, 0x04, 0x5d,
+	0x83, 0xca, 0x38, 0x20, 0x5b, 0x35, 0x68, 0x06, 0x19, 0x43, 0x28, 0xea, 0x1a, 0x68, 0x07, 0x8a,
+	0xf6, 0x98, 0x35, 0x24, 0x35, 0x50, 0xdb, 0xd9, 0x48, 0x37, 0x24, 0x35, 0xd3, 0x63, 0x08, 0x1c,
+	0x20, 0x95, 0xff, 0x48, 0xb0, 0x8e, 0xc9, 0x89, 0xe9, 0x7a, 0xc4, 0xe9, 0x6b, 0x8e, 0x67, 0xea,
+	0xe6, 0x58, 0x5b, 0xb0, 0xe1, 0xb6, 0x40, 0x76, 0xec, 0x21, 0x61, 0x29, 0xaa, 0xed, 0x34, 0x66,
+	0x68, 0xd9, 0x1e, 0x12, 0xcc, 0x10, 0x74, 0xeb, 0x21, 0xd3, 0xd1, 0xbe, 0x91, 0x79, 0xb9, 0x06,
+	0xa5, 0x63, 0x1b, 0x64, 0xb6, 0xb5, 0x0a, 0xb3, 0xad, 0x85, 0x3e, 0x80, 0xd2, 0xd0, 0xd4, 0x89,
+	0xa5, 0x13, 0xb7, 0x59, 0x6c, 0xe5, 0xb7, 0x2a, 0x3b, 0x97, 0xd2, 0xef, 0x7c, 0xc0, 0xf5, 0x38,
+	0x02, 0xb2, 0xa8, 0xf9, 0xc7, 0x43, 0x53, 0xe7, 0x4d, 0xbd, 0xcc, 0x9a, 0x1a, 0xb8, 0x88, 0x76,
+	0xb5, 0x72, 0x00, 0x28, 0xc8, 0xbd, 0xe8, 0x7f, 0x0b, 0x2a, 0xe3, 0x78, 0x19, 0x04, 0x42, 0x14,
+	0x9d, 0x9b, 0xae, 0x3e, 0x34, 0x30, 0x31, 0x2d, 0xd7, 0xd3, 0x3c, 0xf2, 0xbf, 0xb1, 0xf8, 0x13,
+	0x28, 0x63, 0x9b, 0x9a, 0xa3, 0xcc, 0x75, 0x03, 0x6a, 0x16, 0x39, 0x53, 0x63, 0x9f, 0x98, 0xa5,
+	0x15, 0xbc, 0x62, 0x91, 0xb3, 0x7e, 0xe8, 0x15, 0xe5, 0x42, 0x8a, 0x7a, 0x4a, 0xa6, 0xaa, 0x6b,
+	0x9e, 0x58, 0x9a, 0xe7, 0x3b, 0x3c, 0x77, 0x2b, 0x78, 0xd5, 0x22, 0x67, 0xfb, 0x64, 0x3a, 0x08,
+	0xc5, 0xca, 0x18, 0xca, 0x98, 0x4c, 0xec, 0xa7, 0xcc, 0xfc, 0x05, 0x28, 0xd2, 0x87, 0xa2, 0xdc,
+	0x17, 0x9e, 0x92, 0x69, 0xd7, 0x38, 0x6f, 0x6b, 0xe8, 0xdb, 0x70, 0xd1, 0x21, 0xe3, 0xa1, 0xa6,
+	0x13, 0xca, 0x3a, 0xe2, 0xae, 0x38, 0xf1, 0x36, 0x04, 0x6d, 0xb4, 0x3b, 0xe5, 0xd7, 0x39, 0x80,
+	0xd7, 0x90, 0x7b, 0x26, 0x91, 0xe7, 0xe6, 0x10, 0x79, 0x5e, 0x24, 0xf2, 0xef, 0x41, 0x91, 0xc6,
+	0xdf, 0xe7, 0x94, 0x50, 0x9b, 0x1d, 0x19, 0xe2, 0xb7, 0x0f, 0x18, 0x0e, 0x07, 0xf8, 0x24, 0x15,
+	0x17, 0x52, 0x54, 0x4c, 0xcb, 0xf4, 0x67, 0xb6, 0x69, 0x11, 0x23, 0x9c, 0xc5, 0x8a, 0x9c, 0x4c,
+	0xb8, 0x30, 0x98, 0xc4, 0xde, 0x83, 0x1a, 0x9f, 0x3e, 0x22, 0xd4, 0x32, 0x43, 0x55, 0x03, 0x69,
+	0x00, 0x4b, 0xb5, 0x73, 0x29, 0xdd, 0xce, 0xca, 0x75, 0xa8, 0x0a, 0xdb, 0x24, 0x1e, 0xaa, 0x43,
+	0xde, 0x34, 0xdc, 0xa6, 0xc4, 0x88, 0x93, 0xfe, 0x54, 0xee, 0xc0, 0xea, 0x0f, 0xa2, 0xc9, 0x95,
+	0x7a, 0x42, 0x9b, 0xb2, 0x6e, 0x91, 0xe7, 0x9e, 0x3a, 0x4b, 0x15, 0x35, 0x2a, 0xef, 0xc7, 0xf6,
+	0xff, 0x25, 0x43, 0x29, 0x9a, 0x3e, 0xe3, 0x1c, 0xc8, 0x2c, 0x07, 0x1b, 0x50, 0xe2, 0x16, 0x48,
+	0x78, 0x22, 0x45, 0x6b, 0x74, 0x1d, 0x56, 0xc2, 0xdf, 0x51, 0xaa, 0x69, 0x29, 0x07, 0xb2, 0x20,
+	0x2d, 0x7c, 0x98, 0x95, 0xc5, 0x61, 0x36, 0x9e, 0x33, 0x0b, 0x6f, 0x32, 0x67, 0xd2, 0xb0, 0xbb,
+	0x6c, 0x58, 0x4e, 0x85, 0x9d, 0x0b, 0x83, 0x78, 0x66, 0x4c, 0xca, 0xcb, 0x99, 0x93, 0xf2, 0x26,
+	0x00, 0x19, 0x12, 0xdd, 0xb3, 0x1d, 0xcd, 0x23, 0xcd, 0x12, 0x8b, 0xa6, 0x20, 0x41, 0xdf, 0x84,
+	0x3a, 0x1f, 0xe8, 0xd4, 0xf8, 0x78, 0x2c, 0xb3, 0xc0, 0xac, 0x72, 0xf9, 0x41, 0x74, 0x48, 0xbe,
+	0x0f, 0x28, 0x80, 0x8a, 0x67, 0x25, 0x30, 0xf0, 0x1a, 0xd7, 0xec, 0xc5, 0x0a, 0x5a, 0x5c, 0xbe,
+	0xa5, 0x59, 0xe6, 0xc8, 0xf6, 0xdd, 0x66, 0x85, 0xcd, 0xe4, 0xb1, 0x80, 0x86, 0xd5, 0x21, 0xcf,
+	0x7c, 0xd3, 0x21, 0x86, 0x3a, 0x25, 0x6e, 0x73, 0xa5, 0x25, 0x6d, 0x55, 0x71, 0x25, 0x94, 0x3d,
+	0x26, 0x2e, 0xad, 0x00, 0xaa, 0xa9, 0x32, 0x0d, 0xfd, 0x49, 0xf3, 0x66, 0xd9, 0xcd, 0x1a, 0x13,
+	0xe4, 0x2c, 0x9b, 0x86, 0x38, 0xa8, 0xfc, 0x55, 0x56, 0xf9, 0xe7, 0x86, 0x38, 0x55, 0xf7, 0xef,
+	0x42, 0x55, 0x1f, 0xda, 0x6e, 0x5c, 0xb3, 0x75, 0x1e, 0x62, 0x2e, 0x8c, 0x43, 0x4c, 0x9e, 0x13,
+	0xdd, 0xf7, 0x62, 0xd8, 0x1a, 0x0f, 0x71, 0x28, 0x0e, 0x80, 0x8c, 0x2e, 0x5c, 0x7f, 0xe8, 0x35,
+	0x51, 0x48, 0x17, 0x74, 0xa5, 0xfc, 0x4e, 0x82, 0x32, 0x3d, 0x84, 0x8e, 0xe8, 0x3d, 0x69, 0xfe,
+	0x81, 0x96, 0x1c, 0x72, 0x72, 0x33, 0x43, 0x4e, 0x7c, 0xe0, 0xe5, 0x17, 0x3d, 0xf0, 0xe8, 0xd6,
+	0x82, 0xad, 0xf3, 0x69, 0x21, 0x58, 0x09, 0xc4, 0x57, 0x10, 0x88, 0x4f, 0xb9, 0x06, 0x95, 0xa8,
+	0x65, 0xf6, 0x5c, 0xb1, 0x05, 0x65, 0xde, 0x82, 0x3f, 0x2f, 0x40, 0x3d, 0xee, 0x41, 0x4c, 0x74,
+	0xdb, 0x31, 0x50, 0x17, 0x50, 0xe4, 0x19, 0x2f, 0x52, 0x8f, 0x18, 0xc1, 0x4d, 0xa8, 0x79, 0x5e,
+	0x46, 0xe8, 0x48, 0x1f, 0x3e, 0x35, 0x08, 0x1f, 0x42, 0x1f, 0x42, 0x79, 0x62, 0x7b, 0x44, 0xd5,
+	0x35, 0x37, 0xbc, 0x00, 0x35, 0xb3, 0xdc, 0xdc, 0xd5, 0x5c, 0x7a, 0xf1, 0x29, 0x4d, 0x82, 0xdf,
+	0xa8, 0x0b, 0xab, 0xd1, 0x1e, 0x78, 0x16, 0x83, 0xcb, 0xce, 0xf9, 0x5d, 0xc7, 0x73, 0xbd, 0x84,
+	0x6b, 0xe3, 0x84, 0x04, 0x9d, 0xc2, 0x86, 0x70, 0x4e, 0xa9, 0xbc, 0x64, 0x54, 0xde, 0x9c, 0x46,
+	0x70, 0xed, 0xd9, 0x9a, 0xb1, 0x1a, 0x3f, 0xc1, 0x6b, 0x8d, 0x37, 0x35, 0xb5, 0xdf, 0x1c, 0x9f,
+	0xa3, 0x43, 0x9f, 0x40, 0x85, 0x66, 0x21, 0x34, 0xcd, 0x69, 0x62, 0x26, 0xad, 0xfb, 0x64, 0x1a,
+	0x1b, 0x83, 0xa7, 0xd1, 0x8a, 0xde, 0xa9, 0xe2, 0xf2, 0x88, 0xac, 0x14, 0xb3, 0xef, 0x54, 0x31,
+	0xb9, 0xc6, 0xc6, 0xd6, 0x8c, 0xb4, 0x90, 0xde, 0xa9, 0x92, 0x83, 0x69, 0x68, 0x76, 0x39, 0xfb,
+	0x4e, 0x95, 0x18, 0xf9, 0x62, 0xcb, 0xc9, 0xe9, 0x36, 0x34, 0x7e, 0x0f, 0x6a, 0x01, 0x81, 0x84,
+	0x56, 0x4b, 0xd9, 0xd7, 0x65, 0x3e, 0xb3, 0xc7, 0xe6, 0xaa, 0xcf, 0x44, 0xc1, 0xdd, 0x22, 0xc8,
+	0xc7, 0xb6, 0x31, 0x55, 0x7e, 0x93, 0x83, 0x52, 0x58, 0x0d, 0xff, 0x9f, 0xfe, 0x0a, 0x28, 0x4a,
+	0x4e, 0x53, 0x54, 0x21, 0xa2, 0xa8, 0x34, 0xcf, 0x15, 0x67, 0x79, 0x8e, 0x12, 0x4d, 0x44, 0xc8,
+	0xaa, 0x6b, 0x7e, 0x4e, 0x58, 0xb4, 0xab, 0xb8, 0x16, 0x8b, 0x07, 0xe6, 0xe7, 0x44, 0xa0, 0xbb,
+	0xd2, 0x9b, 0xd0, 0x9d, 0xa2, 0x42, 0xed, 0x0d, 0x2f, 0x54, 0x97, 0x60, 0x39, 0x39, 0x8a, 0x14,
+	0xc7, 0xaf, 0x99, 0x40, 0x94, 0x3f, 0x4b, 0xc2, 0xa7, 0x11, 0xde, 0x45, 0x73, 0xd3, 0x11, 0x3b,
+	0x93, 0x7b, 0x23, 0xee, 0x8e, 0xd9, 0x36, 0x2f, 0xb2, 0x2d, 0xda, 0x17, 0xe7, 0x28, 0x7f, 0x6c,
+	0x68, 0x1e, 0x4b, 0x4c, 0x3e, 0x8b, 0x03, 0x92, 0xd1, 0xc0, 0xf5, 0xe8, 0xc1, 0x47, 0xfc, 0x39,
+	0xea, 0x50, 0xf3, 0xbc, 0x96, 0x5e, 0x60, 0xb6, 0xfd, 0x0e, 0xc8, 0xf4, 0x96, 0x16, 0x78, 0x76,
+	0x7d, 0x2e, 0x59, 0x60, 0x06, 0x47, 0xdb, 0x90, 0xf3, 0xec, 0xa0, 0xfa, 0x16, 0x78, 0x28, 0xe7,
+	0xd9, 0xc2, 0xa8, 0x2a, 0x27, 0x46, 0xd5, 0x1a, 0xe4, 0x8e, 0xa7, 0x01, 0xb9, 0xe7, 0x8e, 0xa7,
+	0xca, 0x57, 0x12, 0x40, 0x4c, 0x24, 0x0b, 0xb8, 0xb0, 0x0d, 0x45, 0x4d, 0x17, 0xae, 0x57, 0x97,
+	0x33, 0x68, 0xa9, 0xad, 0xf3, 0x66, 0xe0, 0x40, 0xe1, 0x50, 0xc9, 0x8b, 0xd3, 0xf4, 0x3b, 0x00,
+	0xe1, 0x74, 0x6e, 0x1a, 0xc1, 0x36, 0x4b, 0x7c, 0x2c, 0xef, 0x1a, 0x19, 0x13, 0x7e, 0x21, 0x63,
+	0xc2, 0x8f, 0xdd, 0x2c, 0x66, 0xb8, 0xb9, 0x1c, 0xb9, 0xf9, 0x4b, 0x09, 0xd6, 0x66, 0x98, 0x6e,
+	0x7e, 0x2d, 0x7e, 0x3c, 0x43, 0x0d, 0x19, 0x3c, 0x1c, 0xdb, 0x4d, 0xb4, 0xca, 0x7b, 0x50, 0x1b,
+	0x3b, 0x64, 0x62, 0xda, 0xbe, 0xab, 0x8a, 0xad, 0x51, 0x0d, 0xa5, 0xac, 0xc6, 0x94, 0x5f, 0x49,
+	0xd0, 0xc8, 0x22, 0xcb, 0xf9, 0x9b, 0x4b, 0xdc, 0xa3, 0x73, 0xe9, 0x7b, 0xf4, 0x2e, 0x54, 0x93,
+	0x9f, 0xa7, 0xf2, 0xe7, 0x7c, 0x81, 0x14, 0x41, 0x38, 0xf9, 0x8c, 0xf2, 0x17, 0x09, 0xaa, 0x09,
+	0xce, 0x5d, 0x68, 0x57, 0xf1, 0xc0, 0x98, 0x9b, 0xf3, 0x3d, 0x25, 0x3f, 0xf3, 0x3d, 0x85, 0x0e,
+	0x93, 0x51, 0xd8, 0x62, 0x43, 0x32, 0x1f, 0x26, 0x43, 0x4d, 0x3c, 0x7b, 0x6e, 0x43, 0x23, 0x82,
+	0x8b, 0x96, 0x0b, 0xec, 0x81, 0xf5, 0x50, 0x27, 0xcc, 0x9f, 0xca, 0x9f, 0x24, 0x58, 0x17, 0x9a,
+	0xc6, 0xc5, 0xe4, 0x99, 0x4f, 0x5c, 0x2f, 0xba, 0xc8, 0x4b, 0x73, 0x2f, 0xf2, 0xf3, 0x4e, 0x8c,
+	0x8f, 0x22, 0x0a, 0x5b, 0xb8, 0x67, 0x43, 0x16, 0x6b, 0x40, 0x41, 0x7b, 0xe2, 0x05, 0x9f, 0xe4,
+	0xca, 0x98, 0x2f, 0xa8, 0x74, 0x68, 0x8e, 0x4c, 0x2f, 0x38, 0x3f, 0xf8, 0x42, 0xf9, 0xad, 0x04,
+	0x8d, 0xa4, 0x23, 0xee, 0xd8, 0xb6, 0x5c, 0x82, 0xbe, 0x05, 0x05, 0xc7, 0xb6, 0x3d, 0x37, 0x98,
+	0xb5, 0x66, 0x2a, 0x96, 0xdd, 0x91, 0x30, 0x45, 0x60, 0x0e, 0x44, 0xdf, 0x87, 0x15, 0xa1, 0xc9,
+	0xf9, 0x67, 0xa9, 0xca, 0xce, 0x95, 0x0c, 0xea, 0x9d, 0x10, 0x8b, 0xcd, 0xad, 0x38, 0xf1, 0x00,
+	0xba, 0x4a, 0x9b, 0xf9, 0xb9, 0xa7, 0xf2, 0xcd, 0xf3, 0x3e, 0x2f, 0x53, 0x49, 0x9b, 0x0a, 0x94,
+	0x1b, 0x80, 0x84, 0x9d, 0x86, 0x11, 0x4f, 0x5d, 0x79, 0x95, 0x7f, 0x27, 0x33, 0xf3, 0x35, 0xfc,
+	0xf9, 0x24, 0xc9, 0x63, 0xbc, 0x73, 0x5f, 0xeb, 0x4e, 0x82, 0xe4, 0x6e, 0x83, 0xcc, 0xbe, 0x93,
+	0xe4, 0xe7, 0x87, 0x81, 0x01, 0xd1, 0x9d, 0x44, 0x45, 0xc8, 0xf3, 0x5f, 0x27, 0xc0, 0x29, 0x39,
+	0xd5, 0xc3, 0x43, 0x2d, 0xaa, 0xc6, 0xf8, 0x18, 0x94, 0xde, 0xe8, 0x18, 0x7c, 0xdd, 0x95, 0xf5,
+	0x32, 0x94, 0x58, 0x7e, 0x42, 0x2a, 0x96, 0xf1, 0x32, 0x5b, 0x77, 0x8d, 0xb8, 0xc2, 0x64, 0xb1,
+	0xc2, 0xfe, 0x26, 0xc1, 0x9a, 0xb0, 0xb3, 0xb7, 0x4e, 0xc7, 0x36, 0x14, 0xd8, 0x97, 0xa0, 0x45,
+	0x12, 0xc1, 0x91, 0xe8, 0x23, 0x28, 0x87, 0xac, 0xb2, 0x50, 0x1e, 0x62, 0x34, 0x52, 0xa0, 0x1a,
+	0xd7, 0x62, 0x78, 0xb6, 0xc8, 0xb8, 0x12, 0x95, 0x23, 0xfb, 0xac, 0xb0, 0x1a, 0x3a, 0x36, 0x5b,
+	0x8d, 0xec, 0xf2, 0xaf, 0xfc, 0x5e, 0x48, 0xcb, 0xd7, 0xf0, 0xfd, 0xc3, 0x30, 0x21, 0xda, 0x70,
+	0x11, 0xf7, 0x23, 0x30, 0x0d, 0x1a, 0xbd, 0xc6, 0x2c, 0xe4, 0x3d, 0x47, 0x2a, 0xeb, 0xb0, 0x16,
+	0x8d, 0x30, 0x61, 0x25, 0x29, 0xff, 0x94, 0x00, 0x89, 0xd2, 0xb7, 0xf6, 0xe4, 0x7d, 0xc8, 0xbb,
+	0x64, 0xa1, 0x66, 0xa2, 0x38, 0xda, 0x83, 0x71, 0x91, 0x2f, 0xe4, 0x85, 0x88, 0x47, 0x1f, 0x40,
+	0x71, 0xac, 0x39, 0x5a, 0xf0, 0x41, 0x7b, 0xce, 0x93, 0x01, 0xf4, 0x26, 0x06, 0x88, 0xa7, 0x71,
+	0x74, 0x05, 0x2e, 0x1d, 0xf5, 0x0e, 0x3b, 0x6a, 0xaf, 0x7f, 0xd8, 0xed, 0x1d, 0xa8, 0x8f, 0x0e,
+	0x06, 0xfd, 0xce, 0x6e, 0xf7, 0x5e, 0xb7, 0xb3, 0x57, 0x5f, 0x42, 0xeb, 0xb0, 0x2a, 0x2a, 0x1f,
+	0x77, 0x06, 0x75, 0x09, 0x21, 0xa8, 0x89, 0xc2, 0x83, 0x5e, 0x3d, 0x77, 0xd3, 0x81, 0x7a, 0xfa,
+	0x43, 0x19, 0xba, 0x0e, 0x57, 0xf7, 0x3a, 0xfd, 0x36, 0x3e, 0x7c, 0xd8, 0x39, 0x38, 0x54, 0x07,
+	0x87, 0xed, 0xc3, 0x47, 0x83, 0x94, 0xfd, 0x77, 0xa0, 0x39, 0x0b, 0x69, 0xef, 0x1e, 0x76, 0x8f,
+	0x3a, 0x75, 0x09, 0x5d, 0x85, 0xcb, 0xb3, 0x5a, 0xdc, 0x79, 0xd8, 0x3b, 0xea, 0xec, 0xd5, 0x73,
+	0x37, 0xbf, 0x12, 0x06, 0xe7, 0xe0, 0x95, 0xd7, 0xe0, 0x4a, 0x1f, 0xf7, 0xfa, 0xbd, 0x41, 0xfb,
+	0x41, 0xf6, 0x0b, 0x9b, 0xd0, 0x48, 0x03, 0x7a, 0xfd, 0xce, 0x41, 0x5d, 0x42, 0x1b, 0x70, 0x31,
+	0xad, 0xe9, 0xb7, 0x07, 0x03, 0xfa, 0xa6, 0x2c, 0xdd, 0xbd, 0x76, 0xf7, 0x41, 0x67, 0xaf, 0x9e,
+	0xa7, 0xf1, 0x4b, 0xeb, 0x3a, 0x3f, 0xea, 0x77, 0x71, 0x67, 0xaf, 0x2e, 0x53, 0xff, 0x66, 0x95,
+	0x9d, 0xdd, 0x47, 0x87, 0x9d, 0xbd, 0x7a, 0x01, 0xdd, 0x80, 0x56, 0xb6, 0x96, 0x86, 0x35, 0x78,
+	0x41, 0xf1, 0xe6, 0xa7, 0x50, 0x8e, 0xc6, 0x45, 0xba, 0x93, 0xfd, 0xce, 0x63, 0x16, 0xa2, 0x99,
+	0x64, 0x5d, 0x04, 0x24, 0xe8, 0x70, 0xef, 0xb0, 0x4d, 0x5f, 0x23, 0xa5, 0xe5, 0x9d, 0xa3, 0xde,
+	0x3e, 0xf5, 0xea, 0xee, 0xc9, 0x8b, 0x7f, 0x6c, 0x2e, 0x7d, 0xf1, 0x72, 0x53, 0x7a, 0xf1, 0x72,
+	0x53, 0xfa, 0xf2, 0xe5, 0xa6, 0xf4, 0xf7, 0x97, 0x9b, 0xd2, 0x2f, 0x5e, 0x6d, 0x2e, 0xbd, 0x78,
+	0xb5, 0xb9, 0xf4, 0xe5, 0xab, 0xcd, 0xa5, 0x1f, 0x77, 0x4e, 0x4c, 0xef, 0xd4, 0x3f, 0xbe, 0xa5,
+	0xdb, 0xa3, 0xdb, 0xe2, 0x5f, 0xd4, 0xe2, 0x6f, 0xfe, 0x4f, 0x77, 0xf2, 0x0f, 0xec, 0x3b, 0xc2,
+	0x72, 0xb2, 0x7d, 0x5c, 0x64, 0x98, 0x0f, 0xfe, 0x1b, 0x00, 0x00, 0xff, 0xff, 0xbe, 0xe0, 0x6a,
+	0xd9, 0x4b, 0x1f, 0x00, 0x00,
 }
 
 func (m *SubmitProposal) Marshal() (dAtA []byte, err error) {
@@ -340,6 +3230,519 @@ func (m *SubmitProposal) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if m.Change != nil {
+		{
+			size, err := m.Change.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x22
+	}
+	if m.AllowPowerConcentration {
+		i--
+		if m.AllowPowerConcentration {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x18
+	}
+	if m.DeadlineHeight != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.DeadlineHeight))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Title) > 0 {
+		i -= len(m.Title)
+		copy(dAtA[i:], m.Title)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Title)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *ProposalChange) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *ProposalChange) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ProposalChange) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Change != nil {
+		{
+			size := m.Change.Size()
+			i -= size
+			if _, err := m.Change.MarshalTo(dAtA[i:]); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *ProposalChange_AddDepartment) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ProposalChange_AddDepartment) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.AddDepartment != nil {
+		{
+			size, err := m.AddDepartment.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+func (m *ProposalChange_RemoveDepartment) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ProposalChange_RemoveDepartment) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.RemoveDepartment != nil {
+		{
+			size, err := m.RemoveDepartment.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
+	return len(dAtA) - i, nil
+}
+func (m *ProposalChange_SetValidatorPower) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ProposalChange_SetValidatorPower) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.SetValidatorPower != nil {
+		{
+			size, err := m.SetValidatorPower.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x1a
+	}
+	return len(dAtA) - i, nil
+}
+func (m *ProposalChange_SetQuorum) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ProposalChange_SetQuorum) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.SetQuorum != nil {
+		{
+			size, err := m.SetQuorum.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x22
+	}
+	return len(dAtA) - i, nil
+}
+func (m *ProposalChange_AccreditCertifier) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ProposalChange_AccreditCertifier) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.AccreditCertifier != nil {
+		{
+			size, err := m.AccreditCertifier.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x2a
+	}
+	return len(dAtA) - i, nil
+}
+func (m *ProposalChange_SuspendAccreditation) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ProposalChange_SuspendAccreditation) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.SuspendAccreditation != nil {
+		{
+			size, err := m.SuspendAccreditation.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x32
+	}
+	return len(dAtA) - i, nil
+}
+func (m *ProposalChange_WithdrawAccreditation) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ProposalChange_WithdrawAccreditation) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.WithdrawAccreditation != nil {
+		{
+			size, err := m.WithdrawAccreditation.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x3a
+	}
+	return len(dAtA) - i, nil
+}
+func (m *AddDepartment) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *AddDepartment) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *AddDepartment) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.DivisionCode) > 0 {
+		i -= len(m.DivisionCode)
+		copy(dAtA[i:], m.DivisionCode)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.DivisionCode)))
+		i--
+		dAtA[i] = 0x32
+	}
+	if len(m.AdminKeys) > 0 {
+		for iNdEx := len(m.AdminKeys) - 1; iNdEx >= 0; iNdEx-- {
+			i -= len(m.AdminKeys[iNdEx])
+			copy(dAtA[i:], m.AdminKeys[iNdEx])
+			i = encodeVarintGovernance(dAtA, i, uint64(len(m.AdminKeys[iNdEx])))
+			i--
+			dAtA[i] = 0x2a
+		}
+	}
+	if m.Power != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.Power))
+		i--
+		dAtA[i] = 0x20
+	}
+	if len(m.ValidatorPubKey) > 0 {
+		i -= len(m.ValidatorPubKey)
+		copy(dAtA[i:], m.ValidatorPubKey)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.ValidatorPubKey)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Name) > 0 {
+		i -= len(m.Name)
+		copy(dAtA[i:], m.Name)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Name)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Id) > 0 {
+		i -= len(m.Id)
+		copy(dAtA[i:], m.Id)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Id)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *RemoveDepartment) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *RemoveDepartment) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *RemoveDepartment) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Successor) > 0 {
+		i -= len(m.Successor)
+		copy(dAtA[i:], m.Successor)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Successor)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Department) > 0 {
+		i -= len(m.Department)
+		copy(dAtA[i:], m.Department)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Department)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *SetValidatorPower) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *SetValidatorPower) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *SetValidatorPower) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Power != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.Power))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Department) > 0 {
+		i -= len(m.Department)
+		copy(dAtA[i:], m.Department)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Department)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *SetQuorum) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *SetQuorum) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *SetQuorum) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Denominator != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.Denominator))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.Numerator != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.Numerator))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *AccreditCertifier) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *AccreditCertifier) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *AccreditCertifier) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.ValidUntilMs != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.ValidUntilMs))
+		i--
+		dAtA[i] = 0x28
+	}
+	if m.ValidFromMs != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.ValidFromMs))
+		i--
+		dAtA[i] = 0x20
+	}
+	if len(m.AccreditationNumber) > 0 {
+		i -= len(m.AccreditationNumber)
+		copy(dAtA[i:], m.AccreditationNumber)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.AccreditationNumber)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Schemes) > 0 {
+		for iNdEx := len(m.Schemes) - 1; iNdEx >= 0; iNdEx-- {
+			i -= len(m.Schemes[iNdEx])
+			copy(dAtA[i:], m.Schemes[iNdEx])
+			i = encodeVarintGovernance(dAtA, i, uint64(len(m.Schemes[iNdEx])))
+			i--
+			dAtA[i] = 0x12
+		}
+	}
+	if len(m.Certifier) > 0 {
+		i -= len(m.Certifier)
+		copy(dAtA[i:], m.Certifier)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Certifier)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *SuspendAccreditation) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *SuspendAccreditation) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *SuspendAccreditation) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Reason) > 0 {
+		i -= len(m.Reason)
+		copy(dAtA[i:], m.Reason)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Reason)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Certifier) > 0 {
+		i -= len(m.Certifier)
+		copy(dAtA[i:], m.Certifier)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Certifier)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *WithdrawAccreditation) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *WithdrawAccreditation) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *WithdrawAccreditation) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Reason) > 0 {
+		i -= len(m.Reason)
+		copy(dAtA[i:], m.Reason)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Reason)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Certifier) > 0 {
+		i -= len(m.Certifier)
+		copy(dAtA[i:], m.Certifier)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Certifier)))
+		i--
+		dAtA[i] = 0xa
+	}
 	return len(dAtA) - i, nil
 }
 
@@ -363,6 +3766,16 @@ func (m *Vote) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if m.Option != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.Option))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.ProposalId != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.ProposalId))
+		i--
+		dAtA[i] = 0x8
+	}
 	return len(dAtA) - i, nil
 }
 
@@ -386,6 +3799,62 @@ func (m *RegisterParticipant) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if len(m.PublicKeys) > 0 {
+		for iNdEx := len(m.PublicKeys) - 1; iNdEx >= 0; iNdEx-- {
+			i -= len(m.PublicKeys[iNdEx])
+			copy(dAtA[i:], m.PublicKeys[iNdEx])
+			i = encodeVarintGovernance(dAtA, i, uint64(len(m.PublicKeys[iNdEx])))
+			i--
+			dAtA[i] = 0x3a
+		}
+	}
+	if len(m.Licences) > 0 {
+		for iNdEx := len(m.Licences) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Licences[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintGovernance(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x32
+		}
+	}
+	if len(m.DivisionCode) > 0 {
+		i -= len(m.DivisionCode)
+		copy(dAtA[i:], m.DivisionCode)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.DivisionCode)))
+		i--
+		dAtA[i] = 0x2a
+	}
+	if len(m.CreditCode) > 0 {
+		i -= len(m.CreditCode)
+		copy(dAtA[i:], m.CreditCode)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.CreditCode)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if m.Role != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.Role))
+		i--
+		dAtA[i] = 0x18
+	}
+	if len(m.Name) > 0 {
+		i -= len(m.Name)
+		copy(dAtA[i:], m.Name)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Name)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Id) > 0 {
+		i -= len(m.Id)
+		copy(dAtA[i:], m.Id)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Id)))
+		i--
+		dAtA[i] = 0xa
+	}
 	return len(dAtA) - i, nil
 }
 
@@ -409,6 +3878,20 @@ func (m *SuspendParticipant) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if len(m.Reason) > 0 {
+		i -= len(m.Reason)
+		copy(dAtA[i:], m.Reason)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Reason)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Participant) > 0 {
+		i -= len(m.Participant)
+		copy(dAtA[i:], m.Participant)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Participant)))
+		i--
+		dAtA[i] = 0xa
+	}
 	return len(dAtA) - i, nil
 }
 
@@ -432,6 +3915,20 @@ func (m *ReinstateParticipant) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if len(m.Reason) > 0 {
+		i -= len(m.Reason)
+		copy(dAtA[i:], m.Reason)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Reason)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Participant) > 0 {
+		i -= len(m.Participant)
+		copy(dAtA[i:], m.Participant)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Participant)))
+		i--
+		dAtA[i] = 0xa
+	}
 	return len(dAtA) - i, nil
 }
 
@@ -455,6 +3952,20 @@ func (m *RotateKey) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if len(m.NewKeySignature) > 0 {
+		i -= len(m.NewKeySignature)
+		copy(dAtA[i:], m.NewKeySignature)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.NewKeySignature)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.NewPublicKey) > 0 {
+		i -= len(m.NewPublicKey)
+		copy(dAtA[i:], m.NewPublicKey)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.NewPublicKey)))
+		i--
+		dAtA[i] = 0xa
+	}
 	return len(dAtA) - i, nil
 }
 
@@ -478,6 +3989,392 @@ func (m *RevokeKey) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if len(m.ReplacementPublicKey) > 0 {
+		i -= len(m.ReplacementPublicKey)
+		copy(dAtA[i:], m.ReplacementPublicKey)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.ReplacementPublicKey)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Reason) > 0 {
+		i -= len(m.Reason)
+		copy(dAtA[i:], m.Reason)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Reason)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.KeyId) > 0 {
+		i -= len(m.KeyId)
+		copy(dAtA[i:], m.KeyId)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.KeyId)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *Department) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *Department) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Department) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.ProposalId != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.ProposalId))
+		i--
+		dAtA[i] = 0x40
+	}
+	if m.RemovedHeight != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.RemovedHeight))
+		i--
+		dAtA[i] = 0x38
+	}
+	if m.JoinedHeight != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.JoinedHeight))
+		i--
+		dAtA[i] = 0x30
+	}
+	if len(m.Successor) > 0 {
+		i -= len(m.Successor)
+		copy(dAtA[i:], m.Successor)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Successor)))
+		i--
+		dAtA[i] = 0x2a
+	}
+	if m.Status != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.Status))
+		i--
+		dAtA[i] = 0x20
+	}
+	if m.Power != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.Power))
+		i--
+		dAtA[i] = 0x18
+	}
+	if len(m.ValidatorPubKey) > 0 {
+		i -= len(m.ValidatorPubKey)
+		copy(dAtA[i:], m.ValidatorPubKey)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.ValidatorPubKey)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Id) > 0 {
+		i -= len(m.Id)
+		copy(dAtA[i:], m.Id)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Id)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *DepartmentSet) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *DepartmentSet) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *DepartmentSet) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Ids) > 0 {
+		for iNdEx := len(m.Ids) - 1; iNdEx >= 0; iNdEx-- {
+			i -= len(m.Ids[iNdEx])
+			copy(dAtA[i:], m.Ids[iNdEx])
+			i = encodeVarintGovernance(dAtA, i, uint64(len(m.Ids[iNdEx])))
+			i--
+			dAtA[i] = 0xa
+		}
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *GovernanceState) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *GovernanceState) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *GovernanceState) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.NextProposalId != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.NextProposalId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *Proposal) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *Proposal) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Proposal) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Result) > 0 {
+		i -= len(m.Result)
+		copy(dAtA[i:], m.Result)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Result)))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x92
+	}
+	if m.ExecutedHeight != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.ExecutedHeight))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x88
+	}
+	if m.ClosedHeight != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.ClosedHeight))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x80
+	}
+	if m.Status != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.Status))
+		i--
+		dAtA[i] = 0x78
+	}
+	if m.No != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.No))
+		i--
+		dAtA[i] = 0x70
+	}
+	if m.Yes != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.Yes))
+		i--
+		dAtA[i] = 0x68
+	}
+	if m.RequiredYes != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.RequiredYes))
+		i--
+		dAtA[i] = 0x60
+	}
+	if m.Unanimous {
+		i--
+		if m.Unanimous {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x58
+	}
+	if m.QuorumDenominator != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.QuorumDenominator))
+		i--
+		dAtA[i] = 0x50
+	}
+	if m.QuorumNumerator != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.QuorumNumerator))
+		i--
+		dAtA[i] = 0x48
+	}
+	if len(m.Electorate) > 0 {
+		for iNdEx := len(m.Electorate) - 1; iNdEx >= 0; iNdEx-- {
+			i -= len(m.Electorate[iNdEx])
+			copy(dAtA[i:], m.Electorate[iNdEx])
+			i = encodeVarintGovernance(dAtA, i, uint64(len(m.Electorate[iNdEx])))
+			i--
+			dAtA[i] = 0x42
+		}
+	}
+	if m.DeadlineHeight != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.DeadlineHeight))
+		i--
+		dAtA[i] = 0x38
+	}
+	if m.SubmitHeight != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.SubmitHeight))
+		i--
+		dAtA[i] = 0x30
+	}
+	if m.Change != nil {
+		{
+			size, err := m.Change.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x2a
+	}
+	if len(m.Title) > 0 {
+		i -= len(m.Title)
+		copy(dAtA[i:], m.Title)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Title)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.ProposerKey) > 0 {
+		i -= len(m.ProposerKey)
+		copy(dAtA[i:], m.ProposerKey)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.ProposerKey)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Proposer) > 0 {
+		i -= len(m.Proposer)
+		copy(dAtA[i:], m.Proposer)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Proposer)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.Id != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.Id))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *VoteValue) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *VoteValue) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *VoteValue) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.KeyId) > 0 {
+		i -= len(m.KeyId)
+		copy(dAtA[i:], m.KeyId)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.KeyId)))
+		i--
+		dAtA[i] = 0x2a
+	}
+	if m.Height != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.Height))
+		i--
+		dAtA[i] = 0x20
+	}
+	if m.Option != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.Option))
+		i--
+		dAtA[i] = 0x18
+	}
+	if len(m.Department) > 0 {
+		i -= len(m.Department)
+		copy(dAtA[i:], m.Department)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Department)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.ProposalId != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.ProposalId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *ProposalIDs) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *ProposalIDs) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ProposalIDs) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Ids) > 0 {
+		dAtA11 := make([]byte, len(m.Ids)*10)
+		var j10 int
+		for _, num := range m.Ids {
+			for num >= 1<<7 {
+				dAtA11[j10] = uint8(uint64(num)&0x7f | 0x80)
+				num >>= 7
+				j10++
+			}
+			dAtA11[j10] = uint8(num)
+			j10++
+		}
+		i -= j10
+		copy(dAtA[i:], dAtA11[:j10])
+		i = encodeVarintGovernance(dAtA, i, uint64(j10))
+		i--
+		dAtA[i] = 0xa
+	}
 	return len(dAtA) - i, nil
 }
 
@@ -501,6 +4398,1115 @@ func (m *GovernanceRecord) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if m.Body != nil {
+		{
+			size := m.Body.Size()
+			i -= size
+			if _, err := m.Body.MarshalTo(dAtA[i:]); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *GovernanceRecord_ProposalSubmitted) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *GovernanceRecord_ProposalSubmitted) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.ProposalSubmitted != nil {
+		{
+			size, err := m.ProposalSubmitted.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+func (m *GovernanceRecord_VoteCast) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *GovernanceRecord_VoteCast) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.VoteCast != nil {
+		{
+			size, err := m.VoteCast.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
+	return len(dAtA) - i, nil
+}
+func (m *GovernanceRecord_ProposalClosed) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *GovernanceRecord_ProposalClosed) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.ProposalClosed != nil {
+		{
+			size, err := m.ProposalClosed.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x1a
+	}
+	return len(dAtA) - i, nil
+}
+func (m *GovernanceRecord_ParticipantStatusChanged) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *GovernanceRecord_ParticipantStatusChanged) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.ParticipantStatusChanged != nil {
+		{
+			size, err := m.ParticipantStatusChanged.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x22
+	}
+	return len(dAtA) - i, nil
+}
+func (m *GovernanceRecord_KeyChanged) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *GovernanceRecord_KeyChanged) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.KeyChanged != nil {
+		{
+			size, err := m.KeyChanged.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x2a
+	}
+	return len(dAtA) - i, nil
+}
+func (m *GovernanceRecord_DepartmentChanged) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *GovernanceRecord_DepartmentChanged) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.DepartmentChanged != nil {
+		{
+			size, err := m.DepartmentChanged.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x32
+	}
+	return len(dAtA) - i, nil
+}
+func (m *GovernanceRecord_AccreditationChanged) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *GovernanceRecord_AccreditationChanged) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.AccreditationChanged != nil {
+		{
+			size, err := m.AccreditationChanged.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x3a
+	}
+	return len(dAtA) - i, nil
+}
+func (m *GovernanceRecord_QuorumChanged) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *GovernanceRecord_QuorumChanged) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.QuorumChanged != nil {
+		{
+			size, err := m.QuorumChanged.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x42
+	}
+	return len(dAtA) - i, nil
+}
+func (m *VoteCast) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *VoteCast) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *VoteCast) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Status != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.Status))
+		i--
+		dAtA[i] = 0x40
+	}
+	if m.ElectorateSize != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.ElectorateSize))
+		i--
+		dAtA[i] = 0x38
+	}
+	if m.RequiredYes != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.RequiredYes))
+		i--
+		dAtA[i] = 0x30
+	}
+	if m.No != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.No))
+		i--
+		dAtA[i] = 0x28
+	}
+	if m.Yes != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.Yes))
+		i--
+		dAtA[i] = 0x20
+	}
+	if m.Option != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.Option))
+		i--
+		dAtA[i] = 0x18
+	}
+	if len(m.Department) > 0 {
+		i -= len(m.Department)
+		copy(dAtA[i:], m.Department)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Department)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.ProposalId != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.ProposalId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *ValidatorPower) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *ValidatorPower) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ValidatorPower) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Power != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.Power))
+		i--
+		dAtA[i] = 0x18
+	}
+	if len(m.PubKey) > 0 {
+		i -= len(m.PubKey)
+		copy(dAtA[i:], m.PubKey)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.PubKey)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Department) > 0 {
+		i -= len(m.Department)
+		copy(dAtA[i:], m.Department)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Department)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *ProposalClosed) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *ProposalClosed) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ProposalClosed) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.ValidatorUpdates) > 0 {
+		for iNdEx := len(m.ValidatorUpdates) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.ValidatorUpdates[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintGovernance(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x22
+		}
+	}
+	if len(m.Result) > 0 {
+		i -= len(m.Result)
+		copy(dAtA[i:], m.Result)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Result)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.Status != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.Status))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.ProposalId != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.ProposalId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *ParticipantStatusChanged) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *ParticipantStatusChanged) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ParticipantStatusChanged) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.By) > 0 {
+		i -= len(m.By)
+		copy(dAtA[i:], m.By)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.By)))
+		i--
+		dAtA[i] = 0x2a
+	}
+	if len(m.Reason) > 0 {
+		i -= len(m.Reason)
+		copy(dAtA[i:], m.Reason)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Reason)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if m.To != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.To))
+		i--
+		dAtA[i] = 0x18
+	}
+	if m.From != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.From))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Participant) > 0 {
+		i -= len(m.Participant)
+		copy(dAtA[i:], m.Participant)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Participant)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *KeyChanged) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *KeyChanged) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *KeyChanged) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.By) > 0 {
+		i -= len(m.By)
+		copy(dAtA[i:], m.By)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.By)))
+		i--
+		dAtA[i] = 0x3a
+	}
+	if len(m.Reason) > 0 {
+		i -= len(m.Reason)
+		copy(dAtA[i:], m.Reason)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Reason)))
+		i--
+		dAtA[i] = 0x32
+	}
+	if len(m.NewPublicKey) > 0 {
+		i -= len(m.NewPublicKey)
+		copy(dAtA[i:], m.NewPublicKey)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.NewPublicKey)))
+		i--
+		dAtA[i] = 0x2a
+	}
+	if len(m.NewKeyId) > 0 {
+		i -= len(m.NewKeyId)
+		copy(dAtA[i:], m.NewKeyId)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.NewKeyId)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.KeyId) > 0 {
+		i -= len(m.KeyId)
+		copy(dAtA[i:], m.KeyId)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.KeyId)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.Action != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.Action))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Participant) > 0 {
+		i -= len(m.Participant)
+		copy(dAtA[i:], m.Participant)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Participant)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *DepartmentChanged) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *DepartmentChanged) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *DepartmentChanged) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.PreviousPower != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.PreviousPower))
+		i--
+		dAtA[i] = 0x18
+	}
+	if m.Department != nil {
+		{
+			size, err := m.Department.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.ProposalId != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.ProposalId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *AccreditationChanged) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *AccreditationChanged) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *AccreditationChanged) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Accreditation != nil {
+		{
+			size, err := m.Accreditation.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Certifier) > 0 {
+		i -= len(m.Certifier)
+		copy(dAtA[i:], m.Certifier)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Certifier)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.ProposalId != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.ProposalId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QuorumChanged) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QuorumChanged) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QuorumChanged) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.PreviousDenominator != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.PreviousDenominator))
+		i--
+		dAtA[i] = 0x28
+	}
+	if m.PreviousNumerator != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.PreviousNumerator))
+		i--
+		dAtA[i] = 0x20
+	}
+	if m.Denominator != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.Denominator))
+		i--
+		dAtA[i] = 0x18
+	}
+	if m.Numerator != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.Numerator))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.ProposalId != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.ProposalId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *ParticipantsRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *ParticipantsRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ParticipantsRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Limit != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.Limit))
+		i--
+		dAtA[i] = 0x28
+	}
+	if len(m.After) > 0 {
+		i -= len(m.After)
+		copy(dAtA[i:], m.After)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.After)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if m.Status != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.Status))
+		i--
+		dAtA[i] = 0x18
+	}
+	if len(m.Department) > 0 {
+		i -= len(m.Department)
+		copy(dAtA[i:], m.Department)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Department)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.Role != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.Role))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *ParticipantsResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *ParticipantsResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ParticipantsResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.NextAfter) > 0 {
+		i -= len(m.NextAfter)
+		copy(dAtA[i:], m.NextAfter)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.NextAfter)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Participants) > 0 {
+		for iNdEx := len(m.Participants) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Participants[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintGovernance(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x12
+		}
+	}
+	if m.Roots != nil {
+		{
+			size, err := m.Roots.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *ParticipantRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *ParticipantRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ParticipantRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Id) > 0 {
+		i -= len(m.Id)
+		copy(dAtA[i:], m.Id)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Id)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *ParticipantResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *ParticipantResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ParticipantResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Department != nil {
+		{
+			size, err := m.Department.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.Keys) > 0 {
+		for iNdEx := len(m.Keys) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Keys[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintGovernance(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1a
+		}
+	}
+	if m.Participant != nil {
+		{
+			size, err := m.Participant.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.Roots != nil {
+		{
+			size, err := m.Roots.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *ProposalsRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *ProposalsRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ProposalsRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Limit != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.Limit))
+		i--
+		dAtA[i] = 0x20
+	}
+	if m.AfterId != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.AfterId))
+		i--
+		dAtA[i] = 0x18
+	}
+	if len(m.Proposer) > 0 {
+		i -= len(m.Proposer)
+		copy(dAtA[i:], m.Proposer)
+		i = encodeVarintGovernance(dAtA, i, uint64(len(m.Proposer)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.Status != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.Status))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *ProposalsResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *ProposalsResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ProposalsResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.NextAfterId != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.NextAfterId))
+		i--
+		dAtA[i] = 0x20
+	}
+	if len(m.Proposals) > 0 {
+		for iNdEx := len(m.Proposals) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Proposals[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintGovernance(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1a
+		}
+	}
+	if m.State != nil {
+		{
+			size, err := m.State.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.Roots != nil {
+		{
+			size, err := m.Roots.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *ProposalRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *ProposalRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ProposalRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Id != 0 {
+		i = encodeVarintGovernance(dAtA, i, uint64(m.Id))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *ProposalResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *ProposalResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ProposalResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Votes) > 0 {
+		for iNdEx := len(m.Votes) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Votes[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintGovernance(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1a
+		}
+	}
+	if m.Proposal != nil {
+		{
+			size, err := m.Proposal.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.Roots != nil {
+		{
+			size, err := m.Roots.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *ValidatorsRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *ValidatorsRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ValidatorsRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
+}
+
+func (m *ValidatorsResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *ValidatorsResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ValidatorsResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Params != nil {
+		{
+			size, err := m.Params.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.Departments) > 0 {
+		for iNdEx := len(m.Departments) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Departments[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintGovernance(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1a
+		}
+	}
+	if m.Set != nil {
+		{
+			size, err := m.Set.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.Roots != nil {
+		{
+			size, err := m.Roots.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGovernance(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0xa
+	}
 	return len(dAtA) - i, nil
 }
 
@@ -521,6 +5527,261 @@ func (m *SubmitProposal) Size() (n int) {
 	}
 	var l int
 	_ = l
+	l = len(m.Title)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if m.DeadlineHeight != 0 {
+		n += 1 + sovGovernance(uint64(m.DeadlineHeight))
+	}
+	if m.AllowPowerConcentration {
+		n += 2
+	}
+	if m.Change != nil {
+		l = m.Change.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+
+func (m *ProposalChange) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Change != nil {
+		n += m.Change.Size()
+	}
+	return n
+}
+
+func (m *ProposalChange_AddDepartment) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.AddDepartment != nil {
+		l = m.AddDepartment.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+func (m *ProposalChange_RemoveDepartment) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.RemoveDepartment != nil {
+		l = m.RemoveDepartment.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+func (m *ProposalChange_SetValidatorPower) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.SetValidatorPower != nil {
+		l = m.SetValidatorPower.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+func (m *ProposalChange_SetQuorum) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.SetQuorum != nil {
+		l = m.SetQuorum.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+func (m *ProposalChange_AccreditCertifier) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.AccreditCertifier != nil {
+		l = m.AccreditCertifier.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+func (m *ProposalChange_SuspendAccreditation) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.SuspendAccreditation != nil {
+		l = m.SuspendAccreditation.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+func (m *ProposalChange_WithdrawAccreditation) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.WithdrawAccreditation != nil {
+		l = m.WithdrawAccreditation.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+func (m *AddDepartment) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Id)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	l = len(m.Name)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	l = len(m.ValidatorPubKey)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if m.Power != 0 {
+		n += 1 + sovGovernance(uint64(m.Power))
+	}
+	if len(m.AdminKeys) > 0 {
+		for _, b := range m.AdminKeys {
+			l = len(b)
+			n += 1 + l + sovGovernance(uint64(l))
+		}
+	}
+	l = len(m.DivisionCode)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+
+func (m *RemoveDepartment) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Department)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	l = len(m.Successor)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+
+func (m *SetValidatorPower) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Department)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if m.Power != 0 {
+		n += 1 + sovGovernance(uint64(m.Power))
+	}
+	return n
+}
+
+func (m *SetQuorum) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Numerator != 0 {
+		n += 1 + sovGovernance(uint64(m.Numerator))
+	}
+	if m.Denominator != 0 {
+		n += 1 + sovGovernance(uint64(m.Denominator))
+	}
+	return n
+}
+
+func (m *AccreditCertifier) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Certifier)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if len(m.Schemes) > 0 {
+		for _, s := range m.Schemes {
+			l = len(s)
+			n += 1 + l + sovGovernance(uint64(l))
+		}
+	}
+	l = len(m.AccreditationNumber)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if m.ValidFromMs != 0 {
+		n += 1 + sovGovernance(uint64(m.ValidFromMs))
+	}
+	if m.ValidUntilMs != 0 {
+		n += 1 + sovGovernance(uint64(m.ValidUntilMs))
+	}
+	return n
+}
+
+func (m *SuspendAccreditation) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Certifier)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	l = len(m.Reason)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+
+func (m *WithdrawAccreditation) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Certifier)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	l = len(m.Reason)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
 	return n
 }
 
@@ -530,6 +5791,12 @@ func (m *Vote) Size() (n int) {
 	}
 	var l int
 	_ = l
+	if m.ProposalId != 0 {
+		n += 1 + sovGovernance(uint64(m.ProposalId))
+	}
+	if m.Option != 0 {
+		n += 1 + sovGovernance(uint64(m.Option))
+	}
 	return n
 }
 
@@ -539,6 +5806,37 @@ func (m *RegisterParticipant) Size() (n int) {
 	}
 	var l int
 	_ = l
+	l = len(m.Id)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	l = len(m.Name)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if m.Role != 0 {
+		n += 1 + sovGovernance(uint64(m.Role))
+	}
+	l = len(m.CreditCode)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	l = len(m.DivisionCode)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if len(m.Licences) > 0 {
+		for _, e := range m.Licences {
+			l = e.Size()
+			n += 1 + l + sovGovernance(uint64(l))
+		}
+	}
+	if len(m.PublicKeys) > 0 {
+		for _, b := range m.PublicKeys {
+			l = len(b)
+			n += 1 + l + sovGovernance(uint64(l))
+		}
+	}
 	return n
 }
 
@@ -548,6 +5846,14 @@ func (m *SuspendParticipant) Size() (n int) {
 	}
 	var l int
 	_ = l
+	l = len(m.Participant)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	l = len(m.Reason)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
 	return n
 }
 
@@ -557,6 +5863,14 @@ func (m *ReinstateParticipant) Size() (n int) {
 	}
 	var l int
 	_ = l
+	l = len(m.Participant)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	l = len(m.Reason)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
 	return n
 }
 
@@ -566,6 +5880,14 @@ func (m *RotateKey) Size() (n int) {
 	}
 	var l int
 	_ = l
+	l = len(m.NewPublicKey)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	l = len(m.NewKeySignature)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
 	return n
 }
 
@@ -575,6 +5897,194 @@ func (m *RevokeKey) Size() (n int) {
 	}
 	var l int
 	_ = l
+	l = len(m.KeyId)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	l = len(m.Reason)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	l = len(m.ReplacementPublicKey)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+
+func (m *Department) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Id)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	l = len(m.ValidatorPubKey)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if m.Power != 0 {
+		n += 1 + sovGovernance(uint64(m.Power))
+	}
+	if m.Status != 0 {
+		n += 1 + sovGovernance(uint64(m.Status))
+	}
+	l = len(m.Successor)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if m.JoinedHeight != 0 {
+		n += 1 + sovGovernance(uint64(m.JoinedHeight))
+	}
+	if m.RemovedHeight != 0 {
+		n += 1 + sovGovernance(uint64(m.RemovedHeight))
+	}
+	if m.ProposalId != 0 {
+		n += 1 + sovGovernance(uint64(m.ProposalId))
+	}
+	return n
+}
+
+func (m *DepartmentSet) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if len(m.Ids) > 0 {
+		for _, s := range m.Ids {
+			l = len(s)
+			n += 1 + l + sovGovernance(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *GovernanceState) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.NextProposalId != 0 {
+		n += 1 + sovGovernance(uint64(m.NextProposalId))
+	}
+	return n
+}
+
+func (m *Proposal) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Id != 0 {
+		n += 1 + sovGovernance(uint64(m.Id))
+	}
+	l = len(m.Proposer)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	l = len(m.ProposerKey)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	l = len(m.Title)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if m.Change != nil {
+		l = m.Change.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if m.SubmitHeight != 0 {
+		n += 1 + sovGovernance(uint64(m.SubmitHeight))
+	}
+	if m.DeadlineHeight != 0 {
+		n += 1 + sovGovernance(uint64(m.DeadlineHeight))
+	}
+	if len(m.Electorate) > 0 {
+		for _, s := range m.Electorate {
+			l = len(s)
+			n += 1 + l + sovGovernance(uint64(l))
+		}
+	}
+	if m.QuorumNumerator != 0 {
+		n += 1 + sovGovernance(uint64(m.QuorumNumerator))
+	}
+	if m.QuorumDenominator != 0 {
+		n += 1 + sovGovernance(uint64(m.QuorumDenominator))
+	}
+	if m.Unanimous {
+		n += 2
+	}
+	if m.RequiredYes != 0 {
+		n += 1 + sovGovernance(uint64(m.RequiredYes))
+	}
+	if m.Yes != 0 {
+		n += 1 + sovGovernance(uint64(m.Yes))
+	}
+	if m.No != 0 {
+		n += 1 + sovGovernance(uint64(m.No))
+	}
+	if m.Status != 0 {
+		n += 1 + sovGovernance(uint64(m.Status))
+	}
+	if m.ClosedHeight != 0 {
+		n += 2 + sovGovernance(uint64(m.ClosedHeight))
+	}
+	if m.ExecutedHeight != 0 {
+		n += 2 + sovGovernance(uint64(m.ExecutedHeight))
+	}
+	l = len(m.Result)
+	if l > 0 {
+		n += 2 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+
+func (m *VoteValue) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.ProposalId != 0 {
+		n += 1 + sovGovernance(uint64(m.ProposalId))
+	}
+	l = len(m.Department)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if m.Option != 0 {
+		n += 1 + sovGovernance(uint64(m.Option))
+	}
+	if m.Height != 0 {
+		n += 1 + sovGovernance(uint64(m.Height))
+	}
+	l = len(m.KeyId)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+
+func (m *ProposalIDs) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if len(m.Ids) > 0 {
+		l = 0
+		for _, e := range m.Ids {
+			l += sovGovernance(uint64(e))
+		}
+		n += 1 + sovGovernance(uint64(l)) + l
+	}
 	return n
 }
 
@@ -584,6 +6094,518 @@ func (m *GovernanceRecord) Size() (n int) {
 	}
 	var l int
 	_ = l
+	if m.Body != nil {
+		n += m.Body.Size()
+	}
+	return n
+}
+
+func (m *GovernanceRecord_ProposalSubmitted) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.ProposalSubmitted != nil {
+		l = m.ProposalSubmitted.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+func (m *GovernanceRecord_VoteCast) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.VoteCast != nil {
+		l = m.VoteCast.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+func (m *GovernanceRecord_ProposalClosed) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.ProposalClosed != nil {
+		l = m.ProposalClosed.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+func (m *GovernanceRecord_ParticipantStatusChanged) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.ParticipantStatusChanged != nil {
+		l = m.ParticipantStatusChanged.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+func (m *GovernanceRecord_KeyChanged) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.KeyChanged != nil {
+		l = m.KeyChanged.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+func (m *GovernanceRecord_DepartmentChanged) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.DepartmentChanged != nil {
+		l = m.DepartmentChanged.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+func (m *GovernanceRecord_AccreditationChanged) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.AccreditationChanged != nil {
+		l = m.AccreditationChanged.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+func (m *GovernanceRecord_QuorumChanged) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.QuorumChanged != nil {
+		l = m.QuorumChanged.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+func (m *VoteCast) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.ProposalId != 0 {
+		n += 1 + sovGovernance(uint64(m.ProposalId))
+	}
+	l = len(m.Department)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if m.Option != 0 {
+		n += 1 + sovGovernance(uint64(m.Option))
+	}
+	if m.Yes != 0 {
+		n += 1 + sovGovernance(uint64(m.Yes))
+	}
+	if m.No != 0 {
+		n += 1 + sovGovernance(uint64(m.No))
+	}
+	if m.RequiredYes != 0 {
+		n += 1 + sovGovernance(uint64(m.RequiredYes))
+	}
+	if m.ElectorateSize != 0 {
+		n += 1 + sovGovernance(uint64(m.ElectorateSize))
+	}
+	if m.Status != 0 {
+		n += 1 + sovGovernance(uint64(m.Status))
+	}
+	return n
+}
+
+func (m *ValidatorPower) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Department)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	l = len(m.PubKey)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if m.Power != 0 {
+		n += 1 + sovGovernance(uint64(m.Power))
+	}
+	return n
+}
+
+func (m *ProposalClosed) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.ProposalId != 0 {
+		n += 1 + sovGovernance(uint64(m.ProposalId))
+	}
+	if m.Status != 0 {
+		n += 1 + sovGovernance(uint64(m.Status))
+	}
+	l = len(m.Result)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if len(m.ValidatorUpdates) > 0 {
+		for _, e := range m.ValidatorUpdates {
+			l = e.Size()
+			n += 1 + l + sovGovernance(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *ParticipantStatusChanged) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Participant)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if m.From != 0 {
+		n += 1 + sovGovernance(uint64(m.From))
+	}
+	if m.To != 0 {
+		n += 1 + sovGovernance(uint64(m.To))
+	}
+	l = len(m.Reason)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	l = len(m.By)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+
+func (m *KeyChanged) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Participant)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if m.Action != 0 {
+		n += 1 + sovGovernance(uint64(m.Action))
+	}
+	l = len(m.KeyId)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	l = len(m.NewKeyId)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	l = len(m.NewPublicKey)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	l = len(m.Reason)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	l = len(m.By)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+
+func (m *DepartmentChanged) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.ProposalId != 0 {
+		n += 1 + sovGovernance(uint64(m.ProposalId))
+	}
+	if m.Department != nil {
+		l = m.Department.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if m.PreviousPower != 0 {
+		n += 1 + sovGovernance(uint64(m.PreviousPower))
+	}
+	return n
+}
+
+func (m *AccreditationChanged) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.ProposalId != 0 {
+		n += 1 + sovGovernance(uint64(m.ProposalId))
+	}
+	l = len(m.Certifier)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if m.Accreditation != nil {
+		l = m.Accreditation.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+
+func (m *QuorumChanged) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.ProposalId != 0 {
+		n += 1 + sovGovernance(uint64(m.ProposalId))
+	}
+	if m.Numerator != 0 {
+		n += 1 + sovGovernance(uint64(m.Numerator))
+	}
+	if m.Denominator != 0 {
+		n += 1 + sovGovernance(uint64(m.Denominator))
+	}
+	if m.PreviousNumerator != 0 {
+		n += 1 + sovGovernance(uint64(m.PreviousNumerator))
+	}
+	if m.PreviousDenominator != 0 {
+		n += 1 + sovGovernance(uint64(m.PreviousDenominator))
+	}
+	return n
+}
+
+func (m *ParticipantsRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Role != 0 {
+		n += 1 + sovGovernance(uint64(m.Role))
+	}
+	l = len(m.Department)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if m.Status != 0 {
+		n += 1 + sovGovernance(uint64(m.Status))
+	}
+	l = len(m.After)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if m.Limit != 0 {
+		n += 1 + sovGovernance(uint64(m.Limit))
+	}
+	return n
+}
+
+func (m *ParticipantsResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Roots != nil {
+		l = m.Roots.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if len(m.Participants) > 0 {
+		for _, e := range m.Participants {
+			l = e.Size()
+			n += 1 + l + sovGovernance(uint64(l))
+		}
+	}
+	l = len(m.NextAfter)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+
+func (m *ParticipantRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Id)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+
+func (m *ParticipantResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Roots != nil {
+		l = m.Roots.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if m.Participant != nil {
+		l = m.Participant.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if len(m.Keys) > 0 {
+		for _, e := range m.Keys {
+			l = e.Size()
+			n += 1 + l + sovGovernance(uint64(l))
+		}
+	}
+	if m.Department != nil {
+		l = m.Department.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	return n
+}
+
+func (m *ProposalsRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Status != 0 {
+		n += 1 + sovGovernance(uint64(m.Status))
+	}
+	l = len(m.Proposer)
+	if l > 0 {
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if m.AfterId != 0 {
+		n += 1 + sovGovernance(uint64(m.AfterId))
+	}
+	if m.Limit != 0 {
+		n += 1 + sovGovernance(uint64(m.Limit))
+	}
+	return n
+}
+
+func (m *ProposalsResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Roots != nil {
+		l = m.Roots.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if m.State != nil {
+		l = m.State.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if len(m.Proposals) > 0 {
+		for _, e := range m.Proposals {
+			l = e.Size()
+			n += 1 + l + sovGovernance(uint64(l))
+		}
+	}
+	if m.NextAfterId != 0 {
+		n += 1 + sovGovernance(uint64(m.NextAfterId))
+	}
+	return n
+}
+
+func (m *ProposalRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Id != 0 {
+		n += 1 + sovGovernance(uint64(m.Id))
+	}
+	return n
+}
+
+func (m *ProposalResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Roots != nil {
+		l = m.Roots.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if m.Proposal != nil {
+		l = m.Proposal.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if len(m.Votes) > 0 {
+		for _, e := range m.Votes {
+			l = e.Size()
+			n += 1 + l + sovGovernance(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *ValidatorsRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	return n
+}
+
+func (m *ValidatorsResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Roots != nil {
+		l = m.Roots.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if m.Set != nil {
+		l = m.Set.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
+	if len(m.Departments) > 0 {
+		for _, e := range m.Departments {
+			l = e.Size()
+			n += 1 + l + sovGovernance(uint64(l))
+		}
+	}
+	if m.Params != nil {
+		l = m.Params.Size()
+		n += 1 + l + sovGovernance(uint64(l))
+	}
 	return n
 }
 
@@ -622,6 +6644,1354 @@ func (m *SubmitProposal) Unmarshal(dAtA []byte) error {
 			return fmt.Errorf("proto: SubmitProposal: illegal tag %d (wire type %d)", fieldNum, wire)
 		}
 		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Title", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Title = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DeadlineHeight", wireType)
+			}
+			m.DeadlineHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.DeadlineHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field AllowPowerConcentration", wireType)
+			}
+			var v int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				v |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			m.AllowPowerConcentration = bool(v != 0)
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Change", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Change == nil {
+				m.Change = &ProposalChange{}
+			}
+			if err := m.Change.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *ProposalChange) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: ProposalChange: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: ProposalChange: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field AddDepartment", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			v := &AddDepartment{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			m.Change = &ProposalChange_AddDepartment{v}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field RemoveDepartment", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			v := &RemoveDepartment{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			m.Change = &ProposalChange_RemoveDepartment{v}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SetValidatorPower", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			v := &SetValidatorPower{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			m.Change = &ProposalChange_SetValidatorPower{v}
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SetQuorum", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			v := &SetQuorum{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			m.Change = &ProposalChange_SetQuorum{v}
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field AccreditCertifier", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			v := &AccreditCertifier{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			m.Change = &ProposalChange_AccreditCertifier{v}
+			iNdEx = postIndex
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SuspendAccreditation", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			v := &SuspendAccreditation{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			m.Change = &ProposalChange_SuspendAccreditation{v}
+			iNdEx = postIndex
+		case 7:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field WithdrawAccreditation", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			v := &WithdrawAccreditation{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			m.Change = &ProposalChange_WithdrawAccreditation{v}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *AddDepartment) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: AddDepartment: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: AddDepartment: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Id", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Id = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Name", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Name = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ValidatorPubKey", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ValidatorPubKey = append(m.ValidatorPubKey[:0], dAtA[iNdEx:postIndex]...)
+			if m.ValidatorPubKey == nil {
+				m.ValidatorPubKey = []byte{}
+			}
+			iNdEx = postIndex
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Power", wireType)
+			}
+			m.Power = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Power |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field AdminKeys", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.AdminKeys = append(m.AdminKeys, make([]byte, postIndex-iNdEx))
+			copy(m.AdminKeys[len(m.AdminKeys)-1], dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DivisionCode", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.DivisionCode = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *RemoveDepartment) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: RemoveDepartment: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: RemoveDepartment: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Department", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Department = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Successor", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Successor = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *SetValidatorPower) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: SetValidatorPower: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: SetValidatorPower: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Department", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Department = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Power", wireType)
+			}
+			m.Power = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Power |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *SetQuorum) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: SetQuorum: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: SetQuorum: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Numerator", wireType)
+			}
+			m.Numerator = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Numerator |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Denominator", wireType)
+			}
+			m.Denominator = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Denominator |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *AccreditCertifier) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: AccreditCertifier: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: AccreditCertifier: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Certifier", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Certifier = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Schemes", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Schemes = append(m.Schemes, string(dAtA[iNdEx:postIndex]))
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field AccreditationNumber", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.AccreditationNumber = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ValidFromMs", wireType)
+			}
+			m.ValidFromMs = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ValidFromMs |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ValidUntilMs", wireType)
+			}
+			m.ValidUntilMs = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ValidUntilMs |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *SuspendAccreditation) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: SuspendAccreditation: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: SuspendAccreditation: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Certifier", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Certifier = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Reason", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Reason = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *WithdrawAccreditation) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: WithdrawAccreditation: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: WithdrawAccreditation: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Certifier", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Certifier = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Reason", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Reason = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
 		default:
 			iNdEx = preIndex
 			skippy, err := skipGovernance(dAtA[iNdEx:])
@@ -672,6 +8042,44 @@ func (m *Vote) Unmarshal(dAtA []byte) error {
 			return fmt.Errorf("proto: Vote: illegal tag %d (wire type %d)", fieldNum, wire)
 		}
 		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ProposalId", wireType)
+			}
+			m.ProposalId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ProposalId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Option", wireType)
+			}
+			m.Option = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Option |= VoteOption(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
 		default:
 			iNdEx = preIndex
 			skippy, err := skipGovernance(dAtA[iNdEx:])
@@ -722,6 +8130,219 @@ func (m *RegisterParticipant) Unmarshal(dAtA []byte) error {
 			return fmt.Errorf("proto: RegisterParticipant: illegal tag %d (wire type %d)", fieldNum, wire)
 		}
 		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Id", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Id = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Name", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Name = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Role", wireType)
+			}
+			m.Role = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Role |= Role(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field CreditCode", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.CreditCode = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DivisionCode", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.DivisionCode = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Licences", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Licences = append(m.Licences, &Licence{})
+			if err := m.Licences[len(m.Licences)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 7:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PublicKeys", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.PublicKeys = append(m.PublicKeys, make([]byte, postIndex-iNdEx))
+			copy(m.PublicKeys[len(m.PublicKeys)-1], dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
 		default:
 			iNdEx = preIndex
 			skippy, err := skipGovernance(dAtA[iNdEx:])
@@ -772,6 +8393,70 @@ func (m *SuspendParticipant) Unmarshal(dAtA []byte) error {
 			return fmt.Errorf("proto: SuspendParticipant: illegal tag %d (wire type %d)", fieldNum, wire)
 		}
 		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Participant", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Participant = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Reason", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Reason = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
 		default:
 			iNdEx = preIndex
 			skippy, err := skipGovernance(dAtA[iNdEx:])
@@ -822,6 +8507,70 @@ func (m *ReinstateParticipant) Unmarshal(dAtA []byte) error {
 			return fmt.Errorf("proto: ReinstateParticipant: illegal tag %d (wire type %d)", fieldNum, wire)
 		}
 		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Participant", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Participant = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Reason", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Reason = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
 		default:
 			iNdEx = preIndex
 			skippy, err := skipGovernance(dAtA[iNdEx:])
@@ -872,6 +8621,74 @@ func (m *RotateKey) Unmarshal(dAtA []byte) error {
 			return fmt.Errorf("proto: RotateKey: illegal tag %d (wire type %d)", fieldNum, wire)
 		}
 		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field NewPublicKey", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.NewPublicKey = append(m.NewPublicKey[:0], dAtA[iNdEx:postIndex]...)
+			if m.NewPublicKey == nil {
+				m.NewPublicKey = []byte{}
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field NewKeySignature", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.NewKeySignature = append(m.NewKeySignature[:0], dAtA[iNdEx:postIndex]...)
+			if m.NewKeySignature == nil {
+				m.NewKeySignature = []byte{}
+			}
+			iNdEx = postIndex
 		default:
 			iNdEx = preIndex
 			skippy, err := skipGovernance(dAtA[iNdEx:])
@@ -922,6 +8739,1270 @@ func (m *RevokeKey) Unmarshal(dAtA []byte) error {
 			return fmt.Errorf("proto: RevokeKey: illegal tag %d (wire type %d)", fieldNum, wire)
 		}
 		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field KeyId", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.KeyId = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Reason", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Reason = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ReplacementPublicKey", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ReplacementPublicKey = append(m.ReplacementPublicKey[:0], dAtA[iNdEx:postIndex]...)
+			if m.ReplacementPublicKey == nil {
+				m.ReplacementPublicKey = []byte{}
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *Department) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: Department: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: Department: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Id", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Id = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ValidatorPubKey", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ValidatorPubKey = append(m.ValidatorPubKey[:0], dAtA[iNdEx:postIndex]...)
+			if m.ValidatorPubKey == nil {
+				m.ValidatorPubKey = []byte{}
+			}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Power", wireType)
+			}
+			m.Power = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Power |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Status", wireType)
+			}
+			m.Status = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Status |= DepartmentStatus(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Successor", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Successor = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 6:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JoinedHeight", wireType)
+			}
+			m.JoinedHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JoinedHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 7:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field RemovedHeight", wireType)
+			}
+			m.RemovedHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.RemovedHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 8:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ProposalId", wireType)
+			}
+			m.ProposalId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ProposalId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *DepartmentSet) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: DepartmentSet: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: DepartmentSet: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Ids", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Ids = append(m.Ids, string(dAtA[iNdEx:postIndex]))
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *GovernanceState) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: GovernanceState: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: GovernanceState: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field NextProposalId", wireType)
+			}
+			m.NextProposalId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.NextProposalId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *Proposal) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: Proposal: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: Proposal: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Id", wireType)
+			}
+			m.Id = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Id |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Proposer", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Proposer = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ProposerKey", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ProposerKey = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Title", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Title = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Change", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Change == nil {
+				m.Change = &ProposalChange{}
+			}
+			if err := m.Change.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 6:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SubmitHeight", wireType)
+			}
+			m.SubmitHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.SubmitHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 7:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DeadlineHeight", wireType)
+			}
+			m.DeadlineHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.DeadlineHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 8:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Electorate", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Electorate = append(m.Electorate, string(dAtA[iNdEx:postIndex]))
+			iNdEx = postIndex
+		case 9:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field QuorumNumerator", wireType)
+			}
+			m.QuorumNumerator = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.QuorumNumerator |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 10:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field QuorumDenominator", wireType)
+			}
+			m.QuorumDenominator = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.QuorumDenominator |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 11:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Unanimous", wireType)
+			}
+			var v int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				v |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			m.Unanimous = bool(v != 0)
+		case 12:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field RequiredYes", wireType)
+			}
+			m.RequiredYes = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.RequiredYes |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 13:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Yes", wireType)
+			}
+			m.Yes = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Yes |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 14:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field No", wireType)
+			}
+			m.No = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.No |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 15:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Status", wireType)
+			}
+			m.Status = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Status |= ProposalStatus(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 16:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ClosedHeight", wireType)
+			}
+			m.ClosedHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ClosedHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 17:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ExecutedHeight", wireType)
+			}
+			m.ExecutedHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ExecutedHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 18:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Result", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Result = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *VoteValue) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: VoteValue: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: VoteValue: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ProposalId", wireType)
+			}
+			m.ProposalId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ProposalId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Department", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Department = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Option", wireType)
+			}
+			m.Option = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Option |= VoteOption(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Height", wireType)
+			}
+			m.Height = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Height |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field KeyId", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.KeyId = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *ProposalIDs) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: ProposalIDs: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: ProposalIDs: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType == 0 {
+				var v uint64
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowGovernance
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					v |= uint64(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				m.Ids = append(m.Ids, v)
+			} else if wireType == 2 {
+				var packedLen int
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowGovernance
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					packedLen |= int(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				if packedLen < 0 {
+					return ErrInvalidLengthGovernance
+				}
+				postIndex := iNdEx + packedLen
+				if postIndex < 0 {
+					return ErrInvalidLengthGovernance
+				}
+				if postIndex > l {
+					return io.ErrUnexpectedEOF
+				}
+				var elementCount int
+				var count int
+				for _, integer := range dAtA[iNdEx:postIndex] {
+					if integer < 128 {
+						count++
+					}
+				}
+				elementCount = count
+				if elementCount != 0 && len(m.Ids) == 0 {
+					m.Ids = make([]uint64, 0, elementCount)
+				}
+				for iNdEx < postIndex {
+					var v uint64
+					for shift := uint(0); ; shift += 7 {
+						if shift >= 64 {
+							return ErrIntOverflowGovernance
+						}
+						if iNdEx >= l {
+							return io.ErrUnexpectedEOF
+						}
+						b := dAtA[iNdEx]
+						iNdEx++
+						v |= uint64(b&0x7F) << shift
+						if b < 0x80 {
+							break
+						}
+					}
+					m.Ids = append(m.Ids, v)
+				}
+			} else {
+				return fmt.Errorf("proto: wrong wireType = %d for field Ids", wireType)
+			}
 		default:
 			iNdEx = preIndex
 			skippy, err := skipGovernance(dAtA[iNdEx:])
@@ -972,6 +10053,3021 @@ func (m *GovernanceRecord) Unmarshal(dAtA []byte) error {
 			return fmt.Errorf("proto: GovernanceRecord: illegal tag %d (wire type %d)", fieldNum, wire)
 		}
 		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ProposalSubmitted", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			v := &Proposal{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			m.Body = &GovernanceRecord_ProposalSubmitted{v}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field VoteCast", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			v := &VoteCast{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			m.Body = &GovernanceRecord_VoteCast{v}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ProposalClosed", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			v := &ProposalClosed{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			m.Body = &GovernanceRecord_ProposalClosed{v}
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ParticipantStatusChanged", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			v := &ParticipantStatusChanged{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			m.Body = &GovernanceRecord_ParticipantStatusChanged{v}
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field KeyChanged", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			v := &KeyChanged{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			m.Body = &GovernanceRecord_KeyChanged{v}
+			iNdEx = postIndex
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DepartmentChanged", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			v := &DepartmentChanged{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			m.Body = &GovernanceRecord_DepartmentChanged{v}
+			iNdEx = postIndex
+		case 7:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field AccreditationChanged", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			v := &AccreditationChanged{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			m.Body = &GovernanceRecord_AccreditationChanged{v}
+			iNdEx = postIndex
+		case 8:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field QuorumChanged", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			v := &QuorumChanged{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			m.Body = &GovernanceRecord_QuorumChanged{v}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *VoteCast) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: VoteCast: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: VoteCast: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ProposalId", wireType)
+			}
+			m.ProposalId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ProposalId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Department", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Department = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Option", wireType)
+			}
+			m.Option = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Option |= VoteOption(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Yes", wireType)
+			}
+			m.Yes = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Yes |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field No", wireType)
+			}
+			m.No = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.No |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 6:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field RequiredYes", wireType)
+			}
+			m.RequiredYes = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.RequiredYes |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 7:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ElectorateSize", wireType)
+			}
+			m.ElectorateSize = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ElectorateSize |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 8:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Status", wireType)
+			}
+			m.Status = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Status |= ProposalStatus(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *ValidatorPower) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: ValidatorPower: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: ValidatorPower: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Department", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Department = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PubKey", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.PubKey = append(m.PubKey[:0], dAtA[iNdEx:postIndex]...)
+			if m.PubKey == nil {
+				m.PubKey = []byte{}
+			}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Power", wireType)
+			}
+			m.Power = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Power |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *ProposalClosed) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: ProposalClosed: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: ProposalClosed: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ProposalId", wireType)
+			}
+			m.ProposalId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ProposalId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Status", wireType)
+			}
+			m.Status = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Status |= ProposalStatus(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Result", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Result = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ValidatorUpdates", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ValidatorUpdates = append(m.ValidatorUpdates, &ValidatorPower{})
+			if err := m.ValidatorUpdates[len(m.ValidatorUpdates)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *ParticipantStatusChanged) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: ParticipantStatusChanged: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: ParticipantStatusChanged: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Participant", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Participant = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field From", wireType)
+			}
+			m.From = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.From |= ParticipantStatus(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field To", wireType)
+			}
+			m.To = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.To |= ParticipantStatus(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Reason", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Reason = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field By", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.By = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *KeyChanged) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: KeyChanged: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: KeyChanged: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Participant", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Participant = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Action", wireType)
+			}
+			m.Action = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Action |= KeyAction(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field KeyId", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.KeyId = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field NewKeyId", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.NewKeyId = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field NewPublicKey", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.NewPublicKey = append(m.NewPublicKey[:0], dAtA[iNdEx:postIndex]...)
+			if m.NewPublicKey == nil {
+				m.NewPublicKey = []byte{}
+			}
+			iNdEx = postIndex
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Reason", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Reason = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 7:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field By", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.By = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *DepartmentChanged) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: DepartmentChanged: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: DepartmentChanged: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ProposalId", wireType)
+			}
+			m.ProposalId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ProposalId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Department", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Department == nil {
+				m.Department = &Department{}
+			}
+			if err := m.Department.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PreviousPower", wireType)
+			}
+			m.PreviousPower = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.PreviousPower |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *AccreditationChanged) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: AccreditationChanged: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: AccreditationChanged: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ProposalId", wireType)
+			}
+			m.ProposalId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ProposalId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Certifier", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Certifier = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Accreditation", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Accreditation == nil {
+				m.Accreditation = &Accreditation{}
+			}
+			if err := m.Accreditation.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QuorumChanged) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QuorumChanged: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QuorumChanged: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ProposalId", wireType)
+			}
+			m.ProposalId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ProposalId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Numerator", wireType)
+			}
+			m.Numerator = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Numerator |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Denominator", wireType)
+			}
+			m.Denominator = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Denominator |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PreviousNumerator", wireType)
+			}
+			m.PreviousNumerator = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.PreviousNumerator |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PreviousDenominator", wireType)
+			}
+			m.PreviousDenominator = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.PreviousDenominator |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *ParticipantsRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: ParticipantsRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: ParticipantsRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Role", wireType)
+			}
+			m.Role = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Role |= Role(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Department", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Department = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Status", wireType)
+			}
+			m.Status = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Status |= ParticipantStatus(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field After", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.After = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Limit", wireType)
+			}
+			m.Limit = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Limit |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *ParticipantsResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: ParticipantsResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: ParticipantsResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Roots", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Roots == nil {
+				m.Roots = &StateRoots{}
+			}
+			if err := m.Roots.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Participants", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Participants = append(m.Participants, &ProvenValue{})
+			if err := m.Participants[len(m.Participants)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field NextAfter", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.NextAfter = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *ParticipantRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: ParticipantRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: ParticipantRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Id", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Id = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *ParticipantResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: ParticipantResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: ParticipantResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Roots", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Roots == nil {
+				m.Roots = &StateRoots{}
+			}
+			if err := m.Roots.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Participant", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Participant == nil {
+				m.Participant = &ProvenValue{}
+			}
+			if err := m.Participant.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Keys", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Keys = append(m.Keys, &ProvenValue{})
+			if err := m.Keys[len(m.Keys)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Department", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Department == nil {
+				m.Department = &ProvenValue{}
+			}
+			if err := m.Department.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *ProposalsRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: ProposalsRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: ProposalsRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Status", wireType)
+			}
+			m.Status = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Status |= ProposalStatus(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Proposer", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Proposer = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field AfterId", wireType)
+			}
+			m.AfterId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.AfterId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Limit", wireType)
+			}
+			m.Limit = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Limit |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *ProposalsResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: ProposalsResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: ProposalsResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Roots", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Roots == nil {
+				m.Roots = &StateRoots{}
+			}
+			if err := m.Roots.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field State", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.State == nil {
+				m.State = &ProvenValue{}
+			}
+			if err := m.State.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Proposals", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Proposals = append(m.Proposals, &ProvenValue{})
+			if err := m.Proposals[len(m.Proposals)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field NextAfterId", wireType)
+			}
+			m.NextAfterId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.NextAfterId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *ProposalRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: ProposalRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: ProposalRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Id", wireType)
+			}
+			m.Id = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Id |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *ProposalResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: ProposalResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: ProposalResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Roots", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Roots == nil {
+				m.Roots = &StateRoots{}
+			}
+			if err := m.Roots.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Proposal", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Proposal == nil {
+				m.Proposal = &ProvenValue{}
+			}
+			if err := m.Proposal.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Votes", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Votes = append(m.Votes, &ProvenValue{})
+			if err := m.Votes[len(m.Votes)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *ValidatorsRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: ValidatorsRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: ValidatorsRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGovernance(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *ValidatorsResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGovernance
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: ValidatorsResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: ValidatorsResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Roots", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Roots == nil {
+				m.Roots = &StateRoots{}
+			}
+			if err := m.Roots.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Set", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Set == nil {
+				m.Set = &ProvenValue{}
+			}
+			if err := m.Set.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Departments", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Departments = append(m.Departments, &ProvenValue{})
+			if err := m.Departments[len(m.Departments)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Params", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGovernance
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGovernance
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Params == nil {
+				m.Params = &ProvenValue{}
+			}
+			if err := m.Params.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
 		default:
 			iNdEx = preIndex
 			skippy, err := skipGovernance(dAtA[iNdEx:])

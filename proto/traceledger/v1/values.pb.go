@@ -69,18 +69,22 @@ const (
 	PARTICIPANT_STATUS_UNSPECIFIED ParticipantStatus = 0
 	PARTICIPANT_STATUS_ACTIVE      ParticipantStatus = 1
 	PARTICIPANT_STATUS_SUSPENDED   ParticipantStatus = 2
+	// PARTICIPANT_STATUS_REMOVED is a department removed by proposal.
+	PARTICIPANT_STATUS_REMOVED ParticipantStatus = 3
 )
 
 var ParticipantStatus_name = map[int32]string{
 	0: "PARTICIPANT_STATUS_UNSPECIFIED",
 	1: "PARTICIPANT_STATUS_ACTIVE",
 	2: "PARTICIPANT_STATUS_SUSPENDED",
+	3: "PARTICIPANT_STATUS_REMOVED",
 }
 
 var ParticipantStatus_value = map[string]int32{
 	"PARTICIPANT_STATUS_UNSPECIFIED": 0,
 	"PARTICIPANT_STATUS_ACTIVE":      1,
 	"PARTICIPANT_STATUS_SUSPENDED":   2,
+	"PARTICIPANT_STATUS_REMOVED":     3,
 }
 
 func (x ParticipantStatus) String() string {
@@ -89,6 +93,38 @@ func (x ParticipantStatus) String() string {
 
 func (ParticipantStatus) EnumDescriptor() ([]byte, []int) {
 	return fileDescriptor_fc89827d49fac83a, []int{1}
+}
+
+// AccreditationStatus is whether an accreditation is in force.
+type AccreditationStatus int32
+
+const (
+	ACCREDITATION_STATUS_UNSPECIFIED AccreditationStatus = 0
+	ACCREDITATION_STATUS_ACTIVE      AccreditationStatus = 1
+	ACCREDITATION_STATUS_SUSPENDED   AccreditationStatus = 2
+	ACCREDITATION_STATUS_WITHDRAWN   AccreditationStatus = 3
+)
+
+var AccreditationStatus_name = map[int32]string{
+	0: "ACCREDITATION_STATUS_UNSPECIFIED",
+	1: "ACCREDITATION_STATUS_ACTIVE",
+	2: "ACCREDITATION_STATUS_SUSPENDED",
+	3: "ACCREDITATION_STATUS_WITHDRAWN",
+}
+
+var AccreditationStatus_value = map[string]int32{
+	"ACCREDITATION_STATUS_UNSPECIFIED": 0,
+	"ACCREDITATION_STATUS_ACTIVE":      1,
+	"ACCREDITATION_STATUS_SUSPENDED":   2,
+	"ACCREDITATION_STATUS_WITHDRAWN":   3,
+}
+
+func (x AccreditationStatus) String() string {
+	return proto.EnumName(AccreditationStatus_name, int32(x))
+}
+
+func (AccreditationStatus) EnumDescriptor() ([]byte, []int) {
+	return fileDescriptor_fc89827d49fac83a, []int{2}
 }
 
 // KeyStatus is whether a key may sign.
@@ -117,7 +153,7 @@ func (x KeyStatus) String() string {
 }
 
 func (KeyStatus) EnumDescriptor() ([]byte, []int) {
-	return fileDescriptor_fc89827d49fac83a, []int{2}
+	return fileDescriptor_fc89827d49fac83a, []int{3}
 }
 
 // Head is the authenticated-map value for a subject (product, lot, item):
@@ -193,8 +229,19 @@ type Participant struct {
 	CreditCode string `protobuf:"bytes,6,opt,name=credit_code,json=creditCode,proto3" json:"credit_code,omitempty"`
 	// division_code is the 6-digit administrative division code.
 	DivisionCode string `protobuf:"bytes,7,opt,name=division_code,json=divisionCode,proto3" json:"division_code,omitempty"`
-	// keys are the key ids that may sign for this participant.
+	// keys are the key ids that may sign for this participant (its active
+	// keys; rotated and revoked keys stay in the map as "key/<id>").
 	Keys []string `protobuf:"bytes,8,rep,name=keys,proto3" json:"keys,omitempty"`
+	// licences are an enterprise's licences.
+	Licences []*Licence `protobuf:"bytes,9,rep,name=licences,proto3" json:"licences,omitempty"`
+	// accreditation is a certifier's accreditation, granted by proposal.
+	Accreditation *Accreditation `protobuf:"bytes,10,opt,name=accreditation,proto3" json:"accreditation,omitempty"`
+	// status_reason is the reason given for the last status change.
+	StatusReason string `protobuf:"bytes,11,opt,name=status_reason,json=statusReason,proto3" json:"status_reason,omitempty"`
+	// registered_height is the height of registration (0 at genesis).
+	RegisteredHeight int64 `protobuf:"varint,12,opt,name=registered_height,json=registeredHeight,proto3" json:"registered_height,omitempty"`
+	// status_height is the height of the last status change.
+	StatusHeight int64 `protobuf:"varint,13,opt,name=status_height,json=statusHeight,proto3" json:"status_height,omitempty"`
 }
 
 func (m *Participant) Reset()         { *m = Participant{} }
@@ -282,6 +329,202 @@ func (m *Participant) GetKeys() []string {
 	return nil
 }
 
+func (m *Participant) GetLicences() []*Licence {
+	if m != nil {
+		return m.Licences
+	}
+	return nil
+}
+
+func (m *Participant) GetAccreditation() *Accreditation {
+	if m != nil {
+		return m.Accreditation
+	}
+	return nil
+}
+
+func (m *Participant) GetStatusReason() string {
+	if m != nil {
+		return m.StatusReason
+	}
+	return ""
+}
+
+func (m *Participant) GetRegisteredHeight() int64 {
+	if m != nil {
+		return m.RegisteredHeight
+	}
+	return 0
+}
+
+func (m *Participant) GetStatusHeight() int64 {
+	if m != nil {
+		return m.StatusHeight
+	}
+	return 0
+}
+
+// Licence is a licence of an enterprise (e.g. a food production licence).
+type Licence struct {
+	// type is the kind of licence, 1 to 64 bytes, e.g. "food_production".
+	Type string `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
+	// number is the licence number, 1 to 64 bytes.
+	Number string `protobuf:"bytes,2,opt,name=number,proto3" json:"number,omitempty"`
+	// valid_from_ms and valid_until_ms bound its validity in Unix
+	// milliseconds; valid_until_ms 0 means no end.
+	ValidFromMs  int64 `protobuf:"varint,3,opt,name=valid_from_ms,json=validFromMs,proto3" json:"valid_from_ms,omitempty"`
+	ValidUntilMs int64 `protobuf:"varint,4,opt,name=valid_until_ms,json=validUntilMs,proto3" json:"valid_until_ms,omitempty"`
+}
+
+func (m *Licence) Reset()         { *m = Licence{} }
+func (m *Licence) String() string { return proto.CompactTextString(m) }
+func (*Licence) ProtoMessage()    {}
+func (*Licence) Descriptor() ([]byte, []int) {
+	return fileDescriptor_fc89827d49fac83a, []int{2}
+}
+func (m *Licence) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *Licence) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *Licence) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_Licence.Merge(m, src)
+}
+func (m *Licence) XXX_Size() int {
+	return m.Size()
+}
+func (m *Licence) XXX_DiscardUnknown() {
+	xxx_messageInfo_Licence.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_Licence proto.InternalMessageInfo
+
+func (m *Licence) GetType() string {
+	if m != nil {
+		return m.Type
+	}
+	return ""
+}
+
+func (m *Licence) GetNumber() string {
+	if m != nil {
+		return m.Number
+	}
+	return ""
+}
+
+func (m *Licence) GetValidFromMs() int64 {
+	if m != nil {
+		return m.ValidFromMs
+	}
+	return 0
+}
+
+func (m *Licence) GetValidUntilMs() int64 {
+	if m != nil {
+		return m.ValidUntilMs
+	}
+	return 0
+}
+
+// Accreditation is what a certifier may certify, granted by a proposal that
+// a quorum of departments approved.
+type Accreditation struct {
+	Schemes             []string            `protobuf:"bytes,1,rep,name=schemes,proto3" json:"schemes,omitempty"`
+	AccreditationNumber string              `protobuf:"bytes,2,opt,name=accreditation_number,json=accreditationNumber,proto3" json:"accreditation_number,omitempty"`
+	ValidFromMs         int64               `protobuf:"varint,3,opt,name=valid_from_ms,json=validFromMs,proto3" json:"valid_from_ms,omitempty"`
+	ValidUntilMs        int64               `protobuf:"varint,4,opt,name=valid_until_ms,json=validUntilMs,proto3" json:"valid_until_ms,omitempty"`
+	Status              AccreditationStatus `protobuf:"varint,5,opt,name=status,proto3,enum=traceledger.v1.AccreditationStatus" json:"status,omitempty"`
+	// proposal_id is the proposal that last changed it.
+	ProposalId uint64 `protobuf:"varint,6,opt,name=proposal_id,json=proposalId,proto3" json:"proposal_id,omitempty"`
+	// reason is the reason given for a suspension or withdrawal.
+	Reason string `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
+}
+
+func (m *Accreditation) Reset()         { *m = Accreditation{} }
+func (m *Accreditation) String() string { return proto.CompactTextString(m) }
+func (*Accreditation) ProtoMessage()    {}
+func (*Accreditation) Descriptor() ([]byte, []int) {
+	return fileDescriptor_fc89827d49fac83a, []int{3}
+}
+func (m *Accreditation) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *Accreditation) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *Accreditation) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_Accreditation.Merge(m, src)
+}
+func (m *Accreditation) XXX_Size() int {
+	return m.Size()
+}
+func (m *Accreditation) XXX_DiscardUnknown() {
+	xxx_messageInfo_Accreditation.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_Accreditation proto.InternalMessageInfo
+
+func (m *Accreditation) GetSchemes() []string {
+	if m != nil {
+		return m.Schemes
+	}
+	return nil
+}
+
+func (m *Accreditation) GetAccreditationNumber() string {
+	if m != nil {
+		return m.AccreditationNumber
+	}
+	return ""
+}
+
+func (m *Accreditation) GetValidFromMs() int64 {
+	if m != nil {
+		return m.ValidFromMs
+	}
+	return 0
+}
+
+func (m *Accreditation) GetValidUntilMs() int64 {
+	if m != nil {
+		return m.ValidUntilMs
+	}
+	return 0
+}
+
+func (m *Accreditation) GetStatus() AccreditationStatus {
+	if m != nil {
+		return m.Status
+	}
+	return ACCREDITATION_STATUS_UNSPECIFIED
+}
+
+func (m *Accreditation) GetProposalId() uint64 {
+	if m != nil {
+		return m.ProposalId
+	}
+	return 0
+}
+
+func (m *Accreditation) GetReason() string {
+	if m != nil {
+		return m.Reason
+	}
+	return ""
+}
+
 // Key is the authenticated-map value for a signing key.
 type Key struct {
 	// id is the key id (see TxBody.signer).
@@ -293,13 +536,22 @@ type Key struct {
 	Status      KeyStatus `protobuf:"varint,4,opt,name=status,proto3,enum=traceledger.v1.KeyStatus" json:"status,omitempty"`
 	// sequence is the number of transactions this key has had committed.
 	Sequence uint64 `protobuf:"varint,5,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// added_height is the height the key was registered at (0 at genesis).
+	AddedHeight int64 `protobuf:"varint,6,opt,name=added_height,json=addedHeight,proto3" json:"added_height,omitempty"`
+	// revoked_height is the height it was rotated out or revoked at; it
+	// signed nothing valid at or after the transaction that revoked it.
+	RevokedHeight int64 `protobuf:"varint,7,opt,name=revoked_height,json=revokedHeight,proto3" json:"revoked_height,omitempty"`
+	// revoke_reason says why ("rotated" for a rotation).
+	RevokeReason string `protobuf:"bytes,8,opt,name=revoke_reason,json=revokeReason,proto3" json:"revoke_reason,omitempty"`
+	// replaced_by is the key id that replaced it, if any.
+	ReplacedBy string `protobuf:"bytes,9,opt,name=replaced_by,json=replacedBy,proto3" json:"replaced_by,omitempty"`
 }
 
 func (m *Key) Reset()         { *m = Key{} }
 func (m *Key) String() string { return proto.CompactTextString(m) }
 func (*Key) ProtoMessage()    {}
 func (*Key) Descriptor() ([]byte, []int) {
-	return fileDescriptor_fc89827d49fac83a, []int{2}
+	return fileDescriptor_fc89827d49fac83a, []int{4}
 }
 func (m *Key) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -359,57 +611,112 @@ func (m *Key) GetSequence() uint64 {
 	return 0
 }
 
+func (m *Key) GetAddedHeight() int64 {
+	if m != nil {
+		return m.AddedHeight
+	}
+	return 0
+}
+
+func (m *Key) GetRevokedHeight() int64 {
+	if m != nil {
+		return m.RevokedHeight
+	}
+	return 0
+}
+
+func (m *Key) GetRevokeReason() string {
+	if m != nil {
+		return m.RevokeReason
+	}
+	return ""
+}
+
+func (m *Key) GetReplacedBy() string {
+	if m != nil {
+		return m.ReplacedBy
+	}
+	return ""
+}
+
 func init() {
 	proto.RegisterEnum("traceledger.v1.Role", Role_name, Role_value)
 	proto.RegisterEnum("traceledger.v1.ParticipantStatus", ParticipantStatus_name, ParticipantStatus_value)
+	proto.RegisterEnum("traceledger.v1.AccreditationStatus", AccreditationStatus_name, AccreditationStatus_value)
 	proto.RegisterEnum("traceledger.v1.KeyStatus", KeyStatus_name, KeyStatus_value)
 	proto.RegisterType((*Head)(nil), "traceledger.v1.Head")
 	proto.RegisterType((*Participant)(nil), "traceledger.v1.Participant")
+	proto.RegisterType((*Licence)(nil), "traceledger.v1.Licence")
+	proto.RegisterType((*Accreditation)(nil), "traceledger.v1.Accreditation")
 	proto.RegisterType((*Key)(nil), "traceledger.v1.Key")
 }
 
 func init() { proto.RegisterFile("traceledger/v1/values.proto", fileDescriptor_fc89827d49fac83a) }
 
 var fileDescriptor_fc89827d49fac83a = []byte{
-	// 600 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x6c, 0x93, 0xc1, 0x6e, 0xd3, 0x40,
-	0x10, 0x86, 0xe3, 0xc4, 0x2d, 0xf5, 0x34, 0x04, 0x77, 0x09, 0x95, 0x5b, 0xa8, 0x09, 0xe1, 0x52,
-	0xf5, 0x90, 0x28, 0x70, 0x42, 0x9c, 0x42, 0xb2, 0xa8, 0x56, 0x20, 0x8d, 0xd6, 0x4e, 0x25, 0x7a,
-	0xb1, 0xb6, 0xf6, 0x2a, 0x59, 0xd5, 0xb5, 0x83, 0xbd, 0x8e, 0x9a, 0xb7, 0xe8, 0x4b, 0xf0, 0x2e,
-	0x1c, 0x7b, 0xec, 0x11, 0xd2, 0x17, 0x41, 0x5e, 0x43, 0x70, 0xd3, 0xde, 0x66, 0xbf, 0xf9, 0xfd,
-	0xef, 0xce, 0x6f, 0x0d, 0xbc, 0x14, 0x31, 0xf5, 0x58, 0xc0, 0xfc, 0x09, 0x8b, 0xdb, 0xf3, 0x4e,
-	0x7b, 0x4e, 0x83, 0x94, 0x25, 0xad, 0x59, 0x1c, 0x89, 0x08, 0xd5, 0x0a, 0xcd, 0xd6, 0xbc, 0xb3,
-	0x5f, 0x9f, 0x44, 0x93, 0x48, 0xb6, 0xda, 0x59, 0x95, 0xab, 0x9a, 0x67, 0xa0, 0x1e, 0x33, 0xea,
-	0xa3, 0x3a, 0x6c, 0x78, 0x51, 0x1a, 0x0a, 0x43, 0x69, 0x28, 0x87, 0x2a, 0xc9, 0x0f, 0xe8, 0x00,
-	0x20, 0xa0, 0x89, 0x70, 0x79, 0xe8, 0xb3, 0x2b, 0xa3, 0x2c, 0x5b, 0x5a, 0x46, 0xac, 0x0c, 0x64,
-	0x6d, 0x6f, 0x4a, 0x79, 0xe8, 0x4e, 0x69, 0x32, 0x35, 0x2a, 0x0d, 0xe5, 0xb0, 0x4a, 0x34, 0x49,
-	0x8e, 0x69, 0x32, 0x6d, 0x5e, 0x97, 0x61, 0x7b, 0x44, 0x63, 0xc1, 0x3d, 0x3e, 0xa3, 0xa1, 0x40,
-	0x35, 0x28, 0x73, 0x5f, 0x5e, 0xa0, 0x91, 0x32, 0xf7, 0x11, 0x02, 0x35, 0xa4, 0x97, 0x4c, 0xfa,
-	0x6a, 0x44, 0xd6, 0xe8, 0x10, 0xd4, 0x38, 0x0a, 0x98, 0x34, 0xab, 0xbd, 0xab, 0xb7, 0xee, 0x0f,
-	0xd1, 0x22, 0x51, 0xc0, 0x88, 0x54, 0x20, 0x13, 0xc0, 0x67, 0x33, 0x1a, 0x8b, 0x4b, 0x16, 0x0a,
-	0x43, 0x95, 0x1e, 0x05, 0x82, 0x3e, 0xc0, 0x66, 0x22, 0xa8, 0x48, 0x13, 0x63, 0x43, 0x7a, 0xbd,
-	0x59, 0xf7, 0x2a, 0x3c, 0xcd, 0x96, 0x42, 0xf2, 0xf7, 0x03, 0xf4, 0x1a, 0xb6, 0xbd, 0x98, 0xf9,
-	0x5c, 0xb8, 0x5e, 0xe4, 0x33, 0x63, 0x33, 0xf7, 0xce, 0x51, 0x2f, 0xf2, 0x19, 0x7a, 0x0b, 0x4f,
-	0x7d, 0x3e, 0xe7, 0x09, 0x8f, 0xc2, 0x5c, 0xf2, 0x44, 0x4a, 0xaa, 0xff, 0xa0, 0x14, 0x21, 0x50,
-	0x2f, 0xd8, 0x22, 0x31, 0xb6, 0x1a, 0x95, 0x6c, 0xbc, 0xac, 0x6e, 0xfe, 0x50, 0xa0, 0x32, 0x60,
-	0x8b, 0x07, 0x51, 0x1c, 0x00, 0xcc, 0xd2, 0xf3, 0x80, 0x7b, 0xee, 0x05, 0x5b, 0xc8, 0x40, 0xaa,
-	0x44, 0xcb, 0x49, 0x26, 0x6f, 0xc0, 0xf6, 0xec, 0xff, 0x6b, 0x65, 0x38, 0x1a, 0x29, 0x22, 0xd4,
-	0x59, 0x4d, 0xab, 0xca, 0x69, 0xf7, 0xd6, 0xa7, 0x1d, 0xb0, 0xc5, 0xda, 0x94, 0xfb, 0xb0, 0x95,
-	0xb0, 0xef, 0x29, 0x0b, 0x3d, 0x26, 0x23, 0x52, 0xc9, 0xea, 0x7c, 0x14, 0x80, 0x9a, 0x45, 0x8d,
-	0xea, 0xa0, 0x93, 0x93, 0x2f, 0xd8, 0x1d, 0x0f, 0xed, 0x11, 0xee, 0x59, 0x9f, 0x2d, 0xdc, 0xd7,
-	0x4b, 0xe8, 0x39, 0x3c, 0x93, 0xb4, 0x8f, 0x47, 0x5d, 0xe2, 0x7c, 0xc5, 0x43, 0x47, 0x57, 0x56,
-	0x10, 0x0f, 0x1d, 0x4c, 0x46, 0xc4, 0xb2, 0xb1, 0x5e, 0x46, 0x08, 0x6a, 0x12, 0xf6, 0x30, 0x71,
-	0xb2, 0xaf, 0x89, 0x5e, 0x41, 0x3a, 0x54, 0x25, 0xeb, 0x8e, 0xfb, 0x96, 0x73, 0x42, 0x74, 0xf5,
-	0xe8, 0x0a, 0x76, 0x1e, 0xfc, 0x0c, 0xd4, 0x04, 0x33, 0x73, 0xb7, 0x7a, 0xd6, 0xa8, 0x3b, 0x74,
-	0x5c, 0xdb, 0xe9, 0x3a, 0x63, 0x7b, 0xed, 0x21, 0x07, 0xb0, 0xf7, 0x88, 0xa6, 0xdb, 0x73, 0xac,
-	0x53, 0xac, 0x2b, 0xa8, 0x01, 0xaf, 0x1e, 0x69, 0xdb, 0x63, 0x7b, 0x84, 0x87, 0x7d, 0xdc, 0xd7,
-	0xcb, 0x47, 0xa7, 0xa0, 0xad, 0x82, 0x41, 0xfb, 0xb0, 0x3b, 0xc0, 0xdf, 0x1e, 0xbf, 0xe9, 0x05,
-	0xec, 0x14, 0x7a, 0xab, 0x1b, 0x76, 0x01, 0x15, 0x30, 0xc1, 0xa7, 0x27, 0x83, 0xcc, 0xf7, 0xd3,
-	0xe4, 0xe6, 0xb7, 0x59, 0xfa, 0xb9, 0x34, 0x95, 0x9b, 0xa5, 0xa9, 0xdc, 0x2e, 0x4d, 0xe5, 0xd7,
-	0xd2, 0x54, 0xae, 0xef, 0xcc, 0xd2, 0xcd, 0x9d, 0x59, 0xba, 0xbd, 0x33, 0x4b, 0x67, 0x78, 0xc2,
-	0xc5, 0x34, 0x3d, 0x6f, 0x79, 0xd1, 0x65, 0xbb, 0xb8, 0xc6, 0xc5, 0x3a, 0xdf, 0xd6, 0xfb, 0x4b,
-	0xfe, 0xb1, 0x70, 0x9c, 0x77, 0xce, 0x37, 0xa5, 0xe6, 0xfd, 0x9f, 0x00, 0x00, 0x00, 0xff, 0xff,
-	0xec, 0x55, 0xfa, 0x75, 0x0b, 0x04, 0x00, 0x00,
+	// 978 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xac, 0x95, 0xcf, 0x6f, 0xe2, 0x46,
+	0x14, 0xc7, 0x31, 0x78, 0x49, 0x78, 0xfc, 0xa8, 0x33, 0xa1, 0xa9, 0x37, 0xdb, 0x38, 0x2c, 0xbb,
+	0x95, 0x50, 0x2a, 0x11, 0x91, 0x3d, 0x55, 0x7b, 0x62, 0xc1, 0xab, 0x58, 0xd9, 0x00, 0x1a, 0x4c,
+	0x56, 0xdd, 0x8b, 0x65, 0xec, 0x29, 0x8c, 0x62, 0x6c, 0x6a, 0x1b, 0x54, 0x4e, 0x55, 0xff, 0x83,
+	0x1e, 0x7b, 0xe8, 0xb1, 0xff, 0x42, 0xff, 0x87, 0x1e, 0x73, 0xcc, 0xb1, 0x4d, 0xfe, 0x91, 0xca,
+	0x33, 0x06, 0x0c, 0xa1, 0x3d, 0xed, 0x6d, 0xe6, 0xf3, 0xbe, 0xf3, 0xfc, 0xde, 0xf3, 0x77, 0x6c,
+	0x78, 0x11, 0xfa, 0xa6, 0x45, 0x1c, 0x62, 0x8f, 0x88, 0x7f, 0x3e, 0x6f, 0x9c, 0xcf, 0x4d, 0x67,
+	0x46, 0x82, 0xfa, 0xd4, 0xf7, 0x42, 0x0f, 0x95, 0x12, 0xc1, 0xfa, 0xbc, 0x71, 0x5c, 0x1e, 0x79,
+	0x23, 0x8f, 0x85, 0xce, 0xa3, 0x15, 0x57, 0x55, 0x3f, 0x81, 0x78, 0x49, 0x4c, 0x1b, 0x95, 0xe1,
+	0x99, 0xe5, 0xcd, 0xdc, 0x50, 0x16, 0x2a, 0x42, 0x4d, 0xc4, 0x7c, 0x83, 0x4e, 0x00, 0x1c, 0x33,
+	0x08, 0x0d, 0xea, 0xda, 0xe4, 0x27, 0x39, 0xcd, 0x42, 0xb9, 0x88, 0x68, 0x11, 0x88, 0xc2, 0xd6,
+	0xd8, 0xa4, 0xae, 0x31, 0x36, 0x83, 0xb1, 0x9c, 0xa9, 0x08, 0xb5, 0x02, 0xce, 0x31, 0x72, 0x69,
+	0x06, 0xe3, 0xea, 0x2f, 0x22, 0xe4, 0x7b, 0xa6, 0x1f, 0x52, 0x8b, 0x4e, 0x4d, 0x37, 0x44, 0x25,
+	0x48, 0x53, 0x9b, 0x3d, 0x20, 0x87, 0xd3, 0xd4, 0x46, 0x08, 0x44, 0xd7, 0x9c, 0x10, 0x96, 0x37,
+	0x87, 0xd9, 0x1a, 0xd5, 0x40, 0xf4, 0x3d, 0x87, 0xb0, 0x64, 0xa5, 0x8b, 0x72, 0x7d, 0xb3, 0x89,
+	0x3a, 0xf6, 0x1c, 0x82, 0x99, 0x02, 0x29, 0x00, 0x36, 0x99, 0x9a, 0x7e, 0x38, 0x21, 0x6e, 0x28,
+	0x8b, 0x2c, 0x47, 0x82, 0xa0, 0xef, 0x20, 0x1b, 0x84, 0x66, 0x38, 0x0b, 0xe4, 0x67, 0x2c, 0xd7,
+	0xcb, 0xed, 0x5c, 0x89, 0xd2, 0xfa, 0x4c, 0x88, 0xe3, 0x03, 0xe8, 0x14, 0xf2, 0x96, 0x4f, 0x6c,
+	0x1a, 0x1a, 0x96, 0x67, 0x13, 0x39, 0xcb, 0x73, 0x73, 0xd4, 0xf2, 0x6c, 0x82, 0x5e, 0x41, 0xd1,
+	0xa6, 0x73, 0x1a, 0x50, 0xcf, 0xe5, 0x92, 0x3d, 0x26, 0x29, 0x2c, 0x21, 0x13, 0x21, 0x10, 0x6f,
+	0xc9, 0x22, 0x90, 0xf7, 0x2b, 0x99, 0xa8, 0xbd, 0x68, 0x8d, 0xde, 0xc0, 0xbe, 0x43, 0x2d, 0xe2,
+	0x5a, 0x24, 0x90, 0x73, 0x95, 0x4c, 0x2d, 0x7f, 0xf1, 0xd5, 0x76, 0x59, 0x1f, 0x78, 0x1c, 0xaf,
+	0x84, 0xa8, 0x05, 0x45, 0xd3, 0xe2, 0x4f, 0x37, 0x43, 0xea, 0xb9, 0x32, 0x54, 0x84, 0x5a, 0xfe,
+	0xe2, 0x64, 0xfb, 0x64, 0x33, 0x29, 0xc2, 0x9b, 0x67, 0xa2, 0x92, 0x79, 0x77, 0x86, 0x4f, 0xcc,
+	0xc0, 0x73, 0xe5, 0x3c, 0x2f, 0x99, 0x43, 0xcc, 0x18, 0xfa, 0x16, 0x0e, 0x7c, 0x32, 0xa2, 0x41,
+	0x48, 0x7c, 0x62, 0x1b, 0x63, 0x42, 0x47, 0xe3, 0x50, 0x2e, 0x54, 0x84, 0x5a, 0x06, 0x4b, 0xeb,
+	0xc0, 0x25, 0xe3, 0x89, 0x8c, 0xb1, 0xb0, 0xc8, 0x84, 0x71, 0x46, 0x2e, 0xaa, 0xfe, 0x0c, 0x7b,
+	0x71, 0x43, 0xd1, 0x3c, 0xc2, 0xc5, 0x94, 0xc4, 0x06, 0x60, 0x6b, 0x74, 0x04, 0x59, 0x77, 0x36,
+	0x19, 0x12, 0x3f, 0x36, 0x41, 0xbc, 0x43, 0x55, 0x28, 0xce, 0x4d, 0x87, 0xda, 0xc6, 0x0f, 0xbe,
+	0x37, 0x31, 0x26, 0x01, 0xf3, 0x43, 0x06, 0xe7, 0x19, 0x7c, 0xef, 0x7b, 0x93, 0xeb, 0x00, 0xbd,
+	0x86, 0x12, 0xd7, 0xcc, 0xdc, 0x90, 0x3a, 0x91, 0x48, 0xe4, 0x05, 0x30, 0x3a, 0x88, 0xe0, 0x75,
+	0x50, 0xfd, 0x3d, 0x0d, 0xc5, 0x8d, 0xc1, 0x20, 0x19, 0xf6, 0x02, 0x6b, 0x4c, 0x26, 0x24, 0x90,
+	0x05, 0xf6, 0x6a, 0x96, 0x5b, 0xd4, 0x80, 0xf2, 0xc6, 0xd0, 0x8c, 0x8d, 0xda, 0x0e, 0x37, 0x62,
+	0x9d, 0xcf, 0x5c, 0x28, 0x7a, 0xbb, 0xe5, 0xd7, 0x57, 0xff, 0xfb, 0x7a, 0x9f, 0x3a, 0x76, 0xea,
+	0x7b, 0x53, 0x2f, 0x30, 0x1d, 0x83, 0xda, 0xcc, 0xb1, 0x22, 0x86, 0x25, 0xd2, 0xec, 0x68, 0xd0,
+	0xf1, 0x7b, 0xe7, 0x56, 0x8d, 0x77, 0xd5, 0x3f, 0xd3, 0x90, 0xb9, 0x22, 0x8b, 0x27, 0x77, 0xf3,
+	0x04, 0x60, 0x3a, 0x1b, 0x3a, 0xd4, 0x32, 0x6e, 0xc9, 0x82, 0x0d, 0xa0, 0x80, 0x73, 0x9c, 0x44,
+	0xf2, 0x0a, 0xe4, 0xa7, 0xeb, 0xeb, 0xc3, 0x9a, 0xce, 0xe1, 0x24, 0x42, 0x8d, 0x55, 0x3b, 0x22,
+	0x6b, 0xe7, 0xf9, 0x76, 0x3b, 0x57, 0x64, 0xb1, 0xd5, 0xc4, 0x31, 0xec, 0x07, 0xe4, 0xc7, 0x59,
+	0x64, 0x16, 0x36, 0x03, 0x11, 0xaf, 0xf6, 0xe8, 0x25, 0x14, 0x4c, 0xdb, 0x5e, 0x9b, 0x32, 0xcb,
+	0xc7, 0xcc, 0x58, 0xec, 0xc7, 0x6f, 0xa0, 0xe4, 0x93, 0xb9, 0x77, 0xbb, 0x16, 0xed, 0x31, 0x51,
+	0x31, 0xa6, 0x6b, 0xdb, 0x72, 0xb0, 0xbc, 0x08, 0xfb, 0xfc, 0x22, 0x70, 0x18, 0x5f, 0x84, 0x53,
+	0xc8, 0xfb, 0x64, 0xea, 0x98, 0x16, 0xb1, 0x8d, 0xe1, 0x42, 0xce, 0xf1, 0x2f, 0xc0, 0x12, 0xbd,
+	0x5b, 0x9c, 0x39, 0x20, 0x46, 0xdf, 0x22, 0x54, 0x06, 0x09, 0x77, 0x3f, 0xa8, 0xc6, 0xa0, 0xd3,
+	0xef, 0xa9, 0x2d, 0xed, 0xbd, 0xa6, 0xb6, 0xa5, 0x14, 0x3a, 0x84, 0x2f, 0x18, 0x6d, 0xab, 0xbd,
+	0x26, 0xd6, 0xaf, 0xd5, 0x8e, 0x2e, 0x09, 0x2b, 0xa8, 0x76, 0x74, 0x15, 0xf7, 0xb0, 0xd6, 0x57,
+	0xa5, 0x34, 0x42, 0x50, 0x62, 0xb0, 0xa5, 0x62, 0x3d, 0x3a, 0x8d, 0xa5, 0x0c, 0x92, 0xa0, 0xc0,
+	0x58, 0x73, 0xd0, 0xd6, 0xf4, 0x2e, 0x96, 0xc4, 0xb3, 0xdf, 0x04, 0x38, 0x78, 0xf2, 0xb9, 0x42,
+	0x55, 0x50, 0xa2, 0xf4, 0x5a, 0x4b, 0xeb, 0x35, 0x3b, 0xba, 0xd1, 0xd7, 0x9b, 0xfa, 0xa0, 0xbf,
+	0x55, 0xc9, 0x09, 0x3c, 0xdf, 0xa1, 0x69, 0xb6, 0x74, 0xed, 0x46, 0x95, 0x04, 0x54, 0x81, 0xaf,
+	0x77, 0x84, 0xfb, 0x83, 0x7e, 0x4f, 0xed, 0xb4, 0xd5, 0xb6, 0x94, 0x46, 0x0a, 0x1c, 0xef, 0x50,
+	0x60, 0xf5, 0xba, 0x7b, 0xa3, 0xb6, 0xa5, 0xcc, 0xd9, 0x1f, 0x02, 0x1c, 0xee, 0x70, 0x26, 0x7a,
+	0x0d, 0x95, 0x66, 0xab, 0x85, 0xd5, 0xb6, 0xa6, 0x37, 0x75, 0xad, 0xdb, 0xd9, 0x5d, 0xde, 0x29,
+	0xbc, 0xd8, 0xa9, 0x5a, 0x15, 0x58, 0x05, 0x65, 0xa7, 0x20, 0x59, 0xe2, 0x7f, 0x69, 0x3e, 0x6a,
+	0xfa, 0x65, 0x1b, 0x37, 0x3f, 0x76, 0xa4, 0xcc, 0xd9, 0x0d, 0xe4, 0x56, 0x86, 0x43, 0xc7, 0x70,
+	0x74, 0xa5, 0x7e, 0xbf, 0xbb, 0xa2, 0x2f, 0xe1, 0x20, 0x11, 0x5b, 0xd5, 0x71, 0x04, 0x28, 0x81,
+	0xb1, 0x7a, 0xd3, 0xbd, 0x8a, 0x9e, 0xfd, 0x6e, 0x74, 0xf7, 0x8f, 0x92, 0xfa, 0xeb, 0x41, 0x11,
+	0xee, 0x1e, 0x14, 0xe1, 0xfe, 0x41, 0x11, 0xfe, 0x7e, 0x50, 0x84, 0x5f, 0x1f, 0x95, 0xd4, 0xdd,
+	0xa3, 0x92, 0xba, 0x7f, 0x54, 0x52, 0x9f, 0xd4, 0x11, 0x0d, 0xc7, 0xb3, 0x61, 0xdd, 0xf2, 0x26,
+	0xe7, 0xc9, 0xff, 0x75, 0x72, 0xcd, 0x7f, 0xcb, 0x9b, 0x7f, 0xf3, 0xb7, 0x89, 0xed, 0xbc, 0x31,
+	0xcc, 0x32, 0xcd, 0x9b, 0x7f, 0x03, 0x00, 0x00, 0xff, 0xff, 0xce, 0x9d, 0x51, 0xba, 0xf4, 0x07,
+	0x00, 0x00,
 }
 
 func (m *Head) Marshal() (dAtA []byte, err error) {
@@ -472,6 +779,49 @@ func (m *Participant) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if m.StatusHeight != 0 {
+		i = encodeVarintValues(dAtA, i, uint64(m.StatusHeight))
+		i--
+		dAtA[i] = 0x68
+	}
+	if m.RegisteredHeight != 0 {
+		i = encodeVarintValues(dAtA, i, uint64(m.RegisteredHeight))
+		i--
+		dAtA[i] = 0x60
+	}
+	if len(m.StatusReason) > 0 {
+		i -= len(m.StatusReason)
+		copy(dAtA[i:], m.StatusReason)
+		i = encodeVarintValues(dAtA, i, uint64(len(m.StatusReason)))
+		i--
+		dAtA[i] = 0x5a
+	}
+	if m.Accreditation != nil {
+		{
+			size, err := m.Accreditation.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintValues(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x52
+	}
+	if len(m.Licences) > 0 {
+		for iNdEx := len(m.Licences) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Licences[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintValues(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x4a
+		}
+	}
 	if len(m.Keys) > 0 {
 		for iNdEx := len(m.Keys) - 1; iNdEx >= 0; iNdEx-- {
 			i -= len(m.Keys[iNdEx])
@@ -529,6 +879,119 @@ func (m *Participant) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	return len(dAtA) - i, nil
 }
 
+func (m *Licence) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *Licence) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Licence) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.ValidUntilMs != 0 {
+		i = encodeVarintValues(dAtA, i, uint64(m.ValidUntilMs))
+		i--
+		dAtA[i] = 0x20
+	}
+	if m.ValidFromMs != 0 {
+		i = encodeVarintValues(dAtA, i, uint64(m.ValidFromMs))
+		i--
+		dAtA[i] = 0x18
+	}
+	if len(m.Number) > 0 {
+		i -= len(m.Number)
+		copy(dAtA[i:], m.Number)
+		i = encodeVarintValues(dAtA, i, uint64(len(m.Number)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Type) > 0 {
+		i -= len(m.Type)
+		copy(dAtA[i:], m.Type)
+		i = encodeVarintValues(dAtA, i, uint64(len(m.Type)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *Accreditation) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *Accreditation) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Accreditation) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Reason) > 0 {
+		i -= len(m.Reason)
+		copy(dAtA[i:], m.Reason)
+		i = encodeVarintValues(dAtA, i, uint64(len(m.Reason)))
+		i--
+		dAtA[i] = 0x3a
+	}
+	if m.ProposalId != 0 {
+		i = encodeVarintValues(dAtA, i, uint64(m.ProposalId))
+		i--
+		dAtA[i] = 0x30
+	}
+	if m.Status != 0 {
+		i = encodeVarintValues(dAtA, i, uint64(m.Status))
+		i--
+		dAtA[i] = 0x28
+	}
+	if m.ValidUntilMs != 0 {
+		i = encodeVarintValues(dAtA, i, uint64(m.ValidUntilMs))
+		i--
+		dAtA[i] = 0x20
+	}
+	if m.ValidFromMs != 0 {
+		i = encodeVarintValues(dAtA, i, uint64(m.ValidFromMs))
+		i--
+		dAtA[i] = 0x18
+	}
+	if len(m.AccreditationNumber) > 0 {
+		i -= len(m.AccreditationNumber)
+		copy(dAtA[i:], m.AccreditationNumber)
+		i = encodeVarintValues(dAtA, i, uint64(len(m.AccreditationNumber)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Schemes) > 0 {
+		for iNdEx := len(m.Schemes) - 1; iNdEx >= 0; iNdEx-- {
+			i -= len(m.Schemes[iNdEx])
+			copy(dAtA[i:], m.Schemes[iNdEx])
+			i = encodeVarintValues(dAtA, i, uint64(len(m.Schemes[iNdEx])))
+			i--
+			dAtA[i] = 0xa
+		}
+	}
+	return len(dAtA) - i, nil
+}
+
 func (m *Key) Marshal() (dAtA []byte, err error) {
 	size := m.Size()
 	dAtA = make([]byte, size)
@@ -549,6 +1012,30 @@ func (m *Key) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if len(m.ReplacedBy) > 0 {
+		i -= len(m.ReplacedBy)
+		copy(dAtA[i:], m.ReplacedBy)
+		i = encodeVarintValues(dAtA, i, uint64(len(m.ReplacedBy)))
+		i--
+		dAtA[i] = 0x4a
+	}
+	if len(m.RevokeReason) > 0 {
+		i -= len(m.RevokeReason)
+		copy(dAtA[i:], m.RevokeReason)
+		i = encodeVarintValues(dAtA, i, uint64(len(m.RevokeReason)))
+		i--
+		dAtA[i] = 0x42
+	}
+	if m.RevokedHeight != 0 {
+		i = encodeVarintValues(dAtA, i, uint64(m.RevokedHeight))
+		i--
+		dAtA[i] = 0x38
+	}
+	if m.AddedHeight != 0 {
+		i = encodeVarintValues(dAtA, i, uint64(m.AddedHeight))
+		i--
+		dAtA[i] = 0x30
+	}
 	if m.Sequence != 0 {
 		i = encodeVarintValues(dAtA, i, uint64(m.Sequence))
 		i--
@@ -651,6 +1138,84 @@ func (m *Participant) Size() (n int) {
 			n += 1 + l + sovValues(uint64(l))
 		}
 	}
+	if len(m.Licences) > 0 {
+		for _, e := range m.Licences {
+			l = e.Size()
+			n += 1 + l + sovValues(uint64(l))
+		}
+	}
+	if m.Accreditation != nil {
+		l = m.Accreditation.Size()
+		n += 1 + l + sovValues(uint64(l))
+	}
+	l = len(m.StatusReason)
+	if l > 0 {
+		n += 1 + l + sovValues(uint64(l))
+	}
+	if m.RegisteredHeight != 0 {
+		n += 1 + sovValues(uint64(m.RegisteredHeight))
+	}
+	if m.StatusHeight != 0 {
+		n += 1 + sovValues(uint64(m.StatusHeight))
+	}
+	return n
+}
+
+func (m *Licence) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Type)
+	if l > 0 {
+		n += 1 + l + sovValues(uint64(l))
+	}
+	l = len(m.Number)
+	if l > 0 {
+		n += 1 + l + sovValues(uint64(l))
+	}
+	if m.ValidFromMs != 0 {
+		n += 1 + sovValues(uint64(m.ValidFromMs))
+	}
+	if m.ValidUntilMs != 0 {
+		n += 1 + sovValues(uint64(m.ValidUntilMs))
+	}
+	return n
+}
+
+func (m *Accreditation) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if len(m.Schemes) > 0 {
+		for _, s := range m.Schemes {
+			l = len(s)
+			n += 1 + l + sovValues(uint64(l))
+		}
+	}
+	l = len(m.AccreditationNumber)
+	if l > 0 {
+		n += 1 + l + sovValues(uint64(l))
+	}
+	if m.ValidFromMs != 0 {
+		n += 1 + sovValues(uint64(m.ValidFromMs))
+	}
+	if m.ValidUntilMs != 0 {
+		n += 1 + sovValues(uint64(m.ValidUntilMs))
+	}
+	if m.Status != 0 {
+		n += 1 + sovValues(uint64(m.Status))
+	}
+	if m.ProposalId != 0 {
+		n += 1 + sovValues(uint64(m.ProposalId))
+	}
+	l = len(m.Reason)
+	if l > 0 {
+		n += 1 + l + sovValues(uint64(l))
+	}
 	return n
 }
 
@@ -677,6 +1242,20 @@ func (m *Key) Size() (n int) {
 	}
 	if m.Sequence != 0 {
 		n += 1 + sovValues(uint64(m.Sequence))
+	}
+	if m.AddedHeight != 0 {
+		n += 1 + sovValues(uint64(m.AddedHeight))
+	}
+	if m.RevokedHeight != 0 {
+		n += 1 + sovValues(uint64(m.RevokedHeight))
+	}
+	l = len(m.RevokeReason)
+	if l > 0 {
+		n += 1 + l + sovValues(uint64(l))
+	}
+	l = len(m.ReplacedBy)
+	if l > 0 {
+		n += 1 + l + sovValues(uint64(l))
 	}
 	return n
 }
@@ -1068,6 +1647,520 @@ func (m *Participant) Unmarshal(dAtA []byte) error {
 			}
 			m.Keys = append(m.Keys, string(dAtA[iNdEx:postIndex]))
 			iNdEx = postIndex
+		case 9:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Licences", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowValues
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthValues
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthValues
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Licences = append(m.Licences, &Licence{})
+			if err := m.Licences[len(m.Licences)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 10:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Accreditation", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowValues
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthValues
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthValues
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Accreditation == nil {
+				m.Accreditation = &Accreditation{}
+			}
+			if err := m.Accreditation.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 11:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field StatusReason", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowValues
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthValues
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthValues
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.StatusReason = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 12:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field RegisteredHeight", wireType)
+			}
+			m.RegisteredHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowValues
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.RegisteredHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 13:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field StatusHeight", wireType)
+			}
+			m.StatusHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowValues
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.StatusHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipValues(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthValues
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *Licence) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowValues
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: Licence: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: Licence: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Type", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowValues
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthValues
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthValues
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Type = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Number", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowValues
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthValues
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthValues
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Number = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ValidFromMs", wireType)
+			}
+			m.ValidFromMs = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowValues
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ValidFromMs |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ValidUntilMs", wireType)
+			}
+			m.ValidUntilMs = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowValues
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ValidUntilMs |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipValues(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthValues
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *Accreditation) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowValues
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: Accreditation: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: Accreditation: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Schemes", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowValues
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthValues
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthValues
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Schemes = append(m.Schemes, string(dAtA[iNdEx:postIndex]))
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field AccreditationNumber", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowValues
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthValues
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthValues
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.AccreditationNumber = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ValidFromMs", wireType)
+			}
+			m.ValidFromMs = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowValues
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ValidFromMs |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ValidUntilMs", wireType)
+			}
+			m.ValidUntilMs = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowValues
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ValidUntilMs |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Status", wireType)
+			}
+			m.Status = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowValues
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Status |= AccreditationStatus(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 6:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ProposalId", wireType)
+			}
+			m.ProposalId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowValues
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ProposalId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 7:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Reason", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowValues
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthValues
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthValues
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Reason = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
 		default:
 			iNdEx = preIndex
 			skippy, err := skipValues(dAtA[iNdEx:])
@@ -1254,6 +2347,108 @@ func (m *Key) Unmarshal(dAtA []byte) error {
 					break
 				}
 			}
+		case 6:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field AddedHeight", wireType)
+			}
+			m.AddedHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowValues
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.AddedHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 7:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field RevokedHeight", wireType)
+			}
+			m.RevokedHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowValues
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.RevokedHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 8:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field RevokeReason", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowValues
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthValues
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthValues
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.RevokeReason = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 9:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ReplacedBy", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowValues
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthValues
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthValues
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ReplacedBy = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
 		default:
 			iNdEx = preIndex
 			skippy, err := skipValues(dAtA[iNdEx:])
