@@ -12,6 +12,9 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/traceledger/traceledger/client"
+	"github.com/traceledger/traceledger/client/keyring"
 )
 
 func main() {
@@ -20,12 +23,28 @@ func main() {
 	root := newRootCmd()
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
+		if h := hint(err); h != "" {
+			fmt.Fprintln(os.Stderr, "hint: ", h)
+		}
 		var ee *exitError
 		if errors.As(err, &ee) {
 			os.Exit(ee.code)
 		}
 		os.Exit(1)
 	}
+}
+
+// hint says what to do next for the errors users meet most.
+func hint(err error) string {
+	switch {
+	case errors.Is(err, keyring.ErrNotFound):
+		return "list the keys with 'traceledger keys list --home DIR', or create one with 'traceledger keys add NAME'"
+	case errors.Is(err, keyring.ErrWrongPassphrase):
+		return "check the passphrase (--passphrase-file, --passphrase-env or $" + keyring.DefaultEnvVar + ")"
+	case errors.Is(err, client.ErrNotVerified):
+		return "the node's answer did not verify: do not trust it; try another department's node (--node) and report this node"
+	}
+	return ""
 }
 
 // exitError carries a specific exit status.
