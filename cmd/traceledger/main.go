@@ -24,7 +24,7 @@ func main() {
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		if h := hint(err); h != "" {
-			fmt.Fprintln(os.Stderr, "hint: ", h)
+			fmt.Fprintln(os.Stderr, "hint:", h)
 		}
 		var ee *exitError
 		if errors.As(err, &ee) {
