@@ -23,15 +23,1439 @@ var _ = math.Inf
 // proto package needs to be updated.
 const _ = proto.GoGoProtoPackageIsVersion3 // please upgrade the proto package
 
+// EPCISEventType is one of the five EPCIS 2.0 event types.
+type EPCISEventType int32
+
+const (
+	EPCIS_EVENT_TYPE_UNSPECIFIED    EPCISEventType = 0
+	EPCIS_EVENT_TYPE_OBJECT         EPCISEventType = 1
+	EPCIS_EVENT_TYPE_AGGREGATION    EPCISEventType = 2
+	EPCIS_EVENT_TYPE_TRANSACTION    EPCISEventType = 3
+	EPCIS_EVENT_TYPE_TRANSFORMATION EPCISEventType = 4
+	EPCIS_EVENT_TYPE_ASSOCIATION    EPCISEventType = 5
+)
+
+var EPCISEventType_name = map[int32]string{
+	0: "EPCIS_EVENT_TYPE_UNSPECIFIED",
+	1: "EPCIS_EVENT_TYPE_OBJECT",
+	2: "EPCIS_EVENT_TYPE_AGGREGATION",
+	3: "EPCIS_EVENT_TYPE_TRANSACTION",
+	4: "EPCIS_EVENT_TYPE_TRANSFORMATION",
+	5: "EPCIS_EVENT_TYPE_ASSOCIATION",
+}
+
+var EPCISEventType_value = map[string]int32{
+	"EPCIS_EVENT_TYPE_UNSPECIFIED":    0,
+	"EPCIS_EVENT_TYPE_OBJECT":         1,
+	"EPCIS_EVENT_TYPE_AGGREGATION":    2,
+	"EPCIS_EVENT_TYPE_TRANSACTION":    3,
+	"EPCIS_EVENT_TYPE_TRANSFORMATION": 4,
+	"EPCIS_EVENT_TYPE_ASSOCIATION":    5,
+}
+
+func (x EPCISEventType) String() string {
+	return proto.EnumName(EPCISEventType_name, int32(x))
+}
+
+func (EPCISEventType) EnumDescriptor() ([]byte, []int) {
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{0}
+}
+
+// ChainLink names an event's link in the agricultural product chain.
+type ChainLink int32
+
+const (
+	CHAIN_LINK_UNSPECIFIED                      ChainLink = 0
+	CHAIN_LINK_ORIGIN_ENVIRONMENT_CERTIFICATION ChainLink = 1
+	CHAIN_LINK_PRODUCT_CERTIFICATION            ChainLink = 2
+	CHAIN_LINK_INPUT_USE                        ChainLink = 3
+	CHAIN_LINK_PRODUCTION_RECORD                ChainLink = 4
+	CHAIN_LINK_PACKAGING_LABEL                  ChainLink = 5
+	CHAIN_LINK_ORIGIN_EXIT                      ChainLink = 6
+	CHAIN_LINK_MARKET_ACCESS                    ChainLink = 7
+)
+
+var ChainLink_name = map[int32]string{
+	0: "CHAIN_LINK_UNSPECIFIED",
+	1: "CHAIN_LINK_ORIGIN_ENVIRONMENT_CERTIFICATION",
+	2: "CHAIN_LINK_PRODUCT_CERTIFICATION",
+	3: "CHAIN_LINK_INPUT_USE",
+	4: "CHAIN_LINK_PRODUCTION_RECORD",
+	5: "CHAIN_LINK_PACKAGING_LABEL",
+	6: "CHAIN_LINK_ORIGIN_EXIT",
+	7: "CHAIN_LINK_MARKET_ACCESS",
+}
+
+var ChainLink_value = map[string]int32{
+	"CHAIN_LINK_UNSPECIFIED":                      0,
+	"CHAIN_LINK_ORIGIN_ENVIRONMENT_CERTIFICATION": 1,
+	"CHAIN_LINK_PRODUCT_CERTIFICATION":            2,
+	"CHAIN_LINK_INPUT_USE":                        3,
+	"CHAIN_LINK_PRODUCTION_RECORD":                4,
+	"CHAIN_LINK_PACKAGING_LABEL":                  5,
+	"CHAIN_LINK_ORIGIN_EXIT":                      6,
+	"CHAIN_LINK_MARKET_ACCESS":                    7,
+}
+
+func (x ChainLink) String() string {
+	return proto.EnumName(ChainLink_name, int32(x))
+}
+
+func (ChainLink) EnumDescriptor() ([]byte, []int) {
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{1}
+}
+
+// DomainStep names a regulated step that CBV has no business step for.
+type DomainStep int32
+
+const (
+	DOMAIN_STEP_UNSPECIFIED DomainStep = 0
+	// DOMAIN_STEP_GAS_CYLINDER_FILLING requires user_hash.
+	DOMAIN_STEP_GAS_CYLINDER_FILLING   DomainStep = 1
+	DOMAIN_STEP_ELEVATOR_INSTALLATION  DomainStep = 2
+	DOMAIN_STEP_MAINTENANCE            DomainStep = 3
+	DOMAIN_STEP_INSPECTION             DomainStep = 4
+	DOMAIN_STEP_EXPLOSIVES_USE         DomainStep = 5
+	DOMAIN_STEP_EXPLOSIVES_DESTRUCTION DomainStep = 6
+)
+
+var DomainStep_name = map[int32]string{
+	0: "DOMAIN_STEP_UNSPECIFIED",
+	1: "DOMAIN_STEP_GAS_CYLINDER_FILLING",
+	2: "DOMAIN_STEP_ELEVATOR_INSTALLATION",
+	3: "DOMAIN_STEP_MAINTENANCE",
+	4: "DOMAIN_STEP_INSPECTION",
+	5: "DOMAIN_STEP_EXPLOSIVES_USE",
+	6: "DOMAIN_STEP_EXPLOSIVES_DESTRUCTION",
+}
+
+var DomainStep_value = map[string]int32{
+	"DOMAIN_STEP_UNSPECIFIED":            0,
+	"DOMAIN_STEP_GAS_CYLINDER_FILLING":   1,
+	"DOMAIN_STEP_ELEVATOR_INSTALLATION":  2,
+	"DOMAIN_STEP_MAINTENANCE":            3,
+	"DOMAIN_STEP_INSPECTION":             4,
+	"DOMAIN_STEP_EXPLOSIVES_USE":         5,
+	"DOMAIN_STEP_EXPLOSIVES_DESTRUCTION": 6,
+}
+
+func (x DomainStep) String() string {
+	return proto.EnumName(DomainStep_name, int32(x))
+}
+
+func (DomainStep) EnumDescriptor() ([]byte, []int) {
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{2}
+}
+
+// IdentifierRole is how an event names an identifier.
+type IdentifierRole int32
+
+const (
+	IDENTIFIER_ROLE_UNSPECIFIED IdentifierRole = 0
+	IDENTIFIER_ROLE_INSTANCE    IdentifierRole = 1
+	IDENTIFIER_ROLE_CLASS       IdentifierRole = 2
+	IDENTIFIER_ROLE_PARENT      IdentifierRole = 3
+	IDENTIFIER_ROLE_CHILD       IdentifierRole = 4
+	IDENTIFIER_ROLE_INPUT       IdentifierRole = 5
+	IDENTIFIER_ROLE_OUTPUT      IdentifierRole = 6
+)
+
+var IdentifierRole_name = map[int32]string{
+	0: "IDENTIFIER_ROLE_UNSPECIFIED",
+	1: "IDENTIFIER_ROLE_INSTANCE",
+	2: "IDENTIFIER_ROLE_CLASS",
+	3: "IDENTIFIER_ROLE_PARENT",
+	4: "IDENTIFIER_ROLE_CHILD",
+	5: "IDENTIFIER_ROLE_INPUT",
+	6: "IDENTIFIER_ROLE_OUTPUT",
+}
+
+var IdentifierRole_value = map[string]int32{
+	"IDENTIFIER_ROLE_UNSPECIFIED": 0,
+	"IDENTIFIER_ROLE_INSTANCE":    1,
+	"IDENTIFIER_ROLE_CLASS":       2,
+	"IDENTIFIER_ROLE_PARENT":      3,
+	"IDENTIFIER_ROLE_CHILD":       4,
+	"IDENTIFIER_ROLE_INPUT":       5,
+	"IDENTIFIER_ROLE_OUTPUT":      6,
+}
+
+func (x IdentifierRole) String() string {
+	return proto.EnumName(IdentifierRole_name, int32(x))
+}
+
+func (IdentifierRole) EnumDescriptor() ([]byte, []int) {
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{3}
+}
+
+// Element is a field outside the typed model, kept verbatim: a user
+// extension, an ilmd entry, or a standard field in a shape the typed model
+// does not hold. name is the local name of a standard field or
+// "{namespace}localName" for an extension; XML attributes are children like
+// elements.
+type Element struct {
+	Name     string     `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Value    string     `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	Children []*Element `protobuf:"bytes,3,rep,name=children,proto3" json:"children,omitempty"`
+}
+
+func (m *Element) Reset()         { *m = Element{} }
+func (m *Element) String() string { return proto.CompactTextString(m) }
+func (*Element) ProtoMessage()    {}
+func (*Element) Descriptor() ([]byte, []int) {
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{0}
+}
+func (m *Element) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *Element) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *Element) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_Element.Merge(m, src)
+}
+func (m *Element) XXX_Size() int {
+	return m.Size()
+}
+func (m *Element) XXX_DiscardUnknown() {
+	xxx_messageInfo_Element.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_Element proto.InternalMessageInfo
+
+func (m *Element) GetName() string {
+	if m != nil {
+		return m.Name
+	}
+	return ""
+}
+
+func (m *Element) GetValue() string {
+	if m != nil {
+		return m.Value
+	}
+	return ""
+}
+
+func (m *Element) GetChildren() []*Element {
+	if m != nil {
+		return m.Children
+	}
+	return nil
+}
+
+// QuantityElement is one entry of a quantity list (what: a class or lot).
+type QuantityElement struct {
+	// epc_class is an EPC class URI (urn:epc:class:lgtin:..., urn:epc:idpat:...)
+	// or a GS1 Digital Link URI of a class or lot.
+	EpcClass string `protobuf:"bytes,1,opt,name=epc_class,json=epcClass,proto3" json:"epc_class,omitempty"`
+	// quantity is the decimal amount as written; empty when not given.
+	Quantity string `protobuf:"bytes,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	// uom is the UN/ECE Rec 20 unit code; empty for a count of instances.
+	Uom        string     `protobuf:"bytes,3,opt,name=uom,proto3" json:"uom,omitempty"`
+	Extensions []*Element `protobuf:"bytes,4,rep,name=extensions,proto3" json:"extensions,omitempty"`
+}
+
+func (m *QuantityElement) Reset()         { *m = QuantityElement{} }
+func (m *QuantityElement) String() string { return proto.CompactTextString(m) }
+func (*QuantityElement) ProtoMessage()    {}
+func (*QuantityElement) Descriptor() ([]byte, []int) {
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{1}
+}
+func (m *QuantityElement) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QuantityElement) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *QuantityElement) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QuantityElement.Merge(m, src)
+}
+func (m *QuantityElement) XXX_Size() int {
+	return m.Size()
+}
+func (m *QuantityElement) XXX_DiscardUnknown() {
+	xxx_messageInfo_QuantityElement.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QuantityElement proto.InternalMessageInfo
+
+func (m *QuantityElement) GetEpcClass() string {
+	if m != nil {
+		return m.EpcClass
+	}
+	return ""
+}
+
+func (m *QuantityElement) GetQuantity() string {
+	if m != nil {
+		return m.Quantity
+	}
+	return ""
+}
+
+func (m *QuantityElement) GetUom() string {
+	if m != nil {
+		return m.Uom
+	}
+	return ""
+}
+
+func (m *QuantityElement) GetExtensions() []*Element {
+	if m != nil {
+		return m.Extensions
+	}
+	return nil
+}
+
+// Location is a readPoint or bizLocation (where).
+type Location struct {
+	Id         string     `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Extensions []*Element `protobuf:"bytes,2,rep,name=extensions,proto3" json:"extensions,omitempty"`
+}
+
+func (m *Location) Reset()         { *m = Location{} }
+func (m *Location) String() string { return proto.CompactTextString(m) }
+func (*Location) ProtoMessage()    {}
+func (*Location) Descriptor() ([]byte, []int) {
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{2}
+}
+func (m *Location) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *Location) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *Location) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_Location.Merge(m, src)
+}
+func (m *Location) XXX_Size() int {
+	return m.Size()
+}
+func (m *Location) XXX_DiscardUnknown() {
+	xxx_messageInfo_Location.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_Location proto.InternalMessageInfo
+
+func (m *Location) GetId() string {
+	if m != nil {
+		return m.Id
+	}
+	return ""
+}
+
+func (m *Location) GetExtensions() []*Element {
+	if m != nil {
+		return m.Extensions
+	}
+	return nil
+}
+
+// TypedID is a bizTransaction, source or destination (why): an identifier
+// and its CBV type (BTT-... or SDT-..., bare word or URI).
+type TypedID struct {
+	Type       string     `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
+	Id         string     `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	Extensions []*Element `protobuf:"bytes,3,rep,name=extensions,proto3" json:"extensions,omitempty"`
+}
+
+func (m *TypedID) Reset()         { *m = TypedID{} }
+func (m *TypedID) String() string { return proto.CompactTextString(m) }
+func (*TypedID) ProtoMessage()    {}
+func (*TypedID) Descriptor() ([]byte, []int) {
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{3}
+}
+func (m *TypedID) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *TypedID) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *TypedID) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_TypedID.Merge(m, src)
+}
+func (m *TypedID) XXX_Size() int {
+	return m.Size()
+}
+func (m *TypedID) XXX_DiscardUnknown() {
+	xxx_messageInfo_TypedID.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_TypedID proto.InternalMessageInfo
+
+func (m *TypedID) GetType() string {
+	if m != nil {
+		return m.Type
+	}
+	return ""
+}
+
+func (m *TypedID) GetId() string {
+	if m != nil {
+		return m.Id
+	}
+	return ""
+}
+
+func (m *TypedID) GetExtensions() []*Element {
+	if m != nil {
+		return m.Extensions
+	}
+	return nil
+}
+
+// PersistentDisposition lists dispositions set and unset by the event.
+type PersistentDisposition struct {
+	Set        []string   `protobuf:"bytes,1,rep,name=set,proto3" json:"set,omitempty"`
+	Unset      []string   `protobuf:"bytes,2,rep,name=unset,proto3" json:"unset,omitempty"`
+	Extensions []*Element `protobuf:"bytes,3,rep,name=extensions,proto3" json:"extensions,omitempty"`
+}
+
+func (m *PersistentDisposition) Reset()         { *m = PersistentDisposition{} }
+func (m *PersistentDisposition) String() string { return proto.CompactTextString(m) }
+func (*PersistentDisposition) ProtoMessage()    {}
+func (*PersistentDisposition) Descriptor() ([]byte, []int) {
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{4}
+}
+func (m *PersistentDisposition) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *PersistentDisposition) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *PersistentDisposition) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_PersistentDisposition.Merge(m, src)
+}
+func (m *PersistentDisposition) XXX_Size() int {
+	return m.Size()
+}
+func (m *PersistentDisposition) XXX_DiscardUnknown() {
+	xxx_messageInfo_PersistentDisposition.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_PersistentDisposition proto.InternalMessageInfo
+
+func (m *PersistentDisposition) GetSet() []string {
+	if m != nil {
+		return m.Set
+	}
+	return nil
+}
+
+func (m *PersistentDisposition) GetUnset() []string {
+	if m != nil {
+		return m.Unset
+	}
+	return nil
+}
+
+func (m *PersistentDisposition) GetExtensions() []*Element {
+	if m != nil {
+		return m.Extensions
+	}
+	return nil
+}
+
+// SensorMetadata describes a sensor element's device and period.
+type SensorMetadata struct {
+	Time                 string     `protobuf:"bytes,1,opt,name=time,proto3" json:"time,omitempty"`
+	StartTime            string     `protobuf:"bytes,2,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	EndTime              string     `protobuf:"bytes,3,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	DeviceId             string     `protobuf:"bytes,4,opt,name=device_id,json=deviceId,proto3" json:"device_id,omitempty"`
+	DeviceMetadata       string     `protobuf:"bytes,5,opt,name=device_metadata,json=deviceMetadata,proto3" json:"device_metadata,omitempty"`
+	RawData              string     `protobuf:"bytes,6,opt,name=raw_data,json=rawData,proto3" json:"raw_data,omitempty"`
+	DataProcessingMethod string     `protobuf:"bytes,7,opt,name=data_processing_method,json=dataProcessingMethod,proto3" json:"data_processing_method,omitempty"`
+	BizRules             string     `protobuf:"bytes,8,opt,name=biz_rules,json=bizRules,proto3" json:"biz_rules,omitempty"`
+	Extensions           []*Element `protobuf:"bytes,9,rep,name=extensions,proto3" json:"extensions,omitempty"`
+}
+
+func (m *SensorMetadata) Reset()         { *m = SensorMetadata{} }
+func (m *SensorMetadata) String() string { return proto.CompactTextString(m) }
+func (*SensorMetadata) ProtoMessage()    {}
+func (*SensorMetadata) Descriptor() ([]byte, []int) {
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{5}
+}
+func (m *SensorMetadata) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *SensorMetadata) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *SensorMetadata) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_SensorMetadata.Merge(m, src)
+}
+func (m *SensorMetadata) XXX_Size() int {
+	return m.Size()
+}
+func (m *SensorMetadata) XXX_DiscardUnknown() {
+	xxx_messageInfo_SensorMetadata.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_SensorMetadata proto.InternalMessageInfo
+
+func (m *SensorMetadata) GetTime() string {
+	if m != nil {
+		return m.Time
+	}
+	return ""
+}
+
+func (m *SensorMetadata) GetStartTime() string {
+	if m != nil {
+		return m.StartTime
+	}
+	return ""
+}
+
+func (m *SensorMetadata) GetEndTime() string {
+	if m != nil {
+		return m.EndTime
+	}
+	return ""
+}
+
+func (m *SensorMetadata) GetDeviceId() string {
+	if m != nil {
+		return m.DeviceId
+	}
+	return ""
+}
+
+func (m *SensorMetadata) GetDeviceMetadata() string {
+	if m != nil {
+		return m.DeviceMetadata
+	}
+	return ""
+}
+
+func (m *SensorMetadata) GetRawData() string {
+	if m != nil {
+		return m.RawData
+	}
+	return ""
+}
+
+func (m *SensorMetadata) GetDataProcessingMethod() string {
+	if m != nil {
+		return m.DataProcessingMethod
+	}
+	return ""
+}
+
+func (m *SensorMetadata) GetBizRules() string {
+	if m != nil {
+		return m.BizRules
+	}
+	return ""
+}
+
+func (m *SensorMetadata) GetExtensions() []*Element {
+	if m != nil {
+		return m.Extensions
+	}
+	return nil
+}
+
+// SensorReport is one measurement of a sensor element.
+type SensorReport struct {
+	Type                      string     `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
+	Exception                 string     `protobuf:"bytes,2,opt,name=exception,proto3" json:"exception,omitempty"`
+	DeviceId                  string     `protobuf:"bytes,3,opt,name=device_id,json=deviceId,proto3" json:"device_id,omitempty"`
+	DeviceMetadata            string     `protobuf:"bytes,4,opt,name=device_metadata,json=deviceMetadata,proto3" json:"device_metadata,omitempty"`
+	RawData                   string     `protobuf:"bytes,5,opt,name=raw_data,json=rawData,proto3" json:"raw_data,omitempty"`
+	DataProcessingMethod      string     `protobuf:"bytes,6,opt,name=data_processing_method,json=dataProcessingMethod,proto3" json:"data_processing_method,omitempty"`
+	Time                      string     `protobuf:"bytes,7,opt,name=time,proto3" json:"time,omitempty"`
+	Microorganism             string     `protobuf:"bytes,8,opt,name=microorganism,proto3" json:"microorganism,omitempty"`
+	ChemicalSubstance         string     `protobuf:"bytes,9,opt,name=chemical_substance,json=chemicalSubstance,proto3" json:"chemical_substance,omitempty"`
+	Value                     string     `protobuf:"bytes,10,opt,name=value,proto3" json:"value,omitempty"`
+	Component                 string     `protobuf:"bytes,11,opt,name=component,proto3" json:"component,omitempty"`
+	StringValue               string     `protobuf:"bytes,12,opt,name=string_value,json=stringValue,proto3" json:"string_value,omitempty"`
+	BooleanValue              string     `protobuf:"bytes,13,opt,name=boolean_value,json=booleanValue,proto3" json:"boolean_value,omitempty"`
+	HexBinaryValue            string     `protobuf:"bytes,14,opt,name=hex_binary_value,json=hexBinaryValue,proto3" json:"hex_binary_value,omitempty"`
+	UriValue                  string     `protobuf:"bytes,15,opt,name=uri_value,json=uriValue,proto3" json:"uri_value,omitempty"`
+	MinValue                  string     `protobuf:"bytes,16,opt,name=min_value,json=minValue,proto3" json:"min_value,omitempty"`
+	MaxValue                  string     `protobuf:"bytes,17,opt,name=max_value,json=maxValue,proto3" json:"max_value,omitempty"`
+	MeanValue                 string     `protobuf:"bytes,18,opt,name=mean_value,json=meanValue,proto3" json:"mean_value,omitempty"`
+	SDev                      string     `protobuf:"bytes,19,opt,name=s_dev,json=sDev,proto3" json:"s_dev,omitempty"`
+	PercRank                  string     `protobuf:"bytes,20,opt,name=perc_rank,json=percRank,proto3" json:"perc_rank,omitempty"`
+	PercValue                 string     `protobuf:"bytes,21,opt,name=perc_value,json=percValue,proto3" json:"perc_value,omitempty"`
+	Uom                       string     `protobuf:"bytes,22,opt,name=uom,proto3" json:"uom,omitempty"`
+	CoordinateReferenceSystem string     `protobuf:"bytes,23,opt,name=coordinate_reference_system,json=coordinateReferenceSystem,proto3" json:"coordinate_reference_system,omitempty"`
+	Extensions                []*Element `protobuf:"bytes,24,rep,name=extensions,proto3" json:"extensions,omitempty"`
+}
+
+func (m *SensorReport) Reset()         { *m = SensorReport{} }
+func (m *SensorReport) String() string { return proto.CompactTextString(m) }
+func (*SensorReport) ProtoMessage()    {}
+func (*SensorReport) Descriptor() ([]byte, []int) {
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{6}
+}
+func (m *SensorReport) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *SensorReport) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *SensorReport) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_SensorReport.Merge(m, src)
+}
+func (m *SensorReport) XXX_Size() int {
+	return m.Size()
+}
+func (m *SensorReport) XXX_DiscardUnknown() {
+	xxx_messageInfo_SensorReport.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_SensorReport proto.InternalMessageInfo
+
+func (m *SensorReport) GetType() string {
+	if m != nil {
+		return m.Type
+	}
+	return ""
+}
+
+func (m *SensorReport) GetException() string {
+	if m != nil {
+		return m.Exception
+	}
+	return ""
+}
+
+func (m *SensorReport) GetDeviceId() string {
+	if m != nil {
+		return m.DeviceId
+	}
+	return ""
+}
+
+func (m *SensorReport) GetDeviceMetadata() string {
+	if m != nil {
+		return m.DeviceMetadata
+	}
+	return ""
+}
+
+func (m *SensorReport) GetRawData() string {
+	if m != nil {
+		return m.RawData
+	}
+	return ""
+}
+
+func (m *SensorReport) GetDataProcessingMethod() string {
+	if m != nil {
+		return m.DataProcessingMethod
+	}
+	return ""
+}
+
+func (m *SensorReport) GetTime() string {
+	if m != nil {
+		return m.Time
+	}
+	return ""
+}
+
+func (m *SensorReport) GetMicroorganism() string {
+	if m != nil {
+		return m.Microorganism
+	}
+	return ""
+}
+
+func (m *SensorReport) GetChemicalSubstance() string {
+	if m != nil {
+		return m.ChemicalSubstance
+	}
+	return ""
+}
+
+func (m *SensorReport) GetValue() string {
+	if m != nil {
+		return m.Value
+	}
+	return ""
+}
+
+func (m *SensorReport) GetComponent() string {
+	if m != nil {
+		return m.Component
+	}
+	return ""
+}
+
+func (m *SensorReport) GetStringValue() string {
+	if m != nil {
+		return m.StringValue
+	}
+	return ""
+}
+
+func (m *SensorReport) GetBooleanValue() string {
+	if m != nil {
+		return m.BooleanValue
+	}
+	return ""
+}
+
+func (m *SensorReport) GetHexBinaryValue() string {
+	if m != nil {
+		return m.HexBinaryValue
+	}
+	return ""
+}
+
+func (m *SensorReport) GetUriValue() string {
+	if m != nil {
+		return m.UriValue
+	}
+	return ""
+}
+
+func (m *SensorReport) GetMinValue() string {
+	if m != nil {
+		return m.MinValue
+	}
+	return ""
+}
+
+func (m *SensorReport) GetMaxValue() string {
+	if m != nil {
+		return m.MaxValue
+	}
+	return ""
+}
+
+func (m *SensorReport) GetMeanValue() string {
+	if m != nil {
+		return m.MeanValue
+	}
+	return ""
+}
+
+func (m *SensorReport) GetSDev() string {
+	if m != nil {
+		return m.SDev
+	}
+	return ""
+}
+
+func (m *SensorReport) GetPercRank() string {
+	if m != nil {
+		return m.PercRank
+	}
+	return ""
+}
+
+func (m *SensorReport) GetPercValue() string {
+	if m != nil {
+		return m.PercValue
+	}
+	return ""
+}
+
+func (m *SensorReport) GetUom() string {
+	if m != nil {
+		return m.Uom
+	}
+	return ""
+}
+
+func (m *SensorReport) GetCoordinateReferenceSystem() string {
+	if m != nil {
+		return m.CoordinateReferenceSystem
+	}
+	return ""
+}
+
+func (m *SensorReport) GetExtensions() []*Element {
+	if m != nil {
+		return m.Extensions
+	}
+	return nil
+}
+
+// SensorElement is one entry of sensorElementList.
+type SensorElement struct {
+	SensorMetadata *SensorMetadata `protobuf:"bytes,1,opt,name=sensor_metadata,json=sensorMetadata,proto3" json:"sensor_metadata,omitempty"`
+	SensorReport   []*SensorReport `protobuf:"bytes,2,rep,name=sensor_report,json=sensorReport,proto3" json:"sensor_report,omitempty"`
+	Extensions     []*Element      `protobuf:"bytes,3,rep,name=extensions,proto3" json:"extensions,omitempty"`
+}
+
+func (m *SensorElement) Reset()         { *m = SensorElement{} }
+func (m *SensorElement) String() string { return proto.CompactTextString(m) }
+func (*SensorElement) ProtoMessage()    {}
+func (*SensorElement) Descriptor() ([]byte, []int) {
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{7}
+}
+func (m *SensorElement) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *SensorElement) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *SensorElement) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_SensorElement.Merge(m, src)
+}
+func (m *SensorElement) XXX_Size() int {
+	return m.Size()
+}
+func (m *SensorElement) XXX_DiscardUnknown() {
+	xxx_messageInfo_SensorElement.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_SensorElement proto.InternalMessageInfo
+
+func (m *SensorElement) GetSensorMetadata() *SensorMetadata {
+	if m != nil {
+		return m.SensorMetadata
+	}
+	return nil
+}
+
+func (m *SensorElement) GetSensorReport() []*SensorReport {
+	if m != nil {
+		return m.SensorReport
+	}
+	return nil
+}
+
+func (m *SensorElement) GetExtensions() []*Element {
+	if m != nil {
+		return m.Extensions
+	}
+	return nil
+}
+
+// ErrorDeclaration marks an event as erroneous (not part of the hash).
+type ErrorDeclaration struct {
+	DeclarationTime    string     `protobuf:"bytes,1,opt,name=declaration_time,json=declarationTime,proto3" json:"declaration_time,omitempty"`
+	Reason             string     `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	CorrectiveEventIds []string   `protobuf:"bytes,3,rep,name=corrective_event_ids,json=correctiveEventIds,proto3" json:"corrective_event_ids,omitempty"`
+	Extensions         []*Element `protobuf:"bytes,4,rep,name=extensions,proto3" json:"extensions,omitempty"`
+}
+
+func (m *ErrorDeclaration) Reset()         { *m = ErrorDeclaration{} }
+func (m *ErrorDeclaration) String() string { return proto.CompactTextString(m) }
+func (*ErrorDeclaration) ProtoMessage()    {}
+func (*ErrorDeclaration) Descriptor() ([]byte, []int) {
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{8}
+}
+func (m *ErrorDeclaration) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *ErrorDeclaration) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *ErrorDeclaration) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_ErrorDeclaration.Merge(m, src)
+}
+func (m *ErrorDeclaration) XXX_Size() int {
+	return m.Size()
+}
+func (m *ErrorDeclaration) XXX_DiscardUnknown() {
+	xxx_messageInfo_ErrorDeclaration.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_ErrorDeclaration proto.InternalMessageInfo
+
+func (m *ErrorDeclaration) GetDeclarationTime() string {
+	if m != nil {
+		return m.DeclarationTime
+	}
+	return ""
+}
+
+func (m *ErrorDeclaration) GetReason() string {
+	if m != nil {
+		return m.Reason
+	}
+	return ""
+}
+
+func (m *ErrorDeclaration) GetCorrectiveEventIds() []string {
+	if m != nil {
+		return m.CorrectiveEventIds
+	}
+	return nil
+}
+
+func (m *ErrorDeclaration) GetExtensions() []*Element {
+	if m != nil {
+		return m.Extensions
+	}
+	return nil
+}
+
+// EPCISEvent is one EPCIS 2.0 event of any of the five types. The fields an
+// event type does not have are empty.
+type EPCISEvent struct {
+	Type EPCISEventType `protobuf:"varint,1,opt,name=type,proto3,enum=traceledger.v1.EPCISEventType" json:"type,omitempty"`
+	// when
+	// event_time is the xsd:dateTime as written (required).
+	EventTime string `protobuf:"bytes,2,opt,name=event_time,json=eventTime,proto3" json:"event_time,omitempty"`
+	// event_time_zone_offset is +hh:mm or -hh:mm (required).
+	EventTimeZoneOffset string `protobuf:"bytes,3,opt,name=event_time_zone_offset,json=eventTimeZoneOffset,proto3" json:"event_time_zone_offset,omitempty"`
+	// record_time, event_id and error_declaration are not part of the hash.
+	RecordTime        string            `protobuf:"bytes,4,opt,name=record_time,json=recordTime,proto3" json:"record_time,omitempty"`
+	EventId           string            `protobuf:"bytes,5,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	ErrorDeclaration  *ErrorDeclaration `protobuf:"bytes,6,opt,name=error_declaration,json=errorDeclaration,proto3" json:"error_declaration,omitempty"`
+	CertificationInfo []string          `protobuf:"bytes,7,rep,name=certification_info,json=certificationInfo,proto3" json:"certification_info,omitempty"`
+	// what
+	EpcList            []string           `protobuf:"bytes,10,rep,name=epc_list,json=epcList,proto3" json:"epc_list,omitempty"`
+	ParentId           string             `protobuf:"bytes,11,opt,name=parent_id,json=parentId,proto3" json:"parent_id,omitempty"`
+	ChildEpcs          []string           `protobuf:"bytes,12,rep,name=child_epcs,json=childEpcs,proto3" json:"child_epcs,omitempty"`
+	QuantityList       []*QuantityElement `protobuf:"bytes,13,rep,name=quantity_list,json=quantityList,proto3" json:"quantity_list,omitempty"`
+	ChildQuantityList  []*QuantityElement `protobuf:"bytes,14,rep,name=child_quantity_list,json=childQuantityList,proto3" json:"child_quantity_list,omitempty"`
+	InputEpcList       []string           `protobuf:"bytes,15,rep,name=input_epc_list,json=inputEpcList,proto3" json:"input_epc_list,omitempty"`
+	InputQuantityList  []*QuantityElement `protobuf:"bytes,16,rep,name=input_quantity_list,json=inputQuantityList,proto3" json:"input_quantity_list,omitempty"`
+	OutputEpcList      []string           `protobuf:"bytes,17,rep,name=output_epc_list,json=outputEpcList,proto3" json:"output_epc_list,omitempty"`
+	OutputQuantityList []*QuantityElement `protobuf:"bytes,18,rep,name=output_quantity_list,json=outputQuantityList,proto3" json:"output_quantity_list,omitempty"`
+	TransformationId   string             `protobuf:"bytes,19,opt,name=transformation_id,json=transformationId,proto3" json:"transformation_id,omitempty"`
+	// action is ADD, OBSERVE or DELETE (not in TransformationEvent).
+	Action string `protobuf:"bytes,20,opt,name=action,proto3" json:"action,omitempty"`
+	// why
+	BizStep               string                 `protobuf:"bytes,21,opt,name=biz_step,json=bizStep,proto3" json:"biz_step,omitempty"`
+	Disposition           string                 `protobuf:"bytes,22,opt,name=disposition,proto3" json:"disposition,omitempty"`
+	PersistentDisposition *PersistentDisposition `protobuf:"bytes,23,opt,name=persistent_disposition,json=persistentDisposition,proto3" json:"persistent_disposition,omitempty"`
+	BizTransactionList    []*TypedID             `protobuf:"bytes,24,rep,name=biz_transaction_list,json=bizTransactionList,proto3" json:"biz_transaction_list,omitempty"`
+	SourceList            []*TypedID             `protobuf:"bytes,25,rep,name=source_list,json=sourceList,proto3" json:"source_list,omitempty"`
+	DestinationList       []*TypedID             `protobuf:"bytes,26,rep,name=destination_list,json=destinationList,proto3" json:"destination_list,omitempty"`
+	// where
+	ReadPoint   *Location `protobuf:"bytes,27,opt,name=read_point,json=readPoint,proto3" json:"read_point,omitempty"`
+	BizLocation *Location `protobuf:"bytes,28,opt,name=biz_location,json=bizLocation,proto3" json:"biz_location,omitempty"`
+	// how
+	SensorElementList []*SensorElement `protobuf:"bytes,29,rep,name=sensor_element_list,json=sensorElementList,proto3" json:"sensor_element_list,omitempty"`
+	// ilmd holds the instance/lot master data entries (the children of ilmd).
+	Ilmd []*Element `protobuf:"bytes,30,rep,name=ilmd,proto3" json:"ilmd,omitempty"`
+	// extensions holds the event's user extension fields, and any standard
+	// field in a shape the typed fields above do not hold, verbatim.
+	Extensions []*Element `protobuf:"bytes,31,rep,name=extensions,proto3" json:"extensions,omitempty"`
+}
+
+func (m *EPCISEvent) Reset()         { *m = EPCISEvent{} }
+func (m *EPCISEvent) String() string { return proto.CompactTextString(m) }
+func (*EPCISEvent) ProtoMessage()    {}
+func (*EPCISEvent) Descriptor() ([]byte, []int) {
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{9}
+}
+func (m *EPCISEvent) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EPCISEvent) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *EPCISEvent) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EPCISEvent.Merge(m, src)
+}
+func (m *EPCISEvent) XXX_Size() int {
+	return m.Size()
+}
+func (m *EPCISEvent) XXX_DiscardUnknown() {
+	xxx_messageInfo_EPCISEvent.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EPCISEvent proto.InternalMessageInfo
+
+func (m *EPCISEvent) GetType() EPCISEventType {
+	if m != nil {
+		return m.Type
+	}
+	return EPCIS_EVENT_TYPE_UNSPECIFIED
+}
+
+func (m *EPCISEvent) GetEventTime() string {
+	if m != nil {
+		return m.EventTime
+	}
+	return ""
+}
+
+func (m *EPCISEvent) GetEventTimeZoneOffset() string {
+	if m != nil {
+		return m.EventTimeZoneOffset
+	}
+	return ""
+}
+
+func (m *EPCISEvent) GetRecordTime() string {
+	if m != nil {
+		return m.RecordTime
+	}
+	return ""
+}
+
+func (m *EPCISEvent) GetEventId() string {
+	if m != nil {
+		return m.EventId
+	}
+	return ""
+}
+
+func (m *EPCISEvent) GetErrorDeclaration() *ErrorDeclaration {
+	if m != nil {
+		return m.ErrorDeclaration
+	}
+	return nil
+}
+
+func (m *EPCISEvent) GetCertificationInfo() []string {
+	if m != nil {
+		return m.CertificationInfo
+	}
+	return nil
+}
+
+func (m *EPCISEvent) GetEpcList() []string {
+	if m != nil {
+		return m.EpcList
+	}
+	return nil
+}
+
+func (m *EPCISEvent) GetParentId() string {
+	if m != nil {
+		return m.ParentId
+	}
+	return ""
+}
+
+func (m *EPCISEvent) GetChildEpcs() []string {
+	if m != nil {
+		return m.ChildEpcs
+	}
+	return nil
+}
+
+func (m *EPCISEvent) GetQuantityList() []*QuantityElement {
+	if m != nil {
+		return m.QuantityList
+	}
+	return nil
+}
+
+func (m *EPCISEvent) GetChildQuantityList() []*QuantityElement {
+	if m != nil {
+		return m.ChildQuantityList
+	}
+	return nil
+}
+
+func (m *EPCISEvent) GetInputEpcList() []string {
+	if m != nil {
+		return m.InputEpcList
+	}
+	return nil
+}
+
+func (m *EPCISEvent) GetInputQuantityList() []*QuantityElement {
+	if m != nil {
+		return m.InputQuantityList
+	}
+	return nil
+}
+
+func (m *EPCISEvent) GetOutputEpcList() []string {
+	if m != nil {
+		return m.OutputEpcList
+	}
+	return nil
+}
+
+func (m *EPCISEvent) GetOutputQuantityList() []*QuantityElement {
+	if m != nil {
+		return m.OutputQuantityList
+	}
+	return nil
+}
+
+func (m *EPCISEvent) GetTransformationId() string {
+	if m != nil {
+		return m.TransformationId
+	}
+	return ""
+}
+
+func (m *EPCISEvent) GetAction() string {
+	if m != nil {
+		return m.Action
+	}
+	return ""
+}
+
+func (m *EPCISEvent) GetBizStep() string {
+	if m != nil {
+		return m.BizStep
+	}
+	return ""
+}
+
+func (m *EPCISEvent) GetDisposition() string {
+	if m != nil {
+		return m.Disposition
+	}
+	return ""
+}
+
+func (m *EPCISEvent) GetPersistentDisposition() *PersistentDisposition {
+	if m != nil {
+		return m.PersistentDisposition
+	}
+	return nil
+}
+
+func (m *EPCISEvent) GetBizTransactionList() []*TypedID {
+	if m != nil {
+		return m.BizTransactionList
+	}
+	return nil
+}
+
+func (m *EPCISEvent) GetSourceList() []*TypedID {
+	if m != nil {
+		return m.SourceList
+	}
+	return nil
+}
+
+func (m *EPCISEvent) GetDestinationList() []*TypedID {
+	if m != nil {
+		return m.DestinationList
+	}
+	return nil
+}
+
+func (m *EPCISEvent) GetReadPoint() *Location {
+	if m != nil {
+		return m.ReadPoint
+	}
+	return nil
+}
+
+func (m *EPCISEvent) GetBizLocation() *Location {
+	if m != nil {
+		return m.BizLocation
+	}
+	return nil
+}
+
+func (m *EPCISEvent) GetSensorElementList() []*SensorElement {
+	if m != nil {
+		return m.SensorElementList
+	}
+	return nil
+}
+
+func (m *EPCISEvent) GetIlmd() []*Element {
+	if m != nil {
+		return m.Ilmd
+	}
+	return nil
+}
+
+func (m *EPCISEvent) GetExtensions() []*Element {
+	if m != nil {
+		return m.Extensions
+	}
+	return nil
+}
+
+// TraceContext places an event in a domain chain. It is signed with the
+// event and kept in its record; it is not part of the EPCIS hash. A public
+// event that carries the TraceLedger extension fields
+// ({https://ns.traceledger.org/epcis/}chainLink, domainStep, userHash) must
+// agree with it.
+type TraceContext struct {
+	ChainLink  ChainLink  `protobuf:"varint,1,opt,name=chain_link,json=chainLink,proto3,enum=traceledger.v1.ChainLink" json:"chain_link,omitempty"`
+	DomainStep DomainStep `protobuf:"varint,2,opt,name=domain_step,json=domainStep,proto3,enum=traceledger.v1.DomainStep" json:"domain_step,omitempty"`
+	// user_hash is SHA-256(salt || real-name user id), 32 bytes, for a gas
+	// cylinder filling; the salt and the identity stay with the filling
+	// station. Only ever a salted hash: never personal data.
+	UserHash []byte `protobuf:"bytes,3,opt,name=user_hash,json=userHash,proto3" json:"user_hash,omitempty"`
+}
+
+func (m *TraceContext) Reset()         { *m = TraceContext{} }
+func (m *TraceContext) String() string { return proto.CompactTextString(m) }
+func (*TraceContext) ProtoMessage()    {}
+func (*TraceContext) Descriptor() ([]byte, []int) {
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{10}
+}
+func (m *TraceContext) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *TraceContext) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *TraceContext) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_TraceContext.Merge(m, src)
+}
+func (m *TraceContext) XXX_Size() int {
+	return m.Size()
+}
+func (m *TraceContext) XXX_DiscardUnknown() {
+	xxx_messageInfo_TraceContext.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_TraceContext proto.InternalMessageInfo
+
+func (m *TraceContext) GetChainLink() ChainLink {
+	if m != nil {
+		return m.ChainLink
+	}
+	return CHAIN_LINK_UNSPECIFIED
+}
+
+func (m *TraceContext) GetDomainStep() DomainStep {
+	if m != nil {
+		return m.DomainStep
+	}
+	return DOMAIN_STEP_UNSPECIFIED
+}
+
+func (m *TraceContext) GetUserHash() []byte {
+	if m != nil {
+		return m.UserHash
+	}
+	return nil
+}
+
+// EventIdentifier is one identifier an event names.
+type EventIdentifier struct {
+	Id   string         `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Role IdentifierRole `protobuf:"varint,2,opt,name=role,proto3,enum=traceledger.v1.IdentifierRole" json:"role,omitempty"`
+}
+
+func (m *EventIdentifier) Reset()         { *m = EventIdentifier{} }
+func (m *EventIdentifier) String() string { return proto.CompactTextString(m) }
+func (*EventIdentifier) ProtoMessage()    {}
+func (*EventIdentifier) Descriptor() ([]byte, []int) {
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{11}
+}
+func (m *EventIdentifier) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventIdentifier) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *EventIdentifier) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventIdentifier.Merge(m, src)
+}
+func (m *EventIdentifier) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventIdentifier) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventIdentifier.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventIdentifier proto.InternalMessageInfo
+
+func (m *EventIdentifier) GetId() string {
+	if m != nil {
+		return m.Id
+	}
+	return ""
+}
+
+func (m *EventIdentifier) GetRole() IdentifierRole {
+	if m != nil {
+		return m.Role
+	}
+	return IDENTIFIER_ROLE_UNSPECIFIED
+}
+
+// HashedEvent is the public index of an event whose payload stays with the
+// enterprise: only these fields, the Event Hash ID and the payload's SHA-256
+// go on the ledger.
+type HashedEvent struct {
+	Type EPCISEventType `protobuf:"varint,1,opt,name=type,proto3,enum=traceledger.v1.EPCISEventType" json:"type,omitempty"`
+	// event_time_ms is the event time in Unix milliseconds (UTC).
+	EventTimeMs         int64  `protobuf:"varint,2,opt,name=event_time_ms,json=eventTimeMs,proto3" json:"event_time_ms,omitempty"`
+	EventTimeZoneOffset string `protobuf:"bytes,3,opt,name=event_time_zone_offset,json=eventTimeZoneOffset,proto3" json:"event_time_zone_offset,omitempty"`
+	BizStep             string `protobuf:"bytes,4,opt,name=biz_step,json=bizStep,proto3" json:"biz_step,omitempty"`
+	Disposition         string `protobuf:"bytes,5,opt,name=disposition,proto3" json:"disposition,omitempty"`
+	// read_point and biz_location are location identifiers (may be empty).
+	ReadPoint   string `protobuf:"bytes,6,opt,name=read_point,json=readPoint,proto3" json:"read_point,omitempty"`
+	BizLocation string `protobuf:"bytes,7,opt,name=biz_location,json=bizLocation,proto3" json:"biz_location,omitempty"`
+	// identifiers are the products, lots, classes, parents, inputs and
+	// outputs the event names (at least one).
+	Identifiers []*EventIdentifier `protobuf:"bytes,8,rep,name=identifiers,proto3" json:"identifiers,omitempty"`
+	// payload_sha256 is SHA-256 of the JCS (RFC 8785) canonical JSON payload.
+	PayloadSha256 []byte `protobuf:"bytes,9,opt,name=payload_sha256,json=payloadSha256,proto3" json:"payload_sha256,omitempty"`
+}
+
+func (m *HashedEvent) Reset()         { *m = HashedEvent{} }
+func (m *HashedEvent) String() string { return proto.CompactTextString(m) }
+func (*HashedEvent) ProtoMessage()    {}
+func (*HashedEvent) Descriptor() ([]byte, []int) {
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{12}
+}
+func (m *HashedEvent) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *HashedEvent) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *HashedEvent) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_HashedEvent.Merge(m, src)
+}
+func (m *HashedEvent) XXX_Size() int {
+	return m.Size()
+}
+func (m *HashedEvent) XXX_DiscardUnknown() {
+	xxx_messageInfo_HashedEvent.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_HashedEvent proto.InternalMessageInfo
+
+func (m *HashedEvent) GetType() EPCISEventType {
+	if m != nil {
+		return m.Type
+	}
+	return EPCIS_EVENT_TYPE_UNSPECIFIED
+}
+
+func (m *HashedEvent) GetEventTimeMs() int64 {
+	if m != nil {
+		return m.EventTimeMs
+	}
+	return 0
+}
+
+func (m *HashedEvent) GetEventTimeZoneOffset() string {
+	if m != nil {
+		return m.EventTimeZoneOffset
+	}
+	return ""
+}
+
+func (m *HashedEvent) GetBizStep() string {
+	if m != nil {
+		return m.BizStep
+	}
+	return ""
+}
+
+func (m *HashedEvent) GetDisposition() string {
+	if m != nil {
+		return m.Disposition
+	}
+	return ""
+}
+
+func (m *HashedEvent) GetReadPoint() string {
+	if m != nil {
+		return m.ReadPoint
+	}
+	return ""
+}
+
+func (m *HashedEvent) GetBizLocation() string {
+	if m != nil {
+		return m.BizLocation
+	}
+	return ""
+}
+
+func (m *HashedEvent) GetIdentifiers() []*EventIdentifier {
+	if m != nil {
+		return m.Identifiers
+	}
+	return nil
+}
+
+func (m *HashedEvent) GetPayloadSha256() []byte {
+	if m != nil {
+		return m.PayloadSha256
+	}
+	return nil
+}
+
 // RecordEPCISEvent records one EPCIS event, public or hashed.
 type RecordEPCISEvent struct {
+	// hash_id is the CBV 2.0 Event Hash ID
+	// (ni:///sha-256;<64 hex>?ver=CBV2.0). For a public event the validators
+	// recompute it from the event and reject a mismatch.
+	HashId string `protobuf:"bytes,1,opt,name=hash_id,json=hashId,proto3" json:"hash_id,omitempty"`
+	// Types that are valid to be assigned to Kind:
+	//
+	//	*RecordEPCISEvent_Public
+	//	*RecordEPCISEvent_Hashed
+	Kind    isRecordEPCISEvent_Kind `protobuf_oneof:"kind"`
+	Context *TraceContext           `protobuf:"bytes,4,opt,name=context,proto3" json:"context,omitempty"`
 }
 
 func (m *RecordEPCISEvent) Reset()         { *m = RecordEPCISEvent{} }
 func (m *RecordEPCISEvent) String() string { return proto.CompactTextString(m) }
 func (*RecordEPCISEvent) ProtoMessage()    {}
 func (*RecordEPCISEvent) Descriptor() ([]byte, []int) {
-	return fileDescriptor_a9c4ac5b4ebbc58a, []int{0}
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{13}
 }
 func (m *RecordEPCISEvent) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -56,15 +1480,75 @@ func (m *RecordEPCISEvent) XXX_DiscardUnknown() {
 
 var xxx_messageInfo_RecordEPCISEvent proto.InternalMessageInfo
 
-// RecordEventBatch records up to 1,000 events atomically.
+type isRecordEPCISEvent_Kind interface {
+	isRecordEPCISEvent_Kind()
+	MarshalTo([]byte) (int, error)
+	Size() int
+}
+
+type RecordEPCISEvent_Public struct {
+	Public *EPCISEvent `protobuf:"bytes,2,opt,name=public,proto3,oneof" json:"public,omitempty"`
+}
+type RecordEPCISEvent_Hashed struct {
+	Hashed *HashedEvent `protobuf:"bytes,3,opt,name=hashed,proto3,oneof" json:"hashed,omitempty"`
+}
+
+func (*RecordEPCISEvent_Public) isRecordEPCISEvent_Kind() {}
+func (*RecordEPCISEvent_Hashed) isRecordEPCISEvent_Kind() {}
+
+func (m *RecordEPCISEvent) GetKind() isRecordEPCISEvent_Kind {
+	if m != nil {
+		return m.Kind
+	}
+	return nil
+}
+
+func (m *RecordEPCISEvent) GetHashId() string {
+	if m != nil {
+		return m.HashId
+	}
+	return ""
+}
+
+func (m *RecordEPCISEvent) GetPublic() *EPCISEvent {
+	if x, ok := m.GetKind().(*RecordEPCISEvent_Public); ok {
+		return x.Public
+	}
+	return nil
+}
+
+func (m *RecordEPCISEvent) GetHashed() *HashedEvent {
+	if x, ok := m.GetKind().(*RecordEPCISEvent_Hashed); ok {
+		return x.Hashed
+	}
+	return nil
+}
+
+func (m *RecordEPCISEvent) GetContext() *TraceContext {
+	if m != nil {
+		return m.Context
+	}
+	return nil
+}
+
+// XXX_OneofWrappers is for the internal use of the proto package.
+func (*RecordEPCISEvent) XXX_OneofWrappers() []interface{} {
+	return []interface{}{
+		(*RecordEPCISEvent_Public)(nil),
+		(*RecordEPCISEvent_Hashed)(nil),
+	}
+}
+
+// RecordEventBatch records up to 1,000 events atomically: all or nothing.
 type RecordEventBatch struct {
+	Events []*RecordEPCISEvent `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
 }
 
 func (m *RecordEventBatch) Reset()         { *m = RecordEventBatch{} }
 func (m *RecordEventBatch) String() string { return proto.CompactTextString(m) }
 func (*RecordEventBatch) ProtoMessage()    {}
 func (*RecordEventBatch) Descriptor() ([]byte, []int) {
-	return fileDescriptor_a9c4ac5b4ebbc58a, []int{1}
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{14}
 }
 func (m *RecordEventBatch) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -89,15 +1573,33 @@ func (m *RecordEventBatch) XXX_DiscardUnknown() {
 
 var xxx_messageInfo_RecordEventBatch proto.InternalMessageInfo
 
-// AnchorRoot anchors a Merkle root over many event hashes.
+func (m *RecordEventBatch) GetEvents() []*RecordEPCISEvent {
+	if m != nil {
+		return m.Events
+	}
+	return nil
+}
+
+// AnchorRoot anchors an RFC 6962 Merkle root over the Event Hash IDs of up
+// to 1,000,000 events from a high-volume source. Leaf i is the 32-byte
+// SHA-256 digest in the i-th Event Hash ID; leaf hash SHA-256(0x00 ||
+// digest), interior node SHA-256(0x01 || left || right). The enterprise
+// keeps the leaves and proves single events from them.
 type AnchorRoot struct {
+	Root      []byte `protobuf:"bytes,1,opt,name=root,proto3" json:"root,omitempty"`
+	LeafCount uint64 `protobuf:"varint,2,opt,name=leaf_count,json=leafCount,proto3" json:"leaf_count,omitempty"`
+	// source is the URI of the source (a sensor, gateway or data stream).
+	Source string `protobuf:"bytes,3,opt,name=source,proto3" json:"source,omitempty"`
+	// from_time_ms and to_time_ms bound the event times covered (optional).
+	FromTimeMs int64 `protobuf:"varint,4,opt,name=from_time_ms,json=fromTimeMs,proto3" json:"from_time_ms,omitempty"`
+	ToTimeMs   int64 `protobuf:"varint,5,opt,name=to_time_ms,json=toTimeMs,proto3" json:"to_time_ms,omitempty"`
 }
 
 func (m *AnchorRoot) Reset()         { *m = AnchorRoot{} }
 func (m *AnchorRoot) String() string { return proto.CompactTextString(m) }
 func (*AnchorRoot) ProtoMessage()    {}
 func (*AnchorRoot) Descriptor() ([]byte, []int) {
-	return fileDescriptor_a9c4ac5b4ebbc58a, []int{2}
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{15}
 }
 func (m *AnchorRoot) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -122,15 +1624,63 @@ func (m *AnchorRoot) XXX_DiscardUnknown() {
 
 var xxx_messageInfo_AnchorRoot proto.InternalMessageInfo
 
+func (m *AnchorRoot) GetRoot() []byte {
+	if m != nil {
+		return m.Root
+	}
+	return nil
+}
+
+func (m *AnchorRoot) GetLeafCount() uint64 {
+	if m != nil {
+		return m.LeafCount
+	}
+	return 0
+}
+
+func (m *AnchorRoot) GetSource() string {
+	if m != nil {
+		return m.Source
+	}
+	return ""
+}
+
+func (m *AnchorRoot) GetFromTimeMs() int64 {
+	if m != nil {
+		return m.FromTimeMs
+	}
+	return 0
+}
+
+func (m *AnchorRoot) GetToTimeMs() int64 {
+	if m != nil {
+		return m.ToTimeMs
+	}
+	return 0
+}
+
 // EPCISRecord is the log record of an EPCIS event.
 type EPCISRecord struct {
+	HashId string `protobuf:"bytes,1,opt,name=hash_id,json=hashId,proto3" json:"hash_id,omitempty"`
+	// Types that are valid to be assigned to Kind:
+	//
+	//	*EPCISRecord_Public
+	//	*EPCISRecord_Hashed
+	Kind    isEPCISRecord_Kind `protobuf_oneof:"kind"`
+	Context *TraceContext      `protobuf:"bytes,4,opt,name=context,proto3" json:"context,omitempty"`
+	// subjects are the canonical identifiers whose histories the record was
+	// appended to, in that order.
+	Subjects []string `protobuf:"bytes,5,rep,name=subjects,proto3" json:"subjects,omitempty"`
+	// batch_index is the event's position in its RecordEventBatch (0 for a
+	// RecordEPCISEvent).
+	BatchIndex uint32 `protobuf:"varint,6,opt,name=batch_index,json=batchIndex,proto3" json:"batch_index,omitempty"`
 }
 
 func (m *EPCISRecord) Reset()         { *m = EPCISRecord{} }
 func (m *EPCISRecord) String() string { return proto.CompactTextString(m) }
 func (*EPCISRecord) ProtoMessage()    {}
 func (*EPCISRecord) Descriptor() ([]byte, []int) {
-	return fileDescriptor_a9c4ac5b4ebbc58a, []int{3}
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{16}
 }
 func (m *EPCISRecord) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -155,15 +1705,89 @@ func (m *EPCISRecord) XXX_DiscardUnknown() {
 
 var xxx_messageInfo_EPCISRecord proto.InternalMessageInfo
 
+type isEPCISRecord_Kind interface {
+	isEPCISRecord_Kind()
+	MarshalTo([]byte) (int, error)
+	Size() int
+}
+
+type EPCISRecord_Public struct {
+	Public *EPCISEvent `protobuf:"bytes,2,opt,name=public,proto3,oneof" json:"public,omitempty"`
+}
+type EPCISRecord_Hashed struct {
+	Hashed *HashedEvent `protobuf:"bytes,3,opt,name=hashed,proto3,oneof" json:"hashed,omitempty"`
+}
+
+func (*EPCISRecord_Public) isEPCISRecord_Kind() {}
+func (*EPCISRecord_Hashed) isEPCISRecord_Kind() {}
+
+func (m *EPCISRecord) GetKind() isEPCISRecord_Kind {
+	if m != nil {
+		return m.Kind
+	}
+	return nil
+}
+
+func (m *EPCISRecord) GetHashId() string {
+	if m != nil {
+		return m.HashId
+	}
+	return ""
+}
+
+func (m *EPCISRecord) GetPublic() *EPCISEvent {
+	if x, ok := m.GetKind().(*EPCISRecord_Public); ok {
+		return x.Public
+	}
+	return nil
+}
+
+func (m *EPCISRecord) GetHashed() *HashedEvent {
+	if x, ok := m.GetKind().(*EPCISRecord_Hashed); ok {
+		return x.Hashed
+	}
+	return nil
+}
+
+func (m *EPCISRecord) GetContext() *TraceContext {
+	if m != nil {
+		return m.Context
+	}
+	return nil
+}
+
+func (m *EPCISRecord) GetSubjects() []string {
+	if m != nil {
+		return m.Subjects
+	}
+	return nil
+}
+
+func (m *EPCISRecord) GetBatchIndex() uint32 {
+	if m != nil {
+		return m.BatchIndex
+	}
+	return 0
+}
+
+// XXX_OneofWrappers is for the internal use of the proto package.
+func (*EPCISRecord) XXX_OneofWrappers() []interface{} {
+	return []interface{}{
+		(*EPCISRecord_Public)(nil),
+		(*EPCISRecord_Hashed)(nil),
+	}
+}
+
 // AnchorRecord is the log record of an anchored root.
 type AnchorRecord struct {
+	Anchor *AnchorRoot `protobuf:"bytes,1,opt,name=anchor,proto3" json:"anchor,omitempty"`
 }
 
 func (m *AnchorRecord) Reset()         { *m = AnchorRecord{} }
 func (m *AnchorRecord) String() string { return proto.CompactTextString(m) }
 func (*AnchorRecord) ProtoMessage()    {}
 func (*AnchorRecord) Descriptor() ([]byte, []int) {
-	return fileDescriptor_a9c4ac5b4ebbc58a, []int{4}
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{17}
 }
 func (m *AnchorRecord) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -188,31 +1812,1699 @@ func (m *AnchorRecord) XXX_DiscardUnknown() {
 
 var xxx_messageInfo_AnchorRecord proto.InternalMessageInfo
 
+func (m *AnchorRecord) GetAnchor() *AnchorRoot {
+	if m != nil {
+		return m.Anchor
+	}
+	return nil
+}
+
+// EPCISIndexEntry is the map value at "event/<hash id>" and
+// "anchor/<hex root>": where the record is in the log.
+type EPCISIndexEntry struct {
+	Index    uint64 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	LeafHash []byte `protobuf:"bytes,2,opt,name=leaf_hash,json=leafHash,proto3" json:"leaf_hash,omitempty"`
+}
+
+func (m *EPCISIndexEntry) Reset()         { *m = EPCISIndexEntry{} }
+func (m *EPCISIndexEntry) String() string { return proto.CompactTextString(m) }
+func (*EPCISIndexEntry) ProtoMessage()    {}
+func (*EPCISIndexEntry) Descriptor() ([]byte, []int) {
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{18}
+}
+func (m *EPCISIndexEntry) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EPCISIndexEntry) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *EPCISIndexEntry) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EPCISIndexEntry.Merge(m, src)
+}
+func (m *EPCISIndexEntry) XXX_Size() int {
+	return m.Size()
+}
+func (m *EPCISIndexEntry) XXX_DiscardUnknown() {
+	xxx_messageInfo_EPCISIndexEntry.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EPCISIndexEntry proto.InternalMessageInfo
+
+func (m *EPCISIndexEntry) GetIndex() uint64 {
+	if m != nil {
+		return m.Index
+	}
+	return 0
+}
+
+func (m *EPCISIndexEntry) GetLeafHash() []byte {
+	if m != nil {
+		return m.LeafHash
+	}
+	return nil
+}
+
+// EventRequest asks for an event by hash ID (path /epcis/event).
+type EventRequest struct {
+	HashId string `protobuf:"bytes,1,opt,name=hash_id,json=hashId,proto3" json:"hash_id,omitempty"`
+}
+
+func (m *EventRequest) Reset()         { *m = EventRequest{} }
+func (m *EventRequest) String() string { return proto.CompactTextString(m) }
+func (*EventRequest) ProtoMessage()    {}
+func (*EventRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{19}
+}
+func (m *EventRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *EventRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventRequest.Merge(m, src)
+}
+func (m *EventRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventRequest proto.InternalMessageInfo
+
+func (m *EventRequest) GetHashId() string {
+	if m != nil {
+		return m.HashId
+	}
+	return ""
+}
+
+// EventResponse proves the "event/<hash id>" entry (or its absence) and,
+// when present, carries the record with its inclusion proof.
+type EventResponse struct {
+	Roots  *StateRoots   `protobuf:"bytes,1,opt,name=roots,proto3" json:"roots,omitempty"`
+	Entry  *ProvenValue  `protobuf:"bytes,2,opt,name=entry,proto3" json:"entry,omitempty"`
+	Record *ProvenRecord `protobuf:"bytes,3,opt,name=record,proto3" json:"record,omitempty"`
+}
+
+func (m *EventResponse) Reset()         { *m = EventResponse{} }
+func (m *EventResponse) String() string { return proto.CompactTextString(m) }
+func (*EventResponse) ProtoMessage()    {}
+func (*EventResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{20}
+}
+func (m *EventResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *EventResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventResponse.Merge(m, src)
+}
+func (m *EventResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventResponse proto.InternalMessageInfo
+
+func (m *EventResponse) GetRoots() *StateRoots {
+	if m != nil {
+		return m.Roots
+	}
+	return nil
+}
+
+func (m *EventResponse) GetEntry() *ProvenValue {
+	if m != nil {
+		return m.Entry
+	}
+	return nil
+}
+
+func (m *EventResponse) GetRecord() *ProvenRecord {
+	if m != nil {
+		return m.Record
+	}
+	return nil
+}
+
+// AnchorRequest asks for an anchored root (path /epcis/anchor).
+type AnchorRequest struct {
+	Root []byte `protobuf:"bytes,1,opt,name=root,proto3" json:"root,omitempty"`
+}
+
+func (m *AnchorRequest) Reset()         { *m = AnchorRequest{} }
+func (m *AnchorRequest) String() string { return proto.CompactTextString(m) }
+func (*AnchorRequest) ProtoMessage()    {}
+func (*AnchorRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{21}
+}
+func (m *AnchorRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *AnchorRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *AnchorRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_AnchorRequest.Merge(m, src)
+}
+func (m *AnchorRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *AnchorRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_AnchorRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_AnchorRequest proto.InternalMessageInfo
+
+func (m *AnchorRequest) GetRoot() []byte {
+	if m != nil {
+		return m.Root
+	}
+	return nil
+}
+
+// KnownRequest asks which of up to 10,000 hash IDs are recorded (path
+// /epcis/known). The answer carries no proof: importers use it to skip
+// events already recorded, and a duplicate is rejected anyway.
+type KnownRequest struct {
+	HashIds []string `protobuf:"bytes,1,rep,name=hash_ids,json=hashIds,proto3" json:"hash_ids,omitempty"`
+}
+
+func (m *KnownRequest) Reset()         { *m = KnownRequest{} }
+func (m *KnownRequest) String() string { return proto.CompactTextString(m) }
+func (*KnownRequest) ProtoMessage()    {}
+func (*KnownRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{22}
+}
+func (m *KnownRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *KnownRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *KnownRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_KnownRequest.Merge(m, src)
+}
+func (m *KnownRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *KnownRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_KnownRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_KnownRequest proto.InternalMessageInfo
+
+func (m *KnownRequest) GetHashIds() []string {
+	if m != nil {
+		return m.HashIds
+	}
+	return nil
+}
+
+// KnownResponse answers KnownRequest: known[i] is for hash_ids[i].
+type KnownResponse struct {
+	Height int64  `protobuf:"varint,1,opt,name=height,proto3" json:"height,omitempty"`
+	Known  []bool `protobuf:"varint,2,rep,packed,name=known,proto3" json:"known,omitempty"`
+}
+
+func (m *KnownResponse) Reset()         { *m = KnownResponse{} }
+func (m *KnownResponse) String() string { return proto.CompactTextString(m) }
+func (*KnownResponse) ProtoMessage()    {}
+func (*KnownResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_a9c4ac5b4ebbc58a, []int{23}
+}
+func (m *KnownResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *KnownResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	b = b[:cap(b)]
+	n, err := m.MarshalToSizedBuffer(b)
+	if err != nil {
+		return nil, err
+	}
+	return b[:n], nil
+}
+func (m *KnownResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_KnownResponse.Merge(m, src)
+}
+func (m *KnownResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *KnownResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_KnownResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_KnownResponse proto.InternalMessageInfo
+
+func (m *KnownResponse) GetHeight() int64 {
+	if m != nil {
+		return m.Height
+	}
+	return 0
+}
+
+func (m *KnownResponse) GetKnown() []bool {
+	if m != nil {
+		return m.Known
+	}
+	return nil
+}
+
 func init() {
+	proto.RegisterEnum("traceledger.v1.EPCISEventType", EPCISEventType_name, EPCISEventType_value)
+	proto.RegisterEnum("traceledger.v1.ChainLink", ChainLink_name, ChainLink_value)
+	proto.RegisterEnum("traceledger.v1.DomainStep", DomainStep_name, DomainStep_value)
+	proto.RegisterEnum("traceledger.v1.IdentifierRole", IdentifierRole_name, IdentifierRole_value)
+	proto.RegisterType((*Element)(nil), "traceledger.v1.Element")
+	proto.RegisterType((*QuantityElement)(nil), "traceledger.v1.QuantityElement")
+	proto.RegisterType((*Location)(nil), "traceledger.v1.Location")
+	proto.RegisterType((*TypedID)(nil), "traceledger.v1.TypedID")
+	proto.RegisterType((*PersistentDisposition)(nil), "traceledger.v1.PersistentDisposition")
+	proto.RegisterType((*SensorMetadata)(nil), "traceledger.v1.SensorMetadata")
+	proto.RegisterType((*SensorReport)(nil), "traceledger.v1.SensorReport")
+	proto.RegisterType((*SensorElement)(nil), "traceledger.v1.SensorElement")
+	proto.RegisterType((*ErrorDeclaration)(nil), "traceledger.v1.ErrorDeclaration")
+	proto.RegisterType((*EPCISEvent)(nil), "traceledger.v1.EPCISEvent")
+	proto.RegisterType((*TraceContext)(nil), "traceledger.v1.TraceContext")
+	proto.RegisterType((*EventIdentifier)(nil), "traceledger.v1.EventIdentifier")
+	proto.RegisterType((*HashedEvent)(nil), "traceledger.v1.HashedEvent")
 	proto.RegisterType((*RecordEPCISEvent)(nil), "traceledger.v1.RecordEPCISEvent")
 	proto.RegisterType((*RecordEventBatch)(nil), "traceledger.v1.RecordEventBatch")
 	proto.RegisterType((*AnchorRoot)(nil), "traceledger.v1.AnchorRoot")
 	proto.RegisterType((*EPCISRecord)(nil), "traceledger.v1.EPCISRecord")
 	proto.RegisterType((*AnchorRecord)(nil), "traceledger.v1.AnchorRecord")
+	proto.RegisterType((*EPCISIndexEntry)(nil), "traceledger.v1.EPCISIndexEntry")
+	proto.RegisterType((*EventRequest)(nil), "traceledger.v1.EventRequest")
+	proto.RegisterType((*EventResponse)(nil), "traceledger.v1.EventResponse")
+	proto.RegisterType((*AnchorRequest)(nil), "traceledger.v1.AnchorRequest")
+	proto.RegisterType((*KnownRequest)(nil), "traceledger.v1.KnownRequest")
+	proto.RegisterType((*KnownResponse)(nil), "traceledger.v1.KnownResponse")
 }
 
 func init() { proto.RegisterFile("traceledger/v1/epcis.proto", fileDescriptor_a9c4ac5b4ebbc58a) }
 
 var fileDescriptor_a9c4ac5b4ebbc58a = []byte{
-	// 198 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xe2, 0x92, 0x2a, 0x29, 0x4a, 0x4c,
-	0x4e, 0xcd, 0x49, 0x4d, 0x49, 0x4f, 0x2d, 0xd2, 0x2f, 0x33, 0xd4, 0x4f, 0x2d, 0x48, 0xce, 0x2c,
-	0xd6, 0x2b, 0x28, 0xca, 0x2f, 0xc9, 0x17, 0xe2, 0x43, 0x92, 0xd3, 0x2b, 0x33, 0x94, 0x12, 0x49,
-	0xcf, 0x4f, 0xcf, 0x07, 0x4b, 0xe9, 0x83, 0x58, 0x10, 0x55, 0x4a, 0x42, 0x5c, 0x02, 0x41, 0xa9,
-	0xc9, 0xf9, 0x45, 0x29, 0xae, 0x01, 0xce, 0x9e, 0xc1, 0xae, 0x65, 0xa9, 0x79, 0x25, 0x48, 0x62,
-	0x20, 0xae, 0x53, 0x62, 0x49, 0x72, 0x86, 0x12, 0x0f, 0x17, 0x97, 0x63, 0x5e, 0x72, 0x46, 0x7e,
-	0x51, 0x50, 0x7e, 0x7e, 0x89, 0x12, 0x2f, 0x17, 0x37, 0x58, 0x3d, 0x44, 0x99, 0x12, 0x1f, 0x17,
-	0x0f, 0x54, 0x12, 0xcc, 0x77, 0x4a, 0xbf, 0xf0, 0x50, 0x8e, 0xe1, 0xc4, 0x23, 0x39, 0xc6, 0x0b,
-	0x8f, 0xe4, 0x18, 0x6f, 0x3c, 0x92, 0x63, 0x7c, 0xf0, 0x48, 0x8e, 0x71, 0xc2, 0x63, 0x39, 0x86,
-	0x0b, 0x8f, 0xe5, 0x18, 0x6e, 0x3c, 0x96, 0x63, 0x88, 0x72, 0x4d, 0xcf, 0x2c, 0xc9, 0x28, 0x4d,
-	0xd2, 0x4b, 0xce, 0xcf, 0xd5, 0x47, 0xf6, 0x03, 0x32, 0x1b, 0xe2, 0x56, 0x54, 0x1f, 0x5a, 0x23,
-	0x71, 0xcb, 0x0c, 0x93, 0xd8, 0xc0, 0x6a, 0x8c, 0x01, 0x01, 0x00, 0x00, 0xff, 0xff, 0x89, 0x3c,
-	0x92, 0xf0, 0x08, 0x01, 0x00, 0x00,
+	// 2520 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xd4, 0x59, 0x4b, 0x73, 0x1b, 0xc7,
+	0x11, 0x16, 0x00, 0x12, 0x24, 0x1a, 0x00, 0x09, 0x8e, 0x28, 0x6a, 0xf9, 0x10, 0x44, 0xc3, 0xf2,
+	0x4b, 0xae, 0x48, 0x16, 0xfd, 0xac, 0x72, 0x25, 0x55, 0x20, 0xb0, 0xa2, 0x36, 0x02, 0x01, 0x78,
+	0x00, 0xa9, 0x6c, 0x57, 0xaa, 0xb6, 0x16, 0xbb, 0x43, 0x62, 0x23, 0x60, 0x67, 0x3d, 0xb3, 0xa0,
+	0x49, 0x1d, 0x93, 0x3f, 0xe0, 0x43, 0x52, 0xb9, 0xe7, 0x98, 0x5f, 0x90, 0x63, 0x8e, 0xa9, 0xca,
+	0xc5, 0x87, 0x1c, 0x54, 0x39, 0x25, 0xf2, 0x8f, 0xc8, 0x35, 0x35, 0x0f, 0x2c, 0x16, 0x4b, 0x48,
+	0x66, 0xe9, 0x96, 0xdb, 0x4e, 0xf7, 0xd7, 0x8f, 0xe9, 0xee, 0xe9, 0x9e, 0x01, 0x60, 0x27, 0x62,
+	0x8e, 0x4b, 0x46, 0xc4, 0x3b, 0x25, 0xec, 0xfe, 0xd9, 0x83, 0xfb, 0x24, 0x74, 0x7d, 0x7e, 0x2f,
+	0x64, 0x34, 0xa2, 0x68, 0x2d, 0xc1, 0xbb, 0x77, 0xf6, 0x60, 0x67, 0xf3, 0x94, 0x9e, 0x52, 0xc9,
+	0xba, 0x2f, 0xbe, 0x14, 0x6a, 0x27, 0xad, 0xe1, 0xbb, 0x09, 0x61, 0x17, 0x8a, 0x57, 0x1b, 0xc2,
+	0x8a, 0x39, 0x22, 0x63, 0x12, 0x44, 0x08, 0xc1, 0x52, 0xe0, 0x8c, 0x89, 0x91, 0xd9, 0xcf, 0xbc,
+	0x5f, 0xc0, 0xf2, 0x1b, 0x6d, 0xc2, 0xf2, 0x99, 0x33, 0x9a, 0x10, 0x23, 0x2b, 0x89, 0x6a, 0x81,
+	0x3e, 0x86, 0x55, 0x77, 0xe8, 0x8f, 0x3c, 0x46, 0x02, 0x23, 0xb7, 0x9f, 0x7b, 0xbf, 0x78, 0x70,
+	0xf3, 0xde, 0xbc, 0x27, 0xf7, 0xb4, 0x52, 0x1c, 0x03, 0x6b, 0x7f, 0xcc, 0xc0, 0xfa, 0x57, 0x13,
+	0x27, 0x88, 0xfc, 0xe8, 0x62, 0x6a, 0x72, 0x17, 0x0a, 0x24, 0x74, 0x6d, 0x77, 0xe4, 0x70, 0xae,
+	0xed, 0xae, 0x92, 0xd0, 0x6d, 0x88, 0x35, 0xda, 0x81, 0xd5, 0xef, 0x34, 0x5e, 0x9b, 0x8f, 0xd7,
+	0xa8, 0x02, 0xb9, 0x09, 0x1d, 0x1b, 0x39, 0x49, 0x16, 0x9f, 0xe8, 0x73, 0x00, 0x72, 0x1e, 0x91,
+	0x80, 0xfb, 0x34, 0xe0, 0xc6, 0xd2, 0xeb, 0xbd, 0x4a, 0x40, 0x6b, 0x3d, 0x58, 0x6d, 0x51, 0xd7,
+	0x89, 0x7c, 0x1a, 0xa0, 0x35, 0xc8, 0xfa, 0x9e, 0x76, 0x24, 0xeb, 0x7b, 0x29, 0xa5, 0xd9, 0xab,
+	0x2b, 0x3d, 0x81, 0x95, 0xfe, 0x45, 0x48, 0x3c, 0xab, 0x29, 0xc2, 0x1a, 0x5d, 0x84, 0x71, 0x58,
+	0xc5, 0xb7, 0xb6, 0x93, 0x7d, 0x85, 0x9d, 0xdc, 0xd5, 0xed, 0x9c, 0xc3, 0x8d, 0x2e, 0x61, 0xdc,
+	0xe7, 0x11, 0x09, 0xa2, 0xa6, 0xcf, 0x43, 0xca, 0x7d, 0xb9, 0x93, 0x0a, 0xe4, 0x38, 0x89, 0x8c,
+	0xcc, 0x7e, 0x4e, 0x04, 0x88, 0x93, 0x48, 0xa4, 0x72, 0x12, 0x08, 0x5a, 0x56, 0xd2, 0xd4, 0xe2,
+	0xcd, 0x2d, 0xff, 0x23, 0x0b, 0x6b, 0x3d, 0x12, 0x70, 0xca, 0x8e, 0x49, 0xe4, 0x78, 0x4e, 0xe4,
+	0xc8, 0x9d, 0xfa, 0xb3, 0x02, 0x12, 0xdf, 0xe8, 0x16, 0x00, 0x8f, 0x1c, 0x16, 0xd9, 0x92, 0xa3,
+	0x76, 0x5c, 0x90, 0x94, 0xbe, 0x60, 0x6f, 0xc3, 0x2a, 0x09, 0x3c, 0xc5, 0x54, 0xc9, 0x5c, 0x21,
+	0x81, 0x27, 0x59, 0xbb, 0x50, 0xf0, 0xc8, 0x99, 0xef, 0x12, 0xdb, 0xf7, 0x8c, 0x25, 0x95, 0x7f,
+	0x45, 0xb0, 0x3c, 0xf4, 0x1e, 0xac, 0x6b, 0xe6, 0x58, 0x5b, 0x37, 0x96, 0x25, 0x64, 0x4d, 0x91,
+	0x63, 0x9f, 0xb6, 0x61, 0x95, 0x39, 0xdf, 0xdb, 0x12, 0x91, 0x57, 0x06, 0x98, 0xf3, 0x7d, 0x53,
+	0xb0, 0x3e, 0x81, 0x2d, 0x41, 0xb6, 0x43, 0x46, 0x5d, 0xc2, 0xb9, 0x1f, 0x9c, 0x0a, 0x65, 0x43,
+	0xea, 0x19, 0x2b, 0x12, 0xb8, 0x29, 0xb8, 0xdd, 0x98, 0x79, 0x2c, 0x79, 0xc2, 0xad, 0x81, 0xff,
+	0xdc, 0x66, 0x93, 0x11, 0xe1, 0xc6, 0xaa, 0x72, 0x6b, 0xe0, 0x3f, 0xc7, 0x62, 0x9d, 0x8a, 0x66,
+	0xe1, 0xea, 0xd1, 0xfc, 0x6b, 0x1e, 0x4a, 0x2a, 0x9a, 0x98, 0x84, 0x94, 0x45, 0x0b, 0xab, 0x66,
+	0x0f, 0x0a, 0xe4, 0xdc, 0x25, 0xa1, 0x48, 0xf0, 0x34, 0x94, 0x31, 0x61, 0x3e, 0x5e, 0xb9, 0x9f,
+	0x8f, 0xd7, 0xd2, 0xcf, 0xc6, 0x6b, 0xf9, 0xaa, 0xf1, 0xca, 0xbf, 0x26, 0x5e, 0xd3, 0xa2, 0x58,
+	0x49, 0x14, 0xc5, 0x1d, 0x28, 0x8f, 0x7d, 0x97, 0x51, 0xca, 0x4e, 0x9d, 0xc0, 0xe7, 0x63, 0x1d,
+	0xc7, 0x79, 0x22, 0xfa, 0x05, 0x20, 0x77, 0x48, 0xc6, 0xbe, 0xeb, 0x8c, 0x6c, 0x3e, 0x19, 0xf0,
+	0xc8, 0x09, 0x5c, 0x62, 0x14, 0x24, 0x74, 0x63, 0xca, 0xe9, 0x4d, 0x19, 0xb3, 0x56, 0x05, 0xc9,
+	0x56, 0xb5, 0x07, 0x05, 0x97, 0x8e, 0x43, 0x1a, 0x90, 0x20, 0x32, 0x8a, 0x2a, 0x66, 0x31, 0x01,
+	0xbd, 0x05, 0x25, 0x1e, 0x31, 0xb1, 0x13, 0x25, 0x5a, 0x92, 0x80, 0xa2, 0xa2, 0x3d, 0x95, 0x0a,
+	0xde, 0x86, 0xf2, 0x80, 0xd2, 0x11, 0x71, 0x02, 0x8d, 0x29, 0x4b, 0x4c, 0x49, 0x13, 0x15, 0xe8,
+	0x7d, 0xa8, 0x0c, 0xc9, 0xb9, 0x3d, 0xf0, 0x03, 0x87, 0x5d, 0x68, 0xdc, 0x9a, 0x8a, 0xef, 0x90,
+	0x9c, 0x1f, 0x4a, 0xb2, 0x42, 0xee, 0x42, 0x61, 0xc2, 0x7c, 0x0d, 0x59, 0x57, 0x59, 0x9a, 0x30,
+	0x3f, 0x66, 0x8e, 0xfd, 0xa9, 0x9d, 0x8a, 0x62, 0x8e, 0xfd, 0x60, 0xc6, 0x74, 0xce, 0x35, 0x73,
+	0x43, 0x33, 0x9d, 0x73, 0xc5, 0xbc, 0x05, 0x30, 0x9e, 0xb9, 0x88, 0xd4, 0x3e, 0xc7, 0xb1, 0x7f,
+	0xd7, 0x61, 0x99, 0xdb, 0x1e, 0x39, 0x33, 0xae, 0xab, 0x2c, 0xf0, 0x26, 0x39, 0x13, 0x0a, 0x43,
+	0xc2, 0x5c, 0x9b, 0x39, 0xc1, 0x33, 0x63, 0x53, 0x29, 0x14, 0x04, 0xec, 0x04, 0xcf, 0x84, 0x42,
+	0xc9, 0x54, 0x0a, 0x6f, 0x28, 0x85, 0x82, 0xa2, 0x14, 0xea, 0xfe, 0xbb, 0x35, 0xeb, 0xbf, 0xbf,
+	0x82, 0x5d, 0x97, 0x52, 0xe6, 0xf9, 0x81, 0x13, 0x11, 0x9b, 0x91, 0x13, 0xc2, 0x48, 0xe0, 0x12,
+	0x9b, 0x5f, 0xf0, 0x88, 0x8c, 0x8d, 0x9b, 0x12, 0xb9, 0x3d, 0x83, 0xe0, 0x29, 0xa2, 0x27, 0x01,
+	0xa9, 0xa3, 0x63, 0x5c, 0xfd, 0xe8, 0xfc, 0x33, 0x03, 0x65, 0x75, 0x74, 0xa6, 0x53, 0xe5, 0x08,
+	0xd6, 0xb9, 0x24, 0xcc, 0x8a, 0x5d, 0x1c, 0xa3, 0xe2, 0x41, 0x35, 0xad, 0x6f, 0xbe, 0x81, 0xe1,
+	0x35, 0x3e, 0xdf, 0xd0, 0xea, 0x50, 0xd6, 0x8a, 0x98, 0x3c, 0x95, 0x7a, 0x02, 0xec, 0x2d, 0x56,
+	0xa3, 0x4e, 0x2e, 0x2e, 0xf1, 0xe4, 0x39, 0x7e, 0xe3, 0xfe, 0xfa, 0xb7, 0x0c, 0x54, 0x4c, 0xc6,
+	0x28, 0x6b, 0x12, 0x77, 0xe4, 0x30, 0x35, 0x9f, 0x3e, 0x80, 0x8a, 0x37, 0x5b, 0xda, 0x89, 0x6e,
+	0xbb, 0x9e, 0xa0, 0xcb, 0xf6, 0xb9, 0x05, 0x79, 0x46, 0x1c, 0x1e, 0x77, 0x0a, 0xbd, 0x42, 0x1f,
+	0xc1, 0xa6, 0x4b, 0x19, 0x23, 0x6e, 0xe4, 0x9f, 0x11, 0x9b, 0x9c, 0x91, 0x20, 0xb2, 0x7d, 0x4f,
+	0xb9, 0x56, 0xc0, 0x68, 0xc6, 0x33, 0x05, 0xcb, 0xf2, 0xf8, 0x9b, 0x4f, 0xd6, 0xdf, 0x95, 0x00,
+	0xcc, 0x6e, 0xc3, 0xea, 0x49, 0x55, 0xe8, 0x20, 0xd1, 0xd2, 0xd6, 0x2e, 0xe7, 0x62, 0x86, 0x14,
+	0x93, 0x53, 0xb7, 0xbc, 0x5b, 0x00, 0xca, 0xc5, 0xe4, 0xf8, 0x90, 0x14, 0xb9, 0xc9, 0x8f, 0x61,
+	0x6b, 0xc6, 0xb6, 0x9f, 0xd3, 0x80, 0xd8, 0xf4, 0xe4, 0x44, 0x0c, 0x39, 0xd5, 0x00, 0xaf, 0xc7,
+	0xd0, 0x6f, 0x69, 0x40, 0x3a, 0x92, 0x85, 0x6e, 0x43, 0x91, 0x11, 0x97, 0x32, 0x3d, 0x76, 0x54,
+	0x1f, 0x04, 0x45, 0x8a, 0x87, 0x92, 0x8e, 0xcb, 0xb4, 0x07, 0x12, 0x15, 0x0c, 0x74, 0x0c, 0x1b,
+	0x44, 0x24, 0xc5, 0x4e, 0x84, 0x5b, 0xb6, 0xbf, 0xe2, 0xc1, 0xfe, 0xa5, 0x0d, 0xa5, 0xb2, 0x87,
+	0x2b, 0x24, 0x9d, 0x4f, 0xd1, 0xe2, 0x08, 0x8b, 0xfc, 0x13, 0x5f, 0x5d, 0x40, 0x6c, 0x3f, 0x38,
+	0xa1, 0xc6, 0x8a, 0x4c, 0xc5, 0xc6, 0x1c, 0xc7, 0x0a, 0x4e, 0xa8, 0x74, 0x2c, 0x74, 0xed, 0x91,
+	0xcf, 0x23, 0x03, 0x24, 0x68, 0x85, 0x84, 0x6e, 0xcb, 0xe7, 0xf2, 0x26, 0x15, 0x3a, 0x4c, 0x3b,
+	0x5d, 0xd4, 0x87, 0x59, 0x12, 0x2c, 0x4f, 0x44, 0x51, 0x5e, 0xc3, 0x6c, 0x12, 0xba, 0xdc, 0x28,
+	0x49, 0xc9, 0x82, 0xa4, 0x98, 0xa1, 0xcb, 0x51, 0x13, 0xca, 0xd3, 0x8b, 0x95, 0xd2, 0x5d, 0x96,
+	0x39, 0xbe, 0x9d, 0xde, 0x50, 0xea, 0xf6, 0x86, 0x4b, 0x53, 0x29, 0xe9, 0x41, 0x07, 0xae, 0x2b,
+	0x23, 0xf3, 0xba, 0xd6, 0xae, 0xa6, 0x6b, 0x43, 0xca, 0x7e, 0x95, 0x54, 0x78, 0x07, 0xd6, 0xfc,
+	0x20, 0x9c, 0x44, 0x76, 0xbc, 0xe7, 0x75, 0xe9, 0x79, 0x49, 0x52, 0x4d, 0xbd, 0xf1, 0x0e, 0x5c,
+	0x57, 0xa8, 0x79, 0xb3, 0x95, 0x2b, 0x9a, 0x95, 0xb2, 0x73, 0x66, 0xdf, 0x85, 0x75, 0x3a, 0x89,
+	0xe6, 0xec, 0x6e, 0x48, 0xbb, 0x65, 0x45, 0x9e, 0x1a, 0xfe, 0x0a, 0x36, 0x35, 0x6e, 0xde, 0x32,
+	0xba, 0x9a, 0x65, 0xa4, 0x84, 0xe7, 0x4c, 0x7f, 0x08, 0x1b, 0x11, 0x73, 0x02, 0x7e, 0x42, 0xd9,
+	0x58, 0xd7, 0x83, 0xa7, 0x5b, 0x76, 0x65, 0x9e, 0x61, 0x79, 0xe2, 0x80, 0x3b, 0xae, 0xac, 0x3f,
+	0xd5, 0xbb, 0xf5, 0x4a, 0x14, 0x89, 0xb8, 0xa0, 0xf0, 0x88, 0x84, 0xba, 0x6f, 0xaf, 0x0c, 0xfc,
+	0xe7, 0xbd, 0x88, 0x84, 0x68, 0x1f, 0x8a, 0xde, 0xec, 0x8e, 0xa8, 0xbb, 0x77, 0x92, 0x84, 0x7e,
+	0x03, 0x5b, 0x61, 0x7c, 0x9f, 0xb4, 0x93, 0xe0, 0x9b, 0xb2, 0xc8, 0xdf, 0x49, 0x6f, 0x6b, 0xe1,
+	0xed, 0x13, 0xdf, 0x08, 0x17, 0x5e, 0x4a, 0x2d, 0xd8, 0x14, 0xae, 0xc9, 0xad, 0x28, 0x6f, 0x55,
+	0xc8, 0x5e, 0xd1, 0xed, 0xf5, 0x0d, 0x1a, 0xa3, 0x81, 0xff, 0xbc, 0x3f, 0x93, 0x91, 0xa1, 0xfa,
+	0x02, 0x8a, 0x9c, 0x4e, 0x98, 0x4b, 0x94, 0x86, 0xed, 0xd7, 0x6b, 0x00, 0x85, 0x95, 0x92, 0x87,
+	0xa2, 0x87, 0xf2, 0x48, 0x0c, 0xa1, 0xd8, 0x81, 0x9d, 0xd7, 0x8b, 0xaf, 0x27, 0x04, 0xa4, 0x8e,
+	0xcf, 0x01, 0x18, 0x71, 0x3c, 0x3b, 0xa4, 0x7e, 0x10, 0x19, 0xbb, 0x32, 0x34, 0x46, 0x5a, 0x7a,
+	0xfa, 0xaa, 0xc0, 0x05, 0x81, 0xed, 0x0a, 0x28, 0xfa, 0x12, 0x4a, 0x22, 0x02, 0x23, 0xcd, 0x32,
+	0xf6, 0x7e, 0x46, 0xb4, 0x38, 0xf0, 0x9f, 0xc7, 0xaf, 0x93, 0x63, 0xb8, 0xae, 0xc7, 0x11, 0x51,
+	0x45, 0xa4, 0x9c, 0xbf, 0x25, 0x9d, 0xbf, 0xb5, 0x78, 0x28, 0xc5, 0x85, 0xce, 0x93, 0x4b, 0x5d,
+	0x6d, 0x4b, 0xfe, 0x68, 0xec, 0x19, 0xd5, 0xd7, 0x77, 0x74, 0x09, 0x4a, 0x0d, 0x81, 0xdb, 0x57,
+	0x1f, 0x02, 0x7f, 0xce, 0x40, 0xa9, 0x2f, 0x60, 0x0d, 0x1a, 0x44, 0xe4, 0x5c, 0x64, 0x0e, 0xdc,
+	0xa1, 0xe3, 0x8b, 0xc8, 0x07, 0xcf, 0xf4, 0x30, 0xd8, 0x4e, 0x6b, 0x6a, 0x08, 0x44, 0xcb, 0x0f,
+	0x9e, 0x89, 0x3e, 0xa5, 0x3f, 0xd1, 0x97, 0x50, 0xf4, 0xe8, 0x58, 0x88, 0xca, 0xe2, 0xce, 0x4a,
+	0xd1, 0x9d, 0xb4, 0x68, 0x53, 0x42, 0x44, 0xbd, 0x63, 0xf0, 0xe2, 0x6f, 0x79, 0xf1, 0xe2, 0x84,
+	0xd9, 0x43, 0x87, 0x0f, 0xe5, 0x74, 0x28, 0xe1, 0x55, 0x41, 0x78, 0xe4, 0xf0, 0x61, 0xed, 0x09,
+	0xac, 0xeb, 0x71, 0x47, 0x02, 0xd1, 0x73, 0x09, 0xbb, 0xf4, 0x14, 0x3c, 0x80, 0x25, 0x46, 0x47,
+	0x44, 0x5b, 0xbd, 0x34, 0xbd, 0x66, 0x92, 0x98, 0x8e, 0x08, 0x96, 0xd8, 0xda, 0xef, 0x73, 0x50,
+	0x14, 0xfa, 0x89, 0xf7, 0xe6, 0x13, 0xb0, 0x06, 0xe5, 0xc4, 0x88, 0x1b, 0x73, 0xe9, 0x40, 0x0e,
+	0x17, 0xe3, 0xc9, 0x76, 0xcc, 0xdf, 0x6c, 0x0c, 0x26, 0xfb, 0xc4, 0xd2, 0x6b, 0xfb, 0xc4, 0xf2,
+	0xe5, 0x3e, 0x71, 0x6b, 0xee, 0x00, 0xa8, 0xfb, 0x7f, 0xa2, 0xcc, 0xdf, 0x4a, 0x95, 0xb9, 0xba,
+	0xfc, 0xcf, 0x15, 0x73, 0x1d, 0x8a, 0x7e, 0x1c, 0x33, 0xf1, 0x92, 0x5a, 0xd8, 0x35, 0x53, 0x59,
+	0xc1, 0x49, 0x19, 0xf4, 0x0e, 0xac, 0x85, 0xce, 0xc5, 0x88, 0x3a, 0x9e, 0xcd, 0x87, 0xce, 0xc1,
+	0xa7, 0x9f, 0xc9, 0xc7, 0x41, 0x09, 0x97, 0x35, 0xb5, 0x27, 0x89, 0xb5, 0x17, 0x19, 0xa8, 0x60,
+	0x39, 0xdd, 0x13, 0x97, 0x91, 0x9b, 0xb0, 0x22, 0x2a, 0xc1, 0x8e, 0x73, 0x9c, 0x17, 0x4b, 0xcb,
+	0x43, 0x9f, 0x40, 0x3e, 0x9c, 0x0c, 0x46, 0xbe, 0x2b, 0x03, 0x5d, 0xbc, 0x5c, 0x5f, 0x33, 0x25,
+	0x8f, 0xae, 0x61, 0x8d, 0x45, 0x9f, 0x82, 0x94, 0x27, 0xea, 0xe5, 0x55, 0x3c, 0xd8, 0x4d, 0x4b,
+	0x25, 0xca, 0x40, 0x88, 0x29, 0x30, 0xfa, 0x0c, 0x56, 0x5c, 0x75, 0x2c, 0x64, 0x0a, 0x16, 0x5c,
+	0x2d, 0x93, 0x47, 0x07, 0x4f, 0xc1, 0x87, 0x79, 0x58, 0x7a, 0xe6, 0x07, 0x5e, 0xad, 0x15, 0xef,
+	0x4c, 0x28, 0x3e, 0x74, 0x22, 0x77, 0x88, 0xbe, 0x80, 0xbc, 0x4c, 0x37, 0x97, 0x8f, 0xff, 0x05,
+	0xf7, 0x92, 0x74, 0x2c, 0xb0, 0xc6, 0xd7, 0xfe, 0x94, 0x01, 0xa8, 0x07, 0xee, 0x90, 0x32, 0x4c,
+	0xa9, 0x7c, 0x82, 0x32, 0x4a, 0x23, 0x19, 0x9f, 0x12, 0x96, 0xdf, 0x22, 0xef, 0x23, 0xe2, 0x9c,
+	0xd8, 0x2e, 0x9d, 0x04, 0x91, 0x8c, 0xd0, 0x12, 0x2e, 0x08, 0x4a, 0x43, 0x10, 0xc4, 0x4c, 0x52,
+	0x9d, 0x56, 0x17, 0x9e, 0x5e, 0xa1, 0x7d, 0x28, 0x9d, 0x30, 0x3a, 0x8e, 0x6b, 0x78, 0x49, 0xd6,
+	0x30, 0x08, 0x9a, 0x2e, 0xe1, 0x3d, 0x80, 0x88, 0xc6, 0xfc, 0x65, 0xc9, 0x5f, 0x8d, 0xa8, 0xe2,
+	0xd6, 0x7e, 0xc8, 0x42, 0x51, 0x3a, 0xac, 0x7c, 0xff, 0xff, 0xce, 0x1e, 0xda, 0x81, 0x55, 0x3e,
+	0x19, 0xfc, 0x96, 0xb8, 0x91, 0xd8, 0xa9, 0xb8, 0x5a, 0xc4, 0x6b, 0x71, 0x39, 0x1d, 0x88, 0x34,
+	0xda, 0x7e, 0xe0, 0x91, 0x73, 0x79, 0xb2, 0xca, 0x18, 0x24, 0xc9, 0x12, 0x94, 0x38, 0xf5, 0x87,
+	0x50, 0xd2, 0xb9, 0x52, 0x21, 0x39, 0x80, 0xbc, 0x23, 0xd7, 0xfa, 0xad, 0x73, 0x69, 0xe7, 0xb3,
+	0xcc, 0x62, 0x8d, 0xac, 0x35, 0x61, 0x5d, 0xc6, 0x43, 0x6a, 0x36, 0x83, 0x88, 0x5d, 0x88, 0x57,
+	0xb4, 0xb2, 0x9c, 0x91, 0xb9, 0x55, 0x0b, 0xd1, 0x3c, 0x65, 0xda, 0x65, 0xf3, 0xcc, 0xaa, 0xe6,
+	0x29, 0x08, 0xb2, 0x79, 0xbe, 0x07, 0x25, 0x55, 0x47, 0xe4, 0xbb, 0x09, 0xe1, 0xaf, 0x3e, 0x5a,
+	0xb5, 0xbf, 0x64, 0xa0, 0xac, 0x91, 0x3c, 0xa4, 0x01, 0x27, 0xe8, 0x23, 0x58, 0x16, 0x65, 0xc5,
+	0x5f, 0xe5, 0x73, 0x2f, 0x12, 0x2f, 0x45, 0x81, 0xc0, 0x0a, 0x88, 0x1e, 0xc0, 0x32, 0x11, 0x8e,
+	0xea, 0xfc, 0x5e, 0xca, 0x54, 0x97, 0xd1, 0x33, 0xa2, 0x5e, 0xbd, 0x58, 0x21, 0x45, 0x4d, 0xa8,
+	0xcb, 0xbd, 0xce, 0xee, 0xde, 0x62, 0x19, 0x15, 0x47, 0xac, 0xb1, 0xb5, 0xb7, 0xa1, 0x3c, 0x8d,
+	0xaf, 0xda, 0xd6, 0x82, 0xe3, 0x50, 0xfb, 0x00, 0x4a, 0x8f, 0x03, 0xfa, 0x7d, 0x30, 0xc5, 0x6c,
+	0xc3, 0xaa, 0xde, 0x3a, 0xd7, 0x3f, 0xbd, 0xad, 0xa8, 0xbd, 0xf3, 0xda, 0x2f, 0xa1, 0xac, 0xa1,
+	0x7a, 0xef, 0x5b, 0x90, 0x1f, 0x12, 0xff, 0x74, 0xa8, 0x34, 0xe6, 0xb0, 0x5e, 0x89, 0x0c, 0x3c,
+	0x13, 0x40, 0xf9, 0xd8, 0x5c, 0xc5, 0x6a, 0x71, 0xf7, 0x5f, 0x19, 0x58, 0x9b, 0x9f, 0x0f, 0x68,
+	0x1f, 0xf6, 0x24, 0xc5, 0x36, 0x9f, 0x9a, 0xed, 0xbe, 0xdd, 0xff, 0xa6, 0x6b, 0xda, 0x4f, 0xda,
+	0xbd, 0xae, 0xd9, 0xb0, 0x1e, 0x5a, 0x66, 0xb3, 0x72, 0x0d, 0xed, 0xc2, 0xcd, 0x4b, 0x88, 0xce,
+	0xe1, 0xaf, 0xcd, 0x46, 0xbf, 0x92, 0x59, 0x28, 0x5e, 0x3f, 0x3a, 0xc2, 0xe6, 0x51, 0xbd, 0x6f,
+	0x75, 0xda, 0x95, 0xec, 0x42, 0x44, 0x1f, 0xd7, 0xdb, 0xbd, 0x7a, 0x43, 0x22, 0x72, 0xe8, 0x6d,
+	0xb8, 0xbd, 0x18, 0xf1, 0xb0, 0x83, 0x8f, 0x95, 0x9a, 0xa5, 0xc5, 0x86, 0x7a, 0xbd, 0x4e, 0xc3,
+	0x52, 0x88, 0xe5, 0xbb, 0x7f, 0xc8, 0x42, 0x21, 0x9e, 0xf8, 0x68, 0x07, 0xb6, 0x1a, 0x8f, 0xea,
+	0x56, 0xdb, 0x6e, 0x59, 0xed, 0xc7, 0xa9, 0x1d, 0xdd, 0x87, 0x0f, 0x13, 0xbc, 0x0e, 0xb6, 0x8e,
+	0xac, 0xb6, 0x6d, 0xb6, 0x9f, 0x5a, 0xb8, 0xd3, 0x3e, 0x16, 0xda, 0x1b, 0x26, 0xee, 0x5b, 0x0f,
+	0xad, 0x86, 0x52, 0x9d, 0x41, 0x77, 0x60, 0x3f, 0x21, 0xd0, 0xc5, 0x9d, 0xe6, 0x93, 0x46, 0x1a,
+	0x95, 0x45, 0x06, 0x6c, 0x26, 0x50, 0x56, 0xbb, 0xfb, 0xa4, 0x6f, 0x3f, 0xe9, 0x99, 0x95, 0x9c,
+	0x70, 0xfe, 0xb2, 0xbc, 0xd5, 0x69, 0xdb, 0xd8, 0x6c, 0x74, 0x70, 0xb3, 0xb2, 0x84, 0xaa, 0xb0,
+	0x93, 0x44, 0xd4, 0x1b, 0x8f, 0xeb, 0x47, 0x56, 0xfb, 0xc8, 0x6e, 0xd5, 0x0f, 0xcd, 0x56, 0x65,
+	0x39, 0xb5, 0x9d, 0xa9, 0xcb, 0x5f, 0x5b, 0xfd, 0x4a, 0x1e, 0xed, 0x81, 0x91, 0xe0, 0x1d, 0xd7,
+	0xf1, 0x63, 0xb3, 0x6f, 0xd7, 0x1b, 0x0d, 0xb3, 0xd7, 0xab, 0xac, 0xdc, 0xfd, 0x6f, 0x06, 0xa0,
+	0x99, 0xbc, 0xc1, 0xdc, 0x6c, 0x76, 0x8e, 0x05, 0xba, 0xd7, 0x37, 0xbb, 0xa9, 0xc0, 0xdc, 0x81,
+	0xfd, 0x24, 0xf3, 0xa8, 0xde, 0xb3, 0x1b, 0xdf, 0xb4, 0xac, 0x76, 0xd3, 0xc4, 0xf6, 0x43, 0xab,
+	0xd5, 0xb2, 0xda, 0x47, 0x95, 0x0c, 0x7a, 0x07, 0xde, 0x4a, 0xa2, 0xcc, 0x96, 0xf9, 0xb4, 0xde,
+	0xef, 0x60, 0xdb, 0x6a, 0xf7, 0xfa, 0xf5, 0x56, 0x6b, 0x1a, 0x8e, 0x94, 0x25, 0xf1, 0xd5, 0x37,
+	0xdb, 0xf5, 0x76, 0x43, 0x44, 0x64, 0x07, 0xb6, 0x92, 0x4c, 0x4b, 0xba, 0xa1, 0x53, 0x5d, 0x85,
+	0x9d, 0x39, 0xfd, 0x5f, 0x77, 0x5b, 0x9d, 0x9e, 0xf5, 0xd4, 0xec, 0xc9, 0x68, 0x2e, 0xa3, 0x77,
+	0xa1, 0xf6, 0x0a, 0x7e, 0xd3, 0xec, 0xf5, 0xb1, 0x0a, 0x6d, 0x25, 0x7f, 0xf7, 0x45, 0x06, 0xd6,
+	0xe6, 0x6f, 0x54, 0xe8, 0x36, 0xec, 0x5a, 0x4d, 0xb3, 0x2d, 0xd2, 0x66, 0x62, 0x1b, 0x77, 0x5a,
+	0xe9, 0x62, 0xdf, 0x03, 0x23, 0x0d, 0x90, 0xdb, 0x12, 0x5e, 0x67, 0xd0, 0x36, 0xdc, 0x48, 0x73,
+	0x1b, 0xad, 0x7a, 0xaf, 0x57, 0xc9, 0x8a, 0x0d, 0xa5, 0x59, 0xdd, 0x3a, 0x36, 0xdb, 0xfd, 0x4a,
+	0x6e, 0xa1, 0xd8, 0x23, 0xab, 0x25, 0xf2, 0xbe, 0x80, 0x25, 0x0b, 0x47, 0xa5, 0x3c, 0xcd, 0xea,
+	0x3c, 0xe9, 0x0b, 0x5e, 0xfe, 0xf0, 0xf4, 0xc7, 0xff, 0x54, 0xaf, 0xfd, 0xfd, 0x65, 0x35, 0xf3,
+	0xe3, 0xcb, 0x6a, 0xe6, 0xc5, 0xcb, 0x6a, 0xe6, 0xdf, 0x2f, 0xab, 0x99, 0x1f, 0x7e, 0xaa, 0x5e,
+	0xfb, 0xf1, 0xa7, 0xea, 0xb5, 0x17, 0x3f, 0x55, 0xaf, 0x7d, 0x6b, 0x9e, 0xfa, 0xd1, 0x70, 0x32,
+	0xb8, 0xe7, 0xd2, 0xf1, 0xfd, 0xe4, 0x3f, 0x37, 0xc9, 0x6f, 0xf5, 0x1f, 0xcf, 0xfc, 0xff, 0x3a,
+	0x5f, 0x26, 0x96, 0x67, 0x0f, 0x06, 0x79, 0x89, 0xf9, 0xf8, 0x7f, 0x01, 0x00, 0x00, 0xff, 0xff,
+	0x05, 0x1d, 0x61, 0x42, 0x40, 0x1a, 0x00, 0x00,
+}
+
+func (m *Element) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *Element) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Element) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Children) > 0 {
+		for iNdEx := len(m.Children) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Children[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintEpcis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1a
+		}
+	}
+	if len(m.Value) > 0 {
+		i -= len(m.Value)
+		copy(dAtA[i:], m.Value)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.Value)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Name) > 0 {
+		i -= len(m.Name)
+		copy(dAtA[i:], m.Name)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.Name)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QuantityElement) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QuantityElement) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QuantityElement) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Extensions) > 0 {
+		for iNdEx := len(m.Extensions) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Extensions[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintEpcis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x22
+		}
+	}
+	if len(m.Uom) > 0 {
+		i -= len(m.Uom)
+		copy(dAtA[i:], m.Uom)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.Uom)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Quantity) > 0 {
+		i -= len(m.Quantity)
+		copy(dAtA[i:], m.Quantity)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.Quantity)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.EpcClass) > 0 {
+		i -= len(m.EpcClass)
+		copy(dAtA[i:], m.EpcClass)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.EpcClass)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *Location) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *Location) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Location) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Extensions) > 0 {
+		for iNdEx := len(m.Extensions) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Extensions[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintEpcis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x12
+		}
+	}
+	if len(m.Id) > 0 {
+		i -= len(m.Id)
+		copy(dAtA[i:], m.Id)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.Id)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *TypedID) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *TypedID) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *TypedID) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Extensions) > 0 {
+		for iNdEx := len(m.Extensions) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Extensions[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintEpcis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1a
+		}
+	}
+	if len(m.Id) > 0 {
+		i -= len(m.Id)
+		copy(dAtA[i:], m.Id)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.Id)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Type) > 0 {
+		i -= len(m.Type)
+		copy(dAtA[i:], m.Type)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.Type)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *PersistentDisposition) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *PersistentDisposition) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *PersistentDisposition) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Extensions) > 0 {
+		for iNdEx := len(m.Extensions) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Extensions[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintEpcis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1a
+		}
+	}
+	if len(m.Unset) > 0 {
+		for iNdEx := len(m.Unset) - 1; iNdEx >= 0; iNdEx-- {
+			i -= len(m.Unset[iNdEx])
+			copy(dAtA[i:], m.Unset[iNdEx])
+			i = encodeVarintEpcis(dAtA, i, uint64(len(m.Unset[iNdEx])))
+			i--
+			dAtA[i] = 0x12
+		}
+	}
+	if len(m.Set) > 0 {
+		for iNdEx := len(m.Set) - 1; iNdEx >= 0; iNdEx-- {
+			i -= len(m.Set[iNdEx])
+			copy(dAtA[i:], m.Set[iNdEx])
+			i = encodeVarintEpcis(dAtA, i, uint64(len(m.Set[iNdEx])))
+			i--
+			dAtA[i] = 0xa
+		}
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *SensorMetadata) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *SensorMetadata) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *SensorMetadata) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Extensions) > 0 {
+		for iNdEx := len(m.Extensions) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Extensions[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintEpcis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x4a
+		}
+	}
+	if len(m.BizRules) > 0 {
+		i -= len(m.BizRules)
+		copy(dAtA[i:], m.BizRules)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.BizRules)))
+		i--
+		dAtA[i] = 0x42
+	}
+	if len(m.DataProcessingMethod) > 0 {
+		i -= len(m.DataProcessingMethod)
+		copy(dAtA[i:], m.DataProcessingMethod)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.DataProcessingMethod)))
+		i--
+		dAtA[i] = 0x3a
+	}
+	if len(m.RawData) > 0 {
+		i -= len(m.RawData)
+		copy(dAtA[i:], m.RawData)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.RawData)))
+		i--
+		dAtA[i] = 0x32
+	}
+	if len(m.DeviceMetadata) > 0 {
+		i -= len(m.DeviceMetadata)
+		copy(dAtA[i:], m.DeviceMetadata)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.DeviceMetadata)))
+		i--
+		dAtA[i] = 0x2a
+	}
+	if len(m.DeviceId) > 0 {
+		i -= len(m.DeviceId)
+		copy(dAtA[i:], m.DeviceId)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.DeviceId)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.EndTime) > 0 {
+		i -= len(m.EndTime)
+		copy(dAtA[i:], m.EndTime)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.EndTime)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.StartTime) > 0 {
+		i -= len(m.StartTime)
+		copy(dAtA[i:], m.StartTime)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.StartTime)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Time) > 0 {
+		i -= len(m.Time)
+		copy(dAtA[i:], m.Time)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.Time)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *SensorReport) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *SensorReport) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *SensorReport) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Extensions) > 0 {
+		for iNdEx := len(m.Extensions) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Extensions[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintEpcis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1
+			i--
+			dAtA[i] = 0xc2
+		}
+	}
+	if len(m.CoordinateReferenceSystem) > 0 {
+		i -= len(m.CoordinateReferenceSystem)
+		copy(dAtA[i:], m.CoordinateReferenceSystem)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.CoordinateReferenceSystem)))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0xba
+	}
+	if len(m.Uom) > 0 {
+		i -= len(m.Uom)
+		copy(dAtA[i:], m.Uom)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.Uom)))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0xb2
+	}
+	if len(m.PercValue) > 0 {
+		i -= len(m.PercValue)
+		copy(dAtA[i:], m.PercValue)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.PercValue)))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0xaa
+	}
+	if len(m.PercRank) > 0 {
+		i -= len(m.PercRank)
+		copy(dAtA[i:], m.PercRank)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.PercRank)))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0xa2
+	}
+	if len(m.SDev) > 0 {
+		i -= len(m.SDev)
+		copy(dAtA[i:], m.SDev)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.SDev)))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x9a
+	}
+	if len(m.MeanValue) > 0 {
+		i -= len(m.MeanValue)
+		copy(dAtA[i:], m.MeanValue)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.MeanValue)))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x92
+	}
+	if len(m.MaxValue) > 0 {
+		i -= len(m.MaxValue)
+		copy(dAtA[i:], m.MaxValue)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.MaxValue)))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x8a
+	}
+	if len(m.MinValue) > 0 {
+		i -= len(m.MinValue)
+		copy(dAtA[i:], m.MinValue)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.MinValue)))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x82
+	}
+	if len(m.UriValue) > 0 {
+		i -= len(m.UriValue)
+		copy(dAtA[i:], m.UriValue)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.UriValue)))
+		i--
+		dAtA[i] = 0x7a
+	}
+	if len(m.HexBinaryValue) > 0 {
+		i -= len(m.HexBinaryValue)
+		copy(dAtA[i:], m.HexBinaryValue)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.HexBinaryValue)))
+		i--
+		dAtA[i] = 0x72
+	}
+	if len(m.BooleanValue) > 0 {
+		i -= len(m.BooleanValue)
+		copy(dAtA[i:], m.BooleanValue)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.BooleanValue)))
+		i--
+		dAtA[i] = 0x6a
+	}
+	if len(m.StringValue) > 0 {
+		i -= len(m.StringValue)
+		copy(dAtA[i:], m.StringValue)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.StringValue)))
+		i--
+		dAtA[i] = 0x62
+	}
+	if len(m.Component) > 0 {
+		i -= len(m.Component)
+		copy(dAtA[i:], m.Component)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.Component)))
+		i--
+		dAtA[i] = 0x5a
+	}
+	if len(m.Value) > 0 {
+		i -= len(m.Value)
+		copy(dAtA[i:], m.Value)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.Value)))
+		i--
+		dAtA[i] = 0x52
+	}
+	if len(m.ChemicalSubstance) > 0 {
+		i -= len(m.ChemicalSubstance)
+		copy(dAtA[i:], m.ChemicalSubstance)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.ChemicalSubstance)))
+		i--
+		dAtA[i] = 0x4a
+	}
+	if len(m.Microorganism) > 0 {
+		i -= len(m.Microorganism)
+		copy(dAtA[i:], m.Microorganism)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.Microorganism)))
+		i--
+		dAtA[i] = 0x42
+	}
+	if len(m.Time) > 0 {
+		i -= len(m.Time)
+		copy(dAtA[i:], m.Time)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.Time)))
+		i--
+		dAtA[i] = 0x3a
+	}
+	if len(m.DataProcessingMethod) > 0 {
+		i -= len(m.DataProcessingMethod)
+		copy(dAtA[i:], m.DataProcessingMethod)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.DataProcessingMethod)))
+		i--
+		dAtA[i] = 0x32
+	}
+	if len(m.RawData) > 0 {
+		i -= len(m.RawData)
+		copy(dAtA[i:], m.RawData)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.RawData)))
+		i--
+		dAtA[i] = 0x2a
+	}
+	if len(m.DeviceMetadata) > 0 {
+		i -= len(m.DeviceMetadata)
+		copy(dAtA[i:], m.DeviceMetadata)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.DeviceMetadata)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.DeviceId) > 0 {
+		i -= len(m.DeviceId)
+		copy(dAtA[i:], m.DeviceId)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.DeviceId)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Exception) > 0 {
+		i -= len(m.Exception)
+		copy(dAtA[i:], m.Exception)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.Exception)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Type) > 0 {
+		i -= len(m.Type)
+		copy(dAtA[i:], m.Type)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.Type)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *SensorElement) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *SensorElement) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *SensorElement) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Extensions) > 0 {
+		for iNdEx := len(m.Extensions) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Extensions[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintEpcis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1a
+		}
+	}
+	if len(m.SensorReport) > 0 {
+		for iNdEx := len(m.SensorReport) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.SensorReport[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintEpcis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x12
+		}
+	}
+	if m.SensorMetadata != nil {
+		{
+			size, err := m.SensorMetadata.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintEpcis(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *ErrorDeclaration) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *ErrorDeclaration) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ErrorDeclaration) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Extensions) > 0 {
+		for iNdEx := len(m.Extensions) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Extensions[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintEpcis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x22
+		}
+	}
+	if len(m.CorrectiveEventIds) > 0 {
+		for iNdEx := len(m.CorrectiveEventIds) - 1; iNdEx >= 0; iNdEx-- {
+			i -= len(m.CorrectiveEventIds[iNdEx])
+			copy(dAtA[i:], m.CorrectiveEventIds[iNdEx])
+			i = encodeVarintEpcis(dAtA, i, uint64(len(m.CorrectiveEventIds[iNdEx])))
+			i--
+			dAtA[i] = 0x1a
+		}
+	}
+	if len(m.Reason) > 0 {
+		i -= len(m.Reason)
+		copy(dAtA[i:], m.Reason)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.Reason)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.DeclarationTime) > 0 {
+		i -= len(m.DeclarationTime)
+		copy(dAtA[i:], m.DeclarationTime)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.DeclarationTime)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EPCISEvent) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EPCISEvent) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EPCISEvent) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Extensions) > 0 {
+		for iNdEx := len(m.Extensions) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Extensions[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintEpcis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1
+			i--
+			dAtA[i] = 0xfa
+		}
+	}
+	if len(m.Ilmd) > 0 {
+		for iNdEx := len(m.Ilmd) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Ilmd[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintEpcis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1
+			i--
+			dAtA[i] = 0xf2
+		}
+	}
+	if len(m.SensorElementList) > 0 {
+		for iNdEx := len(m.SensorElementList) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.SensorElementList[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintEpcis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1
+			i--
+			dAtA[i] = 0xea
+		}
+	}
+	if m.BizLocation != nil {
+		{
+			size, err := m.BizLocation.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintEpcis(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0xe2
+	}
+	if m.ReadPoint != nil {
+		{
+			size, err := m.ReadPoint.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintEpcis(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0xda
+	}
+	if len(m.DestinationList) > 0 {
+		for iNdEx := len(m.DestinationList) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.DestinationList[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintEpcis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1
+			i--
+			dAtA[i] = 0xd2
+		}
+	}
+	if len(m.SourceList) > 0 {
+		for iNdEx := len(m.SourceList) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.SourceList[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintEpcis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1
+			i--
+			dAtA[i] = 0xca
+		}
+	}
+	if len(m.BizTransactionList) > 0 {
+		for iNdEx := len(m.BizTransactionList) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.BizTransactionList[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintEpcis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1
+			i--
+			dAtA[i] = 0xc2
+		}
+	}
+	if m.PersistentDisposition != nil {
+		{
+			size, err := m.PersistentDisposition.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintEpcis(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0xba
+	}
+	if len(m.Disposition) > 0 {
+		i -= len(m.Disposition)
+		copy(dAtA[i:], m.Disposition)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.Disposition)))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0xb2
+	}
+	if len(m.BizStep) > 0 {
+		i -= len(m.BizStep)
+		copy(dAtA[i:], m.BizStep)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.BizStep)))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0xaa
+	}
+	if len(m.Action) > 0 {
+		i -= len(m.Action)
+		copy(dAtA[i:], m.Action)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.Action)))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0xa2
+	}
+	if len(m.TransformationId) > 0 {
+		i -= len(m.TransformationId)
+		copy(dAtA[i:], m.TransformationId)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.TransformationId)))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x9a
+	}
+	if len(m.OutputQuantityList) > 0 {
+		for iNdEx := len(m.OutputQuantityList) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.OutputQuantityList[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintEpcis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1
+			i--
+			dAtA[i] = 0x92
+		}
+	}
+	if len(m.OutputEpcList) > 0 {
+		for iNdEx := len(m.OutputEpcList) - 1; iNdEx >= 0; iNdEx-- {
+			i -= len(m.OutputEpcList[iNdEx])
+			copy(dAtA[i:], m.OutputEpcList[iNdEx])
+			i = encodeVarintEpcis(dAtA, i, uint64(len(m.OutputEpcList[iNdEx])))
+			i--
+			dAtA[i] = 0x1
+			i--
+			dAtA[i] = 0x8a
+		}
+	}
+	if len(m.InputQuantityList) > 0 {
+		for iNdEx := len(m.InputQuantityList) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.InputQuantityList[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintEpcis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1
+			i--
+			dAtA[i] = 0x82
+		}
+	}
+	if len(m.InputEpcList) > 0 {
+		for iNdEx := len(m.InputEpcList) - 1; iNdEx >= 0; iNdEx-- {
+			i -= len(m.InputEpcList[iNdEx])
+			copy(dAtA[i:], m.InputEpcList[iNdEx])
+			i = encodeVarintEpcis(dAtA, i, uint64(len(m.InputEpcList[iNdEx])))
+			i--
+			dAtA[i] = 0x7a
+		}
+	}
+	if len(m.ChildQuantityList) > 0 {
+		for iNdEx := len(m.ChildQuantityList) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.ChildQuantityList[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintEpcis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x72
+		}
+	}
+	if len(m.QuantityList) > 0 {
+		for iNdEx := len(m.QuantityList) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.QuantityList[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintEpcis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x6a
+		}
+	}
+	if len(m.ChildEpcs) > 0 {
+		for iNdEx := len(m.ChildEpcs) - 1; iNdEx >= 0; iNdEx-- {
+			i -= len(m.ChildEpcs[iNdEx])
+			copy(dAtA[i:], m.ChildEpcs[iNdEx])
+			i = encodeVarintEpcis(dAtA, i, uint64(len(m.ChildEpcs[iNdEx])))
+			i--
+			dAtA[i] = 0x62
+		}
+	}
+	if len(m.ParentId) > 0 {
+		i -= len(m.ParentId)
+		copy(dAtA[i:], m.ParentId)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.ParentId)))
+		i--
+		dAtA[i] = 0x5a
+	}
+	if len(m.EpcList) > 0 {
+		for iNdEx := len(m.EpcList) - 1; iNdEx >= 0; iNdEx-- {
+			i -= len(m.EpcList[iNdEx])
+			copy(dAtA[i:], m.EpcList[iNdEx])
+			i = encodeVarintEpcis(dAtA, i, uint64(len(m.EpcList[iNdEx])))
+			i--
+			dAtA[i] = 0x52
+		}
+	}
+	if len(m.CertificationInfo) > 0 {
+		for iNdEx := len(m.CertificationInfo) - 1; iNdEx >= 0; iNdEx-- {
+			i -= len(m.CertificationInfo[iNdEx])
+			copy(dAtA[i:], m.CertificationInfo[iNdEx])
+			i = encodeVarintEpcis(dAtA, i, uint64(len(m.CertificationInfo[iNdEx])))
+			i--
+			dAtA[i] = 0x3a
+		}
+	}
+	if m.ErrorDeclaration != nil {
+		{
+			size, err := m.ErrorDeclaration.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintEpcis(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x32
+	}
+	if len(m.EventId) > 0 {
+		i -= len(m.EventId)
+		copy(dAtA[i:], m.EventId)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.EventId)))
+		i--
+		dAtA[i] = 0x2a
+	}
+	if len(m.RecordTime) > 0 {
+		i -= len(m.RecordTime)
+		copy(dAtA[i:], m.RecordTime)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.RecordTime)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.EventTimeZoneOffset) > 0 {
+		i -= len(m.EventTimeZoneOffset)
+		copy(dAtA[i:], m.EventTimeZoneOffset)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.EventTimeZoneOffset)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.EventTime) > 0 {
+		i -= len(m.EventTime)
+		copy(dAtA[i:], m.EventTime)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.EventTime)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.Type != 0 {
+		i = encodeVarintEpcis(dAtA, i, uint64(m.Type))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *TraceContext) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *TraceContext) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *TraceContext) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.UserHash) > 0 {
+		i -= len(m.UserHash)
+		copy(dAtA[i:], m.UserHash)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.UserHash)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.DomainStep != 0 {
+		i = encodeVarintEpcis(dAtA, i, uint64(m.DomainStep))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.ChainLink != 0 {
+		i = encodeVarintEpcis(dAtA, i, uint64(m.ChainLink))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventIdentifier) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventIdentifier) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventIdentifier) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Role != 0 {
+		i = encodeVarintEpcis(dAtA, i, uint64(m.Role))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Id) > 0 {
+		i -= len(m.Id)
+		copy(dAtA[i:], m.Id)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.Id)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *HashedEvent) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *HashedEvent) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *HashedEvent) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.PayloadSha256) > 0 {
+		i -= len(m.PayloadSha256)
+		copy(dAtA[i:], m.PayloadSha256)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.PayloadSha256)))
+		i--
+		dAtA[i] = 0x4a
+	}
+	if len(m.Identifiers) > 0 {
+		for iNdEx := len(m.Identifiers) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Identifiers[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintEpcis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x42
+		}
+	}
+	if len(m.BizLocation) > 0 {
+		i -= len(m.BizLocation)
+		copy(dAtA[i:], m.BizLocation)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.BizLocation)))
+		i--
+		dAtA[i] = 0x3a
+	}
+	if len(m.ReadPoint) > 0 {
+		i -= len(m.ReadPoint)
+		copy(dAtA[i:], m.ReadPoint)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.ReadPoint)))
+		i--
+		dAtA[i] = 0x32
+	}
+	if len(m.Disposition) > 0 {
+		i -= len(m.Disposition)
+		copy(dAtA[i:], m.Disposition)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.Disposition)))
+		i--
+		dAtA[i] = 0x2a
+	}
+	if len(m.BizStep) > 0 {
+		i -= len(m.BizStep)
+		copy(dAtA[i:], m.BizStep)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.BizStep)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.EventTimeZoneOffset) > 0 {
+		i -= len(m.EventTimeZoneOffset)
+		copy(dAtA[i:], m.EventTimeZoneOffset)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.EventTimeZoneOffset)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.EventTimeMs != 0 {
+		i = encodeVarintEpcis(dAtA, i, uint64(m.EventTimeMs))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.Type != 0 {
+		i = encodeVarintEpcis(dAtA, i, uint64(m.Type))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
 }
 
 func (m *RecordEPCISEvent) Marshal() (dAtA []byte, err error) {
@@ -235,9 +3527,79 @@ func (m *RecordEPCISEvent) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if m.Context != nil {
+		{
+			size, err := m.Context.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintEpcis(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x22
+	}
+	if m.Kind != nil {
+		{
+			size := m.Kind.Size()
+			i -= size
+			if _, err := m.Kind.MarshalTo(dAtA[i:]); err != nil {
+				return 0, err
+			}
+		}
+	}
+	if len(m.HashId) > 0 {
+		i -= len(m.HashId)
+		copy(dAtA[i:], m.HashId)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.HashId)))
+		i--
+		dAtA[i] = 0xa
+	}
 	return len(dAtA) - i, nil
 }
 
+func (m *RecordEPCISEvent_Public) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *RecordEPCISEvent_Public) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.Public != nil {
+		{
+			size, err := m.Public.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintEpcis(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
+	return len(dAtA) - i, nil
+}
+func (m *RecordEPCISEvent_Hashed) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *RecordEPCISEvent_Hashed) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.Hashed != nil {
+		{
+			size, err := m.Hashed.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintEpcis(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x1a
+	}
+	return len(dAtA) - i, nil
+}
 func (m *RecordEventBatch) Marshal() (dAtA []byte, err error) {
 	size := m.Size()
 	dAtA = make([]byte, size)
@@ -258,6 +3620,20 @@ func (m *RecordEventBatch) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if len(m.Events) > 0 {
+		for iNdEx := len(m.Events) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Events[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintEpcis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0xa
+		}
+	}
 	return len(dAtA) - i, nil
 }
 
@@ -281,6 +3657,35 @@ func (m *AnchorRoot) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if m.ToTimeMs != 0 {
+		i = encodeVarintEpcis(dAtA, i, uint64(m.ToTimeMs))
+		i--
+		dAtA[i] = 0x28
+	}
+	if m.FromTimeMs != 0 {
+		i = encodeVarintEpcis(dAtA, i, uint64(m.FromTimeMs))
+		i--
+		dAtA[i] = 0x20
+	}
+	if len(m.Source) > 0 {
+		i -= len(m.Source)
+		copy(dAtA[i:], m.Source)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.Source)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.LeafCount != 0 {
+		i = encodeVarintEpcis(dAtA, i, uint64(m.LeafCount))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Root) > 0 {
+		i -= len(m.Root)
+		copy(dAtA[i:], m.Root)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.Root)))
+		i--
+		dAtA[i] = 0xa
+	}
 	return len(dAtA) - i, nil
 }
 
@@ -304,9 +3709,93 @@ func (m *EPCISRecord) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if m.BatchIndex != 0 {
+		i = encodeVarintEpcis(dAtA, i, uint64(m.BatchIndex))
+		i--
+		dAtA[i] = 0x30
+	}
+	if len(m.Subjects) > 0 {
+		for iNdEx := len(m.Subjects) - 1; iNdEx >= 0; iNdEx-- {
+			i -= len(m.Subjects[iNdEx])
+			copy(dAtA[i:], m.Subjects[iNdEx])
+			i = encodeVarintEpcis(dAtA, i, uint64(len(m.Subjects[iNdEx])))
+			i--
+			dAtA[i] = 0x2a
+		}
+	}
+	if m.Context != nil {
+		{
+			size, err := m.Context.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintEpcis(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x22
+	}
+	if m.Kind != nil {
+		{
+			size := m.Kind.Size()
+			i -= size
+			if _, err := m.Kind.MarshalTo(dAtA[i:]); err != nil {
+				return 0, err
+			}
+		}
+	}
+	if len(m.HashId) > 0 {
+		i -= len(m.HashId)
+		copy(dAtA[i:], m.HashId)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.HashId)))
+		i--
+		dAtA[i] = 0xa
+	}
 	return len(dAtA) - i, nil
 }
 
+func (m *EPCISRecord_Public) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EPCISRecord_Public) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.Public != nil {
+		{
+			size, err := m.Public.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintEpcis(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
+	return len(dAtA) - i, nil
+}
+func (m *EPCISRecord_Hashed) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EPCISRecord_Hashed) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	if m.Hashed != nil {
+		{
+			size, err := m.Hashed.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintEpcis(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x1a
+	}
+	return len(dAtA) - i, nil
+}
 func (m *AnchorRecord) Marshal() (dAtA []byte, err error) {
 	size := m.Size()
 	dAtA = make([]byte, size)
@@ -327,6 +3816,245 @@ func (m *AnchorRecord) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if m.Anchor != nil {
+		{
+			size, err := m.Anchor.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintEpcis(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EPCISIndexEntry) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EPCISIndexEntry) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EPCISIndexEntry) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.LeafHash) > 0 {
+		i -= len(m.LeafHash)
+		copy(dAtA[i:], m.LeafHash)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.LeafHash)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.Index != 0 {
+		i = encodeVarintEpcis(dAtA, i, uint64(m.Index))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.HashId) > 0 {
+		i -= len(m.HashId)
+		copy(dAtA[i:], m.HashId)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.HashId)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Record != nil {
+		{
+			size, err := m.Record.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintEpcis(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.Entry != nil {
+		{
+			size, err := m.Entry.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintEpcis(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.Roots != nil {
+		{
+			size, err := m.Roots.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintEpcis(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *AnchorRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *AnchorRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *AnchorRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Root) > 0 {
+		i -= len(m.Root)
+		copy(dAtA[i:], m.Root)
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.Root)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *KnownRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *KnownRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *KnownRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.HashIds) > 0 {
+		for iNdEx := len(m.HashIds) - 1; iNdEx >= 0; iNdEx-- {
+			i -= len(m.HashIds[iNdEx])
+			copy(dAtA[i:], m.HashIds[iNdEx])
+			i = encodeVarintEpcis(dAtA, i, uint64(len(m.HashIds[iNdEx])))
+			i--
+			dAtA[i] = 0xa
+		}
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *KnownResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *KnownResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *KnownResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Known) > 0 {
+		for iNdEx := len(m.Known) - 1; iNdEx >= 0; iNdEx-- {
+			i--
+			if m.Known[iNdEx] {
+				dAtA[i] = 1
+			} else {
+				dAtA[i] = 0
+			}
+		}
+		i = encodeVarintEpcis(dAtA, i, uint64(len(m.Known)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.Height != 0 {
+		i = encodeVarintEpcis(dAtA, i, uint64(m.Height))
+		i--
+		dAtA[i] = 0x8
+	}
 	return len(dAtA) - i, nil
 }
 
@@ -341,21 +4069,623 @@ func encodeVarintEpcis(dAtA []byte, offset int, v uint64) int {
 	dAtA[offset] = uint8(v)
 	return base
 }
+func (m *Element) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Name)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.Value)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	if len(m.Children) > 0 {
+		for _, e := range m.Children {
+			l = e.Size()
+			n += 1 + l + sovEpcis(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *QuantityElement) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.EpcClass)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.Quantity)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.Uom)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	if len(m.Extensions) > 0 {
+		for _, e := range m.Extensions {
+			l = e.Size()
+			n += 1 + l + sovEpcis(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *Location) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Id)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	if len(m.Extensions) > 0 {
+		for _, e := range m.Extensions {
+			l = e.Size()
+			n += 1 + l + sovEpcis(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *TypedID) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Type)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.Id)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	if len(m.Extensions) > 0 {
+		for _, e := range m.Extensions {
+			l = e.Size()
+			n += 1 + l + sovEpcis(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *PersistentDisposition) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if len(m.Set) > 0 {
+		for _, s := range m.Set {
+			l = len(s)
+			n += 1 + l + sovEpcis(uint64(l))
+		}
+	}
+	if len(m.Unset) > 0 {
+		for _, s := range m.Unset {
+			l = len(s)
+			n += 1 + l + sovEpcis(uint64(l))
+		}
+	}
+	if len(m.Extensions) > 0 {
+		for _, e := range m.Extensions {
+			l = e.Size()
+			n += 1 + l + sovEpcis(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *SensorMetadata) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Time)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.StartTime)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.EndTime)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.DeviceId)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.DeviceMetadata)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.RawData)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.DataProcessingMethod)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.BizRules)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	if len(m.Extensions) > 0 {
+		for _, e := range m.Extensions {
+			l = e.Size()
+			n += 1 + l + sovEpcis(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *SensorReport) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Type)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.Exception)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.DeviceId)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.DeviceMetadata)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.RawData)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.DataProcessingMethod)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.Time)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.Microorganism)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.ChemicalSubstance)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.Value)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.Component)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.StringValue)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.BooleanValue)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.HexBinaryValue)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.UriValue)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.MinValue)
+	if l > 0 {
+		n += 2 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.MaxValue)
+	if l > 0 {
+		n += 2 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.MeanValue)
+	if l > 0 {
+		n += 2 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.SDev)
+	if l > 0 {
+		n += 2 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.PercRank)
+	if l > 0 {
+		n += 2 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.PercValue)
+	if l > 0 {
+		n += 2 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.Uom)
+	if l > 0 {
+		n += 2 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.CoordinateReferenceSystem)
+	if l > 0 {
+		n += 2 + l + sovEpcis(uint64(l))
+	}
+	if len(m.Extensions) > 0 {
+		for _, e := range m.Extensions {
+			l = e.Size()
+			n += 2 + l + sovEpcis(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *SensorElement) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.SensorMetadata != nil {
+		l = m.SensorMetadata.Size()
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	if len(m.SensorReport) > 0 {
+		for _, e := range m.SensorReport {
+			l = e.Size()
+			n += 1 + l + sovEpcis(uint64(l))
+		}
+	}
+	if len(m.Extensions) > 0 {
+		for _, e := range m.Extensions {
+			l = e.Size()
+			n += 1 + l + sovEpcis(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *ErrorDeclaration) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.DeclarationTime)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.Reason)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	if len(m.CorrectiveEventIds) > 0 {
+		for _, s := range m.CorrectiveEventIds {
+			l = len(s)
+			n += 1 + l + sovEpcis(uint64(l))
+		}
+	}
+	if len(m.Extensions) > 0 {
+		for _, e := range m.Extensions {
+			l = e.Size()
+			n += 1 + l + sovEpcis(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *EPCISEvent) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Type != 0 {
+		n += 1 + sovEpcis(uint64(m.Type))
+	}
+	l = len(m.EventTime)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.EventTimeZoneOffset)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.RecordTime)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.EventId)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	if m.ErrorDeclaration != nil {
+		l = m.ErrorDeclaration.Size()
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	if len(m.CertificationInfo) > 0 {
+		for _, s := range m.CertificationInfo {
+			l = len(s)
+			n += 1 + l + sovEpcis(uint64(l))
+		}
+	}
+	if len(m.EpcList) > 0 {
+		for _, s := range m.EpcList {
+			l = len(s)
+			n += 1 + l + sovEpcis(uint64(l))
+		}
+	}
+	l = len(m.ParentId)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	if len(m.ChildEpcs) > 0 {
+		for _, s := range m.ChildEpcs {
+			l = len(s)
+			n += 1 + l + sovEpcis(uint64(l))
+		}
+	}
+	if len(m.QuantityList) > 0 {
+		for _, e := range m.QuantityList {
+			l = e.Size()
+			n += 1 + l + sovEpcis(uint64(l))
+		}
+	}
+	if len(m.ChildQuantityList) > 0 {
+		for _, e := range m.ChildQuantityList {
+			l = e.Size()
+			n += 1 + l + sovEpcis(uint64(l))
+		}
+	}
+	if len(m.InputEpcList) > 0 {
+		for _, s := range m.InputEpcList {
+			l = len(s)
+			n += 1 + l + sovEpcis(uint64(l))
+		}
+	}
+	if len(m.InputQuantityList) > 0 {
+		for _, e := range m.InputQuantityList {
+			l = e.Size()
+			n += 2 + l + sovEpcis(uint64(l))
+		}
+	}
+	if len(m.OutputEpcList) > 0 {
+		for _, s := range m.OutputEpcList {
+			l = len(s)
+			n += 2 + l + sovEpcis(uint64(l))
+		}
+	}
+	if len(m.OutputQuantityList) > 0 {
+		for _, e := range m.OutputQuantityList {
+			l = e.Size()
+			n += 2 + l + sovEpcis(uint64(l))
+		}
+	}
+	l = len(m.TransformationId)
+	if l > 0 {
+		n += 2 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.Action)
+	if l > 0 {
+		n += 2 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.BizStep)
+	if l > 0 {
+		n += 2 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.Disposition)
+	if l > 0 {
+		n += 2 + l + sovEpcis(uint64(l))
+	}
+	if m.PersistentDisposition != nil {
+		l = m.PersistentDisposition.Size()
+		n += 2 + l + sovEpcis(uint64(l))
+	}
+	if len(m.BizTransactionList) > 0 {
+		for _, e := range m.BizTransactionList {
+			l = e.Size()
+			n += 2 + l + sovEpcis(uint64(l))
+		}
+	}
+	if len(m.SourceList) > 0 {
+		for _, e := range m.SourceList {
+			l = e.Size()
+			n += 2 + l + sovEpcis(uint64(l))
+		}
+	}
+	if len(m.DestinationList) > 0 {
+		for _, e := range m.DestinationList {
+			l = e.Size()
+			n += 2 + l + sovEpcis(uint64(l))
+		}
+	}
+	if m.ReadPoint != nil {
+		l = m.ReadPoint.Size()
+		n += 2 + l + sovEpcis(uint64(l))
+	}
+	if m.BizLocation != nil {
+		l = m.BizLocation.Size()
+		n += 2 + l + sovEpcis(uint64(l))
+	}
+	if len(m.SensorElementList) > 0 {
+		for _, e := range m.SensorElementList {
+			l = e.Size()
+			n += 2 + l + sovEpcis(uint64(l))
+		}
+	}
+	if len(m.Ilmd) > 0 {
+		for _, e := range m.Ilmd {
+			l = e.Size()
+			n += 2 + l + sovEpcis(uint64(l))
+		}
+	}
+	if len(m.Extensions) > 0 {
+		for _, e := range m.Extensions {
+			l = e.Size()
+			n += 2 + l + sovEpcis(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *TraceContext) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.ChainLink != 0 {
+		n += 1 + sovEpcis(uint64(m.ChainLink))
+	}
+	if m.DomainStep != 0 {
+		n += 1 + sovEpcis(uint64(m.DomainStep))
+	}
+	l = len(m.UserHash)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	return n
+}
+
+func (m *EventIdentifier) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Id)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	if m.Role != 0 {
+		n += 1 + sovEpcis(uint64(m.Role))
+	}
+	return n
+}
+
+func (m *HashedEvent) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Type != 0 {
+		n += 1 + sovEpcis(uint64(m.Type))
+	}
+	if m.EventTimeMs != 0 {
+		n += 1 + sovEpcis(uint64(m.EventTimeMs))
+	}
+	l = len(m.EventTimeZoneOffset)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.BizStep)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.Disposition)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.ReadPoint)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	l = len(m.BizLocation)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	if len(m.Identifiers) > 0 {
+		for _, e := range m.Identifiers {
+			l = e.Size()
+			n += 1 + l + sovEpcis(uint64(l))
+		}
+	}
+	l = len(m.PayloadSha256)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	return n
+}
+
 func (m *RecordEPCISEvent) Size() (n int) {
 	if m == nil {
 		return 0
 	}
 	var l int
 	_ = l
+	l = len(m.HashId)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	if m.Kind != nil {
+		n += m.Kind.Size()
+	}
+	if m.Context != nil {
+		l = m.Context.Size()
+		n += 1 + l + sovEpcis(uint64(l))
+	}
 	return n
 }
 
+func (m *RecordEPCISEvent_Public) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Public != nil {
+		l = m.Public.Size()
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	return n
+}
+func (m *RecordEPCISEvent_Hashed) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Hashed != nil {
+		l = m.Hashed.Size()
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	return n
+}
 func (m *RecordEventBatch) Size() (n int) {
 	if m == nil {
 		return 0
 	}
 	var l int
 	_ = l
+	if len(m.Events) > 0 {
+		for _, e := range m.Events {
+			l = e.Size()
+			n += 1 + l + sovEpcis(uint64(l))
+		}
+	}
 	return n
 }
 
@@ -365,6 +4695,23 @@ func (m *AnchorRoot) Size() (n int) {
 	}
 	var l int
 	_ = l
+	l = len(m.Root)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	if m.LeafCount != 0 {
+		n += 1 + sovEpcis(uint64(m.LeafCount))
+	}
+	l = len(m.Source)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	if m.FromTimeMs != 0 {
+		n += 1 + sovEpcis(uint64(m.FromTimeMs))
+	}
+	if m.ToTimeMs != 0 {
+		n += 1 + sovEpcis(uint64(m.ToTimeMs))
+	}
 	return n
 }
 
@@ -374,15 +4721,156 @@ func (m *EPCISRecord) Size() (n int) {
 	}
 	var l int
 	_ = l
+	l = len(m.HashId)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	if m.Kind != nil {
+		n += m.Kind.Size()
+	}
+	if m.Context != nil {
+		l = m.Context.Size()
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	if len(m.Subjects) > 0 {
+		for _, s := range m.Subjects {
+			l = len(s)
+			n += 1 + l + sovEpcis(uint64(l))
+		}
+	}
+	if m.BatchIndex != 0 {
+		n += 1 + sovEpcis(uint64(m.BatchIndex))
+	}
 	return n
 }
 
+func (m *EPCISRecord_Public) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Public != nil {
+		l = m.Public.Size()
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	return n
+}
+func (m *EPCISRecord_Hashed) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Hashed != nil {
+		l = m.Hashed.Size()
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	return n
+}
 func (m *AnchorRecord) Size() (n int) {
 	if m == nil {
 		return 0
 	}
 	var l int
 	_ = l
+	if m.Anchor != nil {
+		l = m.Anchor.Size()
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	return n
+}
+
+func (m *EPCISIndexEntry) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Index != 0 {
+		n += 1 + sovEpcis(uint64(m.Index))
+	}
+	l = len(m.LeafHash)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	return n
+}
+
+func (m *EventRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.HashId)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	return n
+}
+
+func (m *EventResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Roots != nil {
+		l = m.Roots.Size()
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	if m.Entry != nil {
+		l = m.Entry.Size()
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	if m.Record != nil {
+		l = m.Record.Size()
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	return n
+}
+
+func (m *AnchorRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Root)
+	if l > 0 {
+		n += 1 + l + sovEpcis(uint64(l))
+	}
+	return n
+}
+
+func (m *KnownRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if len(m.HashIds) > 0 {
+		for _, s := range m.HashIds {
+			l = len(s)
+			n += 1 + l + sovEpcis(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *KnownResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Height != 0 {
+		n += 1 + sovEpcis(uint64(m.Height))
+	}
+	if len(m.Known) > 0 {
+		n += 1 + sovEpcis(uint64(len(m.Known))) + len(m.Known)*1
+	}
 	return n
 }
 
@@ -391,6 +4879,3780 @@ func sovEpcis(x uint64) (n int) {
 }
 func sozEpcis(x uint64) (n int) {
 	return sovEpcis(uint64((x << 1) ^ uint64((int64(x) >> 63))))
+}
+func (m *Element) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEpcis
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: Element: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: Element: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Name", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Name = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Value", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Value = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Children", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Children = append(m.Children, &Element{})
+			if err := m.Children[len(m.Children)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEpcis(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QuantityElement) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEpcis
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QuantityElement: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QuantityElement: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field EpcClass", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.EpcClass = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Quantity", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Quantity = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Uom", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Uom = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Extensions", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Extensions = append(m.Extensions, &Element{})
+			if err := m.Extensions[len(m.Extensions)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEpcis(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *Location) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEpcis
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: Location: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: Location: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Id", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Id = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Extensions", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Extensions = append(m.Extensions, &Element{})
+			if err := m.Extensions[len(m.Extensions)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEpcis(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *TypedID) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEpcis
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: TypedID: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: TypedID: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Type", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Type = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Id", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Id = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Extensions", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Extensions = append(m.Extensions, &Element{})
+			if err := m.Extensions[len(m.Extensions)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEpcis(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *PersistentDisposition) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEpcis
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: PersistentDisposition: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: PersistentDisposition: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Set", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Set = append(m.Set, string(dAtA[iNdEx:postIndex]))
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Unset", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Unset = append(m.Unset, string(dAtA[iNdEx:postIndex]))
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Extensions", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Extensions = append(m.Extensions, &Element{})
+			if err := m.Extensions[len(m.Extensions)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEpcis(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *SensorMetadata) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEpcis
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: SensorMetadata: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: SensorMetadata: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Time", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Time = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field StartTime", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.StartTime = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field EndTime", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.EndTime = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DeviceId", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.DeviceId = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DeviceMetadata", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.DeviceMetadata = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field RawData", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.RawData = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 7:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DataProcessingMethod", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.DataProcessingMethod = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 8:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field BizRules", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.BizRules = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 9:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Extensions", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Extensions = append(m.Extensions, &Element{})
+			if err := m.Extensions[len(m.Extensions)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEpcis(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *SensorReport) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEpcis
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: SensorReport: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: SensorReport: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Type", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Type = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Exception", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Exception = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DeviceId", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.DeviceId = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DeviceMetadata", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.DeviceMetadata = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field RawData", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.RawData = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DataProcessingMethod", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.DataProcessingMethod = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 7:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Time", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Time = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 8:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Microorganism", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Microorganism = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 9:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ChemicalSubstance", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ChemicalSubstance = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 10:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Value", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Value = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 11:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Component", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Component = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 12:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field StringValue", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.StringValue = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 13:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field BooleanValue", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.BooleanValue = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 14:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field HexBinaryValue", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.HexBinaryValue = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 15:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field UriValue", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.UriValue = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 16:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MinValue", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.MinValue = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 17:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MaxValue", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.MaxValue = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 18:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MeanValue", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.MeanValue = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 19:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SDev", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.SDev = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 20:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PercRank", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.PercRank = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 21:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PercValue", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.PercValue = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 22:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Uom", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Uom = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 23:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field CoordinateReferenceSystem", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.CoordinateReferenceSystem = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 24:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Extensions", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Extensions = append(m.Extensions, &Element{})
+			if err := m.Extensions[len(m.Extensions)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEpcis(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *SensorElement) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEpcis
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: SensorElement: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: SensorElement: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SensorMetadata", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.SensorMetadata == nil {
+				m.SensorMetadata = &SensorMetadata{}
+			}
+			if err := m.SensorMetadata.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SensorReport", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.SensorReport = append(m.SensorReport, &SensorReport{})
+			if err := m.SensorReport[len(m.SensorReport)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Extensions", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Extensions = append(m.Extensions, &Element{})
+			if err := m.Extensions[len(m.Extensions)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEpcis(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *ErrorDeclaration) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEpcis
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: ErrorDeclaration: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: ErrorDeclaration: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DeclarationTime", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.DeclarationTime = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Reason", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Reason = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field CorrectiveEventIds", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.CorrectiveEventIds = append(m.CorrectiveEventIds, string(dAtA[iNdEx:postIndex]))
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Extensions", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Extensions = append(m.Extensions, &Element{})
+			if err := m.Extensions[len(m.Extensions)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEpcis(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EPCISEvent) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEpcis
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EPCISEvent: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EPCISEvent: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Type", wireType)
+			}
+			m.Type = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Type |= EPCISEventType(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field EventTime", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.EventTime = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field EventTimeZoneOffset", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.EventTimeZoneOffset = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field RecordTime", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.RecordTime = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field EventId", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.EventId = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ErrorDeclaration", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.ErrorDeclaration == nil {
+				m.ErrorDeclaration = &ErrorDeclaration{}
+			}
+			if err := m.ErrorDeclaration.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 7:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field CertificationInfo", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.CertificationInfo = append(m.CertificationInfo, string(dAtA[iNdEx:postIndex]))
+			iNdEx = postIndex
+		case 10:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field EpcList", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.EpcList = append(m.EpcList, string(dAtA[iNdEx:postIndex]))
+			iNdEx = postIndex
+		case 11:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ParentId", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ParentId = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 12:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ChildEpcs", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ChildEpcs = append(m.ChildEpcs, string(dAtA[iNdEx:postIndex]))
+			iNdEx = postIndex
+		case 13:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field QuantityList", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.QuantityList = append(m.QuantityList, &QuantityElement{})
+			if err := m.QuantityList[len(m.QuantityList)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 14:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ChildQuantityList", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ChildQuantityList = append(m.ChildQuantityList, &QuantityElement{})
+			if err := m.ChildQuantityList[len(m.ChildQuantityList)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 15:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field InputEpcList", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.InputEpcList = append(m.InputEpcList, string(dAtA[iNdEx:postIndex]))
+			iNdEx = postIndex
+		case 16:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field InputQuantityList", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.InputQuantityList = append(m.InputQuantityList, &QuantityElement{})
+			if err := m.InputQuantityList[len(m.InputQuantityList)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 17:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field OutputEpcList", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.OutputEpcList = append(m.OutputEpcList, string(dAtA[iNdEx:postIndex]))
+			iNdEx = postIndex
+		case 18:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field OutputQuantityList", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.OutputQuantityList = append(m.OutputQuantityList, &QuantityElement{})
+			if err := m.OutputQuantityList[len(m.OutputQuantityList)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 19:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TransformationId", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.TransformationId = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 20:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Action", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Action = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 21:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field BizStep", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.BizStep = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 22:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Disposition", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Disposition = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 23:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PersistentDisposition", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.PersistentDisposition == nil {
+				m.PersistentDisposition = &PersistentDisposition{}
+			}
+			if err := m.PersistentDisposition.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 24:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field BizTransactionList", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.BizTransactionList = append(m.BizTransactionList, &TypedID{})
+			if err := m.BizTransactionList[len(m.BizTransactionList)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 25:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SourceList", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.SourceList = append(m.SourceList, &TypedID{})
+			if err := m.SourceList[len(m.SourceList)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 26:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DestinationList", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.DestinationList = append(m.DestinationList, &TypedID{})
+			if err := m.DestinationList[len(m.DestinationList)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 27:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ReadPoint", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.ReadPoint == nil {
+				m.ReadPoint = &Location{}
+			}
+			if err := m.ReadPoint.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 28:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field BizLocation", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.BizLocation == nil {
+				m.BizLocation = &Location{}
+			}
+			if err := m.BizLocation.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 29:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SensorElementList", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.SensorElementList = append(m.SensorElementList, &SensorElement{})
+			if err := m.SensorElementList[len(m.SensorElementList)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 30:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Ilmd", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Ilmd = append(m.Ilmd, &Element{})
+			if err := m.Ilmd[len(m.Ilmd)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 31:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Extensions", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Extensions = append(m.Extensions, &Element{})
+			if err := m.Extensions[len(m.Extensions)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEpcis(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *TraceContext) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEpcis
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: TraceContext: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: TraceContext: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ChainLink", wireType)
+			}
+			m.ChainLink = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ChainLink |= ChainLink(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DomainStep", wireType)
+			}
+			m.DomainStep = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.DomainStep |= DomainStep(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field UserHash", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.UserHash = append(m.UserHash[:0], dAtA[iNdEx:postIndex]...)
+			if m.UserHash == nil {
+				m.UserHash = []byte{}
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEpcis(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventIdentifier) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEpcis
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventIdentifier: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventIdentifier: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Id", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Id = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Role", wireType)
+			}
+			m.Role = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Role |= IdentifierRole(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEpcis(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *HashedEvent) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEpcis
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: HashedEvent: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: HashedEvent: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Type", wireType)
+			}
+			m.Type = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Type |= EPCISEventType(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field EventTimeMs", wireType)
+			}
+			m.EventTimeMs = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.EventTimeMs |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field EventTimeZoneOffset", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.EventTimeZoneOffset = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field BizStep", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.BizStep = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Disposition", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Disposition = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ReadPoint", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ReadPoint = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 7:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field BizLocation", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.BizLocation = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 8:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Identifiers", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Identifiers = append(m.Identifiers, &EventIdentifier{})
+			if err := m.Identifiers[len(m.Identifiers)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 9:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PayloadSha256", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.PayloadSha256 = append(m.PayloadSha256[:0], dAtA[iNdEx:postIndex]...)
+			if m.PayloadSha256 == nil {
+				m.PayloadSha256 = []byte{}
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEpcis(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
 }
 func (m *RecordEPCISEvent) Unmarshal(dAtA []byte) error {
 	l := len(dAtA)
@@ -421,6 +8683,144 @@ func (m *RecordEPCISEvent) Unmarshal(dAtA []byte) error {
 			return fmt.Errorf("proto: RecordEPCISEvent: illegal tag %d (wire type %d)", fieldNum, wire)
 		}
 		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field HashId", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.HashId = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Public", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			v := &EPCISEvent{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			m.Kind = &RecordEPCISEvent_Public{v}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Hashed", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			v := &HashedEvent{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			m.Kind = &RecordEPCISEvent_Hashed{v}
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Context", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Context == nil {
+				m.Context = &TraceContext{}
+			}
+			if err := m.Context.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
 		default:
 			iNdEx = preIndex
 			skippy, err := skipEpcis(dAtA[iNdEx:])
@@ -471,6 +8871,40 @@ func (m *RecordEventBatch) Unmarshal(dAtA []byte) error {
 			return fmt.Errorf("proto: RecordEventBatch: illegal tag %d (wire type %d)", fieldNum, wire)
 		}
 		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Events", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Events = append(m.Events, &RecordEPCISEvent{})
+			if err := m.Events[len(m.Events)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
 		default:
 			iNdEx = preIndex
 			skippy, err := skipEpcis(dAtA[iNdEx:])
@@ -521,6 +8955,129 @@ func (m *AnchorRoot) Unmarshal(dAtA []byte) error {
 			return fmt.Errorf("proto: AnchorRoot: illegal tag %d (wire type %d)", fieldNum, wire)
 		}
 		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Root", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Root = append(m.Root[:0], dAtA[iNdEx:postIndex]...)
+			if m.Root == nil {
+				m.Root = []byte{}
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LeafCount", wireType)
+			}
+			m.LeafCount = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.LeafCount |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Source", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Source = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field FromTimeMs", wireType)
+			}
+			m.FromTimeMs = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.FromTimeMs |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ToTimeMs", wireType)
+			}
+			m.ToTimeMs = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ToTimeMs |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
 		default:
 			iNdEx = preIndex
 			skippy, err := skipEpcis(dAtA[iNdEx:])
@@ -571,6 +9128,195 @@ func (m *EPCISRecord) Unmarshal(dAtA []byte) error {
 			return fmt.Errorf("proto: EPCISRecord: illegal tag %d (wire type %d)", fieldNum, wire)
 		}
 		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field HashId", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.HashId = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Public", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			v := &EPCISEvent{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			m.Kind = &EPCISRecord_Public{v}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Hashed", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			v := &HashedEvent{}
+			if err := v.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			m.Kind = &EPCISRecord_Hashed{v}
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Context", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Context == nil {
+				m.Context = &TraceContext{}
+			}
+			if err := m.Context.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Subjects", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Subjects = append(m.Subjects, string(dAtA[iNdEx:postIndex]))
+			iNdEx = postIndex
+		case 6:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field BatchIndex", wireType)
+			}
+			m.BatchIndex = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.BatchIndex |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
 		default:
 			iNdEx = preIndex
 			skippy, err := skipEpcis(dAtA[iNdEx:])
@@ -621,6 +9367,690 @@ func (m *AnchorRecord) Unmarshal(dAtA []byte) error {
 			return fmt.Errorf("proto: AnchorRecord: illegal tag %d (wire type %d)", fieldNum, wire)
 		}
 		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Anchor", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Anchor == nil {
+				m.Anchor = &AnchorRoot{}
+			}
+			if err := m.Anchor.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEpcis(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EPCISIndexEntry) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEpcis
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EPCISIndexEntry: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EPCISIndexEntry: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Index", wireType)
+			}
+			m.Index = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Index |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LeafHash", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.LeafHash = append(m.LeafHash[:0], dAtA[iNdEx:postIndex]...)
+			if m.LeafHash == nil {
+				m.LeafHash = []byte{}
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEpcis(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEpcis
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field HashId", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.HashId = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEpcis(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEpcis
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Roots", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Roots == nil {
+				m.Roots = &StateRoots{}
+			}
+			if err := m.Roots.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Entry", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Entry == nil {
+				m.Entry = &ProvenValue{}
+			}
+			if err := m.Entry.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Record", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Record == nil {
+				m.Record = &ProvenRecord{}
+			}
+			if err := m.Record.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEpcis(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *AnchorRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEpcis
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: AnchorRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: AnchorRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Root", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Root = append(m.Root[:0], dAtA[iNdEx:postIndex]...)
+			if m.Root == nil {
+				m.Root = []byte{}
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEpcis(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *KnownRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEpcis
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: KnownRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: KnownRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field HashIds", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.HashIds = append(m.HashIds, string(dAtA[iNdEx:postIndex]))
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEpcis(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEpcis
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *KnownResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEpcis
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: KnownResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: KnownResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Height", wireType)
+			}
+			m.Height = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEpcis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Height |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType == 0 {
+				var v int
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowEpcis
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					v |= int(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				m.Known = append(m.Known, bool(v != 0))
+			} else if wireType == 2 {
+				var packedLen int
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowEpcis
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					packedLen |= int(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				if packedLen < 0 {
+					return ErrInvalidLengthEpcis
+				}
+				postIndex := iNdEx + packedLen
+				if postIndex < 0 {
+					return ErrInvalidLengthEpcis
+				}
+				if postIndex > l {
+					return io.ErrUnexpectedEOF
+				}
+				var elementCount int
+				elementCount = packedLen
+				if elementCount != 0 && len(m.Known) == 0 {
+					m.Known = make([]bool, 0, elementCount)
+				}
+				for iNdEx < postIndex {
+					var v int
+					for shift := uint(0); ; shift += 7 {
+						if shift >= 64 {
+							return ErrIntOverflowEpcis
+						}
+						if iNdEx >= l {
+							return io.ErrUnexpectedEOF
+						}
+						b := dAtA[iNdEx]
+						iNdEx++
+						v |= int(b&0x7F) << shift
+						if b < 0x80 {
+							break
+						}
+					}
+					m.Known = append(m.Known, bool(v != 0))
+				}
+			} else {
+				return fmt.Errorf("proto: wrong wireType = %d for field Known", wireType)
+			}
 		default:
 			iNdEx = preIndex
 			skippy, err := skipEpcis(dAtA[iNdEx:])
