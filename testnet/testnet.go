@@ -41,6 +41,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	cfg "github.com/cometbft/cometbft/config"
@@ -484,7 +485,7 @@ func Init(dir string, opts Options) (*Network, error) {
 			c.RPC.ListenAddress = p.rpcLis
 			c.P2P.ListenAddress = p.p2pListen
 			c.P2P.ExternalAddress = p.external
-			c.P2P.PersistentPeers = joinComma(peers)
+			c.P2P.PersistentPeers = strings.Join(peers, ",")
 			c.P2P.AllowDuplicateIP = true
 			c.P2P.AddrBookStrict = false
 			c.Consensus.TimeoutCommit = opts.TimeoutCommit
@@ -506,17 +507,6 @@ func Init(dir string, opts Options) (*Network, error) {
 		return nil, err
 	}
 	return nw, nil
-}
-
-func joinComma(s []string) string {
-	out := ""
-	for i, x := range s {
-		if i > 0 {
-			out += ","
-		}
-		out += x
-	}
-	return out
 }
 
 // testCreditCode returns a valid unified social credit code for enterprise

@@ -78,6 +78,8 @@ Start with 'traceledger demo'. To run a node: 'traceledger init' then
 		newTxCmd(),
 		newQueryCmd(),
 		newVersionCmd(),
+		newTestnetCmd(),
+		newNodeCmd(),
 	)
 	return root
 }
