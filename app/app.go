@@ -334,6 +334,12 @@ func (a *App) deliverTx(blk *overlay, raw []byte, height, timeMs int64, chainID 
 		return txResult(err)
 	}
 	o := newOverlay(blk, blk.nextIndex())
+	// The sequence is spent first, so a message that changes the signing
+	// key itself (rotate_key, revoke_key) sees and keeps it.
+	key.Sequence++
+	if err := putProto(o, keyKey(key.Id), key); err != nil {
+		return txResult(err)
+	}
 	var events []abci.Event
 	for i, m := range d.body.Messages {
 		mh := d.handlers[i]
@@ -349,10 +355,6 @@ func (a *App) deliverTx(blk *overlay, raw []byte, height, timeMs int64, chainID 
 		for _, r := range recs {
 			events = append(events, recordABCIEvent(mh.name, r))
 		}
-	}
-	key.Sequence++
-	if err := putProto(o, keyKey(key.Id), key); err != nil {
-		return txResult(err)
 	}
 	o.mergeInto(blk)
 	return &abci.ExecTxResult{Code: uint32(CodeOK), Events: events}

@@ -38,6 +38,29 @@ const (
 	CodeInternal            Code = 99 // a node-side failure; retry or report it
 )
 
+// Governance and membership codes (40-59; see docs/GOVERNANCE.md).
+const (
+	CodeParticipantNotFound  Code = 40 // the named participant is not registered
+	CodeDuplicateParticipant Code = 41 // the id or credit code is already registered
+	CodeDuplicateKey         Code = 42 // the public key is already registered (or used by a validator)
+	CodeOutOfJurisdiction    Code = 43 // the signer does not supervise the target
+	CodeStatusUnchanged      Code = 44 // the participant already has the requested status
+	CodeKeyNotFound          Code = 45 // the named key is not registered
+	CodeKeyInactive          Code = 46 // the named key is already revoked
+	CodeLastActiveKey        Code = 47 // the revocation would leave the participant without an active key
+	CodeBadKeyProof          Code = 48 // the new key's proof of possession does not verify
+	CodeProposalNotFound     Code = 49 // no proposal has that id
+	CodeProposalClosed       Code = 50 // the proposal already passed, failed or executed
+	CodeProposalExpired      Code = 51 // the proposal's deadline has passed
+	CodeAlreadyVoted         Code = 52 // the department already voted on the proposal
+	CodeNotInElectorate      Code = 53 // the department is not in the proposal's electorate
+	CodeNoValidatorLeft      Code = 54 // the change would leave the network without a validator
+	CodePowerConcentration   Code = 55 // the change would give one department 1/3 or more of the power
+	CodeUnknownDepartment    Code = 56 // the named department is not an active department
+	CodeNotACertifier        Code = 57 // the named participant is not a certifier
+	CodeAccreditationState   Code = 58 // the accreditation is not in a state the change applies to
+)
+
 var codeNames = map[Code]string{
 	CodeOK:                  "ok",
 	CodeTxDecode:            "tx_decode",
@@ -59,6 +82,26 @@ var codeNames = map[Code]string{
 	CodeNotFound:            "not_found",
 	CodeHeightUnavailable:   "height_unavailable",
 	CodeInternal:            "internal",
+
+	CodeParticipantNotFound:  "participant_not_found",
+	CodeDuplicateParticipant: "duplicate_participant",
+	CodeDuplicateKey:         "duplicate_key",
+	CodeOutOfJurisdiction:    "out_of_jurisdiction",
+	CodeStatusUnchanged:      "status_unchanged",
+	CodeKeyNotFound:          "key_not_found",
+	CodeKeyInactive:          "key_inactive",
+	CodeLastActiveKey:        "last_active_key",
+	CodeBadKeyProof:          "bad_key_proof",
+	CodeProposalNotFound:     "proposal_not_found",
+	CodeProposalClosed:       "proposal_closed",
+	CodeProposalExpired:      "proposal_expired",
+	CodeAlreadyVoted:         "already_voted",
+	CodeNotInElectorate:      "not_in_electorate",
+	CodeNoValidatorLeft:      "no_validator_left",
+	CodePowerConcentration:   "power_concentration",
+	CodeUnknownDepartment:    "unknown_department",
+	CodeNotACertifier:        "not_a_certifier",
+	CodeAccreditationState:   "accreditation_state",
 }
 
 // String returns the code's stable name, e.g. "sequence_gap".

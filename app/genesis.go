@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/traceledger/traceledger/genesis"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
@@ -21,55 +22,117 @@ var roleByName = map[string]tlv1.Role{
 
 // applyGenesis registers the founding departments and the initial
 // participants, in the order the genesis file lists them, and stores the
-// parameters.
+// parameters and the governance state: each department's validator
+// ("department/<id>"), the set of active departments ("gov/departments")
+// and the proposal counter ("gov/state").
 func applyGenesis(o *overlay, st *genesis.AppState, timeMs int64) error {
 	params, err := json.Marshal(st.Params)
 	if err != nil {
 		return fmt.Errorf("encode params: %w", err)
 	}
 	o.set(paramsKey, params)
+	rec := func() *tlv1.Record { return &tlv1.Record{TimeMs: timeMs, Signer: GenesisSigner} }
+	set := &tlv1.DepartmentSet{}
 	for _, d := range st.Departments {
+		if reservedID(d.ID) {
+			return fmt.Errorf("department %q: the id is reserved", d.ID)
+		}
 		p := &tlv1.Participant{Id: d.ID, Name: d.Name, Role: tlv1.ROLE_DEPARTMENT, Department: d.ID, DivisionCode: d.DivisionCode}
-		if err := register(o, p, d.AdminKeys, timeMs); err != nil {
+		if _, err := register(o, p, d.AdminKeys, rec(), 0); err != nil {
 			return err
 		}
+		if len(d.ValidatorPubKey) != ed25519.PublicKeySize || d.Power <= 0 {
+			return fmt.Errorf("department %q: validator key of %d bytes with power %d", d.ID, len(d.ValidatorPubKey), d.Power)
+		}
+		dv := &tlv1.Department{Id: d.ID, ValidatorPubKey: d.ValidatorPubKey, Power: d.Power, Status: tlv1.DEPARTMENT_STATUS_ACTIVE}
+		if err := putProto(o, departmentKey(d.ID), dv); err != nil {
+			return err
+		}
+		set.Ids = append(set.Ids, d.ID)
+	}
+	slices.Sort(set.Ids)
+	if err := putProto(o, departmentsKey, set); err != nil {
+		return err
+	}
+	if err := putProto(o, govStateKey, &tlv1.GovernanceState{NextProposalId: 1}); err != nil {
+		return err
 	}
 	for _, gp := range st.Participants {
 		role, ok := roleByName[gp.Role]
-		if !ok {
+		if !ok || role == tlv1.ROLE_DEPARTMENT {
 			return fmt.Errorf("participant %q: unknown role %q", gp.ID, gp.Role)
+		}
+		if reservedID(gp.ID) {
+			return fmt.Errorf("participant %q: the id is reserved", gp.ID)
 		}
 		p := &tlv1.Participant{Id: gp.ID, Name: gp.Name, Role: role, Department: gp.Department,
 			CreditCode: gp.CreditCode, DivisionCode: gp.DivisionCode}
-		if err := register(o, p, gp.Keys, timeMs); err != nil {
+		if _, err := register(o, p, gp.Keys, rec(), 0); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// register writes a participant and its keys and appends the registration
-// record to the participant's own history (subject "participant:<id>").
-func register(o *overlay, p *tlv1.Participant, keys [][]byte, timeMs int64) error {
+// register writes a new participant, its keys and its credit-code index
+// entry, and appends the registration record rec (stamped by the caller) to
+// the participant's own history (subject "participant:<id>"). It returns
+// the record's log index. Callers check for duplicates first; register
+// reports any it finds as plain errors.
+func register(o *overlay, p *tlv1.Participant, keys [][]byte, rec *tlv1.Record, height int64) (uint64, error) {
 	p.Status = tlv1.PARTICIPANT_STATUS_ACTIVE
+	p.RegisteredHeight = height
+	p.StatusHeight = height
+	if v, err := o.mapValue(participantKey(p.Id)); err != nil {
+		return 0, err
+	} else if v != nil {
+		return 0, fmt.Errorf("participant %q is registered twice", p.Id)
+	}
 	for _, pub := range keys {
 		if len(pub) != ed25519.PublicKeySize {
-			return fmt.Errorf("participant %q: key is %d bytes, want %d", p.Id, len(pub), ed25519.PublicKeySize)
+			return 0, fmt.Errorf("participant %q: key is %d bytes, want %d", p.Id, len(pub), ed25519.PublicKeySize)
 		}
 		id := KeyID(pub)
+		if v, err := o.mapValue(keyKey(id)); err != nil {
+			return 0, err
+		} else if v != nil {
+			return 0, fmt.Errorf("participant %q: key %s is registered twice", p.Id, id)
+		}
 		p.Keys = append(p.Keys, id)
-		k := &tlv1.Key{Id: id, PublicKey: pub, Participant: p.Id, Status: tlv1.KEY_STATUS_ACTIVE}
+		k := &tlv1.Key{Id: id, PublicKey: pub, Participant: p.Id, Status: tlv1.KEY_STATUS_ACTIVE, AddedHeight: height}
 		if err := putProto(o, keyKey(id), k); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	if err := putProto(o, participantKey(p.Id), p); err != nil {
-		return err
+	if p.CreditCode != "" {
+		ck := creditCodeKey(p.CreditCode)
+		if v, err := o.mapValue(ck); err != nil {
+			return 0, err
+		} else if v != nil {
+			return 0, fmt.Errorf("participant %q: credit code %s is already registered to %q", p.Id, p.CreditCode, v)
+		}
+		o.set(ck, []byte(p.Id))
 	}
-	rec := &tlv1.Record{TimeMs: timeMs, Signer: GenesisSigner, Body: &tlv1.Record_ParticipantRegistered{ParticipantRegistered: p}}
-	_, err := o.appendRecord(rec, []string{ParticipantSubject(p.Id)})
-	return err
+	if err := putProto(o, participantKey(p.Id), p); err != nil {
+		return 0, err
+	}
+	rec.Body = &tlv1.Record_ParticipantRegistered{ParticipantRegistered: p}
+	return o.appendRecord(rec, []string{ParticipantSubject(p.Id)})
 }
 
 // ParticipantSubject is the history subject of a participant's own records.
 func ParticipantSubject(id string) string { return "participant:" + id }
+
+// ValidateGenesisState checks an app state as InitChain would load it: the
+// rules of genesis.Validate, then the state machine's own (credit codes
+// unique across participants, reserved ids). `traceledger genesis validate`
+// runs it so a department learns of a problem before starting its node.
+func ValidateGenesisState(st genesis.AppState) error {
+	if err := genesis.Validate(st); err != nil {
+		return err
+	}
+	if err := applyGenesis(newOverlay(emptyReader{}, 0), &st, 0); err != nil {
+		return fmt.Errorf("genesis app_state: %w", err)
+	}
+	return nil
+}

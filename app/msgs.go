@@ -96,8 +96,8 @@ func validateRecordEvent(e *tlv1.RecordEvent) error {
 	if err := ValidateIdentifier(e.Subject); err != nil {
 		return rejectf(CodeInvalidMessage, "record_event.subject: %v", err)
 	}
-	if strings.HasPrefix(e.Subject, "participant:") {
-		return rejectf(CodeInvalidMessage, "record_event.subject %q: the participant: scheme is reserved for membership records", e.Subject)
+	if IsReservedSubject(e.Subject) {
+		return rejectf(CodeInvalidMessage, "record_event.subject %q: the participant:, proposal: and governance: schemes are reserved for membership records", e.Subject)
 	}
 	if n := len(e.EventType); n == 0 || n > maxEventTypeBytes {
 		return rejectf(CodeInvalidMessage, "record_event.event_type must be 1 to %d bytes, got %d", maxEventTypeBytes, n)

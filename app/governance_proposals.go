@@ -1,0 +1,753 @@
+package app
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/cometbft/cometbft/types"
+
+	"github.com/traceledger/traceledger/genesis"
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
+)
+
+// Proposals: the lifecycle is submit -> vote* -> passed | failed | expired;
+// a passed proposal executes once at the end of the block it passed in
+// (executed, or execution_failed when its change is no longer valid then).
+
+// ---------------------------------------------------------------- validation
+
+func validateSubmitProposal(s *tlv1.SubmitProposal) error {
+	const f = "submit_proposal"
+	if s == nil {
+		return rejectf(CodeInvalidMessage, "%s is empty", f)
+	}
+	if err := checkText(f+".title", s.Title, 1, maxTitleBytes); err != nil {
+		return err
+	}
+	if s.DeadlineHeight < 0 {
+		return rejectf(CodeInvalidMessage, "%s.deadline_height must not be negative, got %d", f, s.DeadlineHeight)
+	}
+	if s.Change == nil || s.Change.Change == nil {
+		return rejectf(CodeInvalidMessage, "%s.change is empty: say what the proposal changes", f)
+	}
+	return validateChange(f+".change", s.Change)
+}
+
+// changeName is the stable name of a change kind, for messages and the CLI.
+func changeName(ch *tlv1.ProposalChange) string {
+	switch ch.Change.(type) {
+	case *tlv1.ProposalChange_AddDepartment:
+		return "add_department"
+	case *tlv1.ProposalChange_RemoveDepartment:
+		return "remove_department"
+	case *tlv1.ProposalChange_SetValidatorPower:
+		return "set_validator_power"
+	case *tlv1.ProposalChange_SetQuorum:
+		return "set_quorum"
+	case *tlv1.ProposalChange_AccreditCertifier:
+		return "accredit_certifier"
+	case *tlv1.ProposalChange_SuspendAccreditation:
+		return "suspend_accreditation"
+	case *tlv1.ProposalChange_WithdrawAccreditation:
+		return "withdraw_accreditation"
+	}
+	return "unknown"
+}
+
+func checkPower(field string, p int64) error {
+	if p <= 0 || p > types.MaxTotalVotingPower {
+		return rejectf(CodeInvalidMessage, "%s must be 1 to %d, got %d", field, types.MaxTotalVotingPower, p)
+	}
+	return nil
+}
+
+// ValidateQuorum checks a quorum fraction as genesis does: 1 <=
+// denominator <= 1,000,000 and denominator/2 <= numerator < denominator.
+func ValidateQuorum(num, den uint64) error {
+	switch {
+	case den == 0 || den > 1_000_000:
+		return fmt.Errorf("denominator must be 1 to 1000000, got %d", den)
+	case num >= den:
+		return fmt.Errorf("numerator %d must be less than the denominator %d (no proposal could pass)", num, den)
+	case 2*num < den:
+		return fmt.Errorf("numerator %d must be at least half of the denominator %d", num, den)
+	}
+	return nil
+}
+
+func validateChange(f string, ch *tlv1.ProposalChange) error {
+	f += "." + changeName(ch)
+	switch c := ch.Change.(type) {
+	case *tlv1.ProposalChange_AddDepartment:
+		d := c.AddDepartment
+		if d == nil {
+			return rejectf(CodeInvalidMessage, "%s is empty", f)
+		}
+		if err := checkID(f+".id", d.Id); err != nil {
+			return err
+		}
+		if reservedID(d.Id) {
+			return rejectf(CodeInvalidMessage, "%s.id %q is reserved", f, d.Id)
+		}
+		if err := checkText(f+".name", d.Name, 1, genesis.MaxNameLen); err != nil {
+			return err
+		}
+		if err := checkPubKey(f+".validator_pub_key", d.ValidatorPubKey); err != nil {
+			return err
+		}
+		if err := checkPower(f+".power", d.Power); err != nil {
+			return err
+		}
+		if err := checkKeyList(f+".admin_keys", d.AdminKeys); err != nil {
+			return err
+		}
+		if d.DivisionCode != "" {
+			if err := genesis.ValidateDivisionCode(d.DivisionCode); err != nil {
+				return rejectf(CodeInvalidMessage, "%s.division_code: %v", f, err)
+			}
+		}
+	case *tlv1.ProposalChange_RemoveDepartment:
+		d := c.RemoveDepartment
+		if d == nil {
+			return rejectf(CodeInvalidMessage, "%s is empty", f)
+		}
+		if err := checkID(f+".department", d.Department); err != nil {
+			return err
+		}
+		if err := checkID(f+".successor", d.Successor); err != nil {
+			return err
+		}
+		if d.Successor == d.Department {
+			return rejectf(CodeInvalidMessage, "%s.successor is the department being removed", f)
+		}
+	case *tlv1.ProposalChange_SetValidatorPower:
+		d := c.SetValidatorPower
+		if d == nil {
+			return rejectf(CodeInvalidMessage, "%s is empty", f)
+		}
+		if err := checkID(f+".department", d.Department); err != nil {
+			return err
+		}
+		if d.Power == 0 {
+			return rejectf(CodeInvalidMessage, "%s.power is 0: to take a department's validator out, propose remove_department", f)
+		}
+		if err := checkPower(f+".power", d.Power); err != nil {
+			return err
+		}
+	case *tlv1.ProposalChange_SetQuorum:
+		q := c.SetQuorum
+		if q == nil {
+			return rejectf(CodeInvalidMessage, "%s is empty", f)
+		}
+		if err := ValidateQuorum(q.Numerator, q.Denominator); err != nil {
+			return rejectf(CodeInvalidMessage, "%s: %v", f, err)
+		}
+	case *tlv1.ProposalChange_AccreditCertifier:
+		a := c.AccreditCertifier
+		if a == nil {
+			return rejectf(CodeInvalidMessage, "%s is empty", f)
+		}
+		if err := checkID(f+".certifier", a.Certifier); err != nil {
+			return err
+		}
+		if len(a.Schemes) == 0 || len(a.Schemes) > maxSchemes {
+			return rejectf(CodeInvalidMessage, "%s.schemes has %d entries, want 1 to %d", f, len(a.Schemes), maxSchemes)
+		}
+		for i, s := range a.Schemes {
+			if err := checkToken(fmt.Sprintf("%s.schemes[%d]", f, i), s, maxSchemeBytes); err != nil {
+				return err
+			}
+			if slices.Index(a.Schemes, s) != i {
+				return rejectf(CodeInvalidMessage, "%s.schemes[%d] %q is listed twice", f, i, s)
+			}
+		}
+		if err := checkText(f+".accreditation_number", a.AccreditationNumber, 1, maxAccreditationNum); err != nil {
+			return err
+		}
+		if a.ValidFromMs < 0 || a.ValidUntilMs <= a.ValidFromMs {
+			return rejectf(CodeInvalidMessage, "%s: validity must be 0 <= valid_from_ms < valid_until_ms, got %d to %d", f, a.ValidFromMs, a.ValidUntilMs)
+		}
+	case *tlv1.ProposalChange_SuspendAccreditation:
+		a := c.SuspendAccreditation
+		if a == nil {
+			return rejectf(CodeInvalidMessage, "%s is empty", f)
+		}
+		if err := checkID(f+".certifier", a.Certifier); err != nil {
+			return err
+		}
+		return checkText(f+".reason", a.Reason, 1, maxReasonBytes)
+	case *tlv1.ProposalChange_WithdrawAccreditation:
+		a := c.WithdrawAccreditation
+		if a == nil {
+			return rejectf(CodeInvalidMessage, "%s is empty", f)
+		}
+		if err := checkID(f+".certifier", a.Certifier); err != nil {
+			return err
+		}
+		return checkText(f+".reason", a.Reason, 1, maxReasonBytes)
+	default:
+		return rejectf(CodeInvalidMessage, "%s: unknown change kind %T", f, ch.Change)
+	}
+	return nil
+}
+
+func validateVote(v *tlv1.Vote) error {
+	if v == nil {
+		return rejectf(CodeInvalidMessage, "vote is empty")
+	}
+	if v.ProposalId == 0 {
+		return rejectf(CodeInvalidMessage, "vote.proposal_id is required (ids start at 1)")
+	}
+	if v.Option != tlv1.VOTE_OPTION_YES && v.Option != tlv1.VOTE_OPTION_NO {
+		return rejectf(CodeInvalidMessage, "vote.option must be VOTE_OPTION_YES or VOTE_OPTION_NO, got %s", v.Option)
+	}
+	return nil
+}
+
+// ---------------------------------------------------------------- applying changes
+
+// changeCtx is where a proposal's change is applied: the overlay, the block
+// and the proposal. At submission the change is applied to a scratch
+// overlay that is thrown away (the same checks as at execution); at the end
+// of the block it is applied for real.
+type changeCtx struct {
+	o          *overlay
+	height     int64
+	timeMs     int64
+	proposalID uint64
+	recs       []recordedEvent
+}
+
+func (x *changeCtx) record() *tlv1.Record {
+	return &tlv1.Record{Height: x.height, TimeMs: x.timeMs, Signer: ProposalSubject(x.proposalID)}
+}
+
+func (x *changeCtx) appendGov(g *tlv1.GovernanceRecord, subjects ...string) error {
+	rec := x.record()
+	rec.Body = &tlv1.Record_Governance{Governance: g}
+	idx, err := x.o.appendRecord(rec, subjects)
+	if err != nil {
+		return err
+	}
+	x.recs = append(x.recs, recordedEvent{index: idx, subjects: subjects})
+	return nil
+}
+
+// setDepartments writes the active department set.
+func setDepartments(o *overlay, ids []string) error {
+	slices.Sort(ids)
+	return putProto(o, departmentsKey, &tlv1.DepartmentSet{Ids: ids})
+}
+
+// applyChange applies ch and returns the validator updates it makes.
+// Rejections carry their code; other errors are node failures.
+func applyChange(x *changeCtx, ch *tlv1.ProposalChange) ([]*tlv1.ValidatorPower, error) {
+	ps := ProposalSubject(x.proposalID)
+	switch c := ch.Change.(type) {
+	case *tlv1.ProposalChange_AddDepartment:
+		return applyAddDepartment(x, c.AddDepartment)
+	case *tlv1.ProposalChange_RemoveDepartment:
+		return applyRemoveDepartment(x, c.RemoveDepartment)
+	case *tlv1.ProposalChange_SetValidatorPower:
+		s := c.SetValidatorPower
+		d, err := getActiveDepartment(x.o, s.Department)
+		if err != nil {
+			return nil, err
+		}
+		if d.Power == s.Power {
+			return nil, rejectf(CodeInvalidMessage, "department %q already has power %d", d.Id, d.Power)
+		}
+		depts, err := activeDepartments(x.o)
+		if err != nil {
+			return nil, err
+		}
+		_, _, total, _ := concentration(depts)
+		if total-d.Power > types.MaxTotalVotingPower-s.Power {
+			return nil, rejectf(CodeInvalidMessage, "power %d would bring the total voting power above %d", s.Power, types.MaxTotalVotingPower)
+		}
+		prev := d.Power
+		d.Power, d.ProposalId = s.Power, x.proposalID
+		if err := putProto(x.o, departmentKey(d.Id), d); err != nil {
+			return nil, err
+		}
+		err = x.appendGov(&tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_DepartmentChanged{DepartmentChanged: &tlv1.DepartmentChanged{
+			ProposalId: x.proposalID, Department: d, PreviousPower: prev}}}, ps, ParticipantSubject(d.Id), ValidatorsSubject)
+		if err != nil {
+			return nil, err
+		}
+		return []*tlv1.ValidatorPower{{Department: d.Id, PubKey: d.ValidatorPubKey, Power: d.Power}}, nil
+	case *tlv1.ProposalChange_SetQuorum:
+		q := c.SetQuorum
+		bz, err := x.o.mapValue(paramsKey)
+		if err != nil {
+			return nil, err
+		}
+		var params genesis.Params
+		if err := json.Unmarshal(bz, &params); err != nil {
+			return nil, fmt.Errorf("decode params: %w", err)
+		}
+		if params.QuorumNumerator == q.Numerator && params.QuorumDenominator == q.Denominator {
+			return nil, rejectf(CodeInvalidMessage, "the quorum is already %d/%d", q.Numerator, q.Denominator)
+		}
+		qc := &tlv1.QuorumChanged{ProposalId: x.proposalID, Numerator: q.Numerator, Denominator: q.Denominator,
+			PreviousNumerator: params.QuorumNumerator, PreviousDenominator: params.QuorumDenominator}
+		params.QuorumNumerator, params.QuorumDenominator = q.Numerator, q.Denominator
+		nb, err := json.Marshal(params)
+		if err != nil {
+			return nil, fmt.Errorf("encode params: %w", err)
+		}
+		x.o.set(paramsKey, nb)
+		return nil, x.appendGov(&tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_QuorumChanged{QuorumChanged: qc}}, ps, ParamsSubject)
+	case *tlv1.ProposalChange_AccreditCertifier:
+		a := c.AccreditCertifier
+		return nil, changeAccreditation(x, a.Certifier, func(p *tlv1.Participant) error {
+			p.Accreditation = &tlv1.Accreditation{Schemes: a.Schemes, AccreditationNumber: a.AccreditationNumber,
+				ValidFromMs: a.ValidFromMs, ValidUntilMs: a.ValidUntilMs, Status: tlv1.ACCREDITATION_STATUS_ACTIVE, ProposalId: x.proposalID}
+			return nil
+		})
+	case *tlv1.ProposalChange_SuspendAccreditation:
+		a := c.SuspendAccreditation
+		return nil, changeAccreditation(x, a.Certifier, func(p *tlv1.Participant) error {
+			if p.Accreditation == nil || p.Accreditation.Status != tlv1.ACCREDITATION_STATUS_ACTIVE {
+				return rejectf(CodeAccreditationState, "certifier %q has no active accreditation to suspend (%s)", p.Id, accreditationStatus(p))
+			}
+			p.Accreditation.Status, p.Accreditation.Reason, p.Accreditation.ProposalId = tlv1.ACCREDITATION_STATUS_SUSPENDED, a.Reason, x.proposalID
+			return nil
+		})
+	case *tlv1.ProposalChange_WithdrawAccreditation:
+		a := c.WithdrawAccreditation
+		return nil, changeAccreditation(x, a.Certifier, func(p *tlv1.Participant) error {
+			if p.Accreditation == nil || (p.Accreditation.Status != tlv1.ACCREDITATION_STATUS_ACTIVE && p.Accreditation.Status != tlv1.ACCREDITATION_STATUS_SUSPENDED) {
+				return rejectf(CodeAccreditationState, "certifier %q has no active or suspended accreditation to withdraw (%s)", p.Id, accreditationStatus(p))
+			}
+			p.Accreditation.Status, p.Accreditation.Reason, p.Accreditation.ProposalId = tlv1.ACCREDITATION_STATUS_WITHDRAWN, a.Reason, x.proposalID
+			return nil
+		})
+	}
+	return nil, rejectf(CodeInvalidMessage, "unknown change kind %T", ch.Change)
+}
+
+func accreditationStatus(p *tlv1.Participant) string {
+	if p.Accreditation == nil {
+		return "none"
+	}
+	return p.Accreditation.Status.String()
+}
+
+// changeAccreditation edits a certifier's accreditation with edit and
+// records it.
+func changeAccreditation(x *changeCtx, id string, edit func(*tlv1.Participant) error) error {
+	p, err := getParticipant(x.o, id)
+	if err != nil {
+		return err
+	}
+	if p.Role != tlv1.ROLE_CERTIFIER {
+		return rejectf(CodeNotACertifier, "%q is a %s, not a certifier", id, RoleName(p.Role))
+	}
+	if err := edit(p); err != nil {
+		return err
+	}
+	if err := putProto(x.o, participantKey(id), p); err != nil {
+		return err
+	}
+	return x.appendGov(&tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_AccreditationChanged{AccreditationChanged: &tlv1.AccreditationChanged{
+		ProposalId: x.proposalID, Certifier: id, Accreditation: p.Accreditation}}}, ProposalSubject(x.proposalID), ParticipantSubject(id))
+}
+
+func applyAddDepartment(x *changeCtx, a *tlv1.AddDepartment) ([]*tlv1.ValidatorPower, error) {
+	const f = "add_department"
+	if v, err := x.o.mapValue(participantKey(a.Id)); err != nil {
+		return nil, err
+	} else if v != nil {
+		return nil, rejectf(CodeDuplicateParticipant, "%s.id %q is already registered", f, a.Id)
+	}
+	if v, err := x.o.mapValue(departmentKey(a.Id)); err != nil {
+		return nil, err
+	} else if v != nil {
+		return nil, rejectf(CodeDuplicateParticipant, "%s.id %q was a department before; department ids are never reused", f, a.Id)
+	}
+	for i, k := range a.AdminKeys {
+		if err := checkNewKey(x.o, fmt.Sprintf("%s.admin_keys[%d]", f, i), k); err != nil {
+			return nil, err
+		}
+	}
+	depts, err := activeDepartments(x.o)
+	if err != nil {
+		return nil, err
+	}
+	var total int64
+	ids := make([]string, 0, len(depts)+1)
+	for _, d := range depts {
+		if string(d.ValidatorPubKey) == string(a.ValidatorPubKey) {
+			return nil, rejectf(CodeDuplicateKey, "%s.validator_pub_key is the validator key of department %q", f, d.Id)
+		}
+		total += d.Power
+		ids = append(ids, d.Id)
+	}
+	if a.Power > types.MaxTotalVotingPower-total {
+		return nil, rejectf(CodeInvalidMessage, "%s.power %d would bring the total voting power above %d", f, a.Power, types.MaxTotalVotingPower)
+	}
+	p := &tlv1.Participant{Id: a.Id, Name: a.Name, Role: tlv1.ROLE_DEPARTMENT, Department: a.Id, DivisionCode: a.DivisionCode}
+	idx, err := register(x.o, p, a.AdminKeys, x.record(), x.height)
+	if err != nil {
+		return nil, err
+	}
+	x.recs = append(x.recs, recordedEvent{index: idx, subjects: []string{ParticipantSubject(a.Id)}})
+	d := &tlv1.Department{Id: a.Id, ValidatorPubKey: a.ValidatorPubKey, Power: a.Power, Status: tlv1.DEPARTMENT_STATUS_ACTIVE,
+		JoinedHeight: x.height, ProposalId: x.proposalID}
+	if err := putProto(x.o, departmentKey(a.Id), d); err != nil {
+		return nil, err
+	}
+	if err := setDepartments(x.o, append(ids, a.Id)); err != nil {
+		return nil, err
+	}
+	err = x.appendGov(&tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_DepartmentChanged{DepartmentChanged: &tlv1.DepartmentChanged{
+		ProposalId: x.proposalID, Department: d}}}, ProposalSubject(x.proposalID), ParticipantSubject(a.Id), ValidatorsSubject)
+	if err != nil {
+		return nil, err
+	}
+	return []*tlv1.ValidatorPower{{Department: d.Id, PubKey: d.ValidatorPubKey, Power: d.Power}}, nil
+}
+
+func applyRemoveDepartment(x *changeCtx, r *tlv1.RemoveDepartment) ([]*tlv1.ValidatorPower, error) {
+	const f = "remove_department"
+	d, err := getActiveDepartment(x.o, r.Department)
+	if err != nil {
+		return nil, wrapReject(f+".department", err)
+	}
+	if _, err := getActiveDepartment(x.o, r.Successor); err != nil {
+		return nil, wrapReject(f+".successor", err)
+	}
+	depts, err := activeDepartments(x.o)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(depts))
+	for _, o := range depts {
+		if o.Id != d.Id {
+			ids = append(ids, o.Id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, rejectf(CodeNoValidatorLeft, "%s: %q is the last department; the network would have no validator", f, d.Id)
+	}
+	prev := d.Power
+	d.Status, d.Successor, d.RemovedHeight, d.ProposalId, d.Power = tlv1.DEPARTMENT_STATUS_REMOVED, r.Successor, x.height, x.proposalID, 0
+	if err := putProto(x.o, departmentKey(d.Id), d); err != nil {
+		return nil, err
+	}
+	if err := setDepartments(x.o, ids); err != nil {
+		return nil, err
+	}
+	p, err := getParticipant(x.o, d.Id)
+	if err != nil {
+		return nil, err
+	}
+	from := p.Status
+	reason := "removed by proposal " + strconv.FormatUint(x.proposalID, 10) + "; successor " + r.Successor
+	p.Status, p.StatusReason, p.StatusHeight = tlv1.PARTICIPANT_STATUS_REMOVED, reason, x.height
+	if err := putProto(x.o, participantKey(d.Id), p); err != nil {
+		return nil, err
+	}
+	ps := ProposalSubject(x.proposalID)
+	err = x.appendGov(&tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_ParticipantStatusChanged{ParticipantStatusChanged: &tlv1.ParticipantStatusChanged{
+		Participant: d.Id, From: from, To: p.Status, Reason: reason, By: ps}}}, ParticipantSubject(d.Id))
+	if err != nil {
+		return nil, err
+	}
+	err = x.appendGov(&tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_DepartmentChanged{DepartmentChanged: &tlv1.DepartmentChanged{
+		ProposalId: x.proposalID, Department: d, PreviousPower: prev}}}, ps, ParticipantSubject(d.Id), ValidatorsSubject)
+	if err != nil {
+		return nil, err
+	}
+	return []*tlv1.ValidatorPower{{Department: d.Id, PubKey: d.ValidatorPubKey, Power: 0}}, nil
+}
+
+// errMsg is the message of a rejection without its code prefix.
+func errMsg(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Msg
+	}
+	return err.Error()
+}
+
+// checkConcentration reports a rejection when the active departments in o
+// give one department 1/3 or more of the power.
+func checkConcentration(o *overlay) error {
+	depts, err := activeDepartments(o)
+	if err != nil {
+		return err
+	}
+	if top, power, total, c := concentration(depts); c {
+		return rejectf(CodePowerConcentration, "after the change department %q would hold %d of %d voting power (1/3 or more)", top, power, total)
+	}
+	return nil
+}
+
+// ---------------------------------------------------------------- submit and vote
+
+func execSubmitProposal(c *execCtx, s *tlv1.SubmitProposal) ([]recordedEvent, error) {
+	const f = "submit_proposal"
+	deadline := s.DeadlineHeight
+	if deadline == 0 {
+		deadline = c.height + DefaultVotingPeriod
+	}
+	if deadline <= c.height || deadline-c.height > MaxVotingPeriod {
+		return nil, rejectf(CodeInvalidMessage, "%s.deadline_height %d must be after the current height %d and at most %d blocks after it", f, deadline, c.height, MaxVotingPeriod)
+	}
+	var gs tlv1.GovernanceState
+	if _, err := getProto(c.o, govStateKey, &gs); err != nil {
+		return nil, err
+	}
+	if gs.NextProposalId == 0 {
+		gs.NextProposalId = 1
+	}
+	id := gs.NextProposalId
+
+	// Try the change now, on a scratch overlay: a change that could not
+	// execute is rejected at once.
+	scratch := newOverlay(c.o, c.o.nextIndex())
+	ups, err := applyChange(&changeCtx{o: scratch, height: c.height, timeMs: c.timeMs, proposalID: id}, s.Change)
+	if err != nil {
+		return nil, wrapReject(f+".change", err)
+	}
+	unanimous := false
+	if len(ups) > 0 {
+		if err := checkConcentration(scratch); err != nil {
+			if CodeOf(err) != CodePowerConcentration {
+				return nil, err
+			}
+			if !s.AllowPowerConcentration {
+				return nil, wrapReject(f, rejectf(CodePowerConcentration, "%s; set allow_power_concentration to submit it anyway: it then passes only with every department's yes vote", errMsg(err)))
+			}
+			unanimous = true
+		}
+	}
+
+	depts, err := activeDepartments(c.o)
+	if err != nil {
+		return nil, err
+	}
+	var excluded string
+	if r := s.Change.GetRemoveDepartment(); r != nil {
+		excluded = r.Department
+	}
+	electorate := make([]string, 0, len(depts))
+	for _, d := range depts {
+		if d.Id != excluded {
+			electorate = append(electorate, d.Id)
+		}
+	}
+	if len(electorate) == 0 {
+		return nil, rejectf(CodeNoValidatorLeft, "%s: no department could vote on it", f)
+	}
+	num, den := c.params.QuorumNumerator, c.params.QuorumDenominator
+	p := &tlv1.Proposal{
+		Id: id, Proposer: c.signer.Id, ProposerKey: c.signerKey, Title: s.Title, Change: s.Change,
+		SubmitHeight: c.height, DeadlineHeight: deadline, Electorate: electorate,
+		QuorumNumerator: num, QuorumDenominator: den, Unanimous: unanimous,
+		RequiredYes: requiredYes(len(electorate), num, den, unanimous), Status: tlv1.PROPOSAL_STATUS_OPEN,
+	}
+	gs.NextProposalId++
+	if err := putProto(c.o, govStateKey, &gs); err != nil {
+		return nil, err
+	}
+	if err := putProto(c.o, proposalKey(id), p); err != nil {
+		return nil, err
+	}
+	var due tlv1.ProposalIDs
+	if _, err := getProto(c.o, deadlineKey(deadline), &due); err != nil {
+		return nil, err
+	}
+	due.Ids = append(due.Ids, id) // ids only grow, so the list stays sorted
+	if err := putProto(c.o, deadlineKey(deadline), &due); err != nil {
+		return nil, err
+	}
+	rec := c.record()
+	rec.Body = &tlv1.Record_Governance{Governance: &tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_ProposalSubmitted{ProposalSubmitted: p}}}
+	subjects := []string{ProposalSubject(id)}
+	idx, err := c.o.appendRecord(rec, subjects)
+	if err != nil {
+		return nil, err
+	}
+	return []recordedEvent{{index: idx, subjects: subjects}}, nil
+}
+
+func getProposal(r mapReader, id uint64) (*tlv1.Proposal, error) {
+	var p tlv1.Proposal
+	found, err := getProto(r, proposalKey(id), &p)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, rejectf(CodeProposalNotFound, "proposal %d does not exist", id)
+	}
+	return &p, nil
+}
+
+func execVote(c *execCtx, v *tlv1.Vote) ([]recordedEvent, error) {
+	p, err := getProposal(c.o, v.ProposalId)
+	if err != nil {
+		return nil, err
+	}
+	dept := c.signer.Id
+	switch {
+	case p.Status == tlv1.PROPOSAL_STATUS_EXPIRED || (p.Status == tlv1.PROPOSAL_STATUS_OPEN && c.height > p.DeadlineHeight):
+		return nil, rejectf(CodeProposalExpired, "proposal %d expired: its deadline was height %d, this is %d", p.Id, p.DeadlineHeight, c.height)
+	case p.Status != tlv1.PROPOSAL_STATUS_OPEN:
+		return nil, rejectf(CodeProposalClosed, "proposal %d is %s (at height %d) and takes no more votes", p.Id, p.Status, p.ClosedHeight)
+	case !slices.Contains(p.Electorate, dept):
+		return nil, rejectf(CodeNotInElectorate, "department %q is not in the electorate of proposal %d (%s)", dept, p.Id, strings.Join(p.Electorate, ", "))
+	}
+	var prev tlv1.VoteValue
+	if found, err := getProto(c.o, voteKey(p.Id, dept), &prev); err != nil {
+		return nil, err
+	} else if found {
+		return nil, rejectf(CodeAlreadyVoted, "department %q already voted %s on proposal %d at height %d", dept, prev.Option, p.Id, prev.Height)
+	}
+	if err := putProto(c.o, voteKey(p.Id, dept), &tlv1.VoteValue{ProposalId: p.Id, Department: dept, Option: v.Option, Height: c.height, KeyId: c.signerKey}); err != nil {
+		return nil, err
+	}
+	if v.Option == tlv1.VOTE_OPTION_YES {
+		p.Yes++
+	} else {
+		p.No++
+	}
+	n := uint32(len(p.Electorate))
+	switch {
+	case p.Yes >= p.RequiredYes:
+		p.Status, p.ClosedHeight = tlv1.PROPOSAL_STATUS_PASSED, c.height
+	case p.Yes+(n-p.Yes-p.No) < p.RequiredYes:
+		p.Status, p.ClosedHeight = tlv1.PROPOSAL_STATUS_FAILED, c.height
+		p.Result = fmt.Sprintf("failed: %d no votes of %d; it can no longer reach the %d yes votes it needs", p.No, n, p.RequiredYes)
+	}
+	if err := putProto(c.o, proposalKey(p.Id), p); err != nil {
+		return nil, err
+	}
+	subjects := []string{ProposalSubject(p.Id)}
+	rec := c.record()
+	rec.Body = &tlv1.Record_Governance{Governance: &tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_VoteCast{VoteCast: &tlv1.VoteCast{
+		ProposalId: p.Id, Department: dept, Option: v.Option, Yes: p.Yes, No: p.No, RequiredYes: p.RequiredYes, ElectorateSize: n, Status: p.Status}}}}
+	idx, err := c.o.appendRecord(rec, subjects)
+	if err != nil {
+		return nil, err
+	}
+	out := []recordedEvent{{index: idx, subjects: subjects}}
+	if p.Status == tlv1.PROPOSAL_STATUS_FAILED {
+		rec := c.record()
+		rec.Body = &tlv1.Record_Governance{Governance: &tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_ProposalClosed{ProposalClosed: &tlv1.ProposalClosed{
+			ProposalId: p.Id, Status: p.Status, Result: p.Result}}}}
+		idx, err := c.o.appendRecord(rec, subjects)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, recordedEvent{index: idx, subjects: subjects})
+	}
+	return out, nil
+}
+
+// ---------------------------------------------------------------- end of block
+
+// passedInBlock returns the proposals that passed in this block and have
+// not executed, in id order. A proposal passes only by a vote, which writes
+// it, so they are all among the block's writes.
+func passedInBlock(o *overlay) ([]*tlv1.Proposal, error) {
+	var out []*tlv1.Proposal
+	for k, v := range o.writes {
+		if !strings.HasPrefix(k, "proposal/") || v == nil {
+			continue
+		}
+		var p tlv1.Proposal
+		if err := p.Unmarshal(v); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", k, err)
+		}
+		if p.Status == tlv1.PROPOSAL_STATUS_PASSED && p.ExecutedHeight == 0 {
+			out = append(out, &p)
+		}
+	}
+	slices.SortFunc(out, func(a, b *tlv1.Proposal) int {
+		switch {
+		case a.Id < b.Id:
+			return -1
+		case a.Id > b.Id:
+			return 1
+		}
+		return 0
+	})
+	return out, nil
+}
+
+// executeProposal applies a passed proposal's change atomically: either all
+// of it, or (when it is no longer valid) nothing but the record of the
+// failure.
+func executeProposal(c *blockCtx, p *tlv1.Proposal) ([]*tlv1.ValidatorPower, []recordedEvent, error) {
+	x := &changeCtx{o: newOverlay(c.o, c.o.nextIndex()), height: c.height, timeMs: c.timeMs, proposalID: p.Id}
+	ups, err := applyChange(x, p.Change)
+	if err == nil && len(ups) > 0 && !p.Unanimous {
+		err = checkConcentration(x.o)
+		if err != nil && CodeOf(err) == CodePowerConcentration {
+			err = rejectf(CodePowerConcentration, "%s, and the proposal was not approved unanimously", errMsg(err))
+		}
+	}
+	var recs []recordedEvent
+	if err == nil {
+		x.o.mergeInto(c.o)
+		recs = x.recs
+		p.Status, p.Result = tlv1.PROPOSAL_STATUS_EXECUTED, "executed"
+	} else {
+		if CodeOf(err) == CodeInternal {
+			return nil, nil, err
+		}
+		ups = nil
+		p.Status, p.Result = tlv1.PROPOSAL_STATUS_EXECUTION_FAILED, "not executed: "+err.Error()
+	}
+	p.ExecutedHeight = c.height
+	if err := putProto(c.o, proposalKey(p.Id), p); err != nil {
+		return nil, nil, err
+	}
+	x2 := &changeCtx{o: c.o, height: c.height, timeMs: c.timeMs, proposalID: p.Id}
+	err = x2.appendGov(&tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_ProposalClosed{ProposalClosed: &tlv1.ProposalClosed{
+		ProposalId: p.Id, Status: p.Status, Result: p.Result, ValidatorUpdates: ups}}}, ProposalSubject(p.Id))
+	if err != nil {
+		return nil, nil, err
+	}
+	return ups, append(recs, x2.recs...), nil
+}
+
+// expireProposals closes the proposals still open at the end of their
+// deadline block.
+func expireProposals(c *blockCtx) ([]recordedEvent, error) {
+	var due tlv1.ProposalIDs
+	found, err := getProto(c.o, deadlineKey(c.height), &due)
+	if err != nil || !found {
+		return nil, err
+	}
+	var recs []recordedEvent
+	for _, id := range due.Ids {
+		p, err := getProposal(c.o, id)
+		if err != nil {
+			return nil, fmt.Errorf("deadline index names proposal %d: %w", id, err)
+		}
+		if p.Status != tlv1.PROPOSAL_STATUS_OPEN {
+			continue
+		}
+		p.Status, p.ClosedHeight = tlv1.PROPOSAL_STATUS_EXPIRED, c.height
+		p.Result = fmt.Sprintf("expired at height %d with %d yes and %d no of %d; %d yes votes were needed", c.height, p.Yes, p.No, len(p.Electorate), p.RequiredYes)
+		if err := putProto(c.o, proposalKey(id), p); err != nil {
+			return nil, err
+		}
+		x := &changeCtx{o: c.o, height: c.height, timeMs: c.timeMs, proposalID: id}
+		if err := x.appendGov(&tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_ProposalClosed{ProposalClosed: &tlv1.ProposalClosed{
+			ProposalId: id, Status: p.Status, Result: p.Result}}}, ProposalSubject(id)); err != nil {
+			return nil, err
+		}
+		recs = append(recs, x.recs...)
+	}
+	c.o.set(deadlineKey(c.height), nil)
+	return recs, nil
+}
