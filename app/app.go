@@ -77,6 +77,7 @@ type pendingBlock struct {
 	o      *overlay
 	tree   *smt.Tree
 	log    *logAppender
+	recs   *recordsAppender // the records tree (app/proofquery.go)
 	info   *tlv1.CommitInfo
 	params genesis.Params
 	// verified holds the hashes of transactions whose signatures were
@@ -203,7 +204,8 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 		return nil, fmt.Errorf("apply genesis: %w", err)
 	}
 	info := &tlv1.CommitInfo{Height: req.InitialHeight - 1, TimeMs: timeMs, ChainId: req.ChainId}
-	pb, err := finishBlock(nil, o, smt.New(), mustEmptyLog(), info, st.Params)
+	recs, _ := newRecordsAppender(0, nil)
+	pb, err := finishBlock(nil, o, smt.New(), mustEmptyLog(), recs, info, st.Params)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +235,7 @@ func decodeAppState(bz []byte) (*genesis.AppState, error) {
 
 // finishBlock hashes the block's map changes into the tree, its records into
 // the log, and fills in the roots and app hash of info.
-func finishBlock(parent *pendingBlock, o *overlay, base *smt.Tree, lg *logAppender, info *tlv1.CommitInfo, params genesis.Params) (*pendingBlock, error) {
+func finishBlock(parent *pendingBlock, o *overlay, base *smt.Tree, lg *logAppender, recs *recordsAppender, info *tlv1.CommitInfo, params genesis.Params) (*pendingBlock, error) {
 	tree, err := base.Update(o.treeChanges())
 	if err != nil {
 		return nil, fmt.Errorf("update map: %w", err)
@@ -243,44 +245,59 @@ func finishBlock(parent *pendingBlock, o *overlay, base *smt.Tree, lg *logAppend
 			return nil, fmt.Errorf("append to log: %w", err)
 		}
 	}
+	if err := recs.appendRecords(o); err != nil {
+		return nil, err
+	}
 	logRoot, err := lg.root()
 	if err != nil {
 		return nil, fmt.Errorf("log root: %w", err)
 	}
+	recordsRoot, err := recs.root()
+	if err != nil {
+		return nil, err
+	}
 	mapRoot := tree.Root()
 	var lr [32]byte
 	copy(lr[:], logRoot)
-	appHash := proof.AppHash(lg.size(), lr, mapRoot)
+	appHash := proof.AppHash(lg.size(), lr, mapRoot, recordsRoot)
 	info.LogSize = lg.size()
 	info.LogRoot = logRoot
 	info.MapRoot = mapRoot[:]
 	info.AppHash = appHash[:]
 	info.LogRange = lg.hashes()
 	info.MapSize = uint64(tree.Len())
-	return &pendingBlock{parent: parent, o: o, tree: tree, log: lg, info: info, params: params}, nil
+	info.RecordsRoot = recordsRoot[:]
+	info.RecordsRange = recs.hashes()
+	return &pendingBlock{parent: parent, o: o, tree: tree, log: lg, recs: recs, info: info, params: params}, nil
 }
 
 // base is the state a new block builds on: the latest commit, or the
 // uncommitted genesis before the first Commit.
-func (a *App) base() (reader mapReader, release func(), tree *smt.Tree, lg *logAppender, parent *pendingBlock, params genesis.Params, err error) {
+func (a *App) base() (reader mapReader, release func(), tree *smt.Tree, lg *logAppender, recs *recordsAppender, parent *pendingBlock, params genesis.Params, err error) {
 	if g := a.genesisBlock; g != nil {
 		lg, err = newLogAppender(g.info.LogSize, g.info.LogRange)
-		return g.o, func() {}, g.tree, lg, g, g.params, err
+		if err == nil {
+			recs, err = newRecordsAppender(g.info.LogSize, g.info.RecordsRange)
+		}
+		return g.o, func() {}, g.tree, lg, recs, g, g.params, err
 	}
 	c := a.latest()
 	if c == nil {
-		return nil, nil, nil, nil, nil, genesis.Params{}, fmt.Errorf("no state: InitChain was not called and nothing is committed")
+		return nil, nil, nil, nil, nil, nil, genesis.Params{}, fmt.Errorf("no state: InitChain was not called and nothing is committed")
 	}
 	v := a.st.viewAt(c.info.Height)
 	lg, err = newLogAppender(c.info.LogSize, c.info.LogRange)
-	return v, v.discard, c.tree, lg, nil, c.params, err
+	if err == nil {
+		recs, err = newRecordsAppender(c.info.LogSize, c.info.RecordsRange)
+	}
+	return v, v.discard, c.tree, lg, recs, nil, c.params, err
 }
 
 // FinalizeBlock executes the decided block in memory. Every transaction
 // is re-validated; a rejected one gets its code in its result and changes
 // nothing. The new app hash is returned; Commit persists it.
 func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
-	reader, release, tree, lg, parent, params, err := a.base()
+	reader, release, tree, lg, recs, parent, params, err := a.base()
 	if err != nil {
 		return nil, err
 	}
@@ -302,7 +319,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		params = p // a governance change takes effect from the next block
 	}
 	info := &tlv1.CommitInfo{Height: req.Height, TimeMs: timeMs, ChainId: chainID}
-	pb, err := finishBlock(parent, blk, tree, lg, info, params)
+	pb, err := finishBlock(parent, blk, tree, lg, recs, info, params)
 	if err != nil {
 		return nil, err
 	}
@@ -445,6 +462,7 @@ func (pb *pendingBlock) stage(w *write) {
 	for _, n := range pb.log.nodes {
 		w.set(nodeKey(n.level, n.index), n.hash)
 	}
+	stageRecordsNodes(w, pb.recs)
 	for _, h := range pb.o.history {
 		w.set(historyKey(h.subject, h.n), u64(h.index))
 	}

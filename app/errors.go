@@ -38,6 +38,12 @@ const (
 	CodeInternal            Code = 99 // a node-side failure; retry or report it
 )
 
+// Proof service codes (80-89; see docs/PROOFS.md).
+const (
+	CodeProofSizeAhead        Code = 80 // a consistency request names a log size beyond this node's
+	CodeProofUnsupportedStore Code = 81 // a /store/<name>/key path names a store that has no standard-format proofs
+)
+
 // Governance and membership codes (40-59; see docs/GOVERNANCE.md).
 const (
 	CodeParticipantNotFound  Code = 40 // the named participant is not registered
@@ -82,6 +88,9 @@ var codeNames = map[Code]string{
 	CodeNotFound:            "not_found",
 	CodeHeightUnavailable:   "height_unavailable",
 	CodeInternal:            "internal",
+
+	CodeProofSizeAhead:        "proof_size_ahead",
+	CodeProofUnsupportedStore: "proof_unsupported_store",
 
 	CodeParticipantNotFound:  "participant_not_found",
 	CodeDuplicateParticipant: "duplicate_participant",

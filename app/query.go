@@ -85,6 +85,9 @@ const MaxHistoryRecords = 10000
 // Query answers read requests with proofs. Only the latest committed height
 // and the one before it are served: the log itself carries all history.
 func (a *App) Query(_ context.Context, req *abci.RequestQuery) (*abci.ResponseQuery, error) {
+	if strings.HasPrefix(req.Path, StorePathPrefix) {
+		return a.storeQuery(req), nil // standard-format ProofOps (app/proofquery.go)
+	}
 	c, err := a.stateAt(req.Height)
 	if err != nil {
 		return queryError(err), nil
@@ -135,7 +138,7 @@ type querier struct {
 }
 
 func (q *querier) roots() *tlv1.StateRoots {
-	return &tlv1.StateRoots{Height: q.c.info.Height, LogSize: q.c.info.LogSize, LogRoot: q.c.info.LogRoot, MapRoot: q.c.info.MapRoot}
+	return &tlv1.StateRoots{Height: q.c.info.Height, LogSize: q.c.info.LogSize, LogRoot: q.c.info.LogRoot, MapRoot: q.c.info.MapRoot, RecordsRoot: q.c.info.RecordsRoot}
 }
 
 func (q *querier) provenRecord(index uint64) (*tlv1.ProvenRecord, error) {

@@ -4,39 +4,87 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/cometbft/cometbft/crypto/merkle"
+
 	traceledgerv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
 func TestAppHash(t *testing.T) {
-	ones, twos := [32]byte{}, [32]byte{}
+	ones, twos, threes := [32]byte{}, [32]byte{}, [32]byte{}
 	for i := range ones {
-		ones[i], twos[i] = 1, 2
+		ones[i], twos[i], threes[i] = 1, 2, 3
 	}
 	// Expected values computed independently with Python's hashlib.
 	tests := []struct {
-		name    string
-		size    uint64
-		logRoot [32]byte
-		mapRoot [32]byte
-		want    string
+		name        string
+		size        uint64
+		logRoot     [32]byte
+		mapRoot     [32]byte
+		recordsRoot [32]byte
+		want        string
 	}{
-		{"size 5", 5, ones, twos, "0edabed8eb2aa7e5c2ac2f5c70371fc530f4cf40e733b80e126c80f335cb2556"},
-		{"genesis", 0, EmptyLogRoot(), EmptyMapRoot(), "d4139258e939c5301643bc05f1dc0a88f127603f8fcbf5875628703f431ad60f"},
+		{"size 5", 5, ones, twos, threes, "343bc40ac645f5db5c1d3280b0d1ee3888d8f3d3916949497f50c981ee42cffe"},
+		{"genesis", 0, EmptyLogRoot(), EmptyMapRoot(), EmptyLogRoot(), "80f8c973b504e1da471a3ff5b10540f4b858db0a711ae9ae78dde4a898476df5"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			want := mustHex32(t, tc.want)
-			if got := AppHash(tc.size, tc.logRoot, tc.mapRoot); got != want {
+			if got := AppHash(tc.size, tc.logRoot, tc.mapRoot, tc.recordsRoot); got != want {
 				t.Fatalf("AppHash = %x, want %x", got, want)
 			}
-			got, err := AppHashOf(&traceledgerv1.StateRoots{Height: 9, LogSize: tc.size, LogRoot: tc.logRoot[:], MapRoot: tc.mapRoot[:]})
+			got, err := AppHashOf(&traceledgerv1.StateRoots{Height: 9, LogSize: tc.size, LogRoot: tc.logRoot[:], MapRoot: tc.mapRoot[:], RecordsRoot: tc.recordsRoot[:]})
 			if err != nil || got != want {
 				t.Fatalf("AppHashOf = %x, %v; want %x", got, err, want)
 			}
 		})
 	}
-	if AppHash(5, ones, twos) == AppHash(5, twos, ones) || AppHash(5, ones, twos) == AppHash(6, ones, twos) {
-		t.Fatal("app hash does not bind its inputs")
+	base := AppHash(5, ones, twos, threes)
+	for name, other := range map[string][32]byte{
+		"roots swapped":   AppHash(5, twos, ones, threes),
+		"size changed":    AppHash(6, ones, twos, threes),
+		"records changed": AppHash(5, ones, twos, ones),
+		"map changed":     AppHash(5, ones, ones, threes),
+	} {
+		if other == base {
+			t.Errorf("app hash does not bind its inputs: %s", name)
+		}
+	}
+}
+
+// TestAppHashIsCometBFTSimpleRoot checks the app hash against CometBFT's own
+// simple Merkle tree over the key/value entries, the structure its ValueOp
+// proofs assume.
+func TestAppHashIsCometBFTSimpleRoot(t *testing.T) {
+	lr, mr, rr := LeafHash([]byte("l")), LeafHash([]byte("m")), LeafHash([]byte("r"))
+	logValue := append([]byte{0, 0, 0, 0, 0, 0, 0, 42}, lr[:]...)
+	entries := [][]byte{
+		KVEntry([]byte("log"), sha(logValue)),
+		KVEntry([]byte("map"), sha(mr[:])),
+		KVEntry([]byte("records"), sha(rr[:])),
+	}
+	want := merkle.HashFromByteSlices(entries)
+	got := AppHash(42, lr, mr, rr)
+	if !bytes.Equal(got[:], want) {
+		t.Fatalf("AppHash = %x, CometBFT's simple root = %x", got, want)
+	}
+}
+
+func TestKVLeafHash(t *testing.T) {
+	// Expected values computed independently with Python's hashlib.
+	tests := []struct {
+		name string
+		got  [32]byte
+		want string
+	}{
+		{"records leaf of index 7", RecordsLeafHash(7, []byte("abc")), "5181bf9215500c6c9605b94bc8de52342445822cffc3fd2a56ca2f4ae58137ad"},
+		{"key of 200 bytes (two-byte length)", KVLeafHash(bytes.Repeat([]byte("k"), 200), []byte("v")), "4b690454b6ce8e452bbb92bb954bceae1961c5b7ab6d50bb90e83d029d927f84"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if want := mustHex32(t, tc.want); tc.got != want {
+				t.Fatalf("got %x, want %x", tc.got, want)
+			}
+		})
 	}
 }
 
@@ -47,12 +95,13 @@ func TestAppHashOfErrors(t *testing.T) {
 		r    *traceledgerv1.StateRoots
 		want error
 	}{
-		{"valid", &traceledgerv1.StateRoots{LogRoot: h, MapRoot: h}, nil},
+		{"valid", &traceledgerv1.StateRoots{LogRoot: h, MapRoot: h, RecordsRoot: h}, nil},
 		{"nil", nil, ErrMalformedProof},
-		{"missing log root", &traceledgerv1.StateRoots{MapRoot: h}, ErrMalformedProof},
-		{"missing map root", &traceledgerv1.StateRoots{LogRoot: h}, ErrMalformedProof},
-		{"short log root", &traceledgerv1.StateRoots{LogRoot: h[:31], MapRoot: h}, ErrMalformedProof},
-		{"long map root", &traceledgerv1.StateRoots{LogRoot: h, MapRoot: append(h, 0)}, ErrMalformedProof},
+		{"missing log root", &traceledgerv1.StateRoots{MapRoot: h, RecordsRoot: h}, ErrMalformedProof},
+		{"missing map root", &traceledgerv1.StateRoots{LogRoot: h, RecordsRoot: h}, ErrMalformedProof},
+		{"missing records root", &traceledgerv1.StateRoots{LogRoot: h, MapRoot: h}, ErrMalformedProof},
+		{"short log root", &traceledgerv1.StateRoots{LogRoot: h[:31], MapRoot: h, RecordsRoot: h}, ErrMalformedProof},
+		{"long map root", &traceledgerv1.StateRoots{LogRoot: h, MapRoot: append(h, 0), RecordsRoot: h}, ErrMalformedProof},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -62,3 +111,5 @@ func TestAppHashOfErrors(t *testing.T) {
 		})
 	}
 }
+
+func sha(b []byte) [32]byte { return MapValueHash(b) }

@@ -115,7 +115,7 @@ func FuzzVerifyMap(f *testing.F) {
 
 func FuzzAppHashOf(f *testing.F) {
 	h := make([]byte, 32)
-	b, _ := (&traceledgerv1.StateRoots{Height: 3, LogSize: 9, LogRoot: h, MapRoot: h}).Marshal()
+	b, _ := (&traceledgerv1.StateRoots{Height: 3, LogSize: 9, LogRoot: h, MapRoot: h, RecordsRoot: h}).Marshal()
 	f.Add(b)
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -124,10 +124,10 @@ func FuzzAppHashOf(f *testing.F) {
 			return
 		}
 		got, err := AppHashOf(&r)
-		if err == nil && got != AppHash(r.LogSize, to32(r.LogRoot), to32(r.MapRoot)) {
+		if err == nil && got != AppHash(r.LogSize, to32(r.LogRoot), to32(r.MapRoot), to32(r.RecordsRoot)) {
 			t.Fatal("AppHashOf disagrees with AppHash")
 		}
-		if err == nil && (len(r.LogRoot) != 32 || len(r.MapRoot) != 32) {
+		if err == nil && (len(r.LogRoot) != 32 || len(r.MapRoot) != 32 || len(r.RecordsRoot) != 32) {
 			t.Fatal("accepted roots of wrong length")
 		}
 	})
