@@ -18,9 +18,9 @@ func TestParseIdentifier(t *testing.T) {
 		{in: "urn:epc:class:lgtin:4012345.011111.LOT7", scheme: SchemeGS1, canonical: "https://id.gs1.org/01/04012345111118/10/LOT7"},
 		{in: "urn:epc:idpat:sgtin:4012345.011111.*", scheme: SchemeGS1, canonical: "https://id.gs1.org/01/04012345111118"},
 		{in: "urn:epc:id:sscc:4012345.0000000111", scheme: SchemeGS1, canonical: "https://id.gs1.org/00/040123450000001112"},
-		{in: "urn:epc:id:sgtin:4012345.01111.1001", bad: true},  // GTIN fields 12 digits
-		{in: "urn:epc:id:sgtin:4012345.011111", bad: true},      // no serial
-		{in: "urn:epc:class:lgtin:4012345.011111", bad: true},   // no lot
+		{in: "urn:epc:id:sgtin:4012345.01111.1001", bad: true}, // GTIN fields 12 digits
+		{in: "urn:epc:id:sgtin:4012345.011111", bad: true},     // no serial
+		{in: "urn:epc:class:lgtin:4012345.011111", bad: true},  // no lot
 		// Livestock ear tags: 15 digits, species 1-3, a province.
 		{in: "urn:cn:eartag:152010200012345", scheme: SchemeEarTag},
 		{in: "urn:cn:eartag:252010200012345", scheme: SchemeEarTag},

@@ -41,10 +41,10 @@ func TestCheckProto(t *testing.T) {
 	}
 
 	cases := []struct {
-		name   string
-		edit   func(p *tlv1.EPCISEvent)
-		err    error
-		field  string
+		name  string
+		edit  func(p *tlv1.EPCISEvent)
+		err   error
+		field string
 	}{
 		{"unknown type", func(p *tlv1.EPCISEvent) { p.Type = 9 }, ErrUnknownEventType, "type"},
 		{"no event time", func(p *tlv1.EPCISEvent) { p.EventTime = "" }, ErrMissingField, "eventTime"},
