@@ -67,6 +67,20 @@ const (
 	CodeAccreditationState   Code = 58 // the accreditation is not in a state the change applies to
 )
 
+// EPCIS event codes (60-79; see docs/ERRORS.md). Each message names the
+// event's index in its batch and the field.
+const (
+	CodeEPCISInvalidEvent      Code = 60 // an EPCIS event field is malformed
+	CodeEPCISUnknownEventType  Code = 61 // the event type is not one of the five EPCIS 2.0 types
+	CodeEPCISMissingField      Code = 62 // a required field (eventTime, eventTimeZoneOffset, action, ...) is missing
+	CodeEPCISInvalidIdentifier Code = 63 // an identifier is not a URI or fails its scheme's structure check
+	CodeEPCISHashMismatch      Code = 64 // a public event's recomputed Event Hash ID differs from hash_id
+	CodeEPCISDuplicateEvent    Code = 65 // the Event Hash ID is already recorded (or twice in the batch)
+	CodeEPCISBatchSize         Code = 66 // a batch is empty or holds more than 1,000 events
+	CodeEPCISInvalidAnchor     Code = 67 // an AnchorRoot field is malformed
+	CodeEPCISDuplicateAnchor   Code = 68 // the root is already anchored
+)
+
 var codeNames = map[Code]string{
 	CodeOK:                  "ok",
 	CodeTxDecode:            "tx_decode",
@@ -88,6 +102,16 @@ var codeNames = map[Code]string{
 	CodeNotFound:            "not_found",
 	CodeHeightUnavailable:   "height_unavailable",
 	CodeInternal:            "internal",
+
+	CodeEPCISInvalidEvent:      "epcis_invalid_event",
+	CodeEPCISUnknownEventType:  "epcis_unknown_event_type",
+	CodeEPCISMissingField:      "epcis_missing_field",
+	CodeEPCISInvalidIdentifier: "epcis_invalid_identifier",
+	CodeEPCISHashMismatch:      "epcis_hash_mismatch",
+	CodeEPCISDuplicateEvent:    "epcis_duplicate_event",
+	CodeEPCISBatchSize:         "epcis_batch_size",
+	CodeEPCISInvalidAnchor:     "epcis_invalid_anchor",
+	CodeEPCISDuplicateAnchor:   "epcis_duplicate_anchor",
 
 	CodeProofSizeAhead:        "proof_size_ahead",
 	CodeProofUnsupportedStore: "proof_unsupported_store",
