@@ -419,9 +419,6 @@ func applyRemoveDepartment(x *changeCtx, r *tlv1.RemoveDepartment) ([]*tlv1.Vali
 	if err != nil {
 		return nil, wrapReject(f+".department", err)
 	}
-	if _, err := getActiveDepartment(x.o, r.Successor); err != nil {
-		return nil, wrapReject(f+".successor", err)
-	}
 	depts, err := activeDepartments(x.o)
 	if err != nil {
 		return nil, err
@@ -434,6 +431,9 @@ func applyRemoveDepartment(x *changeCtx, r *tlv1.RemoveDepartment) ([]*tlv1.Vali
 	}
 	if len(ids) == 0 {
 		return nil, rejectf(CodeNoValidatorLeft, "%s: %q is the last department; the network would have no validator", f, d.Id)
+	}
+	if _, err := getActiveDepartment(x.o, r.Successor); err != nil {
+		return nil, wrapReject(f+".successor", err)
 	}
 	prev := d.Power
 	d.Status, d.Successor, d.RemovedHeight, d.ProposalId, d.Power = tlv1.DEPARTMENT_STATUS_REMOVED, r.Successor, x.height, x.proposalID, 0
