@@ -4,7 +4,7 @@ GO            ?= go
 GOGOPROTO_VER := v1.7.2
 PROTOC_GEN    := $(shell $(GO) env GOPATH)/bin/protoc-gen-gocosmos
 
-.PHONY: help build test demo proto proto-tools bench lint image
+.PHONY: help build test demo proto proto-tools bench bench-go bench-load lint image
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -28,5 +28,12 @@ proto: proto-tools ## regenerate the committed Go code from proto/*.proto
 		--gocosmos_out=paths=source_relative:proto \
 		proto/traceledger/v1/*.proto
 
-bench: ## run the Go benchmarks (figures go to docs/PERFORMANCE.md)
+BENCH_OUT ?= /tmp/traceledger-bench
+
+bench: bench-go bench-load ## the Go benchmarks, then the network load tool (figures go to docs/PERFORMANCE.md)
+
+bench-go: ## run the Go benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+bench-load: build ## run the network load tool against CometBFT's kvstore (BENCH_OUT, BENCH_FLAGS)
+	bin/traceledger bench --out $(BENCH_OUT) $(BENCH_FLAGS)

@@ -80,6 +80,7 @@ Start with 'traceledger demo'. To run a node: 'traceledger init' then
 		newVersionCmd(),
 		newTestnetCmd(),
 		newNodeCmd(),
+		newBenchCmd(),
 	)
 	return root
 }
