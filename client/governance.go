@@ -1,0 +1,518 @@
+package client
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
+)
+
+// Governance query paths and map keys (kept in step with package app; a
+// test there checks them).
+const (
+	pathParticipants = "/participants"
+	pathParticipant  = "/participant"
+	pathProposals    = "/proposals"
+	pathProposal     = "/proposal"
+	pathValidators   = "/validators"
+
+	// DepartmentsKey is the map key of the active department set.
+	DepartmentsKey = "gov/departments"
+	// GovStateKey is the map key of the governance counters.
+	GovStateKey = "gov/state"
+	// ParamsKey is the map key of the chain parameters (JSON).
+	ParamsKey = "params"
+)
+
+// DepartmentKey is the map key of a department's validator entry.
+func DepartmentKey(id string) string { return "department/" + id }
+
+// ProposalKey is the map key of a proposal.
+func ProposalKey(id uint64) string { return "proposal/" + strconv.FormatUint(id, 10) }
+
+// VoteKey is the map key of a department's vote on a proposal.
+func VoteKey(id uint64, dept string) string {
+	return "vote/" + strconv.FormatUint(id, 10) + "/" + dept
+}
+
+// ProposalSubject is the history subject of a proposal's records.
+func ProposalSubject(id uint64) string { return "proposal:" + strconv.FormatUint(id, 10) }
+
+// ---------------------------------------------------------------- transactions
+
+// Propose submits a proposal and returns its id, read from the verified
+// record of the submission.
+func (c *Client) Propose(ctx context.Context, s Signer, p *tlv1.SubmitProposal) (uint64, *Committed, error) {
+	res, err := c.Submit(ctx, s, &tlv1.Msg{Sum: &tlv1.Msg_SubmitProposal{SubmitProposal: p}})
+	if err != nil {
+		return 0, nil, err
+	}
+	if len(res.Indexes) == 0 {
+		return 0, res, fmt.Errorf("proposal committed in tx %X but no record index came back", res.Hash)
+	}
+	if err := c.WaitForHeight(ctx, res.Height+1); err != nil {
+		return 0, res, err
+	}
+	r, _, err := c.Record(ctx, res.Indexes[0])
+	if err != nil {
+		return 0, res, fmt.Errorf("read the submission record: %w", err)
+	}
+	sub := r.Record.GetGovernance().GetProposalSubmitted()
+	if sub == nil {
+		return 0, res, fmt.Errorf("%w: record %d is not a proposal submission", ErrNotVerified, r.Index)
+	}
+	return sub.Id, res, nil
+}
+
+// Vote casts the signing department's vote on a proposal.
+func (c *Client) Vote(ctx context.Context, s Signer, proposalID uint64, yes bool) (*Committed, error) {
+	o := tlv1.VOTE_OPTION_NO
+	if yes {
+		o = tlv1.VOTE_OPTION_YES
+	}
+	return c.Submit(ctx, s, &tlv1.Msg{Sum: &tlv1.Msg_Vote{Vote: &tlv1.Vote{ProposalId: proposalID, Option: o}}})
+}
+
+// Register registers a participant supervised by the signing department.
+func (c *Client) Register(ctx context.Context, s Signer, r *tlv1.RegisterParticipant) (*Committed, error) {
+	return c.Submit(ctx, s, &tlv1.Msg{Sum: &tlv1.Msg_RegisterParticipant{RegisterParticipant: r}})
+}
+
+// Suspend suspends (blacklists) a participant the signing department
+// supervises.
+func (c *Client) Suspend(ctx context.Context, s Signer, participant, reason string) (*Committed, error) {
+	return c.Submit(ctx, s, &tlv1.Msg{Sum: &tlv1.Msg_SuspendParticipant{SuspendParticipant: &tlv1.SuspendParticipant{Participant: participant, Reason: reason}}})
+}
+
+// Reinstate lifts a suspension.
+func (c *Client) Reinstate(ctx context.Context, s Signer, participant, reason string) (*Committed, error) {
+	return c.Submit(ctx, s, &tlv1.Msg{Sum: &tlv1.Msg_ReinstateParticipant{ReinstateParticipant: &tlv1.ReinstateParticipant{Participant: participant, Reason: reason}}})
+}
+
+// RotateKeyMsg builds the RotateKey message that replaces the key oldKeyID
+// by newKey, with newKey's proof of possession.
+func RotateKeyMsg(oldKeyID string, newKey ed25519.PrivateKey) *tlv1.Msg {
+	pub := newKey.Public().(ed25519.PublicKey)
+	sig := ed25519.Sign(newKey, tlv1.RotateKeyProofBytes(oldKeyID, pub))
+	return &tlv1.Msg{Sum: &tlv1.Msg_RotateKey{RotateKey: &tlv1.RotateKey{NewPublicKey: pub, NewKeySignature: sig}}}
+}
+
+// RotateKey replaces the signer's key by newKey: the old key signs the
+// transaction and can sign nothing afterwards; newKey starts at sequence 0.
+func (c *Client) RotateKey(ctx context.Context, old Signer, newKey ed25519.PrivateKey) (*Committed, error) {
+	res, err := c.Submit(ctx, old, RotateKeyMsg(old.KeyID(), newKey))
+	c.forgetSequence(old.KeyID())
+	return res, err
+}
+
+// RevokeKey revokes a key (the signer's own, or one of a participant the
+// signing department supervises), optionally registering replacement (a
+// 32-byte Ed25519 public key) in its place.
+func (c *Client) RevokeKey(ctx context.Context, s Signer, keyID, reason string, replacement []byte) (*Committed, error) {
+	res, err := c.Submit(ctx, s, &tlv1.Msg{Sum: &tlv1.Msg_RevokeKey{RevokeKey: &tlv1.RevokeKey{KeyId: keyID, Reason: reason, ReplacementPublicKey: replacement}}})
+	if keyID == s.KeyID() {
+		c.forgetSequence(keyID)
+	}
+	return res, err
+}
+
+// ---------------------------------------------------------------- verification
+
+// decodeEntry verifies a map entry for key and decodes it into m; absent is
+// true when the entry is proven absent.
+func decodeEntry(roots *tlv1.StateRoots, key string, pv *tlv1.ProvenValue, m interface{ Unmarshal([]byte) error }) (absent bool, err error) {
+	if err := verifyValue(roots, key, pv); err != nil {
+		return false, err
+	}
+	if len(pv.Value) == 0 {
+		return true, nil
+	}
+	if err := m.Unmarshal(pv.Value); err != nil {
+		return false, fmt.Errorf("%w: %s does not decode: %v", ErrNotVerified, key, err)
+	}
+	return false, nil
+}
+
+// VerifyParticipants checks a /participants answer against its roots and
+// the request: every entry proven at participant/<id>, ids ascending after
+// the cursor, every entry matching the filters, at most the limit.
+func VerifyParticipants(req *tlv1.ParticipantsRequest, resp *tlv1.ParticipantsResponse) ([]*tlv1.Participant, error) {
+	if resp == nil || resp.Roots == nil {
+		return nil, fmt.Errorf("%w: empty answer", ErrNotVerified)
+	}
+	limit := int(req.Limit)
+	if limit == 0 || limit > maxList {
+		limit = maxList
+	}
+	if len(resp.Participants) > limit {
+		return nil, fmt.Errorf("%w: %d participants, more than the limit %d", ErrNotVerified, len(resp.Participants), limit)
+	}
+	out := make([]*tlv1.Participant, 0, len(resp.Participants))
+	prev := req.After
+	for i, pv := range resp.Participants {
+		if pv == nil || !strings.HasPrefix(pv.Key, "participant/") {
+			return nil, fmt.Errorf("%w: entry %d is not a participant", ErrNotVerified, i)
+		}
+		id := strings.TrimPrefix(pv.Key, "participant/")
+		if (i > 0 || prev != "") && id <= prev {
+			return nil, fmt.Errorf("%w: entry %d (%q) is out of order", ErrNotVerified, i, id)
+		}
+		prev = id
+		var p tlv1.Participant
+		absent, err := decodeEntry(resp.Roots, pv.Key, pv, &p)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case absent:
+			return nil, fmt.Errorf("%w: participant %q is listed but proven absent", ErrNotVerified, id)
+		case p.Id != id:
+			return nil, fmt.Errorf("%w: entry at %q holds participant %q", ErrNotVerified, pv.Key, p.Id)
+		case req.Role != tlv1.ROLE_UNSPECIFIED && p.Role != req.Role,
+			req.Department != "" && p.Department != req.Department,
+			req.Status != tlv1.PARTICIPANT_STATUS_UNSPECIFIED && p.Status != req.Status:
+			return nil, fmt.Errorf("%w: participant %q does not match the filter", ErrNotVerified, id)
+		}
+		out = append(out, &p)
+	}
+	return out, nil
+}
+
+// ParticipantInfo is a participant with its active keys and, for a
+// department, its validator entry.
+type ParticipantInfo struct {
+	// Participant is nil when the participant is proven not registered.
+	Participant *tlv1.Participant
+	Keys        []*tlv1.Key
+	Department  *tlv1.Department
+}
+
+// VerifyParticipant checks a /participant answer for id.
+func VerifyParticipant(id string, resp *tlv1.ParticipantResponse) (*ParticipantInfo, error) {
+	if resp == nil || resp.Roots == nil {
+		return nil, fmt.Errorf("%w: empty answer", ErrNotVerified)
+	}
+	var p tlv1.Participant
+	absent, err := decodeEntry(resp.Roots, ParticipantKey(id), resp.Participant, &p)
+	if err != nil {
+		return nil, err
+	}
+	if absent {
+		if len(resp.Keys) != 0 || resp.Department != nil {
+			return nil, fmt.Errorf("%w: participant %q is proven absent but keys came with it", ErrNotVerified, id)
+		}
+		return &ParticipantInfo{}, nil
+	}
+	if p.Id != id {
+		return nil, fmt.Errorf("%w: answer holds participant %q, asked for %q", ErrNotVerified, p.Id, id)
+	}
+	if len(resp.Keys) != len(p.Keys) {
+		return nil, fmt.Errorf("%w: participant has %d keys, answer has %d", ErrNotVerified, len(p.Keys), len(resp.Keys))
+	}
+	info := &ParticipantInfo{Participant: &p}
+	for i, kid := range p.Keys {
+		var k tlv1.Key
+		absent, err := decodeEntry(resp.Roots, KeyKey(kid), resp.Keys[i], &k)
+		if err != nil {
+			return nil, err
+		}
+		if absent || k.Participant != id {
+			return nil, fmt.Errorf("%w: key %s is not %q's", ErrNotVerified, kid, id)
+		}
+		info.Keys = append(info.Keys, &k)
+	}
+	if p.Role == tlv1.ROLE_DEPARTMENT {
+		var d tlv1.Department
+		absent, err := decodeEntry(resp.Roots, DepartmentKey(id), resp.Department, &d)
+		if err != nil {
+			return nil, err
+		}
+		if absent || d.Id != id {
+			return nil, fmt.Errorf("%w: department %q has no validator entry", ErrNotVerified, id)
+		}
+		info.Department = &d
+	} else if resp.Department != nil {
+		return nil, fmt.Errorf("%w: a %s came with a department entry", ErrNotVerified, p.Role)
+	}
+	return info, nil
+}
+
+// VerifyProposals checks a /proposals answer: the proposal count is proven
+// by gov/state, every proposal is proven, ids ascend after the cursor and
+// stay below the count, and every entry matches the filters.
+func VerifyProposals(req *tlv1.ProposalsRequest, resp *tlv1.ProposalsResponse) ([]*tlv1.Proposal, error) {
+	if resp == nil || resp.Roots == nil {
+		return nil, fmt.Errorf("%w: empty answer", ErrNotVerified)
+	}
+	var gs tlv1.GovernanceState
+	if _, err := decodeEntry(resp.Roots, GovStateKey, resp.State, &gs); err != nil {
+		return nil, err
+	}
+	limit := int(req.Limit)
+	if limit == 0 || limit > maxList {
+		limit = maxList
+	}
+	if len(resp.Proposals) > limit {
+		return nil, fmt.Errorf("%w: %d proposals, more than the limit %d", ErrNotVerified, len(resp.Proposals), limit)
+	}
+	out := make([]*tlv1.Proposal, 0, len(resp.Proposals))
+	prev := req.AfterId
+	for i, pv := range resp.Proposals {
+		var p tlv1.Proposal
+		if pv == nil {
+			return nil, fmt.Errorf("%w: entry %d is empty", ErrNotVerified, i)
+		}
+		id, err := strconv.ParseUint(strings.TrimPrefix(pv.Key, "proposal/"), 10, 64)
+		if err != nil || pv.Key != ProposalKey(id) {
+			return nil, fmt.Errorf("%w: entry %d (%q) is not a proposal", ErrNotVerified, i, pv.Key)
+		}
+		if id <= prev || id >= gs.NextProposalId {
+			return nil, fmt.Errorf("%w: proposal %d is out of order or beyond the count %d", ErrNotVerified, id, gs.NextProposalId-1)
+		}
+		prev = id
+		absent, err := decodeEntry(resp.Roots, pv.Key, pv, &p)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case absent || p.Id != id:
+			return nil, fmt.Errorf("%w: entry %q does not hold proposal %d", ErrNotVerified, pv.Key, id)
+		case req.Status != tlv1.PROPOSAL_STATUS_UNSPECIFIED && p.Status != req.Status,
+			req.Proposer != "" && p.Proposer != req.Proposer:
+			return nil, fmt.Errorf("%w: proposal %d does not match the filter", ErrNotVerified, id)
+		}
+		out = append(out, &p)
+	}
+	return out, nil
+}
+
+// ProposalInfo is a proposal with its votes: Votes[i] is the vote of
+// Proposal.Electorate[i], nil when that department is proven not to have
+// voted.
+type ProposalInfo struct {
+	// Proposal is nil when no proposal has the id (proven).
+	Proposal *tlv1.Proposal
+	Votes    []*tlv1.VoteValue
+}
+
+// VerifyProposal checks a /proposal answer for id, including the vote (or
+// its proven absence) of every member of the electorate.
+func VerifyProposal(id uint64, resp *tlv1.ProposalResponse) (*ProposalInfo, error) {
+	if resp == nil || resp.Roots == nil {
+		return nil, fmt.Errorf("%w: empty answer", ErrNotVerified)
+	}
+	var p tlv1.Proposal
+	absent, err := decodeEntry(resp.Roots, ProposalKey(id), resp.Proposal, &p)
+	if err != nil {
+		return nil, err
+	}
+	if absent {
+		if len(resp.Votes) != 0 {
+			return nil, fmt.Errorf("%w: proposal %d is proven absent but votes came with it", ErrNotVerified, id)
+		}
+		return &ProposalInfo{}, nil
+	}
+	if p.Id != id {
+		return nil, fmt.Errorf("%w: answer holds proposal %d, asked for %d", ErrNotVerified, p.Id, id)
+	}
+	if len(resp.Votes) != len(p.Electorate) {
+		return nil, fmt.Errorf("%w: %d votes for an electorate of %d", ErrNotVerified, len(resp.Votes), len(p.Electorate))
+	}
+	info := &ProposalInfo{Proposal: &p, Votes: make([]*tlv1.VoteValue, len(p.Electorate))}
+	var yes, no uint32
+	for i, d := range p.Electorate {
+		var v tlv1.VoteValue
+		absent, err := decodeEntry(resp.Roots, VoteKey(id, d), resp.Votes[i], &v)
+		if err != nil {
+			return nil, err
+		}
+		if absent {
+			continue
+		}
+		if v.Department != d || v.ProposalId != id {
+			return nil, fmt.Errorf("%w: vote entry of %q on %d holds %q on %d", ErrNotVerified, d, id, v.Department, v.ProposalId)
+		}
+		switch v.Option {
+		case tlv1.VOTE_OPTION_YES:
+			yes++
+		case tlv1.VOTE_OPTION_NO:
+			no++
+		}
+		info.Votes[i] = &v
+	}
+	if yes != p.Yes || no != p.No {
+		return nil, fmt.Errorf("%w: the votes count %d yes %d no, the proposal says %d and %d", ErrNotVerified, yes, no, p.Yes, p.No)
+	}
+	return info, nil
+}
+
+// ValidatorSet is the proven list of active departments and the quorum.
+type ValidatorSet struct {
+	Departments       []*tlv1.Department
+	QuorumNumerator   uint64
+	QuorumDenominator uint64
+}
+
+// TotalPower is the sum of the departments' powers.
+func (v *ValidatorSet) TotalPower() int64 {
+	var t int64
+	for _, d := range v.Departments {
+		t += d.Power
+	}
+	return t
+}
+
+// VerifyValidators checks a /validators answer: the department set, each
+// listed department's entry (active, in the set's order) and the
+// parameters, all proven, so the list is complete.
+func VerifyValidators(resp *tlv1.ValidatorsResponse) (*ValidatorSet, error) {
+	if resp == nil || resp.Roots == nil {
+		return nil, fmt.Errorf("%w: empty answer", ErrNotVerified)
+	}
+	var set tlv1.DepartmentSet
+	if _, err := decodeEntry(resp.Roots, DepartmentsKey, resp.Set, &set); err != nil {
+		return nil, err
+	}
+	if len(resp.Departments) != len(set.Ids) {
+		return nil, fmt.Errorf("%w: the set has %d departments, the answer %d", ErrNotVerified, len(set.Ids), len(resp.Departments))
+	}
+	out := &ValidatorSet{}
+	for i, id := range set.Ids {
+		var d tlv1.Department
+		absent, err := decodeEntry(resp.Roots, DepartmentKey(id), resp.Departments[i], &d)
+		if err != nil {
+			return nil, err
+		}
+		if absent || d.Id != id || d.Status != tlv1.DEPARTMENT_STATUS_ACTIVE {
+			return nil, fmt.Errorf("%w: department %q of the set has no active entry", ErrNotVerified, id)
+		}
+		out.Departments = append(out.Departments, &d)
+	}
+	if err := verifyValue(resp.Roots, ParamsKey, resp.Params); err != nil {
+		return nil, err
+	}
+	var params struct {
+		QuorumNumerator   uint64 `json:"quorum_numerator"`
+		QuorumDenominator uint64 `json:"quorum_denominator"`
+	}
+	if err := json.Unmarshal(resp.Params.Value, &params); err != nil {
+		return nil, fmt.Errorf("%w: params do not decode: %v", ErrNotVerified, err)
+	}
+	out.QuorumNumerator, out.QuorumDenominator = params.QuorumNumerator, params.QuorumDenominator
+	return out, nil
+}
+
+// maxList is the node's cap on list answers.
+const maxList = 500
+
+// ---------------------------------------------------------------- queries
+
+// Participants lists participants matching req, verified. next, when not
+// empty, is the cursor (req.After) of the next page. The entries are
+// proven; that the list is complete is not (the map is keyed by hash).
+func (c *Client) Participants(ctx context.Context, req *tlv1.ParticipantsRequest) (list []*tlv1.Participant, next string, p Proven, err error) {
+	bz, h, err := c.query(ctx, pathParticipants, req)
+	if err != nil {
+		return nil, "", Proven{}, err
+	}
+	var resp tlv1.ParticipantsResponse
+	if err := resp.Unmarshal(bz); err != nil {
+		return nil, "", Proven{}, fmt.Errorf("%w: decode participants: %v", ErrNotVerified, err)
+	}
+	if list, err = VerifyParticipants(req, &resp); err != nil {
+		return nil, "", Proven{}, err
+	}
+	if p, err = c.verifyRoots(ctx, resp.Roots, h); err != nil {
+		return nil, "", Proven{}, err
+	}
+	return list, resp.NextAfter, p, nil
+}
+
+// ParticipantDetails returns a participant with its active keys (and a
+// department's validator entry), verified.
+func (c *Client) ParticipantDetails(ctx context.Context, id string) (*ParticipantInfo, Proven, error) {
+	bz, h, err := c.query(ctx, pathParticipant, &tlv1.ParticipantRequest{Id: id})
+	if err != nil {
+		return nil, Proven{}, err
+	}
+	var resp tlv1.ParticipantResponse
+	if err := resp.Unmarshal(bz); err != nil {
+		return nil, Proven{}, fmt.Errorf("%w: decode participant: %v", ErrNotVerified, err)
+	}
+	info, err := VerifyParticipant(id, &resp)
+	if err != nil {
+		return nil, Proven{}, err
+	}
+	p, err := c.verifyRoots(ctx, resp.Roots, h)
+	if err != nil {
+		return nil, Proven{}, err
+	}
+	return info, p, nil
+}
+
+// Proposals lists proposals matching req, verified. next, when not 0, is
+// the cursor (req.AfterId) of the next page.
+func (c *Client) Proposals(ctx context.Context, req *tlv1.ProposalsRequest) (list []*tlv1.Proposal, next uint64, p Proven, err error) {
+	bz, h, err := c.query(ctx, pathProposals, req)
+	if err != nil {
+		return nil, 0, Proven{}, err
+	}
+	var resp tlv1.ProposalsResponse
+	if err := resp.Unmarshal(bz); err != nil {
+		return nil, 0, Proven{}, fmt.Errorf("%w: decode proposals: %v", ErrNotVerified, err)
+	}
+	if list, err = VerifyProposals(req, &resp); err != nil {
+		return nil, 0, Proven{}, err
+	}
+	if p, err = c.verifyRoots(ctx, resp.Roots, h); err != nil {
+		return nil, 0, Proven{}, err
+	}
+	return list, resp.NextAfterId, p, nil
+}
+
+// Proposal returns a proposal with every vote, verified.
+func (c *Client) Proposal(ctx context.Context, id uint64) (*ProposalInfo, Proven, error) {
+	bz, h, err := c.query(ctx, pathProposal, &tlv1.ProposalRequest{Id: id})
+	if err != nil {
+		return nil, Proven{}, err
+	}
+	var resp tlv1.ProposalResponse
+	if err := resp.Unmarshal(bz); err != nil {
+		return nil, Proven{}, fmt.Errorf("%w: decode proposal: %v", ErrNotVerified, err)
+	}
+	info, err := VerifyProposal(id, &resp)
+	if err != nil {
+		return nil, Proven{}, err
+	}
+	p, err := c.verifyRoots(ctx, resp.Roots, h)
+	if err != nil {
+		return nil, Proven{}, err
+	}
+	return info, p, nil
+}
+
+// Validators returns the active departments with their validator keys and
+// powers, and the quorum, verified and complete.
+func (c *Client) Validators(ctx context.Context) (*ValidatorSet, Proven, error) {
+	bz, h, err := c.query(ctx, pathValidators, &tlv1.ValidatorsRequest{})
+	if err != nil {
+		return nil, Proven{}, err
+	}
+	var resp tlv1.ValidatorsResponse
+	if err := resp.Unmarshal(bz); err != nil {
+		return nil, Proven{}, fmt.Errorf("%w: decode validators: %v", ErrNotVerified, err)
+	}
+	vs, err := VerifyValidators(&resp)
+	if err != nil {
+		return nil, Proven{}, err
+	}
+	p, err := c.verifyRoots(ctx, resp.Roots, h)
+	if err != nil {
+		return nil, Proven{}, err
+	}
+	return vs, p, nil
+}
