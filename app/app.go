@@ -303,6 +303,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	}
 	defer release()
 	chainID := a.chainID()
+	a.preverifySignatures(reader, req.Txs, chainID) // bench (issue 8): parallel, outcome-neutral; see sigverify.go
 	blk := newOverlay(reader, lg.size())
 	timeMs := req.Time.UnixMilli()
 	results := make([]*abci.ExecTxResult, len(req.Txs))
