@@ -1,7 +1,437 @@
 package app
 
-// epcisHandlers are the EPCIS event messages (issue 4).
-func epcisHandlers() []msgHandler { return nil }
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/traceledger/traceledger/epcis"
+	"github.com/traceledger/traceledger/proof"
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
+)
+
+// EPCIS 2.0 events on the ledger (issue 4).
+//
+// A RecordEPCISEvent carries one event, public (the full typed event: the
+// validators recompute its CBV 2.0 Event Hash ID and reject a mismatch) or
+// hashed (the hash ID, the payload's SHA-256 and the public index fields).
+// A RecordEventBatch carries up to 1,000 of them in one signed transaction,
+// all or nothing. Each event becomes one log record (an EPCISRecord),
+// appended to the history of every identifier it names (canonical form, see
+// epcis.ParseIdentifier), and the map entry "event/<hash id>" points at it:
+// a second event with the same hash ID is rejected, and any event can be
+// found by its hash ID with a proof.
+//
+// An AnchorRoot records a Merkle root over up to 1,000,000 event hash IDs
+// of a high-volume source; the map entry "anchor/<hex root>" points at its
+// record, which is appended to the source's history.
+//
+// Stateless checks (CheckTx and FinalizeBlock both run them) include the
+// hash recomputation; state checks (duplicates, the event time against the
+// block time) run in FinalizeBlock.
+
+// Limits of the EPCIS messages.
+const (
+	// MaxBatchEvents is the most events one RecordEventBatch may carry.
+	MaxBatchEvents = 1000
+	// MaxKnownQuery is the most hash IDs one /epcis/known query may ask about.
+	MaxKnownQuery = 10000
+)
+
+// EPCIS query paths.
+const (
+	PathEPCISEvent  = "/epcis/event"  // EventRequest; EventResponse
+	PathEPCISAnchor = "/epcis/anchor" // AnchorRequest; EventResponse
+	PathEPCISKnown  = "/epcis/known"  // KnownRequest; KnownResponse (no proof)
+)
+
+// EventKey is the map key of an event's index entry.
+func EventKey(hashID string) string { return "event/" + hashID }
+
+// AnchorKey is the map key of an anchored root's index entry.
+func AnchorKey(root []byte) string { return "anchor/" + hex.EncodeToString(root) }
+
+// epcisRoles may record events and anchors: enterprises, and certifiers for
+// their certification links.
+var epcisRoles = []tlv1.Role{tlv1.ROLE_ENTERPRISE, tlv1.ROLE_CERTIFIER}
+
+// epcisHandlers are the EPCIS event messages.
+func epcisHandlers() []msgHandler {
+	return []msgHandler{
+		{
+			name:   "record_epcis_event",
+			sample: (*tlv1.Msg_RecordEpcisEvent)(nil),
+			roles:  epcisRoles,
+			validate: func(m *tlv1.Msg) error {
+				_, err := checkEPCISEvent(m.GetRecordEpcisEvent(), "record_epcis_event", 0)
+				return err
+			},
+			exec: func(c *execCtx, m *tlv1.Msg) ([]recordedEvent, error) {
+				e := m.GetRecordEpcisEvent()
+				ck, err := indexEPCISEvent(e, "record_epcis_event", 0)
+				if err != nil {
+					return nil, err
+				}
+				r, err := execEPCISEvent(c, e, ck, "record_epcis_event", 0)
+				if err != nil {
+					return nil, err
+				}
+				return []recordedEvent{r}, nil
+			},
+		},
+		{
+			name:   "record_event_batch",
+			sample: (*tlv1.Msg_RecordEventBatch)(nil),
+			roles:  epcisRoles,
+			validate: func(m *tlv1.Msg) error {
+				_, err := checkBatch(m.GetRecordEventBatch())
+				return err
+			},
+			exec: func(c *execCtx, m *tlv1.Msg) ([]recordedEvent, error) {
+				b := m.GetRecordEventBatch()
+				out := make([]recordedEvent, len(b.Events))
+				for i, e := range b.Events {
+					ck, err := indexEPCISEvent(e, "record_event_batch", i)
+					if err != nil {
+						return nil, err
+					}
+					if out[i], err = execEPCISEvent(c, e, ck, "record_event_batch", i); err != nil {
+						return nil, err
+					}
+				}
+				return out, nil
+			},
+		},
+		{
+			name:   "anchor_root",
+			sample: (*tlv1.Msg_AnchorRoot)(nil),
+			roles:  epcisRoles,
+			validate: func(m *tlv1.Msg) error {
+				_, err := checkAnchor(m.GetAnchorRoot())
+				return err
+			},
+			exec: func(c *execCtx, m *tlv1.Msg) ([]recordedEvent, error) {
+				return execAnchor(c, m.GetAnchorRoot())
+			},
+		},
+	}
+}
+
+// checkedEvent is what the stateless checks learn about one event.
+type checkedEvent struct {
+	hashID      string
+	eventTimeMs int64
+	subjects    []string
+}
+
+// eventCode maps an epcis error to its rejection code.
+func eventCode(err error) Code {
+	switch {
+	case errors.Is(err, epcis.ErrUnknownEventType):
+		return CodeEPCISUnknownEventType
+	case errors.Is(err, epcis.ErrMissingField):
+		return CodeEPCISMissingField
+	case errors.Is(err, epcis.ErrInvalidURI):
+		return CodeEPCISInvalidIdentifier
+	}
+	return CodeEPCISInvalidEvent
+}
+
+// eventReject turns an epcis error about the event at where into a
+// rejection naming the event and the field.
+func eventReject(where string, err error) error {
+	var ee *epcis.EventError
+	if errors.As(err, &ee) {
+		msg := where
+		if ee.Field != "" {
+			msg += " field " + ee.Field
+		}
+		if ee.Value != "" {
+			v := ee.Value
+			if len(v) > 80 {
+				v = v[:80] + "..."
+			}
+			msg += fmt.Sprintf(" (value %q)", v)
+		}
+		return rejectf(eventCode(err), "%s: %v", msg, ee.Err)
+	}
+	return rejectf(eventCode(err), "%s: %v", where, err)
+}
+
+func eventWhere(msg string, batchIndex int) string {
+	if msg == "record_event_batch" {
+		return fmt.Sprintf("record_event_batch.events[%d] (event %d)", batchIndex, batchIndex)
+	}
+	return "record_epcis_event"
+}
+
+// checkEPCISEvent runs the stateless checks of one event: the hash ID's
+// form, the event (public: its fields, identifiers and recomputed hash ID;
+// hashed: its index fields) and its context.
+func checkEPCISEvent(e *tlv1.RecordEPCISEvent, msg string, batchIndex int) (*checkedEvent, error) {
+	where := eventWhere(msg, batchIndex)
+	if e == nil {
+		return nil, rejectf(CodeEPCISMissingField, "%s is empty", where)
+	}
+	if !epcis.ValidHashID(e.HashId) {
+		return nil, rejectf(CodeEPCISInvalidEvent, "%s hash_id %q is not a CBV 2.0 Event Hash ID (ni:///sha-256;<64 lower-case hex>?ver=CBV2.0)", where, truncate(e.HashId, 100))
+	}
+	if err := epcis.CheckContext(e.Context); err != nil {
+		return nil, eventReject(where, err)
+	}
+	ck := &checkedEvent{hashID: e.HashId}
+	switch k := e.Kind.(type) {
+	case *tlv1.RecordEPCISEvent_Public:
+		c, err := epcis.CheckProto(k.Public, batchIndex)
+		if err != nil {
+			return nil, eventReject(where, err)
+		}
+		if c.HashID != e.HashId {
+			return nil, rejectf(CodeEPCISHashMismatch, "%s: the event hashes to %s, hash_id says %s", where, c.HashID, e.HashId)
+		}
+		ctx, err := epcis.ContextFromProto(k.Public, batchIndex)
+		if err != nil {
+			return nil, eventReject(where, err)
+		}
+		if ctx != nil && !epcis.SameContext(ctx, e.Context) {
+			return nil, rejectf(CodeEPCISInvalidEvent, "%s: context (%s) disagrees with the event's TraceLedger fields (%s)", where, describeContext(e.Context), describeContext(ctx))
+		}
+		ck.eventTimeMs, ck.subjects = c.EventTimeMs, c.Subjects
+	case *tlv1.RecordEPCISEvent_Hashed:
+		subjects, err := epcis.CheckHashed(k.Hashed, batchIndex)
+		if err != nil {
+			return nil, eventReject(where, err)
+		}
+		ck.eventTimeMs, ck.subjects = k.Hashed.EventTimeMs, subjects
+	default:
+		return nil, rejectf(CodeEPCISMissingField, "%s carries neither a public nor a hashed event", where)
+	}
+	for _, s := range ck.subjects {
+		if IsReservedSubject(s) {
+			return nil, rejectf(CodeEPCISInvalidIdentifier, "%s: identifier %q uses a scheme reserved for membership records", where, truncate(s, 100))
+		}
+	}
+	return ck, nil
+}
+
+// indexEPCISEvent derives what recording needs from an event that
+// checkEPCISEvent accepted (validate runs before exec on every path), without
+// recomputing the hash: the event time and the canonical subjects.
+func indexEPCISEvent(e *tlv1.RecordEPCISEvent, msg string, batchIndex int) (*checkedEvent, error) {
+	where := eventWhere(msg, batchIndex)
+	ck := &checkedEvent{hashID: e.HashId}
+	var err error
+	switch k := e.Kind.(type) {
+	case *tlv1.RecordEPCISEvent_Public:
+		ck.eventTimeMs, ck.subjects, err = epcis.IndexProto(k.Public, batchIndex)
+	case *tlv1.RecordEPCISEvent_Hashed:
+		ck.eventTimeMs = k.Hashed.EventTimeMs
+		ck.subjects, err = epcis.CheckHashed(k.Hashed, batchIndex)
+	default:
+		err = fmt.Errorf("%w: no event", epcis.ErrMissingField)
+	}
+	if err != nil {
+		return nil, eventReject(where, err)
+	}
+	return ck, nil
+}
+
+func describeContext(c *tlv1.TraceContext) string {
+	if c == nil {
+		return "none"
+	}
+	s := fmt.Sprintf("chain link %q, domain step %q", epcis.ChainLinkName(c.ChainLink), epcis.DomainStepName(c.DomainStep))
+	if len(c.UserHash) > 0 {
+		s += ", user hash " + hex.EncodeToString(c.UserHash)
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+// checkBatch runs the stateless checks of a batch: its size, every event,
+// and no hash ID twice.
+func checkBatch(b *tlv1.RecordEventBatch) ([]*checkedEvent, error) {
+	if b == nil || len(b.Events) == 0 {
+		return nil, rejectf(CodeEPCISBatchSize, "record_event_batch.events is empty: a batch carries 1 to %d events", MaxBatchEvents)
+	}
+	if len(b.Events) > MaxBatchEvents {
+		return nil, rejectf(CodeEPCISBatchSize, "record_event_batch.events has %d events, the limit is %d", len(b.Events), MaxBatchEvents)
+	}
+	out := make([]*checkedEvent, len(b.Events))
+	first := make(map[string]int, len(b.Events))
+	for i, e := range b.Events {
+		ck, err := checkEPCISEvent(e, "record_event_batch", i)
+		if err != nil {
+			return nil, err
+		}
+		if j, dup := first[ck.hashID]; dup {
+			return nil, rejectf(CodeEPCISDuplicateEvent, "record_event_batch.events[%d] (event %d): hash_id %s is also events[%d]", i, i, ck.hashID, j)
+		}
+		first[ck.hashID] = i
+		out[i] = ck
+	}
+	return out, nil
+}
+
+// execEPCISEvent records one checked event: the event time against the
+// block time, the duplicate check, the record and the index entry.
+func execEPCISEvent(c *execCtx, e *tlv1.RecordEPCISEvent, ck *checkedEvent, msg string, batchIndex int) (recordedEvent, error) {
+	where := eventWhere(msg, batchIndex)
+	if ck.eventTimeMs > c.timeMs+c.maxFutureMs {
+		return recordedEvent{}, rejectf(CodeEventInFuture, "%s field eventTime: %d ms is more than %d s after the block time %d ms",
+			where, ck.eventTimeMs, c.maxFutureMs/1000, c.timeMs)
+	}
+	key := EventKey(ck.hashID)
+	if v, err := c.o.mapValue(key); err != nil {
+		return recordedEvent{}, err
+	} else if v != nil {
+		var ent tlv1.EPCISIndexEntry
+		if err := ent.Unmarshal(v); err != nil {
+			return recordedEvent{}, fmt.Errorf("decode %s: %w", key, err)
+		}
+		return recordedEvent{}, rejectf(CodeEPCISDuplicateEvent, "%s: event %s is already recorded at log index %d", where, ck.hashID, ent.Index)
+	}
+	body := &tlv1.EPCISRecord{HashId: ck.hashID, Context: e.Context, Subjects: ck.subjects, BatchIndex: uint32(batchIndex)}
+	switch k := e.Kind.(type) {
+	case *tlv1.RecordEPCISEvent_Public:
+		body.Kind = &tlv1.EPCISRecord_Public{Public: k.Public}
+	case *tlv1.RecordEPCISEvent_Hashed:
+		body.Kind = &tlv1.EPCISRecord_Hashed{Hashed: k.Hashed}
+	}
+	rec := c.record()
+	rec.Body = &tlv1.Record_Epcis{Epcis: body}
+	idx, err := c.o.appendRecord(rec, ck.subjects)
+	if err != nil {
+		return recordedEvent{}, err
+	}
+	ent := &tlv1.EPCISIndexEntry{Index: idx, LeafHash: c.o.leafHashes[len(c.o.leafHashes)-1]}
+	if err := putProto(c.o, key, ent); err != nil {
+		return recordedEvent{}, err
+	}
+	return recordedEvent{index: idx, subjects: ck.subjects}, nil
+}
+
+// checkAnchor runs the stateless checks of an AnchorRoot and returns the
+// source's canonical identifier.
+func checkAnchor(a *tlv1.AnchorRoot) (string, error) {
+	if a == nil {
+		return "", rejectf(CodeEPCISInvalidAnchor, "anchor_root is empty")
+	}
+	if len(a.Root) != 32 {
+		return "", rejectf(CodeEPCISInvalidAnchor, "anchor_root.root must be 32 bytes, got %d", len(a.Root))
+	}
+	if a.LeafCount == 0 || a.LeafCount > epcis.MaxAnchorLeaves {
+		return "", rejectf(CodeEPCISInvalidAnchor, "anchor_root.leaf_count must be 1 to %d, got %d", epcis.MaxAnchorLeaves, a.LeafCount)
+	}
+	id, err := epcis.ParseIdentifier(a.Source)
+	if err != nil {
+		return "", rejectf(CodeEPCISInvalidAnchor, "anchor_root.source %q: %v", truncate(a.Source, 100), err)
+	}
+	if IsReservedSubject(id.Canonical) {
+		return "", rejectf(CodeEPCISInvalidAnchor, "anchor_root.source %q uses a scheme reserved for membership records", truncate(a.Source, 100))
+	}
+	if a.FromTimeMs < 0 || a.ToTimeMs < 0 || (a.ToTimeMs != 0 && a.FromTimeMs > a.ToTimeMs) {
+		return "", rejectf(CodeEPCISInvalidAnchor, "anchor_root: from_time_ms %d and to_time_ms %d are not a time range", a.FromTimeMs, a.ToTimeMs)
+	}
+	return id.Canonical, nil
+}
+
+func execAnchor(c *execCtx, a *tlv1.AnchorRoot) ([]recordedEvent, error) {
+	source, err := checkAnchor(a)
+	if err != nil {
+		return nil, err
+	}
+	if a.ToTimeMs > c.timeMs+c.maxFutureMs {
+		return nil, rejectf(CodeEventInFuture, "anchor_root.to_time_ms %d is more than %d s after the block time %d", a.ToTimeMs, c.maxFutureMs/1000, c.timeMs)
+	}
+	key := AnchorKey(a.Root)
+	if v, err := c.o.mapValue(key); err != nil {
+		return nil, err
+	} else if v != nil {
+		return nil, rejectf(CodeEPCISDuplicateAnchor, "anchor_root.root %X is already anchored", a.Root)
+	}
+	rec := c.record()
+	rec.Body = &tlv1.Record_Anchor{Anchor: &tlv1.AnchorRecord{Anchor: a}}
+	subjects := []string{source}
+	idx, err := c.o.appendRecord(rec, subjects)
+	if err != nil {
+		return nil, err
+	}
+	if err := putProto(c.o, key, &tlv1.EPCISIndexEntry{Index: idx, LeafHash: c.o.leafHashes[len(c.o.leafHashes)-1]}); err != nil {
+		return nil, err
+	}
+	return []recordedEvent{{index: idx, subjects: subjects}}, nil
+}
 
 // epcisQueries are the EPCIS query paths.
-func epcisQueries() map[string]queryHandler { return nil }
+func epcisQueries() map[string]queryHandler {
+	return map[string]queryHandler{
+		PathEPCISEvent: func(q *querier, data []byte) (marshaler, error) {
+			var r tlv1.EventRequest
+			if err := r.Unmarshal(data); err != nil {
+				return nil, rejectf(CodeInvalidQuery, "data is not an EventRequest: %v", err)
+			}
+			if !epcis.ValidHashID(r.HashId) {
+				return nil, rejectf(CodeInvalidQuery, "hash_id %q is not an Event Hash ID", truncate(r.HashId, 100))
+			}
+			return q.indexed(EventKey(r.HashId))
+		},
+		PathEPCISAnchor: func(q *querier, data []byte) (marshaler, error) {
+			var r tlv1.AnchorRequest
+			if err := r.Unmarshal(data); err != nil {
+				return nil, rejectf(CodeInvalidQuery, "data is not an AnchorRequest: %v", err)
+			}
+			if len(r.Root) != 32 {
+				return nil, rejectf(CodeInvalidQuery, "root is %d bytes, want 32", len(r.Root))
+			}
+			return q.indexed(AnchorKey(r.Root))
+		},
+		PathEPCISKnown: func(q *querier, data []byte) (marshaler, error) {
+			var r tlv1.KnownRequest
+			if err := r.Unmarshal(data); err != nil {
+				return nil, rejectf(CodeInvalidQuery, "data is not a KnownRequest: %v", err)
+			}
+			if len(r.HashIds) > MaxKnownQuery {
+				return nil, rejectf(CodeInvalidQuery, "%d hash IDs, the limit is %d", len(r.HashIds), MaxKnownQuery)
+			}
+			out := &tlv1.KnownResponse{Height: q.c.info.Height, Known: make([]bool, len(r.HashIds))}
+			for i, id := range r.HashIds {
+				v, err := q.v.mapValue(EventKey(id))
+				if err != nil {
+					return nil, err
+				}
+				out.Known[i] = v != nil
+			}
+			return out, nil
+		},
+	}
+}
+
+// indexed proves the index entry at key and, when present, its record.
+func (q *querier) indexed(key string) (*tlv1.EventResponse, error) {
+	pv, err := q.value(key)
+	if err != nil {
+		return nil, err
+	}
+	resp := &tlv1.EventResponse{Roots: q.roots(), Entry: pv}
+	if pv.Value == nil {
+		return resp, nil // proven absent
+	}
+	var ent tlv1.EPCISIndexEntry
+	if err := ent.Unmarshal(pv.Value); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", key, err)
+	}
+	if resp.Record, err = q.provenRecord(ent.Index); err != nil {
+		return nil, err
+	}
+	if got := proof.LeafHash(resp.Record.Record); string(got[:]) != string(ent.LeafHash) {
+		return nil, fmt.Errorf("%s points at record %d whose leaf hash is %X, not %X", key, ent.Index, got, ent.LeafHash)
+	}
+	return resp, nil
+}

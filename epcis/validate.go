@@ -135,6 +135,18 @@ func CheckProto(p *tlv1.EPCISEvent, index int) (*Checked, error) {
 	return &Checked{HashID: hashID, EventTimeMs: t.UnixMilli(), Identifiers: ids, Subjects: subjects}, nil
 }
 
+// IndexProto returns the event time and the canonical subjects of a typed
+// event that CheckProto accepted, without recomputing its hash: what the
+// state machine needs when it records an event it has already checked.
+func IndexProto(p *tlv1.EPCISEvent, index int) (eventTimeMs int64, subjects []string, err error) {
+	t, err := parseTimestamp(strings.TrimSpace(p.EventTime))
+	if err != nil {
+		return 0, nil, eventErr(index, "eventTime", p.EventTime, ErrInvalidTimestamp, err.Error())
+	}
+	subjects, err = subjectsOf(EventIdentifiers(p), index)
+	return t.UnixMilli(), subjects, err
+}
+
 func checkTypeFields(p *tlv1.EPCISEvent, name string, index int) error {
 	allowed := typeFields[p.Type]
 	present := []struct {

@@ -1,0 +1,761 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/traceledger/traceledger/epcis"
+	"github.com/traceledger/traceledger/proof"
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
+)
+
+// EPCIS events: verified lookups by Event Hash ID, idempotent import of
+// EPCIS 2.0 documents in pipelined batches, export of an identifier's
+// public events as a JSON-LD document with their proofs, and checks of
+// disclosed payloads against the ledger.
+
+// EPCIS query paths and map keys (kept in step with package app).
+const (
+	pathEPCISEvent  = "/epcis/event"
+	pathEPCISAnchor = "/epcis/anchor"
+	pathEPCISKnown  = "/epcis/known"
+	// MaxBatchEvents is the most events one RecordEventBatch carries.
+	MaxBatchEvents = 1000
+	maxKnownQuery  = 10000
+	// DefaultMaxTxBytes is assumed when the node's parameters cannot be read.
+	DefaultMaxTxBytes = 262144
+	// txOverhead is room left in a transaction for the envelope around the
+	// batch (chain id, signer, sequence, signature, framing).
+	txOverhead = 512
+)
+
+// EventKey is the map key of an event's index entry.
+func EventKey(hashID string) string { return "event/" + hashID }
+
+// AnchorKey is the map key of an anchored root's index entry.
+func AnchorKey(root []byte) string { return "anchor/" + hex.EncodeToString(root) }
+
+// VerifiedEvent is an EPCIS event proven to be recorded under its hash ID:
+// the map entry "event/<hash id>" is proven, the record it points at is
+// proven in the log, and a public event re-hashes to the hash ID.
+type VerifiedEvent struct {
+	HashID string
+	// Index and LeafHash locate the record in the log.
+	Index    uint64
+	LeafHash [32]byte
+	Record   *tlv1.Record
+	EPCIS    *tlv1.EPCISRecord
+}
+
+// VerifiedAnchor is an anchored root proven to be recorded.
+type VerifiedAnchor struct {
+	Index    uint64
+	LeafHash [32]byte
+	Record   *tlv1.Record
+	Anchor   *tlv1.AnchorRoot
+	// RecordBytes and Inclusion are the proof of the record in the log.
+	RecordBytes []byte
+	Inclusion   *tlv1.LogInclusionProof
+	Roots       *tlv1.StateRoots
+}
+
+// verifyIndexed checks an EventResponse for the map entry key: the entry's
+// proof (membership or absence), and for a present entry the record's
+// inclusion proof and that the entry points at exactly that record.
+// It returns nil for a proven absence.
+func verifyIndexed(key string, resp *tlv1.EventResponse) (*VerifiedRecord, error) {
+	if resp == nil || resp.Roots == nil || resp.Entry == nil || resp.Entry.Proof == nil {
+		return nil, fmt.Errorf("%w: answer lacks roots or proof", ErrNotVerified)
+	}
+	if resp.Entry.Key != key {
+		return nil, fmt.Errorf("%w: answer is for key %q, asked for %q", ErrNotVerified, resp.Entry.Key, key)
+	}
+	var mapRoot, logRoot [32]byte
+	if len(resp.Roots.MapRoot) != 32 || len(resp.Roots.LogRoot) != 32 {
+		return nil, fmt.Errorf("%w: roots are not 32-byte hashes", ErrNotVerified)
+	}
+	copy(mapRoot[:], resp.Roots.MapRoot)
+	copy(logRoot[:], resp.Roots.LogRoot)
+	if len(resp.Entry.Value) == 0 {
+		if err := proof.VerifyMapAbsence(mapRoot, []byte(key), resp.Entry.Proof); err != nil {
+			return nil, fmt.Errorf("%w: absence of %q: %v", ErrNotVerified, key, err)
+		}
+		if resp.Record != nil {
+			return nil, fmt.Errorf("%w: %q is proven absent but a record came with it", ErrNotVerified, key)
+		}
+		return nil, nil
+	}
+	if err := proof.VerifyMapMembership(mapRoot, []byte(key), resp.Entry.Value, resp.Entry.Proof); err != nil {
+		return nil, fmt.Errorf("%w: map entry %q: %v", ErrNotVerified, key, err)
+	}
+	var ent tlv1.EPCISIndexEntry
+	if err := ent.Unmarshal(resp.Entry.Value); err != nil {
+		return nil, fmt.Errorf("%w: map entry %q does not decode: %v", ErrNotVerified, key, err)
+	}
+	pr := resp.Record
+	if pr == nil || pr.Inclusion == nil || pr.Index != ent.Index || pr.Inclusion.Index != ent.Index || pr.Inclusion.Size_ != resp.Roots.LogSize {
+		return nil, fmt.Errorf("%w: %q points at record %d, the answer's record proof does not match", ErrNotVerified, key, ent.Index)
+	}
+	leaf := proof.LeafHash(pr.Record)
+	if !bytes.Equal(leaf[:], ent.LeafHash) {
+		return nil, fmt.Errorf("%w: record %d has leaf hash %X, %q says %X", ErrNotVerified, pr.Index, leaf, key, ent.LeafHash)
+	}
+	if err := proof.VerifyInclusion(leaf, pr.Index, resp.Roots.LogSize, pr.Inclusion.Hashes, logRoot); err != nil {
+		return nil, fmt.Errorf("%w: record %d: %v", ErrNotVerified, pr.Index, err)
+	}
+	var rec tlv1.Record
+	if err := rec.Unmarshal(pr.Record); err != nil {
+		return nil, fmt.Errorf("%w: record %d does not decode: %v", ErrNotVerified, pr.Index, err)
+	}
+	return &VerifiedRecord{Index: pr.Index, LeafHash: leaf, Record: &rec}, nil
+}
+
+// VerifyEventResponse checks an /epcis/event answer against its own roots
+// (the roots themselves are checked against a header by the caller). It
+// returns nil, nil when the event is proven not to be recorded.
+func VerifyEventResponse(hashID string, resp *tlv1.EventResponse) (*VerifiedEvent, error) {
+	vr, err := verifyIndexed(EventKey(hashID), resp)
+	if err != nil || vr == nil {
+		return nil, err
+	}
+	er := vr.Record.GetEpcis()
+	if er == nil || er.HashId != hashID {
+		return nil, fmt.Errorf("%w: record %d is not the EPCIS record of %s", ErrNotVerified, vr.Index, hashID)
+	}
+	if p := er.GetPublic(); p != nil {
+		got, err := epcis.HashProto(p, int(er.BatchIndex))
+		if err != nil || got != hashID {
+			return nil, fmt.Errorf("%w: the public event of record %d hashes to %s (%v), not %s", ErrNotVerified, vr.Index, got, err, hashID)
+		}
+	}
+	return &VerifiedEvent{HashID: hashID, Index: vr.Index, LeafHash: vr.LeafHash, Record: vr.Record, EPCIS: er}, nil
+}
+
+// VerifyAnchorResponse checks an /epcis/anchor answer against its own
+// roots; nil, nil means the root is proven not to be anchored.
+func VerifyAnchorResponse(root []byte, resp *tlv1.EventResponse) (*VerifiedAnchor, error) {
+	vr, err := verifyIndexed(AnchorKey(root), resp)
+	if err != nil || vr == nil {
+		return nil, err
+	}
+	ar := vr.Record.GetAnchor()
+	if ar == nil || ar.Anchor == nil || !bytes.Equal(ar.Anchor.Root, root) {
+		return nil, fmt.Errorf("%w: record %d is not the anchor of %X", ErrNotVerified, vr.Index, root)
+	}
+	return &VerifiedAnchor{Index: vr.Index, LeafHash: vr.LeafHash, Record: vr.Record, Anchor: ar.Anchor,
+		RecordBytes: resp.Record.Record, Inclusion: resp.Record.Inclusion, Roots: resp.Roots}, nil
+}
+
+// Event returns the verified record of the event with hashID, or nil when
+// it is proven not to be recorded.
+func (c *Client) Event(ctx context.Context, hashID string) (*VerifiedEvent, Proven, error) {
+	var resp tlv1.EventResponse
+	h, err := c.queryInto(ctx, pathEPCISEvent, &tlv1.EventRequest{HashId: hashID}, &resp)
+	if err != nil {
+		return nil, Proven{}, err
+	}
+	ve, err := VerifyEventResponse(hashID, &resp)
+	if err != nil {
+		return nil, Proven{}, err
+	}
+	p, err := c.verifyRoots(ctx, resp.Roots, h)
+	return ve, p, err
+}
+
+// Anchor returns the verified anchor of root, or nil when it is proven not
+// to be anchored.
+func (c *Client) Anchor(ctx context.Context, root []byte) (*VerifiedAnchor, Proven, error) {
+	var resp tlv1.EventResponse
+	h, err := c.queryInto(ctx, pathEPCISAnchor, &tlv1.AnchorRequest{Root: root}, &resp)
+	if err != nil {
+		return nil, Proven{}, err
+	}
+	va, err := VerifyAnchorResponse(root, &resp)
+	if err != nil {
+		return nil, Proven{}, err
+	}
+	p, err := c.verifyRoots(ctx, resp.Roots, h)
+	return va, p, err
+}
+
+func (c *Client) queryInto(ctx context.Context, path string, req, resp interface {
+	Marshal() ([]byte, error)
+}) (int64, error) {
+	bz, h, err := c.query(ctx, path, req)
+	if err != nil {
+		return 0, err
+	}
+	if err := resp.(interface{ Unmarshal([]byte) error }).Unmarshal(bz); err != nil {
+		return 0, fmt.Errorf("%w: decode %s answer: %v", ErrNotVerified, path, err)
+	}
+	return h, nil
+}
+
+// Known reports which of hashIDs are recorded. The answer is not proven:
+// importers use it to skip recorded events (the ledger rejects a duplicate
+// anyway); use Event for a proof.
+func (c *Client) Known(ctx context.Context, hashIDs []string) ([]bool, error) {
+	out := make([]bool, 0, len(hashIDs))
+	for start := 0; start < len(hashIDs); start += maxKnownQuery {
+		end := min(start+maxKnownQuery, len(hashIDs))
+		var resp tlv1.KnownResponse
+		if _, err := c.queryInto(ctx, pathEPCISKnown, &tlv1.KnownRequest{HashIds: hashIDs[start:end]}, &resp); err != nil {
+			return nil, err
+		}
+		if len(resp.Known) != end-start {
+			return nil, fmt.Errorf("known query: %d answers for %d hash IDs", len(resp.Known), end-start)
+		}
+		out = append(out, resp.Known...)
+	}
+	return out, nil
+}
+
+// MaxTxBytes reads the network's transaction size limit (params.max_tx_bytes;
+// unproven, a size hint only). It returns DefaultMaxTxBytes when the
+// parameters cannot be read.
+func (c *Client) MaxTxBytes(ctx context.Context) int64 {
+	bz, _, err := c.query(ctx, pathValue, &tlv1.ValueRequest{Key: "params"})
+	if err != nil {
+		return DefaultMaxTxBytes
+	}
+	var vr tlv1.ValueResponse
+	if vr.Unmarshal(bz) != nil || vr.Value == nil {
+		return DefaultMaxTxBytes
+	}
+	var p struct {
+		MaxTxBytes int64 `json:"max_tx_bytes"`
+	}
+	if json.Unmarshal(vr.Value.Value, &p) != nil || p.MaxTxBytes <= txOverhead {
+		return DefaultMaxTxBytes
+	}
+	return p.MaxTxBytes
+}
+
+// ---------------------------------------------------------------------------
+// Import.
+
+// ImportMode selects how events go on the ledger.
+type ImportMode int
+
+const (
+	// ImportPublic records the full events.
+	ImportPublic ImportMode = iota
+	// ImportHashed records the hash IDs, the payloads' SHA-256 and the
+	// public index fields; the payloads stay with the enterprise.
+	ImportHashed
+)
+
+// PreparedEvent is one event of a document, checked and ready to submit.
+type PreparedEvent struct {
+	// Index is the event's position in its document.
+	Index  int
+	HashID string
+	Msg    *tlv1.RecordEPCISEvent
+	// Payload is the disclosable payload of a hashed event (nil for public).
+	Payload *epcis.Payload
+	size    int
+}
+
+// PrepareImport parses an EPCIS 2.0 document (JSON / JSON-LD or XML; an
+// EPCISDocument, an EPCISQueryDocument or a bare event), computes every
+// event's Event Hash ID and checks each event as the validators will, so
+// that a bad event is reported with its index and field before anything is
+// submitted. Nothing needs a node.
+func PrepareImport(data []byte, format epcis.Format, mode ImportMode) ([]PreparedEvent, error) {
+	events, err := epcis.ParseBytes(data, format)
+	if err != nil {
+		return nil, err
+	}
+	var payloads []epcis.Payload
+	if mode == ImportHashed {
+		if payloads, err = epcis.Payloads(data, format); err != nil {
+			return nil, err
+		}
+		if len(payloads) != len(events) {
+			return nil, fmt.Errorf("epcis: %d payloads for %d events", len(payloads), len(events))
+		}
+	}
+	out := make([]PreparedEvent, len(events))
+	for i, ev := range events {
+		hashID, err := epcis.HashID(ev)
+		if err != nil {
+			return nil, err
+		}
+		p, err := epcis.ToProto(ev)
+		if err != nil {
+			return nil, err
+		}
+		ck, err := epcis.CheckProto(p, i)
+		if err != nil {
+			return nil, err
+		}
+		if ck.HashID != hashID {
+			// The typed form must carry everything the hash covers; a
+			// difference is a bug in package epcis, not in the document.
+			return nil, &epcis.EventError{Index: i, Err: fmt.Errorf("the event hashes to %s but its protobuf form to %s (please report this)", hashID, ck.HashID)}
+		}
+		ctx, err := epcis.ContextFromEvent(ev)
+		if err != nil {
+			return nil, err
+		}
+		msg := &tlv1.RecordEPCISEvent{HashId: hashID, Context: ctx}
+		pe := PreparedEvent{Index: i, HashID: hashID, Msg: msg}
+		if mode == ImportHashed {
+			pl := payloads[i]
+			pe.Payload = &pl
+			h := &tlv1.HashedEvent{
+				Type: p.Type, EventTimeMs: ck.EventTimeMs, EventTimeZoneOffset: trim(p.EventTimeZoneOffset),
+				BizStep: trim(p.BizStep), Disposition: trim(p.Disposition),
+				Identifiers: ck.Identifiers, PayloadSha256: pl.SHA256[:],
+			}
+			if p.ReadPoint != nil {
+				h.ReadPoint = trim(p.ReadPoint.Id)
+			}
+			if p.BizLocation != nil {
+				h.BizLocation = trim(p.BizLocation.Id)
+			}
+			if _, err := epcis.CheckHashed(h, i); err != nil {
+				return nil, err
+			}
+			msg.Kind = &tlv1.RecordEPCISEvent_Hashed{Hashed: h}
+		} else {
+			msg.Kind = &tlv1.RecordEPCISEvent_Public{Public: p}
+		}
+		if err := epcis.CheckContext(ctx); err != nil {
+			return nil, &epcis.EventError{Index: i, Err: err}
+		}
+		pe.size = msg.Size()
+		out[i] = pe
+	}
+	return out, nil
+}
+
+func trim(s string) string { return string(bytes.TrimSpace([]byte(s))) }
+
+// ImportProgress reports an import's progress.
+type ImportProgress struct {
+	// Total is the number of events in the document; Known of them were
+	// already recorded (or repeat an earlier event of the document).
+	Total, Known int
+	// Submitted and Committed count new events sent and committed.
+	Submitted, Committed int
+}
+
+// ImportOptions configure Import.
+type ImportOptions struct {
+	Signer Signer
+	// MaxBatch is the most events per transaction (default and limit 1,000).
+	MaxBatch int
+	// MaxTxBytes bounds a transaction (default: the network's parameter).
+	MaxTxBytes int64
+	// InFlight is how many transactions may wait for commit at once
+	// (default 4).
+	InFlight int
+	// Progress, if set, is called after each step.
+	Progress func(ImportProgress)
+}
+
+// ImportResult is the outcome of an import.
+type ImportResult struct {
+	ImportProgress
+	// DuplicatesInDocument counts events that repeat an earlier event of
+	// the same document (same hash ID).
+	DuplicatesInDocument int
+	// Txs are the committed transactions, in order.
+	Txs []*Committed
+}
+
+// ImportError is a rejected batch, naming the document event at fault.
+type ImportError struct {
+	// Index is the document index of the event the node rejected, or -1
+	// when the rejection names no event.
+	Index  int
+	HashID string
+	Err    error
+}
+
+func (e *ImportError) Error() string {
+	if e.Index < 0 {
+		return fmt.Sprintf("import: %v", e.Err)
+	}
+	return fmt.Sprintf("import: document event %d (%s): %v", e.Index, e.HashID, e.Err)
+}
+
+// Unwrap returns the node's rejection.
+func (e *ImportError) Unwrap() error { return e.Err }
+
+var batchIndexRe = regexp.MustCompile(`events\[(\d+)\]`)
+
+// Import submits prepared events that the ledger does not hold yet, in
+// batches of up to MaxBatch events that fit in a transaction, with up to
+// InFlight transactions awaiting commit, and waits until all are
+// committed. It is idempotent: events already recorded are skipped, so a
+// second import of the same document records nothing.
+func (c *Client) Import(ctx context.Context, events []PreparedEvent, opts ImportOptions) (*ImportResult, error) {
+	if opts.MaxBatch <= 0 || opts.MaxBatch > MaxBatchEvents {
+		opts.MaxBatch = MaxBatchEvents
+	}
+	if opts.InFlight <= 0 {
+		opts.InFlight = 4
+	}
+	if opts.MaxTxBytes <= 0 {
+		opts.MaxTxBytes = c.MaxTxBytes(ctx)
+	}
+	progress := func(r *ImportResult) {
+		if opts.Progress != nil {
+			opts.Progress(r.ImportProgress)
+		}
+	}
+	res := &ImportResult{ImportProgress: ImportProgress{Total: len(events)}}
+	ids := make([]string, len(events))
+	for i, e := range events {
+		ids[i] = e.HashID
+	}
+	known, err := c.Known(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	seen := make(map[string]bool, len(events))
+	var todo []PreparedEvent
+	for i, e := range events {
+		switch {
+		case seen[e.HashID]:
+			res.DuplicatesInDocument++
+			res.Known++
+		case known[i]:
+			res.Known++
+		default:
+			todo = append(todo, e)
+		}
+		seen[e.HashID] = true
+	}
+	progress(res)
+	batches, err := packBatches(todo, opts.MaxBatch, int(opts.MaxTxBytes)-txOverhead)
+	if err != nil {
+		return res, err
+	}
+	type inflight struct {
+		hash  []byte
+		batch []PreparedEvent
+	}
+	var window []inflight
+	wait := func() error {
+		f := window[0]
+		window = window[1:]
+		com, err := c.WaitTx(ctx, f.hash)
+		if err != nil {
+			c.forgetSequence(opts.Signer.KeyID())
+			return importError(err, f.batch)
+		}
+		res.Committed += len(f.batch)
+		res.Txs = append(res.Txs, com)
+		progress(res)
+		return nil
+	}
+	id := opts.Signer.KeyID()
+	for _, b := range batches {
+		seq, err := c.nextSequence(ctx, opts.Signer)
+		if err != nil {
+			return res, err
+		}
+		msgs := make([]*tlv1.RecordEPCISEvent, len(b))
+		for i, e := range b {
+			msgs[i] = e.Msg
+		}
+		tx, err := BuildTx(c.genesis.ChainID, opts.Signer, seq, &tlv1.Msg{Sum: &tlv1.Msg_RecordEventBatch{RecordEventBatch: &tlv1.RecordEventBatch{Events: msgs}}})
+		if err != nil {
+			return res, err
+		}
+		r, err := c.rpc.BroadcastTxSync(ctx, tx)
+		if err != nil {
+			c.forgetSequence(id)
+			return res, fmt.Errorf("broadcast: %w", err)
+		}
+		if r.Code != 0 {
+			c.forgetSequence(id)
+			for len(window) > 0 { // let what was accepted commit, then report
+				if werr := wait(); werr != nil {
+					break
+				}
+			}
+			return res, importError(&TxError{Code: r.Code, Codespace: r.Codespace, Log: r.Log, Stage: "check"}, b)
+		}
+		c.mu.Lock()
+		c.seqs[id] = seq + 1
+		c.mu.Unlock()
+		res.Submitted += len(b)
+		window = append(window, inflight{hash: r.Hash, batch: b})
+		progress(res)
+		if len(window) >= opts.InFlight {
+			if err := wait(); err != nil {
+				return res, err
+			}
+		}
+	}
+	for len(window) > 0 {
+		if err := wait(); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// importError names the document event a batch rejection is about.
+func importError(err error, batch []PreparedEvent) error {
+	var te *TxError
+	if errors.As(err, &te) {
+		if m := batchIndexRe.FindStringSubmatch(te.Log); m != nil {
+			if i, _ := strconv.Atoi(m[1]); i < len(batch) {
+				return &ImportError{Index: batch[i].Index, HashID: batch[i].HashID, Err: err}
+			}
+		}
+	}
+	return &ImportError{Index: -1, Err: err}
+}
+
+// packBatches groups events into batches of at most maxEvents whose
+// messages fit in maxBytes.
+func packBatches(events []PreparedEvent, maxEvents, maxBytes int) ([][]PreparedEvent, error) {
+	var out [][]PreparedEvent
+	var cur []PreparedEvent
+	size := 0
+	for _, e := range events {
+		n := e.size + 8 // field tag and length
+		if n > maxBytes {
+			return nil, &ImportError{Index: e.Index, HashID: e.HashID, Err: fmt.Errorf("the event is %d bytes, more than a transaction may carry (%d): record it hashed", n, maxBytes)}
+		}
+		if len(cur) == maxEvents || size+n > maxBytes {
+			out = append(out, cur)
+			cur, size = nil, 0
+		}
+		cur = append(cur, e)
+		size += n
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out, nil
+}
+
+// ---------------------------------------------------------------------------
+// Export.
+
+// ExportResult is an identifier's public events as a JSON-LD document.
+type ExportResult struct {
+	// Document is the EPCIS 2.0 JSON-LD EPCISDocument, with the ledger's
+	// proofs in its "tl:ledger" member.
+	Document []byte
+	// Subject is the canonical identifier whose history was exported.
+	Subject string
+	// Public, Hashed and Other count the history's records: public events
+	// (in the document), hashed events and other records (listed in the
+	// proofs only).
+	Public, Hashed, Other int
+	// Unrendered lists public events JSON-LD cannot carry exactly (listed
+	// in the proofs with the reason, not in the event list).
+	Unrendered []string
+	Proven     Proven
+}
+
+// LedgerProofs is the "tl:ledger" member of an exported document: the
+// verified history of the subject and, per record, its proof.
+type LedgerProofs struct {
+	Subject string `json:"subject"`
+	// StateHeight is the state the answer was proven at; Header is the
+	// signed header (StateHeight+1) whose app hash commits to it.
+	StateHeight int64  `json:"stateHeight"`
+	HeaderHeight int64 `json:"headerHeight"`
+	AppHash     string `json:"appHash"`
+	LogSize     uint64 `json:"logSize"`
+	LogRoot     string `json:"logRoot"`
+	MapRoot     string `json:"mapRoot"`
+	// Count and ChainHash are the subject's head in the map: the history
+	// is complete when its records rehash to ChainHash.
+	Count     uint64          `json:"count"`
+	ChainHash string          `json:"chainHash"`
+	Records   []ExportedProof `json:"records"`
+	// HistoryResponse is the node's answer (protobuf HistoryResponse,
+	// base64) from which everything above is re-verified.
+	HistoryResponse string `json:"historyResponse"`
+}
+
+// ExportedProof is one record of the history with its inclusion proof.
+type ExportedProof struct {
+	LogIndex  uint64   `json:"logIndex"`
+	LeafHash  string   `json:"leafHash"`
+	Inclusion []string `json:"inclusion"`
+	// Kind is "public", "hashed", "anchor" or "other".
+	Kind          string `json:"kind"`
+	EventID       string `json:"eventID,omitempty"`
+	PayloadSHA256 string `json:"payloadSha256,omitempty"`
+	// Unrendered says why a public event is not in the event list.
+	Unrendered string `json:"unrendered,omitempty"`
+}
+
+// Export reads the verified, complete history of identifier (canonicalised
+// as the ledger keys histories) and writes its public events as an EPCIS
+// 2.0 JSON-LD document, each with its eventID set to its Event Hash ID,
+// and the proofs in the document's "tl:ledger" member.
+func (c *Client) Export(ctx context.Context, identifier string, creation time.Time) (*ExportResult, error) {
+	subject, err := epcis.CanonicalIdentifier(identifier)
+	if err != nil {
+		return nil, fmt.Errorf("identifier %q: %w", identifier, err)
+	}
+	var resp tlv1.HistoryResponse
+	h, err := c.queryInto(ctx, pathHistory, &tlv1.HistoryRequest{Subject: subject}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	vh, err := VerifyHistory(subject, HeadKey(subject), &resp)
+	if err != nil {
+		return nil, err
+	}
+	p, err := c.verifyRoots(ctx, resp.Roots, h)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := resp.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	out := &ExportResult{Subject: subject, Proven: p}
+	lp := LedgerProofs{Subject: subject, StateHeight: p.Height, HeaderHeight: p.Header.Height,
+		AppHash: hex.EncodeToString(p.Header.AppHash), LogSize: resp.Roots.LogSize,
+		LogRoot: hex.EncodeToString(resp.Roots.LogRoot), MapRoot: hex.EncodeToString(resp.Roots.MapRoot),
+		HistoryResponse: base64.StdEncoding.EncodeToString(raw)}
+	if vh.Head != nil {
+		lp.Count, lp.ChainHash = vh.Head.Count, hex.EncodeToString(vh.Head.ChainHash)
+	}
+	var events []epcis.Event
+	var eventIDs []string
+	for i, r := range vh.Records {
+		ep := ExportedProof{LogIndex: r.Index, LeafHash: hex.EncodeToString(r.LeafHash[:]), Kind: "other"}
+		for _, hsh := range resp.Records[i].Inclusion.Hashes {
+			ep.Inclusion = append(ep.Inclusion, hex.EncodeToString(hsh))
+		}
+		switch {
+		case r.Record.GetEpcis() != nil:
+			er := r.Record.GetEpcis()
+			ep.EventID = er.HashId
+			if pub := er.GetPublic(); pub != nil {
+				ep.Kind = "public"
+				ev, err := epcis.FromProto(pub, len(events))
+				if err != nil {
+					return nil, fmt.Errorf("%w: record %d: %v", ErrNotVerified, r.Index, err)
+				}
+				if got, err := epcis.HashID(ev); err != nil || got != er.HashId {
+					return nil, fmt.Errorf("%w: record %d: public event hashes to %s (%v), not %s", ErrNotVerified, r.Index, got, err, er.HashId)
+				}
+				if _, err := epcis.EventObject(ev, epcis.NewNamespaces(), er.HashId); err != nil {
+					ep.Unrendered = err.Error()
+					out.Unrendered = append(out.Unrendered, er.HashId)
+				} else {
+					events = append(events, ev)
+					eventIDs = append(eventIDs, er.HashId)
+				}
+				out.Public++
+			} else {
+				ep.Kind = "hashed"
+				ep.PayloadSHA256 = hex.EncodeToString(er.GetHashed().GetPayloadSha256())
+				out.Hashed++
+			}
+		case r.Record.GetAnchor() != nil:
+			ep.Kind = "anchor"
+			out.Other++
+		default:
+			out.Other++
+		}
+		lp.Records = append(lp.Records, ep)
+	}
+	doc, err := epcis.MarshalDocument(events, epcis.DocumentOptions{
+		CreationDate: creation, EventIDs: eventIDs,
+		Prefixes: map[string]string{"tl": epcis.TraceLedgerNS},
+		Extra:    map[string]any{"tl:ledger": lp},
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The document must re-hash to what the ledger holds.
+	got, err := epcis.HashDocument(bytes.NewReader(doc), epcis.FormatJSON)
+	if err != nil {
+		return nil, fmt.Errorf("exported document does not parse: %w", err)
+	}
+	for i := range got {
+		if got[i] != eventIDs[i] {
+			return nil, fmt.Errorf("exported event %d re-hashes to %s, the ledger holds %s", i, got[i], eventIDs[i])
+		}
+	}
+	out.Document = doc
+	return out, nil
+}
+
+// ---------------------------------------------------------------------------
+// Payload checks.
+
+// PayloadCheck is the ledger's verdict on one disclosed event.
+type PayloadCheck struct {
+	Index         int    `json:"index"`
+	HashID        string `json:"hash_id"`
+	PayloadSHA256 string `json:"payload_sha256"`
+	// Status is "match" (a hashed event with this hash ID and payload
+	// hash is recorded), "public" (the event is recorded in full),
+	// "payload-mismatch" (recorded, but with another payload hash: the
+	// disclosed payload is not the one committed to) or "not-recorded"
+	// (proven absent).
+	Status   string `json:"status"`
+	LogIndex uint64 `json:"log_index,omitempty"`
+	Signer   string `json:"signer,omitempty"`
+	Height   int64  `json:"height,omitempty"`
+	// Recorded is the payload hash the ledger holds, when it differs.
+	Recorded string `json:"recorded_payload_sha256,omitempty"`
+}
+
+// CheckPayloads checks a disclosed payload (a single event object, or a
+// whole EPCIS document) against the ledger: each event's Event Hash ID and
+// payload hash are computed locally and compared with the proven record.
+func (c *Client) CheckPayloads(ctx context.Context, data []byte, format epcis.Format) ([]PayloadCheck, Proven, error) {
+	events, err := epcis.ParseBytes(data, format)
+	if err != nil {
+		return nil, Proven{}, err
+	}
+	payloads, err := epcis.Payloads(data, format)
+	if err != nil {
+		return nil, Proven{}, err
+	}
+	out := make([]PayloadCheck, len(events))
+	var last Proven
+	for i, ev := range events {
+		id, err := epcis.HashID(ev)
+		if err != nil {
+			return nil, Proven{}, err
+		}
+		pc := PayloadCheck{Index: i, HashID: id, PayloadSHA256: hex.EncodeToString(payloads[i].SHA256[:]), Status: "not-recorded"}
+		ve, p, err := c.Event(ctx, id)
+		if err != nil {
+			return nil, Proven{}, err
+		}
+		last = p
+		if ve != nil {
+			pc.LogIndex, pc.Signer, pc.Height = ve.Index, ve.Record.Signer, ve.Record.Height
+			if hd := ve.EPCIS.GetHashed(); hd != nil {
+				if bytes.Equal(hd.PayloadSha256, payloads[i].SHA256[:]) {
+					pc.Status = "match"
+				} else {
+					pc.Status, pc.Recorded = "payload-mismatch", hex.EncodeToString(hd.PayloadSha256)
+				}
+			} else {
+				pc.Status = "public"
+			}
+		}
+		out[i] = pc
+	}
+	return out, last, nil
+}
