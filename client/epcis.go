@@ -571,12 +571,12 @@ type LedgerProofs struct {
 	Subject string `json:"subject"`
 	// StateHeight is the state the answer was proven at; Header is the
 	// signed header (StateHeight+1) whose app hash commits to it.
-	StateHeight int64  `json:"stateHeight"`
-	HeaderHeight int64 `json:"headerHeight"`
-	AppHash     string `json:"appHash"`
-	LogSize     uint64 `json:"logSize"`
-	LogRoot     string `json:"logRoot"`
-	MapRoot     string `json:"mapRoot"`
+	StateHeight  int64  `json:"stateHeight"`
+	HeaderHeight int64  `json:"headerHeight"`
+	AppHash      string `json:"appHash"`
+	LogSize      uint64 `json:"logSize"`
+	LogRoot      string `json:"logRoot"`
+	MapRoot      string `json:"mapRoot"`
 	// Count and ChainHash are the subject's head in the map: the history
 	// is complete when its records rehash to ChainHash.
 	Count     uint64          `json:"count"`
