@@ -259,6 +259,9 @@ func ResetData(home string) error {
 		return fmt.Errorf("testnet: validator key: %w", err)
 	}
 	data := filepath.Join(home, "data")
+	if err := checkNotRunning(conf.DBDir()); err != nil {
+		return err
+	}
 	if err := os.RemoveAll(data); err != nil {
 		return fmt.Errorf("testnet: remove %s: %w", data, err)
 	}
@@ -268,5 +271,26 @@ func ResetData(home string) error {
 		}
 	}
 	privval.LoadFilePVEmptyState(keyFile, conf.PrivValidatorStateFile()).Save()
+	return nil
+}
+
+// checkNotRunning fails if a process holds the lock of one of CometBFT's
+// databases in dbDir (goleveldb locks <db>/LOCK while open).
+func checkNotRunning(dbDir string) error {
+	locks, _ := filepath.Glob(filepath.Join(dbDir, "*.db", "LOCK"))
+	for _, l := range locks {
+		f, err := os.OpenFile(l, os.O_RDWR, 0)
+		if err != nil {
+			continue
+		}
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		}
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return fmt.Errorf("testnet: %s is locked: the node is running; stop it first", filepath.Dir(l))
+		}
+	}
 	return nil
 }

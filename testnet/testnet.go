@@ -128,6 +128,8 @@ type Network struct {
 	ChainID string `json:"chain_id"`
 	// Hosts is the address plan, HostsLoopback or HostsDocker.
 	Hosts string `json:"hosts"`
+	// BasePort is Options.BasePort of a loopback network (0: free ports).
+	BasePort int `json:"base_port,omitempty"`
 	// Genesis is the shared genesis document (not stored in network.json).
 	Genesis *types.GenesisDoc `json:"-"`
 	// Nodes are the validators in genesis order, then the non-validators.
@@ -157,6 +159,9 @@ type NodeInfo struct {
 	AdminKeyName string `json:"admin_key_name,omitempty"`
 	// ValidatorAddress is the hex address of the node's validator key.
 	ValidatorAddress string `json:"validator_address"`
+	// ValidatorPubKey is the node's 32-byte Ed25519 validator key (what an
+	// AddDepartment proposal names).
+	ValidatorPubKey []byte `json:"validator_pub_key"`
 }
 
 // EnterpriseInfo is an enterprise registered at genesis.
@@ -398,6 +403,9 @@ func Init(dir string, opts Options) (*Network, error) {
 	}
 
 	nw := &Network{Dir: abs, ChainID: opts.ChainID, Hosts: opts.Hosts}
+	if opts.Hosts == HostsLoopback {
+		nw.BasePort = opts.BasePort
+	}
 	var depts []genesis.Department
 	for _, p := range plans {
 		home := filepath.Join(abs, p.name)
@@ -423,7 +431,7 @@ func Init(dir string, opts Options) (*Network, error) {
 		info := NodeInfo{
 			Name: p.name, Home: home, Validator: p.validator, NodeID: string(nk.ID()),
 			RPCURL: p.rpcURL, P2PAddr: string(nk.ID()) + "@" + p.p2pHost,
-			ValidatorAddress: pub.Address().String(),
+			ValidatorAddress: pub.Address().String(), ValidatorPubKey: pub.Bytes(),
 		}
 		if p.validator {
 			kr, err := keyring.Open(keyring.Dir(home), opts.KeyringOptions...)

@@ -33,7 +33,7 @@ test network unfit for anything else.`,
   traceledger testnet stop ./net`,
 	}
 	cmd.AddCommand(newTestnetInitCmd(), newTestnetStartCmd(), newTestnetStopCmd(), newTestnetStatusCmd(),
-		newTestnetAddNodeCmd(), newTestnetResetNodeCmd())
+		newTestnetAddNodeCmd(), newTestnetPromoteCmd(), newTestnetResetNodeCmd())
 	return cmd
 }
 
@@ -291,7 +291,11 @@ func printStatus(ctx context.Context, w io.Writer, nw *testnet.Network, r *testn
 				}
 			}
 			if !s.Up {
-				fmt.Fprintf(tw, "%s\t%s\t%s\tdown\t\t\t\t%s\t\t\n", s.Name, role, proc, shorten(s.Error, 60))
+				why := s.Error
+				if strings.Contains(why, "connection refused") {
+					why = "connection refused"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\tdown\t\t\t\t%s\t\t\n", s.Name, role, proc, shorten(why, 60))
 				continue
 			}
 			sync := "ok"
@@ -314,9 +318,8 @@ func shorten(s string, n int) string {
 
 func newTestnetAddNodeCmd() *cobra.Command {
 	var (
-		name     string
-		basePort int
-		start    bool
+		name  string
+		start bool
 	)
 	cmd := &cobra.Command{
 		Use:   "add-node DIR",
@@ -335,7 +338,7 @@ the validator set.`,
 			if err != nil {
 				return err
 			}
-			info, err := testnet.AddNode(nw, name, basePort)
+			info, err := testnet.AddNode(nw, name)
 			if err != nil {
 				return err
 			}
@@ -352,9 +355,56 @@ the validator set.`,
 		},
 	}
 	cmd.Flags().StringVar(&name, "name", "", "name of the new node (its hostname with --hosts docker)")
-	cmd.Flags().IntVar(&basePort, "base-port", 26600, "loopback: the base port the network was created with; 0 picks free ports")
 	cmd.Flags().BoolVar(&start, "start", false, "start the node at once (loopback networks)")
 	cmd.MarkFlagRequired("name")
+	return cmd
+}
+
+func newTestnetPromoteCmd() *cobra.Command {
+	var (
+		power   int64
+		via     string
+		timeout time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "promote DIR NAME",
+		Short: "Make a node added by add-node a validator, by a governance proposal",
+		Long: `promote admits the department of node NAME (made by 'testnet add-node') by
+governance, as the departments would: the first department's admin key submits
+an AddDepartment proposal with the node's validator key, its admin key and
+--power; each department votes yes until it passes; the command waits until
+the proposal has executed and CometBFT's validator set holds the key (two
+blocks later). Transactions go to --node (default: the first validator).`,
+		Example: `  traceledger testnet add-node ./net --name commerce --start
+  traceledger testnet promote ./net commerce`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			nw, err := testnet.Load(args[0])
+			if err != nil {
+				return err
+			}
+			url := via
+			if url == "" {
+				vs := nw.Validators()
+				if len(vs) == 0 {
+					return fmt.Errorf("%s has no validator to send the proposal to", args[0])
+				}
+				url = vs[0].RPCURL
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			start := time.Now()
+			id, err := testnet.Promote(ctx, nw, args[1], power, url)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "proposal %d executed: %s is a validator with power %d (%s)\n", id, args[1], power, time.Since(start).Round(10*time.Millisecond))
+			return nil
+		},
+	}
+	cmd.Flags().Int64Var(&power, "power", testnet.DefaultPower, "voting power of the new validator")
+	cmd.Flags().StringVar(&via, "node", "", "RPC URL to send the transactions to (default: the first validator's)")
+	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "give up after this long")
 	return cmd
 }
 
@@ -398,7 +448,32 @@ func newNodeCmd() *cobra.Command {
 		Use:   "node",
 		Short: "Check a running node",
 	}
-	cmd.AddCommand(newNodeHealthCmd())
+	cmd.AddCommand(newNodeHealthCmd(), newNodeResetDataCmd())
+	return cmd
+}
+
+func newNodeResetDataCmd() *cobra.Command {
+	var home string
+	cmd := &cobra.Command{
+		Use:   "reset-data",
+		Short: "Delete a stopped node's data so that it rejoins from its peers",
+		Long: `reset-data deletes <home>/data (blocks, state, application database) and writes
+a fresh validator sign state, as after the loss of a disk; keys and
+configuration stay. Started again, the node block-syncs the whole chain from
+its peers and re-executes it to the same app hash. Stop the node first.
+'traceledger testnet reset-node DIR NAME' does the same for a node of a test
+network.`,
+		Example: `  traceledger node reset-data --home /net/agri`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := testnet.ResetData(home); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "deleted the data of %s\n", home)
+			return nil
+		},
+	}
+	addHomeFlag(cmd, &home)
 	return cmd
 }
 
