@@ -78,6 +78,8 @@ Start with 'traceledger demo'. To run a node: 'traceledger init' then
 		newTxCmd(),
 		newQueryCmd(),
 		newVersionCmd(),
+		newEPCISCmd(),
+		newAnchorCmd(),
 		newTestnetCmd(),
 		newNodeCmd(),
 		newBenchCmd(),

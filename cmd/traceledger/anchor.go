@@ -1,0 +1,224 @@
+package main
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/traceledger/traceledger/client"
+)
+
+func newAnchorCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "anchor",
+		Short: "Anchor a Merkle root over many event hashes, and prove single events against it",
+		Long: `anchor serves high-volume sources (IoT sensors): instead of recording each event,
+the enterprise records one AnchorRoot, an RFC 6962 Merkle root over up to
+1,000,000 Event Hash IDs, and keeps the leaves. LEAVES is a text file with one
+Event Hash ID per line, in the order anchored (or an EPCIS document: its
+events' hash IDs in document order). Leaf i is the 32-byte digest in the i-th
+hash ID; leaf hash SHA-256(0x00 || digest), node SHA-256(0x01 || left || right).
+
+  anchor root LEAVES                 compute the root (no node needed)
+  anchor submit LEAVES --source URI  record the root on the ledger
+  anchor prove LEAVES --event ID     prove one event: leaf -> root -> ledger
+  anchor verify PROOF                check a proof file offline`,
+	}
+	cmd.AddCommand(newAnchorRootCmd(), newAnchorSubmitCmd(), newAnchorProveCmd(), newAnchorVerifyCmd())
+	return cmd
+}
+
+func readLeaves(cmd *cobra.Command, path string) ([]string, error) {
+	data, err := readInput(cmd, path)
+	if err != nil {
+		return nil, err
+	}
+	return client.ReadAnchorLeaves(data)
+}
+
+func newAnchorRootCmd() *cobra.Command {
+	var out outputFlag
+	cmd := &cobra.Command{
+		Use:   "root LEAVES",
+		Short: "Compute the Merkle root over the event hashes in LEAVES",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.check(); err != nil {
+				return err
+			}
+			ids, err := readLeaves(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			tree, err := client.NewAnchorTree(ids)
+			if err != nil {
+				return err
+			}
+			root := tree.Root()
+			return out.print(cmd.OutOrStdout(), map[string]any{"root": hex.EncodeToString(root[:]), "leaf_count": tree.Size()}, func(w io.Writer) {
+				fmt.Fprintf(w, "%x  (%d event hashes)\n", root, tree.Size())
+			})
+		},
+	}
+	out.add(cmd)
+	return cmd
+}
+
+func newAnchorSubmitCmd() *cobra.Command {
+	var (
+		conn             connFlags
+		sign             signerFlags
+		out              outputFlag
+		source           string
+		fromTime, toTime string
+	)
+	cmd := &cobra.Command{
+		Use:   "submit LEAVES --source URI",
+		Short: "Record the Merkle root over LEAVES on the ledger (an AnchorRoot)",
+		Long: `submit computes the root over LEAVES and records it, with the leaf count, the
+source (the URI of the sensor, gateway or stream; the anchor extends that
+identifier's history) and optionally the time range the events cover. Keep
+LEAVES: 'anchor prove' needs them.`,
+		Example: `  traceledger anchor submit --from coldchain --source urn:epc:id:giai:6901234.SENSOR7 \
+      --from-time 2026-11-28T00:00:00+08:00 --to-time 2026-11-28T23:59:59+08:00 readings-2026-11-28.txt`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.check(); err != nil {
+				return err
+			}
+			ids, err := readLeaves(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			tree, err := client.NewAnchorTree(ids)
+			if err != nil {
+				return err
+			}
+			var fromMs, toMs int64
+			for _, t := range []struct {
+				flag, value string
+				dst         *int64
+			}{{"--from-time", fromTime, &fromMs}, {"--to-time", toTime, &toMs}} {
+				if t.value == "" {
+					continue
+				}
+				ts, err := time.Parse(time.RFC3339, t.value)
+				if err != nil {
+					return fmt.Errorf("%s must be RFC 3339: %w", t.flag, err)
+				}
+				*t.dst = ts.UnixMilli()
+			}
+			signer, err := sign.signer(cmd.Context(), conn.home)
+			if err != nil {
+				return err
+			}
+			c, err := conn.client()
+			if err != nil {
+				return err
+			}
+			res, err := c.Submit(cmd.Context(), signer, client.AnchorRootMsg(tree, source, fromMs, toMs))
+			if err != nil {
+				return err
+			}
+			root := tree.Root()
+			view := map[string]any{"root": hex.EncodeToString(root[:]), "leaf_count": tree.Size(), "tx_hash": fmt.Sprintf("%X", res.Hash), "height": res.Height, "log_indexes": res.Indexes}
+			return out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
+				fmt.Fprintf(w, "anchored %x over %d event hashes: tx %X at height %d, log index %v\n", root, tree.Size(), res.Hash, res.Height, res.Indexes)
+			})
+		},
+	}
+	conn.add(cmd)
+	sign.add(cmd)
+	out.add(cmd)
+	cmd.Flags().StringVar(&source, "source", "", "URI of the source (sensor, gateway, stream) (required)")
+	cmd.Flags().StringVar(&fromTime, "from-time", "", "earliest event time covered, RFC 3339 (optional)")
+	cmd.Flags().StringVar(&toTime, "to-time", "", "latest event time covered, RFC 3339 (optional)")
+	cmd.MarkFlagRequired("source")
+	return cmd
+}
+
+func newAnchorProveCmd() *cobra.Command {
+	var (
+		conn       connFlags
+		event, out string
+	)
+	cmd := &cobra.Command{
+		Use:   "prove LEAVES --event HASH_ID",
+		Short: "Prove that one event is anchored: leaf -> root -> ledger",
+		Long: `prove rebuilds the tree over LEAVES, takes the path of the event --event, fetches
+the anchor of the root from the ledger and verifies it (map entry, log
+inclusion, app hash in a header checked by the light client), and writes the
+whole chain as a JSON proof that 'anchor verify' checks offline.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ids, err := readLeaves(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			c, err := conn.client()
+			if err != nil {
+				return err
+			}
+			p, err := c.ProveAnchored(cmd.Context(), ids, event)
+			if err != nil {
+				return notVerified(err)
+			}
+			bz, err := json.MarshalIndent(p, "", "  ")
+			if err != nil {
+				return err
+			}
+			bz = append(bz, '\n')
+			if out != "" && out != "-" {
+				if err := os.WriteFile(out, bz, 0o644); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "event %s: leaf %d of %d under root %s, anchored at log #%d, verified against header %d\n",
+					p.EventHashID, p.LeafIndex, p.TreeSize, p.Root, p.LogIndex, p.HeaderHeight)
+				return nil
+			}
+			_, err = cmd.OutOrStdout().Write(bz)
+			return err
+		},
+	}
+	conn.add(cmd)
+	cmd.Flags().StringVar(&event, "event", "", "Event Hash ID to prove (required)")
+	cmd.Flags().StringVar(&out, "out", "", "write the proof to this file (default standard output)")
+	cmd.MarkFlagRequired("event")
+	return cmd
+}
+
+func newAnchorVerifyCmd() *cobra.Command {
+	var out outputFlag
+	cmd := &cobra.Command{
+		Use:   "verify PROOF",
+		Short: "Check an anchor proof file offline (leaf -> root -> anchor record -> log -> app hash)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.check(); err != nil {
+				return err
+			}
+			data, err := readInput(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			var p client.AnchorProof
+			if err := json.Unmarshal(data, &p); err != nil {
+				return fmt.Errorf("%s is not an anchor proof: %w", args[0], err)
+			}
+			if err := client.VerifyAnchorProof(&p); err != nil {
+				return notVerified(err)
+			}
+			return out.print(cmd.OutOrStdout(), map[string]any{"event": p.EventHashID, "verified": true, "app_hash": p.AppHash, "header_height": p.HeaderHeight}, func(w io.Writer) {
+				fmt.Fprintf(w, "VERIFIED: %s is leaf %d of %d under root %s, anchored by %s at log #%d; the roots hash to app hash %s of header %d on chain %s\n",
+					p.EventHashID, p.LeafIndex, p.TreeSize, p.Root, p.Source, p.LogIndex, p.AppHash, p.HeaderHeight, p.ChainID)
+			})
+		},
+	}
+	out.add(cmd)
+	return cmd
+}

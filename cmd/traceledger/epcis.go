@@ -1,0 +1,493 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/traceledger/traceledger/client"
+	"github.com/traceledger/traceledger/client/keyring"
+	"github.com/traceledger/traceledger/epcis"
+)
+
+func newEPCISCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "epcis",
+		Short: "GS1 EPCIS 2.0 events: hash, import, export, check disclosed payloads",
+		Long: `epcis works with GS1 EPCIS 2.0 documents in JSON / JSON-LD or XML
+(EPCISDocument, EPCISQueryDocument, or a single event).
+
+Every event is identified by its CBV 2.0 Event Hash ID
+(ni:///sha-256;<hex>?ver=CBV2.0), computed the same way by this tool, by every
+validator and by anyone who re-checks an export. An event is recorded either in
+full (public: validators recompute its hash ID) or hashed (only the hash ID,
+the SHA-256 of its JCS-canonical payload and its index fields: identifiers,
+event type, bizStep, disposition, event time, locations). Every event extends
+the provable history of each identifier it names, keyed by the identifier's
+canonical form (GS1 keys as constrained canonical GS1 Digital Link URIs).`,
+	}
+	cmd.AddCommand(newEPCISHashCmd(), newEPCISImportCmd(), newEPCISExportCmd(), newEPCISCheckCmd(), newEPCISShowCmd())
+	return cmd
+}
+
+// formatFlag is --format auto|json|xml.
+type formatFlag struct{ value string }
+
+func (f *formatFlag) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.value, "format", "auto", "document format: auto (by content), json (JSON / JSON-LD) or xml")
+}
+
+func (f *formatFlag) get() (epcis.Format, error) {
+	switch f.value {
+	case "auto", "":
+		return epcis.FormatAuto, nil
+	case "json", "jsonld", "json-ld":
+		return epcis.FormatJSON, nil
+	case "xml":
+		return epcis.FormatXML, nil
+	}
+	return 0, fmt.Errorf("--format must be auto, json or xml, not %q", f.value)
+}
+
+// readInput reads a file, or standard input for "-".
+func readInput(cmd *cobra.Command, path string) ([]byte, error) {
+	if path == "-" {
+		return io.ReadAll(cmd.InOrStdin())
+	}
+	return os.ReadFile(path)
+}
+
+func newEPCISHashCmd() *cobra.Command {
+	var (
+		prehash bool
+		format  formatFlag
+		out     outputFlag
+	)
+	cmd := &cobra.Command{
+		Use:   "hash DOCUMENT",
+		Short: "Print each event's Event Hash ID (or pre-hash string), one per line, in document order",
+		Long: `hash reads an EPCIS 2.0 document (a file, or - for standard input) and prints the
+CBV 2.0 Event Hash ID of each event, one per line, in document order. With
+--prehash it prints the canonical pre-hash string the hash is taken over. No node
+is needed. A malformed document or event is an error naming the event index and
+the field.`,
+		Example: `  traceledger epcis hash shipment.jsonld
+  traceledger epcis hash --prehash shipment.xml`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.check(); err != nil {
+				return err
+			}
+			f, err := format.get()
+			if err != nil {
+				return err
+			}
+			data, err := readInput(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			events, err := epcis.ParseBytes(data, f)
+			if err != nil {
+				return err
+			}
+			lines := make([]string, len(events))
+			for i, ev := range events {
+				pre, err := epcis.PreHash(ev)
+				if err != nil {
+					return err
+				}
+				if prehash {
+					lines[i] = pre
+				} else {
+					lines[i] = epcis.HashPreHash(pre)
+				}
+			}
+			return out.print(cmd.OutOrStdout(), lines, func(w io.Writer) {
+				for _, l := range lines {
+					fmt.Fprintln(w, l)
+				}
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&prehash, "prehash", false, "print the canonical pre-hash strings instead of the hash IDs")
+	format.add(cmd)
+	out.add(cmd)
+	return cmd
+}
+
+// signerFlags load the signing key named by --from.
+type signerFlags struct {
+	from string
+	pass passphraseFlags
+}
+
+func (s *signerFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&s.from, "from", "", "name of the signing key in the keyring (required)")
+	cmd.MarkFlagRequired("from")
+	s.pass.add(cmd)
+}
+
+func (s *signerFlags) signer(ctx context.Context, home string) (client.Signer, error) {
+	kr, err := keyring.Open(keyring.Dir(home))
+	if err != nil {
+		return client.Signer{}, err
+	}
+	pw, err := keyring.ReadPassphrase(ctx, s.pass.source("Passphrase of "+s.from+": ", false))
+	if err != nil {
+		return client.Signer{}, err
+	}
+	key, err := kr.Signer(s.from, pw)
+	if err != nil {
+		return client.Signer{}, err
+	}
+	return client.Signer{Key: key}, nil
+}
+
+// progressLine writes a one-line progress report to w, rewriting it in place.
+type progressLine struct {
+	w    io.Writer
+	last time.Time
+}
+
+func (p *progressLine) update(pr client.ImportProgress, final bool) {
+	if !final && time.Since(p.last) < 200*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	newEvents := pr.Total - pr.Known
+	bar := ""
+	if newEvents > 0 {
+		const width = 30
+		done := width * pr.Committed / newEvents
+		sent := width*pr.Submitted/newEvents - done
+		bar = "[" + strings.Repeat("#", done) + strings.Repeat("-", sent) + strings.Repeat(" ", width-done-sent) + "] "
+	}
+	fmt.Fprintf(p.w, "\r%s%d/%d new events submitted, %d committed (%d already recorded)", bar, pr.Submitted, newEvents, pr.Committed, pr.Known)
+	if final {
+		fmt.Fprintln(p.w)
+	}
+}
+
+func newEPCISImportCmd() *cobra.Command {
+	var (
+		conn       connFlags
+		sign       signerFlags
+		out        outputFlag
+		format     formatFlag
+		hashed     bool
+		payloadDir string
+		batch      int
+		inFlight   int
+		dryRun     bool
+	)
+	cmd := &cobra.Command{
+		Use:   "import DOCUMENT",
+		Short: "Validate an EPCIS 2.0 document, record its events in batches, and wait for commit",
+		Long: `import reads an EPCIS 2.0 document in JSON / JSON-LD or XML (EPCISDocument,
+EPCISQueryDocument or a single event), checks every event as the validators
+will (an error names the event index and the field, and nothing is sent),
+computes every Event Hash ID, and submits the events not yet on the ledger in
+RecordEventBatch transactions of up to 1,000 events (fewer when the network's
+max_tx_bytes is reached), several in flight, waiting until all are committed.
+Progress goes to standard error.
+
+Re-importing the same document records nothing twice: events already recorded
+are skipped, and the summary says how many.
+
+By default events are recorded in full (public). With --hashed only the hash
+ID, the payload's SHA-256 and the index fields go on the ledger; --payload-dir
+then writes each event's disclosable payload (<hash hex>.json, JCS canonical)
+for 'traceledger epcis check'. The TraceLedger extension fields tl:chainLink,
+tl:domainStep and tl:userHash (namespace https://ns.traceledger.org/epcis/)
+become the record's context.`,
+		Example: `  traceledger epcis import --from farm1 harvest-2026-11.jsonld
+  traceledger epcis import --from farm1 --hashed --payload-dir ./payloads shipments.xml`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.check(); err != nil {
+				return err
+			}
+			f, err := format.get()
+			if err != nil {
+				return err
+			}
+			data, err := readInput(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			mode := client.ImportPublic
+			if hashed {
+				mode = client.ImportHashed
+			} else if payloadDir != "" {
+				return fmt.Errorf("--payload-dir needs --hashed (public events are on the ledger in full)")
+			}
+			events, err := client.PrepareImport(data, f, mode)
+			if err != nil {
+				return err
+			}
+			if payloadDir != "" {
+				if err := writePayloads(payloadDir, events); err != nil {
+					return err
+				}
+			}
+			if dryRun {
+				return out.print(cmd.OutOrStdout(), map[string]any{"events": len(events), "valid": true}, func(w io.Writer) {
+					fmt.Fprintf(w, "%d events are valid; nothing submitted (--dry-run)\n", len(events))
+				})
+			}
+			signer, err := sign.signer(cmd.Context(), conn.home)
+			if err != nil {
+				return err
+			}
+			c, err := conn.client()
+			if err != nil {
+				return err
+			}
+			pl := &progressLine{w: cmd.ErrOrStderr()}
+			res, err := c.Import(cmd.Context(), events, client.ImportOptions{Signer: signer, MaxBatch: batch, InFlight: inFlight,
+				Progress: func(p client.ImportProgress) { pl.update(p, false) }})
+			if res != nil {
+				pl.update(res.ImportProgress, true)
+			}
+			if err != nil {
+				return err
+			}
+			var heights []int64
+			for _, tx := range res.Txs {
+				heights = append(heights, tx.Height)
+			}
+			newEvents := res.Committed
+			view := map[string]any{"events": res.Total, "recorded": newEvents, "already_recorded": res.Known - res.DuplicatesInDocument,
+				"duplicates_in_document": res.DuplicatesInDocument, "transactions": len(res.Txs), "heights": heights, "mode": map[bool]string{true: "hashed", false: "public"}[hashed]}
+			return out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
+				switch {
+				case newEvents == 0:
+					fmt.Fprintf(w, "nothing to record: all %d events are already on the ledger", res.Total)
+				default:
+					fmt.Fprintf(w, "recorded %d of %d events in %d transactions (heights %v)", newEvents, res.Total, len(res.Txs), heights)
+					if n := res.Known - res.DuplicatesInDocument; n > 0 {
+						fmt.Fprintf(w, "; %d were already recorded", n)
+					}
+				}
+				if res.DuplicatesInDocument > 0 {
+					fmt.Fprintf(w, "; %d repeat an earlier event of the document", res.DuplicatesInDocument)
+				}
+				fmt.Fprintln(w)
+			})
+		},
+	}
+	conn.add(cmd)
+	sign.add(cmd)
+	out.add(cmd)
+	format.add(cmd)
+	cmd.Flags().BoolVar(&hashed, "hashed", false, "record hashed events (hash ID, payload SHA-256 and index fields only)")
+	cmd.Flags().StringVar(&payloadDir, "payload-dir", "", "with --hashed: write each event's disclosable payload to DIR/<hash hex>.json")
+	cmd.Flags().IntVar(&batch, "batch", client.MaxBatchEvents, "most events per transaction (1 to 1000)")
+	cmd.Flags().IntVar(&inFlight, "in-flight", 4, "transactions awaiting commit at once")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "validate and hash only; submit nothing (no node needed)")
+	return cmd
+}
+
+func writePayloads(dir string, events []client.PreparedEvent) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	for _, e := range events {
+		d, err := epcis.HashIDDigest(e.HashID)
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(dir, hex.EncodeToString(d[:])+".json")
+		if err := os.WriteFile(path, append(e.Payload.JSON, '\n'), 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func newEPCISExportCmd() *cobra.Command {
+	var (
+		conn    connFlags
+		id, out string
+	)
+	cmd := &cobra.Command{
+		Use:   "export --id IDENTIFIER",
+		Short: "Write the ledger's public events of an identifier as an EPCIS 2.0 JSON-LD document, with proofs",
+		Long: `export reads the complete, verified history of IDENTIFIER (an EPC URI, a GS1
+Digital Link URI, a national code URN or any URI; GS1 keys are canonicalised as
+the ledger keys them) and writes an EPCIS 2.0 JSON-LD EPCISDocument of its public
+events in log order, each with eventID set to its Event Hash ID. The proofs go
+alongside, in the document's "tl:ledger" member: the state roots, the signed
+header's app hash, the subject's head (count and chain hash: completeness),
+and every record's log index, leaf hash and inclusion proof, hashed events
+included (with their payload SHA-256), plus the node's raw answer. Re-hashing
+the exported events gives the recorded hash IDs (the tool checks this before
+writing).`,
+		Example: `  traceledger epcis export --id urn:epc:class:lgtin:6901234.000012.LOT1 --out lot1.jsonld`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := conn.client()
+			if err != nil {
+				return err
+			}
+			res, err := c.Export(cmd.Context(), id, time.Now())
+			if err != nil {
+				if errors.Is(err, client.ErrNotVerified) {
+					return notVerified(err)
+				}
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if out != "" && out != "-" {
+				if err := os.WriteFile(out, res.Document, 0o644); err != nil {
+					return err
+				}
+			} else if _, err := w.Write(res.Document); err != nil {
+				return err
+			}
+			ew := cmd.ErrOrStderr()
+			fmt.Fprintf(ew, "%s: %d public events exported, %d hashed events and %d other records listed with proofs (verified at state height %d, header %d)\n",
+				res.Subject, res.Public-len(res.Unrendered), res.Hashed, res.Other, res.Proven.Height, res.Proven.Header.Height)
+			for _, u := range res.Unrendered {
+				fmt.Fprintf(ew, "warning: event %s has no exact JSON-LD rendering; it is listed with its proof only\n", u)
+			}
+			return nil
+		},
+	}
+	conn.add(cmd)
+	cmd.Flags().StringVar(&id, "id", "", "identifier whose history to export (required)")
+	cmd.Flags().StringVar(&out, "out", "", "write the document to this file (default standard output)")
+	cmd.MarkFlagRequired("id")
+	return cmd
+}
+
+func newEPCISCheckCmd() *cobra.Command {
+	var (
+		conn   connFlags
+		out    outputFlag
+		format formatFlag
+	)
+	cmd := &cobra.Command{
+		Use:   "check PAYLOAD",
+		Short: "Check a disclosed event payload (or a whole document) against the ledger",
+		Long: `check computes, for each event of PAYLOAD (a disclosed event payload, or any
+EPCIS 2.0 document), its Event Hash ID and the SHA-256 of its JCS-canonical
+payload, looks the hash ID up on the ledger and verifies the answer's proofs.
+Each event is "match" (a hashed event with that payload hash is recorded),
+"public" (recorded in full), "payload-mismatch" (recorded, but the disclosed
+payload is not the one committed to) or "not-recorded" (absence proven). The
+exit code is 1 if any event is not a match or public.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.check(); err != nil {
+				return err
+			}
+			f, err := format.get()
+			if err != nil {
+				return err
+			}
+			data, err := readInput(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			c, err := conn.client()
+			if err != nil {
+				return err
+			}
+			checks, p, err := c.CheckPayloads(cmd.Context(), data, f)
+			if err != nil {
+				if errors.Is(err, client.ErrNotVerified) {
+					return notVerified(err)
+				}
+				return err
+			}
+			bad := 0
+			for _, ch := range checks {
+				if ch.Status != "match" && ch.Status != "public" {
+					bad++
+				}
+			}
+			err = out.print(cmd.OutOrStdout(), map[string]any{"events": checks, "state_height": p.Height, "verified": true}, func(w io.Writer) {
+				for _, ch := range checks {
+					fmt.Fprintf(w, "event %d  %s  %-16s", ch.Index, ch.HashID, strings.ToUpper(ch.Status))
+					if ch.Status != "not-recorded" {
+						fmt.Fprintf(w, "  log #%d, height %d, by %s", ch.LogIndex, ch.Height, ch.Signer)
+					}
+					if ch.Recorded != "" {
+						fmt.Fprintf(w, "  (ledger payload sha256 %s, disclosed %s)", ch.Recorded, ch.PayloadSHA256)
+					}
+					fmt.Fprintln(w)
+				}
+				if p.Header != nil {
+					provenLine(w, p)
+				}
+			})
+			if err == nil && bad > 0 {
+				return fmt.Errorf("%d of %d events do not match the ledger", bad, len(checks))
+			}
+			return err
+		},
+	}
+	conn.add(cmd)
+	out.add(cmd)
+	format.add(cmd)
+	return cmd
+}
+
+func newEPCISShowCmd() *cobra.Command {
+	var (
+		conn connFlags
+		out  outputFlag
+	)
+	cmd := &cobra.Command{
+		Use:   "show HASH_ID",
+		Short: "Show the verified record of an event by its Event Hash ID",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.check(); err != nil {
+				return err
+			}
+			if !epcis.ValidHashID(args[0]) {
+				return fmt.Errorf("%q is not an Event Hash ID (ni:///sha-256;<64 hex>?ver=CBV2.0)", args[0])
+			}
+			c, err := conn.client()
+			if err != nil {
+				return err
+			}
+			ve, p, err := c.Event(cmd.Context(), args[0])
+			if err != nil {
+				return notVerified(err)
+			}
+			view := map[string]any{"hash_id": args[0], "recorded": ve != nil, "state_height": p.Height, "header_height": p.Header.Height, "verified": true}
+			if ve != nil {
+				view["log_index"], view["leaf_hash"], view["height"], view["signer"] = ve.Index, hex.EncodeToString(ve.LeafHash[:]), ve.Record.Height, ve.Record.Signer
+				view["subjects"], view["kind"] = ve.EPCIS.Subjects, map[bool]string{true: "public", false: "hashed"}[ve.EPCIS.GetPublic() != nil]
+				if c := ve.EPCIS.Context; c != nil {
+					view["chain_link"], view["domain_step"] = epcis.ChainLinkName(c.ChainLink), epcis.DomainStepName(c.DomainStep)
+				}
+				if h := ve.EPCIS.GetHashed(); h != nil {
+					view["payload_sha256"] = hex.EncodeToString(h.PayloadSha256)
+				}
+			}
+			return out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
+				if ve == nil {
+					fmt.Fprintf(w, "%s is not recorded (absence proven)\n", args[0])
+				} else {
+					fmt.Fprintf(w, "%s: %s event, log #%d at height %d by %s, subjects %s  VERIFIED\n", args[0], view["kind"], ve.Index, ve.Record.Height, ve.Record.Signer, strings.Join(ve.EPCIS.Subjects, " "))
+				}
+				provenLine(w, p)
+			})
+		},
+	}
+	conn.add(cmd)
+	out.add(cmd)
+	return cmd
+}
