@@ -106,6 +106,7 @@ type App struct {
 	checkMu  sync.Mutex
 	checkSeq map[string]uint64 // key id -> next sequence counting mempool txs
 	sigs     *sigCache
+	sigv     *sigVerifier // Ed25519 with crypto/ed25519's rules, faster (ed25519.go)
 }
 
 var _ abci.Application = (*App)(nil)
@@ -121,7 +122,7 @@ func New(opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{st: st, logger: logger, hook: opts.CrashHook, checkSeq: map[string]uint64{}, sigs: newSigCache(1 << 16), handlers: newHandlers(), queries: newQueries()}
+	a := &App{st: st, logger: logger, hook: opts.CrashHook, checkSeq: map[string]uint64{}, sigs: newSigCache(1 << 16), sigv: newSigVerifier(), handlers: newHandlers(), queries: newQueries()}
 	ci, err := st.lastCommit()
 	if err != nil {
 		st.close()
@@ -347,7 +348,7 @@ func (a *App) deliverTx(blk *overlay, raw []byte, height, timeMs int64, chainID 
 	if err != nil {
 		return txResult(err)
 	}
-	key, signer, err := authTx(blk, d, func(k *tlv1.Key) uint64 { return k.Sequence }, a.sigs.verified)
+	key, signer, err := authTx(blk, d, func(k *tlv1.Key) uint64 { return k.Sequence }, a.sigs.verified, a.sigv.verify)
 	if err != nil {
 		return txResult(err)
 	}
@@ -489,7 +490,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 			return s
 		}
 		return k.Sequence
-	}, a.sigs.verified)
+	}, a.sigs.verified, a.sigv.verify)
 	if err != nil {
 		return checkResult(err), nil
 	}

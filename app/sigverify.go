@@ -68,7 +68,7 @@ func (a *App) preverifySignatures(r mapReader, txs [][]byte, chainID string) {
 	}
 	verify := func(from, step int) {
 		for i := from; i < len(jobs); i += step {
-			jobs[i].ok = ed25519.Verify(jobs[i].pub, jobs[i].msg, jobs[i].sig)
+			jobs[i].ok = a.sigv.verify(jobs[i].pub, jobs[i].msg, jobs[i].sig)
 		}
 	}
 	if len(jobs) < minParallelSigs {

@@ -79,7 +79,7 @@ func decodeTx(h handlers, raw []byte, chainID string, maxBytes int64, maxMsgs ui
 // authTx looks up the signer in state r and checks key status, participant
 // status and sequence (against wantSeq), and the signature unless verified
 // says it was already checked for this key.
-func authTx(r mapReader, d *decodedTx, wantSeq func(*tlv1.Key) uint64, verified func(txHash []byte, keyID string) bool) (*tlv1.Key, *tlv1.Participant, error) {
+func authTx(r mapReader, d *decodedTx, wantSeq func(*tlv1.Key) uint64, verified func(txHash []byte, keyID string) bool, verify func(pub, msg, sig []byte) bool) (*tlv1.Key, *tlv1.Participant, error) {
 	var key tlv1.Key
 	found, err := getProto(r, keyKey(d.body.Signer), &key)
 	if err != nil {
@@ -110,7 +110,7 @@ func authTx(r mapReader, d *decodedTx, wantSeq func(*tlv1.Key) uint64, verified 
 		return nil, nil, rejectf(CodeSequenceGap, "body.sequence %d of key %s skips ahead; the next is %d", d.body.Sequence, key.Id, want)
 	}
 	if verified == nil || !verified(d.hash, key.Id) {
-		if !ed25519.Verify(key.PublicKey, SignBytes(d.tx.BodyBytes), d.tx.Signature) {
+		if !verify(key.PublicKey, SignBytes(d.tx.BodyBytes), d.tx.Signature) {
 			return nil, nil, rejectf(CodeBadSignature, "signature does not verify for key %s", key.Id)
 		}
 	}
