@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// traceDoc is a JSON-LD document of n events of one lot: commissioning of
+// serials (with the lot as quantity), then a TransformationEvent, an
+// AggregationEvent and a hashed-worthy shipping event.
+func traceDoc(lot string, n int, at time.Time, extra string) string {
+	var evs []string
+	for i := 0; i < n; i++ {
+		evs = append(evs, fmt.Sprintf(`{"type": "ObjectEvent", "eventTime": %q, "eventTimeZoneOffset": "+08:00",
+      "epcList": ["urn:epc:id:sgtin:6901234.000012.%s-%d"],
+      "quantityList": [{"epcClass": "urn:epc:class:lgtin:6901234.000012.%s", "quantity": 2.5, "uom": "KGM"}],
+      "action": "ADD", "bizStep": "commissioning", "disposition": "active",
+      "readPoint": {"id": "urn:epc:id:sgln:6901234.00001.0"}, "tl:chainLink": "packaging_label",
+      "ex:grade": {"ex:class": "A", "ex:score": 97}}`,
+			at.Add(time.Duration(i)*time.Second).Format(time.RFC3339), lot, i, lot))
+	}
+	return `{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
+     {"ex": "https://ns.example.com/farm/", "tl": "https://ns.traceledger.org/epcis/"}],
+  "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-11-01T00:00:00Z",
+  "epcisBody": {"eventList": [` + strings.Join(evs, ",\n") + extra + `]}}`
+}
+
+// TestEPCISEndToEnd drives the epcis and anchor commands against a real
+// node: import (JSON-LD and XML, public and hashed) with idempotent
+// re-import, export and re-hash, disclosed-payload checks, bad input, and
+// an anchor proved from leaf to ledger.
+func TestEPCISEndToEnd(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "agri")
+	dir := t.TempDir()
+	t.Setenv("TRACELEDGER_PASSPHRASE", "correct horse battery staple")
+	rpc, p2p := freePort(t), freePort(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if _, err := run(t, ctx, "init", "--home", home, "--chain-id", "epcis-test", "--department", "agri",
+		"--enterprise", "farm1,Green Valley Farm,91520100MA6DKQ1X3R", "--rpc-laddr", "tcp://"+rpc, "--p2p-laddr", "tcp://"+p2p); err != nil {
+		t.Fatalf("init: %v", err)
+	}
+	cfgPath := filepath.Join(home, "config", "config.toml")
+	cfg, _ := os.ReadFile(cfgPath)
+	os.WriteFile(cfgPath, []byte(strings.Replace(string(cfg), `timeout_commit = "1s"`, `timeout_commit = "200ms"`, 1)), 0o600)
+
+	nodeCtx, stopNode := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		_, err := run(t, nodeCtx, "start", "--home", home, "--log-level", "error")
+		done <- err
+	}()
+	defer func() {
+		stopNode()
+		if err := <-done; err != nil {
+			t.Errorf("start: %v", err)
+		}
+	}()
+	node := "http://" + rpc
+	conn := []string{"--home", home, "--node", node}
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	type importView struct {
+		Events, Recorded, AlreadyRecorded, Transactions int
+	}
+	importDoc := func(path string, extra ...string) (importView, error) {
+		args := append([]string{"epcis", "import", path, "--from", "farm1", "-o", "json"}, conn...)
+		out, err := run(t, ctx, append(args, extra...)...)
+		if err != nil {
+			return importView{}, err
+		}
+		var v struct {
+			Events          int `json:"events"`
+			Recorded        int `json:"recorded"`
+			AlreadyRecorded int `json:"already_recorded"`
+			Transactions    int `json:"transactions"`
+		}
+		if err := json.Unmarshal([]byte(out), &v); err != nil {
+			t.Fatalf("import output: %v %s", err, out)
+		}
+		return importView{v.Events, v.Recorded, v.AlreadyRecorded, v.Transactions}, nil
+	}
+	hashes := func(path string) []string {
+		out, err := run(t, ctx, "epcis", "hash", path)
+		if err != nil {
+			t.Fatalf("epcis hash %s: %v", path, err)
+		}
+		return strings.Fields(out)
+	}
+
+	// Public import in several batches (--batch 7), then idempotent re-import.
+	at := time.Now().Add(-time.Hour).Truncate(time.Second)
+	doc := write("lot1.jsonld", traceDoc("LOT1", 25, at, ""))
+	var v importView
+	var err error
+	for i := 0; ; i++ { // the node takes transactions after its first block
+		if v, err = importDoc(doc, "--batch", "7"); err == nil || i > 50 {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err != nil || v.Events != 25 || v.Recorded != 25 || v.Transactions != 4 {
+		t.Fatalf("first import: %+v %v", v, err)
+	}
+	if v, err = importDoc(doc); err != nil || v.Recorded != 0 || v.AlreadyRecorded != 25 {
+		t.Fatalf("re-import: %+v %v", v, err)
+	}
+
+	// XML and JSON-LD renderings of the same events: the second records nothing.
+	conf := filepath.Join("..", "..", "epcis", "testdata", "conformance")
+	if v, err = importDoc(filepath.Join(conf, "epcisDocWithVariousEventTypes.xml")); err != nil || v.Recorded != 13 {
+		t.Fatalf("XML import: %+v %v", v, err)
+	}
+	if v, err = importDoc(filepath.Join(conf, "epcisDocWithVariousEventTypes.jsonld")); err != nil || v.Recorded != 0 || v.AlreadyRecorded != 13 {
+		t.Fatalf("JSON-LD import of the same events: %+v %v", v, err)
+	}
+
+	// Export the lot's history and re-hash it: the same hash IDs, in order.
+	exported := filepath.Join(dir, "export.jsonld")
+	if _, err := run(t, ctx, append([]string{"epcis", "export", "--id", "urn:epc:class:lgtin:6901234.000012.LOT1", "--out", exported}, conn...)...); err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	want, got := hashes(doc), hashes(exported)
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("exported document re-hashes to\n%v\nwant\n%v", got, want)
+	}
+	var exp struct {
+		Ledger struct {
+			Count   int `json:"count"`
+			Records []struct {
+				EventID   string   `json:"eventID"`
+				Inclusion []string `json:"inclusion"`
+			} `json:"records"`
+			AppHash string `json:"appHash"`
+		} `json:"tl:ledger"`
+	}
+	data, _ := os.ReadFile(exported)
+	if err := json.Unmarshal(data, &exp); err != nil || exp.Ledger.Count != 25 || len(exp.Ledger.Records) != 25 || exp.Ledger.Records[3].EventID != want[3] || exp.Ledger.AppHash == "" {
+		t.Fatalf("export proofs: %v %+v", err, exp.Ledger)
+	}
+	// The serial's history, addressed by its Digital Link URI, holds one event.
+	out, err := run(t, ctx, append([]string{"epcis", "export", "--id", "https://example.com/01/06901234000122/21/LOT1-4"}, conn...)...)
+	if err != nil || !strings.Contains(out, want[4]) || strings.Contains(out, want[5]) {
+		t.Fatalf("export by Digital Link: %v", err)
+	}
+
+	// Hashed import with disclosed payloads, then checks.
+	hdoc := write("lot2.jsonld", traceDoc("LOT2", 3, at, ""))
+	payloads := filepath.Join(dir, "payloads")
+	if v, err = importDoc(hdoc, "--hashed", "--payload-dir", payloads); err != nil || v.Recorded != 3 {
+		t.Fatalf("hashed import: %+v %v", v, err)
+	}
+	files, _ := filepath.Glob(filepath.Join(payloads, "*.json"))
+	if len(files) != 3 {
+		t.Fatalf("%d payload files", len(files))
+	}
+	out, err = run(t, ctx, append([]string{"epcis", "check", files[0]}, conn...)...)
+	if err != nil || !strings.Contains(out, "MATCH") || !strings.Contains(out, "verified at state height") {
+		t.Fatalf("check payload: %v %s", err, out)
+	}
+	out, err = run(t, ctx, append([]string{"epcis", "check", doc}, conn...)...)
+	if err != nil || strings.Count(out, "PUBLIC") != 25 {
+		t.Fatalf("check public document: %v %s", err, out)
+	}
+	// A disclosed payload altered outside the hashed fields: the hash ID is
+	// recorded, the payload hash is not.
+	p0, _ := os.ReadFile(files[0])
+	var obj map[string]any
+	json.Unmarshal(p0, &obj)
+	obj["recordTime"] = "2026-11-28T00:00:00Z" // not part of the event hash
+	alteredBytes, _ := json.Marshal(obj)
+	altered := write("altered.json", string(alteredBytes))
+	out, err = run(t, ctx, append([]string{"epcis", "check", altered}, conn...)...)
+	if err == nil || !strings.Contains(out, "PAYLOAD-MISMATCH") {
+		t.Fatalf("altered payload: %v %s", err, out)
+	}
+	out, err = run(t, ctx, append([]string{"epcis", "check", write("new.jsonld", traceDoc("LOT9", 1, at, ""))}, conn...)...)
+	if err == nil || !strings.Contains(out, "NOT-RECORDED") {
+		t.Fatalf("unrecorded event: %v %s", err, out)
+	}
+
+	// Bad input: rejected before anything is sent, naming event and field.
+	bad := traceDoc("LOT3", 3, at, `, {"type": "ObjectEvent", "eventTime": "2026-01-01T00:00:00Z", "epcList": ["urn:x:1"], "action": "ADD"}`)
+	if _, err = importDoc(write("bad.jsonld", bad)); err == nil || !strings.Contains(err.Error(), "event 3") || !strings.Contains(err.Error(), "eventTimeZoneOffset") {
+		t.Fatalf("missing eventTimeZoneOffset: %v", err)
+	}
+	bad = traceDoc("LOT3", 3, at, `, {"type": "ObjectEvent", "eventTime": "2026-01-01T00:00:00Z", "eventTimeZoneOffset": "+08:00", "epcList": ["urn:cn:eartag:99"], "action": "ADD"}`)
+	if _, err = importDoc(write("bad2.jsonld", bad)); err == nil || !strings.Contains(err.Error(), "event 3") || !strings.Contains(err.Error(), "epcList") {
+		t.Fatalf("bad ear tag: %v", err)
+	}
+	if _, err = importDoc(write("bad3.jsonld", `{"epcisBody": {"eventList": [{"type": "ObjectEvent",`)); err == nil || !strings.Contains(err.Error(), "malformed JSON") {
+		t.Fatalf("malformed JSON: %v", err)
+	}
+	if _, err = importDoc(write("bad4.jsonld", strings.Replace(traceDoc("LOT3", 2, at, ""), `"type": "ObjectEvent"`, `"type": "QuantityEvent"`, 1))); err == nil || !strings.Contains(err.Error(), "event 0") || !strings.Contains(err.Error(), "unknown event type") {
+		t.Fatalf("unknown event type: %v", err)
+	}
+	if _, err = importDoc(write("future.jsonld", traceDoc("LOT4", 2, time.Now().Add(2*time.Hour), ""))); err == nil || !strings.Contains(err.Error(), "event_in_future") || !strings.Contains(err.Error(), "document event 0") {
+		t.Fatalf("future event: %v", err)
+	}
+	if v, err = importDoc(doc); err != nil || v.Recorded != 0 {
+		t.Fatalf("the bad imports changed the ledger: %+v %v", v, err)
+	}
+
+	// Anchor 500 sensor readings and prove one.
+	var leaves []string
+	for i := 0; i < 500; i++ {
+		d := sha256.Sum256([]byte(fmt.Sprintf("reading %d", i)))
+		leaves = append(leaves, fmt.Sprintf("ni:///sha-256;%x?ver=CBV2.0", d))
+	}
+	leafFile := write("readings.txt", "# cold room 7\n"+strings.Join(leaves, "\n")+"\n")
+	out, err = run(t, ctx, append([]string{"anchor", "submit", leafFile, "--from", "farm1", "--source", "urn:epc:id:giai:6901234.COLD7", "-o", "json"}, conn...)...)
+	if err != nil {
+		t.Fatalf("anchor submit: %v", err)
+	}
+	root, _ := run(t, ctx, "anchor", "root", leafFile)
+	if !strings.Contains(out, strings.Fields(root)[0]) {
+		t.Fatalf("submitted root differs from 'anchor root': %s vs %s", out, root)
+	}
+	proofFile := filepath.Join(dir, "proof.json")
+	if _, err := run(t, ctx, append([]string{"anchor", "prove", leafFile, "--event", leaves[321], "--out", proofFile}, conn...)...); err != nil {
+		t.Fatalf("anchor prove: %v", err)
+	}
+	out, err = run(t, ctx, "anchor", "verify", proofFile)
+	if err != nil || !strings.HasPrefix(out, "VERIFIED") {
+		t.Fatalf("anchor verify: %v %s", err, out)
+	}
+	pf, _ := os.ReadFile(proofFile)
+	tampered := regexp.MustCompile(`"leafIndex": \d+`).ReplaceAll(pf, []byte(`"leafIndex": 320`))
+	if _, err := run(t, ctx, "anchor", "verify", write("tampered.json", string(tampered))); err == nil {
+		t.Fatal("a proof with another leaf index verified")
+	}
+	if _, err := run(t, ctx, append([]string{"anchor", "prove", leafFile, "--event", leaves[0][:len(leaves[0])-12] + "0000?ver=CBV2.0"}, conn...)...); err == nil {
+		t.Fatal("proved an event that is not a leaf")
+	}
+}
