@@ -28,6 +28,11 @@ proto: proto-tools ## regenerate the committed Go code from proto/*.proto
 		--gocosmos_out=paths=source_relative:proto \
 		proto/traceledger/v1/*.proto
 
+IMAGE ?= traceledger:latest
+
+image: ## build the node image (IMAGE, default traceledger:latest): multi-stage Dockerfile, else FROM scratch around a local static build
+	IMAGE=$(IMAGE) ./scripts/image.sh
+
 BENCH_OUT ?= /tmp/traceledger-bench
 
 bench: bench-go bench-load ## the Go benchmarks, then the network load tool (figures go to docs/PERFORMANCE.md)
