@@ -111,7 +111,7 @@ func (r TrustRoot) CheckAnchor(lb *types.LightBlock) error {
 		if err := r.GenesisValidators.VerifyCommitLight(r.ChainID, lb.Commit.BlockID, lb.Height, lb.Commit); err != nil {
 			return fmt.Errorf("%w: first block's commit: %v", ErrHeaderNotTrusted, err)
 		}
-		return nil
+		return checkAllSignatures(r.ChainID, lb)
 	}
 	if !bytes.Equal(lb.Hash(), r.Hash) {
 		return fmt.Errorf("%w: header %d has hash %X, the trusted hash is %X", ErrHeaderNotTrusted, lb.Height, lb.Hash(), r.Hash)
@@ -119,7 +119,7 @@ func (r TrustRoot) CheckAnchor(lb *types.LightBlock) error {
 	if err := lb.ValidatorSet.VerifyCommitLight(r.ChainID, lb.Commit.BlockID, lb.Height, lb.Commit); err != nil {
 		return fmt.Errorf("%w: trusted header %d's commit: %v", ErrHeaderNotTrusted, lb.Height, err)
 	}
-	return nil
+	return checkAllSignatures(r.ChainID, lb)
 }
 
 // HeaderOptions tune offline header verification.
@@ -169,6 +169,17 @@ func VerifyStep(chainID string, trusted, untrusted *types.LightBlock, opts Heade
 		opts.TrustingPeriod, opts.Now, opts.MaxClockDrift, light.DefaultTrustLevel)
 	if err != nil {
 		return fmt.Errorf("%w: header %d from trusted header %d: %w", ErrHeaderNotTrusted, untrusted.Height, trusted.Height, err)
+	}
+	return checkAllSignatures(chainID, untrusted)
+}
+
+// checkAllSignatures checks every signature a commit carries, not only
+// enough of them for 2/3 of the power as the light client does: a proof
+// document with a bad signature in it is rejected rather than trusted on
+// the strength of the others.
+func checkAllSignatures(chainID string, lb *types.LightBlock) error {
+	if err := lb.ValidatorSet.VerifyCommitLightAllSignatures(chainID, lb.Commit.BlockID, lb.Height, lb.Commit); err != nil {
+		return fmt.Errorf("%w: header %d's commit: %v", ErrHeaderNotTrusted, lb.Height, err)
 	}
 	return nil
 }
