@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
@@ -193,7 +192,7 @@ func TestDepartmentJoinsAndLeaves(t *testing.T) {
 	t.Logf("4 departments committing after %s", time.Since(began).Round(time.Millisecond))
 
 	// The fifth department's node: created and started as a follower.
-	info5, err := testnet.AddNode(nw, "commerce", 0)
+	info5, err := testnet.AddNode(nw, "commerce", cheapKDF)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,8 +206,29 @@ func TestDepartmentJoinsAndLeaves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seed := sha256.Sum256([]byte("commerce admin"))
-	commerceAdmin := client.Signer{Key: ed25519.NewKeyFromSeed(seed[:])}
+	// Wait until the follower has caught up, so that it can sign as soon
+	// as it is a validator.
+	c5, err := client.New(info5.RPCURL, nw.Genesis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		st, err := c5.RPC().Status(ctx)
+		if err == nil && !st.SyncInfo.CatchingUp && st.SyncInfo.LatestBlockHeight > 2 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the fifth node did not catch up: %v", err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	t.Logf("fifth node caught up after %s", time.Since(began).Round(time.Millisecond))
+	ck, err := nw.AdminKey("commerce", cheapKDF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	commerceAdmin := client.Signer{Key: ck}
 
 	// Propose, and vote with three of four departments.
 	t0 := time.Now()
@@ -244,6 +264,7 @@ func TestDepartmentJoinsAndLeaves(t *testing.T) {
 		t.Fatalf("validator set at %d (before the update takes effect): %v %v", h+1, vs, err)
 	}
 	signed := 0
+	var missed []int64
 	for hh := h + 2; hh <= h+6; hh++ {
 		vs, err := validatorSetAt(ctx, c, hh)
 		if err != nil {
@@ -258,10 +279,12 @@ func TestDepartmentJoinsAndLeaves(t *testing.T) {
 		}
 		if s[addr5] {
 			signed++
+		} else {
+			missed = append(missed, hh)
 		}
 	}
 	if signed < 4 {
-		t.Fatalf("the new validator signed %d of the 5 commits from height %d", signed, h+2)
+		t.Fatalf("the new validator signed %d of the 5 commits from height %d (missing at %v)", signed, h+2, missed)
 	}
 	t.Logf("commerce's validator signed %d of 5 commits at heights %d..%d (%s after submission)", signed, h+2, h+6, time.Since(t0).Round(time.Millisecond))
 	vset, _, err := c.Validators(ctx)
