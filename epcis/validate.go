@@ -110,7 +110,7 @@ func CheckProto(p *tlv1.EPCISEvent, index int) (*Checked, error) {
 		return nil, err
 	}
 	ids := EventIdentifiers(p)
-	subjects, err := subjectsOf(ids, index)
+	subjects, err := subjectsOf(ids, identifierPaths(p), index)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +143,7 @@ func IndexProto(p *tlv1.EPCISEvent, index int) (eventTimeMs int64, subjects []st
 	if err != nil {
 		return 0, nil, eventErr(index, "eventTime", p.EventTime, ErrInvalidTimestamp, err.Error())
 	}
-	subjects, err = subjectsOf(EventIdentifiers(p), index)
+	subjects, err = subjectsOf(EventIdentifiers(p), identifierPaths(p), index)
 	return t.UnixMilli(), subjects, err
 }
 
@@ -285,51 +285,74 @@ func checkStrings(p *tlv1.EPCISEvent, index int) error {
 // the classes of the quantity lists (quantity, child, input, output).
 // Values are trimmed of surrounding white space, as the hash does.
 func EventIdentifiers(p *tlv1.EPCISEvent) []*tlv1.EventIdentifier {
+	ids, _ := eventIdentifiers(p, false)
+	return ids
+}
+
+// eventIdentifiers is EventIdentifiers, with each identifier's field path
+// when paths is set (for error messages).
+func eventIdentifiers(p *tlv1.EPCISEvent, paths bool) ([]*tlv1.EventIdentifier, []string) {
 	n := len(p.EpcList) + len(p.ChildEpcs) + len(p.InputEpcList) + len(p.OutputEpcList) +
 		len(p.QuantityList) + len(p.ChildQuantityList) + len(p.InputQuantityList) + len(p.OutputQuantityList) + 1
 	out := make([]*tlv1.EventIdentifier, 0, n)
-	add := func(id string, role tlv1.IdentifierRole) {
+	var where []string
+	add := func(id string, role tlv1.IdentifierRole, field string, i int) {
 		if id = strings.TrimSpace(id); id != "" {
 			out = append(out, &tlv1.EventIdentifier{Id: id, Role: role})
-		}
-	}
-	add(p.ParentId, tlv1.IDENTIFIER_ROLE_PARENT)
-	for _, list := range []struct {
-		ids  []string
-		role tlv1.IdentifierRole
-	}{
-		{p.EpcList, tlv1.IDENTIFIER_ROLE_INSTANCE}, {p.ChildEpcs, tlv1.IDENTIFIER_ROLE_CHILD},
-		{p.InputEpcList, tlv1.IDENTIFIER_ROLE_INPUT}, {p.OutputEpcList, tlv1.IDENTIFIER_ROLE_OUTPUT},
-	} {
-		for _, id := range list.ids {
-			add(id, list.role)
-		}
-	}
-	for _, list := range []struct {
-		qs   []*tlv1.QuantityElement
-		role tlv1.IdentifierRole
-	}{
-		{p.QuantityList, tlv1.IDENTIFIER_ROLE_CLASS}, {p.ChildQuantityList, tlv1.IDENTIFIER_ROLE_CHILD},
-		{p.InputQuantityList, tlv1.IDENTIFIER_ROLE_INPUT}, {p.OutputQuantityList, tlv1.IDENTIFIER_ROLE_OUTPUT},
-	} {
-		for _, q := range list.qs {
-			if q != nil {
-				add(q.EpcClass, list.role)
+			if paths {
+				if i >= 0 {
+					field = fmt.Sprintf(field, i)
+				}
+				where = append(where, field)
 			}
 		}
 	}
-	return out
+	add(p.ParentId, tlv1.IDENTIFIER_ROLE_PARENT, "parentID", -1)
+	for _, list := range []struct {
+		ids   []string
+		role  tlv1.IdentifierRole
+		field string
+	}{
+		{p.EpcList, tlv1.IDENTIFIER_ROLE_INSTANCE, "epcList[%d]"}, {p.ChildEpcs, tlv1.IDENTIFIER_ROLE_CHILD, "childEPCs[%d]"},
+		{p.InputEpcList, tlv1.IDENTIFIER_ROLE_INPUT, "inputEPCList[%d]"}, {p.OutputEpcList, tlv1.IDENTIFIER_ROLE_OUTPUT, "outputEPCList[%d]"},
+	} {
+		for i, id := range list.ids {
+			add(id, list.role, list.field, i)
+		}
+	}
+	for _, list := range []struct {
+		qs    []*tlv1.QuantityElement
+		role  tlv1.IdentifierRole
+		field string
+	}{
+		{p.QuantityList, tlv1.IDENTIFIER_ROLE_CLASS, "quantityList[%d].epcClass"}, {p.ChildQuantityList, tlv1.IDENTIFIER_ROLE_CHILD, "childQuantityList[%d].epcClass"},
+		{p.InputQuantityList, tlv1.IDENTIFIER_ROLE_INPUT, "inputQuantityList[%d].epcClass"}, {p.OutputQuantityList, tlv1.IDENTIFIER_ROLE_OUTPUT, "outputQuantityList[%d].epcClass"},
+	} {
+		for i, q := range list.qs {
+			if q != nil {
+				add(q.EpcClass, list.role, list.field, i)
+			}
+		}
+	}
+	return out, where
 }
 
-var roleFields = map[tlv1.IdentifierRole]string{
-	tlv1.IDENTIFIER_ROLE_INSTANCE: "epcList", tlv1.IDENTIFIER_ROLE_CLASS: "quantityList",
-	tlv1.IDENTIFIER_ROLE_PARENT: "parentID", tlv1.IDENTIFIER_ROLE_CHILD: "childEPCs",
-	tlv1.IDENTIFIER_ROLE_INPUT: "inputEPCList", tlv1.IDENTIFIER_ROLE_OUTPUT: "outputEPCList",
+// identifierPaths returns a function naming the field of the i-th
+// identifier of p, computed only when an error needs it.
+func identifierPaths(p *tlv1.EPCISEvent) func(i int) string {
+	return func(i int) string {
+		_, paths := eventIdentifiers(p, true)
+		if i < len(paths) {
+			return paths[i]
+		}
+		return fmt.Sprintf("identifiers[%d]", i)
+	}
 }
 
 // subjectsOf checks every identifier and returns their canonical forms
-// without duplicates, in order.
-func subjectsOf(ids []*tlv1.EventIdentifier, index int) ([]string, error) {
+// without duplicates, in order. path, if not nil, names an identifier's
+// field for errors.
+func subjectsOf(ids []*tlv1.EventIdentifier, path func(int) string, index int) ([]string, error) {
 	out := make([]string, 0, len(ids))
 	var seen map[string]bool
 	if len(ids) > 8 {
@@ -338,11 +361,11 @@ func subjectsOf(ids []*tlv1.EventIdentifier, index int) ([]string, error) {
 	for i, id := range ids {
 		c, err := ParseIdentifier(id.Id)
 		if err != nil {
-			field := roleFields[id.Role]
-			if field == "" {
-				field = "identifiers"
+			field := fmt.Sprintf("identifiers[%d]", i)
+			if path != nil {
+				field = path(i)
 			}
-			return nil, &EventError{Index: index, Field: fmt.Sprintf("%s (identifier %d)", field, i), Value: id.Id, Err: err}
+			return nil, &EventError{Index: index, Field: field, Value: id.Id, Err: err}
 		}
 		dup := false
 		if seen != nil {
@@ -407,7 +430,7 @@ func CheckHashed(h *tlv1.HashedEvent, index int) ([]string, error) {
 		return nil, eventErr(index, "identifiers", "", ErrMissingField, "a hashed event names at least one identifier")
 	}
 	for i, id := range h.Identifiers {
-		if id == nil || roleFields[id.Role] == "" {
+		if id == nil || id.Role <= tlv1.IDENTIFIER_ROLE_UNSPECIFIED || id.Role > tlv1.IDENTIFIER_ROLE_OUTPUT {
 			return nil, eventErr(index, fmt.Sprintf("identifiers[%d].role", i), "", ErrInvalidValue, "want a role (instance, class, parent, child, input or output)")
 		}
 		if id.Id != strings.TrimSpace(id.Id) {
@@ -417,5 +440,5 @@ func CheckHashed(h *tlv1.HashedEvent, index int) ([]string, error) {
 	if len(h.PayloadSha256) != 32 {
 		return nil, eventErr(index, "payload_sha256", "", ErrInvalidValue, fmt.Sprintf("must be 32 bytes, got %d", len(h.PayloadSha256)))
 	}
-	return subjectsOf(h.Identifiers, index)
+	return subjectsOf(h.Identifiers, nil, index)
 }

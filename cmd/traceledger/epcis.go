@@ -158,11 +158,11 @@ type progressLine struct {
 }
 
 func (p *progressLine) update(pr client.ImportProgress, final bool) {
-	if !final && time.Since(p.last) < 200*time.Millisecond {
+	newEvents := pr.Total - pr.Known
+	if !final && (newEvents == 0 || time.Since(p.last) < 200*time.Millisecond) {
 		return
 	}
 	p.last = time.Now()
-	newEvents := pr.Total - pr.Known
 	bar := ""
 	if newEvents > 0 {
 		const width = 30
