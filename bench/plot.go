@@ -38,6 +38,16 @@ var palette = []color.RGBA{
 	{0xff, 0x7f, 0x0e, 0xff},
 }
 
+// modeColor gives every mode its own colour in every plot.
+func modeColor(mode string) color.RGBA {
+	for i, m := range []string{ModeKVStore, ModeSingle, ModeBatch100, ModeBatch1000, ModePrefilled} {
+		if m == mode {
+			return palette[i]
+		}
+	}
+	return palette[len(palette)-1]
+}
+
 // WritePlot writes a PNG of res: committed events per second against
 // offered events per second (left) and submit-to-commit latency p50 (solid)
 // and p99 (dashed) against offered events per second (right), one colour
@@ -45,8 +55,8 @@ var palette = []color.RGBA{
 func WritePlot(path string, res *Result) error {
 	thr := Panel{Title: "committed vs offered load", XLabel: "offered events/s (kvstore: tx/s)", YLabel: "committed events/s", Diagonal: true}
 	lat := Panel{Title: "submit-to-commit latency (solid p50, dashed p99)", XLabel: "offered events/s (kvstore: tx/s)", YLabel: "ms"}
-	for i, m := range res.Modes {
-		c := palette[i%len(palette)]
+	for _, m := range res.Modes {
+		c := modeColor(m.Name)
 		var x, y, p50, p99 []float64
 		steps := append([]Step(nil), m.Steps...)
 		if m.Half != nil {
@@ -119,7 +129,7 @@ func logRange(vals []float64) (lo, hi float64) {
 func drawPanel(img *image.RGBA, r image.Rectangle, p Panel) {
 	black := color.RGBA{0, 0, 0, 0xff}
 	grid := color.RGBA{0xdd, 0xdd, 0xdd, 0xff}
-	plot := image.Rect(r.Min.X+70, r.Min.Y+24, r.Max.X-20, r.Max.Y-110)
+	plot := image.Rect(r.Min.X+70, r.Min.Y+40, r.Max.X-20, r.Max.Y-110)
 	text(img, plot.Min.X, r.Min.Y+14, p.Title, black)
 	var xs, ys []float64
 	for _, s := range p.Series {

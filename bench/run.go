@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -86,7 +87,7 @@ func (c *Config) defaults() {
 	if c.Lanes <= 0 {
 		c.Lanes = 32
 	}
-	c.Cluster.Signers = c.Lanes
+	c.Cluster.Signers = c.Lanes + 8 // the bulk load of the prefilled mode signs with the last 8
 	c.Cluster.defaults()
 	if c.Step <= 0 {
 		c.Step = 15 * time.Second
@@ -169,6 +170,7 @@ type ModeResult struct {
 	PrefillEvents  int     `json:"prefill_events,omitempty"`
 	PrefillSeconds float64 `json:"prefill_seconds,omitempty"`
 	PrefillPerSec  float64 `json:"prefill_events_per_sec,omitempty"`
+	PrefillMethod  string  `json:"prefill_method,omitempty"`
 	// Error is set when the mode failed part-way.
 	Error string `json:"error,omitempty"`
 }
@@ -249,16 +251,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			r.cometbf = bin
 		}
 	}
-	for _, m := range cfg.Modes {
+	for _, g := range groups(cfg.Modes) {
 		if ctx.Err() != nil {
 			break
 		}
-		mr, err := r.mode(ctx, m)
-		if err != nil {
-			mr.Error = err.Error()
-			r.logf("mode %s failed: %v", m, err)
-		}
-		res.Modes = append(res.Modes, mr)
+		res.Modes = append(res.Modes, r.group(ctx, g)...)
 		if err := res.write(cfg.Out); err != nil { // keep partial results
 			return res, err
 		}
@@ -302,6 +299,25 @@ func singleTxBytes(run string) (int, error) {
 	return len(txs[len(txs)-1].Raw), nil
 }
 
+// groups orders modes into measurement groups: kvstore and single, when
+// both run, are measured together step by step (their ratio is the
+// headline figure); every other mode alone, in the given order.
+func groups(modes []string) [][]string {
+	has := func(m string) bool { return slices.Contains(modes, m) }
+	var out [][]string
+	paired := has(ModeKVStore) && has(ModeSingle)
+	for _, m := range modes {
+		switch {
+		case paired && m == ModeKVStore:
+			out = append(out, []string{ModeKVStore, ModeSingle})
+		case paired && m == ModeSingle:
+		default:
+			out = append(out, []string{m})
+		}
+	}
+	return out
+}
+
 func eventsPerTx(mode string) int {
 	switch mode {
 	case ModeBatch100:
@@ -323,224 +339,340 @@ func (r *runner) lanesFor(perTx int) int {
 	return r.cfg.Lanes
 }
 
-func (r *runner) mode(ctx context.Context, mode string) (ModeResult, error) {
+// session is one mode's network while it is measured.
+type session struct {
+	r       *runner
+	mode    string
+	perTx   int
+	dir     string
+	cl      *Cluster
+	tr      *Tracker
+	w       *Watcher
+	lanes   []*Lane
+	gens    []Generator
+	sent    []uint64 // events generated per lane, for query subjects
+	// bulkLanes and bulkPerLane describe the bulk-loaded subjects
+	// (prefilled mode), which queries also ask about.
+	bulkLanes   int
+	bulkPerLane uint64
+	mr      ModeResult
+	sat     int  // saturated steps so far
+	done    bool // the ramp is over for this session
+	stopped bool
+}
+
+// open initialises and starts a fresh network for mode, subscribes to its
+// blocks and prepares its lanes (and loads the prefill).
+func (r *runner) open(ctx context.Context, mode string) (*session, error) {
 	perTx := eventsPerTx(mode)
-	mr := ModeResult{Name: mode, Kind: KindTraceLedger, EventsPerTx: perTx}
-	dir := filepath.Join(r.cfg.Out, "net-"+mode)
-	if err := os.RemoveAll(dir); err != nil {
-		return mr, fmt.Errorf("bench: %w", err)
+	s := &session{r: r, mode: mode, perTx: perTx, dir: filepath.Join(r.cfg.Out, "net-"+mode),
+		mr: ModeResult{Name: mode, Kind: KindTraceLedger, EventsPerTx: perTx}}
+	if err := os.RemoveAll(s.dir); err != nil {
+		return s, fmt.Errorf("bench: %w", err)
 	}
-	var cl *Cluster
 	var err error
 	bin := r.cfg.Binary
 	if mode == ModeKVStore {
-		mr.Kind = KindKVStore
-		cl, err = InitKVStore(ctx, r.cometbf, dir, r.cfg.Cluster)
+		s.mr.Kind = KindKVStore
+		s.cl, err = InitKVStore(ctx, r.cometbf, s.dir, r.cfg.Cluster)
 		bin = r.cometbf
 	} else {
-		cl, err = InitTraceLedger(dir, r.cfg.Cluster)
+		s.cl, err = InitTraceLedger(s.dir, r.cfg.Cluster)
 	}
 	if err != nil {
-		return mr, err
+		return s, err
 	}
-	r.logf("mode %s: starting %d %s nodes in %s", mode, len(cl.Nodes), mr.Kind, dir)
-	if err := cl.Start(ctx, bin, r.cfg.Cluster.LogLevel, 2); err != nil {
-		return mr, err
+	if mode == ModePrefilled {
+		// Bulk keys are the ones after the lanes' own.
+		keys := s.cl.Keys[min(len(s.cl.Keys)-1, r.lanesFor(1)):]
+		r.logf("mode %s: bulk-loading %d events through the application directly", mode, r.cfg.PrefillEvents)
+		bs, err := BulkLoad(ctx, s.cl, r.cfg.PrefillEvents, keys, r.run, r.logf)
+		if err != nil {
+			return s, err
+		}
+		s.mr.PrefillEvents, s.mr.PrefillSeconds, s.mr.PrefillPerSec = bs.Events, bs.Seconds, ratio(float64(bs.Events), bs.Seconds)
+		s.bulkLanes, s.bulkPerLane = len(keys), uint64(bs.Events/len(keys))
+		s.mr.PrefillMethod = fmt.Sprintf("application directly (FinalizeBlock+Commit of %d blocks of 10 signed 1,000-event transactions), then copied to every home in %.0f s; CometBFT starts at height %d on it",
+			bs.Blocks, bs.CopySeconds, bs.Blocks+1)
+		r.logf("  bulk: %d events in %.0f s (%.0f events/s), copied in %.0f s, app hash %s", bs.Events, bs.Seconds, s.mr.PrefillPerSec, bs.CopySeconds, bs.AppHash)
 	}
-	stopped := false
+	r.logf("mode %s: starting %d %s nodes in %s", mode, len(s.cl.Nodes), s.mr.Kind, s.dir)
+	if err := s.cl.Start(ctx, bin, r.cfg.Cluster.LogLevel, 2); err != nil {
+		return s, err
+	}
+	s.tr = NewTracker()
+	if s.w, err = WatchBlocks(ctx, s.cl.Nodes[0].RPCURL, s.tr); err != nil {
+		return s, err
+	}
+	nl := r.lanesFor(perTx)
+	s.lanes, s.gens, s.sent = make([]*Lane, nl), make([]Generator, nl), make([]uint64, nl)
+	for i := range s.lanes {
+		s.lanes[i] = &Lane{URL: s.cl.Nodes[i%len(s.cl.Nodes)].RPCURL}
+		if mode == ModeKVStore {
+			s.gens[i] = NewKVGen(i, r.txBytes, r.run)
+		} else {
+			s.gens[i] = NewEventGen(s.cl.ChainID, s.cl.Keys[i], i, perTx, 0, r.run)
+		}
+	}
+	if mode == ModeKVStore {
+		s.mr.TxBytes = r.txBytes
+	} else {
+		probe, _ := NewEventGen(s.cl.ChainID, s.cl.Keys[0], 10, perTx, 10000, r.run).Next(max(1, 2000/perTx))
+		s.mr.TxBytes = len(probe[len(probe)-1].Raw)
+	}
+	return s, nil
+}
+
+// step offers rate events per second for the configured step and returns
+// what was committed; queries adds history queries.
+func (s *session) step(ctx context.Context, rate float64, queries bool) (Step, error) {
+	r, nl, perTx, cl, tr := s.r, len(s.lanes), s.perTx, s.cl, s.tr
+	need := int(math.Ceil(rate*r.cfg.Step.Seconds()*1.3/float64(perTx)/float64(nl))) + 2
+	for i, l := range s.lanes {
+		if len(l.Txs) < need {
+			more, err := s.gens[i].Next(need - len(l.Txs))
+			if err != nil {
+				return Step{}, err
+			}
+			l.Txs = append(l.Txs, more...)
+			s.sent[i] += uint64(len(more) * perTx)
+		}
+	}
+	queries = queries && r.cfg.QueryWorkers > 0 && s.mode != ModeKVStore
+	pids := cl.PIDs()
+	pids["loadgen"] = os.Getpid()
+	smp := SampleProcs(pids, 500*time.Millisecond)
+	qctx, qcancel := context.WithCancel(ctx)
+	var qs QueryStats
+	var qwg sync.WaitGroup
+	if queries {
+		urls := make([]string, len(cl.Nodes))
+		for i, n := range cl.Nodes {
+			urls[i] = n.RPCURL
+		}
+		limit := slicesClone(s.sent)
+		qwg.Add(1)
+		go func() {
+			defer qwg.Done()
+			select {
+			case <-time.After(r.cfg.Warmup):
+			case <-qctx.Done():
+				return
+			}
+			qs = RunQueries(qctx, urls, r.cfg.QueryWorkers, func(rng *rand.Rand) string {
+				if s.bulkLanes > 0 && rng.IntN(2) == 0 { // half of the queries ask about the bulk-loaded ledger
+					return Subject(r.run+"b", 1000+rng.IntN(s.bulkLanes), rng.Uint64N(max(1, s.bulkPerLane*9/10)))
+				}
+				lane := rng.IntN(nl)
+				n := limit[lane] / 2 // well committed by now
+				if n == 0 {
+					n = 1
+				}
+				return Subject(r.run, lane, rng.Uint64N(n))
+			})
+		}()
+	}
+	t0 := time.Now()
+	ost := NewSender(nl).Offer(ctx, s.lanes, rate/float64(perTx), r.cfg.Step, tr)
+	t1 := time.Now()
+	qcancel()
+	qwg.Wait()
+	usage := smp.Stop(append(cl.Names(), "loadgen"))
+	win := tr.Window(t0.Add(r.cfg.Warmup), t1)
+	all := tr.Window(t0, t1)
+	st := Step{OfferedTxPerSec: rate / float64(perTx), OfferedEventsPerSec: rate,
+		SentTxPerSec: ratio(float64(ost.Sent), t1.Sub(t0).Seconds()), CommittedTxPerSec: win.TxPerSec(),
+		CommittedEventsPerSec: win.EventsPerSec(), Blocks: win.Blocks, TxsPerBlock: ratio(float64(win.Txs), float64(win.Blocks)),
+		Latency: SummariseLatency(win.Latencies), Offer: ost, Nodes: usage[:len(usage)-1], LoadGenCores: usage[len(usage)-1].Cores}
+	if s.mode == ModeKVStore {
+		st.CommittedEventsPerSec = st.CommittedTxPerSec
+	}
+	var cpu float64
+	for _, u := range st.Nodes {
+		cpu += u.CPUSeconds
+	}
+	allEvents := all.Events
+	if s.mode == ModeKVStore {
+		allEvents = all.Txs
+	}
+	st.CPUMicrosPerEvent = ratio(cpu*1e6, float64(allEvents))
+	st.Saturated = st.CommittedEventsPerSec < 0.85*rate
+	if queries {
+		st.Queries = &qs
+	}
+	// Let the backlog drain so that the next step starts clean. A
+	// transaction a node lost never commits: stop waiting when nothing has
+	// committed for 10 s.
+	deadline := time.Now().Add(60 * time.Second)
+	last, lastChange := tr.Pending(), time.Now()
+	for p := last; p > 0 && time.Now().Before(deadline) && time.Since(lastChange) < 10*time.Second && ctx.Err() == nil; p = tr.Pending() {
+		if p != last {
+			last, lastChange = p, time.Now()
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err := s.w.Err(); err != nil {
+		return st, err
+	}
+	r.logf("  %-9s offered %6.0f ev/s: committed %6.0f tx/s %6.0f ev/s, p50 %5.0f ms p99 %5.0f ms, %3d blocks, sent %d retries %d resent %d rejected %d, node cores %s, loadgen %.2f, load %.1f",
+		s.mode, rate, st.CommittedTxPerSec, st.CommittedEventsPerSec, st.Latency.P50, st.Latency.P99, st.Blocks, ost.Sent, ost.Retries, ost.Resent, ost.Rejected,
+		coresString(st.Nodes), st.LoadGenCores, load1())
+	if ost.Rejected > 0 {
+		r.logf("  first rejection: %s", ost.FirstReject)
+	}
+	return st, nil
+}
+
+// rampRates are the offered rates (events/s) of mode's ramp.
+func (r *runner) rampRates(mode string) []float64 {
+	if len(r.cfg.Rates) > 0 {
+		return r.cfg.Rates
+	}
+	start := r.cfg.StartEvents
+	if eventsPerTx(mode) > 1 {
+		start *= 4
+	}
+	if mode == ModePrefilled && r.emptyMax > 0 {
+		start = r.emptyMax * 0.6
+	}
+	var rates []float64
+	for i := 0; i < r.cfg.MaxSteps; i++ {
+		rates = append(rates, start*math.Pow(r.cfg.Ramp, float64(i)))
+	}
+	return rates
+}
+
+// record adds a ramp step to the session's result and ends the ramp after
+// two saturated steps.
+func (s *session) record(st Step) {
+	s.mr.Steps = append(s.mr.Steps, st)
+	if st.CommittedEventsPerSec > s.mr.Max.CommittedEventsPerSec {
+		s.mr.Max = st
+	}
+	if st.Saturated {
+		s.sat++
+		if st.CommittedEventsPerSec < 0.6*st.OfferedEventsPerSec {
+			s.sat++ // far beyond capacity: one more step only deepens the backlog
+		}
+		if s.sat >= 2 && len(s.r.cfg.Rates) == 0 {
+			s.done = true
+		}
+	}
+}
+
+// group measures sessions together: at each offered rate every session
+// still ramping runs its step in turn (so that slow changes in the
+// machine's other load hit all of them alike), then each runs its
+// half-load step, also in turn.
+func (r *runner) group(ctx context.Context, modes []string) []ModeResult {
+	var ss []*session
+	out := make([]ModeResult, len(modes))
 	defer func() {
-		if !stopped {
-			cl.Stop(context.Background())
+		for _, s := range ss {
+			if !s.stopped {
+				s.w.Stop()
+				s.cl.Stop(context.Background())
+			}
 		}
 	}()
-	tr := NewTracker()
-	w, err := WatchBlocks(ctx, cl.Nodes[0].RPCURL, tr)
-	if err != nil {
-		return mr, err
-	}
-	defer w.Stop()
-
-	nl := r.lanesFor(perTx)
-	lanes := make([]*Lane, nl)
-	gens := make([]Generator, nl)
-	for i := range lanes {
-		lanes[i] = &Lane{URL: cl.Nodes[i%len(cl.Nodes)].RPCURL}
-		if mode == ModeKVStore {
-			gens[i] = NewKVGen(i, r.txBytes, r.run)
-		} else {
-			gens[i] = NewEventGen(cl.ChainID, cl.Keys[i], i, perTx, 0, r.run)
+	for i, m := range modes {
+		s, err := r.open(ctx, m)
+		if s.cl != nil && s.w == nil && s.cl.procs != nil {
+			s.cl.Stop(context.Background())
 		}
-	}
-	sent := make([]uint64, nl) // events generated per lane, for query subjects
-	if mode == ModeKVStore {
-		mr.TxBytes = r.txBytes
-	} else {
-		probe, _ := NewEventGen(cl.ChainID, cl.Keys[0], 10, perTx, 10000, r.run).Next(max(1, 2000/perTx))
-		mr.TxBytes = len(probe[len(probe)-1].Raw)
-	}
-
-	if mode == ModePrefilled {
-		if err := r.prefill(ctx, cl, tr, &mr); err != nil {
-			return mr, err
-		}
-	}
-
-	step := func(rate float64, queries bool) (Step, error) {
-		need := int(math.Ceil(rate*r.cfg.Step.Seconds()*1.3/float64(nl))) + 2
-		for i, l := range lanes {
-			if len(l.Txs) < need {
-				more, err := gens[i].Next(need - len(l.Txs))
-				if err != nil {
-					return Step{}, err
-				}
-				l.Txs = append(l.Txs, more...)
-				sent[i] += uint64(len(more) * perTx)
+		if err != nil {
+			out[i] = s.mr
+			out[i].Error = err.Error()
+			r.logf("mode %s failed: %v", m, err)
+			if s.w != nil {
+				s.w.Stop()
+				s.cl.Stop(context.Background())
 			}
+			continue
 		}
-		pids := cl.PIDs()
-		pids["loadgen"] = os.Getpid()
-		smp := SampleProcs(pids, 500*time.Millisecond)
-		qctx, qcancel := context.WithCancel(ctx)
-		var qs QueryStats
-		var qwg sync.WaitGroup
-		if queries && r.cfg.QueryWorkers > 0 && mode != ModeKVStore {
-			urls := make([]string, len(cl.Nodes))
-			for i, n := range cl.Nodes {
-				urls[i] = n.RPCURL
-			}
-			limit := slicesClone(sent)
-			qwg.Add(1)
-			go func() {
-				defer qwg.Done()
-				time.Sleep(r.cfg.Warmup)
-				qs = RunQueries(qctx, urls, r.cfg.QueryWorkers, func(rng *rand.Rand) string {
-					lane := rng.IntN(nl)
-					n := limit[lane] / 2 // well committed by now
-					if n == 0 {
-						n = 1
-					}
-					return Subject(r.run, lane, rng.Uint64N(n))
-				})
-			}()
-		}
-		t0 := time.Now()
-		ost := NewSender(nl).Offer(ctx, lanes, rate/float64(perTx), r.cfg.Step, tr)
-		t1 := time.Now()
-		qcancel()
-		qwg.Wait()
-		usage := smp.Stop(append(cl.Names(), "loadgen"))
-		win := tr.Window(t0.Add(r.cfg.Warmup), t1)
-		all := tr.Window(t0, t1)
-		st := Step{OfferedTxPerSec: rate / float64(perTx), OfferedEventsPerSec: rate,
-			SentTxPerSec: ratio(float64(ost.Sent), t1.Sub(t0).Seconds()), CommittedTxPerSec: win.TxPerSec(),
-			CommittedEventsPerSec: win.EventsPerSec(), Blocks: win.Blocks, TxsPerBlock: ratio(float64(win.Txs), float64(win.Blocks)),
-			Latency: SummariseLatency(win.Latencies), Offer: ost, Nodes: usage[:len(usage)-1], LoadGenCores: usage[len(usage)-1].Cores}
-		var cpu float64
-		for _, u := range st.Nodes {
-			cpu += u.CPUSeconds
-		}
-		st.CPUMicrosPerEvent = ratio(cpu*1e6, float64(all.Events))
-		st.Saturated = st.CommittedEventsPerSec < 0.85*rate
-		if queries && r.cfg.QueryWorkers > 0 && mode != ModeKVStore {
-			st.Queries = &qs
-		}
-		// Let the backlog drain so that the next step starts clean.
-		// A transaction a node lost never commits: stop waiting when
-		// nothing has committed for 3 s.
-		deadline := time.Now().Add(20 * time.Second)
-		last, lastChange := tr.Pending(), time.Now()
-		for p := last; p > 0 && time.Now().Before(deadline) && time.Since(lastChange) < 3*time.Second && ctx.Err() == nil; p = tr.Pending() {
-			if p != last {
-				last, lastChange = p, time.Now()
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		if err := w.Err(); err != nil {
-			return st, err
-		}
-		r.logf("  %s offered %.0f ev/s: committed %.0f tx/s %.0f ev/s, p50 %.0f ms p99 %.0f ms, %d blocks, sent %d retries %d resent %d rejected %d, node cores %s, loadgen %.2f",
-			mode, rate, st.CommittedTxPerSec, st.CommittedEventsPerSec, st.Latency.P50, st.Latency.P99, st.Blocks, ost.Sent, ost.Retries, ost.Resent, ost.Rejected, coresString(st.Nodes), st.LoadGenCores)
-		if ost.Rejected > 0 {
-			r.logf("  first rejection: %s", ost.FirstReject)
-		}
-		return st, nil
+		ss = append(ss, s)
 	}
-
-	rates := r.cfg.Rates
-	if len(rates) == 0 {
-		start := r.cfg.StartEvents
-		if perTx > 1 {
-			start *= 4
-		}
-		if mode == ModePrefilled && r.emptyMax > 0 {
-			start = r.emptyMax * 0.6
-		}
-		for i := 0; i < r.cfg.MaxSteps; i++ {
-			rates = append(rates, start*math.Pow(r.cfg.Ramp, float64(i)))
-		}
+	fail := func(s *session, err error) {
+		s.mr.Error = err.Error()
+		s.done = true
+		r.logf("mode %s failed: %v", s.mode, err)
 	}
-	saturated := 0
+	rates := r.rampRates(modes[0])
 	for _, rate := range rates {
-		if ctx.Err() != nil {
-			return mr, ctx.Err()
+		for _, s := range ss {
+			if s.done || ctx.Err() != nil {
+				continue
+			}
+			st, err := s.step(ctx, rate, false)
+			if err != nil {
+				fail(s, err)
+				continue
+			}
+			s.record(st)
 		}
-		st, err := step(rate, false)
+	}
+	for _, s := range ss {
+		if s.mode == ModeSingle {
+			r.emptyMax = s.mr.Max.CommittedEventsPerSec
+		}
+	}
+	for _, s := range ss {
+		if s.mr.Error != "" || s.mr.Max.CommittedEventsPerSec == 0 || ctx.Err() != nil {
+			continue
+		}
+		half, err := s.step(ctx, s.mr.Max.CommittedEventsPerSec/2, s.mode == ModeSingle || s.mode == ModePrefilled)
 		if err != nil {
-			return mr, err
+			fail(s, err)
+			continue
 		}
-		mr.Steps = append(mr.Steps, st)
-		if st.CommittedEventsPerSec > mr.Max.CommittedEventsPerSec {
-			mr.Max = st
-		}
-		if st.Saturated {
-			saturated++
-			if saturated >= 2 && len(r.cfg.Rates) == 0 {
-				break
+		s.mr.Half = &half
+	}
+	for _, s := range ss {
+		r.close(s)
+	}
+	for i, m := range modes {
+		for _, s := range ss {
+			if s.mode == m {
+				out[i] = s.mr
 			}
 		}
 	}
-	if mode == ModeSingle {
-		r.emptyMax = mr.Max.CommittedEventsPerSec
+	return out
+}
+
+// close stops a session's network and measures its disk.
+func (r *runner) close(s *session) {
+	txs, events := s.tr.Totals()
+	s.mr.TotalEvents = events + s.mr.PrefillEvents
+	if s.mode == ModeKVStore {
+		s.mr.TotalEvents = txs
 	}
-	if mr.Max.CommittedEventsPerSec > 0 && ctx.Err() == nil {
-		half, err := step(mr.Max.CommittedEventsPerSec/2, mode == ModeSingle || mode == ModePrefilled)
-		if err != nil {
-			return mr, err
-		}
-		mr.Half = &half
-	}
-	_, mr.TotalEvents = tr.Totals()
-	mr.TotalEvents += mr.PrefillEvents
-	if mode == ModeKVStore {
-		mr.TotalEvents, _ = tr.Totals()
-	}
-	w.Stop()
-	stopped = true
-	if err := cl.Stop(ctx); err != nil {
+	s.w.Stop()
+	s.stopped = true
+	if err := s.cl.Stop(context.Background()); err != nil {
 		r.logf("stop: %v", err)
 	}
-	for i, n := range cl.Nodes {
+	for i, n := range s.cl.Nodes {
 		home, _ := DiskUsage(n.Home)
 		var appb int64
-		if mode != ModeKVStore {
+		if s.mode != ModeKVStore {
 			appb, _ = DiskUsage(node.AppDBDir(n.Home))
 		}
 		nr := NodeResult{Name: n.Name, HomeBytes: home, AppBytes: appb,
-			HomeBytesPerEvent: ratio(float64(home), float64(mr.TotalEvents)), AppBytesPerEvent: ratio(float64(appb), float64(mr.TotalEvents))}
-		for _, s := range mr.Steps {
-			if i < len(s.Nodes) {
-				nr.PeakRSSBytes = max(nr.PeakRSSBytes, s.Nodes[i].PeakRSSBytes)
+			HomeBytesPerEvent: ratio(float64(home), float64(s.mr.TotalEvents)), AppBytesPerEvent: ratio(float64(appb), float64(s.mr.TotalEvents))}
+		for _, st := range s.mr.Steps {
+			if i < len(st.Nodes) {
+				nr.PeakRSSBytes = max(nr.PeakRSSBytes, st.Nodes[i].PeakRSSBytes)
 			}
 		}
-		if i < len(mr.Max.Nodes) {
-			nr.CPUMicrosPerEvent = ratio(mr.Max.Nodes[i].CPUSeconds*1e6, mr.Max.CommittedEventsPerSec*r.cfg.Step.Seconds())
+		if i < len(s.mr.Max.Nodes) {
+			nr.CPUMicrosPerEvent = ratio(s.mr.Max.Nodes[i].CPUSeconds*1e6, s.mr.Max.CommittedEventsPerSec*r.cfg.Step.Seconds())
 		}
-		mr.Nodes = append(mr.Nodes, nr)
+		s.mr.Nodes = append(s.mr.Nodes, nr)
 	}
 	if !r.cfg.KeepNetworks {
-		os.RemoveAll(dir)
+		os.RemoveAll(s.dir)
 	}
-	return mr, nil
 }
 
 func slicesClone(s []uint64) []uint64 { return append([]uint64(nil), s...) }
@@ -551,45 +683,6 @@ func coresString(us []NodeUsage) string {
 		parts[i] = fmt.Sprintf("%.2f", u.Cores)
 	}
 	return strings.Join(parts, "/")
-}
-
-// prefill loads cfg.PrefillEvents events into the ledger through the
-// network itself, in transactions of 1,000 events, as fast as the network
-// takes them, and times it. (Committing blocks through the app directly
-// would leave CometBFT's block store behind the app, which its handshake
-// refuses.)
-func (r *runner) prefill(ctx context.Context, cl *Cluster, tr *Tracker, mr *ModeResult) error {
-	const perTx = 1000
-	nl := min(r.cfg.Lanes, 8)
-	txPerLane := (r.cfg.PrefillEvents + perTx*nl - 1) / (perTx * nl)
-	lanes := make([]*Lane, nl)
-	for i := range lanes {
-		// Keys from the end of the list, so the measured lanes keep theirs.
-		k := cl.Keys[len(cl.Keys)-1-i]
-		txs, err := NewEventGen(cl.ChainID, k, 1000+i, perTx, 0, r.run+"p").Next(txPerLane)
-		if err != nil {
-			return err
-		}
-		lanes[i] = &Lane{URL: cl.Nodes[i%len(cl.Nodes)].RPCURL, Txs: txs}
-	}
-	total := nl * txPerLane * perTx
-	r.logf("  prefill: %d events in %d transactions of %d", total, nl*txPerLane, perTx)
-	t0 := time.Now()
-	s := NewSender(nl)
-	done := make(chan OfferStats, 1)
-	go func() { done <- s.Offer(ctx, lanes, 1e6, 24*time.Hour, tr) }()
-	<-done
-	for tr.Pending() > 0 && ctx.Err() == nil {
-		time.Sleep(200 * time.Millisecond)
-	}
-	secs := time.Since(t0).Seconds()
-	_, ev := tr.Totals()
-	mr.PrefillEvents, mr.PrefillSeconds, mr.PrefillPerSec = ev, secs, ratio(float64(ev), secs)
-	r.logf("  prefill: %d events committed in %.0f s (%.0f events/s)", ev, secs, mr.PrefillPerSec)
-	if ev < total {
-		return fmt.Errorf("bench: prefill committed %d of %d events", ev, total)
-	}
-	return ctx.Err()
 }
 
 // machine describes this machine.
