@@ -354,7 +354,7 @@ func TestWritePlot(t *testing.T) {
 	if b.Dx() != 1400 || b.Dy() != 560 {
 		t.Fatalf("plot is %v", b)
 	}
-	// The series are drawn: the kvstore grey and the single blue appear.
+	// The series are drawn: every mode's colour appears.
 	found := map[[3]uint32]bool{}
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		for x := b.Min.X; x < b.Max.X; x++ {
@@ -362,7 +362,8 @@ func TestWritePlot(t *testing.T) {
 			found[[3]uint32{r >> 8, g >> 8, bl >> 8}] = true
 		}
 	}
-	for _, c := range palette[:3] {
+	for _, m := range sampleResult().Modes {
+		c := modeColor(m.Name)
 		if !found[[3]uint32{uint32(c.R), uint32(c.G), uint32(c.B)}] {
 			t.Errorf("colour %v not drawn", c)
 		}
