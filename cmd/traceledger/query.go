@@ -23,6 +23,7 @@ checks from the genesis validator set (--genesis). Only verified answers are
 printed; anything that fails verification is an error (exit code 2).`,
 	}
 	cmd.AddCommand(newQueryStatusCmd(), newQueryRecordCmd(), newQueryHistoryCmd())
+	cmd.AddCommand(newQueryParticipantsCmd(), newQueryParticipantCmd(), newQueryProposalsCmd(), newQueryProposalCmd(), newQueryValidatorsCmd())
 	return cmd
 }
 
@@ -60,6 +61,8 @@ func viewRecord(r *client.VerifiedRecord) recordView {
 		v.Payload, v.Note = hex.EncodeToString(b.Event.PayloadSha256), b.Event.Note
 	case *tlv1.Record_ParticipantRegistered:
 		v.Kind, v.Subject = "participant_registered", b.ParticipantRegistered.Id
+	case *tlv1.Record_Governance:
+		v.Kind, v.Subject, v.Note = describeGovernanceRecord(b.Governance)
 	}
 	return v
 }
@@ -69,7 +72,7 @@ func printRecord(w io.Writer, v recordView) {
 	case "event":
 		fmt.Fprintf(w, "#%-6d %s  %-10s %-22s %s  payload %s  %s  VERIFIED\n", v.Index, v.EventTime, v.Signer, v.EventType, v.Subject, v.Payload[:16], v.Note)
 	default:
-		fmt.Fprintf(w, "#%-6d %s  %-10s %-22s %s  VERIFIED\n", v.Index, v.Time, v.Signer, v.Kind, v.Subject)
+		fmt.Fprintf(w, "#%-6d %s  %-10s %-22s %s  %sVERIFIED\n", v.Index, v.Time, v.Signer, v.Kind, v.Subject, noteSuffix(v.Note))
 	}
 }
 

@@ -46,6 +46,7 @@ func newTxCmd() *cobra.Command {
 		Short: "Sign and submit transactions",
 	}
 	cmd.AddCommand(newTxRecordCmd())
+	cmd.AddCommand(newTxDeptCmd(), newTxParticipantCmd())
 	return cmd
 }
 
