@@ -136,7 +136,9 @@ func governanceHandlers() []msgHandler {
 		{
 			name: "submit_proposal", sample: (*tlv1.Msg_SubmitProposal)(nil), roles: deptOnly,
 			validate: func(m *tlv1.Msg) error { return validateSubmitProposal(m.GetSubmitProposal()) },
-			exec:     func(c *execCtx, m *tlv1.Msg) ([]recordedEvent, error) { return execSubmitProposal(c, m.GetSubmitProposal()) },
+			exec: func(c *execCtx, m *tlv1.Msg) ([]recordedEvent, error) {
+				return execSubmitProposal(c, m.GetSubmitProposal())
+			},
 		},
 		{
 			name: "vote", sample: (*tlv1.Msg_Vote)(nil), roles: deptOnly,
