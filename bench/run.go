@@ -372,12 +372,16 @@ func (r *runner) open(ctx context.Context, mode string) (*session, error) {
 	}
 	var err error
 	bin := r.cfg.Binary
+	copts := r.cfg.Cluster
+	if copts.PprofBase > 0 { // mode k's node i serves pprof on base+10k+i
+		copts.PprofBase += 10 * slices.Index([]string{ModeKVStore, ModeSingle, ModeBatch100, ModeBatch1000, ModePrefilled}, mode)
+	}
 	if mode == ModeKVStore {
 		s.mr.Kind = KindKVStore
-		s.cl, err = InitKVStore(ctx, r.cometbf, s.dir, r.cfg.Cluster)
+		s.cl, err = InitKVStore(ctx, r.cometbf, s.dir, copts)
 		bin = r.cometbf
 	} else {
-		s.cl, err = InitTraceLedger(s.dir, r.cfg.Cluster)
+		s.cl, err = InitTraceLedger(s.dir, copts)
 	}
 	if err != nil {
 		return s, err
