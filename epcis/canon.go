@@ -74,19 +74,27 @@ var vocabularies = map[role]vocabulary{
 		"spherical_radius x y z"},
 }
 
-// expandTerm returns the Web URI of a bare vocabulary word, or ok=false.
-func (v vocabulary) expandTerm(word string) (string, bool) {
-	if word == "" || strings.ContainsAny(word, ": ") {
+// vocabIndex holds, per role, the set of bare words of its vocabulary
+// (built once from vocabularies; read-only afterwards).
+var vocabIndex = func() [roleComponent + 1]map[string]string {
+	var idx [roleComponent + 1]map[string]string
+	for r, v := range vocabularies {
+		m := map[string]string{}
+		for _, t := range strings.Fields(v.terms) {
+			m[t] = v.base + t
+		}
+		idx[r] = m
+	}
+	return idx
+}()
+
+// expandWord returns the Web URI of a bare word of role r's vocabulary.
+func expandWord(r role, word string) (string, bool) {
+	if int(r) >= len(vocabIndex) || vocabIndex[r] == nil {
 		return "", false
 	}
-	for rest := v.terms; rest != ""; {
-		var t string
-		t, rest, _ = strings.Cut(rest, " ")
-		if t == word {
-			return v.base + word, true
-		}
-	}
-	return "", false
+	u, ok := vocabIndex[r][word]
+	return u, ok
 }
 
 // cbvURNs maps the CBV 1.x vocabulary URN prefixes to the CBV 2.0 Web URI
@@ -121,10 +129,8 @@ func canonValue(r role, v string) (string, error) {
 			break
 		}
 	}
-	if voc, ok := vocabularies[r]; ok {
-		if u, ok := voc.expandTerm(v); ok {
-			v = u
-		}
+	if u, ok := expandWord(r, v); ok {
+		v = u
 	}
 	v = canonNumber(v)
 	if dl, ok := DigitalLink(v); ok {
@@ -258,7 +264,42 @@ func canonTimestamp(s string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return t.UTC().Format("2006-01-02T15:04:05.000Z"), nil
+	return formatUTCMillis(t), nil
+}
+
+// formatUTCMillis writes t in UTC as YYYY-MM-DDThh:mm:ss.sssZ (years 0000
+// to 9999, as parseTimestamp reads them), like t.UTC().Format with that
+// layout, without its layout interpretation.
+func formatUTCMillis(t time.Time) string {
+	t = t.UTC()
+	y, mo, d := t.Date()
+	h, mi, sec := t.Clock()
+	ms := t.Nanosecond() / 1e6
+	if y < 0 || y > 9999 {
+		return t.Format("2006-01-02T15:04:05.000Z")
+	}
+	var b [24]byte
+	put := func(at, v, width int) {
+		for i := at + width - 1; i >= at; i-- {
+			b[i] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	put(0, y, 4)
+	b[4] = '-'
+	put(5, int(mo), 2)
+	b[7] = '-'
+	put(8, d, 2)
+	b[10] = 'T'
+	put(11, h, 2)
+	b[13] = ':'
+	put(14, mi, 2)
+	b[16] = ':'
+	put(17, sec, 2)
+	b[19] = '.'
+	put(20, ms, 3)
+	b[23] = 'Z'
+	return string(b[:])
 }
 
 var errTimestampSyntax = errors.New("not an ISO 8601 date-time (YYYY-MM-DDThh:mm:ss[.fff][Z|±hh:mm])")

@@ -3,6 +3,7 @@ package epcis
 import (
 	"errors"
 	"testing"
+	"time"
 )
 
 func TestCanonTimestamp(t *testing.T) {
@@ -145,6 +146,20 @@ func TestIsURI(t *testing.T) {
 	for _, s := range []string{"", "abc", ":abc", "1abc:x", "ab c:x", "https://a b", "x:", "a_b:c"} {
 		if isURI(s) {
 			t.Errorf("isURI(%q) = true", s)
+		}
+	}
+}
+
+// TestFormatUTCMillis checks the hand-written formatter against the time
+// package over a spread of instants and zones.
+func TestFormatUTCMillis(t *testing.T) {
+	zones := []*time.Location{time.UTC, time.FixedZone("", 8*3600), time.FixedZone("", -(9*3600 + 30*60))}
+	for i := int64(0); i < 2000; i++ {
+		at := time.UnixMilli(-62135596800000 + i*157_784_630_013) // years 1 to 9999
+		at = at.In(zones[i%3])
+		want := at.UTC().Format("2006-01-02T15:04:05.000Z")
+		if got := formatUTCMillis(at); got != want {
+			t.Fatalf("formatUTCMillis(%v) = %s, want %s", at, got, want)
 		}
 	}
 }

@@ -83,14 +83,21 @@ func epcURNToDL(uri string) (string, bool) {
 	}
 }
 
-// epcFields splits the body of an EPC URI into n dot-separated fields; the
-// last field keeps any further dots (serial numbers may contain them).
+// epcFields splits the body of an EPC URI into n (at most 5) dot-separated
+// fields; the last field keeps any further dots (serial numbers may contain
+// them). It returns nil when there are fewer fields.
 func epcFields(body string, n int) []string {
-	p := strings.SplitN(body, ".", n)
-	if len(p) != n {
-		return nil
+	var buf [5]string
+	p := buf[:0]
+	for i := 0; i < n-1; i++ {
+		j := strings.IndexByte(body, '.')
+		if j < 0 {
+			return nil
+		}
+		p = append(p, body[:j])
+		body = body[j+1:]
 	}
-	return p
+	return append(p, body)
 }
 
 // epcIDFields gives, per EPC identifier scheme that carries a GS1 key, the

@@ -1,8 +1,8 @@
 package epcis
 
 import (
+	"bytes"
 	"crypto/sha256"
-	"encoding/hex"
 	"slices"
 	"strings"
 )
@@ -119,13 +119,22 @@ func isExtension(name string) bool { return strings.HasPrefix(name, "{") }
 // eventTime or eventTimeZoneOffset is missing, or a value is invalid
 // (timestamp, time zone offset, URI).
 func PreHash(ev Event) (string, error) {
+	b, err := appendPreHash(make([]byte, 0, 1024), ev)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// appendPreHash appends the pre-hash string of ev to dst.
+func appendPreHash(dst []byte, ev Event) ([]byte, error) {
 	if !IsEventType(ev.Type) {
-		return "", eventErr(ev.Index, "type", ev.Type, ErrUnknownEventType,
+		return nil, eventErr(ev.Index, "type", ev.Type, ErrUnknownEventType,
 			"want ObjectEvent, AggregationEvent, TransactionEvent, TransformationEvent or AssociationEvent")
 	}
 	for _, req := range []string{"eventTime", "eventTimeZoneOffset"} {
 		if !hasValue(ev.Fields, req) {
-			return "", eventErr(ev.Index, req, "", ErrMissingField, "")
+			return nil, eventErr(ev.Index, req, "", ErrMissingField, "")
 		}
 	}
 	fields := make([]Field, 0, len(ev.Fields))
@@ -135,44 +144,45 @@ func PreHash(ev Event) (string, error) {
 		}
 	}
 	r := renderer{index: ev.Index}
-	var b strings.Builder
-	b.Grow(1024)
-	b.WriteString("eventType=")
-	b.WriteString(ev.Type)
-	rest, err := r.ordered(&b, fields, eventSpec, nil, true)
+	dst = append(dst, "eventType="...)
+	dst = append(dst, ev.Type...)
+	dst, rest, err := r.ordered(dst, fields, eventSpec, nil, true)
 	if err != nil {
-		return "", err
+		return nil, err
+	}
+	if len(rest) == 0 {
+		return dst, nil
 	}
 	tail := make([]string, 0, len(rest))
 	for _, f := range rest {
 		s, err := r.leftover(f)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		tail = append(tail, s)
 	}
 	slices.Sort(tail)
 	for _, s := range tail {
-		b.WriteString(s)
+		dst = append(dst, s...)
 	}
-	return b.String(), nil
+	return dst, nil
 }
 
 // HashID returns the CBV 2.0 Event Hash ID of ev:
 // "ni:///sha-256;" + hex(SHA-256(PreHash(ev))) + "?ver=CBV2.0".
 func HashID(ev Event) (string, error) {
-	pre, err := PreHash(ev)
+	var buf [1024]byte
+	pre, err := appendPreHash(buf[:0], ev)
 	if err != nil {
 		return "", err
 	}
-	return HashPreHash(pre), nil
+	return HashIDFromDigest(sha256.Sum256(pre)), nil
 }
 
 // HashPreHash returns the Event Hash ID for an already computed pre-hash
 // string.
 func HashPreHash(prehash string) string {
-	sum := sha256.Sum256([]byte(prehash))
-	return "ni:///sha-256;" + hex.EncodeToString(sum[:]) + "?ver=CBV2.0"
+	return HashIDFromDigest(sha256.Sum256([]byte(prehash)))
 }
 
 func hasValue(fields []Field, name string) bool {
@@ -206,24 +216,36 @@ func (p *fieldPath) String() string {
 // value renders "=<canonical value>" for a field value, or "" when the
 // value is blank.
 func (r renderer) value(ro role, v string, path *fieldPath) (string, error) {
+	b, err := r.appendValue(nil, ro, v, path)
+	return string(b), err
+}
+
+// appendValue appends "=<canonical value>" for a field value to dst, or
+// nothing when the value is blank.
+func (r renderer) appendValue(dst []byte, ro role, v string, path *fieldPath) ([]byte, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
-		return "", nil
+		return dst, nil
 	}
 	c, err := canonValue(ro, v)
 	if err != nil {
-		return "", &EventError{Index: r.index, Field: path.String(), Value: v, Err: err}
+		return nil, &EventError{Index: r.index, Field: path.String(), Value: v, Err: err}
 	}
-	return "=" + c, nil
+	dst = append(dst, '=')
+	return append(dst, c...), nil
 }
 
-// ordered renders the fields of one structure in the order given by specs
-// into b, followed (below event level) by the structure's extension
-// fields. It returns the fields that were not (completely) rendered: names
-// outside specs, and structures some of whose children were not rendered,
-// pruned to those children. At event level the extension fields are
-// returned too, since they are rendered with the other remaining fields.
-func (r renderer) ordered(b *strings.Builder, fields []Field, specs []fieldSpec, path *fieldPath, top bool) ([]Field, error) {
+// ordered appends the rendering of the fields of one structure, in the
+// order given by specs, to dst, followed (below event level) by the
+// structure's extension fields. It also returns the fields that were not
+// (completely) rendered: names outside specs, and structures some of whose
+// children were not rendered, pruned to those children. At event level the
+// extension fields are returned too, since they are rendered with the other
+// remaining fields.
+//
+// Repeated fields of one name are rendered into dst one after the other,
+// then put in byte order in place.
+func (r renderer) ordered(dst []byte, fields []Field, specs []fieldSpec, path *fieldPath, top bool) ([]byte, []Field, error) {
 	var ext []Field
 	pool := make([]Field, 0, len(fields))
 	for _, f := range fields {
@@ -234,28 +256,34 @@ func (r renderer) ordered(b *strings.Builder, fields []Field, specs []fieldSpec,
 		}
 	}
 	done := make([]bool, len(pool))
-	var parts []string
-	for _, sp := range specs {
-		parts = parts[:0]
+	var segBuf [8][2]int
+	for si := range specs {
+		sp := &specs[si]
+		start := len(dst)
+		segs := segBuf[:0]
 		for i := range pool {
 			f := pool[i]
 			if done[i] || f.Name != sp.name {
 				continue
 			}
 			p := &fieldPath{parent: path, name: sp.name}
-			val, err := r.value(sp.role, f.Value, p)
-			if err != nil {
-				return nil, err
+			segStart := len(dst)
+			dst = append(dst, sp.name...)
+			nameEnd := len(dst)
+			var err error
+			if dst, err = r.appendValue(dst, sp.role, f.Value, p); err != nil {
+				return nil, nil, err
 			}
 			rem := f.Children
-			var sub strings.Builder
 			if sp.sub != nil {
-				if rem, err = r.ordered(&sub, f.Children, sp.sub, p, false); err != nil {
-					return nil, err
+				if dst, rem, err = r.ordered(dst, f.Children, sp.sub, p, false); err != nil {
+					return nil, nil, err
 				}
 			}
-			if val != "" || sub.Len() > 0 {
-				parts = append(parts, sp.name+val+sub.String())
+			if len(dst) == nameEnd {
+				dst = dst[:segStart] // nothing to render
+			} else {
+				segs = append(segs, [2]int{segStart, len(dst)})
 			}
 			if len(rem) == 0 {
 				done[i] = true
@@ -263,19 +291,18 @@ func (r renderer) ordered(b *strings.Builder, fields []Field, specs []fieldSpec,
 				pool[i] = Field{Name: f.Name, Value: f.Value, Children: rem}
 			}
 		}
-		slices.Sort(parts)
-		for _, s := range parts {
-			b.WriteString(s)
+		if len(segs) > 1 {
+			dst = sortSegments(dst, start, segs)
 		}
 	}
 	if len(ext) > 0 {
-		parts = parts[:0]
-		for _, f := range ext {
-			parts = append(parts, r.generic(f))
+		parts := make([]string, len(ext))
+		for i, f := range ext {
+			parts[i] = r.generic(f)
 		}
 		slices.Sort(parts)
 		for _, s := range parts {
-			b.WriteString(s)
+			dst = append(dst, s...)
 		}
 	}
 	rest := pool[:0]
@@ -284,7 +311,21 @@ func (r renderer) ordered(b *strings.Builder, fields []Field, specs []fieldSpec,
 			rest = append(rest, f)
 		}
 	}
-	return rest, nil
+	return dst, rest, nil
+}
+
+// sortSegments puts the rendered segments dst[seg[0]:seg[1]], which tile
+// dst[start:], in byte order.
+func sortSegments(dst []byte, start int, segs [][2]int) []byte {
+	tmp := append([]byte(nil), dst[start:]...)
+	slices.SortFunc(segs, func(a, b [2]int) int {
+		return bytes.Compare(tmp[a[0]-start:a[1]-start], tmp[b[0]-start:b[1]-start])
+	})
+	dst = dst[:start]
+	for _, sg := range segs {
+		dst = append(dst, tmp[sg[0]-start:sg[1]-start]...)
+	}
+	return dst
 }
 
 // leftover renders one event-level field that is not in the canonical
