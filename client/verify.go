@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -22,7 +21,7 @@ import (
 // TrustingPeriod is how long a verified header stays a valid trust anchor
 // for the light client. Departments are permissioned and do not unbond, so
 // it is long; an auditor who wants a shorter window passes its own.
-const TrustingPeriod = 10 * 365 * 24 * time.Hour
+const TrustingPeriod = proof.DefaultTrustingPeriod
 
 // ErrNotVerified wraps every failure to verify an answer: the answer must not
 // be trusted.
@@ -30,8 +29,8 @@ var ErrNotVerified = errors.New("answer not verified")
 
 // HeaderVerifier checks that state roots are committed by the network: it
 // recomputes the app hash and compares it with header H+1, which CometBFT's
-// light client verifies from a trust root made from the genesis validator
-// set.
+// light client verifies from a trust root (the genesis validator set, or a
+// trusted height and hash).
 type HeaderVerifier struct {
 	lc      *light.Client
 	chainID string
@@ -44,64 +43,62 @@ type HeaderVerifier struct {
 // nodes the light client cross-checks (the primary is reused when there is
 // no other).
 func NewHeaderVerifier(ctx context.Context, doc *types.GenesisDoc, primaryURL string, witnessURLs []string) (*HeaderVerifier, error) {
-	primary, err := lighthttp.New(doc.ChainID, primaryURL)
+	root, err := proof.GenesisTrustRoot(doc)
+	if err != nil {
+		return nil, notVerified(err)
+	}
+	return NewHeaderVerifierFromRoot(ctx, root, primaryURL, witnessURLs)
+}
+
+// NewHeaderVerifierFromRoot starts CometBFT's light client from root: the
+// genesis validator set, or a trusted height and header hash.
+func NewHeaderVerifierFromRoot(ctx context.Context, root proof.TrustRoot, primaryURL string, witnessURLs []string) (*HeaderVerifier, error) {
+	primary, err := lighthttp.New(root.ChainID, primaryURL)
 	if err != nil {
 		return nil, fmt.Errorf("light client provider %s: %w", primaryURL, err)
 	}
 	var witnesses []provider.Provider
 	for _, u := range witnessURLs {
-		w, err := lighthttp.New(doc.ChainID, u)
+		w, err := lighthttp.New(root.ChainID, u)
 		if err != nil {
 			return nil, fmt.Errorf("light client witness %s: %w", u, err)
 		}
 		witnesses = append(witnesses, w)
 	}
 	if len(witnesses) == 0 {
-		w, _ := lighthttp.New(doc.ChainID, primaryURL)
+		w, _ := lighthttp.New(root.ChainID, primaryURL)
 		witnesses = append(witnesses, w)
 	}
-	first := doc.InitialHeight
-	if first == 0 {
-		first = 1
-	}
-	lb, err := lightBlockWhenReady(ctx, primary, first)
+	lb, err := LightBlockWhenReady(ctx, primary, root.StartHeight())
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckGenesisLightBlock(doc, lb); err != nil {
-		return nil, err
+	if err := root.CheckAnchor(lb); err != nil {
+		return nil, notVerified(err)
 	}
-	lc, err := light.NewClient(ctx, doc.ChainID,
+	lc, err := light.NewClient(ctx, root.ChainID,
 		light.TrustOptions{Period: TrustingPeriod, Height: lb.Height, Hash: lb.Hash()},
 		primary, witnesses, lightdb.New(dbm.NewMemDB(), "light"),
 		light.Logger(log.NewNopLogger()), light.MaxRetryAttempts(5))
 	if err != nil {
 		return nil, fmt.Errorf("start light client: %w", err)
 	}
-	return &HeaderVerifier{lc: lc, chainID: doc.ChainID}, nil
+	return &HeaderVerifier{lc: lc, chainID: root.ChainID}, nil
 }
 
 // CheckGenesisLightBlock checks that lb, the first block of the chain, was
 // signed by more than 2/3 of the genesis validator set.
 func CheckGenesisLightBlock(doc *types.GenesisDoc, lb *types.LightBlock) error {
-	if err := lb.ValidateBasic(doc.ChainID); err != nil {
-		return fmt.Errorf("%w: first block: %v", ErrNotVerified, err)
+	root, err := proof.GenesisTrustRoot(doc)
+	if err != nil {
+		return notVerified(err)
 	}
-	vals := make([]*types.Validator, len(doc.Validators))
-	for i, v := range doc.Validators {
-		vals[i] = types.NewValidator(v.PubKey, v.Power)
-	}
-	gen := types.NewValidatorSet(vals)
-	if !bytes.Equal(lb.ValidatorsHash, gen.Hash()) {
-		return fmt.Errorf("%w: first block's validators hash %X is not the genesis validator set's %X", ErrNotVerified, lb.ValidatorsHash, gen.Hash())
-	}
-	if err := gen.VerifyCommitLight(doc.ChainID, lb.Commit.BlockID, lb.Height, lb.Commit); err != nil {
-		return fmt.Errorf("%w: first block's commit: %v", ErrNotVerified, err)
-	}
-	return nil
+	return notVerified(root.CheckAnchor(lb))
 }
 
-func lightBlockWhenReady(ctx context.Context, p provider.Provider, height int64) (*types.LightBlock, error) {
+// LightBlockWhenReady fetches the light block at height from p, waiting
+// while the chain has not reached it.
+func LightBlockWhenReady(ctx context.Context, p provider.Provider, height int64) (*types.LightBlock, error) {
 	for {
 		lb, err := p.LightBlock(ctx, height)
 		if err == nil {
@@ -118,34 +115,40 @@ func lightBlockWhenReady(ctx context.Context, p provider.Provider, height int64)
 	}
 }
 
+// VerifyHeader returns the light block at height, verified by the light
+// client, waiting for it if it is not yet committed.
+func (v *HeaderVerifier) VerifyHeader(ctx context.Context, height int64) (*types.LightBlock, error) {
+	for {
+		lb, err := v.lc.VerifyLightBlockAtHeight(ctx, height, time.Now())
+		if err == nil {
+			return lb, nil
+		}
+		if !errors.Is(err, provider.ErrHeightTooHigh) && !errors.Is(err, provider.ErrLightBlockNotFound) {
+			return nil, fmt.Errorf("%w: header %d: %v", ErrNotVerified, height, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for header %d: %w", height, ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
 // VerifyRoots checks roots against header roots.height+1, waiting for that
 // block if it is not yet committed. It returns the verified header.
 func (v *HeaderVerifier) VerifyRoots(ctx context.Context, roots *tlv1.StateRoots) (*types.SignedHeader, error) {
 	if roots == nil {
 		return nil, fmt.Errorf("%w: answer has no state roots", ErrNotVerified)
 	}
-	want, err := proof.AppHashOf(roots)
+	if _, err := proof.AppHashOf(roots); err != nil {
+		return nil, notVerified(err)
+	}
+	lb, err := v.VerifyHeader(ctx, roots.Height+1)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNotVerified, err)
+		return nil, err
 	}
-	h := roots.Height + 1
-	var lb *types.LightBlock
-	for {
-		lb, err = v.lc.VerifyLightBlockAtHeight(ctx, h, time.Now())
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, provider.ErrHeightTooHigh) && !errors.Is(err, provider.ErrLightBlockNotFound) {
-			return nil, fmt.Errorf("%w: header %d: %v", ErrNotVerified, h, err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("waiting for header %d: %w", h, ctx.Err())
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-	if !bytes.Equal(lb.AppHash, want[:]) {
-		return nil, fmt.Errorf("%w: app hash of the answer's roots is %X, header %d says %X", ErrNotVerified, want, h, []byte(lb.AppHash))
+	if err := proof.VerifyRootsInHeader(roots, lb.SignedHeader); err != nil {
+		return nil, notVerified(err)
 	}
 	return lb.SignedHeader, nil
 }

@@ -1,0 +1,794 @@
+// Package audit is TraceLedger's multi-department auditor. It follows the
+// chain on nodes run by several departments, verifying every header from a
+// trust root with CometBFT's light-client rules; checks each node's state
+// roots against the verified headers and that each node's log extends the
+// last verified checkpoint (like a transparency-log monitor); asks every
+// node the same queries and checks and compares the answers; and detects
+// conflicting signed headers for one height. Findings are alerts (JSON
+// lines) with evidence files; the auditor's progress is a state file; its
+// health is Prometheus metrics.
+package audit
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cometbft/cometbft/types"
+
+	"github.com/traceledger/traceledger/proof"
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
+)
+
+// Query paths the auditor uses (kept in step with package app).
+const (
+	pathConsistency = "/consistency"
+	pathHistory     = "/history"
+	pathRecord      = "/record"
+)
+
+// codeProofSizeAhead is the app's answer to a consistency request beyond
+// its log (app.CodeProofSizeAhead).
+const codeProofSizeAhead = 80
+
+// Defaults of Config.
+const (
+	DefaultSweepRecords = 64
+	DefaultMaxLag       = 5
+)
+
+// Config configures an Auditor.
+type Config struct {
+	// Trust is the trust root headers are verified from.
+	Trust proof.TrustRoot
+	// StatePath is the state file; empty keeps the state in memory only.
+	StatePath string
+	// EvidenceDir receives evidence files; empty means "evidence" beside
+	// the state file (no files without a state file).
+	EvidenceDir string
+	// Alerts receives alerts as JSON lines (nil: none written).
+	Alerts io.Writer
+	// Identifiers are subjects whose complete history every node is asked
+	// for, verified and compared, on every pass.
+	Identifiers []string
+	// SweepRecords is how many log records every node re-proves per pass,
+	// continuing round the whole log (DefaultSweepRecords when 0; negative
+	// disables the sweep).
+	SweepRecords int
+	// MaxLag is how many blocks behind the verified top a node may be
+	// before it is reported lagging (DefaultMaxLag when 0).
+	MaxLag int64
+	// MaxHeadersPerPass bounds the headers verified in one pass (0: all).
+	MaxHeadersPerPass int64
+	// TrustingPeriod defaults to proof.DefaultTrustingPeriod.
+	TrustingPeriod time.Duration
+	// Metrics, if set, are updated on every pass.
+	Metrics *Metrics
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// Auditor audits a set of nodes. Pass and Run must not be called
+// concurrently.
+type Auditor struct {
+	cfg     Config
+	sources []Source
+	state   *State
+	sink    *alertSink
+	vals    map[string]*types.ValidatorSet // by hash
+}
+
+// New creates an auditor of sources, loading its state from cfg.StatePath.
+func New(cfg Config, sources []Source) (*Auditor, error) {
+	if len(sources) == 0 {
+		return nil, fmt.Errorf("no nodes to audit")
+	}
+	if cfg.Trust.ChainID == "" {
+		return nil, fmt.Errorf("no trust root")
+	}
+	if cfg.SweepRecords == 0 {
+		cfg.SweepRecords = DefaultSweepRecords
+	}
+	if cfg.MaxLag == 0 {
+		cfg.MaxLag = DefaultMaxLag
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.EvidenceDir == "" && cfg.StatePath != "" {
+		cfg.EvidenceDir = filepath.Join(filepath.Dir(cfg.StatePath), "evidence")
+	}
+	st := &State{Version: StateVersion, Nodes: map[string]*NodeState{}}
+	if cfg.StatePath != "" {
+		var err error
+		if st, err = LoadState(cfg.StatePath); err != nil {
+			return nil, err
+		}
+	}
+	if st.ChainID == "" {
+		st.ChainID = cfg.Trust.ChainID
+	}
+	if st.ChainID != cfg.Trust.ChainID {
+		return nil, fmt.Errorf("audit state is for chain %q, the trust root for %q", st.ChainID, cfg.Trust.ChainID)
+	}
+	return &Auditor{cfg: cfg, sources: sources, state: st,
+		sink: &alertSink{w: cfg.Alerts, evidenceDir: cfg.EvidenceDir}, vals: map[string]*types.ValidatorSet{}}, nil
+}
+
+// State returns the auditor's current state.
+func (a *Auditor) State() *State { return a.state }
+
+// PassReport is the outcome of one pass.
+type PassReport struct {
+	// From and To are the heights of the headers verified in this pass
+	// (To < From when none).
+	From, To int64
+	// Headers is the number verified; HeaderRate their rate per second.
+	Headers    int
+	HeaderRate float64
+	Duration   time.Duration
+	// Checkpoint is the verified checkpoint after the pass.
+	Checkpoint *Checkpoint
+	// Alerts are the alerts raised.
+	Alerts []Alert
+	// Nodes is each node's height and health.
+	Nodes []NodeReport
+}
+
+// NodeReport is one node's outcome in a pass.
+type NodeReport struct {
+	Name    string `json:"name"`
+	Height  int64  `json:"height"`
+	Healthy bool   `json:"healthy"`
+	// Answers is how many answers of the node verified.
+	Answers int `json:"answers"`
+}
+
+// pass carries one pass's working data.
+type pass struct {
+	report  *PassReport
+	latest  []int64 // per source; -1 when unreachable
+	alerted []bool
+	answers []int
+}
+
+func (a *Auditor) alert(p *pass, src int, kind string, height int64, msg string, ev *Evidence) {
+	node := ""
+	if src >= 0 {
+		node = a.sources[src].Name()
+		p.alerted[src] = true
+		a.state.node(node).LastAlert = kind
+	}
+	if ev != nil {
+		ev.Kind, ev.Node, ev.ChainID, ev.Height, ev.Message = kind, node, a.state.ChainID, height, msg
+		ev.Time = a.cfg.Now().UTC()
+	}
+	al := a.sink.raise(Alert{Time: a.cfg.Now().UTC(), Kind: kind, Node: node, Height: height, Message: msg}, ev)
+	p.report.Alerts = append(p.report.Alerts, al)
+	if m := a.cfg.Metrics; m != nil {
+		m.Alerts.WithLabelValues(kind, node).Inc()
+	}
+}
+
+// Pass runs one audit pass and saves the state. The error is for failures
+// of the auditor itself (its state file); findings about nodes are alerts.
+func (a *Auditor) Pass(ctx context.Context) (*PassReport, error) {
+	start := a.cfg.Now()
+	p := &pass{report: &PassReport{}, latest: make([]int64, len(a.sources)), alerted: make([]bool, len(a.sources)), answers: make([]int, len(a.sources))}
+	a.fetchLatest(ctx, p)
+	if err := a.followHeaders(ctx, p); err != nil {
+		return p.report, err
+	}
+	a.checkNodes(ctx, p)
+	p.report.Duration = a.cfg.Now().Sub(start)
+	if cp := a.state.Checkpoint; cp != nil {
+		c := *cp
+		p.report.Checkpoint = &c
+	}
+	top := a.topHeight()
+	for i, s := range a.sources {
+		ns := a.state.node(s.Name())
+		if p.latest[i] >= 0 {
+			ns.Height = p.latest[i]
+		}
+		ns.Healthy = !p.alerted[i]
+		p.report.Nodes = append(p.report.Nodes, NodeReport{Name: s.Name(), Height: ns.Height, Healthy: ns.Healthy, Answers: p.answers[i]})
+		if m := a.cfg.Metrics; m != nil {
+			m.NodeHeight.WithLabelValues(s.Name()).Set(float64(ns.Height))
+			m.NodeLag.WithLabelValues(s.Name()).Set(float64(max(0, top-ns.Height)))
+			m.NodeHealthy.WithLabelValues(s.Name()).Set(boolFloat(ns.Healthy))
+		}
+	}
+	if m := a.cfg.Metrics; m != nil {
+		m.Passes.Inc()
+		m.VerifiedHeight.Set(float64(top))
+		if cp := a.state.Checkpoint; cp != nil {
+			m.CheckpointHeight.Set(float64(cp.Height))
+			m.CheckpointSize.Set(float64(cp.LogSize))
+		}
+	}
+	if a.cfg.StatePath != "" {
+		if err := a.state.Save(a.cfg.StatePath); err != nil {
+			return p.report, err
+		}
+	}
+	return p.report, nil
+}
+
+// Run runs passes every interval until ctx is done; onPass, if set, sees
+// each report.
+func (a *Auditor) Run(ctx context.Context, interval time.Duration, onPass func(*PassReport)) error {
+	for {
+		rep, err := a.Pass(ctx)
+		if err != nil {
+			return err
+		}
+		if onPass != nil {
+			onPass(rep)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(interval):
+		}
+	}
+}
+
+func boolFloat(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// topHeight is the height of the last verified header (0 before any).
+func (a *Auditor) topHeight() int64 {
+	if n := len(a.state.Headers); n > 0 {
+		return a.state.Headers[n-1].Height
+	}
+	return 0
+}
+
+// fetchLatest asks every node for its latest height, concurrently.
+func (a *Auditor) fetchLatest(ctx context.Context, p *pass) {
+	errs := make([]error, len(a.sources))
+	var wg sync.WaitGroup
+	for i, s := range a.sources {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h, err := s.Latest(ctx)
+			p.latest[i], errs[i] = h, err
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			p.latest[i] = -1
+			a.alert(p, i, AlertUnreachable, 0, err.Error(), nil)
+		}
+	}
+}
+
+// lightBlock fetches the light block at height from source i, reusing
+// validator sets already seen (by hash).
+func (a *Auditor) lightBlock(ctx context.Context, i int, height int64) (*types.LightBlock, error) {
+	s := a.sources[i]
+	sh, err := s.SignedHeader(ctx, height)
+	if err != nil {
+		return nil, err
+	}
+	if sh == nil || sh.Header == nil || sh.Commit == nil {
+		return nil, fmt.Errorf("%s: empty signed header at %d", s.Name(), height)
+	}
+	key := hex.EncodeToString(sh.ValidatorsHash)
+	vals, ok := a.vals[key]
+	if !ok {
+		if vals, err = s.Validators(ctx, height); err != nil {
+			return nil, err
+		}
+		if bytes.Equal(vals.Hash(), sh.ValidatorsHash) {
+			a.vals[key] = vals
+		}
+	}
+	return &types.LightBlock{SignedHeader: sh, ValidatorSet: vals}, nil
+}
+
+// candidates lists the reachable sources that have height, highest first
+// (ties in the configured order).
+func (p *pass) candidates(height int64) []int {
+	var out []int
+	for i, l := range p.latest {
+		if l >= height {
+			out = append(out, i)
+		}
+	}
+	sort.SliceStable(out, func(x, y int) bool { return p.latest[out[x]] > p.latest[out[y]] })
+	return out
+}
+
+func (a *Auditor) headerOptions() proof.HeaderOptions {
+	return proof.HeaderOptions{TrustingPeriod: a.cfg.TrustingPeriod, Now: a.cfg.Now()}
+}
+
+// anchor verifies the light block at the trust root's height.
+func (a *Auditor) anchor(ctx context.Context, p *pass) (*types.LightBlock, error) {
+	h := a.cfg.Trust.StartHeight()
+	var failures []string
+	for _, i := range p.candidates(h) {
+		lb, err := a.lightBlock(ctx, i, h)
+		if err == nil {
+			err = a.cfg.Trust.CheckAnchor(lb)
+		}
+		if err == nil {
+			return lb, nil
+		}
+		failures = append(failures, fmt.Sprintf("%s: %v", a.sources[i].Name(), err))
+	}
+	if len(failures) == 0 {
+		return nil, nil // no node has the first block yet
+	}
+	a.alert(p, -1, AlertNoValidHeader, h, "no node serves a trust-root header that verifies: "+strings.Join(failures, "; "), nil)
+	return nil, nil
+}
+
+// followHeaders verifies every header from the last trusted one up to the
+// highest a node has, comparing each height's block hash across nodes.
+func (a *Auditor) followHeaders(ctx context.Context, p *pass) error {
+	trusted, err := a.state.trusted()
+	if err != nil {
+		return err
+	}
+	if trusted == nil {
+		if trusted, err = a.anchor(ctx, p); err != nil || trusted == nil {
+			return err
+		}
+		if err := a.state.setTrusted(trusted); err != nil {
+			return err
+		}
+		a.state.addHeader(summaryOf(trusted))
+	}
+	best := int64(0)
+	for _, l := range p.latest {
+		best = max(best, l)
+	}
+	target := best
+	if a.cfg.MaxHeadersPerPass > 0 {
+		target = min(target, trusted.Height+a.cfg.MaxHeadersPerPass)
+	}
+	p.report.From, p.report.To = trusted.Height+1, trusted.Height
+	started := time.Now()
+	hashes := make([]map[int64][]byte, len(a.sources))
+	const chunk = 200
+	for h := trusted.Height + 1; h <= target; h++ {
+		if (h-trusted.Height-1)%chunk == 0 || h == trusted.Height+1 {
+			hi := min(target, h+chunk-1)
+			for i := range a.sources {
+				hashes[i] = nil
+				if p.latest[i] >= h {
+					if m, err := a.sources[i].HeaderHashes(ctx, h, min(hi, p.latest[i])); err == nil {
+						hashes[i] = m
+					}
+				}
+			}
+		}
+		lb, checked := a.nextHeader(ctx, p, trusted, h)
+		if lb == nil {
+			break
+		}
+		for i := range a.sources {
+			if checked[i] || p.latest[i] < h || hashes[i] == nil {
+				continue
+			}
+			if got, ok := hashes[i][h]; ok && !bytes.Equal(got, lb.Hash()) {
+				a.conflict(ctx, p, i, trusted, lb)
+			}
+		}
+		trusted = lb
+		a.state.addHeader(summaryOf(lb))
+		p.report.To = h
+		p.report.Headers++
+		if m := a.cfg.Metrics; m != nil {
+			m.HeadersVerified.Inc()
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if p.report.Headers > 0 {
+		p.report.HeaderRate = float64(p.report.Headers) / time.Since(started).Seconds()
+		if m := a.cfg.Metrics; m != nil {
+			m.CatchUpRate.Set(p.report.HeaderRate)
+		}
+	}
+	return a.state.setTrusted(trusted)
+}
+
+// nextHeader returns the verified light block at height, trying the nodes
+// that have it; a node whose header does not verify while another's does is
+// reported (forged header). checked marks the nodes whose header it already
+// examined.
+func (a *Auditor) nextHeader(ctx context.Context, p *pass, trusted *types.LightBlock, height int64) (lb *types.LightBlock, checked map[int]bool) {
+	checked = map[int]bool{}
+	type bad struct {
+		src int
+		lb  *types.LightBlock
+		err error
+	}
+	var bads []bad
+	var fetchErrs []string
+	for _, i := range p.candidates(height) {
+		lb, err := a.lightBlock(ctx, i, height)
+		if err != nil {
+			fetchErrs = append(fetchErrs, err.Error())
+			continue
+		}
+		checked[i] = true
+		if err := proof.VerifyStep(a.state.ChainID, trusted, lb, a.headerOptions()); err != nil {
+			bads = append(bads, bad{i, lb, err})
+			continue
+		}
+		for _, b := range bads {
+			a.reportForged(p, b.src, trusted, lb, b.lb, b.err)
+		}
+		return lb, checked
+	}
+	if len(bads) > 0 || len(fetchErrs) > 0 {
+		msgs := fetchErrs
+		for _, b := range bads {
+			msgs = append(msgs, fmt.Sprintf("%s: %v", a.sources[b.src].Name(), b.err))
+		}
+		ev := &Evidence{Trusted: lightBlockJSON(trusted)}
+		for _, b := range bads {
+			ev.Headers = append(ev.Headers, lightBlockJSON(b.lb))
+			ev.Verification = append(ev.Verification, b.err.Error())
+		}
+		a.alert(p, -1, AlertNoValidHeader, height, "no node serves a header that verifies from the trusted header "+
+			fmt.Sprint(trusted.Height)+": "+strings.Join(msgs, "; "), ev)
+	}
+	return nil, checked
+}
+
+func (a *Auditor) reportForged(p *pass, src int, trusted, good, forged *types.LightBlock, verr error) {
+	a.state.Forks = appendUnique(a.state.Forks, forged.Height)
+	ev := &Evidence{Trusted: lightBlockJSON(trusted), Headers: []json.RawMessage{lightBlockJSON(good), lightBlockJSON(forged)},
+		Verification: []string{"verified from the trusted header", "does not verify: " + verr.Error()}}
+	a.alert(p, src, AlertForgedHeader, forged.Height, fmt.Sprintf("serves header %X for height %d, the verified header is %X; its header does not verify: %v",
+		forged.Hash(), forged.Height, good.Hash(), verr), ev)
+}
+
+func summaryOf(lb *types.LightBlock) HeaderSummary {
+	return HeaderSummary{Height: lb.Height, Hash: proof.Hex(lb.Hash()), AppHash: proof.Hex(lb.AppHash)}
+}
+
+// conflict examines a node whose block hash at a verified height differs:
+// its signed header is fetched and checked from the same trusted header. If
+// it verifies too, the chain forked (two headers each signed by more than
+// 2/3); otherwise the node serves a forged header. Both are saved.
+func (a *Auditor) conflict(ctx context.Context, p *pass, src int, trusted, good *types.LightBlock) {
+	other, err := a.lightBlock(ctx, src, good.Height)
+	if err != nil {
+		a.alert(p, src, AlertForgedHeader, good.Height, fmt.Sprintf("reports another block hash at height %d than the verified %X, and does not serve its header: %v",
+			good.Height, good.Hash(), err), &Evidence{Trusted: lightBlockJSON(trusted), Headers: []json.RawMessage{lightBlockJSON(good)}})
+		return
+	}
+	if bytes.Equal(other.Hash(), good.Hash()) {
+		return // the hash listing was stale; the header agrees
+	}
+	verr := proof.VerifyStep(a.state.ChainID, trusted, other, a.headerOptions())
+	if verr != nil {
+		a.reportForged(p, src, trusted, good, other, verr)
+		return
+	}
+	a.state.Forks = appendUnique(a.state.Forks, good.Height)
+	ev := &Evidence{Trusted: lightBlockJSON(trusted), Headers: []json.RawMessage{lightBlockJSON(good), lightBlockJSON(other)},
+		Verification: []string{"verified from the trusted header", "also verifies from the trusted header"}}
+	a.alert(p, src, AlertFork, good.Height, fmt.Sprintf("FORK: two headers for height %d both signed by more than 2/3 of the validators: %X and %X",
+		good.Height, good.Hash(), other.Hash()), ev)
+}
+
+func appendUnique(s []int64, v int64) []int64 {
+	for _, x := range s {
+		if x == v {
+			return s
+		}
+	}
+	return append(s, v)
+}
+
+// answer is one node's verified (or failed) answer, for comparison.
+type answer struct {
+	src   int
+	key   string // query identity: path and request
+	value []byte // the answer's comparable content
+}
+
+// emptyCheckpoint is the state before anything: every log extends it.
+func emptyCheckpoint() *Checkpoint {
+	e := proof.EmptyLogRoot()
+	return &Checkpoint{LogRoot: e[:], MapRoot: make([]byte, 32), RecordsRoot: e[:]}
+}
+
+// checkNodes asks every reachable node the same queries at the newest
+// height whose header is verified, verifies and compares the answers, and
+// moves the checkpoint.
+func (a *Auditor) checkNodes(ctx context.Context, p *pass) {
+	top := a.topHeight()
+	if top == 0 {
+		return
+	}
+	cp := a.state.Checkpoint
+	if cp == nil {
+		cp = emptyCheckpoint()
+	}
+	var newCP *tlv1.StateRoots
+	var answers []answer
+	for i, s := range a.sources {
+		l := p.latest[i]
+		if l < 0 {
+			continue
+		}
+		if top-l > a.cfg.MaxLag {
+			a.alert(p, i, AlertLagging, l, fmt.Sprintf("at height %d, %d blocks behind the verified header %d (allowed: %d)", l, top-l, top, a.cfg.MaxLag), nil)
+		}
+		r := min(l, top) - 1
+		hdr, ok := a.state.header(r + 1)
+		if r < 1 || !ok || r < cp.Height {
+			continue // nothing this node can be checked at yet
+		}
+		roots, ans := a.checkNode(ctx, p, i, s, r, hdr, cp)
+		answers = append(answers, ans...)
+		if roots != nil && (newCP == nil || roots.Height > newCP.Height) {
+			newCP = roots
+		}
+	}
+	a.compare(p, answers)
+	if newCP != nil {
+		a.state.Checkpoint = checkpointOf(newCP)
+		if a.cfg.SweepRecords > 0 {
+			a.state.SweepCursor += uint64(a.cfg.SweepRecords)
+			if a.state.SweepCursor >= newCP.LogSize {
+				a.state.SweepCursor = 0
+			}
+		}
+	}
+}
+
+// failures collects one node's failed answers into one alert.
+type failures struct {
+	queries []QueryEvidence
+	msgs    []string
+}
+
+func (f *failures) add(q QueryEvidence, err error) {
+	q.Error = err.Error()
+	f.queries = append(f.queries, q)
+	f.msgs = append(f.msgs, fmt.Sprintf("%s: %v", q.Path, err))
+}
+
+// query runs one query and returns its evidence record.
+func (a *Auditor) query(ctx context.Context, s Source, path string, req interface{ Marshal() ([]byte, error) }, height int64) (*abci.ResponseQuery, QueryEvidence, error) {
+	data, _ := req.Marshal()
+	qe := QueryEvidence{Node: s.Name(), Path: path, Data: data, Height: height}
+	res, err := s.Query(ctx, path, data, height)
+	if err != nil {
+		return nil, qe, err
+	}
+	qe.Code, qe.Log, qe.Value, qe.Answer = res.Code, res.Log, res.Value, res.Height
+	return res, qe, nil
+}
+
+// checkNode checks one node at state height r (header r+1 is verified):
+// its roots against the header, consistency from the checkpoint, the
+// configured histories and the record sweep. It returns the node's
+// verified roots (nil if they failed) and its answers for comparison.
+func (a *Auditor) checkNode(ctx context.Context, p *pass, i int, s Source, r int64, hdr HeaderSummary, cp *Checkpoint) (*tlv1.StateRoots, []answer) {
+	var bad, inconsistent failures
+	var out []answer
+	ok := func() {
+		p.answers[i]++
+		if m := a.cfg.Metrics; m != nil {
+			m.Answers.WithLabelValues(s.Name(), "verified").Inc()
+		}
+	}
+	failed := func() {
+		if m := a.cfg.Metrics; m != nil {
+			m.Answers.WithLabelValues(s.Name(), "failed").Inc()
+		}
+	}
+	checkRoots := func(roots *tlv1.StateRoots, answerHeight int64) error {
+		if roots == nil || roots.Height != r || answerHeight != r {
+			return fmt.Errorf("answer is not at the asked height %d", r)
+		}
+		want, err := proof.AppHashOf(roots)
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(want[:], hdr.AppHash) {
+			return fmt.Errorf("%w: roots at height %d hash to %X, verified header %d has app hash %X", proof.ErrRootMismatch, r, want, hdr.Height, []byte(hdr.AppHash))
+		}
+		return nil
+	}
+	// 1. Roots and consistency from the checkpoint.
+	var roots *tlv1.StateRoots
+	res, qe, err := a.query(ctx, s, pathConsistency, &tlv1.ConsistencyRequest{Size1: cp.LogSize}, r)
+	switch {
+	case err != nil:
+		a.alert(p, i, AlertUnreachable, r, err.Error(), nil)
+		return nil, nil
+	case res.Code == codeProofSizeAhead:
+		failed()
+		inconsistent.add(qe, fmt.Errorf("the node's log at height %d is shorter than the verified checkpoint (size %d at height %d)", r, cp.LogSize, cp.Height))
+	case res.Code != 0:
+		failed()
+		bad.add(qe, fmt.Errorf("refused (code %d): %s", res.Code, res.Log))
+	default:
+		var cr tlv1.ConsistencyResponse
+		if err := cr.Unmarshal(res.Value); err != nil {
+			failed()
+			bad.add(qe, fmt.Errorf("answer does not decode: %w", err))
+			break
+		}
+		if err := checkRoots(cr.Roots, res.Height); err != nil {
+			failed()
+			bad.add(qe, err)
+			break
+		}
+		if err := proof.VerifyRootsConsistency(cp.Roots(), cr.Roots, cr.Log, cr.Records); err != nil {
+			failed()
+			inconsistent.add(qe, err)
+			break
+		}
+		ok()
+		roots = cr.Roots
+		rb, _ := cr.Roots.Marshal()
+		out = append(out, answer{src: i, key: fmt.Sprintf("roots@%d", r), value: rb})
+	}
+	// 2. Histories.
+	for _, id := range a.cfg.Identifiers {
+		res, qe, err := a.query(ctx, s, pathHistory, &tlv1.HistoryRequest{Subject: id}, r)
+		if err != nil {
+			failed()
+			bad.add(qe, err)
+			continue
+		}
+		if res.Code != 0 {
+			failed()
+			bad.add(qe, fmt.Errorf("refused (code %d): %s", res.Code, res.Log))
+			continue
+		}
+		var hr tlv1.HistoryResponse
+		if err := hr.Unmarshal(res.Value); err != nil {
+			failed()
+			bad.add(qe, fmt.Errorf("answer does not decode: %w", err))
+			continue
+		}
+		if err := checkRoots(hr.Roots, res.Height); err != nil {
+			failed()
+			bad.add(qe, err)
+			continue
+		}
+		vh, err := proof.VerifyHistory(id, proof.HeadKey(id), &hr)
+		if err != nil {
+			failed()
+			bad.add(qe, err)
+			continue
+		}
+		ok()
+		var sum []byte
+		for _, rec := range vh.Records {
+			sum = append(sum, rec.LeafHash[:]...)
+		}
+		out = append(out, answer{src: i, key: fmt.Sprintf("history %q@%d", id, r), value: sum})
+	}
+	// 3. The record sweep.
+	if a.cfg.SweepRecords > 0 && roots != nil {
+		from := a.state.SweepCursor
+		if from >= roots.LogSize {
+			from = 0
+		}
+		to := min(roots.LogSize, from+uint64(a.cfg.SweepRecords))
+		for idx := from; idx < to; idx++ {
+			res, qe, err := a.query(ctx, s, pathRecord, &tlv1.RecordRequest{Index: idx}, r)
+			if err != nil {
+				failed()
+				bad.add(qe, err)
+				continue
+			}
+			if res.Code != 0 {
+				failed()
+				bad.add(qe, fmt.Errorf("refused (code %d): %s", res.Code, res.Log))
+				continue
+			}
+			var rr tlv1.RecordResponse
+			if err := rr.Unmarshal(res.Value); err != nil {
+				failed()
+				bad.add(qe, fmt.Errorf("answer does not decode: %w", err))
+				continue
+			}
+			if err := checkRoots(rr.Roots, res.Height); err != nil {
+				failed()
+				bad.add(qe, err)
+				continue
+			}
+			vr, err := proof.VerifyRecord(rr.Roots, rr.Record)
+			if err == nil && vr.Index != idx {
+				err = fmt.Errorf("%w: asked for record %d, got %d", proof.ErrAnswerMismatch, idx, vr.Index)
+			}
+			if err != nil {
+				failed()
+				bad.add(qe, err)
+				continue
+			}
+			ok()
+			out = append(out, answer{src: i, key: fmt.Sprintf("record %d", idx), value: vr.LeafHash[:]})
+		}
+	}
+	if len(bad.queries) > 0 {
+		a.alert(p, i, AlertBadAnswer, r, fmt.Sprintf("%d answer(s) fail their proofs: %s", len(bad.queries), summarize(bad.msgs)),
+			&Evidence{Queries: bad.queries, Checkpoint: cp})
+	}
+	if len(inconsistent.queries) > 0 {
+		a.alert(p, i, AlertInconsistent, r, fmt.Sprintf("the log is not an extension of the verified checkpoint at height %d: %s", cp.Height, summarize(inconsistent.msgs)),
+			&Evidence{Queries: inconsistent.queries, Checkpoint: cp})
+		roots = nil
+	}
+	if len(bad.queries) > 0 {
+		roots = nil
+	}
+	return roots, out
+}
+
+func summarize(msgs []string) string {
+	const most = 3
+	if len(msgs) <= most {
+		return strings.Join(msgs, "; ")
+	}
+	return strings.Join(msgs[:most], "; ") + fmt.Sprintf("; and %d more (see the evidence)", len(msgs)-most)
+}
+
+// compare groups verified answers to the same query and reports the nodes
+// whose answer differs from the majority's.
+func (a *Auditor) compare(p *pass, answers []answer) {
+	byKey := map[string][]answer{}
+	var keys []string
+	for _, an := range answers {
+		if _, ok := byKey[an.key]; !ok {
+			keys = append(keys, an.key)
+		}
+		byKey[an.key] = append(byKey[an.key], an)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		group := byKey[k]
+		counts := map[string]int{}
+		for _, an := range group {
+			counts[string(an.value)]++
+		}
+		if len(counts) < 2 {
+			continue
+		}
+		majority, best := "", 0
+		for v, c := range counts {
+			if c > best || (c == best && v < majority) {
+				majority, best = v, c
+			}
+		}
+		for _, an := range group {
+			if string(an.value) == majority {
+				continue
+			}
+			a.alert(p, an.src, AlertDisagreement, 0, fmt.Sprintf("%s: answers %X, %d other node(s) answer %X", k, an.value, best, []byte(majority)), &Evidence{})
+		}
+	}
+}
+
