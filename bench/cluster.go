@@ -45,6 +45,10 @@ type ClusterOptions struct {
 	PprofBase int
 	// LogLevel of the nodes (default "error").
 	LogLevel string
+	// P2PRate, when positive, replaces CometBFT's per-connection P2P send
+	// and receive rate limits (5,120,000 bytes/s by default) on every node
+	// of both kinds.
+	P2PRate int64
 }
 
 // ClusterNode is one running node.
@@ -76,6 +80,9 @@ func configure(opts ClusterOptions, i int, c *cfg.Config) {
 	c.RPC.MaxBodyBytes = 4 << 20
 	c.RPC.MaxOpenConnections = 0 // lanes keep one connection each
 	c.RPC.TimeoutBroadcastTxCommit = 30 * time.Second
+	if opts.P2PRate > 0 {
+		c.P2P.SendRate, c.P2P.RecvRate = opts.P2PRate, opts.P2PRate
+	}
 	if opts.PprofBase > 0 {
 		c.RPC.PprofListenAddress = "127.0.0.1:" + strconv.Itoa(opts.PprofBase+i)
 	}

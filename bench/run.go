@@ -204,6 +204,8 @@ type ResultConfig struct {
 	StepSeconds     float64  `json:"step_seconds"`
 	WarmupSeconds   float64  `json:"warmup_seconds"`
 	Modes           []string `json:"modes"`
+	// P2PRate is the P2P rate limit of every node (0: CometBFT's default).
+	P2PRate int64 `json:"p2p_rate_bytes_per_sec,omitempty"`
 }
 
 // Mode returns the result of mode name, if it ran.
@@ -235,7 +237,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	r := &runner{cfg: cfg, run: strconv.FormatInt(time.Now().Unix()%100000, 36)}
 	res := &Result{Started: time.Now().UTC(), Machine: machine(), CometBFT: cfg.CometBFTVersion,
 		Config: ResultConfig{Validators: cfg.Cluster.Validators, TimeoutCommitMs: cfg.Cluster.TimeoutCommit.Milliseconds(), Lanes: cfg.Lanes,
-			StepSeconds: cfg.Step.Seconds(), WarmupSeconds: cfg.Warmup.Seconds(), Modes: cfg.Modes}}
+			StepSeconds: cfg.Step.Seconds(), WarmupSeconds: cfg.Warmup.Seconds(), Modes: cfg.Modes, P2PRate: cfg.Cluster.P2PRate}}
 	size, err := singleTxBytes(r.run)
 	if err != nil {
 		return nil, err
