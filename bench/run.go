@@ -343,24 +343,24 @@ func (r *runner) lanesFor(perTx int) int {
 
 // session is one mode's network while it is measured.
 type session struct {
-	r       *runner
-	mode    string
-	perTx   int
-	dir     string
-	cl      *Cluster
-	tr      *Tracker
-	w       *Watcher
-	lanes   []*Lane
-	gens    []Generator
-	sent    []uint64 // events generated per lane, for query subjects
+	r     *runner
+	mode  string
+	perTx int
+	dir   string
+	cl    *Cluster
+	tr    *Tracker
+	w     *Watcher
+	lanes []*Lane
+	gens  []Generator
+	sent  []uint64 // events generated per lane, for query subjects
 	// bulkLanes and bulkPerLane describe the bulk-loaded subjects
 	// (prefilled mode), which queries also ask about.
 	bulkLanes   int
 	bulkPerLane uint64
-	mr      ModeResult
-	sat     int  // saturated steps so far
-	done    bool // the ramp is over for this session
-	stopped bool
+	mr          ModeResult
+	sat         int  // saturated steps so far
+	done        bool // the ramp is over for this session
+	stopped     bool
 }
 
 // open initialises and starts a fresh network for mode, subscribes to its
