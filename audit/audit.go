@@ -791,4 +791,3 @@ func (a *Auditor) compare(p *pass, answers []answer) {
 		}
 	}
 }
-

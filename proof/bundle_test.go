@@ -406,7 +406,10 @@ func TestBundleTamperHeaders(t *testing.T) {
 				lb.ValidatorSet.Validators[0].VotingPower++
 				return func() { lb.ValidatorSet.Validators[0].VotingPower-- }
 			},
-			func(lb *types.LightBlock) func() { lb.Header.ChainID += "x"; return func() { lb.Header.ChainID = testChain } },
+			func(lb *types.LightBlock) func() {
+				lb.Header.ChainID += "x"
+				return func() { lb.Header.ChainID = testChain }
+			},
 		} {
 			restore := mut(lb)
 			err := verifyDecoded(b, blocks, root)
