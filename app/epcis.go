@@ -1,9 +1,11 @@
 package app
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/traceledger/traceledger/epcis"
 	"github.com/traceledger/traceledger/proof"
@@ -55,20 +57,22 @@ func AnchorKey(root []byte) string { return "anchor/" + hex.EncodeToString(root)
 // their certification links.
 var epcisRoles = []tlv1.Role{tlv1.ROLE_ENTERPRISE, tlv1.ROLE_CERTIFIER}
 
-// epcisHandlers are the EPCIS event messages.
+// epcisHandlers are the EPCIS event messages. The handlers share a cache of
+// checked events (see checkCache), one per App.
 func epcisHandlers() []msgHandler {
+	d := &epcisDomain{cache: newCheckCache(checkCacheSize)}
 	return []msgHandler{
 		{
 			name:   "record_epcis_event",
 			sample: (*tlv1.Msg_RecordEpcisEvent)(nil),
 			roles:  epcisRoles,
 			validate: func(m *tlv1.Msg) error {
-				_, err := checkEPCISEvent(m.GetRecordEpcisEvent(), "record_epcis_event", 0)
+				_, _, err := d.check(m.GetRecordEpcisEvent(), "record_epcis_event", 0)
 				return err
 			},
 			exec: func(c *execCtx, m *tlv1.Msg) ([]recordedEvent, error) {
 				e := m.GetRecordEpcisEvent()
-				ck, err := indexEPCISEvent(e, "record_epcis_event", 0)
+				ck, err := d.checked(e, "record_epcis_event", 0)
 				if err != nil {
 					return nil, err
 				}
@@ -84,14 +88,13 @@ func epcisHandlers() []msgHandler {
 			sample: (*tlv1.Msg_RecordEventBatch)(nil),
 			roles:  epcisRoles,
 			validate: func(m *tlv1.Msg) error {
-				_, err := checkBatch(m.GetRecordEventBatch())
-				return err
+				return d.checkBatch(m.GetRecordEventBatch())
 			},
 			exec: func(c *execCtx, m *tlv1.Msg) ([]recordedEvent, error) {
 				b := m.GetRecordEventBatch()
 				out := make([]recordedEvent, len(b.Events))
 				for i, e := range b.Events {
-					ck, err := indexEPCISEvent(e, "record_event_batch", i)
+					ck, err := d.checked(e, "record_event_batch", i)
 					if err != nil {
 						return nil, err
 					}
@@ -115,6 +118,127 @@ func epcisHandlers() []msgHandler {
 			},
 		},
 	}
+}
+
+// checkCacheSize is how many checked events the cache remembers: a few
+// blocks' worth of mempool backlog.
+const checkCacheSize = 1 << 17
+
+// epcisDomain holds the EPCIS handlers' per-App state.
+type epcisDomain struct {
+	cache *checkCache
+}
+
+// check runs the stateless checks of one event, or takes their result from
+// the cache when an identical event passed them already (in CheckTx, or in
+// this block's validation). It also returns the event's cache key.
+func (d *epcisDomain) check(e *tlv1.RecordEPCISEvent, msg string, batchIndex int) (*checkedEvent, checkKey, error) {
+	k, ok := checkKeyOf(e)
+	if ok {
+		if ck := d.cache.get(k); ck != nil {
+			return ck, k, nil
+		}
+	}
+	ck, err := checkEPCISEvent(e, msg, batchIndex)
+	if err == nil && ok {
+		d.cache.put(k, ck)
+	}
+	return ck, k, err
+}
+
+// checked returns what exec needs of an event that validate accepted:
+// from the cache (validate has just put it there), or derived again
+// without the hash when the cache lost it.
+func (d *epcisDomain) checked(e *tlv1.RecordEPCISEvent, msg string, batchIndex int) (*checkedEvent, error) {
+	if k, ok := checkKeyOf(e); ok {
+		if ck := d.cache.get(k); ck != nil {
+			return ck, nil
+		}
+	}
+	return indexEPCISEvent(e, msg, batchIndex)
+}
+
+// checkBatch runs the stateless checks of a batch: its size, every event,
+// and no hash ID twice.
+func (d *epcisDomain) checkBatch(b *tlv1.RecordEventBatch) error {
+	if b == nil || len(b.Events) == 0 {
+		return rejectf(CodeEPCISBatchSize, "record_event_batch.events is empty: a batch carries 1 to %d events", MaxBatchEvents)
+	}
+	if len(b.Events) > MaxBatchEvents {
+		return rejectf(CodeEPCISBatchSize, "record_event_batch.events has %d events, the limit is %d", len(b.Events), MaxBatchEvents)
+	}
+	first := make(map[string]int, len(b.Events))
+	for i, e := range b.Events {
+		ck, _, err := d.check(e, "record_event_batch", i)
+		if err != nil {
+			return err
+		}
+		if j, dup := first[ck.hashID]; dup {
+			return rejectf(CodeEPCISDuplicateEvent, "record_event_batch.events[%d] (event %d): hash_id %s is also events[%d]", i, i, ck.hashID, j)
+		}
+		first[ck.hashID] = i
+	}
+	return nil
+}
+
+// checkKey identifies an event's encoding.
+type checkKey [32]byte
+
+// checkKeyOf is SHA-256 over a domain tag and the event's deterministic
+// encoding. The stateless checks are a function of exactly these bytes
+// (their result does not depend on state, parameters or the event's place
+// in its batch, which only error messages mention), so a cached success
+// is the success a recomputation would give.
+func checkKeyOf(e *tlv1.RecordEPCISEvent) (checkKey, bool) {
+	if e == nil {
+		return checkKey{}, false
+	}
+	bz, err := e.Marshal()
+	if err != nil {
+		return checkKey{}, false
+	}
+	h := sha256.New()
+	h.Write([]byte("traceledger/epcis-check/v1\x00"))
+	h.Write(bz)
+	var k checkKey
+	h.Sum(k[:0])
+	return k, true
+}
+
+// checkCache remembers the events that passed the stateless checks, so that
+// FinalizeBlock does not recompute the Event Hash ID of a public event that
+// CheckTx has checked, and exec reuses what validate learnt. Bounded, first
+// in first out; safe for CheckTx and FinalizeBlock running concurrently.
+// Only successes are kept, and the entries are never modified.
+type checkCache struct {
+	mu   sync.Mutex
+	m    map[checkKey]*checkedEvent
+	ring []checkKey
+	next int
+}
+
+func newCheckCache(size int) *checkCache {
+	return &checkCache{m: make(map[checkKey]*checkedEvent, size), ring: make([]checkKey, size)}
+}
+
+func (c *checkCache) get(k checkKey) *checkedEvent {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[k]
+}
+
+func (c *checkCache) put(k checkKey, ck *checkedEvent) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[k]; ok {
+		return
+	}
+	if old := c.ring[c.next]; c.m[old] != nil && len(c.m) >= len(c.ring) {
+		delete(c.m, old)
+	}
+	c.ring[c.next] = k
+	c.next = (c.next + 1) % len(c.ring)
+	c.m[k] = ck
 }
 
 // checkedEvent is what the stateless checks learn about one event.
@@ -252,31 +376,6 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "..."
-}
-
-// checkBatch runs the stateless checks of a batch: its size, every event,
-// and no hash ID twice.
-func checkBatch(b *tlv1.RecordEventBatch) ([]*checkedEvent, error) {
-	if b == nil || len(b.Events) == 0 {
-		return nil, rejectf(CodeEPCISBatchSize, "record_event_batch.events is empty: a batch carries 1 to %d events", MaxBatchEvents)
-	}
-	if len(b.Events) > MaxBatchEvents {
-		return nil, rejectf(CodeEPCISBatchSize, "record_event_batch.events has %d events, the limit is %d", len(b.Events), MaxBatchEvents)
-	}
-	out := make([]*checkedEvent, len(b.Events))
-	first := make(map[string]int, len(b.Events))
-	for i, e := range b.Events {
-		ck, err := checkEPCISEvent(e, "record_event_batch", i)
-		if err != nil {
-			return nil, err
-		}
-		if j, dup := first[ck.hashID]; dup {
-			return nil, rejectf(CodeEPCISDuplicateEvent, "record_event_batch.events[%d] (event %d): hash_id %s is also events[%d]", i, i, ck.hashID, j)
-		}
-		first[ck.hashID] = i
-		out[i] = ck
-	}
-	return out, nil
 }
 
 // execEPCISEvent records one checked event: the event time against the
