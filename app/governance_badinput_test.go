@@ -151,6 +151,7 @@ func TestGovernanceBadInput(t *testing.T) {
 		{"new department with a short validator key", "agri", add(func(a *tlv1.AddDepartment) { a.ValidatorPubKey = a.ValidatorPubKey[:31] }), CodeInvalidMessage, stateless, "validator_pub_key"},
 		{"new department with power 0", "agri", add(func(a *tlv1.AddDepartment) { a.Power = 0 }), CodeInvalidMessage, stateless, "power"},
 		{"new department without admin key", "agri", add(func(a *tlv1.AddDepartment) { a.AdminKeys = nil }), CodeInvalidMessage, stateless, "admin_keys"},
+		{"new department whose admin key is its validator key", "agri", add(func(a *tlv1.AddDepartment) { a.AdminKeys = [][]byte{a.ValidatorPubKey} }), CodeInvalidMessage, stateless, "separate"},
 		{"new department with a bad id", "agri", add(func(a *tlv1.AddDepartment) { a.Id = "Commerce" }), CodeInvalidMessage, stateless, "id"},
 		{"new department with a taken id", "agri", add(func(a *tlv1.AddDepartment) { a.Id = "farm" }), CodeDuplicateParticipant, stateful, "already registered"},
 		{"new department with a registered admin key", "agri", add(func(a *tlv1.AddDepartment) { a.AdminKeys = [][]byte{namedPub("farm")} }), CodeDuplicateKey, stateful, "already registered"},

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -104,6 +105,11 @@ func validateChange(f string, ch *tlv1.ProposalChange) error {
 		}
 		if err := checkKeyList(f+".admin_keys", d.AdminKeys); err != nil {
 			return err
+		}
+		for i, k := range d.AdminKeys {
+			if bytes.Equal(k, d.ValidatorPubKey) {
+				return rejectf(CodeInvalidMessage, "%s.admin_keys[%d] is the validator key: admin keys must be separate from it", f, i)
+			}
 		}
 		if d.DivisionCode != "" {
 			if err := genesis.ValidateDivisionCode(d.DivisionCode); err != nil {
