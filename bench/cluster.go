@@ -49,6 +49,9 @@ type ClusterOptions struct {
 	// and receive rate limits (5,120,000 bytes/s by default) on every node
 	// of both kinds.
 	P2PRate int64
+	// TxIndexer, when set, replaces the tx indexer of every node of both
+	// kinds ("kv", TraceLedger's default, or "null").
+	TxIndexer string
 }
 
 // ClusterNode is one running node.
@@ -80,6 +83,9 @@ func configure(opts ClusterOptions, i int, c *cfg.Config) {
 	c.RPC.MaxBodyBytes = 4 << 20
 	c.RPC.MaxOpenConnections = 0 // lanes keep one connection each
 	c.RPC.TimeoutBroadcastTxCommit = 30 * time.Second
+	if opts.TxIndexer != "" {
+		c.TxIndex.Indexer = opts.TxIndexer
+	}
 	if opts.P2PRate > 0 {
 		c.P2P.SendRate, c.P2P.RecvRate = opts.P2PRate, opts.P2PRate
 	}

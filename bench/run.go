@@ -206,6 +206,8 @@ type ResultConfig struct {
 	Modes           []string `json:"modes"`
 	// P2PRate is the P2P rate limit of every node (0: CometBFT's default).
 	P2PRate int64 `json:"p2p_rate_bytes_per_sec,omitempty"`
+	// TxIndexer is the nodes' tx indexer when not the default ("kv").
+	TxIndexer string `json:"tx_indexer,omitempty"`
 }
 
 // Mode returns the result of mode name, if it ran.
@@ -237,7 +239,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	r := &runner{cfg: cfg, run: strconv.FormatInt(time.Now().Unix()%100000, 36)}
 	res := &Result{Started: time.Now().UTC(), Machine: machine(), CometBFT: cfg.CometBFTVersion,
 		Config: ResultConfig{Validators: cfg.Cluster.Validators, TimeoutCommitMs: cfg.Cluster.TimeoutCommit.Milliseconds(), Lanes: cfg.Lanes,
-			StepSeconds: cfg.Step.Seconds(), WarmupSeconds: cfg.Warmup.Seconds(), Modes: cfg.Modes, P2PRate: cfg.Cluster.P2PRate}}
+			StepSeconds: cfg.Step.Seconds(), WarmupSeconds: cfg.Warmup.Seconds(), Modes: cfg.Modes, P2PRate: cfg.Cluster.P2PRate, TxIndexer: cfg.Cluster.TxIndexer}}
 	size, err := singleTxBytes(r.run)
 	if err != nil {
 		return nil, err
