@@ -86,4 +86,37 @@
 //   - Invalid values in identifier fields (not a URI, or a malformed EPC
 //     URI of a GS1 key scheme) and invalid timestamps are errors rather
 //     than being hashed as they are.
+//
+// # On the ledger
+//
+// Besides the hash, the package holds what TraceLedger needs to put events
+// on its ledger:
+//
+//   - ToProto and FromProto convert between the Event tree and the typed
+//     protobuf message tlv1.EPCISEvent (standard fields typed; extensions,
+//     ilmd and any field in a non-standard shape kept verbatim as generic
+//     elements), such that the rebuilt event has the same pre-hash
+//     (TestProtoRoundTrip, FuzzProtoRoundTrip). Validators recompute a
+//     public event's hash from the protobuf (CheckProto, HashProto).
+//   - CheckProto and CheckHashed are the ledger's rules on top of the
+//     algorithm: eventTime and eventTimeZoneOffset present, action valid
+//     and present where the type requires it, no field foreign to the
+//     event type, standard fields in their typed shape, identifiers valid.
+//   - ParseIdentifier checks identifiers and gives the canonical form
+//     histories are keyed by: GS1 keys (EPC URIs, Digital Link URIs) as the
+//     constrained canonical Digital Link URI the hash uses; the national
+//     codes (urn:cn:eartag:, vetdrug:, pesticide:, drug:,
+//     special-equipment:, detonator:) with their structure checks; any
+//     other URI unchanged.
+//   - MarshalDocument and MarshalEvent write JSON-LD that ParseJSON reads
+//     back into the same tree (or report ErrNotRepresentable).
+//   - Payloads gives each event's disclosable payload and the SHA-256 of
+//     its JCS (RFC 8785) form, which a hashed event commits to.
+//   - ContextFromEvent reads TraceLedger's extension fields (chain link,
+//     domain step, salted user hash) in namespace TraceLedgerNS.
+//   - AnchorTree is the RFC 6962 tree over event hash digests behind an
+//     AnchorRoot.
+//
+// Nothing here reads the clock, the locale or iterates a map where the
+// order reaches an output: the state machine runs these functions.
 package epcis
