@@ -20,6 +20,7 @@ import (
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/traceledger/traceledger/client/keyring"
+	"github.com/traceledger/traceledger/genesis"
 	"github.com/traceledger/traceledger/node"
 	"github.com/traceledger/traceledger/testnet"
 )
@@ -52,6 +53,10 @@ type ClusterOptions struct {
 	// TxIndexer, when set, replaces the tx indexer of every node of both
 	// kinds ("kv", TraceLedger's default, or "null").
 	TxIndexer string
+	// MaxBlockBytes, when positive, replaces the consensus parameter
+	// block.max_bytes (CometBFT's default 22,020,096) in the genesis of
+	// both kinds.
+	MaxBlockBytes int64
 }
 
 // ClusterNode is one running node.
@@ -133,6 +138,18 @@ func InitTraceLedger(dir string, opts ClusterOptions) (*Cluster, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
+	}
+	if opts.MaxBlockBytes > 0 {
+		nw.Genesis.ConsensusParams.Block.MaxBytes = opts.MaxBlockBytes
+		paths := []string{filepath.Join(nw.Dir, testnet.GenesisFile)}
+		for _, n := range nw.Nodes {
+			paths = append(paths, filepath.Join(n.Home, "config", "genesis.json"))
+		}
+		for _, p := range paths {
+			if err := genesis.Save(nw.Genesis, p); err != nil {
+				return nil, fmt.Errorf("bench: %w", err)
+			}
+		}
 	}
 	cl := &Cluster{Kind: KindTraceLedger, Dir: nw.Dir, ChainID: nw.ChainID, Genesis: nw.Genesis}
 	for _, n := range nw.Nodes {
@@ -240,6 +257,14 @@ func InitKVStore(ctx context.Context, bin, dir string, opts ClusterOptions) (*Cl
 	doc, err := types.GenesisDocFromFile(filepath.Join(cl.Nodes[0].Home, "config", "genesis.json"))
 	if err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
+	}
+	if opts.MaxBlockBytes > 0 {
+		doc.ConsensusParams.Block.MaxBytes = opts.MaxBlockBytes
+		for _, n := range cl.Nodes {
+			if err := doc.SaveAs(filepath.Join(n.Home, "config", "genesis.json")); err != nil {
+				return nil, fmt.Errorf("bench: %w", err)
+			}
+		}
 	}
 	cl.Genesis, cl.ChainID = doc, doc.ChainID
 	return cl, nil

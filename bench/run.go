@@ -208,6 +208,8 @@ type ResultConfig struct {
 	P2PRate int64 `json:"p2p_rate_bytes_per_sec,omitempty"`
 	// TxIndexer is the nodes' tx indexer when not the default ("kv").
 	TxIndexer string `json:"tx_indexer,omitempty"`
+	// MaxBlockBytes is the genesis block.max_bytes when not CometBFT's default.
+	MaxBlockBytes int64 `json:"max_block_bytes,omitempty"`
 }
 
 // Mode returns the result of mode name, if it ran.
@@ -239,7 +241,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	r := &runner{cfg: cfg, run: strconv.FormatInt(time.Now().Unix()%100000, 36)}
 	res := &Result{Started: time.Now().UTC(), Machine: machine(), CometBFT: cfg.CometBFTVersion,
 		Config: ResultConfig{Validators: cfg.Cluster.Validators, TimeoutCommitMs: cfg.Cluster.TimeoutCommit.Milliseconds(), Lanes: cfg.Lanes,
-			StepSeconds: cfg.Step.Seconds(), WarmupSeconds: cfg.Warmup.Seconds(), Modes: cfg.Modes, P2PRate: cfg.Cluster.P2PRate, TxIndexer: cfg.Cluster.TxIndexer}}
+			StepSeconds: cfg.Step.Seconds(), WarmupSeconds: cfg.Warmup.Seconds(), Modes: cfg.Modes, P2PRate: cfg.Cluster.P2PRate, TxIndexer: cfg.Cluster.TxIndexer, MaxBlockBytes: cfg.Cluster.MaxBlockBytes}}
 	size, err := singleTxBytes(r.run)
 	if err != nil {
 		return nil, err
