@@ -704,7 +704,7 @@ func executeProposal(c *blockCtx, p *tlv1.Proposal) ([]*tlv1.ValidatorPower, []r
 	if err == nil {
 		x.o.mergeInto(c.o)
 		recs = x.recs
-		p.Status, p.Result = tlv1.PROPOSAL_STATUS_EXECUTED, "executed"
+		p.Status, p.Result = tlv1.PROPOSAL_STATUS_EXECUTED, ""
 	} else {
 		if CodeOf(err) == CodeInternal {
 			return nil, nil, err

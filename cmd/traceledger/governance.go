@@ -511,7 +511,7 @@ func newParticipantStatusCmd(verb string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return tx.committed(cmd, res, map[string]any{"participant": args[0]}, fmt.Sprintf("%sd %s", strings.TrimSuffix(verb, "e"), args[0]))
+			return tx.committed(cmd, res, map[string]any{"participant": args[0]}, fmt.Sprintf("%s %s", map[string]string{"suspend": "suspended", "reinstate": "reinstated"}[verb], args[0]))
 		},
 	}
 	tx.add(cmd, "name of a department admin key in the keyring")
@@ -748,9 +748,13 @@ func newQueryParticipantCmd() *cobra.Command {
 					fmt.Fprintf(w, " (%s)", v.StatusReason)
 				}
 				fmt.Fprintln(w)
-				if v.CreditCode != "" || v.DivisionCode != "" {
-					fmt.Fprintf(w, "  credit code %s, division %s, registered at height %d\n", v.CreditCode, v.DivisionCode, v.Registered)
+				if v.CreditCode != "" {
+					fmt.Fprintf(w, "  credit code %s\n", v.CreditCode)
 				}
+				if v.DivisionCode != "" {
+					fmt.Fprintf(w, "  division %s\n", v.DivisionCode)
+				}
+				fmt.Fprintf(w, "  registered at height %d\n", v.Registered)
 				for _, k := range v.KeyDetails {
 					fmt.Fprintf(w, "  key %s  %s  sequence %d\n", k["key_id"], k["public_key"], k["sequence"])
 				}
@@ -971,7 +975,11 @@ func describeGovernanceRecord(g *tlv1.GovernanceRecord) (kind, subject, summary 
 			lowerStatus(v.Option.String(), "VOTE_OPTION_"), v.Yes, v.No, v.ElectorateSize, v.RequiredYes, lowerStatus(v.Status.String(), "PROPOSAL_STATUS_"))
 	case *tlv1.GovernanceRecord_ProposalClosed:
 		c := b.ProposalClosed
-		return "proposal_closed", fmt.Sprintf("proposal %d", c.ProposalId), lowerStatus(c.Status.String(), "PROPOSAL_STATUS_") + ": " + c.Result
+		summary = lowerStatus(c.Status.String(), "PROPOSAL_STATUS_")
+		if c.Result != "" {
+			summary += ": " + c.Result
+		}
+		return "proposal_closed", fmt.Sprintf("proposal %d", c.ProposalId), summary
 	case *tlv1.GovernanceRecord_ParticipantStatusChanged:
 		c := b.ParticipantStatusChanged
 		return "participant_status_changed", c.Participant, fmt.Sprintf("%s -> %s by %s: %s", lowerStatus(c.From.String(), "PARTICIPANT_STATUS_"),
