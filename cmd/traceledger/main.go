@@ -83,6 +83,7 @@ Start with 'traceledger demo'. To run a node: 'traceledger init' then
 		newTestnetCmd(),
 		newNodeCmd(),
 		newBenchCmd(),
+		newProofCmd(), newVerifyCmd(), newAuditCmd(),
 		newGenesisCmd(),
 	)
 	return root

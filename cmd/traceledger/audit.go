@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/traceledger/traceledger/audit"
+)
+
+func newAuditCmd() *cobra.Command {
+	var (
+		trust       trustFlags
+		out         outputFlag
+		nodes       string
+		chainID     string
+		statePath   string
+		evidenceDir string
+		alertsPath  string
+		metricsAddr string
+		ids         []string
+		sweep       int
+		maxLag      int64
+		maxHeaders  int64
+		interval    time.Duration
+		once        bool
+	)
+	cmd := &cobra.Command{
+		Use:   "audit --nodes URL,URL,... --genesis genesis.json --state audit.json",
+		Short: "Audit the nodes of several departments: headers, app hashes, history, answers, forks",
+		Long: `audit follows the chain on the nodes of several departments (--nodes) and
+checks them against each other and against the trust root (--genesis, or
+--trust-height/--trust-hash with --chain-id):
+
+  - every header from the trust root on is verified with CometBFT's light-client
+    rules, across validator-set changes; a node serving another header for a
+    verified height is reported, and both headers are saved as evidence: a fork
+    when both verify, a forged header when the node's does not;
+  - each node's state roots are checked against the verified header's app hash,
+    and its log (and records tree) must extend the last verified checkpoint,
+    kept in the state file (--state), as a transparency-log monitor does;
+  - every node is asked the same queries (the --check-id histories and a rolling
+    sweep of --sweep log records per pass); an answer that fails its proof,
+    disagrees with the others, or a node that lags more than --max-lag blocks,
+    is reported with the evidence.
+
+Alerts are JSON lines (--alerts, default alerts.jsonl beside the state file;
+'-' for standard output); evidence files go to --evidence (default evidence/
+beside the state file). --metrics-addr serves Prometheus metrics at /metrics.
+--once runs one pass and exits: 0 with no alert, 2 with any.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := out.check(); err != nil {
+				return err
+			}
+			urls := audit.ParseNodes(nodes)
+			if len(urls) == 0 {
+				return fmt.Errorf("--nodes is required: the RPC URLs of the departments' nodes, comma-separated")
+			}
+			root, err := trust.root(chainID, "")
+			if err != nil {
+				return err
+			}
+			var sources []audit.Source
+			for _, u := range urls {
+				s, err := audit.NewRPCSource(u)
+				if err != nil {
+					return err
+				}
+				sources = append(sources, s)
+			}
+			var alerts io.Writer = cmd.OutOrStdout()
+			if alertsPath == "" {
+				alertsPath = filepath.Join(filepath.Dir(statePath), "alerts.jsonl")
+			}
+			if alertsPath != "-" {
+				f, err := os.OpenFile(alertsPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+				if err != nil {
+					return fmt.Errorf("open alerts file: %w", err)
+				}
+				defer f.Close()
+				alerts = f
+			}
+			metrics := audit.NewMetrics()
+			if metricsAddr != "" {
+				ln, err := net.Listen("tcp", metricsAddr)
+				if err != nil {
+					return fmt.Errorf("metrics listener: %w", err)
+				}
+				mux := http.NewServeMux()
+				mux.Handle("/metrics", metrics.Handler())
+				srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+				go srv.Serve(ln)
+				defer srv.Close()
+				fmt.Fprintf(cmd.ErrOrStderr(), "metrics on http://%s/metrics\n", ln.Addr())
+			}
+			a, err := audit.New(audit.Config{Trust: root, StatePath: statePath, EvidenceDir: evidenceDir, Alerts: alerts,
+				Identifiers: ids, SweepRecords: sweep, MaxLag: maxLag, MaxHeadersPerPass: maxHeaders, Metrics: metrics}, sources)
+			if err != nil {
+				return err
+			}
+			show := func(rep *audit.PassReport) {
+				out.print(cmd.OutOrStdout(), rep, func(w io.Writer) { printPass(w, rep) })
+			}
+			if once {
+				rep, err := a.Pass(cmd.Context())
+				if err != nil {
+					return err
+				}
+				show(rep)
+				if len(rep.Alerts) > 0 {
+					return &exitError{code: 2, err: fmt.Errorf("%d alert(s); see %s", len(rep.Alerts), alertsPath)}
+				}
+				return nil
+			}
+			err = a.Run(cmd.Context(), interval, show)
+			if errors.Is(err, context.Canceled) {
+				return nil
+			}
+			return err
+		},
+	}
+	trust.add(cmd, "genesis file: trust starts at the genesis validator set")
+	out.add(cmd)
+	cmd.Flags().StringVar(&nodes, "nodes", "", "comma-separated CometBFT RPC URLs of the nodes to audit")
+	cmd.Flags().StringVar(&chainID, "chain-id", "", "chain id (needed with --trust-height/--trust-hash)")
+	cmd.Flags().StringVar(&statePath, "state", "audit.json", "state file: last verified header and checkpoint (created if missing)")
+	cmd.Flags().StringVar(&evidenceDir, "evidence", "", "directory for evidence files (default: evidence/ beside the state file)")
+	cmd.Flags().StringVar(&alertsPath, "alerts", "", "alerts file, JSON lines, appended (default: alerts.jsonl beside the state file; '-': standard output)")
+	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address, e.g. 127.0.0.1:9464")
+	cmd.Flags().StringArrayVar(&ids, "check-id", nil, "identifier whose complete history every node must prove, each pass (repeatable)")
+	cmd.Flags().IntVar(&sweep, "sweep", audit.DefaultSweepRecords, "log records every node re-proves per pass, round the whole log (negative: off)")
+	cmd.Flags().Int64Var(&maxLag, "max-lag", audit.DefaultMaxLag, "blocks a node may be behind before it is reported lagging")
+	cmd.Flags().Int64Var(&maxHeaders, "max-headers", 0, "at most this many headers verified per pass (0: all)")
+	cmd.Flags().DurationVar(&interval, "interval", 5*time.Second, "time between passes")
+	cmd.Flags().BoolVar(&once, "once", false, "run one pass and exit (0: no alert, 2: alerts)")
+	return cmd
+}
+
+// printPass writes one pass's summary.
+func printPass(w io.Writer, rep *audit.PassReport) {
+	if rep.Headers > 0 {
+		fmt.Fprintf(w, "verified headers %d..%d (%d, %.0f blocks/s)\n", rep.From, rep.To, rep.Headers, rep.HeaderRate)
+	}
+	if cp := rep.Checkpoint; cp != nil {
+		fmt.Fprintf(w, "checkpoint: state height %d, log of %d records, root %X (consistent with the previous checkpoint)\n", cp.Height, cp.LogSize, []byte(cp.LogRoot))
+	}
+	for _, n := range rep.Nodes {
+		status := "ok"
+		if !n.Healthy {
+			status = "ALERT"
+		}
+		fmt.Fprintf(w, "  %-40s height %-8d answers verified %-5d %s\n", n.Name, n.Height, n.Answers, status)
+	}
+	for _, a := range rep.Alerts {
+		fmt.Fprintf(w, "ALERT %s %s at %d: %s", a.Kind, a.Node, a.Height, a.Message)
+		if a.Evidence != "" {
+			fmt.Fprintf(w, " [evidence %s]", a.Evidence)
+		}
+		fmt.Fprintln(w)
+	}
+}
