@@ -201,6 +201,9 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	}
 	o := newOverlay(emptyReader{}, 0)
 	timeMs := req.Time.UnixMilli()
+	if err := checkGenesisValidators(req.Validators, st); err != nil {
+		return nil, err
+	}
 	if err := applyGenesis(o, st, timeMs); err != nil {
 		return nil, fmt.Errorf("apply genesis: %w", err)
 	}

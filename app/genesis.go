@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 
+	abci "github.com/cometbft/cometbft/abci/types"
+
 	"github.com/traceledger/traceledger/genesis"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
@@ -133,6 +135,37 @@ func ValidateGenesisState(st genesis.AppState) error {
 	}
 	if err := applyGenesis(newOverlay(emptyReader{}, 0), &st, 0); err != nil {
 		return fmt.Errorf("genesis app_state: %w", err)
+	}
+	return nil
+}
+
+// checkGenesisValidators checks that CometBFT's genesis validators (given to
+// InitChain) are exactly the departments' validator keys and powers: the
+// validator updates of governance are computed from the departments, so
+// the two sets must start equal. An empty list (tests that drive the app
+// directly) is not checked.
+func checkGenesisValidators(vals []abci.ValidatorUpdate, st *genesis.AppState) error {
+	if len(vals) == 0 {
+		return nil
+	}
+	want := map[string]int64{}
+	for _, d := range st.Departments {
+		want[string(d.ValidatorPubKey)] = d.Power
+	}
+	if len(vals) != len(want) {
+		return fmt.Errorf("genesis has %d validators but %d departments: the validators must be exactly the departments", len(vals), len(want))
+	}
+	for i, v := range vals {
+		pk := v.PubKey.GetEd25519()
+		power, ok := want[string(pk)]
+		switch {
+		case len(pk) != ed25519.PublicKeySize:
+			return fmt.Errorf("genesis validators[%d] is not an Ed25519 key", i)
+		case !ok:
+			return fmt.Errorf("genesis validators[%d] (%s) is no department's validator key", i, KeyID(pk))
+		case power != v.Power:
+			return fmt.Errorf("genesis validators[%d] (%s) has power %d, its department %d", i, KeyID(pk), v.Power, power)
+		}
 	}
 	return nil
 }

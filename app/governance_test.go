@@ -99,6 +99,42 @@ func TestGovernanceGenesis(t *testing.T) {
 	}
 }
 
+// TestGenesisValidatorsMatchDepartments: InitChain refuses CometBFT
+// validators that are not exactly the departments.
+func TestGenesisValidatorsMatchDepartments(t *testing.T) {
+	st := govAppState([]string{"agri", "ahv"})
+	bz, _ := json.Marshal(st)
+	vals := func(keys ...string) []abci.ValidatorUpdate {
+		var out []abci.ValidatorUpdate
+		for _, k := range keys {
+			out = append(out, abci.Ed25519ValidatorUpdate(namedPub(k), 10))
+		}
+		return out
+	}
+	wrongPower := vals("val-agri", "val-ahv")
+	wrongPower[1].Power = 11
+	cases := []struct {
+		name string
+		vals []abci.ValidatorUpdate
+		ok   bool
+	}{
+		{"the departments, in another order", vals("val-ahv", "val-agri"), true},
+		{"one missing", vals("val-agri"), false},
+		{"a stranger", vals("val-agri", "val-stranger"), false},
+		{"another power", wrongPower, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a := openApp(t, "", nil)
+			defer a.Close()
+			_, err := a.InitChain(context.Background(), &abci.RequestInitChain{ChainId: testChainID, Time: genesisTime, InitialHeight: 1, AppStateBytes: bz, Validators: tc.vals})
+			if (err == nil) != tc.ok {
+				t.Fatalf("InitChain: %v, want ok=%v", err, tc.ok)
+			}
+		})
+	}
+}
+
 func mapsEqual(a, b map[string]int64) bool {
 	if len(a) != len(b) {
 		return false
