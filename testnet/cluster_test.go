@@ -148,6 +148,7 @@ func newProcessCluster(t *testing.T, nonVals int, enterprises ...string) *proces
 			dumpLogs(t, c)
 		}
 	})
+	start := time.Now()
 	if err := c.start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -156,6 +157,7 @@ func newProcessCluster(t *testing.T, nonVals int, enterprises ...string) *proces
 	if _, err := WaitHeight(ctx, nw.Nodes, 2); err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("%d processes committed height 2 %s after start", len(nw.Nodes), time.Since(start).Round(10*time.Millisecond))
 	return c
 }
 

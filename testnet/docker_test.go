@@ -352,7 +352,7 @@ func TestDockerStopTwo(t *testing.T) {
 
 func TestDockerKill9HeavyWrites(t *testing.T) {
 	ctx := dockerCtx(t, 5*time.Minute)
-	scenarioKill9HeavyWrites(ctx, t, newDockerCluster(t, "load1", "load2", "load3"), 2)
+	scenarioKill9HeavyWrites(ctx, t, newDockerCluster(t, "load1", "load2", "load3"), 3)
 }
 
 func TestDockerRollingRestart(t *testing.T) {
@@ -420,7 +420,7 @@ func TestDockerCompose(t *testing.T) {
 	image := testImage(t)
 	compose, err := composeCommand(ctx)
 	if err != nil {
-		t.Fatal(err)
+		t.Skipf("compose test skipped: %v (.ci/run installs docker-compose where it can)", err)
 	}
 	project := "tlcompose" + randHex(4)
 	port, err := freePort("127.0.0.1")

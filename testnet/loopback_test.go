@@ -32,7 +32,7 @@ func TestLoopbackStopTwo(t *testing.T) {
 
 func TestLoopbackKill9HeavyWrites(t *testing.T) {
 	ctx := loopbackCtx(t, 3*time.Minute)
-	scenarioKill9HeavyWrites(ctx, t, newProcessCluster(t, 0, "load1", "load2", "load3"), 2)
+	scenarioKill9HeavyWrites(ctx, t, newProcessCluster(t, 0, "load1", "load2", "load3"), 3)
 }
 
 func TestLoopbackRollingRestart(t *testing.T) {

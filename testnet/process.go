@@ -274,11 +274,12 @@ func ResetData(home string) error {
 	return nil
 }
 
-// checkNotRunning fails if a process holds the lock of one of CometBFT's
-// databases in dbDir (goleveldb locks <db>/LOCK while open).
+// checkNotRunning fails if a process holds the lock of CometBFT's block or
+// state database in dbDir (goleveldb locks <db>/LOCK while open; these two
+// are closed when a node stops, also inside a process).
 func checkNotRunning(dbDir string) error {
-	locks, _ := filepath.Glob(filepath.Join(dbDir, "*.db", "LOCK"))
-	for _, l := range locks {
+	for _, db := range []string{"blockstore.db", "state.db"} {
+		l := filepath.Join(dbDir, db, "LOCK")
 		f, err := os.OpenFile(l, os.O_RDWR, 0)
 		if err != nil {
 			continue

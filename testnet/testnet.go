@@ -29,6 +29,7 @@
 package testnet
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -570,20 +571,9 @@ func Load(dir string) (*Network, error) {
 	if err != nil {
 		return nil, fmt.Errorf("testnet: %s is not a network directory (run `traceledger testnet init --out %s`): %w", dir, dir, err)
 	}
-	var n Network
-	if err := json.Unmarshal(b, &n); err != nil {
-		return nil, fmt.Errorf("testnet: decode %s: %w", filepath.Join(abs, NetworkFile), err)
-	}
-	n.Dir = abs
-	for i := range n.Nodes {
-		if !filepath.IsAbs(n.Nodes[i].Home) {
-			n.Nodes[i].Home = filepath.Join(abs, n.Nodes[i].Home)
-		}
-	}
-	for i := range n.Enterprises {
-		if !filepath.IsAbs(n.Enterprises[i].Home) {
-			n.Enterprises[i].Home = filepath.Join(abs, n.Enterprises[i].Home)
-		}
+	n, err := decodeNetwork(b, abs)
+	if err != nil {
+		return nil, fmt.Errorf("testnet: %s: %w", filepath.Join(abs, NetworkFile), err)
 	}
 	doc, _, err := genesis.Load(filepath.Join(abs, GenesisFile))
 	if err != nil {
@@ -593,5 +583,69 @@ func Load(dir string) (*Network, error) {
 		return nil, fmt.Errorf("testnet: %s names chain %q but the genesis says %q", NetworkFile, n.ChainID, doc.ChainID)
 	}
 	n.Genesis = doc
+	return n, nil
+}
+
+// decodeNetwork decodes network.json strictly and checks it: a known
+// address plan, at least one node, node names that are valid ids and
+// unique, an RPC URL and a peer address for each, and homes inside dir
+// (relative paths are resolved against dir).
+func decodeNetwork(b []byte, dir string) (*Network, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var n Network
+	if err := dec.Decode(&n); err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("data after the JSON object")
+	}
+	n.Dir = dir
+	if n.Hosts != HostsLoopback && n.Hosts != HostsDocker {
+		return nil, fmt.Errorf("hosts is %q, want %q or %q", n.Hosts, HostsLoopback, HostsDocker)
+	}
+	if len(n.Nodes) == 0 {
+		return nil, errors.New("no nodes")
+	}
+	seen := map[string]bool{}
+	resolve := func(what, home string) (string, error) {
+		if home == "" {
+			return "", fmt.Errorf("%s: home is empty", what)
+		}
+		if !filepath.IsAbs(home) {
+			home = filepath.Join(dir, home)
+		}
+		if r, err := filepath.Rel(dir, home); err != nil || r == "." || strings.HasPrefix(r, "..") {
+			return "", fmt.Errorf("%s: home %s is not inside %s", what, home, dir)
+		}
+		return home, nil
+	}
+	for i := range n.Nodes {
+		x := &n.Nodes[i]
+		what := fmt.Sprintf("nodes[%d]", i)
+		if err := genesis.ValidateID(x.Name); err != nil {
+			return nil, fmt.Errorf("%s.name: %w", what, err)
+		}
+		if seen[x.Name] {
+			return nil, fmt.Errorf("%s.name: %q is used twice", what, x.Name)
+		}
+		seen[x.Name] = true
+		if x.RPCURL == "" || x.P2PAddr == "" {
+			return nil, fmt.Errorf("%s (%s): rpc_url and p2p_addr are required", what, x.Name)
+		}
+		home, err := resolve(what, x.Home)
+		if err != nil {
+			return nil, err
+		}
+		x.Home = home
+	}
+	for i := range n.Enterprises {
+		e := &n.Enterprises[i]
+		home, err := resolve(fmt.Sprintf("enterprises[%d]", i), e.Home)
+		if err != nil {
+			return nil, err
+		}
+		e.Home = home
+	}
 	return &n, nil
 }

@@ -178,4 +178,80 @@ func TestInProcessNetworkCommits(t *testing.T) {
 	if _, err := Agreement(ctx, nw.Nodes, h-1); err != nil {
 		t.Fatal(err)
 	}
+	if err := AppAgreement(ctx, nw.Nodes, nw.Nodes[0]); err != nil {
+		t.Fatal(err)
+	}
+	// A running node's data cannot be reset from under it.
+	if err := ResetData(nw.Nodes[0].Home); err == nil || !strings.Contains(err.Error(), "running") {
+		t.Fatalf("ResetData of a running node: %v, want a refusal", err)
+	}
+	if _, err := os.Stat(node.AppDBDir(nw.Nodes[0].Home)); err != nil {
+		t.Fatalf("the refused ResetData removed data: %v", err)
+	}
+}
+
+func TestDecodeNetworkRejects(t *testing.T) {
+	dir := "/nets/a"
+	node := `{"name":"agri","home":"agri","validator":true,"node_id":"x","rpc_url":"http://127.0.0.1:1","p2p_addr":"x@127.0.0.1:2"}`
+	for _, tc := range []struct {
+		name, json, want string
+	}{
+		{"ok", `{"chain_id":"c","hosts":"loopback","nodes":[` + node + `]}`, ""},
+		{"unknown field", `{"chain_id":"c","hosts":"loopback","nodes":[` + node + `],"extra":1}`, "unknown field"},
+		{"trailing data", `{"chain_id":"c","hosts":"loopback","nodes":[` + node + `]} {}`, "after the JSON"},
+		{"bad hosts", `{"chain_id":"c","hosts":"k8s","nodes":[` + node + `]}`, "hosts is"},
+		{"no nodes", `{"chain_id":"c","hosts":"docker","nodes":[]}`, "no nodes"},
+		{"duplicate", `{"chain_id":"c","hosts":"docker","nodes":[` + node + `,` + node + `]}`, "used twice"},
+		{"bad name", `{"chain_id":"c","hosts":"docker","nodes":[{"name":"A","home":"a","rpc_url":"u","p2p_addr":"p"}]}`, "nodes[0].name"},
+		{"escaping home", `{"chain_id":"c","hosts":"docker","nodes":[{"name":"a","home":"../b","rpc_url":"u","p2p_addr":"p"}]}`, "not inside"},
+		{"home is dir", `{"chain_id":"c","hosts":"docker","nodes":[{"name":"a","home":".","rpc_url":"u","p2p_addr":"p"}]}`, "not inside"},
+		{"no rpc", `{"chain_id":"c","hosts":"docker","nodes":[{"name":"a","home":"a","p2p_addr":"p"}]}`, "required"},
+		{"enterprise home", `{"chain_id":"c","hosts":"loopback","nodes":[` + node + `],"enterprises":[{"id":"e","home":"/etc"}]}`, "not inside"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, err := decodeNetwork([]byte(tc.json), dir)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n.Nodes[0].Home != "/nets/a/agri" {
+					t.Fatalf("home resolved to %s", n.Nodes[0].Home)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// FuzzDecodeNetwork: any network.json either fails to decode or yields a
+// network whose homes all lie inside the directory and whose names are
+// unique.
+func FuzzDecodeNetwork(f *testing.F) {
+	f.Add([]byte(`{"chain_id":"c","hosts":"loopback","nodes":[{"name":"agri","home":"agri","rpc_url":"u","p2p_addr":"p"}]}`))
+	f.Add([]byte(`{"hosts":"docker","nodes":[{"name":"a","home":"/d/a/x","rpc_url":"u","p2p_addr":"p"}],"enterprises":[{"id":"e","home":"a"}]}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		n, err := decodeNetwork(b, "/d")
+		if err != nil {
+			return
+		}
+		seen := map[string]bool{}
+		for _, x := range n.Nodes {
+			if seen[x.Name] {
+				t.Fatalf("duplicate node %q accepted", x.Name)
+			}
+			seen[x.Name] = true
+			if !strings.HasPrefix(x.Home, "/d/") {
+				t.Fatalf("home %q outside the directory accepted", x.Home)
+			}
+		}
+		for _, e := range n.Enterprises {
+			if !strings.HasPrefix(e.Home, "/d/") {
+				t.Fatalf("enterprise home %q outside the directory accepted", e.Home)
+			}
+		}
+	})
 }
