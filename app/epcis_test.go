@@ -236,11 +236,6 @@ func TestEPCISBadInput(t *testing.T) {
 			e.Context = &tlv1.TraceContext{UserHash: make([]byte, 32)}
 			return e
 		}()), CodeEPCISInvalidEvent, []string{"user_hash"}, false},
-		{"hashed without identifiers", eventMsgOf(func() *tlv1.RecordEPCISEvent {
-			e := clone(t, hashed)
-			e.GetHashed().Identifiers = nil
-			return e
-		}()), CodeEPCISMissingField, []string{"identifiers"}, false},
 		{"hashed short payload hash", eventMsgOf(func() *tlv1.RecordEPCISEvent {
 			e := clone(t, hashed)
 			e.GetHashed().PayloadSha256 = []byte{1, 2}

@@ -310,6 +310,12 @@ func PrepareImport(data []byte, format epcis.Format, mode ImportMode) ([]Prepare
 		pe := PreparedEvent{Index: i, HashID: hashID, Msg: msg}
 		if mode == ImportHashed {
 			pl := payloads[i]
+			// The payload is what the enterprise discloses later: alone, it
+			// must give the same hash ID, or 'epcis check' could not tie it
+			// to this record.
+			if got, err := epcis.HashDocument(bytes.NewReader(pl.JSON), epcis.FormatJSON); err != nil || len(got) != 1 || got[0] != hashID {
+				return nil, &epcis.EventError{Index: i, Err: fmt.Errorf("the event's disclosable payload does not hash to its hash ID %s (got %v, %v); a document-level ignoreFields, for example, does not travel with one event", hashID, got, err)}
+			}
 			pe.Payload = &pl
 			h := &tlv1.HashedEvent{
 				Type: p.Type, EventTimeMs: ck.EventTimeMs, EventTimeZoneOffset: trim(p.EventTimeZoneOffset),

@@ -426,9 +426,6 @@ func CheckHashed(h *tlv1.HashedEvent, index int) ([]string, error) {
 			return nil, &EventError{Index: index, Field: l.field, Value: l.value, Err: err}
 		}
 	}
-	if len(h.Identifiers) == 0 {
-		return nil, eventErr(index, "identifiers", "", ErrMissingField, "a hashed event names at least one identifier")
-	}
 	for i, id := range h.Identifiers {
 		if id == nil || id.Role <= tlv1.IDENTIFIER_ROLE_UNSPECIFIED || id.Role > tlv1.IDENTIFIER_ROLE_OUTPUT {
 			return nil, eventErr(index, fmt.Sprintf("identifiers[%d].role", i), "", ErrInvalidValue, "want a role (instance, class, parent, child, input or output)")

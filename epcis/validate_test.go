@@ -144,7 +144,6 @@ func TestCheckHashed(t *testing.T) {
 		{"bad offset", func(h *tlv1.HashedEvent) { h.EventTimeZoneOffset = "08:00" }, ErrInvalidValue},
 		{"bad bizStep", func(h *tlv1.HashedEvent) { h.BizStep = "ship ping" }, ErrInvalidURI},
 		{"bad location", func(h *tlv1.HashedEvent) { h.BizLocation = "urn:epc:id:sgln:1" }, ErrInvalidURI},
-		{"no identifiers", func(h *tlv1.HashedEvent) { h.Identifiers = nil }, ErrMissingField},
 		{"no role", func(h *tlv1.HashedEvent) { h.Identifiers[0].Role = 0 }, ErrInvalidValue},
 		{"bad code", func(h *tlv1.HashedEvent) { h.Identifiers[0].Id = "urn:cn:eartag:052010200012345" }, ErrInvalidURI},
 		{"padded identifier", func(h *tlv1.HashedEvent) { h.Identifiers[0].Id = " urn:x:1" }, ErrInvalidURI},

@@ -1339,7 +1339,8 @@ type HashedEvent struct {
 	ReadPoint   string `protobuf:"bytes,6,opt,name=read_point,json=readPoint,proto3" json:"read_point,omitempty"`
 	BizLocation string `protobuf:"bytes,7,opt,name=biz_location,json=bizLocation,proto3" json:"biz_location,omitempty"`
 	// identifiers are the products, lots, classes, parents, inputs and
-	// outputs the event names (at least one).
+	// outputs the event names (an event naming none, such as a sensor
+	// reading at a read point, extends no history).
 	Identifiers []*EventIdentifier `protobuf:"bytes,8,rep,name=identifiers,proto3" json:"identifiers,omitempty"`
 	// payload_sha256 is SHA-256 of the JCS (RFC 8785) canonical JSON payload.
 	PayloadSha256 []byte `protobuf:"bytes,9,opt,name=payload_sha256,json=payloadSha256,proto3" json:"payload_sha256,omitempty"`

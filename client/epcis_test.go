@@ -1,0 +1,121 @@
+package client
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/traceledger/traceledger/epcis"
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
+)
+
+// TestPrepareImportConformance prepares every conformance document for a
+// public and a hashed import, offline: every event passes the validators'
+// checks with the vector's hash ID, and every hashed event's disclosable
+// payload hashes, alone, to the same ID. The exceptions are named: a
+// JSON document-level ignoreFields does not travel with a single event's
+// object (an XML event's payload is rendered without the ignored fields),
+// and one XML extension shape has no JSON-LD rendering.
+func TestPrepareImportConformance(t *testing.T) {
+	dir := filepath.Join("..", "epcis", "testdata", "conformance")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := 0
+	for _, e := range entries {
+		name := e.Name()
+		ext := filepath.Ext(name)
+		if ext != ".jsonld" && ext != ".xml" {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantRaw, err := os.ReadFile(filepath.Join(dir, strings.TrimSuffix(name, ext)+".hashes"))
+		if err != nil {
+			continue
+		}
+		want := strings.Fields(string(wantRaw))
+		pub, err := PrepareImport(data, epcis.FormatAuto, ImportPublic)
+		if err != nil {
+			t.Errorf("%s: public: %v", name, err)
+			continue
+		}
+		for i, p := range pub {
+			if p.HashID != want[i] || p.Msg.GetPublic() == nil {
+				t.Errorf("%s event %d: hash %s, want %s", name, i, p.HashID, want[i])
+			}
+		}
+		hashed, err := PrepareImport(data, epcis.FormatAuto, ImportHashed)
+		switch {
+		case ext == ".jsonld" && strings.Contains(string(data), "ignoreFields"):
+			if err == nil {
+				t.Errorf("%s: a document with ignoreFields was prepared for a hashed import", name)
+			}
+		case errors.Is(err, epcis.ErrNotRepresentable):
+		case err != nil:
+			t.Errorf("%s: hashed: %v", name, err)
+		default:
+			for i, h := range hashed {
+				if h.HashID != want[i] || h.Msg.GetHashed() == nil || len(h.Msg.GetHashed().Identifiers) == 0 && len(pub[i].Msg.GetPublic().EpcList) > 0 {
+					t.Errorf("%s event %d: hashed message %+v", name, i, h.Msg)
+				}
+			}
+		}
+		docs++
+	}
+	if docs < 30 {
+		t.Fatalf("only %d documents", docs)
+	}
+}
+
+func TestPackBatches(t *testing.T) {
+	evs := make([]PreparedEvent, 10)
+	for i := range evs {
+		evs[i] = PreparedEvent{Index: i, size: 100}
+	}
+	cases := []struct {
+		maxEvents, maxBytes int
+		want                []int
+	}{
+		{1000, 1 << 20, []int{10}},
+		{4, 1 << 20, []int{4, 4, 2}},
+		{1000, 330, []int{3, 3, 3, 1}},
+	}
+	for _, tc := range cases {
+		bs, err := packBatches(evs, tc.maxEvents, tc.maxBytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int
+		for _, b := range bs {
+			got = append(got, len(b))
+		}
+		if len(got) != len(tc.want) {
+			t.Fatalf("%+v: batches %v", tc, got)
+		}
+		for i := range got {
+			if got[i] != tc.want[i] {
+				t.Fatalf("%+v: batches %v", tc, got)
+			}
+		}
+	}
+	var ie *ImportError
+	if _, err := packBatches(evs, 1000, 50); !errors.As(err, &ie) || ie.Index != 0 {
+		t.Fatalf("an event larger than a transaction: %v", err)
+	}
+}
+
+func TestImportErrorNamesDocumentEvent(t *testing.T) {
+	batch := []PreparedEvent{{Index: 40, HashID: "a"}, {Index: 41, HashID: "b"}}
+	err := importError(&TxError{Code: 65, Log: "messages[0]: record_event_batch.events[1] (event 1): already recorded"}, batch)
+	var ie *ImportError
+	if !errors.As(err, &ie) || ie.Index != 41 || !strings.Contains(err.Error(), "document event 41") {
+		t.Fatalf("%v", err)
+	}
+	_ = tlv1.Msg{}
+}
