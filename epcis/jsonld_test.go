@@ -182,3 +182,24 @@ func TestAnchorTree(t *testing.T) {
 		t.Fatal("built an empty tree")
 	}
 }
+
+// TestPayloadContexts: an event with its own @context inside a document
+// with one gets both, in order, so the payload alone keeps its hash ID.
+func TestPayloadContexts(t *testing.T) {
+	doc := []byte(`{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"a": "https://a.example/"}],
+	  "type": "EPCISDocument", "epcisBody": {"eventList": [{"@context": {"b": "https://b.example/"},
+	  "type": "ObjectEvent", "eventTime": "2024-01-01T00:00:00Z", "eventTimeZoneOffset": "+00:00", "action": "OBSERVE",
+	  "a:x": "1", "b:y": "2"}]}}`)
+	want, err := HashDocument(bytes.NewReader(doc), FormatJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := Payloads(doc, FormatJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := HashDocument(bytes.NewReader(ps[0].JSON), FormatJSON)
+	if err != nil || got[0] != want[0] {
+		t.Fatalf("payload hashes to %v (%v), the document to %v", got, err, want)
+	}
+}

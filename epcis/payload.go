@@ -20,6 +20,13 @@ import (
 // JCS (RFC 8785) canonical form, so key order, white space and number
 // spelling of the disclosed file do not matter.
 
+func contextList(ctx any) []any {
+	if l, ok := ctx.([]any); ok {
+		return append([]any(nil), l...)
+	}
+	return []any{ctx}
+}
+
 // Payload is one event's payload in JCS canonical form, with its SHA-256.
 type Payload struct {
 	JSON   []byte
@@ -71,9 +78,11 @@ func Payloads(data []byte, format Format) ([]Payload, error) {
 	case []any:
 		items = v
 	case map[string]any:
-		docCtx = v["@context"]
+		if _, isDoc := v["epcisBody"]; isDoc {
+			docCtx = v["@context"] // a bare event keeps its own as it is
+		}
 		var err error
-		if items, _, err = jsonEventItems(newJSONContext().with(docCtx), v); err != nil {
+		if items, _, err = jsonEventItems(newJSONContext().with(v["@context"]), v); err != nil {
 			return nil, err
 		}
 	default:
@@ -85,8 +94,13 @@ func Payloads(data []byte, format Format) ([]Payload, error) {
 		if !ok {
 			return nil, eventErr(i, "", "", ErrMalformed, "event is not a JSON object")
 		}
-		if _, has := obj["@context"]; !has && docCtx != nil {
-			obj["@context"] = docCtx
+		if docCtx != nil {
+			if own, has := obj["@context"]; has {
+				// The event's own context extends the document's.
+				obj["@context"] = append(contextList(docCtx), contextList(own)...)
+			} else {
+				obj["@context"] = docCtx
+			}
 		}
 		js, err := marshalJSON(obj)
 		if err != nil {
