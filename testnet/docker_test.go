@@ -261,6 +261,26 @@ func (d *dockerCluster) heal(ctx context.Context, group ...string) error {
 	})
 }
 
+// create makes the volume and the container of node name (not started),
+// with the node's home copied into the volume.
+func (d *dockerCluster) create(ctx context.Context, name string) error {
+	home := "/net/" + name
+	label := "traceledger.test=" + d.project
+	if _, err := docker(ctx, "volume", "create", "--label", label, d.volume(name)); err != nil {
+		return err
+	}
+	if _, err := docker(ctx, "create", "--name", d.container(name), "--label", label,
+		"--hostname", name, "--network", d.main.name, "--ip", d.ip(d.main, name), "--network-alias", name,
+		"-v", d.volume(name)+":"+home, d.image, "start", "--home", home); err != nil {
+		return err
+	}
+	if _, err := docker(ctx, "cp", filepath.Join(d.nw.Dir, name)+"/.", d.container(name)+":"+home); err != nil {
+		return err
+	}
+	d.setURL(name, d.main)
+	return nil
+}
+
 // newDockerCluster initialises a docker-plan network of the four
 // departments, creates one volume and one container per node on a private
 // network, copies each home into its volume and starts the containers.
@@ -304,19 +324,9 @@ func newDockerCluster(t *testing.T, enterprises ...string) *dockerCluster {
 	d.main = createNetwork(ctx, t, project, project)
 	d.side = createNetwork(ctx, t, project+"-side", project)
 	for _, n := range nw.Nodes {
-		home := "/net/" + n.Name
-		if _, err := docker(ctx, "volume", "create", "--label", label, d.volume(n.Name)); err != nil {
+		if err := d.create(ctx, n.Name); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := docker(ctx, "create", "--name", d.container(n.Name), "--label", label,
-			"--hostname", n.Name, "--network", d.main.name, "--ip", d.ip(d.main, n.Name), "--network-alias", n.Name,
-			"-v", d.volume(n.Name)+":"+home, image, "start", "--home", home); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := docker(ctx, "cp", filepath.Join(nw.Dir, n.Name)+"/.", d.container(n.Name)+":"+home); err != nil {
-			t.Fatal(err)
-		}
-		d.setURL(n.Name, d.main)
 	}
 	var names []string
 	for _, n := range nw.Nodes {
@@ -409,6 +419,45 @@ func TestDockerPartition(t *testing.T) {
 	if _, err := VerifyTraffic(ctx, c.genesis(), all[3].RPCURL, res); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestDockerJoin adds a new department's container to a running network:
+// it block-syncs from its peers, follows without voting, and becomes a
+// validator when the departments pass the proposal admitting it.
+func TestDockerJoin(t *testing.T) {
+	ctx := dockerCtx(t, 4*time.Minute)
+	c := newDockerCluster(t, "load1")
+	stop := traffic(t, c, 10, 20*time.Millisecond, "load1")
+	defer stop()
+	settle(ctx, t, c, 3*time.Second)
+	info, err := AddNode(c.nw, "commerce", fastKDF...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.create(ctx, info.Name); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.start(ctx, info.Name); err != nil {
+		t.Fatal(err)
+	}
+	joined := pick(c, info.Name)[0]
+	validators := pick(c, vAgri, vLivestock, vMarket, vDrug)
+	d, h := waitCaughtUp(ctx, t, joined, validators)
+	recovery(t, c, "join: new node block-synced a running network", d, fmt.Sprintf("to height %d", h))
+	verifyTraffic(ctx, t, c, stop, joined)
+	if st := QueryStatus(ctx, joined.Name, joined.RPCURL); st.VotingPower != 0 {
+		t.Fatalf("joined node has voting power %d without a governance decision", st.VotingPower)
+	}
+	start := time.Now()
+	id, err := Promote(ctx, c.nw, info.Name, 10, validators[0].RPCURL, fastKDF...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recovery(t, c, "join: proposal passed, new department in the validator set", time.Since(start), fmt.Sprintf("proposal %d", id))
+	if err := waitSigned(ctx, joined); err != nil {
+		t.Fatal(err)
+	}
+	checkAgreement(ctx, t, c.nodes())
 }
 
 // TestDockerCompose brings up the root docker-compose.yml with the test
