@@ -85,19 +85,18 @@ func epcURNToDL(uri string) (string, bool) {
 
 // epcFields splits the body of an EPC URI into n (at most 5) dot-separated
 // fields; the last field keeps any further dots (serial numbers may contain
-// them). It returns nil when there are fewer fields.
-func epcFields(body string, n int) []string {
-	var buf [5]string
-	p := buf[:0]
+// them). ok is false when there are fewer fields.
+func epcFields(body string, n int) (p [5]string, ok bool) {
 	for i := 0; i < n-1; i++ {
 		j := strings.IndexByte(body, '.')
 		if j < 0 {
-			return nil
+			return p, false
 		}
-		p = append(p, body[:j])
+		p[i] = body[:j]
 		body = body[j+1:]
 	}
-	return append(p, body)
+	p[n-1] = body
+	return p, true
 }
 
 // epcIDFields gives, per EPC identifier scheme that carries a GS1 key, the
@@ -113,8 +112,8 @@ func epcIDToDL(scheme, body string) (string, bool) {
 	if fields == 0 {
 		return "", false
 	}
-	p := epcFields(body, fields)
-	if p == nil {
+	p, ok := epcFields(body, fields)
+	if !ok {
 		return "", false
 	}
 	switch scheme {

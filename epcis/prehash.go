@@ -143,10 +143,10 @@ func appendPreHash(dst []byte, ev Event) ([]byte, error) {
 			fields = append(fields, f)
 		}
 	}
-	r := renderer{index: ev.Index}
+	r := &renderer{index: ev.Index}
 	dst = append(dst, "eventType="...)
 	dst = append(dst, ev.Type...)
-	dst, rest, err := r.ordered(dst, fields, eventSpec, nil, true)
+	dst, rest, err := r.ordered(dst, fields, eventSpec, 0, true)
 	if err != nil {
 		return nil, err
 	}
@@ -197,39 +197,36 @@ func hasValue(fields []Field, name string) bool {
 // renderer writes pre-hash strings for one event.
 type renderer struct {
 	index int
+	// names holds the path of the field being rendered (names[:depth]),
+	// joined only when an error names it.
+	names [maxSpecDepth]string
 }
 
-// fieldPath is the position of a field in the event, built up only when
-// an error names it.
-type fieldPath struct {
-	parent *fieldPath
-	name   string
-}
+// maxSpecDepth bounds the nesting the renderer tracks: the canonical
+// property order nests four levels (sensorElementList, sensorElement,
+// sensorReport, field), and lists of typed identifiers three.
+const maxSpecDepth = 8
 
-func (p *fieldPath) String() string {
-	if p == nil {
-		return ""
-	}
-	return joinPath(p.parent.String(), p.name)
-}
+// path returns the dotted path of the first depth names.
+func (r *renderer) path(depth int) string { return strings.Join(r.names[:depth], ".") }
 
 // value renders "=<canonical value>" for a field value, or "" when the
-// value is blank.
-func (r renderer) value(ro role, v string, path *fieldPath) (string, error) {
-	b, err := r.appendValue(nil, ro, v, path)
+// value is blank; the field's path is names[:depth].
+func (r *renderer) value(ro role, v string, depth int) (string, error) {
+	b, err := r.appendValue(nil, ro, v, depth)
 	return string(b), err
 }
 
 // appendValue appends "=<canonical value>" for a field value to dst, or
 // nothing when the value is blank.
-func (r renderer) appendValue(dst []byte, ro role, v string, path *fieldPath) ([]byte, error) {
+func (r *renderer) appendValue(dst []byte, ro role, v string, depth int) ([]byte, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return dst, nil
 	}
 	c, err := canonValue(ro, v)
 	if err != nil {
-		return nil, &EventError{Index: r.index, Field: path.String(), Value: v, Err: err}
+		return nil, &EventError{Index: r.index, Field: r.path(depth), Value: v, Err: err}
 	}
 	dst = append(dst, '=')
 	return append(dst, c...), nil
@@ -241,13 +238,15 @@ func (r renderer) appendValue(dst []byte, ro role, v string, path *fieldPath) ([
 // (completely) rendered: names outside specs, and structures some of whose
 // children were not rendered, pruned to those children. At event level the
 // extension fields are returned too, since they are rendered with the other
-// remaining fields.
+// remaining fields. The structure's path is names[:depth].
 //
 // Repeated fields of one name are rendered into dst one after the other,
 // then put in byte order in place.
-func (r renderer) ordered(dst []byte, fields []Field, specs []fieldSpec, path *fieldPath, top bool) ([]byte, []Field, error) {
+func (r *renderer) ordered(dst []byte, fields []Field, specs []fieldSpec, depth int, top bool) ([]byte, []Field, error) {
 	var ext []Field
-	pool := make([]Field, 0, len(fields))
+	var poolBuf [24]Field
+	var doneBuf [24]bool
+	pool := poolBuf[:0]
 	for _, f := range fields {
 		if !top && isExtension(f.Name) {
 			ext = append(ext, f)
@@ -255,7 +254,12 @@ func (r renderer) ordered(dst []byte, fields []Field, specs []fieldSpec, path *f
 			pool = append(pool, f)
 		}
 	}
-	done := make([]bool, len(pool))
+	done := doneBuf[:0]
+	if len(pool) <= len(doneBuf) {
+		done = doneBuf[:len(pool)]
+	} else {
+		done = make([]bool, len(pool))
+	}
 	var segBuf [8][2]int
 	for si := range specs {
 		sp := &specs[si]
@@ -266,17 +270,19 @@ func (r renderer) ordered(dst []byte, fields []Field, specs []fieldSpec, path *f
 			if done[i] || f.Name != sp.name {
 				continue
 			}
-			p := &fieldPath{parent: path, name: sp.name}
+			if depth < maxSpecDepth {
+				r.names[depth] = sp.name
+			}
 			segStart := len(dst)
 			dst = append(dst, sp.name...)
 			nameEnd := len(dst)
 			var err error
-			if dst, err = r.appendValue(dst, sp.role, f.Value, p); err != nil {
+			if dst, err = r.appendValue(dst, sp.role, f.Value, min(depth+1, maxSpecDepth)); err != nil {
 				return nil, nil, err
 			}
 			rem := f.Children
 			if sp.sub != nil {
-				if dst, rem, err = r.ordered(dst, f.Children, sp.sub, p, false); err != nil {
+				if dst, rem, err = r.ordered(dst, f.Children, sp.sub, depth+1, false); err != nil {
 					return nil, nil, err
 				}
 			}
@@ -305,7 +311,7 @@ func (r renderer) ordered(dst []byte, fields []Field, specs []fieldSpec, path *f
 			dst = append(dst, s...)
 		}
 	}
-	rest := pool[:0]
+	var rest []Field
 	for i, f := range pool {
 		if !done[i] {
 			rest = append(rest, f)
@@ -330,13 +336,13 @@ func sortSegments(dst []byte, start int, segs [][2]int) []byte {
 
 // leftover renders one event-level field that is not in the canonical
 // property order.
-func (r renderer) leftover(f Field) (string, error) {
+func (r *renderer) leftover(f Field) (string, error) {
 	pl, ok := pairLists[f.Name]
 	if !ok {
 		return r.generic(f), nil
 	}
-	list := &fieldPath{name: f.Name}
-	val, err := r.value(roleText, f.Value, list)
+	r.names[0] = f.Name
+	val, err := r.value(roleText, f.Value, 1)
 	if err != nil {
 		return "", err
 	}
@@ -344,7 +350,8 @@ func (r renderer) leftover(f Field) (string, error) {
 	for _, c := range f.Children {
 		var s string
 		if c.Name == pl.elem {
-			if s, err = r.pair(c, pl.elem, pl.typeRole, &fieldPath{parent: list, name: pl.elem}); err != nil {
+			r.names[1] = pl.elem
+			if s, err = r.pair(c, pl.elem, pl.typeRole, 2); err != nil {
 				return "", err
 			}
 		} else {
@@ -359,7 +366,7 @@ func (r renderer) leftover(f Field) (string, error) {
 // pair renders a typed identifier (bizTransaction, source, destination) as
 // "type=<type><elem>=<id>" followed by its other children. The identifier
 // is the element's text (XML) or its member of the same name (JSON).
-func (r renderer) pair(f Field, elem string, typeRole role, path *fieldPath) (string, error) {
+func (r *renderer) pair(f Field, elem string, typeRole role, depth int) (string, error) {
 	id := strings.TrimSpace(f.Value)
 	var typ string
 	var others []string
@@ -374,11 +381,12 @@ func (r renderer) pair(f Field, elem string, typeRole role, path *fieldPath) (st
 			others = append(others, r.generic(c))
 		}
 	}
-	t, err := r.value(typeRole, typ, &fieldPath{parent: path, name: "type"})
+	r.names[depth] = "type"
+	t, err := r.value(typeRole, typ, depth+1)
 	if err != nil {
 		return "", err
 	}
-	v, err := r.value(roleURI, id, path)
+	v, err := r.value(roleURI, id, depth)
 	if err != nil {
 		return "", err
 	}
@@ -395,7 +403,7 @@ func (r renderer) pair(f Field, elem string, typeRole role, path *fieldPath) (st
 
 // generic renders a field with no prescribed order: name, "=value" if it
 // has a value, then its children rendered the same way and sorted.
-func (r renderer) generic(f Field) string {
+func (r *renderer) generic(f Field) string {
 	s := f.Name
 	if v := strings.TrimSpace(f.Value); v != "" {
 		c, _ := canonValue(roleText, v) // roleText never fails
