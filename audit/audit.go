@@ -155,10 +155,12 @@ type NodeReport struct {
 
 // pass carries one pass's working data.
 type pass struct {
-	report  *PassReport
-	latest  []int64 // per source; -1 when unreachable
-	alerted []bool
-	answers []int
+	report     *PassReport
+	headerTime time.Duration // spent verifying headers
+	stuck      int64         // a height no node served a verifiable header for
+	latest     []int64       // per source; -1 when unreachable
+	alerted    []bool
+	answers    []int
 }
 
 func (a *Auditor) alert(p *pass, src int, kind string, height int64, msg string, ev *Evidence) {
@@ -344,6 +346,18 @@ func (a *Auditor) anchor(ctx context.Context, p *pass) (*types.LightBlock, error
 // followHeaders verifies every header from the last trusted one up to the
 // highest a node has, comparing each height's block hash across nodes.
 func (a *Auditor) followHeaders(ctx context.Context, p *pass) error {
+	best := int64(0)
+	for _, l := range p.latest {
+		best = max(best, l)
+	}
+	if a.cfg.MaxHeadersPerPass > 0 {
+		best = min(best, a.topHeight()+a.cfg.MaxHeadersPerPass)
+	}
+	return a.followTo(ctx, p, best)
+}
+
+// followTo verifies headers from the last trusted one up to target.
+func (a *Auditor) followTo(ctx context.Context, p *pass, target int64) error {
 	trusted, err := a.state.trusted()
 	if err != nil {
 		return err
@@ -357,16 +371,14 @@ func (a *Auditor) followHeaders(ctx context.Context, p *pass) error {
 		}
 		a.state.addHeader(summaryOf(trusted))
 	}
-	best := int64(0)
-	for _, l := range p.latest {
-		best = max(best, l)
+	if p.report.Headers == 0 {
+		p.report.From, p.report.To = trusted.Height+1, trusted.Height
 	}
-	target := best
-	if a.cfg.MaxHeadersPerPass > 0 {
-		target = min(target, trusted.Height+a.cfg.MaxHeadersPerPass)
+	if p.stuck > 0 && target >= p.stuck {
+		target = p.stuck - 1 // no node proved that height in this pass
 	}
-	p.report.From, p.report.To = trusted.Height+1, trusted.Height
 	started := time.Now()
+	defer func() { p.headerTime += time.Since(started) }()
 	hashes := make([]map[int64][]byte, len(a.sources))
 	const chunk = 200
 	for h := trusted.Height + 1; h <= target; h++ {
@@ -383,6 +395,7 @@ func (a *Auditor) followHeaders(ctx context.Context, p *pass) error {
 		}
 		lb, checked := a.nextHeader(ctx, p, trusted, h)
 		if lb == nil {
+			p.stuck = h
 			break
 		}
 		for i := range a.sources {
@@ -405,7 +418,7 @@ func (a *Auditor) followHeaders(ctx context.Context, p *pass) error {
 		}
 	}
 	if p.report.Headers > 0 {
-		p.report.HeaderRate = float64(p.report.Headers) / time.Since(started).Seconds()
+		p.report.HeaderRate = float64(p.report.Headers) / (p.headerTime + time.Since(started)).Seconds()
 		if m := a.cfg.Metrics; m != nil {
 			m.CatchUpRate.Set(p.report.HeaderRate)
 		}
@@ -522,8 +535,7 @@ func emptyCheckpoint() *Checkpoint {
 // height whose header is verified, verifies and compares the answers, and
 // moves the checkpoint.
 func (a *Auditor) checkNodes(ctx context.Context, p *pass) {
-	top := a.topHeight()
-	if top == 0 {
+	if a.topHeight() == 0 {
 		return
 	}
 	cp := a.state.Checkpoint
@@ -533,22 +545,58 @@ func (a *Auditor) checkNodes(ctx context.Context, p *pass) {
 	var newCP *tlv1.StateRoots
 	var answers []answer
 	for i, s := range a.sources {
-		l := p.latest[i]
-		if l < 0 {
+		if p.latest[i] < 0 {
 			continue
 		}
-		if top-l > a.cfg.MaxLag {
-			a.alert(p, i, AlertLagging, l, fmt.Sprintf("at height %d, %d blocks behind the verified header %d (allowed: %d)", l, top-l, top, a.cfg.MaxLag), nil)
+		if top := a.topHeight(); top-p.latest[i] > a.cfg.MaxLag {
+			a.alert(p, i, AlertLagging, p.latest[i], fmt.Sprintf("at height %d, %d blocks behind the verified header %d (allowed: %d)",
+				p.latest[i], top-p.latest[i], top, a.cfg.MaxLag), nil)
 		}
-		r := min(l, top) - 1
-		hdr, ok := a.state.header(r + 1)
-		if r < 1 || !ok || r < cp.Height {
-			continue // nothing this node can be checked at yet
+		// A node keeps only its latest two heights: ask at its latest-1
+		// (header latest verified first), again if it moved on meanwhile.
+		var res nodeResult
+		for attempt := 0; attempt < 3; attempt++ {
+			l, err := s.Latest(ctx)
+			if err != nil {
+				a.alert(p, i, AlertUnreachable, 0, err.Error(), nil)
+				res = nodeResult{skip: true}
+				break
+			}
+			p.latest[i] = max(p.latest[i], l)
+			if l > a.topHeight() {
+				if err := a.followTo(ctx, p, l); err != nil {
+					res = nodeResult{skip: true}
+					break
+				}
+			}
+			r := min(l, a.topHeight()) - 1
+			hdr, ok := a.state.header(r + 1)
+			if r < 1 || !ok || r < cp.Height {
+				res = nodeResult{skip: true} // nothing this node can be checked at yet
+				break
+			}
+			if res = a.checkNode(ctx, p, i, s, r, hdr, cp); !res.movedOn {
+				break
+			}
 		}
-		roots, ans := a.checkNode(ctx, p, i, s, r, hdr, cp)
-		answers = append(answers, ans...)
-		if roots != nil && (newCP == nil || roots.Height > newCP.Height) {
-			newCP = roots
+		if res.skip {
+			continue
+		}
+		if res.unreachable != nil {
+			a.alert(p, i, AlertUnreachable, res.height, res.unreachable.Error(), nil)
+			continue
+		}
+		if len(res.bad.queries) > 0 {
+			a.alert(p, i, AlertBadAnswer, res.height, fmt.Sprintf("%d answer(s) fail their proofs: %s", len(res.bad.queries), summarize(res.bad.msgs)),
+				&Evidence{Queries: res.bad.queries, Checkpoint: cp})
+		}
+		if len(res.inconsistent.queries) > 0 {
+			a.alert(p, i, AlertInconsistent, res.height, fmt.Sprintf("the log is not an extension of the verified checkpoint at height %d: %s", cp.Height, summarize(res.inconsistent.msgs)),
+				&Evidence{Queries: res.inconsistent.queries, Checkpoint: cp})
+		}
+		answers = append(answers, res.answers...)
+		if res.roots != nil && len(res.bad.queries) == 0 && len(res.inconsistent.queries) == 0 && (newCP == nil || res.roots.Height > newCP.Height) {
+			newCP = res.roots
 		}
 	}
 	a.compare(p, answers)
@@ -575,6 +623,25 @@ func (f *failures) add(q QueryEvidence, err error) {
 	f.msgs = append(f.msgs, fmt.Sprintf("%s: %v", q.Path, err))
 }
 
+// nodeResult is what checking one node found.
+type nodeResult struct {
+	height int64
+	// roots are the node's verified roots (nil when they failed).
+	roots   *tlv1.StateRoots
+	answers []answer
+	// bad and inconsistent are the failed answers by alert kind.
+	bad, inconsistent failures
+	// unreachable is set when the node stopped answering.
+	unreachable error
+	// movedOn is set when the node no longer keeps the height asked (it
+	// committed blocks meanwhile): ask again.
+	movedOn bool
+	skip    bool
+}
+
+// codeHeightUnavailable is the app's answer for a height it does not keep.
+const codeHeightUnavailable = 32
+
 // query runs one query and returns its evidence record.
 func (a *Auditor) query(ctx context.Context, s Source, path string, req interface{ Marshal() ([]byte, error) }, height int64) (*abci.ResponseQuery, QueryEvidence, error) {
 	data, _ := req.Marshal()
@@ -589,18 +656,17 @@ func (a *Auditor) query(ctx context.Context, s Source, path string, req interfac
 
 // checkNode checks one node at state height r (header r+1 is verified):
 // its roots against the header, consistency from the checkpoint, the
-// configured histories and the record sweep. It returns the node's
-// verified roots (nil if they failed) and its answers for comparison.
-func (a *Auditor) checkNode(ctx context.Context, p *pass, i int, s Source, r int64, hdr HeaderSummary, cp *Checkpoint) (*tlv1.StateRoots, []answer) {
-	var bad, inconsistent failures
-	var out []answer
+// configured histories and the record sweep.
+func (a *Auditor) checkNode(ctx context.Context, p *pass, i int, s Source, r int64, hdr HeaderSummary, cp *Checkpoint) nodeResult {
+	out := nodeResult{height: r}
 	ok := func() {
 		p.answers[i]++
 		if m := a.cfg.Metrics; m != nil {
 			m.Answers.WithLabelValues(s.Name(), "verified").Inc()
 		}
 	}
-	failed := func() {
+	fail := func(f *failures, qe QueryEvidence, err error) {
+		f.add(qe, err)
 		if m := a.cfg.Metrics; m != nil {
 			m.Answers.WithLabelValues(s.Name(), "failed").Inc()
 		}
@@ -618,69 +684,68 @@ func (a *Auditor) checkNode(ctx context.Context, p *pass, i int, s Source, r int
 		}
 		return nil
 	}
+	// ask runs a query; it returns nil when the node refused it or moved
+	// on (recorded in out), else the answer.
+	ask := func(path string, req interface{ Marshal() ([]byte, error) }) (*abci.ResponseQuery, QueryEvidence) {
+		res, qe, err := a.query(ctx, s, path, req, r)
+		switch {
+		case err != nil:
+			out.unreachable = err
+			return nil, qe
+		case res.Code == codeHeightUnavailable:
+			out.movedOn = true
+			return nil, qe
+		case res.Code == codeProofSizeAhead && path == pathConsistency:
+			fail(&out.inconsistent, qe, fmt.Errorf("the node's log at height %d is shorter than the verified checkpoint (size %d at height %d)", r, cp.LogSize, cp.Height))
+			return nil, qe
+		case res.Code != 0:
+			fail(&out.bad, qe, fmt.Errorf("refused (code %d): %s", res.Code, res.Log))
+			return nil, qe
+		}
+		return res, qe
+	}
+	stop := func() bool { return out.unreachable != nil || out.movedOn }
+
 	// 1. Roots and consistency from the checkpoint.
-	var roots *tlv1.StateRoots
-	res, qe, err := a.query(ctx, s, pathConsistency, &tlv1.ConsistencyRequest{Size1: cp.LogSize}, r)
-	switch {
-	case err != nil:
-		a.alert(p, i, AlertUnreachable, r, err.Error(), nil)
-		return nil, nil
-	case res.Code == codeProofSizeAhead:
-		failed()
-		inconsistent.add(qe, fmt.Errorf("the node's log at height %d is shorter than the verified checkpoint (size %d at height %d)", r, cp.LogSize, cp.Height))
-	case res.Code != 0:
-		failed()
-		bad.add(qe, fmt.Errorf("refused (code %d): %s", res.Code, res.Log))
-	default:
+	if res, qe := ask(pathConsistency, &tlv1.ConsistencyRequest{Size1: cp.LogSize}); res != nil {
 		var cr tlv1.ConsistencyResponse
 		if err := cr.Unmarshal(res.Value); err != nil {
-			failed()
-			bad.add(qe, fmt.Errorf("answer does not decode: %w", err))
-			break
+			fail(&out.bad, qe, fmt.Errorf("answer does not decode: %w", err))
+		} else if err := checkRoots(cr.Roots, res.Height); err != nil {
+			fail(&out.bad, qe, err)
+		} else if err := proof.VerifyRootsConsistency(cp.Roots(), cr.Roots, cr.Log, cr.Records); err != nil {
+			fail(&out.inconsistent, qe, err)
+		} else {
+			ok()
+			out.roots = cr.Roots
+			rb, _ := cr.Roots.Marshal()
+			out.answers = append(out.answers, answer{src: i, key: fmt.Sprintf("roots@%d", r), value: rb})
 		}
-		if err := checkRoots(cr.Roots, res.Height); err != nil {
-			failed()
-			bad.add(qe, err)
-			break
-		}
-		if err := proof.VerifyRootsConsistency(cp.Roots(), cr.Roots, cr.Log, cr.Records); err != nil {
-			failed()
-			inconsistent.add(qe, err)
-			break
-		}
-		ok()
-		roots = cr.Roots
-		rb, _ := cr.Roots.Marshal()
-		out = append(out, answer{src: i, key: fmt.Sprintf("roots@%d", r), value: rb})
+	}
+	if stop() {
+		return out
 	}
 	// 2. Histories.
 	for _, id := range a.cfg.Identifiers {
-		res, qe, err := a.query(ctx, s, pathHistory, &tlv1.HistoryRequest{Subject: id}, r)
-		if err != nil {
-			failed()
-			bad.add(qe, err)
-			continue
+		res, qe := ask(pathHistory, &tlv1.HistoryRequest{Subject: id})
+		if stop() {
+			return out
 		}
-		if res.Code != 0 {
-			failed()
-			bad.add(qe, fmt.Errorf("refused (code %d): %s", res.Code, res.Log))
+		if res == nil {
 			continue
 		}
 		var hr tlv1.HistoryResponse
 		if err := hr.Unmarshal(res.Value); err != nil {
-			failed()
-			bad.add(qe, fmt.Errorf("answer does not decode: %w", err))
+			fail(&out.bad, qe, fmt.Errorf("answer does not decode: %w", err))
 			continue
 		}
 		if err := checkRoots(hr.Roots, res.Height); err != nil {
-			failed()
-			bad.add(qe, err)
+			fail(&out.bad, qe, err)
 			continue
 		}
 		vh, err := proof.VerifyHistory(id, proof.HeadKey(id), &hr)
 		if err != nil {
-			failed()
-			bad.add(qe, err)
+			fail(&out.bad, qe, err)
 			continue
 		}
 		ok()
@@ -688,36 +753,30 @@ func (a *Auditor) checkNode(ctx context.Context, p *pass, i int, s Source, r int
 		for _, rec := range vh.Records {
 			sum = append(sum, rec.LeafHash[:]...)
 		}
-		out = append(out, answer{src: i, key: fmt.Sprintf("history %q@%d", id, r), value: sum})
+		out.answers = append(out.answers, answer{src: i, key: fmt.Sprintf("history %q@%d", id, r), value: sum})
 	}
 	// 3. The record sweep.
-	if a.cfg.SweepRecords > 0 && roots != nil {
+	if a.cfg.SweepRecords > 0 && out.roots != nil {
 		from := a.state.SweepCursor
-		if from >= roots.LogSize {
+		if from >= out.roots.LogSize {
 			from = 0
 		}
-		to := min(roots.LogSize, from+uint64(a.cfg.SweepRecords))
+		to := min(out.roots.LogSize, from+uint64(a.cfg.SweepRecords))
 		for idx := from; idx < to; idx++ {
-			res, qe, err := a.query(ctx, s, pathRecord, &tlv1.RecordRequest{Index: idx}, r)
-			if err != nil {
-				failed()
-				bad.add(qe, err)
-				continue
+			res, qe := ask(pathRecord, &tlv1.RecordRequest{Index: idx})
+			if stop() {
+				return out
 			}
-			if res.Code != 0 {
-				failed()
-				bad.add(qe, fmt.Errorf("refused (code %d): %s", res.Code, res.Log))
+			if res == nil {
 				continue
 			}
 			var rr tlv1.RecordResponse
 			if err := rr.Unmarshal(res.Value); err != nil {
-				failed()
-				bad.add(qe, fmt.Errorf("answer does not decode: %w", err))
+				fail(&out.bad, qe, fmt.Errorf("answer does not decode: %w", err))
 				continue
 			}
 			if err := checkRoots(rr.Roots, res.Height); err != nil {
-				failed()
-				bad.add(qe, err)
+				fail(&out.bad, qe, err)
 				continue
 			}
 			vr, err := proof.VerifyRecord(rr.Roots, rr.Record)
@@ -725,27 +784,14 @@ func (a *Auditor) checkNode(ctx context.Context, p *pass, i int, s Source, r int
 				err = fmt.Errorf("%w: asked for record %d, got %d", proof.ErrAnswerMismatch, idx, vr.Index)
 			}
 			if err != nil {
-				failed()
-				bad.add(qe, err)
+				fail(&out.bad, qe, err)
 				continue
 			}
 			ok()
-			out = append(out, answer{src: i, key: fmt.Sprintf("record %d", idx), value: vr.LeafHash[:]})
+			out.answers = append(out.answers, answer{src: i, key: fmt.Sprintf("record %d", idx), value: vr.LeafHash[:]})
 		}
 	}
-	if len(bad.queries) > 0 {
-		a.alert(p, i, AlertBadAnswer, r, fmt.Sprintf("%d answer(s) fail their proofs: %s", len(bad.queries), summarize(bad.msgs)),
-			&Evidence{Queries: bad.queries, Checkpoint: cp})
-	}
-	if len(inconsistent.queries) > 0 {
-		a.alert(p, i, AlertInconsistent, r, fmt.Sprintf("the log is not an extension of the verified checkpoint at height %d: %s", cp.Height, summarize(inconsistent.msgs)),
-			&Evidence{Queries: inconsistent.queries, Checkpoint: cp})
-		roots = nil
-	}
-	if len(bad.queries) > 0 {
-		roots = nil
-	}
-	return roots, out
+	return out
 }
 
 func summarize(msgs []string) string {
