@@ -29,7 +29,10 @@ const (
 	pathEPCISKnown  = "/epcis/known"
 	// MaxBatchEvents is the most events one RecordEventBatch carries.
 	MaxBatchEvents = 1000
-	maxKnownQuery  = 10000
+	// knownChunk is how many hash IDs one /epcis/known query carries: the
+	// request travels hex-encoded in JSON-RPC, whose body CometBFT limits
+	// to 1 MB by default (rpc.max_body_bytes).
+	knownChunk = 2000
 	// DefaultMaxTxBytes is assumed when the node's parameters cannot be read.
 	DefaultMaxTxBytes = 262144
 	// txOverhead is room left in a transaction for the envelope around the
@@ -204,8 +207,8 @@ func (c *Client) queryInto(ctx context.Context, path string, req, resp interface
 // anyway); use Event for a proof.
 func (c *Client) Known(ctx context.Context, hashIDs []string) ([]bool, error) {
 	out := make([]bool, 0, len(hashIDs))
-	for start := 0; start < len(hashIDs); start += maxKnownQuery {
-		end := min(start+maxKnownQuery, len(hashIDs))
+	for start := 0; start < len(hashIDs); start += knownChunk {
+		end := min(start+knownChunk, len(hashIDs))
 		var resp tlv1.KnownResponse
 		if _, err := c.queryInto(ctx, pathEPCISKnown, &tlv1.KnownRequest{HashIds: hashIDs[start:end]}, &resp); err != nil {
 			return nil, err
@@ -363,7 +366,7 @@ type ImportOptions struct {
 	// MaxTxBytes bounds a transaction (default: the network's parameter).
 	MaxTxBytes int64
 	// InFlight is how many transactions may wait for commit at once
-	// (default 4).
+	// (default 8).
 	InFlight int
 	// Progress, if set, is called after each step.
 	Progress func(ImportProgress)
@@ -410,7 +413,7 @@ func (c *Client) Import(ctx context.Context, events []PreparedEvent, opts Import
 		opts.MaxBatch = MaxBatchEvents
 	}
 	if opts.InFlight <= 0 {
-		opts.InFlight = 4
+		opts.InFlight = 8
 	}
 	if opts.MaxTxBytes <= 0 {
 		opts.MaxTxBytes = c.MaxTxBytes(ctx)

@@ -291,7 +291,7 @@ become the record's context.`,
 	cmd.Flags().BoolVar(&hashed, "hashed", false, "record hashed events (hash ID, payload SHA-256 and index fields only)")
 	cmd.Flags().StringVar(&payloadDir, "payload-dir", "", "with --hashed: write each event's disclosable payload to DIR/<hash hex>.json")
 	cmd.Flags().IntVar(&batch, "batch", client.MaxBatchEvents, "most events per transaction (1 to 1000)")
-	cmd.Flags().IntVar(&inFlight, "in-flight", 4, "transactions awaiting commit at once")
+	cmd.Flags().IntVar(&inFlight, "in-flight", 8, "transactions awaiting commit at once")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "validate and hash only; submit nothing (no node needed)")
 	return cmd
 }
