@@ -119,3 +119,19 @@ func TestImportErrorNamesDocumentEvent(t *testing.T) {
 	}
 	_ = tlv1.Msg{}
 }
+
+// TestKnownChunkFitsRPCBody: one /epcis/known query, hex-encoded in a
+// JSON-RPC request, stays under CometBFT's default 1 MB body limit.
+func TestKnownChunkFitsRPCBody(t *testing.T) {
+	ids := make([]string, knownChunk)
+	for i := range ids {
+		ids[i] = "ni:///sha-256;" + strings.Repeat("f", 64) + "?ver=CBV2.0"
+	}
+	bz, err := (&tlv1.KnownRequest{HashIds: ids}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := 2*len(bz) + 200; n >= 1_000_000 {
+		t.Fatalf("a known query of %d hash IDs is %d bytes of JSON-RPC", knownChunk, n)
+	}
+}
