@@ -272,7 +272,10 @@ func equalU(a, b []uint64) bool {
 
 func sampleResult() *Result {
 	mk := func(name string, per int, pts [][3]float64) ModeResult {
-		m := ModeResult{Name: name, EventsPerTx: per, TxBytes: 230}
+		m := ModeResult{Name: name, Kind: KindTraceLedger, EventsPerTx: per, TxBytes: 230}
+		if name == ModeKVStore {
+			m.Kind = KindKVStore
+		}
 		for _, p := range pts {
 			s := Step{OfferedEventsPerSec: p[0], OfferedTxPerSec: p[0] / float64(per), CommittedEventsPerSec: p[1], CommittedTxPerSec: p[1] / float64(per),
 				Latency: Latency{N: 10, P50: p[2], P99: 3 * p[2]}}

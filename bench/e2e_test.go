@@ -75,8 +75,8 @@ func TestEndToEnd(t *testing.T) {
 	if d := single.TxBytes - res.Mode(ModeKVStore).TxBytes; single.Nodes[0].AppBytes == 0 || d < -3 || d > 3 {
 		t.Errorf("single: app bytes %d, tx bytes %d vs kvstore %d", single.Nodes[0].AppBytes, single.TxBytes, res.Mode(ModeKVStore).TxBytes)
 	}
-	if q := single.Half.Queries; q == nil || q.N == 0 || q.Failed > 0 {
-		t.Errorf("history queries under load: %+v", q)
+	if single.QueryStep == nil || single.QueryStep.Queries == nil || single.QueryStep.Queries.N == 0 || single.QueryStep.Queries.Failed > 0 {
+		t.Errorf("history queries under load: %+v", single.QueryStep)
 	}
 	for _, f := range []string{"result.json", "plot.png"} {
 		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {

@@ -156,14 +156,17 @@ type NodeResult struct {
 
 // ModeResult is one mode's measurement.
 type ModeResult struct {
-	Name        string       `json:"name"`
-	Kind        string       `json:"kind"`
-	EventsPerTx int          `json:"events_per_tx"`
-	TxBytes     int          `json:"tx_bytes"`
-	Steps       []Step       `json:"steps"`
-	Max         Step         `json:"max"`
-	Half        *Step        `json:"half,omitempty"`
-	Nodes       []NodeResult `json:"nodes"`
+	Name        string `json:"name"`
+	Kind        string `json:"kind"`
+	EventsPerTx int    `json:"events_per_tx"`
+	TxBytes     int    `json:"tx_bytes"`
+	Steps       []Step `json:"steps"`
+	Max         Step   `json:"max"`
+	Half        *Step  `json:"half,omitempty"`
+	// QueryStep repeats the half-load step with history queries running
+	// (single and prefilled): queries under write load.
+	QueryStep *Step        `json:"query_step,omitempty"`
+	Nodes     []NodeResult `json:"nodes"`
 	// TotalEvents committed in this network (all steps; plus the prefill).
 	TotalEvents int `json:"total_events"`
 	// Prefill, for the prefilled mode: events loaded and how long it took.
@@ -630,12 +633,20 @@ func (r *runner) group(ctx context.Context, modes []string) []ModeResult {
 		if s.mr.Error != "" || s.mr.Max.CommittedEventsPerSec == 0 || ctx.Err() != nil {
 			continue
 		}
-		half, err := s.step(ctx, s.mr.Max.CommittedEventsPerSec/2, s.mode == ModeSingle || s.mode == ModePrefilled)
+		half, err := s.step(ctx, s.mr.Max.CommittedEventsPerSec/2, false)
 		if err != nil {
 			fail(s, err)
 			continue
 		}
 		s.mr.Half = &half
+		if (s.mode == ModeSingle || s.mode == ModePrefilled) && r.cfg.QueryWorkers > 0 {
+			q, err := s.step(ctx, s.mr.Max.CommittedEventsPerSec/2, true)
+			if err != nil {
+				fail(s, err)
+				continue
+			}
+			s.mr.QueryStep = &q
+		}
 	}
 	for _, s := range ss {
 		r.close(s)

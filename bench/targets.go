@@ -73,13 +73,17 @@ func Evaluate(res *Result) []Target {
 	}
 
 	t = Target{Name: "app state per hashed event", Want: "<= 300 bytes"}
-	for _, m := range []string{ModeSingle, ModeBatch1000, ModeBatch100} {
-		if mr := res.Mode(m); mr != nil && len(mr.Nodes) > 0 && mr.TotalEvents > 0 {
-			a := meanAppBytesPerEvent(mr)
-			t.Got = fmt.Sprintf("%.0f bytes (%s, %d events; whole home %.0f bytes/event)", a, m, mr.TotalEvents, meanHomeBytesPerEvent(mr))
-			t.Met = met(a <= 300)
-			break
+	var biggest *ModeResult // the largest ledger: fixed overheads matter least
+	for i := range res.Modes {
+		m := &res.Modes[i]
+		if m.Kind == KindTraceLedger && len(m.Nodes) > 0 && m.TotalEvents > 0 && (biggest == nil || m.TotalEvents > biggest.TotalEvents) {
+			biggest = m
 		}
+	}
+	if biggest != nil {
+		a := meanAppBytesPerEvent(biggest)
+		t.Got = fmt.Sprintf("%.0f bytes (%s, %d events; whole home %.0f bytes/event)", a, biggest.Name, biggest.TotalEvents, meanHomeBytesPerEvent(biggest))
+		t.Met = met(a <= 300)
 	}
 	out = append(out, t)
 
@@ -92,8 +96,8 @@ func Evaluate(res *Result) []Target {
 	}
 	out = append(out, t)
 	t = Target{Name: "history query with proofs, prefilled ledger, under load", Want: "p50 < 10 ms"}
-	if pre != nil && pre.Half != nil && pre.Half.Queries != nil && pre.Half.Queries.N > 0 {
-		q := pre.Half.Queries
+	if pre != nil && pre.QueryStep != nil && pre.QueryStep.Queries != nil && pre.QueryStep.Queries.N > 0 {
+		q := pre.QueryStep.Queries
 		t.Got = fmt.Sprintf("p50 %.1f ms, p99 %.1f ms (%d queries)", q.P50, q.P99, q.N)
 		t.Met = met(q.P50 < 10)
 	}
@@ -132,9 +136,10 @@ func WriteSummary(w io.Writer, res *Result) {
 		}
 		fmt.Fprintf(w, "%-10s %6d %9.0f %9.0f %6s %14s %14s %9.0f %8.0f %8.0f %8.0f\n", m.Name, m.TxBytes, m.Max.CommittedTxPerSec, m.Max.CommittedEventsPerSec, x,
 			half, hx, m.Max.CPUMicrosPerEvent, float64(rss)/(1<<20), meanAppBytesPerEvent(m), meanHomeBytesPerEvent(m))
-		if m.Half != nil && m.Half.Queries != nil {
-			q := m.Half.Queries
-			fmt.Fprintf(w, "%-10s history queries with proofs under load: p50 %.1f ms p95 %.1f ms p99 %.1f ms, %.0f/s, %d failed\n", "", q.P50, q.P95, q.P99, q.PerSec, q.Failed)
+		if m.QueryStep != nil && m.QueryStep.Queries != nil {
+			q := m.QueryStep.Queries
+			fmt.Fprintf(w, "%-10s history queries with proofs at half load: p50 %.1f ms p95 %.1f ms p99 %.1f ms, %.0f/s, %d failed; writes meanwhile %.0f ev/s p50 %.0f ms\n",
+				"", q.P50, q.P95, q.P99, q.PerSec, q.Failed, m.QueryStep.CommittedEventsPerSec, m.QueryStep.Latency.P50)
 		}
 		if m.PrefillEvents > 0 {
 			fmt.Fprintf(w, "%-10s prefill: %d events in %.0f s (%.0f events/s)\n", "", m.PrefillEvents, m.PrefillSeconds, m.PrefillPerSec)
