@@ -18,7 +18,6 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-ARG VERSION=dev
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/traceledger ./cmd/traceledger \
  && mkdir -p /out/net /out/tmp && chmod 1777 /out/tmp
 

@@ -24,8 +24,13 @@
 // 26656 (P2P) and 26657 (RPC) listening on all interfaces, for containers on
 // one Docker network (see docker-compose.yml at the repository root).
 //
-// Start, Stop and Status (process.go) run a loopback network as child
-// processes of the traceledger binary.
+// A Runner runs a loopback network as child processes of the traceledger
+// binary (pid files, per-node logs); Network.Status and QueryStatus report
+// each node's heights, peers and app hashes; AddNode and Promote add a
+// department's node to a running network and make it a validator by
+// governance; ResetData simulates a lost disk; Traffic and VerifyTraffic
+// load a network and check the ledger afterwards. The fault-tolerance tests
+// of this package use all of them, on processes and on containers.
 package testnet
 
 import (
