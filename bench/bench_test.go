@@ -354,7 +354,7 @@ func TestWritePlot(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := img.Bounds()
-	if b.Dx() != 1400 || b.Dy() != 560 {
+	if b.Dx() != 1400 || b.Dy() != 620 {
 		t.Fatalf("plot is %v", b)
 	}
 	// The series are drawn: every mode's colour appears.
