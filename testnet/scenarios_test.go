@@ -292,7 +292,9 @@ func scenarioKill9HeavyWrites(ctx context.Context, t *testing.T, c cluster, roun
 		if err := c.kill(ctx, victim); err != nil {
 			t.Fatal(err)
 		}
-		settle(ctx, t, c, time.Second)
+		// The others go on, so that the victim must catch up as well as
+		// recover its own last block.
+		waitAdvance(ctx, t, except(c, victim), 2)
 		if err := c.start(ctx, victim); err != nil {
 			t.Fatal(err)
 		}
