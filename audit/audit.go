@@ -157,10 +157,13 @@ type NodeReport struct {
 type pass struct {
 	report     *PassReport
 	headerTime time.Duration // spent verifying headers
-	stuck      int64         // a height no node served a verifiable header for
-	latest     []int64       // per source; -1 when unreachable
-	alerted    []bool
-	answers    []int
+	// pre holds signed headers fetched ahead from source preSrc.
+	pre     map[int64]*types.SignedHeader
+	preSrc  int
+	stuck   int64   // a height no node served a verifiable header for
+	latest  []int64 // per source; -1 when unreachable
+	alerted []bool
+	answers []int
 }
 
 func (a *Auditor) alert(p *pass, src int, kind string, height int64, msg string, ev *Evidence) {
@@ -283,11 +286,14 @@ func (a *Auditor) fetchLatest(ctx context.Context, p *pass) {
 
 // lightBlock fetches the light block at height from source i, reusing
 // validator sets already seen (by hash).
-func (a *Auditor) lightBlock(ctx context.Context, i int, height int64) (*types.LightBlock, error) {
+func (a *Auditor) lightBlock(ctx context.Context, p *pass, i int, height int64) (*types.LightBlock, error) {
 	s := a.sources[i]
-	sh, err := s.SignedHeader(ctx, height)
-	if err != nil {
-		return nil, err
+	sh, ok := p.prefetched(i, height)
+	if !ok {
+		var err error
+		if sh, err = s.SignedHeader(ctx, height); err != nil {
+			return nil, err
+		}
 	}
 	if sh == nil || sh.Header == nil || sh.Commit == nil {
 		return nil, fmt.Errorf("%s: empty signed header at %d", s.Name(), height)
@@ -295,6 +301,7 @@ func (a *Auditor) lightBlock(ctx context.Context, i int, height int64) (*types.L
 	key := hex.EncodeToString(sh.ValidatorsHash)
 	vals, ok := a.vals[key]
 	if !ok {
+		var err error
 		if vals, err = s.Validators(ctx, height); err != nil {
 			return nil, err
 		}
@@ -303,6 +310,44 @@ func (a *Auditor) lightBlock(ctx context.Context, i int, height int64) (*types.L
 		}
 	}
 	return &types.LightBlock{SignedHeader: sh, ValidatorSet: vals}, nil
+}
+
+func (p *pass) prefetched(i int, height int64) (*types.SignedHeader, bool) {
+	if p.pre == nil || p.preSrc != i {
+		return nil, false
+	}
+	sh, ok := p.pre[height]
+	delete(p.pre, height)
+	return sh, ok
+}
+
+// prefetchWindow is how many signed headers are fetched ahead, concurrently,
+// while catching up (RPC latency, not verification, would otherwise bound
+// the rate).
+const prefetchWindow = 32
+
+// prefetch fetches the signed headers from..to of source i, eight at a time.
+func (a *Auditor) prefetch(ctx context.Context, p *pass, i int, from, to int64) {
+	shs := make([]*types.SignedHeader, to-from+1)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for h := from; h <= to; h++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if sh, err := a.sources[i].SignedHeader(ctx, h); err == nil {
+				shs[h-from] = sh
+			}
+		}()
+	}
+	wg.Wait()
+	p.pre, p.preSrc = map[int64]*types.SignedHeader{}, i
+	for k, sh := range shs {
+		if sh != nil {
+			p.pre[from+int64(k)] = sh
+		}
+	}
 }
 
 // candidates lists the reachable sources that have height, highest first
@@ -327,7 +372,7 @@ func (a *Auditor) anchor(ctx context.Context, p *pass) (*types.LightBlock, error
 	h := a.cfg.Trust.StartHeight()
 	var failures []string
 	for _, i := range p.candidates(h) {
-		lb, err := a.lightBlock(ctx, i, h)
+		lb, err := a.lightBlock(ctx, p, i, h)
 		if err == nil {
 			err = a.cfg.Trust.CheckAnchor(lb)
 		}
@@ -381,8 +426,9 @@ func (a *Auditor) followTo(ctx context.Context, p *pass, target int64) error {
 	defer func() { p.headerTime += time.Since(started) }()
 	hashes := make([]map[int64][]byte, len(a.sources))
 	const chunk = 200
-	for h := trusted.Height + 1; h <= target; h++ {
-		if (h-trusted.Height-1)%chunk == 0 || h == trusted.Height+1 {
+	first := trusted.Height + 1
+	for h := first; h <= target; h++ {
+		if (h-first)%chunk == 0 {
 			hi := min(target, h+chunk-1)
 			for i := range a.sources {
 				hashes[i] = nil
@@ -391,6 +437,11 @@ func (a *Auditor) followTo(ctx context.Context, p *pass, target int64) error {
 						hashes[i] = m
 					}
 				}
+			}
+		}
+		if c := p.candidates(h); len(c) > 0 {
+			if _, ok := p.pre[h]; !ok || p.preSrc != c[0] {
+				a.prefetch(ctx, p, c[0], h, min(target, h+prefetchWindow-1, p.latest[c[0]]))
 			}
 		}
 		lb, checked := a.nextHeader(ctx, p, trusted, h)
@@ -440,7 +491,7 @@ func (a *Auditor) nextHeader(ctx context.Context, p *pass, trusted *types.LightB
 	var bads []bad
 	var fetchErrs []string
 	for _, i := range p.candidates(height) {
-		lb, err := a.lightBlock(ctx, i, height)
+		lb, err := a.lightBlock(ctx, p, i, height)
 		if err != nil {
 			fetchErrs = append(fetchErrs, err.Error())
 			continue
@@ -488,7 +539,7 @@ func summaryOf(lb *types.LightBlock) HeaderSummary {
 // it verifies too, the chain forked (two headers each signed by more than
 // 2/3); otherwise the node serves a forged header. Both are saved.
 func (a *Auditor) conflict(ctx context.Context, p *pass, src int, trusted, good *types.LightBlock) {
-	other, err := a.lightBlock(ctx, src, good.Height)
+	other, err := a.lightBlock(ctx, p, src, good.Height)
 	if err != nil {
 		a.alert(p, src, AlertForgedHeader, good.Height, fmt.Sprintf("reports another block hash at height %d than the verified %X, and does not serve its header: %v",
 			good.Height, good.Hash(), err), &Evidence{Trusted: lightBlockJSON(trusted), Headers: []json.RawMessage{lightBlockJSON(good)}})
@@ -563,7 +614,7 @@ func (a *Auditor) checkNodes(ctx context.Context, p *pass) {
 				break
 			}
 			p.latest[i] = max(p.latest[i], l)
-			if l > a.topHeight() {
+			if l > a.topHeight() && l-a.topHeight() <= followOnCheck {
 				if err := a.followTo(ctx, p, l); err != nil {
 					res = nodeResult{skip: true}
 					break
@@ -638,6 +689,12 @@ type nodeResult struct {
 	movedOn bool
 	skip    bool
 }
+
+// followOnCheck is how far a node may have moved past the verified top
+// while it is checked for the auditor to verify the new headers at once; a
+// node further ahead (a catch-up limited by MaxHeadersPerPass) is checked on
+// a later pass.
+const followOnCheck = 10
 
 // codeHeightUnavailable is the app's answer for a height it does not keep.
 const codeHeightUnavailable = 32

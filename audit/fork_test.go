@@ -83,13 +83,17 @@ func fakeChainOf(vals []prooftest.Validator, n int64) *prooftest.Chain {
 	return c
 }
 
-func trustOf(t *testing.T, vals []prooftest.Validator) proof.TrustRoot {
-	t.Helper()
+func genesisOf(vals []prooftest.Validator) *types.GenesisDoc {
 	doc := &types.GenesisDoc{ChainID: fakeChain, InitialHeight: 1}
 	for _, v := range vals {
 		doc.Validators = append(doc.Validators, types.GenesisValidator{PubKey: v.Key.PubKey(), Power: v.Power})
 	}
-	root, err := proof.GenesisTrustRoot(doc)
+	return doc
+}
+
+func trustOf(t *testing.T, vals []prooftest.Validator) proof.TrustRoot {
+	t.Helper()
+	root, err := proof.GenesisTrustRoot(genesisOf(vals))
 	if err != nil {
 		t.Fatal(err)
 	}
