@@ -413,12 +413,14 @@ func mustMarshal(m interface{ Marshal() ([]byte, error) }) []byte {
 // errIsNotVerified reports whether err means an answer failed verification.
 func errIsNotVerified(err error) bool { return errors.Is(err, ErrNotVerified) }
 
-// WaitForHeight blocks until the node has committed height h (a node that
-// has just started answers queries only after its first block).
+// WaitForHeight blocks until the node's application has committed height
+// h (a node that has just started answers queries only after its first
+// block). It asks the application (abci_info), not the block store: CometBFT
+// stores a block before the application commits it.
 func (c *Client) WaitForHeight(ctx context.Context, h int64) error {
 	for {
-		st, err := c.rpc.Status(ctx)
-		if err == nil && st.SyncInfo.LatestBlockHeight >= h {
+		info, err := c.rpc.ABCIInfo(ctx)
+		if err == nil && info.Response.LastBlockHeight >= h {
 			return nil
 		}
 		select {
