@@ -78,6 +78,11 @@ type Cluster struct {
 	Genesis *types.GenesisDoc
 	Keys    []ed25519.PrivateKey
 
+	// StartTimeout bounds Start's wait for the first blocks (a node
+	// rebuilds its map index from its database at start: minutes with
+	// millions of events); default 90 s.
+	StartTimeout time.Duration
+
 	procs []*proc
 }
 
@@ -306,11 +311,14 @@ func (c *Cluster) Start(ctx context.Context, binary string, logLevel string, min
 		c.procs = append(c.procs, p)
 		n.PID = p.cmd.Process.Pid
 	}
-	return c.WaitHeight(ctx, minHeight, 90*time.Second)
+	return c.WaitHeight(ctx, minHeight, c.StartTimeout)
 }
 
 // WaitHeight waits until every node reports a latest height of at least h.
 func (c *Cluster) WaitHeight(ctx context.Context, h int64, timeout time.Duration) error {
+	if timeout <= 0 {
+		timeout = 90 * time.Second
+	}
 	deadline := time.Now().Add(timeout)
 	for _, n := range c.Nodes {
 		cl, err := rpchttp.NewWithTimeout(n.RPCURL, "/websocket", 2)

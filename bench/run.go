@@ -174,6 +174,9 @@ type ModeResult struct {
 	PrefillSeconds float64 `json:"prefill_seconds,omitempty"`
 	PrefillPerSec  float64 `json:"prefill_events_per_sec,omitempty"`
 	PrefillMethod  string  `json:"prefill_method,omitempty"`
+	// StartSeconds is how long the nodes took from start to their first
+	// blocks (and the watcher's subscription).
+	StartSeconds float64 `json:"start_seconds"`
 	// Error is set when the mode failed part-way.
 	Error string `json:"error,omitempty"`
 }
@@ -409,7 +412,12 @@ func (r *runner) open(ctx context.Context, mode string) (*session, error) {
 			bs.Blocks, bs.CopySeconds, bs.Blocks+1)
 		r.logf("  bulk: %d events in %.0f s (%.0f events/s), copied in %.0f s, app hash %s", bs.Events, bs.Seconds, s.mr.PrefillPerSec, bs.CopySeconds, bs.AppHash)
 	}
+	if mode == ModePrefilled {
+		s.cl.StartTimeout = 20 * time.Minute
+	}
 	r.logf("mode %s: starting %d %s nodes in %s", mode, len(s.cl.Nodes), s.mr.Kind, s.dir)
+	t0 := time.Now()
+	defer func() { s.mr.StartSeconds = time.Since(t0).Seconds() }()
 	if err := s.cl.Start(ctx, bin, r.cfg.Cluster.LogLevel, 2); err != nil {
 		return s, err
 	}
