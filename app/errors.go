@@ -44,6 +44,24 @@ const (
 	CodeProofUnsupportedStore Code = 81 // a /store/<name>/key path names a store that has no standard-format proofs
 )
 
+// Attestation, recall and credit codes (100-129; see docs/ATTESTATIONS.md).
+const (
+	CodeAttestInvalid           Code = 100 // an attestation message field is malformed
+	CodeAttestUnaccredited      Code = 101 // the issuer has no active accreditation in force at the block time
+	CodeAttestOutOfScope        Code = 102 // the issuer's accreditation does not list the scheme
+	CodeAttestDuplicate         Code = 103 // the issuer already recorded this certificate number
+	CodeAttestNotFound          Code = 104 // no attestation has that id
+	CodeAttestForbidden         Code = 105 // the signer is neither the issuer nor its supervising department
+	CodeAttestTransition        Code = 106 // the status change is not allowed from the current status
+	CodeAttestSubjectUnknown    Code = 107 // the subject enterprise is not a registered enterprise
+	CodeRecallInvalid           Code = 110 // a recall message field is malformed
+	CodeRecallDuplicate         Code = 111 // the recall id is already recorded
+	CodeRecallUnknownLot        Code = 112 // a recalled lot has no history on the ledger
+	CodeRecallNotResponsible    Code = 113 // an enterprise recalls for another, or the named enterprise is unknown
+	CodeCreditInvalid           Code = 120 // a complaint or violation field is malformed
+	CodeCreditUnknownEnterprise Code = 121 // the complaint or violation names no registered enterprise
+)
+
 // Governance and membership codes (40-59; see docs/GOVERNANCE.md).
 const (
 	CodeParticipantNotFound  Code = 40 // the named participant is not registered
@@ -135,6 +153,21 @@ var codeNames = map[Code]string{
 	CodeUnknownDepartment:    "unknown_department",
 	CodeNotACertifier:        "not_a_certifier",
 	CodeAccreditationState:   "accreditation_state",
+
+	CodeAttestInvalid:           "attest_invalid",
+	CodeAttestUnaccredited:      "attest_unaccredited",
+	CodeAttestOutOfScope:        "attest_out_of_scope",
+	CodeAttestDuplicate:         "attest_duplicate",
+	CodeAttestNotFound:          "attest_not_found",
+	CodeAttestForbidden:         "attest_forbidden",
+	CodeAttestTransition:        "attest_transition",
+	CodeAttestSubjectUnknown:    "attest_subject_unknown",
+	CodeRecallInvalid:           "recall_invalid",
+	CodeRecallDuplicate:         "recall_duplicate",
+	CodeRecallUnknownLot:        "recall_unknown_lot",
+	CodeRecallNotResponsible:    "recall_not_responsible",
+	CodeCreditInvalid:           "credit_invalid",
+	CodeCreditUnknownEnterprise: "credit_unknown_enterprise",
 }
 
 // String returns the code's stable name, e.g. "sequence_gap".

@@ -105,7 +105,7 @@ const (
 
 // reservedSubjectSchemes are the history subject schemes only the state
 // machine writes.
-var reservedSubjectSchemes = []string{"participant:", "proposal:", "governance:"}
+var reservedSubjectSchemes = []string{"participant:", "proposal:", "governance:", "attestation:", "recall:", "credit:"}
 
 // IsReservedSubject reports whether subject belongs to a scheme that only
 // membership and governance records use; trace events may not use it.

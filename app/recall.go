@@ -1,0 +1,145 @@
+package app
+
+// Recalls (issue 6; docs/ATTESTATIONS.md).
+//
+// InitiateRecall starts a recall: voluntary when the responsible enterprise
+// signs it (enterprise must be the signer), ordered when an active
+// department signs it (enterprise must be a registered enterprise). The
+// recall is the map value "recall/<id>"; its record is appended to
+// "recall:<id>", to "credit:<enterprise>" and to the history of every lot
+// and product it names, so every later walk of those histories meets it.
+// Progress (holding, recalled, returned, destroyed) is recorded by ordinary
+// trace events on the lots.
+//
+// Every named lot must already have a history on the ledger (a recall of a
+// lot nobody ever recorded is rejected with recall_unknown_lot). That the
+// recalling enterprise itself held each lot is NOT checked by the state
+// machine: it would need a holder index written by the event handlers (see
+// docs/ATTESTATIONS.md, "Not built").
+
+import (
+	"slices"
+
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
+)
+
+// RecallKey is the map key of a recall.
+func RecallKey(id string) string { return "recall/" + id }
+
+// RecallSubject is the history subject of a recall.
+func RecallSubject(id string) string { return "recall:" + id }
+
+func recallHandlers() []msgHandler {
+	return []msgHandler{{
+		name: "initiate_recall", sample: (*tlv1.Msg_InitiateRecall)(nil),
+		roles:    []tlv1.Role{tlv1.ROLE_ENTERPRISE, tlv1.ROLE_DEPARTMENT},
+		validate: func(m *tlv1.Msg) error { return validateRecall(m.GetInitiateRecall()) },
+		exec:     func(c *execCtx, m *tlv1.Msg) ([]recordedEvent, error) { return execRecall(c, m.GetInitiateRecall()) },
+	}}
+}
+
+func validateRecall(r *tlv1.InitiateRecall) error {
+	if r == nil {
+		return rejectf(CodeRecallInvalid, "initiate_recall is empty")
+	}
+	if err := attestToken(CodeRecallInvalid, "initiate_recall.id", r.Id, maxAttestShort); err != nil {
+		return err
+	}
+	if err := attestToken(CodeRecallInvalid, "initiate_recall.enterprise", r.Enterprise, maxAttestShort); err != nil {
+		return err
+	}
+	if len(r.Products) == 0 && len(r.Lots) == 0 {
+		return rejectf(CodeRecallInvalid, "initiate_recall names no product and no lot")
+	}
+	for _, l := range []struct {
+		field string
+		ids   []string
+	}{{"initiate_recall.products", r.Products}, {"initiate_recall.lots", r.Lots}} {
+		if len(l.ids) > maxAttestLots {
+			return rejectf(CodeRecallInvalid, "%s has %d entries, the limit is %d", l.field, len(l.ids), maxAttestLots)
+		}
+		for i, id := range l.ids {
+			if err := attestIdentifier(CodeRecallInvalid, fieldIndex(l.field, i), id); err != nil {
+				return err
+			}
+			if slices.Contains(l.ids[:i], id) {
+				return rejectf(CodeRecallInvalid, "%s[%d] %q is listed twice", l.field, i, id)
+			}
+		}
+	}
+	if err := attestText(CodeRecallInvalid, "initiate_recall.reason", r.Reason, 1, maxAttestText); err != nil {
+		return err
+	}
+	if err := attestText(CodeRecallInvalid, "initiate_recall.hazard", r.Hazard, 1, maxAttestText); err != nil {
+		return err
+	}
+	if r.Level < tlv1.RECALL_LEVEL_1 || r.Level > tlv1.RECALL_LEVEL_3 {
+		return rejectf(CodeRecallInvalid, "initiate_recall.level %s is not 1, 2 or 3", r.Level)
+	}
+	if r.PeriodFromMs <= 0 || r.PeriodUntilMs < r.PeriodFromMs {
+		return rejectf(CodeRecallInvalid, "initiate_recall affected period [%d, %d] ms is not positive or is reversed", r.PeriodFromMs, r.PeriodUntilMs)
+	}
+	return nil
+}
+
+func execRecall(c *execCtx, r *tlv1.InitiateRecall) ([]recordedEvent, error) {
+	orderedBy := ""
+	switch c.signer.Role {
+	case tlv1.ROLE_ENTERPRISE:
+		if r.Enterprise != c.signer.Id {
+			return nil, rejectf(CodeRecallNotResponsible, "enterprise %q may start a voluntary recall only for itself, not for %q (a department orders recalls of others)", c.signer.Id, r.Enterprise)
+		}
+	case tlv1.ROLE_DEPARTMENT:
+		orderedBy = c.signer.Id
+		if err := requireEnterprise(c.o, CodeRecallNotResponsible, "initiate_recall.enterprise", r.Enterprise); err != nil {
+			return nil, err
+		}
+	}
+	key := RecallKey(r.Id)
+	if v, err := c.o.mapValue(key); err != nil {
+		return nil, err
+	} else if v != nil {
+		return nil, rejectf(CodeRecallDuplicate, "recall %q is already recorded", r.Id)
+	}
+	for i, l := range r.Lots {
+		h, err := getHead(c.o, l)
+		if err != nil {
+			return nil, err
+		}
+		if h.Count == 0 {
+			return nil, rejectf(CodeRecallUnknownLot, "initiate_recall.lots[%d] %q has no history on the ledger: nobody recorded it", i, l)
+		}
+	}
+	rc := &tlv1.Recall{Body: r, OrderedBy: orderedBy, Height: c.height, TimeMs: c.timeMs}
+	if err := putProto(c.o, key, rc); err != nil {
+		return nil, err
+	}
+	subjects := []string{RecallSubject(r.Id), CreditSubject(r.Enterprise)}
+	for _, s := range append(slices.Clone(r.Products), r.Lots...) {
+		if !slices.Contains(subjects, s) {
+			subjects = append(subjects, s)
+		}
+	}
+	rec := c.record()
+	rec.Body = &tlv1.Record_Credit{Credit: &tlv1.CreditRecord{Body: &tlv1.CreditRecord_Recall{Recall: rc}}}
+	idx, err := c.o.appendRecord(rec, subjects)
+	if err != nil {
+		return nil, err
+	}
+	return []recordedEvent{{index: idx, subjects: subjects}}, nil
+}
+
+// requireEnterprise checks that id names a registered enterprise.
+func requireEnterprise(r mapReader, code Code, field, id string) error {
+	p, err := getParticipant(r, id)
+	if err != nil {
+		if CodeOf(err) == CodeParticipantNotFound {
+			return rejectf(code, "%s %q is not registered", field, id)
+		}
+		return err
+	}
+	if p.Role != tlv1.ROLE_ENTERPRISE {
+		return rejectf(code, "%s %q is a %s, not an enterprise", field, id, RoleName(p.Role))
+	}
+	return nil
+}
