@@ -1,0 +1,76 @@
+package app
+
+import (
+	"testing"
+
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
+)
+
+func recallBody(id, enterprise string, lots ...string) *tlv1.InitiateRecall {
+	return &tlv1.InitiateRecall{Id: id, Enterprise: enterprise, Lots: lots, Reason: "residue above limit", Hazard: "chlorpyrifos",
+		Level: tlv1.RECALL_LEVEL_2, PeriodFromMs: genesisTime.UnixMilli(), PeriodUntilMs: genesisTime.AddDate(0, 1, 0).UnixMilli()}
+}
+
+func recallMsg(r *tlv1.InitiateRecall) *tlv1.Msg {
+	return &tlv1.Msg{Sum: &tlv1.Msg_InitiateRecall{InitiateRecall: r}}
+}
+
+// TestRecall: a voluntary recall and an ordered one are recorded in the
+// map and in the histories of the recall, the enterprise's credit and
+// every lot; the bad ones are refused and change nothing.
+func TestRecall(t *testing.T) {
+	g := newGovFixture(t)
+	g.ok("farm", eventMsg("urn:x:lot-1", "harvest", blockTime(g.h)))
+	g.ok("slaughter", eventMsg("urn:x:lot-2", "slaughter", blockTime(g.h)))
+
+	g.accept("farm", recallMsg(recallBody("R-1", "farm", "urn:x:lot-1")))
+	var rc tlv1.Recall
+	if !g.get(RecallKey("R-1"), &rc) || rc.OrderedBy != "" || rc.Height != g.h || rc.Body.Enterprise != "farm" {
+		t.Fatalf("voluntary recall: %+v", &rc)
+	}
+	ordered := recallBody("R-2", "slaughter", "urn:x:lot-2")
+	ordered.Products = []string{"urn:x:class-pork"}
+	g.accept("ahv", recallMsg(ordered))
+	if !g.get(RecallKey("R-2"), &rc) || rc.OrderedBy != "ahv" {
+		t.Fatalf("ordered recall: %+v", &rc)
+	}
+	for subject, want := range map[string]uint64{RecallSubject("R-1"): 1, RecallSubject("R-2"): 1, CreditSubject("farm"): 1,
+		CreditSubject("slaughter"): 1, "urn:x:lot-1": 2, "urn:x:lot-2": 2, "urn:x:class-pork": 1} {
+		if n := g.headCount(subject); n != want {
+			t.Errorf("history %q has %d records, want %d", subject, n, want)
+		}
+	}
+
+	mod := func(f func(r *tlv1.InitiateRecall)) *tlv1.Msg {
+		r := recallBody("R-3", "farm", "urn:x:lot-1")
+		f(r)
+		return recallMsg(r)
+	}
+	for _, tc := range []struct {
+		name      string
+		checkCode Code
+		code      Code
+		fragment  string
+		signer    string
+		msg       *tlv1.Msg
+	}{
+		{"no lot or product", CodeRecallInvalid, CodeRecallInvalid, "names no product", "farm", mod(func(r *tlv1.InitiateRecall) { r.Lots = nil })},
+		{"bad level", CodeRecallInvalid, CodeRecallInvalid, "level", "farm", mod(func(r *tlv1.InitiateRecall) { r.Level = 4 })},
+		{"reversed period", CodeRecallInvalid, CodeRecallInvalid, "reversed", "farm", mod(func(r *tlv1.InitiateRecall) { r.PeriodUntilMs = r.PeriodFromMs - 1 })},
+		{"no reason", CodeRecallInvalid, CodeRecallInvalid, "reason", "farm", mod(func(r *tlv1.InitiateRecall) { r.Reason = "" })},
+		{"bad id", CodeRecallInvalid, CodeRecallInvalid, "initiate_recall.id", "farm", mod(func(r *tlv1.InitiateRecall) { r.Id = "a b" })},
+		{"bad lot", CodeRecallInvalid, CodeRecallInvalid, "lots[0]", "farm", mod(func(r *tlv1.InitiateRecall) { r.Lots = []string{"nolot"} })},
+		{"reserved lot", CodeRecallInvalid, CodeRecallInvalid, "reserved", "farm", mod(func(r *tlv1.InitiateRecall) { r.Lots = []string{"recall:R-1"} })},
+		{"unknown lot", 0, CodeRecallUnknownLot, "no history", "farm", mod(func(r *tlv1.InitiateRecall) { r.Lots = []string{"urn:x:never"} })},
+		{"for another enterprise", 0, CodeRecallNotResponsible, "only for itself", "farm", mod(func(r *tlv1.InitiateRecall) { r.Enterprise = "slaughter" })},
+		{"ordered for a non-enterprise", 0, CodeRecallNotResponsible, "not an enterprise", "agri", mod(func(r *tlv1.InitiateRecall) { r.Enterprise = "lab" })},
+		{"ordered for nobody", 0, CodeRecallNotResponsible, "not registered", "agri", mod(func(r *tlv1.InitiateRecall) { r.Enterprise = "ghost" })},
+		{"duplicate id", 0, CodeRecallDuplicate, "already recorded", "farm", mod(func(r *tlv1.InitiateRecall) { r.Id = "R-1" })},
+		{"certifier", CodeUnauthorized, CodeUnauthorized, "initiate_recall", "lab", mod(func(*tlv1.InitiateRecall) {})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g.t = t
+			g.reject(tc.checkCode, tc.code, tc.fragment, tc.signer, tc.msg)
+		})
+	}
+}
