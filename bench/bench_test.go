@@ -70,8 +70,13 @@ func TestTrackerCountsFromBlocks(t *testing.T) {
 	tr.Block(BlockObs{Height: 6, Seen: ms(1300), Txs: []TxHash{h(3)}})
 	// Block 7 is empty.
 	tr.Block(BlockObs{Height: 7, Seen: ms(1500)})
+	// Block 8 holds h(4), rejected by the application: not committed.
+	tr.Block(BlockObs{Height: 8, Seen: ms(1600), Txs: []TxHash{h(4)}, Failed: []bool{true}})
 	if tr.Pending() != 1 {
 		t.Fatalf("pending %d, want 1 (h(4) never committed)", tr.Pending())
+	}
+	if w := tr.Window(ms(1600), ms(1601)); w.Blocks != 1 || w.Txs != 0 || w.Failed != 1 || w.Events != 0 {
+		t.Fatalf("block with a rejected tx: %+v", w)
 	}
 	for _, tc := range []struct {
 		name                     string
@@ -79,11 +84,11 @@ func TestTrackerCountsFromBlocks(t *testing.T) {
 		blocks, txs, known, evts int
 		lat                      []float64
 	}{
-		{"all", ms(0), ms(2000), 3, 4, 3, 102, []float64{500, 400, 1000}},
+		{"all", ms(0), ms(2000), 4, 4, 3, 102, []float64{500, 400, 1000}},
 		{"first block only", ms(0), ms(1000), 1, 3, 2, 101, []float64{500, 400}},
 		{"end is exclusive", ms(0), ms(500), 0, 0, 0, 0, nil},
 		{"start is inclusive", ms(500), ms(501), 1, 3, 2, 101, []float64{500, 400}},
-		{"second and empty block", ms(1000), ms(2000), 2, 1, 1, 1, []float64{1000}},
+		{"second, empty and rejected blocks", ms(1000), ms(2000), 3, 1, 1, 1, []float64{1000}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := tr.Window(tc.from, tc.to)
@@ -110,7 +115,7 @@ func TestTrackerCountsFromBlocks(t *testing.T) {
 	if txs, ev := tr.Totals(); txs != 4 || ev != 102 {
 		t.Fatalf("totals %d %d", txs, ev)
 	}
-	if tr.MaxHeight() != 7 {
+	if tr.MaxHeight() != 8 {
 		t.Fatalf("max height %d", tr.MaxHeight())
 	}
 }

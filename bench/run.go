@@ -135,6 +135,9 @@ type Step struct {
 	CPUMicrosPerEvent float64 `json:"cpu_us_per_event_all_nodes"`
 	// Queries are the history queries made during the step, if any.
 	Queries *QueryStats `json:"queries,omitempty"`
+	// FailedTxs were in blocks but rejected by the application (a signer
+	// sequence gap after a node lost an earlier transaction): not counted.
+	FailedTxs int `json:"failed_txs"`
 	// Saturated: committed less than 85 % of what was offered.
 	Saturated bool `json:"saturated"`
 }
@@ -504,7 +507,7 @@ func (s *session) step(ctx context.Context, rate float64, queries bool) (Step, e
 	st := Step{OfferedTxPerSec: rate / float64(perTx), OfferedEventsPerSec: rate,
 		SentTxPerSec: ratio(float64(ost.Sent), t1.Sub(t0).Seconds()), CommittedTxPerSec: win.TxPerSec(),
 		CommittedEventsPerSec: win.EventsPerSec(), Blocks: win.Blocks, TxsPerBlock: ratio(float64(win.Txs), float64(win.Blocks)),
-		Latency: SummariseLatency(win.Latencies), Offer: ost, Nodes: usage[:len(usage)-1], LoadGenCores: usage[len(usage)-1].Cores}
+		Latency: SummariseLatency(win.Latencies), Offer: ost, FailedTxs: win.Failed, Nodes: usage[:len(usage)-1], LoadGenCores: usage[len(usage)-1].Cores}
 	if s.mode == ModeKVStore {
 		st.CommittedEventsPerSec = st.CommittedTxPerSec
 	}

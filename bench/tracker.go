@@ -15,6 +15,9 @@ type BlockObs struct {
 	Height int64
 	Seen   time.Time
 	Txs    []TxHash
+	// Failed[i] is true when Txs[i] was rejected by the application in
+	// the block (a nonzero FinalizeBlock result code); nil means none.
+	Failed []bool
 }
 
 // sentTx is what the tracker remembers of a submitted transaction.
@@ -38,8 +41,9 @@ type Tracker struct {
 type blockStat struct {
 	height  int64
 	seen    time.Time
-	txs     int // all transactions in the block
-	known   int // transactions the tracker saw submitted
+	txs     int // transactions in the block that the application accepted
+	failed  int // transactions in the block that it rejected
+	known   int // accepted transactions the tracker saw submitted
 	events  int // events of the known transactions
 	latency []float64
 }
@@ -70,8 +74,15 @@ func (t *Tracker) Block(b BlockObs) {
 		return
 	}
 	t.heights[b.Height] = true
-	bs := blockStat{height: b.Height, seen: b.Seen, txs: len(b.Txs)}
-	for _, h := range b.Txs {
+	bs := blockStat{height: b.Height, seen: b.Seen}
+	for i, h := range b.Txs {
+		if i < len(b.Failed) && b.Failed[i] {
+			// Rejected in the block: not committed. If it is sent again
+			// and accepted later, its latency counts from the first send.
+			bs.failed++
+			continue
+		}
+		bs.txs++
 		s, ok := t.pending[h]
 		if !ok {
 			continue
@@ -94,9 +105,11 @@ func (t *Tracker) Pending() int {
 // Window is what was committed in a window of commit (seen) time.
 type Window struct {
 	From, To time.Time
-	// Blocks, Txs: committed blocks and all their transactions.
+	// Blocks, Txs: committed blocks and the transactions in them that the
+	// application accepted; Failed those it rejected (not counted).
 	Blocks int `json:"blocks"`
 	Txs    int `json:"txs"`
+	Failed int `json:"failed"`
 	// KnownTxs are the committed transactions this tool submitted; Events
 	// their events.
 	KnownTxs int `json:"known_txs"`
@@ -126,6 +139,7 @@ func (t *Tracker) Window(from, to time.Time) Window {
 		}
 		w.Blocks++
 		w.Txs += b.txs
+		w.Failed += b.failed
 		w.KnownTxs += b.known
 		w.Events += b.events
 		w.Latencies = append(w.Latencies, b.latency...)

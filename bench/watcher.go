@@ -6,12 +6,14 @@ import (
 	"time"
 
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 	"github.com/cometbft/cometbft/types"
 )
 
 // Watcher follows the committed blocks of one node through its event
 // subscription (NewBlockEvents: height and transaction count, small) and
-// fetches each non-empty block's transactions to learn their hashes. The
+// fetches each non-empty block's transactions (to learn their hashes) and
+// results (to count only those the application accepted). The
 // commit time of a block is when its notification reached the tool.
 type Watcher struct {
 	url string
@@ -97,11 +99,19 @@ func (w *Watcher) fetch(ctx context.Context, h int64, seen time.Time) (BlockObs,
 	for try := 0; try < 5; try++ {
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		res, e := w.c.Block(cctx, &h)
-		cancel()
+		var rr *coretypes.ResultBlockResults
 		if e == nil {
-			obs := BlockObs{Height: h, Seen: seen, Txs: make([]TxHash, len(res.Block.Txs))}
+			rr, e = w.c.BlockResults(cctx, &h)
+		}
+		cancel()
+		if e == nil && len(rr.TxsResults) != len(res.Block.Txs) {
+			e = fmt.Errorf("block %d has %d transactions but %d results", h, len(res.Block.Txs), len(rr.TxsResults))
+		}
+		if e == nil {
+			obs := BlockObs{Height: h, Seen: seen, Txs: make([]TxHash, len(res.Block.Txs)), Failed: make([]bool, len(res.Block.Txs))}
 			for i, tx := range res.Block.Txs {
 				copy(obs.Txs[i][:], tx.Hash())
+				obs.Failed[i] = rr.TxsResults[i].Code != 0
 			}
 			return obs, nil
 		}
