@@ -27,7 +27,7 @@ type provenChain struct {
 	lastRoot *tlv1.StateRoots
 }
 
-func buildProvenChain(t *testing.T, dir string, blocks int) *provenChain {
+func buildProvenChain(t testing.TB, dir string, blocks int) *provenChain {
 	t.Helper()
 	f := newFixture(t)
 	a := openApp(t, dir, nil)
@@ -47,14 +47,17 @@ func buildProvenChain(t *testing.T, dir string, blocks int) *provenChain {
 	return pc
 }
 
-func statusRoots(t *testing.T, a *App, height int64) *tlv1.StateRoots {
+func statusRoots(t testing.TB, a *App, height int64) *tlv1.StateRoots {
 	t.Helper()
-	res, bz := query(t, a, PathStatus, nil, height)
+	res, err := a.Query(context.Background(), &abci.RequestQuery{Path: PathStatus, Height: height})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if res.Code != 0 {
 		t.Fatalf("status: %s", res.Log)
 	}
 	var st tlv1.StatusResponse
-	if err := st.Unmarshal(bz); err != nil {
+	if err := st.Unmarshal(res.Value); err != nil {
 		t.Fatal(err)
 	}
 	return st.Roots
@@ -455,4 +458,65 @@ func TestRecordsTreeSurvivesRestart(t *testing.T) {
 	if err := proof.VerifyRecordProofOps(res.ProofOps, want[res.Height-1], 0, res.Value); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// FuzzProofQueries sends arbitrary paths under /store/, data and heights to
+// the proof service: it must never panic, a success must carry a proof that
+// verifies, and a refusal must carry a code and a message.
+func FuzzProofQueries(f *testing.F) {
+	pc := buildProvenChain(f, "", 3)
+	f.Cleanup(func() { pc.a.Close() })
+	f.Add(PathStoreRecords, proof.RecordsKey(1), int64(0))
+	f.Add("/store/map/key", []byte("head/x"), int64(0))
+	f.Add(PathConsistency, mustMarshalTB(f, &tlv1.ConsistencyRequest{Size1: 3}), int64(0))
+	f.Add(PathConsistency, []byte{0x08, 0xff, 0xff}, int64(-1))
+	f.Fuzz(func(t *testing.T, path string, data []byte, height int64) {
+		res, err := pc.a.Query(context.Background(), &abci.RequestQuery{Path: path, Data: data, Height: height, Prove: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Code != 0 {
+			if res.Log == "" {
+				t.Fatalf("code %d without a message", res.Code)
+			}
+			return
+		}
+		switch path {
+		case PathStoreRecords:
+			index := binary.BigEndian.Uint64(data)
+			if err := proof.VerifyRecordProofOps(res.ProofOps, pc.appHash[res.Height], index, res.Value); err != nil {
+				t.Fatalf("served an unverifiable record proof: %v", err)
+			}
+		case PathConsistency:
+			var cr tlv1.ConsistencyResponse
+			if err := cr.Unmarshal(res.Value); err != nil {
+				t.Fatal(err)
+			}
+			var req tlv1.ConsistencyRequest
+			req.Unmarshal(data)
+			if old := rootsAtSize(pc, req.Size1); old != nil {
+				if err := proof.VerifyRootsConsistency(old, cr.Roots, cr.Log, cr.Records); err != nil {
+					t.Fatalf("served an unverifiable consistency proof from %d: %v", req.Size1, err)
+				}
+			}
+		}
+	})
+}
+
+// rootsAtSize returns the roots of a height whose log had size leaves.
+func rootsAtSize(pc *provenChain, size uint64) *tlv1.StateRoots {
+	for _, r := range pc.roots {
+		if r.LogSize == size {
+			return r
+		}
+	}
+	return nil
+}
+
+func mustMarshalTB(t testing.TB, m marshaler) []byte {
+	b, err := m.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

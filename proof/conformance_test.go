@@ -133,3 +133,38 @@ func TestConformanceConsistency(t *testing.T) {
 	}
 	t.Logf("consistency vectors: %d accepted, %d rejected as expected", accepted, rejected)
 }
+
+// sharedVectors is the project's shared copy of the RFC 6962 vectors
+// (../shared/conformance/rfc6962 next to the repository).
+const sharedVectors = "../../shared/conformance/rfc6962"
+
+// TestConformanceSharedVectorsMatch checks that testdata/rfc6962 is the
+// shared conformance set, file for file, so the conformance tests above run
+// exactly the shared vectors. Without the shared directory (a checkout of
+// the repository alone) there is nothing to compare with.
+func TestConformanceSharedVectorsMatch(t *testing.T) {
+	if _, err := os.Stat(sharedVectors); err != nil {
+		t.Skipf("no shared conformance directory at %s", sharedVectors)
+	}
+	for _, kind := range []string{"inclusion", "consistency"} {
+		shared := vectorFiles(t, filepath.Join(sharedVectors, kind))
+		local := vectorFiles(t, filepath.Join("testdata", "rfc6962", kind))
+		if len(shared) != len(local) {
+			t.Fatalf("%s: %d shared vectors, %d in testdata", kind, len(shared), len(local))
+		}
+		for _, path := range shared {
+			rel, _ := filepath.Rel(sharedVectors, path)
+			a, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(filepath.Join("testdata", "rfc6962", rel))
+			if err != nil {
+				t.Fatalf("%s is missing from testdata: %v", rel, err)
+			}
+			if string(a) != string(b) {
+				t.Fatalf("%s differs from the shared vector", rel)
+			}
+		}
+	}
+}
