@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -164,6 +165,8 @@ type pass struct {
 	latest  []int64 // per source; -1 when unreachable
 	alerted []bool
 	answers []int
+	// open are each node's alert kinds of the last pass; kinds this pass's.
+	open, kinds [][]string
 }
 
 func (a *Auditor) alert(p *pass, src int, kind string, height int64, msg string, ev *Evidence) {
@@ -171,7 +174,15 @@ func (a *Auditor) alert(p *pass, src int, kind string, height int64, msg string,
 	if src >= 0 {
 		node = a.sources[src].Name()
 		p.alerted[src] = true
-		a.state.node(node).LastAlert = kind
+		ns := a.state.node(node)
+		ns.LastAlert = kind
+		if slices.Contains(p.open[src], kind) && kind != AlertFork && kind != AlertForgedHeader {
+			ev = nil // the same finding as in the last pass: its evidence is saved
+			msg += " (ongoing: evidence saved when it was first found)"
+		}
+		if !slices.Contains(p.kinds[src], kind) {
+			p.kinds[src] = append(p.kinds[src], kind)
+		}
 	}
 	if ev != nil {
 		ev.Kind, ev.Node, ev.ChainID, ev.Height, ev.Message = kind, node, a.state.ChainID, height, msg
@@ -188,7 +199,11 @@ func (a *Auditor) alert(p *pass, src int, kind string, height int64, msg string,
 // of the auditor itself (its state file); findings about nodes are alerts.
 func (a *Auditor) Pass(ctx context.Context) (*PassReport, error) {
 	start := a.cfg.Now()
-	p := &pass{report: &PassReport{}, latest: make([]int64, len(a.sources)), alerted: make([]bool, len(a.sources)), answers: make([]int, len(a.sources))}
+	p := &pass{report: &PassReport{}, latest: make([]int64, len(a.sources)), alerted: make([]bool, len(a.sources)), answers: make([]int, len(a.sources)),
+		open: make([][]string, len(a.sources)), kinds: make([][]string, len(a.sources))}
+	for i, s := range a.sources {
+		p.open[i] = a.state.node(s.Name()).Open
+	}
 	a.fetchLatest(ctx, p)
 	if err := a.followHeaders(ctx, p); err != nil {
 		return p.report, err
@@ -206,6 +221,7 @@ func (a *Auditor) Pass(ctx context.Context) (*PassReport, error) {
 			ns.Height = p.latest[i]
 		}
 		ns.Healthy = !p.alerted[i]
+		ns.Open = p.kinds[i]
 		p.report.Nodes = append(p.report.Nodes, NodeReport{Name: s.Name(), Height: ns.Height, Healthy: ns.Healthy, Answers: p.answers[i]})
 		if m := a.cfg.Metrics; m != nil {
 			m.NodeHeight.WithLabelValues(s.Name()).Set(float64(ns.Height))

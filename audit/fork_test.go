@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -342,4 +343,39 @@ func metricValue(mt *dto.Metric) float64 {
 		return mt.Gauge.GetValue()
 	}
 	return -1
+}
+
+// TestOngoingAlertsAndMetrics: a node that stays lagging is reported every
+// pass, marked ongoing after the first; the Prometheus endpoint serves the
+// auditor's view (verified height, lag, health, passes, catch-up rate).
+func TestOngoingAlertsAndMetrics(t *testing.T) {
+	v1 := prooftest.NewValidators("departments", 4, 10)
+	c := fakeChainOf(v1, 12)
+	m := NewMetrics()
+	a, err := New(Config{Trust: trustOf(t, v1), MaxLag: 3, StatePath: filepath.Join(t.TempDir(), "audit.json"), Metrics: m}, []Source{
+		&fakeSource{name: "a", chain: c, latest: 12},
+		&fakeSource{name: "slow", chain: c, latest: 7},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for pass := 0; pass < 2; pass++ {
+		rep, err := a.Pass(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		lag := alertsOf(rep, AlertLagging)
+		if len(lag) != 1 || (pass == 1) != strings.Contains(lag[0].Message, "ongoing") {
+			t.Fatalf("pass %d: lagging alerts %+v", pass, lag)
+		}
+	}
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body := rec.Body.String()
+	for _, want := range []string{"traceledger_audit_verified_height 12", `traceledger_audit_node_lag_blocks{node="slow"} 5`,
+		`traceledger_audit_node_healthy{node="slow"} 0`, "traceledger_audit_passes_total 2", "traceledger_audit_catchup_blocks_per_second"} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("metrics lack %q:\n%s", want, body)
+		}
+	}
 }

@@ -77,6 +77,9 @@ type NodeState struct {
 	Healthy bool `json:"healthy"`
 	// LastAlert is the kind of its latest alert.
 	LastAlert string `json:"last_alert,omitempty"`
+	// Open are the kinds of alert the node had in its last pass: the same
+	// finding in the next pass is reported again, without new evidence.
+	Open []string `json:"open,omitempty"`
 }
 
 // LoadState reads the state file; a missing file is a fresh state.
