@@ -1,0 +1,88 @@
+package client
+
+import (
+	"context"
+
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
+)
+
+// CreditSubject is the history subject of an enterprise's credit records:
+// attestations naming it, its recalls, complaints and violations.
+func CreditSubject(enterprise string) string { return "credit:" + enterprise }
+
+// ParticipantSubject is the history subject of a participant's membership
+// records (registration, suspensions, reinstatements, key changes).
+func ParticipantSubject(id string) string { return "participant:" + id }
+
+// RecordComplaint submits a public complaint (its hash and category)
+// against an enterprise; s must be a department.
+func (c *Client) RecordComplaint(ctx context.Context, s Signer, x *tlv1.RecordComplaint) (*Committed, error) {
+	return c.Submit(ctx, s, &tlv1.Msg{Sum: &tlv1.Msg_RecordComplaint{RecordComplaint: x}})
+}
+
+// RecordViolation submits a violation against an enterprise; s must be a
+// department.
+func (c *Client) RecordViolation(ctx context.Context, s Signer, x *tlv1.RecordViolation) (*Committed, error) {
+	return c.Submit(ctx, s, &tlv1.Msg{Sum: &tlv1.Msg_RecordViolation{RecordViolation: x}})
+}
+
+// CreditProfile is an enterprise's quality-credit profile, every part
+// verified: the participant entry, its credit history and its membership
+// history (both proven complete by their heads).
+type CreditProfile struct {
+	Enterprise *tlv1.Participant
+	// Certifications, Recalls, Complaints and Violations are the records of
+	// the credit history, by kind, in log order.
+	Certifications []*VerifiedRecord
+	Recalls        []*VerifiedRecord
+	Complaints     []*VerifiedRecord
+	Violations     []*VerifiedRecord
+	// Suspensions are the governance records of the membership history that
+	// change the participant's status (suspensions and reinstatements).
+	Suspensions []*VerifiedRecord
+	Proven      Proven
+}
+
+// Credit returns the verified credit profile of an enterprise; the
+// participant is nil (and the lists empty) when it is proven not to be
+// registered.
+func (c *Client) Credit(ctx context.Context, enterprise string) (*CreditProfile, error) {
+	p, proven, err := c.Participant(ctx, enterprise)
+	if err != nil {
+		return nil, err
+	}
+	out := &CreditProfile{Enterprise: p, Proven: proven}
+	if p == nil {
+		return out, nil
+	}
+	ch, pr, err := c.History(ctx, CreditSubject(enterprise))
+	if err != nil {
+		return nil, err
+	}
+	out.Proven = pr
+	for _, r := range ch.Records {
+		switch b := r.Record.Body.(type) {
+		case *tlv1.Record_Attestation:
+			out.Certifications = append(out.Certifications, r)
+		case *tlv1.Record_Credit:
+			switch b.Credit.Body.(type) {
+			case *tlv1.CreditRecord_Recall:
+				out.Recalls = append(out.Recalls, r)
+			case *tlv1.CreditRecord_Complaint:
+				out.Complaints = append(out.Complaints, r)
+			case *tlv1.CreditRecord_Violation:
+				out.Violations = append(out.Violations, r)
+			}
+		}
+	}
+	mh, _, err := c.History(ctx, ParticipantSubject(enterprise))
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range mh.Records {
+		if r.Record.GetGovernance().GetParticipantStatusChanged() != nil {
+			out.Suspensions = append(out.Suspensions, r)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,30 @@
+package trace
+
+import (
+	"context"
+
+	"github.com/traceledger/traceledger/client"
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
+)
+
+// ClientSource reads verified histories and participants from a node
+// through a client: every history is checked complete against its head and
+// its roots against a header verified by the light client.
+type ClientSource struct {
+	C *client.Client
+}
+
+// History implements Source.
+func (s ClientSource) History(ctx context.Context, subject string) (*History, error) {
+	resp, vh, _, err := s.C.ProvenHistory(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	return &History{Subject: subject, Head: vh.Head, Records: vh.Records, Proofs: resp.Records, Roots: resp.Roots}, nil
+}
+
+// Participant implements Source.
+func (s ClientSource) Participant(ctx context.Context, id string) (*tlv1.Participant, error) {
+	p, _, err := s.C.Participant(ctx, id)
+	return p, err
+}
