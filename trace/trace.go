@@ -333,7 +333,7 @@ func (x *Index) Walk(ctx context.Context, root string, dir Direction) (*Graph, e
 	}
 	_ = evs // the root's history is read again (from the index) in the loop
 	seen := map[string]bool{root: true}
-	seenEv := map[*Event]bool{}
+	seenEv := map[uint64]bool{} // by log index: one record is in several histories
 	parts := map[string]bool{}
 	queue := []string{root}
 	var buf []Edge
@@ -349,8 +349,8 @@ func (x *Index) Walk(ctx context.Context, root string, dir Direction) (*Graph, e
 			return nil, err
 		}
 		for _, ev := range evs {
-			if !seenEv[ev] {
-				seenEv[ev] = true
+			if !seenEv[ev.Index] {
+				seenEv[ev.Index] = true
 				g.Events = append(g.Events, ev)
 				switch ev.Kind {
 				case KindAttestation:
