@@ -82,6 +82,9 @@ beside the state file). --metrics-addr serves Prometheus metrics at /metrics.
 				alertsPath = filepath.Join(filepath.Dir(statePath), "alerts.jsonl")
 			}
 			if alertsPath != "-" {
+				if err := os.MkdirAll(filepath.Dir(alertsPath), 0o755); err != nil {
+					return fmt.Errorf("alerts directory: %w", err)
+				}
 				f, err := os.OpenFile(alertsPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 				if err != nil {
 					return fmt.Errorf("open alerts file: %w", err)
