@@ -85,6 +85,7 @@ Start with 'traceledger demo'. To run a node: 'traceledger init' then
 		newBenchCmd(),
 		newProofCmd(), newVerifyCmd(), newAuditCmd(),
 		newGenesisCmd(),
+		newTraceCmd(),
 	)
 	return root
 }

@@ -24,6 +24,7 @@ printed; anything that fails verification is an error (exit code 2).`,
 	}
 	cmd.AddCommand(newQueryStatusCmd(), newQueryRecordCmd(), newQueryHistoryCmd())
 	cmd.AddCommand(newQueryParticipantsCmd(), newQueryParticipantCmd(), newQueryProposalsCmd(), newQueryProposalCmd(), newQueryValidatorsCmd())
+	cmd.AddCommand(newQueryAttestationCmd(), newQueryCreditCmd())
 	return cmd
 }
 

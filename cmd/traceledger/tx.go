@@ -47,6 +47,7 @@ func newTxCmd() *cobra.Command {
 	}
 	cmd.AddCommand(newTxRecordCmd())
 	cmd.AddCommand(newTxDeptCmd(), newTxParticipantCmd())
+	cmd.AddCommand(newTxAttestCmd(), newTxRecallCmd(), newTxCreditCmd())
 	return cmd
 }
 

@@ -1,0 +1,250 @@
+package main
+
+// Attestation commands: `tx attest issue|status` and `query attestation`
+// (docs/ATTESTATIONS.md).
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/traceledger/traceledger/client"
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
+)
+
+// hashFlag reads a SHA-256 from a file to hash or a hex value; neither
+// gives nil.
+func hashFlag(name, file, hexValue string) ([]byte, error) {
+	switch {
+	case file != "" && hexValue != "":
+		return nil, fmt.Errorf("give --%s or --%s-sha256, not both", name, name)
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("--%s: %w", name, err)
+		}
+		h := sha256.Sum256(b)
+		return h[:], nil
+	case hexValue != "":
+		b, err := hex.DecodeString(hexValue)
+		if err != nil || len(b) != 32 {
+			return nil, fmt.Errorf("--%s-sha256 %q is not 64 hex digits", name, hexValue)
+		}
+		return b, nil
+	}
+	return nil, nil
+}
+
+// signerParticipant returns the participant id the signing key signs for.
+func signerParticipant(cmd *cobra.Command, c *client.Client, s client.Signer) (string, error) {
+	bz, _, err := c.Value(cmd.Context(), client.KeyKey(s.KeyID()))
+	if err != nil {
+		return "", err
+	}
+	if bz == nil {
+		return "", fmt.Errorf("key %s is not registered", s.KeyID())
+	}
+	var k tlv1.Key
+	if err := k.Unmarshal(bz); err != nil {
+		return "", fmt.Errorf("key %s: %w", s.KeyID(), err)
+	}
+	return k.Participant, nil
+}
+
+func newTxAttestCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "attest",
+		Short: "Certification attestations: issue one (accredited certifiers) or change its status",
+	}
+	cmd.AddCommand(newAttestIssueCmd(), newAttestStatusCmd())
+	return cmd
+}
+
+func newAttestIssueCmd() *cobra.Command {
+	var (
+		tx                                              govTx
+		a                                               tlv1.IssueAttestation
+		subj                                            tlv1.AttestationSubject
+		from, until, evFile, evHex, auditFile, auditHex string
+	)
+	cmd := &cobra.Command{
+		Use:   "issue",
+		Short: "Record a signed certification result (the signer must be accredited for the scheme)",
+		Long: `Record a certification result: scheme (` + strings.Join(schemeNames, ", ") + `),
+the standard, the certificate number (unique per issuer), the subject (an
+enterprise, a location, a product class and/or lots), scope, mode, validity and
+the SHA-256 of the certificate (and optionally of the audit report). The
+attestation's id is <issuer>/<certificate number>.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if a.ValidFromMs, err = parseDate("--valid-from", from); err != nil {
+				return err
+			}
+			if a.ValidUntilMs, err = parseDate("--valid-until", until); err != nil {
+				return err
+			}
+			if a.EvidenceSha256, err = hashFlag("evidence", evFile, evHex); err != nil {
+				return err
+			}
+			if a.EvidenceSha256 == nil {
+				return fmt.Errorf("give --evidence FILE or --evidence-sha256 HEX")
+			}
+			if a.AuditReportSha256, err = hashFlag("audit-report", auditFile, auditHex); err != nil {
+				return err
+			}
+			a.Subject = &subj
+			c, s, err := tx.signer(cmd.Context())
+			if err != nil {
+				return err
+			}
+			issuer, err := signerParticipant(cmd, c, s)
+			if err != nil {
+				return err
+			}
+			id, res, err := c.IssueAttestation(cmd.Context(), s, issuer, &a)
+			if err != nil {
+				return err
+			}
+			return tx.committed(cmd, res, map[string]any{"attestation": id}, "issued attestation "+id)
+		},
+	}
+	tx.add(cmd, "name of the certifier's key in the keyring")
+	f := cmd.Flags()
+	f.StringVar(&a.Scheme, "scheme", "", "certification scheme (required)")
+	f.StringVar(&a.Standard, "standard", "", "standard certified against (required)")
+	f.StringVar(&a.CertificateNumber, "number", "", "certificate number (required)")
+	f.StringVar(&subj.Enterprise, "enterprise", "", "subject enterprise's participant id")
+	f.StringVar(&subj.Location, "location", "", "subject location identifier")
+	f.StringVar(&subj.ProductClass, "product-class", "", "subject product class identifier")
+	f.StringSliceVar(&subj.Lots, "lot", nil, "subject lot identifier (repeatable)")
+	f.StringVar(&a.Scope, "scope", "", "certified scope")
+	f.StringVar(&a.Mode, "mode", "", "certification mode (initial, recertification, sampling, ...)")
+	f.StringVar(&from, "valid-from", "", "start of validity, 2026-01-02 or RFC 3339 (required)")
+	f.StringVar(&until, "valid-until", "", "end of validity (required)")
+	f.StringVar(&evFile, "evidence", "", "certificate document to hash (stays local)")
+	f.StringVar(&evHex, "evidence-sha256", "", "SHA-256 of the certificate, hex")
+	f.StringVar(&auditFile, "audit-report", "", "audit report to hash and anchor (stays local)")
+	f.StringVar(&auditHex, "audit-report-sha256", "", "SHA-256 of the audit report, hex")
+	for _, r := range []string{"scheme", "standard", "number", "valid-from", "valid-until"} {
+		cmd.MarkFlagRequired(r)
+	}
+	return cmd
+}
+
+var schemeNames = []string{"gap", "organic", "green_food", "geographical_indication", "haccp", "iso22000", "gmp", "gsp", "ccc", "origin_environment", "quarantine", "test_report", "other"}
+
+var attestStatusNames = map[string]tlv1.AttestationStatus{
+	"valid": tlv1.ATTESTATION_STATUS_VALID, "suspended": tlv1.ATTESTATION_STATUS_SUSPENDED,
+	"withdrawn": tlv1.ATTESTATION_STATUS_WITHDRAWN, "cancelled": tlv1.ATTESTATION_STATUS_CANCELLED,
+}
+
+func newAttestStatusCmd() *cobra.Command {
+	var (
+		tx         govTx
+		to, reason string
+	)
+	cmd := &cobra.Command{
+		Use:   "status ID",
+		Short: "Change an attestation's status (its issuer, or the issuer's supervising department)",
+		Long: `Change the status of attestation ID (<issuer>/<certificate number>) to valid
+(reinstate a suspended one), suspended, withdrawn or cancelled. Withdrawn and
+cancelled are final. Every change is a record.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, ok := attestStatusNames[to]
+			if !ok {
+				return fmt.Errorf("--to must be valid, suspended, withdrawn or cancelled, not %q", to)
+			}
+			c, s, err := tx.signer(cmd.Context())
+			if err != nil {
+				return err
+			}
+			res, err := c.ChangeAttestationStatus(cmd.Context(), s, args[0], st, reason)
+			if err != nil {
+				return err
+			}
+			return tx.committed(cmd, res, map[string]any{"attestation": args[0], "status": to}, fmt.Sprintf("attestation %s is now %s", args[0], to))
+		},
+	}
+	tx.add(cmd, "name of the issuer's or the supervising department's key")
+	cmd.Flags().StringVar(&to, "to", "", "new status: valid, suspended, withdrawn, cancelled (required)")
+	cmd.Flags().StringVar(&reason, "reason", "", "public reason (required)")
+	cmd.MarkFlagRequired("to")
+	cmd.MarkFlagRequired("reason")
+	return cmd
+}
+
+func newQueryAttestationCmd() *cobra.Command {
+	var (
+		conn connFlags
+		out  outputFlag
+		at   string
+	)
+	cmd := &cobra.Command{
+		Use:   "attestation ID",
+		Short: "Show an attestation and whether it was valid at a time, with proofs",
+		Long: `Show attestation ID (<issuer>/<certificate number>) and answer whether it was
+valid at --at (default now): it existed, was within its validity, was not
+suspended, withdrawn or cancelled, and its issuer's accreditation for the
+scheme was in force. The answer is computed from the attestation's and the
+issuer's complete histories, verified against a signed header.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.check(); err != nil {
+				return err
+			}
+			t := time.Now().UnixMilli()
+			if at != "" {
+				var err error
+				if t, err = parseDate("--at", at); err != nil {
+					return err
+				}
+			}
+			c, err := conn.client()
+			if err != nil {
+				return err
+			}
+			v, p, err := c.AttestationValidAt(cmd.Context(), args[0], t)
+			if err != nil {
+				return notVerified(err)
+			}
+			view := map[string]any{"attestation": args[0], "at": formatMs(t), "valid": v.Valid, "failures": v.Failures,
+				"status_at": strings.ToLower(strings.TrimPrefix(v.StatusAt.String(), "ATTESTATION_STATUS_")), "height": p.Height}
+			if v.Issued != nil {
+				view["issued_record"] = viewRecord(v.Issued)
+			}
+			if v.Status != nil {
+				view["status_record"] = viewRecord(v.Status)
+			}
+			if v.Accreditation != nil {
+				view["accreditation_record"] = viewRecord(v.Accreditation)
+			}
+			return out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
+				if v.Valid {
+					fmt.Fprintf(w, "attestation %s was VALID at %s\n", args[0], formatMs(t))
+				} else {
+					fmt.Fprintf(w, "attestation %s was NOT valid at %s: %s\n", args[0], formatMs(t), strings.Join(v.Failures, "; "))
+				}
+				for _, r := range []*client.VerifiedRecord{v.Issued, v.Status, v.Accreditation} {
+					if r != nil {
+						printRecord(w, viewRecord(r))
+					}
+				}
+				if p.Header != nil {
+					provenLine(w, p)
+				}
+			})
+		},
+	}
+	conn.add(cmd)
+	out.add(cmd)
+	cmd.Flags().StringVar(&at, "at", "", "time to check, 2026-01-02 or RFC 3339 (default now)")
+	return cmd
+}

@@ -1,0 +1,169 @@
+package main
+
+// Quality-credit commands: `tx credit complaint|violation` and
+// `query credit` (docs/ATTESTATIONS.md).
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/traceledger/traceledger/client"
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
+)
+
+func newTxCreditCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "credit",
+		Short: "Quality credit: record complaints and violations against enterprises (departments)",
+	}
+	cmd.AddCommand(newCreditComplaintCmd(), newCreditViolationCmd())
+	return cmd
+}
+
+var complaintCategories = map[string]tlv1.ComplaintCategory{
+	"quality": tlv1.COMPLAINT_CATEGORY_QUALITY, "safety": tlv1.COMPLAINT_CATEGORY_SAFETY, "labelling": tlv1.COMPLAINT_CATEGORY_LABELLING,
+	"fraud": tlv1.COMPLAINT_CATEGORY_FRAUD, "service": tlv1.COMPLAINT_CATEGORY_SERVICE, "other": tlv1.COMPLAINT_CATEGORY_OTHER,
+}
+
+func newCreditComplaintCmd() *cobra.Command {
+	var (
+		tx                   govTx
+		category, file, hexv string
+	)
+	cmd := &cobra.Command{
+		Use:   "complaint ENTERPRISE",
+		Short: "Record a public complaint (its hash and category) against an enterprise",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cat, ok := complaintCategories[category]
+			if !ok {
+				return fmt.Errorf("--category must be quality, safety, labelling, fraud, service or other, not %q", category)
+			}
+			h, err := hashFlag("complaint", file, hexv)
+			if err != nil {
+				return err
+			}
+			if h == nil {
+				return fmt.Errorf("give --complaint FILE or --complaint-sha256 HEX")
+			}
+			c, s, err := tx.signer(cmd.Context())
+			if err != nil {
+				return err
+			}
+			res, err := c.RecordComplaint(cmd.Context(), s, &tlv1.RecordComplaint{Enterprise: args[0], ComplaintSha256: h, Category: cat})
+			if err != nil {
+				return err
+			}
+			return tx.committed(cmd, res, map[string]any{"enterprise": args[0]}, "recorded a complaint against "+args[0])
+		},
+	}
+	tx.add(cmd, "name of a department key")
+	cmd.Flags().StringVar(&category, "category", "", "quality, safety, labelling, fraud, service or other (required)")
+	cmd.Flags().StringVar(&file, "complaint", "", "complaint document to hash (stays local)")
+	cmd.Flags().StringVar(&hexv, "complaint-sha256", "", "SHA-256 of the complaint, hex")
+	cmd.MarkFlagRequired("category")
+	return cmd
+}
+
+func newCreditViolationCmd() *cobra.Command {
+	var (
+		tx                      govTx
+		kind, penalty, file, hx string
+	)
+	cmd := &cobra.Command{
+		Use:   "violation ENTERPRISE",
+		Short: "Record a violation found against an enterprise",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			h, err := hashFlag("decision", file, hx)
+			if err != nil {
+				return err
+			}
+			if h == nil {
+				return fmt.Errorf("give --decision FILE or --decision-sha256 HEX")
+			}
+			c, s, err := tx.signer(cmd.Context())
+			if err != nil {
+				return err
+			}
+			res, err := c.RecordViolation(cmd.Context(), s, &tlv1.RecordViolation{Enterprise: args[0], Kind: kind, DecisionSha256: h, Penalty: penalty})
+			if err != nil {
+				return err
+			}
+			return tx.committed(cmd, res, map[string]any{"enterprise": args[0]}, "recorded a violation against "+args[0])
+		},
+	}
+	tx.add(cmd, "name of a department key")
+	cmd.Flags().StringVar(&kind, "kind", "", "violation kind, e.g. pesticide_residue (required)")
+	cmd.Flags().StringVar(&penalty, "penalty", "", "penalty imposed")
+	cmd.Flags().StringVar(&file, "decision", "", "decision document to hash (stays local)")
+	cmd.Flags().StringVar(&hx, "decision-sha256", "", "SHA-256 of the decision, hex")
+	cmd.MarkFlagRequired("kind")
+	return cmd
+}
+
+func newQueryCreditCmd() *cobra.Command {
+	var (
+		conn connFlags
+		out  outputFlag
+	)
+	cmd := &cobra.Command{
+		Use:   "credit ENTERPRISE",
+		Short: "Show an enterprise's quality-credit profile with proofs",
+		Long: `Show the enterprise's certifications, recalls, complaints, violations and
+suspensions. They come from two histories, "credit:<id>" and
+"participant:<id>", each proven complete by its head and verified against a
+header signed by the departments.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.check(); err != nil {
+				return err
+			}
+			c, err := conn.client()
+			if err != nil {
+				return err
+			}
+			p, err := c.Credit(cmd.Context(), args[0])
+			if err != nil {
+				return notVerified(err)
+			}
+			views := func(rs []*client.VerifiedRecord) []recordView {
+				out := make([]recordView, 0, len(rs))
+				for _, r := range rs {
+					out = append(out, viewRecord(r))
+				}
+				return out
+			}
+			view := map[string]any{"enterprise": args[0], "registered": p.Enterprise != nil, "height": p.Proven.Height,
+				"certifications": views(p.Certifications), "recalls": views(p.Recalls), "complaints": views(p.Complaints),
+				"violations": views(p.Violations), "suspensions": views(p.Suspensions)}
+			if p.Enterprise != nil {
+				view["status"] = lowerStatus(p.Enterprise.Status.String(), "PARTICIPANT_STATUS_")
+			}
+			return out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
+				if p.Enterprise == nil {
+					fmt.Fprintf(w, "%s is proven NOT registered\n", args[0])
+				} else {
+					fmt.Fprintf(w, "%s (%s), status %s\n", p.Enterprise.Id, p.Enterprise.Name, lowerStatus(p.Enterprise.Status.String(), "PARTICIPANT_STATUS_"))
+				}
+				for _, sec := range []struct {
+					name string
+					rs   []*client.VerifiedRecord
+				}{{"certifications", p.Certifications}, {"recalls", p.Recalls}, {"complaints", p.Complaints}, {"violations", p.Violations}, {"suspensions", p.Suspensions}} {
+					fmt.Fprintf(w, "%s: %d\n", sec.name, len(sec.rs))
+					for _, r := range sec.rs {
+						printRecord(w, viewRecord(r))
+					}
+				}
+				if p.Proven.Header != nil {
+					provenLine(w, p.Proven)
+				}
+			})
+		},
+	}
+	conn.add(cmd)
+	out.add(cmd)
+	return cmd
+}

@@ -1,0 +1,86 @@
+package main
+
+// Trace commands: `trace forward|back|links ID` (docs/ATTESTATIONS.md).
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/traceledger/traceledger/trace"
+)
+
+func newTraceCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "trace",
+		Short: "Trace-forward and trace-back graphs from verified histories, and the seven-link report",
+		Long: `Walk the verified histories of identifiers: every history is proven complete
+by its head and verified against a header signed by the departments, so every
+edge of the answer carries the record that supports it and its inclusion
+proof. An identifier the ledger does not know is a verified absence.`,
+	}
+	cmd.AddCommand(newTraceWalkCmd("forward", trace.Forward), newTraceWalkCmd("back", trace.Back), newTraceLinksCmd())
+	return cmd
+}
+
+func newTraceWalkCmd(verb string, dir trace.Direction) *cobra.Command {
+	var (
+		conn   connFlags
+		format string
+	)
+	short := "Trace forward from a lot: downstream lots, items and containers, holders, divisions, last dispositions (a recall's impact)"
+	if dir == trace.Back {
+		short = "Trace back from an item: the lots and inputs it was made from, its origin, and the certifications met on the way"
+	}
+	cmd := &cobra.Command{
+		Use:   verb + " ID",
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "json" && format != "dot" && format != "text" {
+				return fmt.Errorf("--format must be json, dot or text, not %q", format)
+			}
+			c, err := conn.client()
+			if err != nil {
+				return err
+			}
+			g, err := trace.NewIndex(trace.ClientSource{C: c}).Walk(cmd.Context(), args[0], dir)
+			if err != nil {
+				return notVerified(err)
+			}
+			return g.Render(cmd.OutOrStdout(), dir, format)
+		},
+	}
+	conn.add(cmd)
+	cmd.Flags().StringVar(&format, "format", "text", "json, dot (Graphviz) or text")
+	return cmd
+}
+
+func newTraceLinksCmd() *cobra.Command {
+	var (
+		conn   connFlags
+		format string
+	)
+	cmd := &cobra.Command{
+		Use:   "links LOT",
+		Short: "Seven-link report of an agricultural lot: which links have events (in its back-trace) and which are missing",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := conn.client()
+			if err != nil {
+				return err
+			}
+			g, err := trace.NewIndex(trace.ClientSource{C: c}).Walk(cmd.Context(), args[0], trace.Back)
+			if err != nil {
+				return notVerified(err)
+			}
+			if g.Absent {
+				return fmt.Errorf("%s has no history on the ledger (verified absence)", args[0])
+			}
+			return trace.SevenLinkReport(g).Render(cmd.OutOrStdout(), format)
+		},
+	}
+	conn.add(cmd)
+	cmd.Flags().StringVar(&format, "format", "text", "json or text")
+	return cmd
+}
