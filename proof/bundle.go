@@ -297,6 +297,9 @@ type BundleReport struct {
 	Count     uint64         `json:"count"`
 	ChainHash Hex            `json:"chain_hash,omitempty"`
 	Complete  bool           `json:"complete"`
+	// Recalls counts the recall records in the history; with Complete it
+	// proves whether the identifier was recalled as of the state height.
+	Recalls int `json:"recalls"`
 	Records   []RecordReport `json:"records"`
 	Values    []ValueReport  `json:"values,omitempty"`
 	// Errors lists every check that failed; Verified is true when there is
@@ -356,6 +359,22 @@ func RecordKind(r *traceledgerv1.Record) (kind, detail string) {
 		return "epcis", ""
 	case *traceledgerv1.Record_Anchor:
 		return "anchor", ""
+	case *traceledgerv1.Record_Attestation:
+		a := b.Attestation
+		if a.GetIssued() != nil {
+			return "attestation", "issued " + a.GetAttestationId()
+		}
+		return "attestation", fmt.Sprintf("%s %s -> %s", a.GetAttestationId(), a.GetFrom(), a.GetTo())
+	case *traceledgerv1.Record_Credit:
+		switch c := b.Credit.GetBody().(type) {
+		case *traceledgerv1.CreditRecord_Recall:
+			return "recall", c.Recall.GetBody().GetId()
+		case *traceledgerv1.CreditRecord_Complaint:
+			return "complaint", ""
+		case *traceledgerv1.CreditRecord_Violation:
+			return "violation", ""
+		}
+		return "credit", ""
 	case nil:
 		return "empty", ""
 	default:
@@ -435,6 +454,9 @@ func verifyBundleBlocks(b *Bundle, blocks []*types.LightBlock, root TrustRoot, o
 			rr.LeafHash = vr.LeafHash[:]
 			rr.Height, rr.TimeMs, rr.Signer = vr.Record.Height, vr.Record.TimeMs, vr.Record.Signer
 			rr.Kind, rr.EventType = RecordKind(vr.Record)
+			if rr.Kind == "recall" {
+				rep.Recalls++
+			}
 			rr.Proven = fmt.Sprintf("in the log of %d records at state height %d (header %d)", b.State.LogSize, b.State.Height, top.Height)
 		}
 		rep.Records = append(rep.Records, rr)

@@ -41,6 +41,13 @@ var subjectIndexes = []uint64{2, 5, 6, 9}
 
 func newSynthState(t testing.TB, height int64) *synthState {
 	t.Helper()
+	return newSynthStateRecall(t, height, -1)
+}
+
+// newSynthStateRecall is newSynthState where the record at recallAt (one of
+// subjectIndexes; -1: none) is a recall naming the subject.
+func newSynthStateRecall(t testing.TB, height int64, recallAt int64) *synthState {
+	t.Helper()
 	s := &synthState{height: height}
 	var chain []byte
 	isSubject := map[uint64]bool{}
@@ -55,6 +62,10 @@ func newSynthState(t testing.TB, height int64) *synthState {
 		rec := &traceledgerv1.Record{Height: int64(i/3 + 1), TimeMs: 1_790_000_000_000 + int64(i), Signer: "farm", SignerKey: "k",
 			Body: &traceledgerv1.Record_Event{Event: &traceledgerv1.RecordEvent{Subject: subject, EventType: fmt.Sprintf("step%d", i),
 				EventTimeMs: 1_789_000_000_000, PayloadSha256: bytes.Repeat([]byte{byte(i)}, 32)}}}
+		if int64(i) == recallAt {
+			rec.Body = &traceledgerv1.Record_Credit{Credit: &traceledgerv1.CreditRecord{Body: &traceledgerv1.CreditRecord_Recall{Recall: &traceledgerv1.Recall{
+				Body: &traceledgerv1.InitiateRecall{Id: "R-1", Enterprise: "farm", Lots: []string{subject}}, OrderedBy: "agri"}}}}
+		}
 		bz, err := rec.Marshal()
 		if err != nil {
 			t.Fatal(err)
@@ -582,5 +593,31 @@ func TestDecodeBundleStrict(t *testing.T) {
 	}
 	if _, err := DecodeBundle(strings.NewReader(good)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestBundleRecalls: a complete history with no recall record proves that
+// no recall named the identifier as of H; one with a recall shows it.
+func TestBundleRecalls(t *testing.T) {
+	vals := prooftest.NewValidators("genesis", 4, 10)
+	for _, tc := range []struct {
+		recallAt int64
+		want     int
+	}{{-1, 0}, {5, 1}} {
+		s := newSynthStateRecall(t, 2, tc.recallAt)
+		c := chainWithState(s, vals, 3)
+		b, err := NewBundle(testChain, synthSubject, BundleTrust{Kind: "genesis", Height: 1}, s.history(t, synthSubject), nil, c.Blocks, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := VerifyBundle(roundTrip(t, b), genesisRoot(t, vals), HeaderOptions{})
+		if err != nil || !rep.Complete || rep.Recalls != tc.want {
+			t.Fatalf("recall at %d: %v, complete %v, recalls %d", tc.recallAt, err, rep.Complete, rep.Recalls)
+		}
+		var text bytes.Buffer
+		rep.WriteText(&text)
+		if (tc.want == 0) != strings.Contains(text.String(), "recalls: none") {
+			t.Fatalf("report text:\n%s", text.String())
+		}
 	}
 }

@@ -32,6 +32,11 @@ func (r *BundleReport) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "history: no records for %q (absence proven at state height %d)\n", r.Identifier, r.StateHeight)
 	default:
 		fmt.Fprintf(w, "history: %d records, complete (chain hash %X)\n", r.Count, []byte(r.ChainHash))
+		if r.Recalls == 0 {
+			fmt.Fprintf(w, "recalls: none in the complete history (no recall named %q as of state height %d)\n", r.Identifier, r.StateHeight)
+		} else {
+			fmt.Fprintf(w, "recalls: %d in the complete history\n", r.Recalls)
+		}
 	}
 	for _, rec := range r.Records {
 		if !rec.Verified {
