@@ -40,7 +40,9 @@ self-contained, versioned JSON document (docs/proof-bundle.md) that
 'traceledger verify' (or any third-party verifier) checks with no network.
 
 --value KEY adds a map entry proven present or absent at the same height, e.g.
---value recall/IDENTIFIER to prove that no recall was recorded. The node keeps
+--value attestation/<id> for an attestation's current status. (A recall is part
+of the history of every lot it names: the complete history shows whether the
+identifier was recalled; 'verify' counts the recalls.) The node keeps
 its latest two heights: --height must be one of them (default: the latest).
 The trust root defaults to the genesis file; --trust-height/--trust-hash start
 from a trusted header instead (the verifier must then use the same or an
@@ -101,7 +103,7 @@ earlier root that the bundle's light blocks reach).`,
 	cmd.Flags().StringVar(&trust.hash, "trust-hash", "", "hash (hex) of the trusted header at --trust-height")
 	cmd.Flags().StringVar(&id, "id", "", "the identifier (product, lot, item) whose history to export")
 	cmd.Flags().Int64Var(&height, "height", 0, "state height (the node's latest or latest-1; default latest)")
-	cmd.Flags().StringArrayVar(&values, "value", nil, "also prove this map key present or absent (repeatable), e.g. recall/<lot>")
+	cmd.Flags().StringArrayVar(&values, "value", nil, "also prove this map key present or absent (repeatable), e.g. attestation/<id>")
 	cmd.Flags().StringVarP(&outFile, "out", "o", "", "write the bundle to this file ('-': standard output)")
 	return cmd
 }
