@@ -248,3 +248,96 @@ issuer's complete histories, verified against a signed header.`,
 	cmd.Flags().StringVar(&at, "at", "", "time to check, 2026-01-02 or RFC 3339 (default now)")
 	return cmd
 }
+
+func newAttestCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "attest",
+		Short: "Export an attestation as a W3C Verifiable Credential 2.0 (eddsa-jcs-2022), or verify one",
+	}
+	cmd.AddCommand(newAttestExportCmd(), newAttestVerifyCmd())
+	return cmd
+}
+
+func newAttestExportCmd() *cobra.Command {
+	var tx govTx
+	cmd := &cobra.Command{
+		Use:   "export ID",
+		Short: "Write attestation ID as a VC 2.0 signed by the issuer's key (eddsa-jcs-2022 Data Integrity proof)",
+		Long: `Read attestation ID from the ledger (verified), and write it to stdout as a W3C
+Verifiable Credential 2.0 secured with an eddsa-jcs-2022 Data Integrity proof
+made with the --from key (a key of the issuing certifier), so that it can be
+checked outside the ledger ('traceledger attest verify').`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, s, err := tx.signer(cmd.Context())
+			if err != nil {
+				return err
+			}
+			a, _, err := c.Attestation(cmd.Context(), args[0])
+			if err != nil {
+				return notVerified(err)
+			}
+			if a == nil {
+				return fmt.Errorf("attestation %s is proven not recorded", args[0])
+			}
+			data, err := client.ExportVC(a, s.Key, time.Now())
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintln(cmd.OutOrStdout(), string(data))
+			return err
+		},
+	}
+	tx.add(cmd, "name of the issuing certifier's key in the keyring")
+	return cmd
+}
+
+func newAttestVerifyCmd() *cobra.Command {
+	var (
+		conn    connFlags
+		out     outputFlag
+		offline bool
+	)
+	cmd := &cobra.Command{
+		Use:   "verify FILE",
+		Short: "Verify a VC's eddsa-jcs-2022 proof and (unless --offline) that the ledger holds the same attestation, signed by a key of its issuer",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.check(); err != nil {
+				return err
+			}
+			data, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			var iv *client.ImportedVC
+			var a *tlv1.Attestation
+			if offline {
+				iv, err = client.ImportVC(data)
+			} else {
+				var c *client.Client
+				if c, err = conn.client(); err != nil {
+					return err
+				}
+				iv, a, err = c.CheckVC(cmd.Context(), data)
+			}
+			if err != nil {
+				return err
+			}
+			view := map[string]any{"attestation": iv.VC.CredentialSubject.Attestation, "proof": "verified", "signing_key": iv.KeyID, "ledger_checked": !offline}
+			if a != nil {
+				view["ledger_status"] = strings.ToLower(strings.TrimPrefix(a.Status.String(), "ATTESTATION_STATUS_"))
+			}
+			return out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
+				fmt.Fprintf(w, "credential for attestation %s: eddsa-jcs-2022 proof VERIFIED (key %s)\n", iv.VC.CredentialSubject.Attestation, iv.KeyID)
+				if a != nil {
+					fmt.Fprintf(w, "the ledger holds the same attestation, issued by %s with that key; status now %s\n", a.Issuer, view["ledger_status"])
+				}
+			})
+		},
+	}
+	conn.add(cmd)
+	out.add(cmd)
+	cmd.Flags().BoolVar(&offline, "offline", false, "check the proof only, without a node")
+	return cmd
+}

@@ -85,7 +85,7 @@ Start with 'traceledger demo'. To run a node: 'traceledger init' then
 		newBenchCmd(),
 		newProofCmd(), newVerifyCmd(), newAuditCmd(),
 		newGenesisCmd(),
-		newTraceCmd(),
+		newTraceCmd(), newAttestCmd(),
 	)
 	return root
 }
