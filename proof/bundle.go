@@ -294,14 +294,14 @@ type BundleReport struct {
 	HasHistory bool `json:"has_history"`
 	// Count and ChainHash are the head's; Complete is true when the records
 	// are proven to be all of them, in order.
-	Count     uint64         `json:"count"`
-	ChainHash Hex            `json:"chain_hash,omitempty"`
-	Complete  bool           `json:"complete"`
+	Count     uint64 `json:"count"`
+	ChainHash Hex    `json:"chain_hash,omitempty"`
+	Complete  bool   `json:"complete"`
 	// Recalls counts the recall records in the history; with Complete it
 	// proves whether the identifier was recalled as of the state height.
-	Recalls int `json:"recalls"`
-	Records   []RecordReport `json:"records"`
-	Values    []ValueReport  `json:"values,omitempty"`
+	Recalls int            `json:"recalls"`
+	Records []RecordReport `json:"records"`
+	Values  []ValueReport  `json:"values,omitempty"`
 	// Errors lists every check that failed; Verified is true when there is
 	// none.
 	Errors   []string `json:"errors,omitempty"`
