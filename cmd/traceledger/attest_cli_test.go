@@ -81,14 +81,20 @@ func TestAttestRecallCreditTraceCommands(t *testing.T) {
 	must("tx", "dept", "propose", "accredit", "--from", "agri-admin", "--certifier", "lab1", "--scheme", "gap",
 		"--number", "CNAS-L1234", "--valid-from", "2026-01-01", "--valid-until", "2030-01-01")
 	must("tx", "dept", "vote", "1", "yes", "--from", "agri-admin")
-	eventually(func() bool { out, _ := cli("query", "participant", "lab1"); return strings.Contains(out, "active") && strings.Contains(out, "CNAS-L1234") })
+	eventually(func() bool {
+		out, _ := cli("query", "participant", "lab1")
+		return strings.Contains(out, "active") && strings.Contains(out, "CNAS-L1234")
+	})
 	// The same bytes again would be the rejected transaction (same hash):
 	// the accepted one differs in its scope.
 	out := must(append(issue, "--scope", "vegetables", "-o", "json")...)
 	if !strings.Contains(out, `"attestation": "lab1/GAP-1"`) {
 		t.Fatalf("issue: %s", out)
 	}
-	eventually(func() bool { out, _ := cli("query", "attestation", "lab1/GAP-1"); return strings.Contains(out, "VALID at") })
+	eventually(func() bool {
+		out, _ := cli("query", "attestation", "lab1/GAP-1")
+		return strings.Contains(out, "VALID at")
+	})
 	if out := must("query", "attestation", "lab1/GAP-1", "--at", "2026-02-01"); !strings.Contains(out, "NOT valid") || !strings.Contains(out, "not yet recorded") {
 		t.Fatalf("valid before it was recorded: %s", out)
 	}
@@ -115,7 +121,10 @@ func TestAttestRecallCreditTraceCommands(t *testing.T) {
 		t.Fatalf("an enterprise suspended an attestation: %v", err)
 	}
 	must("tx", "attest", "status", "lab1/GAP-1", "--to", "suspended", "--reason", "surveillance audit", "--from", "lab1")
-	eventually(func() bool { out, _ := cli("query", "attestation", "lab1/GAP-1"); return strings.Contains(out, "status at t is ATTESTATION_STATUS_SUSPENDED") })
+	eventually(func() bool {
+		out, _ := cli("query", "attestation", "lab1/GAP-1")
+		return strings.Contains(out, "status at t is ATTESTATION_STATUS_SUSPENDED")
+	})
 
 	recall := []string{"tx", "recall", "start", "R1", "--from", "farm1", "--enterprise", "farm1", "--lot", "urn:x:lot1", "--reason", "residue",
 		"--hazard", "chlorpyrifos", "--level", "2", "--period-from", "2026-01-01", "--period-until", "2026-06-01"}
