@@ -80,8 +80,6 @@ type pendingBlock struct {
 	recs   *recordsAppender // the records tree (app/proofquery.go)
 	info   *tlv1.CommitInfo
 	params genesis.Params
-	// verified holds the hashes of transactions whose signatures were
-	// checked, so Commit can evict them from the cache.
 }
 
 // App is the TraceLedger ABCI application. Its consensus methods are called
