@@ -58,6 +58,7 @@ const (
 	CodeRecallDuplicate         Code = 111 // the recall id is already recorded
 	CodeRecallUnknownLot        Code = 112 // a recalled lot has no history on the ledger
 	CodeRecallNotResponsible    Code = 113 // an enterprise recalls for another, or the named enterprise is unknown
+	CodeRecallNotHeld           Code = 114 // a voluntary recall does not show that the enterprise held a lot
 	CodeCreditInvalid           Code = 120 // a complaint or violation field is malformed
 	CodeCreditUnknownEnterprise Code = 121 // the complaint or violation names no registered enterprise
 )
@@ -166,6 +167,7 @@ var codeNames = map[Code]string{
 	CodeRecallDuplicate:         "recall_duplicate",
 	CodeRecallUnknownLot:        "recall_unknown_lot",
 	CodeRecallNotResponsible:    "recall_not_responsible",
+	CodeRecallNotHeld:           "recall_not_held",
 	CodeCreditInvalid:           "credit_invalid",
 	CodeCreditUnknownEnterprise: "credit_unknown_enterprise",
 }

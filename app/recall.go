@@ -12,12 +12,14 @@ package app
 // trace events on the lots.
 //
 // Every named lot must already have a history on the ledger (a recall of a
-// lot nobody ever recorded is rejected with recall_unknown_lot). That the
-// recalling enterprise itself held each lot is NOT checked by the state
-// machine: it would need a holder index written by the event handlers (see
-// docs/ATTESTATIONS.md, "Not built").
+// lot nobody ever recorded is rejected with recall_unknown_lot). A
+// voluntary recall also shows, for each lot, that the enterprise held it:
+// held_evidence names the log index of an event record the enterprise
+// signed that names the lot (recall_not_held otherwise). The client finds
+// it in the lot's verified history (client.HeldEvidence).
 
 import (
+	"fmt"
 	"slices"
 
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
@@ -89,8 +91,14 @@ func execRecall(c *execCtx, r *tlv1.InitiateRecall) ([]recordedEvent, error) {
 		if r.Enterprise != c.signer.Id {
 			return nil, rejectf(CodeRecallNotResponsible, "enterprise %q may start a voluntary recall only for itself, not for %q (a department orders recalls of others)", c.signer.Id, r.Enterprise)
 		}
+		if len(r.HeldEvidence) != len(r.Lots) {
+			return nil, rejectf(CodeRecallNotHeld, "a voluntary recall needs one held_evidence log index per lot: %d lots, %d indexes", len(r.Lots), len(r.HeldEvidence))
+		}
 	case tlv1.ROLE_DEPARTMENT:
 		orderedBy = c.signer.Id
+		if len(r.HeldEvidence) != 0 {
+			return nil, rejectf(CodeRecallInvalid, "initiate_recall.held_evidence must be empty in an ordered recall")
+		}
 		if err := requireEnterprise(c.o, CodeRecallNotResponsible, "initiate_recall.enterprise", r.Enterprise); err != nil {
 			return nil, err
 		}
@@ -108,6 +116,11 @@ func execRecall(c *execCtx, r *tlv1.InitiateRecall) ([]recordedEvent, error) {
 		}
 		if h.Count == 0 {
 			return nil, rejectf(CodeRecallUnknownLot, "initiate_recall.lots[%d] %q has no history on the ledger: nobody recorded it", i, l)
+		}
+		if orderedBy == "" {
+			if err := checkHeld(c.o, r.HeldEvidence[i], r.Enterprise, l, i); err != nil {
+				return nil, err
+			}
 		}
 	}
 	rc := &tlv1.Recall{Body: r, OrderedBy: orderedBy, Height: c.height, TimeMs: c.timeMs}
@@ -142,4 +155,67 @@ func requireEnterprise(r mapReader, code Code, field, id string) error {
 		return rejectf(code, "%s %q is a %s, not an enterprise", field, id, RoleName(p.Role))
 	}
 	return nil
+}
+
+// recordSource is a committed state that can read log records (*view).
+type recordSource interface {
+	record(index uint64) ([]byte, error)
+}
+
+// readRecord returns the record at a log index, from the overlays of the
+// executing transaction and block or from the committed state beneath them.
+func readRecord(o *overlay, index uint64) ([]byte, error) {
+	var r mapReader = o
+	for {
+		ov, ok := r.(*overlay)
+		if !ok {
+			break
+		}
+		if index >= ov.firstIndex && index < ov.firstIndex+uint64(len(ov.records)) {
+			return ov.records[index-ov.firstIndex], nil
+		}
+		r = ov.parent
+	}
+	if rs, ok := r.(recordSource); ok {
+		return rs.record(index)
+	}
+	return nil, nil
+}
+
+// checkHeld checks that the record at index is an event signed by
+// enterprise that names lot.
+func checkHeld(o *overlay, index uint64, enterprise, lot string, i int) error {
+	fail := func(why string) error {
+		return rejectf(CodeRecallNotHeld, "initiate_recall.held_evidence[%d] (log index %d) does not show that %q held %q: %s", i, index, enterprise, lot, why)
+	}
+	if index >= o.nextIndex() {
+		return fail("no such record")
+	}
+	bz, err := readRecord(o, index)
+	if err != nil {
+		return fmt.Errorf("read record %d: %w", index, err)
+	}
+	if bz == nil {
+		return fail("no such record")
+	}
+	var rec tlv1.Record
+	if err := rec.Unmarshal(bz); err != nil {
+		return fmt.Errorf("decode record %d: %w", index, err)
+	}
+	if rec.Signer != enterprise {
+		return fail("the record was signed by " + rec.Signer)
+	}
+	switch b := rec.Body.(type) {
+	case *tlv1.Record_Event:
+		if b.Event.Subject == lot {
+			return nil
+		}
+	case *tlv1.Record_Epcis:
+		if slices.Contains(b.Epcis.Subjects, lot) {
+			return nil
+		}
+	default:
+		return fail("the record is not a trace event")
+	}
+	return fail("the event does not name the lot")
 }

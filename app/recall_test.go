@@ -23,7 +23,12 @@ func TestRecall(t *testing.T) {
 	g.ok("farm", eventMsg("urn:x:lot-1", "harvest", blockTime(g.h)))
 	g.ok("slaughter", eventMsg("urn:x:lot-2", "slaughter", blockTime(g.h)))
 
-	g.accept("farm", recallMsg(recallBody("R-1", "farm", "urn:x:lot-1")))
+	var lot1, lot2 tlv1.Head
+	g.get(headKey("urn:x:lot-1"), &lot1)
+	g.get(headKey("urn:x:lot-2"), &lot2)
+	voluntary := recallBody("R-1", "farm", "urn:x:lot-1")
+	voluntary.HeldEvidence = []uint64{lot1.LastIndex}
+	g.accept("farm", recallMsg(voluntary))
 	var rc tlv1.Recall
 	if !g.get(RecallKey("R-1"), &rc) || rc.OrderedBy != "" || rc.Height != g.h || rc.Body.Enterprise != "farm" {
 		t.Fatalf("voluntary recall: %+v", &rc)
@@ -41,8 +46,11 @@ func TestRecall(t *testing.T) {
 		}
 	}
 
+	var recall1 tlv1.Head
+	g.get(headKey(RecallSubject("R-1")), &recall1)
 	mod := func(f func(r *tlv1.InitiateRecall)) *tlv1.Msg {
 		r := recallBody("R-3", "farm", "urn:x:lot-1")
+		r.HeldEvidence = []uint64{lot1.LastIndex}
 		f(r)
 		return recallMsg(r)
 	}
@@ -63,8 +71,19 @@ func TestRecall(t *testing.T) {
 		{"reserved lot", CodeRecallInvalid, CodeRecallInvalid, "reserved", "farm", mod(func(r *tlv1.InitiateRecall) { r.Lots = []string{"recall:R-1"} })},
 		{"unknown lot", 0, CodeRecallUnknownLot, "no history", "farm", mod(func(r *tlv1.InitiateRecall) { r.Lots = []string{"urn:x:never"} })},
 		{"for another enterprise", 0, CodeRecallNotResponsible, "only for itself", "farm", mod(func(r *tlv1.InitiateRecall) { r.Enterprise = "slaughter" })},
-		{"ordered for a non-enterprise", 0, CodeRecallNotResponsible, "not an enterprise", "agri", mod(func(r *tlv1.InitiateRecall) { r.Enterprise = "lab" })},
-		{"ordered for nobody", 0, CodeRecallNotResponsible, "not registered", "agri", mod(func(r *tlv1.InitiateRecall) { r.Enterprise = "ghost" })},
+		{"ordered for a non-enterprise", 0, CodeRecallNotResponsible, "not an enterprise", "agri", mod(func(r *tlv1.InitiateRecall) { r.Enterprise, r.HeldEvidence = "lab", nil })},
+		{"ordered for nobody", 0, CodeRecallNotResponsible, "not registered", "agri", mod(func(r *tlv1.InitiateRecall) { r.Enterprise, r.HeldEvidence = "ghost", nil })},
+		{"no held evidence", 0, CodeRecallNotHeld, "one held_evidence", "farm", mod(func(r *tlv1.InitiateRecall) { r.HeldEvidence = nil })},
+		{"lot held by another", 0, CodeRecallNotHeld, "signed by slaughter", "farm", mod(func(r *tlv1.InitiateRecall) {
+			r.Lots, r.HeldEvidence = []string{"urn:x:lot-2"}, []uint64{lot2.LastIndex}
+		})},
+		{"evidence about another lot", 0, CodeRecallNotHeld, "does not name the lot", "slaughter", mod(func(r *tlv1.InitiateRecall) {
+			r.Enterprise, r.Lots, r.HeldEvidence = "slaughter", []string{"urn:x:lot-1"}, []uint64{lot2.LastIndex}
+		})},
+		{"evidence not an event", 0, CodeRecallNotHeld, "not a trace event", "farm", mod(func(r *tlv1.InitiateRecall) { r.HeldEvidence = []uint64{recall1.LastIndex} })},
+		{"evidence signed by genesis", 0, CodeRecallNotHeld, "signed by genesis", "farm", mod(func(r *tlv1.InitiateRecall) { r.HeldEvidence = []uint64{0} })},
+		{"evidence beyond the log", 0, CodeRecallNotHeld, "no such record", "farm", mod(func(r *tlv1.InitiateRecall) { r.HeldEvidence = []uint64{1 << 40} })},
+		{"evidence in an ordered recall", 0, CodeRecallInvalid, "must be empty", "agri", mod(func(*tlv1.InitiateRecall) {})},
 		{"duplicate id", 0, CodeRecallDuplicate, "already recorded", "farm", mod(func(r *tlv1.InitiateRecall) { r.Id = "R-1" })},
 		{"certifier", CodeUnauthorized, CodeUnauthorized, "initiate_recall", "lab", mod(func(*tlv1.InitiateRecall) {})},
 	} {

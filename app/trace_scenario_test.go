@@ -141,8 +141,32 @@ func TestRecallScenario(t *testing.T) {
 		hashedMsg("c2", A, at, "", none, role(C2, par), role(item(3), chi), role(item(4), chi)))
 	g.ok("dist", hashedMsg("ship", O, at, "in_transit", none, role(C1, ins), role(C2, ins)))
 	g.ok("retail", hashedMsg("sell", O, at, "sellable_accessible", none, role(item(1), ins), role(item(2), ins), role(item(3), ins), role(item(4), ins)))
-	// P1 is found bad: the maker recalls it.
-	g.accept("pharma", recallMsg(recallBody("R-P1", "pharma", P1)))
+	// P1 is found bad: the maker recalls it, showing from P1's verified
+	// history that it held the lot. The retailer, which never recorded P2,
+	// cannot recall it.
+	src := appSource{g.a}
+	p1, _, err := src.verified(ctx, P1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, ok := client.HeldEvidence(p1, "pharma")
+	if !ok {
+		t.Fatal("no evidence that pharma held P1")
+	}
+	recall := recallBody("R-P1", "pharma", P1)
+	recall.HeldEvidence = []uint64{held}
+	g.accept("pharma", recallMsg(recall))
+	p2, _, err := src.verified(ctx, P2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := client.HeldEvidence(p2, "retail"); ok {
+		t.Fatal("the retailer held P2?")
+	}
+	pharmaHeld, _ := client.HeldEvidence(p2, "pharma")
+	retailRecall := recallBody("R-P2", "retail", P2)
+	retailRecall.HeldEvidence = []uint64{pharmaHeld}
+	g.reject(0, CodeRecallNotHeld, "signed by pharma", "retail", recallMsg(retailRecall))
 
 	x := trace.NewIndex(appSource{g.a})
 	fwd, err := x.Walk(ctx, P1, trace.Forward)
@@ -208,7 +232,6 @@ func TestRecallScenario(t *testing.T) {
 	}
 
 	// Valid at t: the GAP attestation on H1, before and after a suspension.
-	src := appSource{g.a}
 	issuedAt := g.attestation("lab/GAP-H1").IssuedTimeMs
 	g.accept("lab", statusMsg("lab/GAP-H1", tlv1.ATTESTATION_STATUS_SUSPENDED))
 	suspendedAt := blockTime(g.h).UnixMilli()

@@ -55,3 +55,44 @@ func (c *Client) ProvenHistory(ctx context.Context, subject string) (*tlv1.Histo
 	}
 	return &resp, vh, p, nil
 }
+
+// HeldEvidence returns the log index of the first record of a lot's
+// verified history that shows enterprise held it: a trace or EPCIS event
+// the enterprise signed (every record of the lot's history names the lot).
+func HeldEvidence(h *VerifiedHistory, enterprise string) (uint64, bool) {
+	if h == nil {
+		return 0, false
+	}
+	for _, r := range h.Records {
+		if r.Record.Signer != enterprise {
+			continue
+		}
+		switch r.Record.Body.(type) {
+		case *tlv1.Record_Event, *tlv1.Record_Epcis:
+			return r.Index, true
+		}
+	}
+	return 0, false
+}
+
+// FillHeldEvidence sets r.HeldEvidence for a voluntary recall from the
+// verified histories of its lots; a lot the enterprise never held is an
+// error naming it.
+func (c *Client) FillHeldEvidence(ctx context.Context, r *tlv1.InitiateRecall) error {
+	r.HeldEvidence = r.HeldEvidence[:0]
+	for _, lot := range r.Lots {
+		h, _, err := c.History(ctx, lot)
+		if err != nil {
+			return err
+		}
+		if h.Head == nil {
+			return fmt.Errorf("lot %s has no history on the ledger (verified absence)", lot)
+		}
+		idx, ok := HeldEvidence(h, r.Enterprise)
+		if !ok {
+			return fmt.Errorf("the verified history of lot %s has no event signed by %s: it never held the lot", lot, r.Enterprise)
+		}
+		r.HeldEvidence = append(r.HeldEvidence, idx)
+	}
+	return nil
+}

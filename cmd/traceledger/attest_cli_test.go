@@ -128,10 +128,16 @@ func TestAttestRecallCreditTraceCommands(t *testing.T) {
 
 	recall := []string{"tx", "recall", "start", "R1", "--from", "farm1", "--enterprise", "farm1", "--lot", "urn:x:lot1", "--reason", "residue",
 		"--hazard", "chlorpyrifos", "--level", "2", "--period-from", "2026-01-01", "--period-until", "2026-06-01"}
-	must(recall...) // urn:x:lot1 is known: the attestation is in its history
+	// urn:x:lot1 is known (the attestation is in its history) but farm1 never
+	// recorded an event on it: the command finds no held evidence.
+	if _, err := cli(recall...); err == nil || !strings.Contains(err.Error(), "never held") {
+		t.Fatalf("a recall of a lot never held: %v", err)
+	}
+	must("tx", "record", "--from", "farm1", "--subject", "urn:x:lot1", "--type", "harvest", "--payload-sha256", strings.Repeat("ab", 32))
+	eventually(func() bool { _, err := cli(recall...); return err == nil })
 	bad := append([]string{}, recall...)
 	bad[3] = "R2"
-	if _, err := cli(append(bad, "--lot", "urn:x:never")...); err == nil || !strings.Contains(err.Error(), "recall_unknown_lot") {
+	if _, err := cli(append(bad, "--lot", "urn:x:never")...); err == nil || !strings.Contains(err.Error(), "no history on the ledger") {
 		t.Fatalf("a recall of an unknown lot: %v", err)
 	}
 	must("tx", "credit", "complaint", "farm1", "--category", "safety", "--complaint-sha256", strings.Repeat("cd", 32), "--from", "agri-admin")

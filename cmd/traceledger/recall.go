@@ -31,7 +31,9 @@ func newRecallStartCmd() *cobra.Command {
 		Short: "Start recall ID of products and lots",
 		Long: `Start recall ID. Signed by the responsible enterprise it is voluntary
 (--enterprise must be the signer); signed by a department it is an order.
-Every --lot must have a history on the ledger. Record the progress (holding,
+Every --lot must have a history on the ledger; for a voluntary recall the
+command finds, in each lot's verified history, an event the enterprise signed
+(the held evidence the ledger checks). Record the progress (holding,
 recalled, returned, destroyed) as ordinary events on the lots; measure the
 impact with 'traceledger trace forward LOT'.`,
 		Args: cobra.ExactArgs(1),
@@ -51,6 +53,15 @@ impact with 'traceledger trace forward LOT'.`,
 			c, s, err := tx.signer(cmd.Context())
 			if err != nil {
 				return err
+			}
+			signer, err := signerParticipant(cmd, c, s)
+			if err != nil {
+				return err
+			}
+			if signer == r.Enterprise { // voluntary: show that it held each lot
+				if err := c.FillHeldEvidence(cmd.Context(), &r); err != nil {
+					return err
+				}
 			}
 			res, err := c.InitiateRecall(cmd.Context(), s, &r)
 			if err != nil {
