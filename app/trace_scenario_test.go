@@ -220,6 +220,13 @@ func TestRecallScenario(t *testing.T) {
 	if len(back.Attestations) != 1 || back.Attestations[0].Attestation.AttestationId != "lab/GAP-H1" {
 		t.Errorf("certifications along the way: %d", len(back.Attestations))
 	}
+	certs, err := x.Certifications(ctx, back, blockTime(g.h).UnixMilli())
+	if err != nil || len(certs) != 1 || !certs[0].Validity.Valid || certs[0].ID != "lab/GAP-H1" {
+		t.Fatalf("certifications along the way: %+v %v", certs, err)
+	}
+	if certs, _ := x.Certifications(ctx, back, genesisTime.AddDate(2, 0, 0).UnixMilli()); len(certs) != 1 || certs[0].Validity.Valid {
+		t.Fatalf("an attestation expired at t was valid: %+v", certs)
+	}
 	rep := trace.SevenLinkReport(back)
 	if len(rep.Present[tlv1.CHAIN_LINK_INPUT_USE]) != 1 || len(rep.Present[tlv1.CHAIN_LINK_PRODUCTION_RECORD]) != 1 ||
 		len(rep.Present[tlv1.CHAIN_LINK_PACKAGING_LABEL]) != 1 || len(rep.Missing) != 4 {

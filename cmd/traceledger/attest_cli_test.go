@@ -162,6 +162,9 @@ func TestAttestRecallCreditTraceCommands(t *testing.T) {
 	if out := must("trace", "back", "urn:x:nothing"); !strings.Contains(out, "verified absence") {
 		t.Fatalf("trace of an unknown identifier: %s", out)
 	}
+	if out := must("trace", "certs", "urn:x:lot1"); !strings.Contains(out, "lab1/GAP-1 NOT valid: status at t is ATTESTATION_STATUS_SUSPENDED") {
+		t.Fatalf("certs: %s", out)
+	}
 	if out := must("trace", "links", "urn:x:lot1"); !strings.Contains(out, "0 of 7 present") {
 		t.Fatalf("links: %s", out)
 	}

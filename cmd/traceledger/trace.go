@@ -3,7 +3,10 @@ package main
 // Trace commands: `trace forward|back|links ID` (docs/ATTESTATIONS.md).
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -19,7 +22,7 @@ by its head and verified against a header signed by the departments, so every
 edge of the answer carries the record that supports it and its inclusion
 proof. An identifier the ledger does not know is a verified absence.`,
 	}
-	cmd.AddCommand(newTraceWalkCmd("forward", trace.Forward), newTraceWalkCmd("back", trace.Back), newTraceLinksCmd())
+	cmd.AddCommand(newTraceWalkCmd("forward", trace.Forward), newTraceWalkCmd("back", trace.Back), newTraceLinksCmd(), newTraceCertsCmd())
 	return cmd
 }
 
@@ -82,5 +85,78 @@ func newTraceLinksCmd() *cobra.Command {
 	}
 	conn.add(cmd)
 	cmd.Flags().StringVar(&format, "format", "text", "json or text")
+	return cmd
+}
+
+func newTraceCertsCmd() *cobra.Command {
+	var (
+		conn   connFlags
+		format string
+		at     string
+	)
+	cmd := &cobra.Command{
+		Use:   "certs ID",
+		Short: "The certifications met on the back-trace of ID, and whether each was valid at --at (default now)",
+		Long: `Trace back from ID and, for every attestation whose records are in the
+histories reached, answer whether it was valid at --at: it existed, was within
+its validity, was not suspended, withdrawn or cancelled, and its issuer was
+accredited for the scheme (from complete, verified histories).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "json" && format != "text" {
+				return fmt.Errorf("--format must be json or text, not %q", format)
+			}
+			t := time.Now().UnixMilli()
+			if at != "" {
+				var err error
+				if t, err = parseDate("--at", at); err != nil {
+					return err
+				}
+			}
+			c, err := conn.client()
+			if err != nil {
+				return err
+			}
+			x := trace.NewIndex(trace.ClientSource{C: c})
+			g, err := x.Walk(cmd.Context(), args[0], trace.Back)
+			if err != nil {
+				return notVerified(err)
+			}
+			if g.Absent {
+				return fmt.Errorf("%s has no history on the ledger (verified absence)", args[0])
+			}
+			certs, err := x.Certifications(cmd.Context(), g, t)
+			if err != nil {
+				return notVerified(err)
+			}
+			w := cmd.OutOrStdout()
+			if format == "json" {
+				type row struct {
+					ID       string   `json:"attestation"`
+					Valid    bool     `json:"valid"`
+					Failures []string `json:"failures,omitempty"`
+				}
+				rows := []row{}
+				for _, c := range certs {
+					rows = append(rows, row{c.ID, c.Validity.Valid, c.Validity.Failures})
+				}
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", "  ")
+				return enc.Encode(map[string]any{"id": args[0], "at": formatMs(t), "certifications": rows})
+			}
+			fmt.Fprintf(w, "certifications on the back-trace of %s at %s: %d\n", args[0], formatMs(t), len(certs))
+			for _, c := range certs {
+				if c.Validity.Valid {
+					fmt.Fprintf(w, "  %s VALID\n", c.ID)
+				} else {
+					fmt.Fprintf(w, "  %s NOT valid: %s\n", c.ID, strings.Join(c.Validity.Failures, "; "))
+				}
+			}
+			return nil
+		},
+	}
+	conn.add(cmd)
+	cmd.Flags().StringVar(&format, "format", "text", "json or text")
+	cmd.Flags().StringVar(&at, "at", "", "time to check, 2026-01-02 or RFC 3339 (default now)")
 	return cmd
 }
