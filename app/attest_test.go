@@ -2,6 +2,7 @@ package app
 
 import (
 	"crypto/sha256"
+	"strings"
 	"testing"
 
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
@@ -211,4 +212,36 @@ func TestAttestTransitionTable(t *testing.T) {
 	if allowed != 6 {
 		t.Errorf("%d transitions allowed, want 6 (valid and suspended to each of the other three)", allowed)
 	}
+}
+
+// FuzzAttestMessages: any Msg bytes run through the validators of the
+// attestation, recall and credit messages without panicking, and an
+// accepted attestation has a well-formed id.
+func FuzzAttestMessages(f *testing.F) {
+	for _, m := range []*tlv1.Msg{issueMsg(issueBody("gap", "G-1", "urn:x:1")), statusMsg("lab/G-1", tlv1.ATTESTATION_STATUS_SUSPENDED),
+		recallMsg(recallBody("R-1", "farm", "urn:x:1")), complaintMsg("farm", tlv1.COMPLAINT_CATEGORY_FRAUD), violationMsg("farm", "x")} {
+		bz, err := m.Marshal()
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(bz)
+	}
+	h := newHandlers()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var m tlv1.Msg
+		if m.Unmarshal(data) != nil {
+			return
+		}
+		mh, err := h.lookup(&m)
+		if err != nil {
+			return
+		}
+		if err := mh.validate(&m); err == nil {
+			if a := m.GetIssueAttestation(); a != nil && strings.Contains(a.CertificateNumber, "/") {
+				t.Fatalf("certificate number %q accepted", a.CertificateNumber)
+			}
+		} else if c := CodeOf(err); c == CodeInternal {
+			t.Fatalf("validation failed without a code: %v", err)
+		}
+	})
 }
