@@ -203,8 +203,12 @@ func TestRecallScenario(t *testing.T) {
 		t.Errorf("recalls in the forward trace: %d", len(fwd.Recalls))
 	}
 	for _, e := range fwd.Edges {
-		if e.Event == nil || e.Event.Record == nil || e.Event.Proof == nil || e.Event.Proof.Index != e.Event.Index {
+		if e.Event == nil || e.Event.Record == nil || e.Event.Proof == nil || e.Event.Proof.Index != e.Event.Index || e.Event.Roots == nil {
 			t.Fatalf("edge %s -%s-> %s lacks its event or proof", e.From, e.Rel, e.To)
+		}
+		// The edge's proof alone re-verifies against its roots.
+		if vr, err := proof.VerifyRecord(e.Event.Roots, e.Event.Proof); err != nil || vr.LeafHash != e.Event.Record.LeafHash {
+			t.Fatalf("edge %s -%s-> %s: its proof does not verify alone: %v", e.From, e.Rel, e.To, err)
 		}
 	}
 

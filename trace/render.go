@@ -14,15 +14,18 @@ import (
 // leaf hash, signer, block height) and its inclusion proof (audit path
 // hashes in hex, tree size) when the walk read it from a node.
 type EdgeView struct {
-	From      string   `json:"from"`
-	To        string   `json:"to"`
-	Rel       string   `json:"rel"`
-	Index     uint64   `json:"log_index"`
-	LeafHash  string   `json:"leaf_hash,omitempty"`
-	Signer    string   `json:"signer"`
-	Height    int64    `json:"height,omitempty"`
-	TreeSize  uint64   `json:"proof_tree_size,omitempty"`
-	AuditPath []string `json:"proof_audit_path,omitempty"`
+	From     string `json:"from"`
+	To       string `json:"to"`
+	Rel      string `json:"rel"`
+	Index    uint64 `json:"log_index"`
+	LeafHash string `json:"leaf_hash,omitempty"`
+	Signer   string `json:"signer"`
+	Height   int64  `json:"height,omitempty"`
+	TreeSize uint64 `json:"proof_tree_size,omitempty"`
+	// StateHeight and LogRoot are the roots the proof ends in.
+	StateHeight int64    `json:"proof_state_height,omitempty"`
+	LogRoot     string   `json:"proof_log_root,omitempty"`
+	AuditPath   []string `json:"proof_audit_path,omitempty"`
 }
 
 // GraphView is a Graph as JSON.
@@ -38,13 +41,15 @@ type GraphView struct {
 	Disposition  map[string]string `json:"last_disposition"`
 	Attestations []string          `json:"attestations,omitempty"`
 	Recalls      []string          `json:"recalls,omitempty"`
-	StateHeight  int64             `json:"state_height,omitempty"`
 }
 
 func edgeView(e Edge) EdgeView {
 	v := EdgeView{From: e.From, To: e.To, Rel: e.Rel, Index: e.Event.Index, Signer: e.Event.Signer}
 	if r := e.Event.Record; r != nil {
 		v.LeafHash, v.Height = hex.EncodeToString(r.LeafHash[:]), r.Record.Height
+	}
+	if r := e.Event.Roots; r != nil {
+		v.StateHeight, v.LogRoot = r.Height, hex.EncodeToString(r.LogRoot)
 	}
 	if p := e.Event.Proof; p != nil && p.Inclusion != nil {
 		v.TreeSize = p.Inclusion.Size_

@@ -84,6 +84,9 @@ type Event struct {
 	Index  uint64
 	Record *proof.VerifiedRecord
 	Proof  *tlv1.ProvenRecord
+	// Roots are the state roots the proof ends in (nil in a synthetic
+	// index); the Source verified them against a signed header.
+	Roots  *tlv1.StateRoots
 	Kind   Kind
 	Signer string
 	TimeMs int64
@@ -208,7 +211,9 @@ func (x *Index) events(ctx context.Context, subject string) ([]*Event, bool, err
 		if i < len(h.Proofs) {
 			pr = h.Proofs[i]
 		}
-		e.events = append(e.events, Decode(vr, pr))
+		ev := Decode(vr, pr)
+		ev.Roots = h.Roots
+		e.events = append(e.events, ev)
 	}
 	x.subjects[subject] = e
 	return e.events, e.known, nil
