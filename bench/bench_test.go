@@ -359,7 +359,7 @@ func TestWritePlot(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := img.Bounds()
-	if b.Dx() != 1400 || b.Dy() != 620 {
+	if b.Dx() != 1400 || b.Dy() != 660 {
 		t.Fatalf("plot is %v", b)
 	}
 	// The series are drawn: every mode's colour appears.

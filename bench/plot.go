@@ -76,7 +76,7 @@ func WritePlot(path string, res *Result) error {
 	}
 	title := fmt.Sprintf("TraceLedger vs CometBFT %s kvstore: %d validators, timeout_commit %d ms, %d CPUs, %s",
 		res.CometBFT, res.Config.Validators, res.Config.TimeoutCommitMs, res.Machine.CPUs, res.Started.Format("2006-01-02 15:04 UTC"))
-	img := Render(title, []Panel{thr, lat}, 1400, 620)
+	img := Render(title, []Panel{thr, lat}, 1400, 660)
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("bench: %w", err)
