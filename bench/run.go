@@ -24,8 +24,8 @@ import (
 const (
 	ModeKVStore   = "kvstore"   // CometBFT's kvstore, transactions of the single-event size
 	ModeSingle    = "single"    // one signed event per transaction (+ history queries at half load)
-	ModeBatch100  = "batch100"  // 100 events per transaction
-	ModeBatch1000 = "batch1000" // 1,000 events per transaction
+	ModeBatch100  = "batch100"  // one RecordEventBatch of 100 hashed EPCIS events per transaction
+	ModeBatch1000 = "batch1000" // one RecordEventBatch of 1,000 hashed EPCIS events per transaction
 	ModePrefilled = "prefilled" // single, on a ledger first filled with Config.PrefillEvents events
 )
 
@@ -432,16 +432,29 @@ func (r *runner) open(ctx context.Context, mode string) (*session, error) {
 	s.lanes, s.gens, s.sent = make([]*Lane, nl), make([]Generator, nl), make([]uint64, nl)
 	for i := range s.lanes {
 		s.lanes[i] = &Lane{URL: s.cl.Nodes[i%len(s.cl.Nodes)].RPCURL}
-		if mode == ModeKVStore {
+		switch {
+		case mode == ModeKVStore:
 			s.gens[i] = NewKVGen(i, r.txBytes, r.run)
-		} else {
+		case perTx > 1: // issue 4's RecordEventBatch of hashed EPCIS events
+			if s.gens[i], err = NewEPCISBatchGen(s.cl.ChainID, s.cl.Keys[i], i, perTx, 0, r.run); err != nil {
+				return s, err
+			}
+		default:
 			s.gens[i] = NewEventGen(s.cl.ChainID, s.cl.Keys[i], i, perTx, 0, r.run)
 		}
 	}
-	if mode == ModeKVStore {
+	switch {
+	case mode == ModeKVStore:
 		s.mr.TxBytes = r.txBytes
-	} else {
-		probe, _ := NewEventGen(s.cl.ChainID, s.cl.Keys[0], 10, perTx, 10000, r.run).Next(max(1, 2000/perTx))
+	case perTx > 1:
+		g, err := NewEPCISBatchGen(s.cl.ChainID, s.cl.Keys[0], 10, perTx, 10000, r.run)
+		if err != nil {
+			return s, err
+		}
+		probe, _ := g.Next(1)
+		s.mr.TxBytes = len(probe[0].Raw)
+	default:
+		probe, _ := NewEventGen(s.cl.ChainID, s.cl.Keys[0], 10, perTx, 10000, r.run).Next(2000)
 		s.mr.TxBytes = len(probe[len(probe)-1].Raw)
 	}
 	return s, nil

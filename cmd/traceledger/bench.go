@@ -39,8 +39,8 @@ subscription plus each block's transactions), never from what was sent:
              transactions of the single-event size: the baseline
   single     one signed RecordEvent per transaction; history queries with
              proofs run during its half-load step (--query-workers)
-  batch100   100 events per transaction
-  batch1000  1,000 events per transaction
+  batch100   one RecordEventBatch of 100 hashed EPCIS events per transaction
+  batch1000  one RecordEventBatch of 1,000 hashed EPCIS events per transaction
   prefilled  single on a ledger first loaded with --prefill events (through
              the network, in 1,000-event transactions; the load time is
              reported), with history queries at half load
