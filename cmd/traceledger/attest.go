@@ -218,10 +218,10 @@ issuer's complete histories, verified against a signed header.`,
 			view := map[string]any{"attestation": args[0], "at": formatMs(t), "valid": v.Valid, "failures": v.Failures,
 				"status_at": strings.ToLower(strings.TrimPrefix(v.StatusAt.String(), "ATTESTATION_STATUS_")), "height": p.Height}
 			if v.Issued != nil {
-				view["issued_record"] = viewRecord(v.Issued)
+				view["issued_record"] = creditRecordView(v.Issued)
 			}
 			if v.Status != nil {
-				view["status_record"] = viewRecord(v.Status)
+				view["status_record"] = creditRecordView(v.Status)
 			}
 			if v.Accreditation != nil {
 				view["accreditation_record"] = viewRecord(v.Accreditation)
@@ -234,7 +234,7 @@ issuer's complete histories, verified against a signed header.`,
 				}
 				for _, r := range []*client.VerifiedRecord{v.Issued, v.Status, v.Accreditation} {
 					if r != nil {
-						printRecord(w, viewRecord(r))
+						printRecord(w, creditRecordView(r))
 					}
 				}
 				if p.Header != nil {

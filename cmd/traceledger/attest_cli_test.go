@@ -150,6 +150,9 @@ func TestAttestRecallCreditTraceCommands(t *testing.T) {
 		}
 		return json.Unmarshal([]byte(out), &p) == nil && len(p.Certs) == 2 && len(p.Recalls) == 1 && len(p.Complaints) == 1
 	})
+	if out := must("query", "credit", "farm1"); !strings.Contains(out, "attestation_status") || !strings.Contains(out, "R1") || !strings.Contains(out, "safety") {
+		t.Fatalf("credit profile: %s", out)
+	}
 	out = must("trace", "forward", "urn:x:lot1", "--format", "json")
 	var g struct {
 		Absent       bool     `json:"absent"`

@@ -6,6 +6,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -132,7 +133,7 @@ header signed by the departments.`,
 			views := func(rs []*client.VerifiedRecord) []recordView {
 				out := make([]recordView, 0, len(rs))
 				for _, r := range rs {
-					out = append(out, viewRecord(r))
+					out = append(out, creditRecordView(r))
 				}
 				return out
 			}
@@ -154,7 +155,7 @@ header signed by the departments.`,
 				}{{"certifications", p.Certifications}, {"recalls", p.Recalls}, {"complaints", p.Complaints}, {"violations", p.Violations}, {"suspensions", p.Suspensions}} {
 					fmt.Fprintf(w, "%s: %d\n", sec.name, len(sec.rs))
 					for _, r := range sec.rs {
-						printRecord(w, viewRecord(r))
+						printRecord(w, creditRecordView(r))
 					}
 				}
 				if p.Proven.Header != nil {
@@ -166,4 +167,28 @@ header signed by the departments.`,
 	conn.add(cmd)
 	out.add(cmd)
 	return cmd
+}
+
+// creditRecordView is viewRecord with the kinds of issue 6 named.
+func creditRecordView(r *client.VerifiedRecord) recordView {
+	v := viewRecord(r)
+	switch b := r.Record.Body.(type) {
+	case *tlv1.Record_Attestation:
+		a := b.Attestation
+		v.Kind, v.Subject = "attestation_issued", a.AttestationId
+		if a.Issued == nil {
+			v.Kind = "attestation_status"
+			v.Note = strings.ToLower(strings.TrimPrefix(a.To.String(), "ATTESTATION_STATUS_")) + ": " + a.Reason
+		}
+	case *tlv1.Record_Credit:
+		switch c := b.Credit.Body.(type) {
+		case *tlv1.CreditRecord_Recall:
+			v.Kind, v.Subject, v.Note = "recall", c.Recall.GetBody().GetId(), c.Recall.GetBody().GetHazard()
+		case *tlv1.CreditRecord_Complaint:
+			v.Kind, v.Subject, v.Note = "complaint", c.Complaint.Enterprise, strings.ToLower(strings.TrimPrefix(c.Complaint.Category.String(), "COMPLAINT_CATEGORY_"))
+		case *tlv1.CreditRecord_Violation:
+			v.Kind, v.Subject, v.Note = "violation", c.Violation.Enterprise, c.Violation.Kind
+		}
+	}
+	return v
 }
