@@ -289,7 +289,7 @@ func ImportVC(data []byte) (*ImportedVC, error) {
 	}
 	ia := &tlv1.IssueAttestation{Scheme: s.Scheme, Standard: s.Standard, CertificateNumber: s.CertificateNumber,
 		Subject: &tlv1.AttestationSubject{Enterprise: s.Enterprise, Location: s.Location, ProductClass: s.ProductClass, Lots: s.Lots},
-		Scope: s.Scope, Mode: s.Mode, ValidFromMs: from.UnixMilli(), ValidUntilMs: until.UnixMilli(), EvidenceSha256: ev}
+		Scope:   s.Scope, Mode: s.Mode, ValidFromMs: from.UnixMilli(), ValidUntilMs: until.UnixMilli(), EvidenceSha256: ev}
 	if len(audit) > 0 {
 		ia.AuditReportSha256 = audit
 	}

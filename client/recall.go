@@ -37,23 +37,41 @@ func (c *Client) Recall(ctx context.Context, id string) (*tlv1.Recall, Proven, e
 // History does: completeness against the head and the roots against a
 // verified header.
 func (c *Client) ProvenHistory(ctx context.Context, subject string) (*tlv1.HistoryResponse, *VerifiedHistory, Proven, error) {
-	bz, h, err := c.query(ctx, pathHistory, &tlv1.HistoryRequest{Subject: subject})
+	resp, vh, h, err := c.QueryHistory(ctx, subject)
 	if err != nil {
 		return nil, nil, Proven{}, err
+	}
+	p, err := c.VerifyAnswerRoots(ctx, resp.Roots, h)
+	if err != nil {
+		return nil, nil, Proven{}, err
+	}
+	return resp, vh, p, nil
+}
+
+// QueryHistory asks for subject's history and checks the answer against its
+// own roots (head proof, inclusion proofs, completeness); it returns the
+// answer height. The roots are NOT yet checked against a header: call
+// VerifyAnswerRoots (ProvenHistory does both).
+func (c *Client) QueryHistory(ctx context.Context, subject string) (*tlv1.HistoryResponse, *VerifiedHistory, int64, error) {
+	bz, h, err := c.query(ctx, pathHistory, &tlv1.HistoryRequest{Subject: subject})
+	if err != nil {
+		return nil, nil, 0, err
 	}
 	var resp tlv1.HistoryResponse
 	if err := resp.Unmarshal(bz); err != nil {
-		return nil, nil, Proven{}, fmt.Errorf("%w: decode history: %v", ErrNotVerified, err)
+		return nil, nil, 0, fmt.Errorf("%w: decode history: %v", ErrNotVerified, err)
 	}
 	vh, err := VerifyHistory(subject, HeadKey(subject), &resp)
 	if err != nil {
-		return nil, nil, Proven{}, err
+		return nil, nil, 0, err
 	}
-	p, err := c.verifyRoots(ctx, resp.Roots, h)
-	if err != nil {
-		return nil, nil, Proven{}, err
-	}
-	return &resp, vh, p, nil
+	return &resp, vh, h, nil
+}
+
+// VerifyAnswerRoots checks that an answer's roots are for height and are
+// committed by a header the light client verifies.
+func (c *Client) VerifyAnswerRoots(ctx context.Context, roots *tlv1.StateRoots, height int64) (Proven, error) {
+	return c.verifyRoots(ctx, roots, height)
 }
 
 // HeldEvidence returns the log index of the first record of a lot's

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/traceledger/traceledger/epcis"
 	"github.com/traceledger/traceledger/proof"
@@ -165,8 +166,9 @@ type entry struct {
 }
 
 // Index holds decoded histories by subject and participants by id. It
-// fetches what it lacks from its Source (if any). Not safe for concurrent
-// use.
+// fetches what it lacks from its Source (if any), up to eight histories at
+// once (the Source must be safe for concurrent use). An Index itself is not
+// safe for concurrent use.
 type Index struct {
 	src          Source
 	subjects     map[string]*entry
@@ -205,6 +207,65 @@ func (x *Index) events(ctx context.Context, subject string) ([]*Event, bool, err
 	if err != nil {
 		return nil, false, err
 	}
+	e := x.put(subject, h)
+	return e.events, e.known, nil
+}
+
+// Prefetch limits: histories fetched ahead of the walk, and at once.
+const (
+	prefetchAhead   = 64
+	prefetchWorkers = 8
+)
+
+// prefetch fetches, concurrently, the histories of the next queued
+// subjects the index lacks, so that a walk over a node does not pay one
+// round trip per identifier in sequence. Results are stored in queue order;
+// the walk's answer does not depend on the fetch order.
+func (x *Index) prefetch(ctx context.Context, queue []string) error {
+	if x.src == nil {
+		return nil
+	}
+	if _, ok := x.subjects[queue[0]]; ok {
+		return nil
+	}
+	var want []string
+	for _, s := range queue {
+		if len(want) == prefetchAhead {
+			break
+		}
+		if _, ok := x.subjects[s]; !ok && !slices.Contains(want, s) {
+			want = append(want, s)
+		}
+	}
+	hs := make([]*History, len(want))
+	errs := make([]error, len(want))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(prefetchWorkers, len(want)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				hs[i], errs[i] = x.src.History(ctx, want[i])
+			}
+		}()
+	}
+	for i := range want {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	for i, s := range want {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		x.put(s, hs[i])
+	}
+	return nil
+}
+
+// put stores a fetched history in the index.
+func (x *Index) put(subject string, h *History) *entry {
 	e := &entry{known: h.Head != nil, hist: h}
 	for i, vr := range h.Records {
 		var pr *tlv1.ProvenRecord
@@ -216,7 +277,7 @@ func (x *Index) events(ctx context.Context, subject string) ([]*Event, bool, err
 		e.events = append(e.events, ev)
 	}
 	x.subjects[subject] = e
-	return e.events, e.known, nil
+	return e
 }
 
 // participant returns a participant (nil when unknown).
@@ -344,6 +405,9 @@ func (x *Index) Walk(ctx context.Context, root string, dir Direction) (*Graph, e
 	var buf []Edge
 	for len(queue) > 0 {
 		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := x.prefetch(ctx, queue); err != nil {
 			return nil, err
 		}
 		node := queue[0]

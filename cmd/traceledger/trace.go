@@ -47,7 +47,7 @@ func newTraceWalkCmd(verb string, dir trace.Direction) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			g, err := trace.NewIndex(trace.ClientSource{C: c}).Walk(cmd.Context(), args[0], dir)
+			g, err := trace.NewIndex(trace.NewClientSource(c)).Walk(cmd.Context(), args[0], dir)
 			if err != nil {
 				return notVerified(err)
 			}
@@ -73,7 +73,7 @@ func newTraceLinksCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			g, err := trace.NewIndex(trace.ClientSource{C: c}).Walk(cmd.Context(), args[0], trace.Back)
+			g, err := trace.NewIndex(trace.NewClientSource(c)).Walk(cmd.Context(), args[0], trace.Back)
 			if err != nil {
 				return notVerified(err)
 			}
@@ -117,7 +117,7 @@ accredited for the scheme (from complete, verified histories).`,
 			if err != nil {
 				return err
 			}
-			x := trace.NewIndex(trace.ClientSource{C: c})
+			x := trace.NewIndex(trace.NewClientSource(c))
 			g, err := x.Walk(cmd.Context(), args[0], trace.Back)
 			if err != nil {
 				return notVerified(err)
