@@ -129,7 +129,7 @@ func logRange(vals []float64) (lo, hi float64) {
 func drawPanel(img *image.RGBA, r image.Rectangle, p Panel) {
 	black := color.RGBA{0, 0, 0, 0xff}
 	grid := color.RGBA{0xdd, 0xdd, 0xdd, 0xff}
-	plot := image.Rect(r.Min.X+70, r.Min.Y+40, r.Max.X-20, r.Max.Y-110)
+	plot := image.Rect(r.Min.X+70, r.Min.Y+40, r.Max.X-20, r.Max.Y-130)
 	text(img, plot.Min.X, r.Min.Y+14, p.Title, black)
 	var xs, ys []float64
 	for _, s := range p.Series {
@@ -183,7 +183,7 @@ func drawPanel(img *image.RGBA, r image.Rectangle, p Panel) {
 		}
 	}
 	// legend below the axis label, two columns
-	ly := plot.Max.Y + 50
+	ly := plot.Max.Y + 48
 	for i, s := range p.Series {
 		col, row := i%2, i/2
 		x := plot.Min.X + col*(plot.Dx()/2)

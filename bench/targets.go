@@ -73,17 +73,24 @@ func Evaluate(res *Result) []Target {
 	}
 
 	t = Target{Name: "app state per hashed event", Want: "<= 300 bytes"}
-	var biggest *ModeResult // the largest ledger: fixed overheads matter least
+	// Every TraceLedger mode is judged: the largest ledger (fixed overheads
+	// matter least) and the batch modes (RecordEventBatch's hashed EPCIS
+	// events, whose records are larger than RecordEvent's).
+	var parts []string
+	allOK, any := true, false
 	for i := range res.Modes {
 		m := &res.Modes[i]
-		if m.Kind == KindTraceLedger && len(m.Nodes) > 0 && m.TotalEvents > 0 && (biggest == nil || m.TotalEvents > biggest.TotalEvents) {
-			biggest = m
+		if m.Kind != KindTraceLedger || len(m.Nodes) == 0 || m.TotalEvents == 0 || m.Error != "" {
+			continue
 		}
+		a := meanAppBytesPerEvent(m)
+		parts = append(parts, fmt.Sprintf("%s %.0f B (%d events, home %.0f)", m.Name, a, m.TotalEvents, meanHomeBytesPerEvent(m)))
+		any = true
+		allOK = allOK && a <= 300
 	}
-	if biggest != nil {
-		a := meanAppBytesPerEvent(biggest)
-		t.Got = fmt.Sprintf("%.0f bytes (%s, %d events; whole home %.0f bytes/event)", a, biggest.Name, biggest.TotalEvents, meanHomeBytesPerEvent(biggest))
-		t.Met = met(a <= 300)
+	if any {
+		t.Got = strings.Join(parts, "; ")
+		t.Met = met(allOK)
 	}
 	out = append(out, t)
 
