@@ -28,11 +28,11 @@ func edgeCases() [][3][]byte {
 	flipped := bytes.Clone(good)
 	flipped[40] ^= 1
 	return [][3][]byte{
-		{identity, msg, cat(identity, zero32)},     // small-order key and nonce, S = 0
-		{identity, msg, cat(identity, order)},      // S = L
-		{nonCanonID, msg, cat(identity, zero32)},   // non-canonical key
-		{identity, msg, cat(nonCanonID, zero32)},   // non-canonical nonce
-		{order8, msg, cat(order8, zero32)},         // order-8 key and nonce
+		{identity, msg, cat(identity, zero32)},   // small-order key and nonce, S = 0
+		{identity, msg, cat(identity, order)},    // S = L
+		{nonCanonID, msg, cat(identity, zero32)}, // non-canonical key
+		{identity, msg, cat(nonCanonID, zero32)}, // non-canonical nonce
+		{order8, msg, cat(order8, zero32)},       // order-8 key and nonce
 		{order8, []byte("x"), cat(identity, zero32)},
 		{pub, msg, good},
 		{pub, msg, flipped},

@@ -125,7 +125,7 @@ func TestPreverifyCachesOnlyValid(t *testing.T) {
 	}
 	invalid = append(invalid,
 		signTx(t, keyFromSeed(50), 0, testChainID, eventMsg("urn:x:1", "a", at)), // unknown signer
-		signTx(t, f.farm, 99, "other-chain", eventMsg("urn:x:1", "a", at)),      // another chain
+		signTx(t, f.farm, 99, "other-chain", eventMsg("urn:x:1", "a", at)),       // another chain
 		[]byte("garbage"))
 	reader := a.genesisBlock.o // the state before the first block
 	a.preverifySignatures(reader, append(append([][]byte{}, invalid...), valid...), testChainID)
