@@ -273,37 +273,56 @@ func finishBlock(parent *pendingBlock, o *overlay, base *smt.Tree, lg *logAppend
 	return &pendingBlock{parent: parent, o: o, tree: tree, log: lg, recs: recs, info: info, params: params}, nil
 }
 
-// base is the state a new block builds on: the latest commit, or the
+// blockBase is the state a new block builds on: the latest commit, or the
 // uncommitted genesis before the first Commit.
-func (a *App) base() (reader mapReader, release func(), tree *smt.Tree, lg *logAppender, recs *recordsAppender, parent *pendingBlock, params genesis.Params, err error) {
+type blockBase struct {
+	reader  mapReader
+	release func() // releases reader's badger snapshot
+	tree    *smt.Tree
+	log     *logAppender
+	recs    *recordsAppender
+	parent  *pendingBlock // the uncommitted genesis, for the first block only
+	params  genesis.Params
+}
+
+// base returns the state the next block builds on. Callers must call
+// release on success.
+func (a *App) base() (*blockBase, error) {
+	var b blockBase
+	var info *tlv1.CommitInfo
 	if g := a.genesisBlock; g != nil {
-		lg, err = newLogAppender(g.info.LogSize, g.info.LogRange)
-		if err == nil {
-			recs, err = newRecordsAppender(g.info.LogSize, g.info.RecordsRange)
+		b = blockBase{reader: g.o, release: func() {}, tree: g.tree, parent: g, params: g.params}
+		info = g.info
+	} else {
+		c := a.latest()
+		if c == nil {
+			return nil, fmt.Errorf("no state: InitChain was not called and nothing is committed")
 		}
-		return g.o, func() {}, g.tree, lg, recs, g, g.params, err
+		v := a.st.viewAt(c.info.Height)
+		b = blockBase{reader: v, release: v.discard, tree: c.tree, params: c.params}
+		info = c.info
 	}
-	c := a.latest()
-	if c == nil {
-		return nil, nil, nil, nil, nil, nil, genesis.Params{}, fmt.Errorf("no state: InitChain was not called and nothing is committed")
+	var err error
+	if b.log, err = newLogAppender(info.LogSize, info.LogRange); err == nil {
+		b.recs, err = newRecordsAppender(info.LogSize, info.RecordsRange)
 	}
-	v := a.st.viewAt(c.info.Height)
-	lg, err = newLogAppender(c.info.LogSize, c.info.LogRange)
-	if err == nil {
-		recs, err = newRecordsAppender(c.info.LogSize, c.info.RecordsRange)
+	if err != nil {
+		b.release()
+		return nil, err
 	}
-	return v, v.discard, c.tree, lg, recs, nil, c.params, err
+	return &b, nil
 }
 
 // FinalizeBlock executes the decided block in memory. Every transaction
 // is re-validated; a rejected one gets its code in its result and changes
 // nothing. The new app hash is returned; Commit persists it.
 func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
-	reader, release, tree, lg, recs, parent, params, err := a.base()
+	b, err := a.base()
 	if err != nil {
 		return nil, err
 	}
-	defer release()
+	defer b.release()
+	reader, tree, lg, recs, parent, params := b.reader, b.tree, b.log, b.recs, b.parent, b.params
 	chainID := a.chainID()
 	a.preverifySignatures(reader, req.Txs, chainID) // bench (issue 8): parallel, outcome-neutral; see sigverify.go
 	blk := newOverlay(reader, lg.size())
