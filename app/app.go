@@ -101,10 +101,10 @@ type App struct {
 	handlers handlers
 	queries  map[string]queryHandler
 
-	checkMu  sync.Mutex
-	checkSeq map[string]uint64 // key id -> next sequence counting mempool txs
-	sigs     *sigCache
-	sigv     *sigVerifier // Ed25519 with crypto/ed25519's rules, faster (ed25519.go)
+	checkMu sync.Mutex
+	pool    *mempoolState // CheckTx's pending sequences and caches, under checkMu
+	sigs    *sigCache
+	sigv    *sigVerifier // Ed25519 with crypto/ed25519's rules, faster (ed25519.go)
 }
 
 var _ abci.Application = (*App)(nil)
@@ -120,7 +120,7 @@ func New(opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{st: st, logger: logger, hook: opts.CrashHook, checkSeq: map[string]uint64{}, sigs: newSigCache(1 << 16), sigv: newSigVerifier(), handlers: newHandlers(), queries: newQueries()}
+	a := &App{st: st, logger: logger, hook: opts.CrashHook, pool: newMempoolState(), sigs: newSigCache(1 << 16), sigv: newSigVerifier(), handlers: newHandlers(), queries: newQueries()}
 	ci, err := st.lastCommit()
 	if err != nil {
 		st.close()
@@ -391,9 +391,7 @@ func (a *App) deliverTx(blk *overlay, raw []byte, height, timeMs int64, chainID 
 		if err != nil {
 			return txResult(msgErr(i, err))
 		}
-		for _, r := range recs {
-			events = append(events, recordABCIEvent(mh.name, r))
-		}
+		events = append(events, recordABCIEvents(mh.name, recs)...)
 	}
 	o.mergeInto(blk)
 	return &abci.ExecTxResult{Code: uint32(CodeOK), Events: events}
@@ -406,8 +404,22 @@ func msgErr(i int, err error) error {
 	return fmt.Errorf("messages[%d]: %w", i, err)
 }
 
-// recordABCIEvent describes an appended record so clients (and CometBFT's
-// tx indexer) can find it by subject and learn its log index.
+// ABCI event types of appended records.
+const (
+	// EventRecord describes one record: kind, index, and each subject
+	// (indexed, so CometBFT's tx indexer can find a transaction by
+	// subject).
+	EventRecord = "traceledger.record"
+	// EventRecords describes the records a message appended when it
+	// appended more than one (a batch): kind, first_index, count. Their
+	// subjects are in the records themselves (the /history query finds
+	// them with proofs); listing them here would make every batch's
+	// results, its indexing and every client reading the block's results
+	// cost as much as the records (issue 8).
+	EventRecords = "traceledger.records"
+)
+
+// recordABCIEvent describes one appended record.
 func recordABCIEvent(kind string, r recordedEvent) abci.Event {
 	attrs := []abci.EventAttribute{
 		{Key: "kind", Value: kind, Index: true},
@@ -416,7 +428,23 @@ func recordABCIEvent(kind string, r recordedEvent) abci.Event {
 	for _, s := range r.subjects {
 		attrs = append(attrs, abci.EventAttribute{Key: "subject", Value: s, Index: true})
 	}
-	return abci.Event{Type: "traceledger.record", Attributes: attrs}
+	return abci.Event{Type: EventRecord, Attributes: attrs}
+}
+
+// recordABCIEvents describes the records one message appended.
+func recordABCIEvents(kind string, recs []recordedEvent) []abci.Event {
+	switch len(recs) {
+	case 0:
+		return nil
+	case 1:
+		return []abci.Event{recordABCIEvent(kind, recs[0])}
+	}
+	// One message appends its records one after another.
+	return []abci.Event{{Type: EventRecords, Attributes: []abci.EventAttribute{
+		{Key: "kind", Value: kind, Index: true},
+		{Key: "first_index", Value: strconv.FormatUint(recs[0].index, 10), Index: true},
+		{Key: "count", Value: strconv.Itoa(len(recs))},
+	}}}
 }
 
 func txResult(err error) *abci.ExecTxResult {
@@ -456,9 +484,14 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	a.mu.Unlock()
 	a.block = nil
 
-	// The mempool is rechecked against the new state from scratch.
+	// The mempool is rechecked against the new state from scratch; the
+	// values CheckTx cached move to the new height.
+	from := int64(-1)
+	if pb.parent == nil && a.prev != nil {
+		from = a.prev.info.Height
+	}
 	a.checkMu.Lock()
-	clear(a.checkSeq)
+	a.pool.committedBlock(from, pb.info.Height, pb.o.writes)
 	a.checkMu.Unlock()
 
 	if a.crash(CrashAfterCommitWrite) {
@@ -492,25 +525,44 @@ func (pb *pendingBlock) stage(w *write) {
 
 // CheckTx admits a transaction to the mempool after the cheap checks, the
 // signer and sequence checks against committed state plus the mempool's
-// pending sequences, the signature, and authorization.
+// pending sequences, the signature, and authorization. A re-check of a
+// transaction this node admitted before repeats only the stateful checks
+// (see admission.go).
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
-	reader, chainID, params, release, err := a.checkState()
+	cs, err := a.checkState()
 	if err != nil {
 		return checkResult(err), nil
 	}
-	defer release()
-	d, err := decodeTx(a.handlers, req.Tx, chainID, params.MaxTxBytes, params.MaxMsgsPerTx)
-	if err != nil {
-		return checkResult(err), nil
+	var d *decodedTx
+	if req.Type != abci.CheckTxType_Recheck {
+		if d, err = decodeTx(a.handlers, req.Tx, cs.chainID, cs.params.MaxTxBytes, cs.params.MaxMsgsPerTx); err != nil {
+			return checkResult(err), nil
+		}
 	}
 	a.checkMu.Lock()
 	defer a.checkMu.Unlock()
-	_, signer, err := authTx(reader, d, func(k *tlv1.Key) uint64 {
-		if s, ok := a.checkSeq[k.Id]; ok {
+	r, release := a.checkReader(cs)
+	defer release()
+	wantSeq := func(k *tlv1.Key) uint64 {
+		if s, ok := a.pool.pendingSeq[k.Id]; ok {
 			return s
 		}
 		return k.Sequence
-	}, a.sigs.verified, a.sigv.verify)
+	}
+	if d == nil {
+		ad := a.pool.admitted[string(TxHash(req.Tx))]
+		if ad != nil && int64(ad.size) <= cs.params.MaxTxBytes && uint32(len(ad.handlers)) <= cs.params.MaxMsgsPerTx {
+			if err := recheck(r, ad, wantSeq); err != nil {
+				return checkResult(err), nil
+			}
+			a.pool.pendingSeq[ad.signer] = ad.sequence + 1
+			return &abci.ResponseCheckTx{Code: uint32(CodeOK), GasWanted: 1}, nil
+		}
+		if d, err = decodeTx(a.handlers, req.Tx, cs.chainID, cs.params.MaxTxBytes, cs.params.MaxMsgsPerTx); err != nil {
+			return checkResult(err), nil
+		}
+	}
+	_, signer, err := authTx(r, d, wantSeq, a.sigs.verified, a.sigv.verify)
 	if err != nil {
 		return checkResult(err), nil
 	}
@@ -520,26 +572,44 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 		}
 	}
 	a.sigs.add(d.hash, d.body.Signer)
-	a.checkSeq[d.body.Signer] = d.body.Sequence + 1
+	a.pool.admit(d.hash, &admission{size: len(req.Tx), signer: d.body.Signer, sequence: d.body.Sequence, handlers: d.handlers})
+	a.pool.pendingSeq[d.body.Signer] = d.body.Sequence + 1
 	return &abci.ResponseCheckTx{Code: uint32(CodeOK), GasWanted: 1}, nil
+}
+
+// checkStateOf is the state CheckTx checks against.
+type checkStateOf struct {
+	chainID string
+	params  genesis.Params
+	height  int64    // committed height, when genesis is nil
+	genesis *overlay // InitChain's state before the first Commit
 }
 
 // checkState is the state CheckTx checks against: the latest commit, or
 // the genesis state between InitChain and the first Commit (transactions can
 // arrive before the first block).
-func (a *App) checkState() (mapReader, string, genesis.Params, func(), error) {
+func (a *App) checkState() (checkStateOf, error) {
 	a.mu.RLock()
 	c, g := a.cur, a.genesisBlock
 	a.mu.RUnlock()
 	switch {
 	case c != nil:
-		v := a.st.viewAt(c.info.Height)
-		return v, c.info.ChainId, c.params, v.discard, nil
+		return checkStateOf{chainID: c.info.ChainId, params: c.params, height: c.info.Height}, nil
 	case g != nil:
-		return g.o, g.info.ChainId, g.params, func() {}, nil
+		return checkStateOf{chainID: g.info.ChainId, params: g.params, genesis: g.o}, nil
 	default:
-		return nil, "", genesis.Params{}, nil, rejectf(CodeInternal, "node has no state yet (InitChain has not run); retry shortly")
+		return checkStateOf{}, rejectf(CodeInternal, "node has no state yet (InitChain has not run); retry shortly")
 	}
+}
+
+// checkReader reads the state cs names: committed values through the
+// mempool's value cache (the caller holds checkMu), or the genesis overlay.
+func (a *App) checkReader(cs checkStateOf) (mapReader, func()) {
+	if cs.genesis != nil {
+		return cs.genesis, func() {}
+	}
+	r := &committedReader{m: a.pool, height: cs.height, open: func() *view { return a.st.viewAt(cs.height) }}
+	return r, r.close
 }
 
 func checkResult(err error) *abci.ResponseCheckTx {

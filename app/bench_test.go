@@ -111,7 +111,7 @@ func BenchmarkInclusionProof(b *testing.B) {
 
 // filledApp commits events events in blocks of 1,000 (10 events per
 // transaction) and returns the app.
-func filledApp(b *testing.B, dir string, events int) (*App, int64) {
+func filledApp(b testing.TB, dir string, events int) (*App, int64) {
 	f := newFixture(b)
 	a := openApp(b, dir, nil)
 	initChain(b, a, f)

@@ -176,7 +176,7 @@ func (g *govFixture) reject(checkCode, code Code, fragment, signer string, msgs 
 		g.t.Fatal(err)
 	}
 	g.a.checkMu.Lock()
-	clear(g.a.checkSeq)
+	clear(g.a.pool.pendingSeq)
 	g.a.checkMu.Unlock()
 	if Code(chk.Code) != checkCode {
 		g.t.Errorf("CheckTx: code %d (%s) %q, want %d (%s)", chk.Code, Code(chk.Code), chk.Log, checkCode, checkCode)

@@ -61,7 +61,7 @@ func FuzzGovernanceMsg(f *testing.F) {
 			t.Fatal(err)
 		}
 		g.a.checkMu.Lock()
-		clear(g.a.checkSeq)
+		clear(g.a.pool.pendingSeq)
 		g.a.checkMu.Unlock()
 		if !known[Code(chk.Code)] || chk.Code == uint32(CodeInternal) {
 			t.Fatalf("CheckTx code %d: %s", chk.Code, chk.Log)

@@ -46,10 +46,14 @@ func newLogAppender(size uint64, hashes [][]byte) (*logAppender, error) {
 // size is the number of leaves including those appended so far.
 func (a *logAppender) size() uint64 { return a.rng.End() }
 
-// append adds a leaf hash and records the subtrees it completes.
+// append adds a leaf hash and records the subtrees it completes, except
+// the leaf itself: storing leaves would cost a write and about 60 bytes per
+// record for a hash the record recomputes (view.node).
 func (a *logAppender) append(leafHash []byte) error {
 	return a.rng.Append(leafHash, func(id compact.NodeID, hash []byte) {
-		a.nodes = append(a.nodes, logNode{level: id.Level, index: id.Index, hash: hash})
+		if id.Level > 0 {
+			a.nodes = append(a.nodes, logNode{level: id.Level, index: id.Index, hash: hash})
+		}
 	})
 }
 

@@ -23,7 +23,9 @@ import (
 //	'c'                                  -> CommitInfo (the commit marker)
 //	'm' key                              -> authenticated-map value
 //	'r' u64be(index)                     -> log record bytes
-//	'n' u8(level) u64be(index)           -> hash of a perfect log subtree (level 0: leaf hash)
+//	'n' u8(level) u64be(index)           -> hash of a perfect log subtree, level >= 1 (leaves are
+//	                                        recomputed from their records; databases written before
+//	                                        issue 8 also hold level 0)
 //	'h' leafHash                         -> u64be(index)
 //	'x' u16be(len) subject u64be(n)      -> u64be(log index of the subject's n-th record, n from 0)
 const (
@@ -78,7 +80,8 @@ func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 
 // store wraps the badger database.
 type store struct {
-	db *badger.DB
+	db    *badger.DB
+	nodes *nodeCache // upper log nodes, shared by every view
 }
 
 // openStore opens (or creates) the badger database in dir.
@@ -94,7 +97,7 @@ func openStore(dir string, inMemory bool) (*store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open app database %s: %w", dir, err)
 	}
-	return &store{db: db}, nil
+	return &store{db: db, nodes: newNodeCache()}, nil
 }
 
 func (s *store) close() error { return s.db.Close() }
@@ -122,12 +125,13 @@ func (s *store) lastCommit() (*tlv1.CommitInfo, error) {
 
 // view is a read-only snapshot of the state committed at one height.
 type view struct {
-	txn *badger.Txn
+	txn   *badger.Txn
+	nodes *nodeCache
 }
 
 // viewAt opens a snapshot at height. Callers must call discard.
 func (s *store) viewAt(height int64) *view {
-	return &view{txn: s.db.NewTransactionAt(uint64(height), false)}
+	return &view{txn: s.db.NewTransactionAt(uint64(height), false), nodes: s.nodes}
 }
 
 func (v *view) discard() { v.txn.Discard() }
@@ -163,7 +167,23 @@ func (v *view) record(index uint64) ([]byte, error) {
 	return b, nil
 }
 
+// node returns the hash of the perfect log subtree (level, index). Leaves
+// are the RFC 6962 leaf hashes of their records; higher nodes are stored
+// (and the upper ones cached: a perfect subtree's hash never changes).
 func (v *view) node(level uint, index uint64) ([]byte, error) {
+	if level == 0 {
+		rec, err := v.record(index)
+		if err != nil {
+			return nil, err
+		}
+		if rec == nil {
+			return nil, fmt.Errorf("log node (0,%d) missing: no record %d", index, index)
+		}
+		return leafHashOf(rec), nil
+	}
+	if h := v.nodes.get(level, index); h != nil {
+		return h, nil
+	}
 	b, err := v.get(nodeKey(level, index))
 	if err != nil {
 		return nil, fmt.Errorf("read log node (%d,%d): %w", level, index, err)
@@ -171,6 +191,7 @@ func (v *view) node(level uint, index uint64) ([]byte, error) {
 	if b == nil {
 		return nil, fmt.Errorf("log node (%d,%d) missing", level, index)
 	}
+	v.nodes.put(level, index, b)
 	return b, nil
 }
 

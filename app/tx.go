@@ -80,13 +80,29 @@ func decodeTx(h handlers, raw []byte, chainID string, maxBytes int64, maxMsgs ui
 // status and sequence (against wantSeq), and the signature unless verified
 // says it was already checked for this key.
 func authTx(r mapReader, d *decodedTx, wantSeq func(*tlv1.Key) uint64, verified func(txHash []byte, keyID string) bool, verify func(pub, msg, sig []byte) bool) (*tlv1.Key, *tlv1.Participant, error) {
+	key, p, err := authSigner(r, d.body.Signer, d.body.Sequence, wantSeq)
+	if err != nil {
+		return nil, nil, err
+	}
+	if verified == nil || !verified(d.hash, key.Id) {
+		if !verify(key.PublicKey, SignBytes(d.tx.BodyBytes), d.tx.Signature) {
+			return nil, nil, rejectf(CodeBadSignature, "signature does not verify for key %s", key.Id)
+		}
+	}
+	return key, p, nil
+}
+
+// authSigner is the stateful part of authTx: the signing key exists and is
+// active, its participant is active, and sequence is the one wantSeq
+// expects.
+func authSigner(r mapReader, signer string, sequence uint64, wantSeq func(*tlv1.Key) uint64) (*tlv1.Key, *tlv1.Participant, error) {
 	var key tlv1.Key
-	found, err := getProto(r, keyKey(d.body.Signer), &key)
+	found, err := getProto(r, keyKey(signer), &key)
 	if err != nil {
 		return nil, nil, err
 	}
 	if !found {
-		return nil, nil, rejectf(CodeUnknownSigner, "body.signer %q is not a registered key", d.body.Signer)
+		return nil, nil, rejectf(CodeUnknownSigner, "body.signer %q is not a registered key", signer)
 	}
 	if key.Status != tlv1.KEY_STATUS_ACTIVE {
 		return nil, nil, rejectf(CodeKeyRevoked, "key %s of %q is revoked", key.Id, key.Participant)
@@ -104,15 +120,10 @@ func authTx(r mapReader, d *decodedTx, wantSeq func(*tlv1.Key) uint64, verified 
 	}
 	want := wantSeq(&key)
 	switch {
-	case d.body.Sequence < want:
-		return nil, nil, rejectf(CodeSequenceReplayed, "body.sequence %d of key %s was already used; the next is %d", d.body.Sequence, key.Id, want)
-	case d.body.Sequence > want:
-		return nil, nil, rejectf(CodeSequenceGap, "body.sequence %d of key %s skips ahead; the next is %d", d.body.Sequence, key.Id, want)
-	}
-	if verified == nil || !verified(d.hash, key.Id) {
-		if !verify(key.PublicKey, SignBytes(d.tx.BodyBytes), d.tx.Signature) {
-			return nil, nil, rejectf(CodeBadSignature, "signature does not verify for key %s", key.Id)
-		}
+	case sequence < want:
+		return nil, nil, rejectf(CodeSequenceReplayed, "body.sequence %d of key %s was already used; the next is %d", sequence, key.Id, want)
+	case sequence > want:
+		return nil, nil, rejectf(CodeSequenceGap, "body.sequence %d of key %s skips ahead; the next is %d", sequence, key.Id, want)
 	}
 	return &key, &p, nil
 }

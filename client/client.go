@@ -209,16 +209,37 @@ func (c *Client) WaitTx(ctx context.Context, hash []byte) (*Committed, error) {
 	}
 }
 
+// recordIndexes lists the log indexes the events of a transaction's result
+// name: one per traceledger.record event, a range per traceledger.records
+// event (a batch).
 func recordIndexes(events []abci.Event) []uint64 {
+	const (
+		eventRecord  = "traceledger.record"  // app.EventRecord
+		eventRecords = "traceledger.records" // app.EventRecords
+		maxRange     = 1 << 20               // more than any message appends
+	)
 	var out []uint64
 	for _, e := range events {
-		if e.Type != "traceledger.record" {
-			continue
+		attr := func(key string) (uint64, bool) {
+			for _, a := range e.Attributes {
+				if a.Key == key {
+					v, err := strconv.ParseUint(a.Value, 10, 64)
+					return v, err == nil
+				}
+			}
+			return 0, false
 		}
-		for _, a := range e.Attributes {
-			if a.Key == "index" {
-				if i, err := strconv.ParseUint(a.Value, 10, 64); err == nil {
-					out = append(out, i)
+		switch e.Type {
+		case eventRecord:
+			if i, ok := attr("index"); ok {
+				out = append(out, i)
+			}
+		case eventRecords:
+			first, ok1 := attr("first_index")
+			n, ok2 := attr("count")
+			if ok1 && ok2 && n <= maxRange {
+				for i := range n {
+					out = append(out, first+i)
 				}
 			}
 		}
