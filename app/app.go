@@ -299,7 +299,7 @@ func (a *App) base() (*blockBase, error) {
 			return nil, fmt.Errorf("no state: InitChain was not called and nothing is committed")
 		}
 		v := a.st.viewAt(c.info.Height)
-		b = blockBase{reader: v, release: v.discard, tree: c.tree, params: c.params}
+		b = blockBase{reader: committedMap{v: v, tree: c.tree}, release: v.discard, tree: c.tree, params: c.params}
 		info = c.info
 	}
 	var err error

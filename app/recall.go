@@ -157,7 +157,8 @@ func requireEnterprise(r mapReader, code Code, field, id string) error {
 	return nil
 }
 
-// recordSource is a committed state that can read log records (*view).
+// recordSource is a committed state that can read log records (*view,
+// committedMap, emptyReader).
 type recordSource interface {
 	record(index uint64) ([]byte, error)
 }
@@ -176,10 +177,11 @@ func readRecord(o *overlay, index uint64) ([]byte, error) {
 		}
 		r = ov.parent
 	}
-	if rs, ok := r.(recordSource); ok {
-		return rs.record(index)
+	rs, ok := r.(recordSource)
+	if !ok {
+		return nil, fmt.Errorf("state beneath the block (%T) cannot read log records", r)
 	}
-	return nil, nil
+	return rs.record(index)
 }
 
 // checkHeld checks that the record at index is an event signed by

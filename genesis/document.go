@@ -145,11 +145,13 @@ func build(chainID string, genesisTime time.Time, st AppState) (*types.GenesisDo
 	if err != nil {
 		return nil, err
 	}
+	cp := types.DefaultConsensusParams()
+	cp.Block.MaxBytes = DefaultBlockMaxBytes
 	doc := &types.GenesisDoc{
 		GenesisTime:     genesisTime.Round(0).UTC(),
 		ChainID:         chainID,
 		InitialHeight:   1,
-		ConsensusParams: types.DefaultConsensusParams(),
+		ConsensusParams: cp,
 		Validators:      validatorsOf(normalize(st)),
 		AppState:        raw,
 	}

@@ -562,3 +562,16 @@ func TestEncodeAppStateCanonical(t *testing.T) {
 		t.Error("EncodeAppState modified its argument")
 	}
 }
+
+// TestDefaultBlockMaxBytes: a new genesis limits blocks to 4 MiB (not
+// CometBFT's 21 MiB, which stalls a network under a backlog of batches),
+// and the limit still holds the largest transaction.
+func TestDefaultBlockMaxBytes(t *testing.T) {
+	doc := newTestDoc(t)
+	if got := doc.ConsensusParams.Block.MaxBytes; got != 4<<20 {
+		t.Fatalf("block.max_bytes = %d, want %d", got, 4<<20)
+	}
+	if DefaultParams().MaxTxBytes*16 > doc.ConsensusParams.Block.MaxBytes {
+		t.Fatalf("a block of %d bytes holds fewer than 16 transactions of max_tx_bytes %d", doc.ConsensusParams.Block.MaxBytes, DefaultParams().MaxTxBytes)
+	}
+}

@@ -17,6 +17,14 @@ const (
 	DefaultMaxTxBytes                = 262144
 	DefaultMaxMsgsPerTx              = 1000
 	DefaultMaxEventFutureSkewSeconds = 300
+
+	// DefaultBlockMaxBytes is the consensus parameter block.max_bytes a
+	// new genesis gets: 4 MiB, 16 of the largest transactions, about
+	// 16,000 batched events. CometBFT's default (21 MiB) lets a backlog
+	// of batches make blocks that take longer to gossip and execute than
+	// a consensus round allows, and the network stalls (issue 8,
+	// docs/PERFORMANCE.md).
+	DefaultBlockMaxBytes = 4 << 20
 )
 
 // AppState is TraceLedger's part of the genesis document, stored as

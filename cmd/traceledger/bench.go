@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/traceledger/traceledger/bench"
+	"github.com/traceledger/traceledger/genesis"
 )
 
 func newBenchCmd() *cobra.Command {
@@ -133,7 +134,7 @@ work changes absolute figures; compare the ratios to kvstore of one run.`,
 	f.StringVar(&cfg.Cluster.LogLevel, "log-level", "error", "node log level")
 	f.Int64Var(&cfg.Cluster.P2PRate, "p2p-rate", 0, "P2P send and receive rate limit in bytes/s of every node of both networks (0: CometBFT's default, 5120000)")
 	f.StringVar(&cfg.Cluster.TxIndexer, "tx-index", "", "tx indexer of every node of both networks: kv (TraceLedger's default) or null")
-	f.Int64Var(&cfg.Cluster.MaxBlockBytes, "max-block-bytes", 0, "genesis block.max_bytes of both networks (0: CometBFT's default, 22020096)")
+	f.Int64Var(&cfg.Cluster.MaxBlockBytes, "max-block-bytes", genesis.DefaultBlockMaxBytes, "genesis block.max_bytes of both networks (TraceLedger's default; 0 leaves each network's own: TraceLedger 4194304, kvstore CometBFT's 22020096)")
 	f.StringVar(&self, "pprof-self", "", "serve this tool's own pprof on this address (e.g. 127.0.0.1:6059); the bulk load of the prefilled mode runs here")
 	f.IntVar(&pprof, "pprof-port", 0, "if set, node i of mode k (kvstore 0, single 1, batch100 2, batch1000 3, prefilled 4) serves pprof on 127.0.0.1:PORT+10k+i")
 	f.DurationVar(&timeout, "timeout", 0, "stop the whole run after this long (0: no limit)")
