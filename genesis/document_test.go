@@ -46,8 +46,10 @@ func TestNewDoc(t *testing.T) {
 	if !doc.GenesisTime.Equal(genesisTime) || doc.GenesisTime.Location() != time.UTC {
 		t.Errorf("genesis time = %v, want %v in UTC", doc.GenesisTime, genesisTime)
 	}
-	if !reflect.DeepEqual(doc.ConsensusParams, types.DefaultConsensusParams()) {
-		t.Errorf("consensus params are not CometBFT's defaults")
+	wantParams := types.DefaultConsensusParams()
+	wantParams.Block.MaxBytes = DefaultBlockMaxBytes
+	if !reflect.DeepEqual(doc.ConsensusParams, wantParams) {
+		t.Errorf("consensus params are not CometBFT's defaults with TraceLedger's block size")
 	}
 	if len(doc.Validators) != len(st.Departments) {
 		t.Fatalf("%d validators, want %d", len(doc.Validators), len(st.Departments))
