@@ -46,12 +46,11 @@ func newLogAppender(size uint64, hashes [][]byte) (*logAppender, error) {
 // size is the number of leaves including those appended so far.
 func (a *logAppender) size() uint64 { return a.rng.End() }
 
-// append adds a leaf hash and records the subtrees it completes, except
-// the leaf itself: storing leaves would cost a write and about 60 bytes per
-// record for a hash the record recomputes (view.node).
+// append adds a leaf hash and records the subtrees it completes from
+// storedLevel up (view.node recomputes the lower ones from the records).
 func (a *logAppender) append(leafHash []byte) error {
 	return a.rng.Append(leafHash, func(id compact.NodeID, hash []byte) {
-		if id.Level > 0 {
+		if id.Level >= storedLevel {
 			a.nodes = append(a.nodes, logNode{level: id.Level, index: id.Index, hash: hash})
 		}
 	})

@@ -44,7 +44,8 @@ const (
 )
 
 // prefixRecordsNode keys the stored records-tree nodes:
-// 'k' u8(level) u64be(index) -> hash of a perfect subtree (level >= 1).
+// 'k' u8(level) u64be(index) -> hash of a perfect subtree (level >= storedLevel;
+// databases written before issue 8 also hold level 1).
 const prefixRecordsNode = 'k'
 
 func recordsNodeKey(level uint, index uint64) []byte {
@@ -58,7 +59,7 @@ func recordsNodeKey(level uint, index uint64) []byte {
 // recordsAppender extends the records tree during one block.
 type recordsAppender struct {
 	rng   *compact.Range
-	nodes []logNode // level >= 1 only
+	nodes []logNode // level >= storedLevel only
 }
 
 // newRecordsAppender restores the records tree of size leaves from its
@@ -80,7 +81,7 @@ func (r *recordsAppender) append(index uint64, record []byte) error {
 	}
 	leaf := proof.RecordsLeafHash(index, record)
 	return r.rng.Append(leaf[:], func(id compact.NodeID, hash []byte) {
-		if id.Level > 0 {
+		if id.Level >= storedLevel { // the lower ones are recomputed (recordsNode)
 			r.nodes = append(r.nodes, logNode{level: id.Level, index: id.Index, hash: hash})
 		}
 	})
@@ -122,18 +123,13 @@ func stageRecordsNodes(w *write, r *recordsAppender) {
 }
 
 // recordsNode returns the hash of a perfect subtree of the records tree:
-// leaves are recomputed from the stored record, higher nodes are read.
+// below storedLevel recomputed from the stored records, higher nodes read.
 func (v *view) recordsNode(level uint, index uint64) ([]byte, error) {
-	if level == 0 {
-		rec, err := v.record(index)
-		if err != nil {
-			return nil, err
-		}
-		if rec == nil {
-			return nil, fmt.Errorf("record %d missing from storage", index)
-		}
-		h := proof.RecordsLeafHash(index, rec)
-		return h[:], nil
+	if level < storedLevel {
+		return v.subtreeFromRecords(level, index, func(i uint64, rec []byte) []byte {
+			h := proof.RecordsLeafHash(i, rec)
+			return h[:]
+		})
 	}
 	b, err := v.get(recordsNodeKey(level, index))
 	if err != nil {

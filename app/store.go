@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/transparency-dev/merkle/rfc6962"
 
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
@@ -23,9 +24,9 @@ import (
 //	'c'                                  -> CommitInfo (the commit marker)
 //	'm' key                              -> authenticated-map value
 //	'r' u64be(index)                     -> log record bytes
-//	'n' u8(level) u64be(index)           -> hash of a perfect log subtree, level >= 1 (leaves are
-//	                                        recomputed from their records; databases written before
-//	                                        issue 8 also hold level 0)
+//	'n' u8(level) u64be(index)           -> hash of a perfect log subtree of level >= storedLevel
+//	                                        (lower ones are recomputed from the records; databases
+//	                                        written before issue 8 also hold levels 0 and 1)
 //	'h' leafHash                         -> u64be(index)
 //	'x' u16be(len) subject u64be(n)      -> u64be(log index of the subject's n-th record, n from 0)
 const (
@@ -167,19 +168,19 @@ func (v *view) record(index uint64) ([]byte, error) {
 	return b, nil
 }
 
-// node returns the hash of the perfect log subtree (level, index). Leaves
-// are the RFC 6962 leaf hashes of their records; higher nodes are stored
-// (and the upper ones cached: a perfect subtree's hash never changes).
+// storedLevel is the lowest level of perfect subtrees the log and the
+// records tree keep in storage. Leaves and level-1 nodes are recomputed
+// from the records when a proof needs them (at most two adjacent records):
+// storing them would cost a badger write and about 60 bytes per record
+// for each tree (issue 8), for hashes a proof needs only a few of.
+const storedLevel = 2
+
+// node returns the hash of the perfect log subtree (level, index): from
+// the records below storedLevel, else stored (and, for the upper levels,
+// cached: a perfect subtree's hash never changes).
 func (v *view) node(level uint, index uint64) ([]byte, error) {
-	if level == 0 {
-		rec, err := v.record(index)
-		if err != nil {
-			return nil, err
-		}
-		if rec == nil {
-			return nil, fmt.Errorf("log node (0,%d) missing: no record %d", index, index)
-		}
-		return leafHashOf(rec), nil
+	if level < storedLevel {
+		return v.subtreeFromRecords(level, index, func(_ uint64, rec []byte) []byte { return leafHashOf(rec) })
 	}
 	if h := v.nodes.get(level, index); h != nil {
 		return h, nil
@@ -193,6 +194,30 @@ func (v *view) node(level uint, index uint64) ([]byte, error) {
 	}
 	v.nodes.put(level, index, b)
 	return b, nil
+}
+
+// subtreeFromRecords hashes the perfect subtree (level, index) of an
+// RFC 6962 tree whose leaf i is leaf(i, record i).
+func (v *view) subtreeFromRecords(level uint, index uint64, leaf func(i uint64, rec []byte) []byte) ([]byte, error) {
+	first, n := index<<level, uint64(1)<<level
+	hashes := make([][]byte, 0, n)
+	for i := first; i < first+n; i++ {
+		rec, err := v.record(i)
+		if err != nil {
+			return nil, err
+		}
+		if rec == nil {
+			return nil, fmt.Errorf("subtree (%d,%d): record %d missing from storage", level, index, i)
+		}
+		hashes = append(hashes, leaf(i, rec))
+	}
+	for len(hashes) > 1 {
+		for j := 0; j < len(hashes)/2; j++ {
+			hashes[j] = rfc6962.DefaultHasher.HashChildren(hashes[2*j], hashes[2*j+1])
+		}
+		hashes = hashes[:len(hashes)/2]
+	}
+	return hashes[0], nil
 }
 
 func (v *view) indexOfLeaf(leafHash []byte) (uint64, bool, error) {
