@@ -100,3 +100,66 @@ func TestPrepareProposalSequenceOrder(t *testing.T) {
 		})
 	}
 }
+
+// FuzzPrepareProposal: on any list of transactions (well-formed, garbage,
+// duplicates, arbitrary sequences) the proposal is a reordering of the list
+// cut at max_tx_bytes: the same multiset as a prefix would have in size,
+// nothing invented, nothing duplicated, each signer's sequences ascending,
+// and undecodable transactions at their positions.
+func FuzzPrepareProposal(f *testing.F) {
+	fx := newFixture(f)
+	at := blockTime(1)
+	f.Add([]byte{3, 1, 2, 0}, uint16(4096))
+	f.Add([]byte{0, 0, 1, 1, 5, 2}, uint16(900))
+	f.Add([]byte{}, uint16(0))
+	a := openApp(f, "", nil)
+	defer a.Close()
+	initChain(f, a, fx)
+	pool := [][]byte{[]byte("garbage"), {}}
+	for seq := uint64(0); seq < 4; seq++ {
+		pool = append(pool,
+			signTx(f, fx.farm, seq, testChainID, eventMsg(fmt.Sprintf("urn:x:f%d", seq), "harvest", at)),
+			signTx(f, fx.market, seq, testChainID, eventMsg(fmt.Sprintf("urn:x:m%d", seq), "sale", at)))
+	}
+	f.Fuzz(func(t *testing.T, picks []byte, maxBytes uint16) {
+		if len(picks) > 64 {
+			picks = picks[:64]
+		}
+		txs := make([][]byte, len(picks))
+		for i, p := range picks {
+			txs[i] = pool[int(p)%len(pool)]
+		}
+		res, err := a.PrepareProposal(context.Background(), &abci.RequestPrepareProposal{Txs: txs, MaxTxBytes: int64(maxBytes)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := 0
+		count := map[string]int{}
+		for _, tx := range txs {
+			count[string(tx)]++
+		}
+		for _, tx := range res.Txs {
+			total += len(tx)
+			if count[string(tx)]--; count[string(tx)] < 0 {
+				t.Fatalf("proposal holds a transaction more often than the mempool")
+			}
+		}
+		if total > int(maxBytes) {
+			t.Fatalf("proposal of %d bytes exceeds %d", total, maxBytes)
+		}
+		last := map[string]uint64{}
+		for i, tx := range res.Txs {
+			signer, seq, ok := a.signerOf(tx)
+			if !ok {
+				if !bytes.Equal(tx, txs[i]) {
+					t.Fatalf("undecodable transaction moved from its position %d", i)
+				}
+				continue
+			}
+			if prev, seen := last[signer]; seen && seq < prev {
+				t.Fatalf("signer %s: sequence %d after %d", signer, seq, prev)
+			}
+			last[signer] = seq
+		}
+	})
+}
