@@ -39,10 +39,8 @@ type mempoolState struct {
 	pendingSeq map[string]uint64
 
 	// admitted maps a tx hash to its admission, at most admittedSize
-	// entries, oldest evicted first.
-	admitted     map[string]*admission
-	admittedRing []string
-	admittedNext int
+	// entries, oldest forgotten first.
+	admitted *fifoMap[*admission]
 
 	// values caches committed map values (nil: absent) read by CheckTx at
 	// height valuesHeight; at most valuesSize entries.
@@ -57,25 +55,10 @@ const (
 
 func newMempoolState() *mempoolState {
 	return &mempoolState{
-		pendingSeq:   map[string]uint64{},
-		admitted:     make(map[string]*admission),
-		admittedRing: make([]string, admittedSize),
-		values:       map[string][]byte{},
+		pendingSeq: map[string]uint64{},
+		admitted:   newFIFOMap[*admission](admittedSize),
+		values:     map[string][]byte{},
 	}
-}
-
-// admit remembers an admitted transaction.
-func (m *mempoolState) admit(txHash []byte, ad *admission) {
-	h := string(txHash)
-	if _, ok := m.admitted[h]; ok {
-		return
-	}
-	if old := m.admittedRing[m.admittedNext]; old != "" {
-		delete(m.admitted, old)
-	}
-	m.admittedRing[m.admittedNext] = h
-	m.admittedNext = (m.admittedNext + 1) % len(m.admittedRing)
-	m.admitted[h] = ad
 }
 
 // committedReader reads committed map values at one height through the

@@ -26,7 +26,7 @@ func TestMempoolCachesOutcomeNeutral(t *testing.T) {
 	g.initChain(ref)
 	forget := func(a *App) {
 		a.checkMu.Lock()
-		clear(a.pool.admitted)
+		a.pool.admitted = newFIFOMap[*admission](admittedSize)
 		clear(a.pool.values)
 		a.pool.valuesHeight = -2
 		a.checkMu.Unlock()
@@ -154,7 +154,7 @@ func TestMempoolCachesOutcomeNeutral(t *testing.T) {
 			t.Errorf("the scenario never produced code %d (%s); it does not test what it claims (seen %v)", c, c, seen)
 		}
 	}
-	if len(cached.pool.admitted) == 0 || len(cached.pool.values) == 0 {
-		t.Errorf("the caches were never used: %d admitted, %d values", len(cached.pool.admitted), len(cached.pool.values))
+	if cached.pool.admitted.len() == 0 || len(cached.pool.values) == 0 {
+		t.Errorf("the caches were never used: %d admitted, %d values", cached.pool.admitted.len(), len(cached.pool.values))
 	}
 }

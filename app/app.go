@@ -550,7 +550,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 		return k.Sequence
 	}
 	if d == nil {
-		ad := a.pool.admitted[string(TxHash(req.Tx))]
+		ad, _ := a.pool.admitted.get(string(TxHash(req.Tx)))
 		if ad != nil && int64(ad.size) <= cs.params.MaxTxBytes && uint32(len(ad.handlers)) <= cs.params.MaxMsgsPerTx {
 			if err := recheck(r, ad, wantSeq); err != nil {
 				return checkResult(err), nil
@@ -572,7 +572,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 		}
 	}
 	a.sigs.add(d.hash, d.body.Signer)
-	a.pool.admit(d.hash, &admission{size: len(req.Tx), signer: d.body.Signer, sequence: d.body.Sequence, handlers: d.handlers})
+	a.pool.admitted.add(string(d.hash), &admission{size: len(req.Tx), signer: d.body.Signer, sequence: d.body.Sequence, handlers: d.handlers})
 	a.pool.pendingSeq[d.body.Signer] = d.body.Sequence + 1
 	return &abci.ResponseCheckTx{Code: uint32(CodeOK), GasWanted: 1}, nil
 }

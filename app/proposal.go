@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"slices"
 
@@ -66,15 +67,7 @@ func (a *App) sequenceOrder(txs [][]byte) [][]byte {
 			continue
 		}
 		sorted := slices.Clone(slots)
-		slices.SortStableFunc(sorted, func(x, y slot) int {
-			switch {
-			case x.seq < y.seq:
-				return -1
-			case x.seq > y.seq:
-				return 1
-			}
-			return 0
-		})
+		slices.SortStableFunc(sorted, func(x, y slot) int { return cmp.Compare(x.seq, y.seq) })
 		for i, sl := range slots { // positions ascending: the i-th position gets the i-th sequence
 			out[sl.pos] = txs[sorted[i].pos]
 		}
@@ -87,7 +80,7 @@ func (a *App) sequenceOrder(txs [][]byte) [][]byte {
 func (a *App) signerOf(tx []byte) (string, uint64, bool) {
 	h := string(TxHash(tx))
 	a.checkMu.Lock()
-	ad := a.pool.admitted[h]
+	ad, _ := a.pool.admitted.get(h)
 	a.checkMu.Unlock()
 	if ad != nil {
 		return ad.signer, ad.sequence, true
