@@ -42,8 +42,9 @@ type mempoolState struct {
 	// entries, oldest forgotten first.
 	admitted *fifoMap[*admission]
 
-	// values caches committed map values (nil: absent) read by CheckTx at
-	// height valuesHeight; at most valuesSize entries.
+	// values caches committed map values read by CheckTx at height
+	// valuesHeight (a key the block deleted holds nil until the next
+	// read); at most valuesSize entries.
 	values       map[string][]byte
 	valuesHeight int64
 }
@@ -85,7 +86,13 @@ func (r *committedReader) mapValue(key string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(r.m.values) < valuesSize {
+	// Absence is not cached: unknown signers would fill the cache with
+	// entries no valid transaction needs. A full cache starts over rather
+	// than stop learning, so it follows the signers active now.
+	if v != nil {
+		if len(r.m.values) >= valuesSize {
+			clear(r.m.values)
+		}
 		r.m.values[key] = v
 	}
 	return v, nil
