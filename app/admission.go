@@ -24,7 +24,6 @@ import (
 
 // admission is what CheckTx learnt about a transaction it admitted.
 type admission struct {
-	size     int // bytes, for a max_tx_bytes change
 	signer   string
 	sequence uint64
 	handlers []*msgHandler // per message, for authorization
@@ -130,7 +129,13 @@ func recheck(r mapReader, ad *admission, wantSeq func(*tlv1.Key) uint64) error {
 	if err != nil {
 		return err
 	}
-	for i, mh := range ad.handlers {
+	return authorizeAll(ad.handlers, p)
+}
+
+// authorizeAll checks that p may send every message of a transaction,
+// whose handlers are hs, in order.
+func authorizeAll(hs []*msgHandler, p *tlv1.Participant) error {
+	for i, mh := range hs {
 		if err := mh.authorize(p); err != nil {
 			return msgErr(i, err)
 		}

@@ -551,7 +551,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	}
 	if d == nil {
 		ad, _ := a.pool.admitted.get(string(TxHash(req.Tx)))
-		if ad != nil && int64(ad.size) <= cs.params.MaxTxBytes && uint32(len(ad.handlers)) <= cs.params.MaxMsgsPerTx {
+		if ad != nil && int64(len(req.Tx)) <= cs.params.MaxTxBytes && uint32(len(ad.handlers)) <= cs.params.MaxMsgsPerTx {
 			if err := recheck(r, ad, wantSeq); err != nil {
 				return checkResult(err), nil
 			}
@@ -566,13 +566,11 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	if err != nil {
 		return checkResult(err), nil
 	}
-	for i, mh := range d.handlers {
-		if err := mh.authorize(signer); err != nil {
-			return checkResult(msgErr(i, err)), nil
-		}
+	if err := authorizeAll(d.handlers, signer); err != nil {
+		return checkResult(err), nil
 	}
 	a.sigs.add(d.hash, d.body.Signer)
-	a.pool.admitted.add(string(d.hash), &admission{size: len(req.Tx), signer: d.body.Signer, sequence: d.body.Sequence, handlers: d.handlers})
+	a.pool.admitted.add(string(d.hash), &admission{signer: d.body.Signer, sequence: d.body.Sequence, handlers: d.handlers})
 	a.pool.pendingSeq[d.body.Signer] = d.body.Sequence + 1
 	return &abci.ResponseCheckTx{Code: uint32(CodeOK), GasWanted: 1}, nil
 }

@@ -49,20 +49,13 @@ func (a *App) sequenceOrder(txs [][]byte) [][]byte {
 		seq uint64
 	}
 	bySigner := map[string][]slot{}
-	var signers []string // in order of first appearance, for a deterministic walk
 	for i, tx := range txs {
-		signer, seq, ok := a.signerOf(tx)
-		if !ok {
-			continue
+		if signer, seq, ok := a.signerOf(tx); ok {
+			bySigner[signer] = append(bySigner[signer], slot{pos: i, seq: seq})
 		}
-		if _, seen := bySigner[signer]; !seen {
-			signers = append(signers, signer)
-		}
-		bySigner[signer] = append(bySigner[signer], slot{pos: i, seq: seq})
 	}
 	out := slices.Clone(txs)
-	for _, s := range signers {
-		slots := bySigner[s]
+	for _, slots := range bySigner { // signers' positions are disjoint: any order gives the same result
 		if len(slots) < 2 {
 			continue
 		}
