@@ -511,9 +511,15 @@ func TestDockerCompose(t *testing.T) {
 		t.Fatalf("compose network: no block 3 on the published observer within a minute of `up -d`: %v", err)
 	}
 	t.Logf("docker compose (%s): up -d to height 3 on the observer's published RPC in %s", compose[0], time.Since(start).Round(10*time.Millisecond))
+	// Block 3 needs only 3 of the 4 validators, so the observer may still be
+	// dialing its fourth peer: wait for it (bounded) before judging.
 	st := QueryStatus(ctx, "observer1", url)
+	for deadline := time.Now().Add(30 * time.Second); st.Peers < 4 && time.Now().Before(deadline); {
+		time.Sleep(500 * time.Millisecond)
+		st = QueryStatus(ctx, "observer1", url)
+	}
 	if st.VotingPower != 0 || st.Peers < 4 {
-		t.Errorf("observer: voting power %d (want 0), %d peers (want 4)", st.VotingPower, st.Peers)
+		t.Errorf("observer: voting power %d (want 0), %d peers (want 4) 30 s after block 3", st.VotingPower, st.Peers)
 	}
 	// Every service reports healthy through the image's own healthcheck.
 	for _, svc := range []string{"agri", "livestock", "market", "drug", "observer1"} {
