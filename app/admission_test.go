@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
 // TestMempoolCachesOutcomeNeutral drives two apps through the same blocks
@@ -63,7 +64,7 @@ func TestMempoolCachesOutcomeNeutral(t *testing.T) {
 		}
 		return n
 	}
-	seen := map[Code]int{}
+	seen := map[tlv1.Code]int{}
 	adminSeq := uint64(0)
 	farmSuspended, revoked := false, false
 	subject := 0
@@ -83,7 +84,7 @@ func TestMempoolCachesOutcomeNeutral(t *testing.T) {
 			raw := signTx(t, namedKey(s), seq, testChainID, recordMsg(fmt.Sprintf("urn:test:lot:%d", subject), g.h+1))
 			signerOf[string(raw)], seqOf[string(raw)] = s, seq
 			r := check(raw, abci.CheckTxType_New)
-			seen[Code(r.Code)]++
+			seen[tlv1.Code(r.Code)]++
 			if r.Code == 0 {
 				mempool = append(mempool, raw)
 			}
@@ -142,14 +143,14 @@ func TestMempoolCachesOutcomeNeutral(t *testing.T) {
 		left := mempool[:0]
 		for _, raw := range mempool[n:] {
 			r := check(raw, abci.CheckTxType_Recheck)
-			seen[Code(r.Code)]++
+			seen[tlv1.Code(r.Code)]++
 			if r.Code == 0 {
 				left = append(left, raw)
 			}
 		}
 		mempool = left
 	}
-	for _, c := range []Code{CodeOK, CodeSequenceReplayed, CodeSequenceGap, CodeParticipantInactive, CodeKeyRevoked} {
+	for _, c := range []tlv1.Code{tlv1.CodeOK, tlv1.CodeSequenceReplayed, tlv1.CodeSequenceGap, tlv1.CodeParticipantInactive, tlv1.CodeKeyRevoked} {
 		if seen[c] == 0 {
 			t.Errorf("the scenario never produced code %d (%s); it does not test what it claims (seen %v)", c, c, seen)
 		}

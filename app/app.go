@@ -146,7 +146,7 @@ func (a *App) loadCommitted(ci *tlv1.CommitInfo) (*committed, error) {
 	var params genesis.Params
 	err := v.forEachMapEntry(func(key string, value []byte) error {
 		leaves = append(leaves, smt.Leaf{KeyHash: proof.MapKeyHash([]byte(key)), ValueHash: proof.MapValueHash(value)})
-		if key == paramsKey {
+		if key == tlv1.KeyParams {
 			return json.Unmarshal(value, &params)
 		}
 		return nil
@@ -376,7 +376,7 @@ func (a *App) deliverTx(blk *overlay, raw []byte, height, timeMs int64, chainID 
 	// The sequence is spent first, so a message that changes the signing
 	// key itself (rotate_key, revoke_key) sees and keeps it.
 	key.Sequence++
-	if err := putProto(o, keyKey(key.Id), key); err != nil {
+	if err := putProto(o, tlv1.KeyKey(key.Id), key); err != nil {
 		return txResult(err)
 	}
 	var events []abci.Event
@@ -394,7 +394,7 @@ func (a *App) deliverTx(blk *overlay, raw []byte, height, timeMs int64, chainID 
 		events = append(events, recordABCIEvents(mh.name, recs)...)
 	}
 	o.mergeInto(blk)
-	return &abci.ExecTxResult{Code: uint32(CodeOK), Events: events}
+	return &abci.ExecTxResult{Code: uint32(tlv1.CodeOK), Events: events}
 }
 
 func msgErr(i int, err error) error {
@@ -404,31 +404,16 @@ func msgErr(i int, err error) error {
 	return fmt.Errorf("messages[%d]: %w", i, err)
 }
 
-// ABCI event types of appended records.
-const (
-	// EventRecord describes one record: kind, index, and each subject
-	// (indexed, so CometBFT's tx indexer can find a transaction by
-	// subject).
-	EventRecord = "traceledger.record"
-	// EventRecords describes the records a message appended when it
-	// appended more than one (a batch): kind, first_index, count. Their
-	// subjects are in the records themselves (the /history query finds
-	// them with proofs); listing them here would make every batch's
-	// results, its indexing and every client reading the block's results
-	// cost as much as the records (issue 8).
-	EventRecords = "traceledger.records"
-)
-
 // recordABCIEvent describes one appended record.
 func recordABCIEvent(kind string, r recordedEvent) abci.Event {
 	attrs := []abci.EventAttribute{
-		{Key: "kind", Value: kind, Index: true},
-		{Key: "index", Value: strconv.FormatUint(r.index, 10), Index: true},
+		{Key: tlv1.AttrKind, Value: kind, Index: true},
+		{Key: tlv1.AttrIndex, Value: strconv.FormatUint(r.index, 10), Index: true},
 	}
 	for _, s := range r.subjects {
-		attrs = append(attrs, abci.EventAttribute{Key: "subject", Value: s, Index: true})
+		attrs = append(attrs, abci.EventAttribute{Key: tlv1.AttrSubject, Value: s, Index: true})
 	}
-	return abci.Event{Type: EventRecord, Attributes: attrs}
+	return abci.Event{Type: tlv1.EventRecord, Attributes: attrs}
 }
 
 // recordABCIEvents describes the records one message appended.
@@ -440,16 +425,16 @@ func recordABCIEvents(kind string, recs []recordedEvent) []abci.Event {
 		return []abci.Event{recordABCIEvent(kind, recs[0])}
 	}
 	// One message appends its records one after another.
-	return []abci.Event{{Type: EventRecords, Attributes: []abci.EventAttribute{
-		{Key: "kind", Value: kind, Index: true},
-		{Key: "first_index", Value: strconv.FormatUint(recs[0].index, 10), Index: true},
-		{Key: "count", Value: strconv.Itoa(len(recs))},
+	return []abci.Event{{Type: tlv1.EventRecords, Attributes: []abci.EventAttribute{
+		{Key: tlv1.AttrKind, Value: kind, Index: true},
+		{Key: tlv1.AttrFirstIndex, Value: strconv.FormatUint(recs[0].index, 10), Index: true},
+		{Key: tlv1.AttrCount, Value: strconv.Itoa(len(recs))},
 	}}}
 }
 
 func txResult(err error) *abci.ExecTxResult {
 	code := CodeOf(err)
-	return &abci.ExecTxResult{Code: uint32(code), Codespace: Codespace, Log: err.Error()}
+	return &abci.ExecTxResult{Code: uint32(code), Codespace: tlv1.Codespace, Log: err.Error()}
 }
 
 // Commit persists the block executed by FinalizeBlock: map values, log
@@ -556,7 +541,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 				return checkResult(err), nil
 			}
 			a.pool.pendingSeq[ad.signer] = ad.sequence + 1
-			return &abci.ResponseCheckTx{Code: uint32(CodeOK), GasWanted: 1}, nil
+			return &abci.ResponseCheckTx{Code: uint32(tlv1.CodeOK), GasWanted: 1}, nil
 		}
 		if d, err = decodeTx(a.handlers, req.Tx, cs.chainID, cs.params.MaxTxBytes, cs.params.MaxMsgsPerTx); err != nil {
 			return checkResult(err), nil
@@ -572,7 +557,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	a.sigs.add(d.hash, d.body.Signer)
 	a.pool.admitted.add(string(d.hash), &admission{signer: d.body.Signer, sequence: d.body.Sequence, handlers: d.handlers})
 	a.pool.pendingSeq[d.body.Signer] = d.body.Sequence + 1
-	return &abci.ResponseCheckTx{Code: uint32(CodeOK), GasWanted: 1}, nil
+	return &abci.ResponseCheckTx{Code: uint32(tlv1.CodeOK), GasWanted: 1}, nil
 }
 
 // checkStateOf is the state CheckTx checks against.
@@ -596,7 +581,7 @@ func (a *App) checkState() (checkStateOf, error) {
 	case g != nil:
 		return checkStateOf{chainID: g.info.ChainId, params: g.params, genesis: g.o}, nil
 	default:
-		return checkStateOf{}, rejectf(CodeInternal, "node has no state yet (InitChain has not run); retry shortly")
+		return checkStateOf{}, rejectf(tlv1.CodeInternal, "node has no state yet (InitChain has not run); retry shortly")
 	}
 }
 
@@ -611,5 +596,5 @@ func (a *App) checkReader(cs checkStateOf) (mapReader, func()) {
 }
 
 func checkResult(err error) *abci.ResponseCheckTx {
-	return &abci.ResponseCheckTx{Code: uint32(CodeOf(err)), Codespace: Codespace, Log: err.Error()}
+	return &abci.ResponseCheckTx{Code: uint32(CodeOf(err)), Codespace: tlv1.Codespace, Log: err.Error()}
 }

@@ -42,19 +42,6 @@ const (
 	maxAttestNumber = 64
 )
 
-// AttestationID is the id of the attestation issuer issued with number.
-func AttestationID(issuer, number string) string { return issuer + "/" + number }
-
-// AttestationKey is the map key of an attestation's current state.
-func AttestationKey(id string) string { return "attestation/" + id }
-
-// AttestationSubject is the history subject of an attestation's records.
-func AttestationSubject(id string) string { return "attestation:" + id }
-
-// CreditSubject is the history subject of an enterprise's credit records
-// (attestations naming it, recalls, complaints, violations).
-func CreditSubject(enterprise string) string { return "credit:" + enterprise }
-
 func attestHandlers() []msgHandler {
 	return []msgHandler{
 		{
@@ -77,7 +64,7 @@ func attestHandlers() []msgHandler {
 
 // attestText checks a free-text field: UTF-8, no control characters, length
 // within [min, max].
-func attestText(code Code, field, s string, min, max int) error {
+func attestText(code tlv1.Code, field, s string, min, max int) error {
 	if len(s) < min || len(s) > max {
 		return rejectf(code, "%s is %d bytes, want %d to %d", field, len(s), min, max)
 	}
@@ -93,7 +80,7 @@ func attestText(code Code, field, s string, min, max int) error {
 }
 
 // attestToken checks an id-like field: 1 to max bytes of [A-Za-z0-9_.-].
-func attestToken(code Code, field, s string, max int) error {
+func attestToken(code tlv1.Code, field, s string, max int) error {
 	if len(s) == 0 || len(s) > max {
 		return rejectf(code, "%s is %d bytes, want 1 to %d", field, len(s), max)
 	}
@@ -106,11 +93,11 @@ func attestToken(code Code, field, s string, max int) error {
 }
 
 // attestIdentifier checks an identifier field (lot, location, product).
-func attestIdentifier(code Code, field, s string) error {
+func attestIdentifier(code tlv1.Code, field, s string) error {
 	if err := ValidateIdentifier(s); err != nil {
 		return rejectf(code, "%s: %v", field, err)
 	}
-	if IsReservedSubject(s) {
+	if tlv1.IsReservedSubject(s) {
 		return rejectf(code, "%s %q uses a scheme reserved for ledger records", field, s)
 	}
 	return nil
@@ -118,61 +105,61 @@ func attestIdentifier(code Code, field, s string) error {
 
 func validateIssueAttestation(a *tlv1.IssueAttestation) error {
 	if a == nil {
-		return rejectf(CodeAttestInvalid, "issue_attestation is empty")
+		return rejectf(tlv1.CodeAttestInvalid, "issue_attestation is empty")
 	}
 	if !slices.Contains(attestSchemes, a.Scheme) {
-		return rejectf(CodeAttestInvalid, "issue_attestation.scheme %q is not one of %s", a.Scheme, strings.Join(attestSchemes, ", "))
+		return rejectf(tlv1.CodeAttestInvalid, "issue_attestation.scheme %q is not one of %s", a.Scheme, strings.Join(attestSchemes, ", "))
 	}
-	if err := attestText(CodeAttestInvalid, "issue_attestation.standard", a.Standard, 1, maxAttestShort); err != nil {
+	if err := attestText(tlv1.CodeAttestInvalid, "issue_attestation.standard", a.Standard, 1, maxAttestShort); err != nil {
 		return err
 	}
-	if err := attestToken(CodeAttestInvalid, "issue_attestation.certificate_number", a.CertificateNumber, maxAttestNumber); err != nil {
+	if err := attestToken(tlv1.CodeAttestInvalid, "issue_attestation.certificate_number", a.CertificateNumber, maxAttestNumber); err != nil {
 		return err
 	}
 	s := a.Subject
 	if s == nil || s.Enterprise == "" && s.Location == "" && s.ProductClass == "" && len(s.Lots) == 0 {
-		return rejectf(CodeAttestInvalid, "issue_attestation.subject names nothing: give an enterprise, a location, a product class and/or lots")
+		return rejectf(tlv1.CodeAttestInvalid, "issue_attestation.subject names nothing: give an enterprise, a location, a product class and/or lots")
 	}
 	if s.Enterprise != "" {
-		if err := attestToken(CodeAttestInvalid, "issue_attestation.subject.enterprise", s.Enterprise, maxAttestShort); err != nil {
+		if err := attestToken(tlv1.CodeAttestInvalid, "issue_attestation.subject.enterprise", s.Enterprise, maxAttestShort); err != nil {
 			return err
 		}
 	}
 	if s.Location != "" {
-		if err := attestIdentifier(CodeAttestInvalid, "issue_attestation.subject.location", s.Location); err != nil {
+		if err := attestIdentifier(tlv1.CodeAttestInvalid, "issue_attestation.subject.location", s.Location); err != nil {
 			return err
 		}
 	}
 	if s.ProductClass != "" {
-		if err := attestIdentifier(CodeAttestInvalid, "issue_attestation.subject.product_class", s.ProductClass); err != nil {
+		if err := attestIdentifier(tlv1.CodeAttestInvalid, "issue_attestation.subject.product_class", s.ProductClass); err != nil {
 			return err
 		}
 	}
 	if len(s.Lots) > maxAttestLots {
-		return rejectf(CodeAttestInvalid, "issue_attestation.subject.lots has %d entries, the limit is %d", len(s.Lots), maxAttestLots)
+		return rejectf(tlv1.CodeAttestInvalid, "issue_attestation.subject.lots has %d entries, the limit is %d", len(s.Lots), maxAttestLots)
 	}
 	for i, l := range s.Lots {
-		if err := attestIdentifier(CodeAttestInvalid, fieldIndex("issue_attestation.subject.lots", i), l); err != nil {
+		if err := attestIdentifier(tlv1.CodeAttestInvalid, fieldIndex("issue_attestation.subject.lots", i), l); err != nil {
 			return err
 		}
 		if slices.Contains(s.Lots[:i], l) {
-			return rejectf(CodeAttestInvalid, "issue_attestation.subject.lots[%d] %q is listed twice", i, l)
+			return rejectf(tlv1.CodeAttestInvalid, "issue_attestation.subject.lots[%d] %q is listed twice", i, l)
 		}
 	}
-	if err := attestText(CodeAttestInvalid, "issue_attestation.scope", a.Scope, 0, maxAttestText); err != nil {
+	if err := attestText(tlv1.CodeAttestInvalid, "issue_attestation.scope", a.Scope, 0, maxAttestText); err != nil {
 		return err
 	}
-	if err := attestText(CodeAttestInvalid, "issue_attestation.mode", a.Mode, 0, maxAttestShort); err != nil {
+	if err := attestText(tlv1.CodeAttestInvalid, "issue_attestation.mode", a.Mode, 0, maxAttestShort); err != nil {
 		return err
 	}
 	if a.ValidFromMs <= 0 || a.ValidUntilMs <= a.ValidFromMs {
-		return rejectf(CodeAttestInvalid, "issue_attestation validity [%d, %d) ms is empty or not positive: want 0 < valid_from_ms < valid_until_ms", a.ValidFromMs, a.ValidUntilMs)
+		return rejectf(tlv1.CodeAttestInvalid, "issue_attestation validity [%d, %d) ms is empty or not positive: want 0 < valid_from_ms < valid_until_ms", a.ValidFromMs, a.ValidUntilMs)
 	}
 	if len(a.EvidenceSha256) != 32 {
-		return rejectf(CodeAttestInvalid, "issue_attestation.evidence_sha256 must be 32 bytes, got %d", len(a.EvidenceSha256))
+		return rejectf(tlv1.CodeAttestInvalid, "issue_attestation.evidence_sha256 must be 32 bytes, got %d", len(a.EvidenceSha256))
 	}
 	if n := len(a.AuditReportSha256); n != 0 && n != 32 {
-		return rejectf(CodeAttestInvalid, "issue_attestation.audit_report_sha256 must be empty or 32 bytes, got %d", n)
+		return rejectf(tlv1.CodeAttestInvalid, "issue_attestation.audit_report_sha256 must be empty or 32 bytes, got %d", n)
 	}
 	return nil
 }
@@ -181,20 +168,20 @@ func fieldIndex(field string, i int) string {
 	return field + "[" + strconv.Itoa(i) + "]"
 }
 
-// checkIssuerAccredited checks that p may issue scheme at timeMs: CodeAttestUnaccredited
+// checkIssuerAccredited checks that p may issue scheme at timeMs: tlv1.CodeAttestUnaccredited
 // for a missing, suspended, withdrawn or out-of-date accreditation,
-// CodeAttestOutOfScope for an accreditation that does not list the scheme.
+// tlv1.CodeAttestOutOfScope for an accreditation that does not list the scheme.
 func checkIssuerAccredited(p *tlv1.Participant, scheme string, timeMs int64) error {
 	a := p.Accreditation
 	switch {
 	case a == nil:
-		return rejectf(CodeAttestUnaccredited, "certifier %q has no accreditation", p.Id)
+		return rejectf(tlv1.CodeAttestUnaccredited, "certifier %q has no accreditation", p.Id)
 	case a.Status != tlv1.ACCREDITATION_STATUS_ACTIVE:
-		return rejectf(CodeAttestUnaccredited, "the accreditation of %q is %s", p.Id, a.Status)
+		return rejectf(tlv1.CodeAttestUnaccredited, "the accreditation of %q is %s", p.Id, a.Status)
 	case timeMs < a.ValidFromMs || timeMs >= a.ValidUntilMs:
-		return rejectf(CodeAttestUnaccredited, "the accreditation of %q is valid from %d to %d ms, not at the block time %d ms (expired or not yet in force)", p.Id, a.ValidFromMs, a.ValidUntilMs, timeMs)
+		return rejectf(tlv1.CodeAttestUnaccredited, "the accreditation of %q is valid from %d to %d ms, not at the block time %d ms (expired or not yet in force)", p.Id, a.ValidFromMs, a.ValidUntilMs, timeMs)
 	case !slices.Contains(a.Schemes, scheme):
-		return rejectf(CodeAttestOutOfScope, "certifier %q is not accredited for scheme %q (it is for %s)", p.Id, scheme, strings.Join(a.Schemes, ", "))
+		return rejectf(tlv1.CodeAttestOutOfScope, "certifier %q is not accredited for scheme %q (it is for %s)", p.Id, scheme, strings.Join(a.Schemes, ", "))
 	}
 	return nil
 }
@@ -203,26 +190,26 @@ func execIssueAttestation(c *execCtx, a *tlv1.IssueAttestation) ([]recordedEvent
 	if err := checkIssuerAccredited(c.signer, a.Scheme, c.timeMs); err != nil {
 		return nil, err
 	}
-	id := AttestationID(c.signer.Id, a.CertificateNumber)
-	key := AttestationKey(id)
+	id := tlv1.AttestationID(c.signer.Id, a.CertificateNumber)
+	key := tlv1.AttestationKey(id)
 	if v, err := c.o.mapValue(key); err != nil {
 		return nil, err
 	} else if v != nil {
-		return nil, rejectf(CodeAttestDuplicate, "attestation %q is already recorded (certificate numbers are unique per issuer)", id)
+		return nil, rejectf(tlv1.CodeAttestDuplicate, "attestation %q is already recorded (certificate numbers are unique per issuer)", id)
 	}
-	subjects := []string{AttestationSubject(id)}
+	subjects := []string{tlv1.AttestationHistorySubject(id)}
 	if e := a.Subject.Enterprise; e != "" {
 		p, err := getParticipant(c.o, e)
 		if err != nil {
-			if CodeOf(err) == CodeParticipantNotFound {
-				return nil, rejectf(CodeAttestSubjectUnknown, "issue_attestation.subject.enterprise %q is not registered", e)
+			if CodeOf(err) == tlv1.CodeParticipantNotFound {
+				return nil, rejectf(tlv1.CodeAttestSubjectUnknown, "issue_attestation.subject.enterprise %q is not registered", e)
 			}
 			return nil, err
 		}
 		if p.Role != tlv1.ROLE_ENTERPRISE {
-			return nil, rejectf(CodeAttestSubjectUnknown, "issue_attestation.subject.enterprise %q is a %s, not an enterprise", e, RoleName(p.Role))
+			return nil, rejectf(tlv1.CodeAttestSubjectUnknown, "issue_attestation.subject.enterprise %q is a %s, not an enterprise", e, RoleName(p.Role))
 		}
-		subjects = append(subjects, CreditSubject(e))
+		subjects = append(subjects, tlv1.CreditSubject(e))
 	}
 	for _, s := range append([]string{a.Subject.Location, a.Subject.ProductClass}, a.Subject.Lots...) {
 		if s != "" && !slices.Contains(subjects, s) {
@@ -246,24 +233,24 @@ func execIssueAttestation(c *execCtx, a *tlv1.IssueAttestation) ([]recordedEvent
 
 func validateChangeAttestation(m *tlv1.ChangeAttestationStatus) error {
 	if m == nil {
-		return rejectf(CodeAttestInvalid, "change_attestation_status is empty")
+		return rejectf(tlv1.CodeAttestInvalid, "change_attestation_status is empty")
 	}
 	issuer, number, ok := strings.Cut(m.AttestationId, "/")
 	if !ok {
-		return rejectf(CodeAttestInvalid, "change_attestation_status.attestation_id %q is not <issuer>/<certificate number>", m.AttestationId)
+		return rejectf(tlv1.CodeAttestInvalid, "change_attestation_status.attestation_id %q is not <issuer>/<certificate number>", m.AttestationId)
 	}
-	if err := attestToken(CodeAttestInvalid, "change_attestation_status.attestation_id issuer", issuer, maxAttestShort); err != nil {
+	if err := attestToken(tlv1.CodeAttestInvalid, "change_attestation_status.attestation_id issuer", issuer, maxAttestShort); err != nil {
 		return err
 	}
-	if err := attestToken(CodeAttestInvalid, "change_attestation_status.attestation_id certificate number", number, maxAttestNumber); err != nil {
+	if err := attestToken(tlv1.CodeAttestInvalid, "change_attestation_status.attestation_id certificate number", number, maxAttestNumber); err != nil {
 		return err
 	}
 	switch m.Status {
 	case tlv1.ATTESTATION_STATUS_VALID, tlv1.ATTESTATION_STATUS_SUSPENDED, tlv1.ATTESTATION_STATUS_WITHDRAWN, tlv1.ATTESTATION_STATUS_CANCELLED:
 	default:
-		return rejectf(CodeAttestInvalid, "change_attestation_status.status %s is not VALID, SUSPENDED, WITHDRAWN or CANCELLED", m.Status)
+		return rejectf(tlv1.CodeAttestInvalid, "change_attestation_status.status %s is not VALID, SUSPENDED, WITHDRAWN or CANCELLED", m.Status)
 	}
-	return attestText(CodeAttestInvalid, "change_attestation_status.reason", m.Reason, 1, maxAttestText)
+	return attestText(tlv1.CodeAttestInvalid, "change_attestation_status.reason", m.Reason, 1, maxAttestText)
 }
 
 // attestTransitionAllowed is the status lifecycle: valid and suspended may
@@ -283,12 +270,12 @@ func attestTransitionAllowed(from, to tlv1.AttestationStatus) bool {
 
 func execChangeAttestation(c *execCtx, m *tlv1.ChangeAttestationStatus) ([]recordedEvent, error) {
 	var att tlv1.Attestation
-	found, err := getProto(c.o, AttestationKey(m.AttestationId), &att)
+	found, err := getProto(c.o, tlv1.AttestationKey(m.AttestationId), &att)
 	if err != nil {
 		return nil, err
 	}
 	if !found {
-		return nil, rejectf(CodeAttestNotFound, "attestation %q is not recorded", m.AttestationId)
+		return nil, rejectf(tlv1.CodeAttestNotFound, "attestation %q is not recorded", m.AttestationId)
 	}
 	issuer, err := getParticipant(c.o, att.Issuer)
 	if err != nil {
@@ -305,20 +292,20 @@ func execChangeAttestation(c *execCtx, m *tlv1.ChangeAttestationStatus) ([]recor
 		}
 	case c.signer.Role == tlv1.ROLE_DEPARTMENT && c.signer.Id == issuer.Department:
 	default:
-		return nil, rejectf(CodeAttestForbidden, "%q may not change attestation %q: only its issuer %q or the issuer's supervising department %q may",
+		return nil, rejectf(tlv1.CodeAttestForbidden, "%q may not change attestation %q: only its issuer %q or the issuer's supervising department %q may",
 			c.signer.Id, att.Id, att.Issuer, issuer.Department)
 	}
 	if !attestTransitionAllowed(att.Status, m.Status) {
-		return nil, rejectf(CodeAttestTransition, "attestation %q is %s and cannot become %s (withdrawn and cancelled are final)", att.Id, att.Status, m.Status)
+		return nil, rejectf(tlv1.CodeAttestTransition, "attestation %q is %s and cannot become %s (withdrawn and cancelled are final)", att.Id, att.Status, m.Status)
 	}
 	from := att.Status
 	att.Status, att.StatusReason, att.StatusHeight, att.StatusTimeMs = m.Status, m.Reason, c.height, c.timeMs
-	if err := putProto(c.o, AttestationKey(att.Id), &att); err != nil {
+	if err := putProto(c.o, tlv1.AttestationKey(att.Id), &att); err != nil {
 		return nil, err
 	}
-	subjects := []string{AttestationSubject(att.Id)}
+	subjects := []string{tlv1.AttestationHistorySubject(att.Id)}
 	if e := att.Body.Subject.GetEnterprise(); e != "" {
-		subjects = append(subjects, CreditSubject(e))
+		subjects = append(subjects, tlv1.CreditSubject(e))
 	}
 	rec := c.record()
 	rec.Body = &tlv1.Record_Attestation{Attestation: &tlv1.AttestationRecord{AttestationId: att.Id, From: from, To: m.Status, Reason: m.Reason}}

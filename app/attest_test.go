@@ -47,7 +47,7 @@ func statusMsg(id string, st tlv1.AttestationStatus) *tlv1.Msg {
 func (g *govFixture) attestation(id string) *tlv1.Attestation {
 	g.t.Helper()
 	var a tlv1.Attestation
-	if !g.get(AttestationKey(id), &a) {
+	if !g.get(tlv1.AttestationKey(id), &a) {
 		g.t.Fatalf("attestation %q not in state", id)
 	}
 	return &a
@@ -56,7 +56,7 @@ func (g *govFixture) attestation(id string) *tlv1.Attestation {
 func (g *govFixture) headCount(subject string) uint64 {
 	g.t.Helper()
 	var h tlv1.Head
-	g.get(headKey(subject), &h)
+	g.get(tlv1.HeadKey(subject), &h)
 	return h.Count
 }
 
@@ -73,7 +73,7 @@ func TestIssueAttestation(t *testing.T) {
 	if a.Status != tlv1.ATTESTATION_STATUS_VALID || a.Issuer != "lab" || a.IssuerAccreditationNumber != "CNAS-Clab" || a.IssuedHeight != g.h {
 		t.Fatalf("attestation %+v", a)
 	}
-	for subject, want := range map[string]uint64{AttestationSubject("lab/ORG-1"): 1, CreditSubject("farm"): 1, "urn:x:lot-1": 2} {
+	for subject, want := range map[string]uint64{tlv1.AttestationHistorySubject("lab/ORG-1"): 1, tlv1.CreditSubject("farm"): 1, "urn:x:lot-1": 2} {
 		if n := g.headCount(subject); n != want {
 			t.Errorf("history %q has %d records, want %d", subject, n, want)
 		}
@@ -92,26 +92,26 @@ func TestIssueAttestationRejected(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name      string
-		checkCode Code
-		code      Code
+		checkCode tlv1.Code
+		code      tlv1.Code
 		fragment  string
 		signer    string
 		msg       *tlv1.Msg
 	}{
-		{"unknown scheme", CodeAttestInvalid, CodeAttestInvalid, "scheme", "lab", mod(func(a *tlv1.IssueAttestation) { a.Scheme = "bio" })},
-		{"empty subject", CodeAttestInvalid, CodeAttestInvalid, "names nothing", "lab", mod(func(a *tlv1.IssueAttestation) { a.Subject = &tlv1.AttestationSubject{} })},
-		{"reversed validity", CodeAttestInvalid, CodeAttestInvalid, "validity", "lab", mod(func(a *tlv1.IssueAttestation) { a.ValidUntilMs = a.ValidFromMs })},
-		{"short evidence", CodeAttestInvalid, CodeAttestInvalid, "evidence_sha256", "lab", mod(func(a *tlv1.IssueAttestation) { a.EvidenceSha256 = []byte{1} })},
-		{"bad audit hash", CodeAttestInvalid, CodeAttestInvalid, "audit_report_sha256", "lab", mod(func(a *tlv1.IssueAttestation) { a.AuditReportSha256 = []byte{1, 2} })},
-		{"bad certificate number", CodeAttestInvalid, CodeAttestInvalid, "certificate_number", "lab", mod(func(a *tlv1.IssueAttestation) { a.CertificateNumber = "A/B" })},
-		{"reserved lot scheme", CodeAttestInvalid, CodeAttestInvalid, "reserved", "lab", mod(func(a *tlv1.IssueAttestation) { a.Subject.Lots = []string{"credit:farm"} })},
-		{"duplicate lot", CodeAttestInvalid, CodeAttestInvalid, "twice", "lab", mod(func(a *tlv1.IssueAttestation) { a.Subject.Lots = []string{"urn:x:1", "urn:x:1"} })},
-		{"scheme outside the accreditation", 0, CodeAttestOutOfScope, "not accredited for scheme \"haccp\"", "lab", mod(func(a *tlv1.IssueAttestation) { a.Scheme = "haccp" })},
-		{"duplicate certificate", 0, CodeAttestDuplicate, "already recorded", "lab", issueMsg(issueBody("gap", "GAP-1"))},
-		{"unknown enterprise", 0, CodeAttestSubjectUnknown, "not registered", "lab", mod(func(a *tlv1.IssueAttestation) { a.Subject.Enterprise = "nobody" })},
-		{"subject not an enterprise", 0, CodeAttestSubjectUnknown, "not an enterprise", "lab", mod(func(a *tlv1.IssueAttestation) { a.Subject.Enterprise = "aud" })},
-		{"enterprise issuer", CodeUnauthorized, CodeUnauthorized, "issue_attestation", "farm", mod(func(*tlv1.IssueAttestation) {})},
-		{"department issuer", CodeUnauthorized, CodeUnauthorized, "issue_attestation", "market", mod(func(*tlv1.IssueAttestation) {})},
+		{"unknown scheme", tlv1.CodeAttestInvalid, tlv1.CodeAttestInvalid, "scheme", "lab", mod(func(a *tlv1.IssueAttestation) { a.Scheme = "bio" })},
+		{"empty subject", tlv1.CodeAttestInvalid, tlv1.CodeAttestInvalid, "names nothing", "lab", mod(func(a *tlv1.IssueAttestation) { a.Subject = &tlv1.AttestationSubject{} })},
+		{"reversed validity", tlv1.CodeAttestInvalid, tlv1.CodeAttestInvalid, "validity", "lab", mod(func(a *tlv1.IssueAttestation) { a.ValidUntilMs = a.ValidFromMs })},
+		{"short evidence", tlv1.CodeAttestInvalid, tlv1.CodeAttestInvalid, "evidence_sha256", "lab", mod(func(a *tlv1.IssueAttestation) { a.EvidenceSha256 = []byte{1} })},
+		{"bad audit hash", tlv1.CodeAttestInvalid, tlv1.CodeAttestInvalid, "audit_report_sha256", "lab", mod(func(a *tlv1.IssueAttestation) { a.AuditReportSha256 = []byte{1, 2} })},
+		{"bad certificate number", tlv1.CodeAttestInvalid, tlv1.CodeAttestInvalid, "certificate_number", "lab", mod(func(a *tlv1.IssueAttestation) { a.CertificateNumber = "A/B" })},
+		{"reserved lot scheme", tlv1.CodeAttestInvalid, tlv1.CodeAttestInvalid, "reserved", "lab", mod(func(a *tlv1.IssueAttestation) { a.Subject.Lots = []string{"credit:farm"} })},
+		{"duplicate lot", tlv1.CodeAttestInvalid, tlv1.CodeAttestInvalid, "twice", "lab", mod(func(a *tlv1.IssueAttestation) { a.Subject.Lots = []string{"urn:x:1", "urn:x:1"} })},
+		{"scheme outside the accreditation", 0, tlv1.CodeAttestOutOfScope, "not accredited for scheme \"haccp\"", "lab", mod(func(a *tlv1.IssueAttestation) { a.Scheme = "haccp" })},
+		{"duplicate certificate", 0, tlv1.CodeAttestDuplicate, "already recorded", "lab", issueMsg(issueBody("gap", "GAP-1"))},
+		{"unknown enterprise", 0, tlv1.CodeAttestSubjectUnknown, "not registered", "lab", mod(func(a *tlv1.IssueAttestation) { a.Subject.Enterprise = "nobody" })},
+		{"subject not an enterprise", 0, tlv1.CodeAttestSubjectUnknown, "not an enterprise", "lab", mod(func(a *tlv1.IssueAttestation) { a.Subject.Enterprise = "aud" })},
+		{"enterprise issuer", tlv1.CodeUnauthorized, tlv1.CodeUnauthorized, "issue_attestation", "farm", mod(func(*tlv1.IssueAttestation) {})},
+		{"department issuer", tlv1.CodeUnauthorized, tlv1.CodeUnauthorized, "issue_attestation", "market", mod(func(*tlv1.IssueAttestation) {})},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g.t = t
@@ -125,7 +125,7 @@ func TestIssueAttestationRejected(t *testing.T) {
 func TestIssueAccreditationState(t *testing.T) {
 	g := newGovFixture(t)
 	g.block()
-	g.reject(0, CodeAttestUnaccredited, "has no accreditation", "lab", issueMsg(issueBody("gap", "G-1")))
+	g.reject(0, tlv1.CodeAttestUnaccredited, "has no accreditation", "lab", issueMsg(issueBody("gap", "G-1")))
 
 	// Accredited until a few blocks from now.
 	ch := accreditChange("lab", "gap")
@@ -135,15 +135,15 @@ func TestIssueAccreditationState(t *testing.T) {
 	for g.h < 9 {
 		g.block()
 	}
-	g.reject(0, CodeAttestUnaccredited, "expired", "lab", issueMsg(issueBody("gap", "G-2")))
+	g.reject(0, tlv1.CodeAttestUnaccredited, "expired", "lab", issueMsg(issueBody("gap", "G-2")))
 
 	g.pass(accreditChange("lab", "gap"))
 	g.accept("lab", issueMsg(issueBody("gap", "G-2")))
 	g.pass(suspendAccreditationChange("lab"))
-	g.reject(0, CodeAttestUnaccredited, "ACCREDITATION_STATUS_SUSPENDED", "lab", issueMsg(issueBody("gap", "G-3")))
+	g.reject(0, tlv1.CodeAttestUnaccredited, "ACCREDITATION_STATUS_SUSPENDED", "lab", issueMsg(issueBody("gap", "G-3")))
 	// A suspended issuer cannot reinstate, but may still suspend.
 	g.accept("lab", statusMsg("lab/G-2", tlv1.ATTESTATION_STATUS_SUSPENDED))
-	g.reject(0, CodeAttestUnaccredited, "SUSPENDED", "lab", statusMsg("lab/G-2", tlv1.ATTESTATION_STATUS_VALID))
+	g.reject(0, tlv1.CodeAttestUnaccredited, "SUSPENDED", "lab", statusMsg("lab/G-2", tlv1.ATTESTATION_STATUS_VALID))
 	// Its supervising department can.
 	g.accept("market", statusMsg("lab/G-2", tlv1.ATTESTATION_STATUS_VALID))
 }
@@ -157,19 +157,19 @@ func TestAttestationLifecycle(t *testing.T) {
 	steps := []struct {
 		signer    string
 		to        tlv1.AttestationStatus
-		checkCode Code
-		code      Code
+		checkCode tlv1.Code
+		code      tlv1.Code
 		fragment  string
 	}{
-		{"lab", tlv1.ATTESTATION_STATUS_VALID, 0, CodeAttestTransition, "cannot become"},
+		{"lab", tlv1.ATTESTATION_STATUS_VALID, 0, tlv1.CodeAttestTransition, "cannot become"},
 		{"lab", tlv1.ATTESTATION_STATUS_SUSPENDED, 0, 0, ""},
-		{"agri", tlv1.ATTESTATION_STATUS_VALID, 0, CodeAttestForbidden, "supervising department \"market\""},
-		{"farm", tlv1.ATTESTATION_STATUS_VALID, CodeUnauthorized, CodeUnauthorized, "change_attestation_status"},
+		{"agri", tlv1.ATTESTATION_STATUS_VALID, 0, tlv1.CodeAttestForbidden, "supervising department \"market\""},
+		{"farm", tlv1.ATTESTATION_STATUS_VALID, tlv1.CodeUnauthorized, tlv1.CodeUnauthorized, "change_attestation_status"},
 		{"market", tlv1.ATTESTATION_STATUS_VALID, 0, 0, ""},
 		{"market", tlv1.ATTESTATION_STATUS_WITHDRAWN, 0, 0, ""},
-		{"lab", tlv1.ATTESTATION_STATUS_VALID, 0, CodeAttestTransition, "final"},
-		{"lab", tlv1.ATTESTATION_STATUS_CANCELLED, 0, CodeAttestTransition, "final"},
-		{"lab", tlv1.ATTESTATION_STATUS_UNSPECIFIED, CodeAttestInvalid, CodeAttestInvalid, "status"},
+		{"lab", tlv1.ATTESTATION_STATUS_VALID, 0, tlv1.CodeAttestTransition, "final"},
+		{"lab", tlv1.ATTESTATION_STATUS_CANCELLED, 0, tlv1.CodeAttestTransition, "final"},
+		{"lab", tlv1.ATTESTATION_STATUS_UNSPECIFIED, tlv1.CodeAttestInvalid, tlv1.CodeAttestInvalid, "status"},
 	}
 	changes := uint64(0)
 	for i, s := range steps {
@@ -183,15 +183,15 @@ func TestAttestationLifecycle(t *testing.T) {
 			g.reject(s.checkCode, s.code, s.fragment, s.signer, statusMsg(id, s.to))
 		}
 	}
-	if n := g.headCount(AttestationSubject(id)); n != 1+changes {
+	if n := g.headCount(tlv1.AttestationHistorySubject(id)); n != 1+changes {
 		t.Fatalf("attestation history has %d records, want %d", n, 1+changes)
 	}
-	g.reject(0, CodeAttestNotFound, "not recorded", "lab", statusMsg("lab/NOPE", tlv1.ATTESTATION_STATUS_SUSPENDED))
-	g.reject(CodeAttestInvalid, CodeAttestInvalid, "attestation_id", "lab", statusMsg("no-slash", tlv1.ATTESTATION_STATUS_SUSPENDED))
+	g.reject(0, tlv1.CodeAttestNotFound, "not recorded", "lab", statusMsg("lab/NOPE", tlv1.ATTESTATION_STATUS_SUSPENDED))
+	g.reject(tlv1.CodeAttestInvalid, tlv1.CodeAttestInvalid, "attestation_id", "lab", statusMsg("no-slash", tlv1.ATTESTATION_STATUS_SUSPENDED))
 	// A cancelled one is final too.
 	g.accept("lab", issueMsg(issueBody("gap", "L-2")))
 	g.accept("lab", statusMsg("lab/L-2", tlv1.ATTESTATION_STATUS_CANCELLED))
-	g.reject(0, CodeAttestTransition, "final", "market", statusMsg("lab/L-2", tlv1.ATTESTATION_STATUS_VALID))
+	g.reject(0, tlv1.CodeAttestTransition, "final", "market", statusMsg("lab/L-2", tlv1.ATTESTATION_STATUS_VALID))
 }
 
 func TestAttestTransitionTable(t *testing.T) {
@@ -240,7 +240,7 @@ func FuzzAttestMessages(f *testing.F) {
 			if a := m.GetIssueAttestation(); a != nil && strings.Contains(a.CertificateNumber, "/") {
 				t.Fatalf("certificate number %q accepted", a.CertificateNumber)
 			}
-		} else if c := CodeOf(err); c == CodeInternal {
+		} else if c := CodeOf(err); c == tlv1.CodeInternal {
 			t.Fatalf("validation failed without a code: %v", err)
 		}
 	})

@@ -36,23 +36,23 @@ func TestBadInput(t *testing.T) {
 	cases := []struct {
 		name     string
 		tx       []byte
-		code     Code
+		code     tlv1.Code
 		fragment string
 	}{
-		{"garbage bytes", []byte{0xde, 0xad, 0xbe, 0xef, 0x99}, CodeTxDecode, "not a Tx"},
-		{"truncated protobuf", good(1)[:40], CodeTxDecode, "protobuf"},
-		{"wrong chain id", signTx(t, f.farm, 1, "other-chain", eventMsg("urn:x:1", "harvest", at)), CodeWrongChainID, `"other-chain"`},
-		{"unknown signer", signTx(t, stranger, 0, testChainID, eventMsg("urn:x:1", "harvest", at)), CodeUnknownSigner, "not a registered key"},
-		{"bad signature", badSig(), CodeBadSignature, "does not verify"},
-		{"replayed sequence", good(0), CodeSequenceReplayed, "already used"},
-		{"skipped sequence", good(5), CodeSequenceGap, "skips ahead"},
-		{"oversized transaction", signTx(t, f.farm, 1, testChainID, &tlv1.Msg{Sum: &tlv1.Msg_RecordEvent{RecordEvent: &tlv1.RecordEvent{Subject: "urn:x:1", EventType: "t", EventTimeMs: 1, PayloadSha256: make([]byte, 32), Note: big}}}), CodeTxTooLarge, "limit is"},
-		{"empty message list", signTx(t, f.farm, 1, testChainID), CodeEmptyTx, "at least one message"},
-		{"empty message", signTx(t, f.farm, 1, testChainID, &tlv1.Msg{}), CodeUnknownMessage, "messages[0]"},
-		{"bad payload hash", signTx(t, f.farm, 1, testChainID, &tlv1.Msg{Sum: &tlv1.Msg_RecordEvent{RecordEvent: &tlv1.RecordEvent{Subject: "urn:x:1", EventType: "t", EventTimeMs: 1, PayloadSha256: []byte{1}}}}), CodeInvalidMessage, "payload_sha256"},
-		{"subject not a URI", signTx(t, f.farm, 1, testChainID, eventMsg("not a uri", "harvest", at)), CodeInvalidMessage, "subject"},
-		{"reserved subject", signTx(t, f.farm, 1, testChainID, eventMsg("participant:farm", "harvest", at)), CodeInvalidMessage, "reserved"},
-		{"unauthorized role", signTx(t, f.admin, 0, testChainID, eventMsg("urn:x:1", "harvest", at)), CodeUnauthorized, "may not be sent"},
+		{"garbage bytes", []byte{0xde, 0xad, 0xbe, 0xef, 0x99}, tlv1.CodeTxDecode, "not a Tx"},
+		{"truncated protobuf", good(1)[:40], tlv1.CodeTxDecode, "protobuf"},
+		{"wrong chain id", signTx(t, f.farm, 1, "other-chain", eventMsg("urn:x:1", "harvest", at)), tlv1.CodeWrongChainID, `"other-chain"`},
+		{"unknown signer", signTx(t, stranger, 0, testChainID, eventMsg("urn:x:1", "harvest", at)), tlv1.CodeUnknownSigner, "not a registered key"},
+		{"bad signature", badSig(), tlv1.CodeBadSignature, "does not verify"},
+		{"replayed sequence", good(0), tlv1.CodeSequenceReplayed, "already used"},
+		{"skipped sequence", good(5), tlv1.CodeSequenceGap, "skips ahead"},
+		{"oversized transaction", signTx(t, f.farm, 1, testChainID, &tlv1.Msg{Sum: &tlv1.Msg_RecordEvent{RecordEvent: &tlv1.RecordEvent{Subject: "urn:x:1", EventType: "t", EventTimeMs: 1, PayloadSha256: make([]byte, 32), Note: big}}}), tlv1.CodeTxTooLarge, "limit is"},
+		{"empty message list", signTx(t, f.farm, 1, testChainID), tlv1.CodeEmptyTx, "at least one message"},
+		{"empty message", signTx(t, f.farm, 1, testChainID, &tlv1.Msg{}), tlv1.CodeUnknownMessage, "messages[0]"},
+		{"bad payload hash", signTx(t, f.farm, 1, testChainID, &tlv1.Msg{Sum: &tlv1.Msg_RecordEvent{RecordEvent: &tlv1.RecordEvent{Subject: "urn:x:1", EventType: "t", EventTimeMs: 1, PayloadSha256: []byte{1}}}}), tlv1.CodeInvalidMessage, "payload_sha256"},
+		{"subject not a URI", signTx(t, f.farm, 1, testChainID, eventMsg("not a uri", "harvest", at)), tlv1.CodeInvalidMessage, "subject"},
+		{"reserved subject", signTx(t, f.farm, 1, testChainID, eventMsg("participant:farm", "harvest", at)), tlv1.CodeInvalidMessage, "reserved"},
+		{"unauthorized role", signTx(t, f.admin, 0, testChainID, eventMsg("urn:x:1", "harvest", at)), tlv1.CodeUnauthorized, "may not be sent"},
 	}
 
 	// base: genesis plus block 1 with one good tx (sequence 0 used).
@@ -76,15 +76,15 @@ func TestBadInput(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if Code(chk.Code) != tc.code || chk.Codespace != Codespace || !strings.Contains(chk.Log, tc.fragment) {
-				t.Errorf("CheckTx: code %d (%s) log %q; want code %d (%s) with %q", chk.Code, Code(chk.Code), chk.Log, tc.code, tc.code, tc.fragment)
+			if tlv1.Code(chk.Code) != tc.code || chk.Codespace != tlv1.Codespace || !strings.Contains(chk.Log, tc.fragment) {
+				t.Errorf("CheckTx: code %d (%s) log %q; want code %d (%s) with %q", chk.Code, tlv1.Code(chk.Code), chk.Log, tc.code, tc.code, tc.fragment)
 			}
 			res, err := a.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: 2, Time: blockTime(2), Txs: [][]byte{tc.tx}})
 			if err != nil {
 				t.Fatal(err)
 			}
 			got := res.TxResults[0]
-			if Code(got.Code) != tc.code || !strings.Contains(got.Log, tc.fragment) {
+			if tlv1.Code(got.Code) != tc.code || !strings.Contains(got.Log, tc.fragment) {
 				t.Errorf("FinalizeBlock: code %d log %q; want code %d with %q", got.Code, got.Log, tc.code, tc.fragment)
 			}
 			if !bytes.Equal(res.AppHash, emptyHash) {
@@ -109,7 +109,7 @@ func TestAtomicTx(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if Code(res.TxResults[0].Code) != CodeEventInFuture || !strings.Contains(res.TxResults[0].Log, "messages[1]") {
+	if tlv1.Code(res.TxResults[0].Code) != tlv1.CodeEventInFuture || !strings.Contains(res.TxResults[0].Log, "messages[1]") {
 		t.Fatalf("got code %d %q, want event_in_future at messages[1]", res.TxResults[0].Code, res.TxResults[0].Log)
 	}
 	if !bytes.Equal(res.AppHash, empty.AppHash) {
@@ -140,7 +140,7 @@ func TestCheckTxPendingSequences(t *testing.T) {
 		}
 	}
 	r, _ := a.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: signTx(t, f.farm, 1, testChainID, eventMsg("urn:x:2", "harvest", at))})
-	if Code(r.Code) != CodeSequenceReplayed {
+	if tlv1.Code(r.Code) != tlv1.CodeSequenceReplayed {
 		t.Fatalf("duplicate pending sequence: code %d %q", r.Code, r.Log)
 	}
 	_ = ed25519.PublicKeySize
@@ -152,7 +152,7 @@ func TestCheckTxBeforeFirstBlock(t *testing.T) {
 	f := newFixture(t)
 	a := openApp(t, "", nil)
 	defer a.Close()
-	if r, _ := a.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: signTx(t, f.farm, 0, testChainID, eventMsg("urn:x:1", "harvest", blockTime(1)))}); Code(r.Code) != CodeInternal {
+	if r, _ := a.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: signTx(t, f.farm, 0, testChainID, eventMsg("urn:x:1", "harvest", blockTime(1)))}); tlv1.Code(r.Code) != tlv1.CodeInternal {
 		t.Fatalf("before InitChain: code %d", r.Code)
 	}
 	initChain(t, a, f)
@@ -161,7 +161,7 @@ func TestCheckTxBeforeFirstBlock(t *testing.T) {
 		t.Fatalf("after InitChain: %s", r.Log)
 	}
 	r, _ = a.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: signTx(t, keyFromSeed(50), 0, testChainID, eventMsg("urn:x:1", "harvest", blockTime(1)))})
-	if Code(r.Code) != CodeUnknownSigner {
+	if tlv1.Code(r.Code) != tlv1.CodeUnknownSigner {
 		t.Fatalf("unknown signer after InitChain: code %d", r.Code)
 	}
 }

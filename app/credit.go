@@ -36,41 +36,41 @@ func creditHandlers() []msgHandler {
 
 func validateComplaint(x *tlv1.RecordComplaint) error {
 	if x == nil {
-		return rejectf(CodeCreditInvalid, "record_complaint is empty")
+		return rejectf(tlv1.CodeCreditInvalid, "record_complaint is empty")
 	}
-	if err := attestToken(CodeCreditInvalid, "record_complaint.enterprise", x.Enterprise, maxAttestShort); err != nil {
+	if err := attestToken(tlv1.CodeCreditInvalid, "record_complaint.enterprise", x.Enterprise, maxAttestShort); err != nil {
 		return err
 	}
 	if len(x.ComplaintSha256) != 32 {
-		return rejectf(CodeCreditInvalid, "record_complaint.complaint_sha256 must be 32 bytes, got %d", len(x.ComplaintSha256))
+		return rejectf(tlv1.CodeCreditInvalid, "record_complaint.complaint_sha256 must be 32 bytes, got %d", len(x.ComplaintSha256))
 	}
 	if x.Category < tlv1.COMPLAINT_CATEGORY_QUALITY || x.Category > tlv1.COMPLAINT_CATEGORY_OTHER {
-		return rejectf(CodeCreditInvalid, "record_complaint.category %s is not a known category", x.Category)
+		return rejectf(tlv1.CodeCreditInvalid, "record_complaint.category %s is not a known category", x.Category)
 	}
 	return nil
 }
 
 func validateViolation(x *tlv1.RecordViolation) error {
 	if x == nil {
-		return rejectf(CodeCreditInvalid, "record_violation is empty")
+		return rejectf(tlv1.CodeCreditInvalid, "record_violation is empty")
 	}
-	if err := attestToken(CodeCreditInvalid, "record_violation.enterprise", x.Enterprise, maxAttestShort); err != nil {
+	if err := attestToken(tlv1.CodeCreditInvalid, "record_violation.enterprise", x.Enterprise, maxAttestShort); err != nil {
 		return err
 	}
-	if err := attestToken(CodeCreditInvalid, "record_violation.kind", x.Kind, maxAttestShort); err != nil {
+	if err := attestToken(tlv1.CodeCreditInvalid, "record_violation.kind", x.Kind, maxAttestShort); err != nil {
 		return err
 	}
 	if len(x.DecisionSha256) != 32 {
-		return rejectf(CodeCreditInvalid, "record_violation.decision_sha256 must be 32 bytes, got %d", len(x.DecisionSha256))
+		return rejectf(tlv1.CodeCreditInvalid, "record_violation.decision_sha256 must be 32 bytes, got %d", len(x.DecisionSha256))
 	}
-	return attestText(CodeCreditInvalid, "record_violation.penalty", x.Penalty, 0, maxAttestText)
+	return attestText(tlv1.CodeCreditInvalid, "record_violation.penalty", x.Penalty, 0, maxAttestText)
 }
 
 func execCredit(c *execCtx, enterprise string, body *tlv1.CreditRecord) ([]recordedEvent, error) {
-	if err := requireEnterprise(c.o, CodeCreditUnknownEnterprise, "enterprise", enterprise); err != nil {
+	if err := requireEnterprise(c.o, tlv1.CodeCreditUnknownEnterprise, "enterprise", enterprise); err != nil {
 		return nil, err
 	}
-	subjects := []string{CreditSubject(enterprise)}
+	subjects := []string{tlv1.CreditSubject(enterprise)}
 	rec := c.record()
 	rec.Body = &tlv1.Record_Credit{Credit: body}
 	idx, err := c.o.appendRecord(rec, subjects)

@@ -22,23 +22,23 @@ func TestCreditRecords(t *testing.T) {
 	g.block()
 	g.accept("market", complaintMsg("farm", tlv1.COMPLAINT_CATEGORY_SAFETY))
 	g.accept("agri", violationMsg("farm", "pesticide_residue"))
-	if n := g.headCount(CreditSubject("farm")); n != 2 {
+	if n := g.headCount(tlv1.CreditSubject("farm")); n != 2 {
 		t.Fatalf("credit history has %d records, want 2", n)
 	}
 	for _, tc := range []struct {
 		name      string
-		checkCode Code
-		code      Code
+		checkCode tlv1.Code
+		code      tlv1.Code
 		fragment  string
 		signer    string
 		msg       *tlv1.Msg
 	}{
-		{"complaint by an enterprise", CodeUnauthorized, CodeUnauthorized, "record_complaint", "slaughter", complaintMsg("farm", tlv1.COMPLAINT_CATEGORY_SAFETY)},
-		{"violation by a certifier", CodeUnauthorized, CodeUnauthorized, "record_violation", "lab", violationMsg("farm", "x")},
-		{"no category", CodeCreditInvalid, CodeCreditInvalid, "category", "market", complaintMsg("farm", tlv1.COMPLAINT_CATEGORY_UNSPECIFIED)},
-		{"bad kind", CodeCreditInvalid, CodeCreditInvalid, "kind", "market", violationMsg("farm", "")},
-		{"unknown enterprise", 0, CodeCreditUnknownEnterprise, "not registered", "market", complaintMsg("ghost", tlv1.COMPLAINT_CATEGORY_QUALITY)},
-		{"not an enterprise", 0, CodeCreditUnknownEnterprise, "not an enterprise", "market", violationMsg("lab", "x")},
+		{"complaint by an enterprise", tlv1.CodeUnauthorized, tlv1.CodeUnauthorized, "record_complaint", "slaughter", complaintMsg("farm", tlv1.COMPLAINT_CATEGORY_SAFETY)},
+		{"violation by a certifier", tlv1.CodeUnauthorized, tlv1.CodeUnauthorized, "record_violation", "lab", violationMsg("farm", "x")},
+		{"no category", tlv1.CodeCreditInvalid, tlv1.CodeCreditInvalid, "category", "market", complaintMsg("farm", tlv1.COMPLAINT_CATEGORY_UNSPECIFIED)},
+		{"bad kind", tlv1.CodeCreditInvalid, tlv1.CodeCreditInvalid, "kind", "market", violationMsg("farm", "")},
+		{"unknown enterprise", 0, tlv1.CodeCreditUnknownEnterprise, "not registered", "market", complaintMsg("ghost", tlv1.COMPLAINT_CATEGORY_QUALITY)},
+		{"not an enterprise", 0, tlv1.CodeCreditUnknownEnterprise, "not an enterprise", "market", violationMsg("lab", "x")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g.t = t

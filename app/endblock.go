@@ -7,6 +7,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/traceledger/traceledger/genesis"
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
 // blockCtx is what end-of-block processing sees: the block's overlay after
@@ -30,7 +31,7 @@ func endBlock(c *blockCtx) ([]abci.ValidatorUpdate, []abci.Event, error) {
 
 // paramsIn returns the parameters written in o during this block, if any.
 func paramsIn(o *overlay) (genesis.Params, bool, error) {
-	bz, ok := o.writes[paramsKey]
+	bz, ok := o.writes[tlv1.KeyParams]
 	if !ok || bz == nil {
 		return genesis.Params{}, false, nil
 	}

@@ -40,19 +40,6 @@ const (
 	MaxKnownQuery = 10000
 )
 
-// EPCIS query paths.
-const (
-	PathEPCISEvent  = "/epcis/event"  // EventRequest; EventResponse
-	PathEPCISAnchor = "/epcis/anchor" // AnchorRequest; EventResponse
-	PathEPCISKnown  = "/epcis/known"  // KnownRequest; KnownResponse (no proof)
-)
-
-// EventKey is the map key of an event's index entry.
-func EventKey(hashID string) string { return "event/" + hashID }
-
-// AnchorKey is the map key of an anchored root's index entry.
-func AnchorKey(root []byte) string { return "anchor/" + hex.EncodeToString(root) }
-
 // epcisRoles may record events and anchors: enterprises, and certifiers for
 // their certification links.
 var epcisRoles = []tlv1.Role{tlv1.ROLE_ENTERPRISE, tlv1.ROLE_CERTIFIER}
@@ -162,10 +149,10 @@ func (d *epcisDomain) checked(e *tlv1.RecordEPCISEvent, msg string, batchIndex i
 // and no hash ID twice.
 func (d *epcisDomain) checkBatch(b *tlv1.RecordEventBatch) error {
 	if b == nil || len(b.Events) == 0 {
-		return rejectf(CodeEPCISBatchSize, "record_event_batch.events is empty: a batch carries 1 to %d events", MaxBatchEvents)
+		return rejectf(tlv1.CodeEPCISBatchSize, "record_event_batch.events is empty: a batch carries 1 to %d events", MaxBatchEvents)
 	}
 	if len(b.Events) > MaxBatchEvents {
-		return rejectf(CodeEPCISBatchSize, "record_event_batch.events has %d events, the limit is %d", len(b.Events), MaxBatchEvents)
+		return rejectf(tlv1.CodeEPCISBatchSize, "record_event_batch.events has %d events, the limit is %d", len(b.Events), MaxBatchEvents)
 	}
 	first := make(map[string]int, len(b.Events))
 	for i, e := range b.Events {
@@ -174,7 +161,7 @@ func (d *epcisDomain) checkBatch(b *tlv1.RecordEventBatch) error {
 			return err
 		}
 		if j, dup := first[ck.hashID]; dup {
-			return rejectf(CodeEPCISDuplicateEvent, "record_event_batch.events[%d] (event %d): hash_id %s is also events[%d]", i, i, ck.hashID, j)
+			return rejectf(tlv1.CodeEPCISDuplicateEvent, "record_event_batch.events[%d] (event %d): hash_id %s is also events[%d]", i, i, ck.hashID, j)
 		}
 		first[ck.hashID] = i
 	}
@@ -249,16 +236,16 @@ type checkedEvent struct {
 }
 
 // eventCode maps an epcis error to its rejection code.
-func eventCode(err error) Code {
+func eventCode(err error) tlv1.Code {
 	switch {
 	case errors.Is(err, epcis.ErrUnknownEventType):
-		return CodeEPCISUnknownEventType
+		return tlv1.CodeEPCISUnknownEventType
 	case errors.Is(err, epcis.ErrMissingField):
-		return CodeEPCISMissingField
+		return tlv1.CodeEPCISMissingField
 	case errors.Is(err, epcis.ErrInvalidURI):
-		return CodeEPCISInvalidIdentifier
+		return tlv1.CodeEPCISInvalidIdentifier
 	}
-	return CodeEPCISInvalidEvent
+	return tlv1.CodeEPCISInvalidEvent
 }
 
 // eventReject turns an epcis error about the event at where into a
@@ -295,10 +282,10 @@ func eventWhere(msg string, batchIndex int) string {
 func checkEPCISEvent(e *tlv1.RecordEPCISEvent, msg string, batchIndex int) (*checkedEvent, error) {
 	where := eventWhere(msg, batchIndex)
 	if e == nil {
-		return nil, rejectf(CodeEPCISMissingField, "%s is empty", where)
+		return nil, rejectf(tlv1.CodeEPCISMissingField, "%s is empty", where)
 	}
 	if !epcis.ValidHashID(e.HashId) {
-		return nil, rejectf(CodeEPCISInvalidEvent, "%s hash_id %q is not a CBV 2.0 Event Hash ID (ni:///sha-256;<64 lower-case hex>?ver=CBV2.0)", where, truncate(e.HashId, 100))
+		return nil, rejectf(tlv1.CodeEPCISInvalidEvent, "%s hash_id %q is not a CBV 2.0 Event Hash ID (ni:///sha-256;<64 lower-case hex>?ver=CBV2.0)", where, truncate(e.HashId, 100))
 	}
 	if err := epcis.CheckContext(e.Context); err != nil {
 		return nil, eventReject(where, err)
@@ -311,14 +298,14 @@ func checkEPCISEvent(e *tlv1.RecordEPCISEvent, msg string, batchIndex int) (*che
 			return nil, eventReject(where, err)
 		}
 		if c.HashID != e.HashId {
-			return nil, rejectf(CodeEPCISHashMismatch, "%s: the event hashes to %s, hash_id says %s", where, c.HashID, e.HashId)
+			return nil, rejectf(tlv1.CodeEPCISHashMismatch, "%s: the event hashes to %s, hash_id says %s", where, c.HashID, e.HashId)
 		}
 		ctx, err := epcis.ContextFromProto(k.Public, batchIndex)
 		if err != nil {
 			return nil, eventReject(where, err)
 		}
 		if ctx != nil && !epcis.SameContext(ctx, e.Context) {
-			return nil, rejectf(CodeEPCISInvalidEvent, "%s: context (%s) disagrees with the event's TraceLedger fields (%s)", where, describeContext(e.Context), describeContext(ctx))
+			return nil, rejectf(tlv1.CodeEPCISInvalidEvent, "%s: context (%s) disagrees with the event's TraceLedger fields (%s)", where, describeContext(e.Context), describeContext(ctx))
 		}
 		ck.eventTimeMs, ck.subjects = c.EventTimeMs, c.Subjects
 	case *tlv1.RecordEPCISEvent_Hashed:
@@ -328,11 +315,11 @@ func checkEPCISEvent(e *tlv1.RecordEPCISEvent, msg string, batchIndex int) (*che
 		}
 		ck.eventTimeMs, ck.subjects = k.Hashed.EventTimeMs, subjects
 	default:
-		return nil, rejectf(CodeEPCISMissingField, "%s carries neither a public nor a hashed event", where)
+		return nil, rejectf(tlv1.CodeEPCISMissingField, "%s carries neither a public nor a hashed event", where)
 	}
 	for _, s := range ck.subjects {
-		if IsReservedSubject(s) {
-			return nil, rejectf(CodeEPCISInvalidIdentifier, "%s: identifier %q uses a scheme reserved for membership records", where, truncate(s, 100))
+		if tlv1.IsReservedSubject(s) {
+			return nil, rejectf(tlv1.CodeEPCISInvalidIdentifier, "%s: identifier %q uses a scheme reserved for membership records", where, truncate(s, 100))
 		}
 	}
 	return ck, nil
@@ -383,10 +370,10 @@ func truncate(s string, n int) string {
 func execEPCISEvent(c *execCtx, e *tlv1.RecordEPCISEvent, ck *checkedEvent, msg string, batchIndex int) (recordedEvent, error) {
 	where := eventWhere(msg, batchIndex)
 	if ck.eventTimeMs > c.timeMs+c.maxFutureMs {
-		return recordedEvent{}, rejectf(CodeEventInFuture, "%s field eventTime: %d ms is more than %d s after the block time %d ms",
+		return recordedEvent{}, rejectf(tlv1.CodeEventInFuture, "%s field eventTime: %d ms is more than %d s after the block time %d ms",
 			where, ck.eventTimeMs, c.maxFutureMs/1000, c.timeMs)
 	}
-	key := EventKey(ck.hashID)
+	key := tlv1.EventKey(ck.hashID)
 	if v, err := c.o.mapValue(key); err != nil {
 		return recordedEvent{}, err
 	} else if v != nil {
@@ -394,7 +381,7 @@ func execEPCISEvent(c *execCtx, e *tlv1.RecordEPCISEvent, ck *checkedEvent, msg 
 		if err := ent.Unmarshal(v); err != nil {
 			return recordedEvent{}, fmt.Errorf("decode %s: %w", key, err)
 		}
-		return recordedEvent{}, rejectf(CodeEPCISDuplicateEvent, "%s: event %s is already recorded at log index %d", where, ck.hashID, ent.Index)
+		return recordedEvent{}, rejectf(tlv1.CodeEPCISDuplicateEvent, "%s: event %s is already recorded at log index %d", where, ck.hashID, ent.Index)
 	}
 	body := &tlv1.EPCISRecord{HashId: ck.hashID, Context: e.Context, Subjects: ck.subjects, BatchIndex: uint32(batchIndex)}
 	switch k := e.Kind.(type) {
@@ -420,23 +407,23 @@ func execEPCISEvent(c *execCtx, e *tlv1.RecordEPCISEvent, ck *checkedEvent, msg 
 // source's canonical identifier.
 func checkAnchor(a *tlv1.AnchorRoot) (string, error) {
 	if a == nil {
-		return "", rejectf(CodeEPCISInvalidAnchor, "anchor_root is empty")
+		return "", rejectf(tlv1.CodeEPCISInvalidAnchor, "anchor_root is empty")
 	}
 	if len(a.Root) != 32 {
-		return "", rejectf(CodeEPCISInvalidAnchor, "anchor_root.root must be 32 bytes, got %d", len(a.Root))
+		return "", rejectf(tlv1.CodeEPCISInvalidAnchor, "anchor_root.root must be 32 bytes, got %d", len(a.Root))
 	}
 	if a.LeafCount == 0 || a.LeafCount > epcis.MaxAnchorLeaves {
-		return "", rejectf(CodeEPCISInvalidAnchor, "anchor_root.leaf_count must be 1 to %d, got %d", epcis.MaxAnchorLeaves, a.LeafCount)
+		return "", rejectf(tlv1.CodeEPCISInvalidAnchor, "anchor_root.leaf_count must be 1 to %d, got %d", epcis.MaxAnchorLeaves, a.LeafCount)
 	}
 	id, err := epcis.ParseIdentifier(a.Source)
 	if err != nil {
-		return "", rejectf(CodeEPCISInvalidAnchor, "anchor_root.source %q: %v", truncate(a.Source, 100), err)
+		return "", rejectf(tlv1.CodeEPCISInvalidAnchor, "anchor_root.source %q: %v", truncate(a.Source, 100), err)
 	}
-	if IsReservedSubject(id.Canonical) {
-		return "", rejectf(CodeEPCISInvalidAnchor, "anchor_root.source %q uses a scheme reserved for membership records", truncate(a.Source, 100))
+	if tlv1.IsReservedSubject(id.Canonical) {
+		return "", rejectf(tlv1.CodeEPCISInvalidAnchor, "anchor_root.source %q uses a scheme reserved for membership records", truncate(a.Source, 100))
 	}
 	if a.FromTimeMs < 0 || a.ToTimeMs < 0 || (a.ToTimeMs != 0 && a.FromTimeMs > a.ToTimeMs) {
-		return "", rejectf(CodeEPCISInvalidAnchor, "anchor_root: from_time_ms %d and to_time_ms %d are not a time range", a.FromTimeMs, a.ToTimeMs)
+		return "", rejectf(tlv1.CodeEPCISInvalidAnchor, "anchor_root: from_time_ms %d and to_time_ms %d are not a time range", a.FromTimeMs, a.ToTimeMs)
 	}
 	return id.Canonical, nil
 }
@@ -447,13 +434,13 @@ func execAnchor(c *execCtx, a *tlv1.AnchorRoot) ([]recordedEvent, error) {
 		return nil, err
 	}
 	if a.ToTimeMs > c.timeMs+c.maxFutureMs {
-		return nil, rejectf(CodeEventInFuture, "anchor_root.to_time_ms %d is more than %d s after the block time %d", a.ToTimeMs, c.maxFutureMs/1000, c.timeMs)
+		return nil, rejectf(tlv1.CodeEventInFuture, "anchor_root.to_time_ms %d is more than %d s after the block time %d", a.ToTimeMs, c.maxFutureMs/1000, c.timeMs)
 	}
-	key := AnchorKey(a.Root)
+	key := tlv1.AnchorKey(a.Root)
 	if v, err := c.o.mapValue(key); err != nil {
 		return nil, err
 	} else if v != nil {
-		return nil, rejectf(CodeEPCISDuplicateAnchor, "anchor_root.root %X is already anchored", a.Root)
+		return nil, rejectf(tlv1.CodeEPCISDuplicateAnchor, "anchor_root.root %X is already anchored", a.Root)
 	}
 	rec := c.record()
 	rec.Body = &tlv1.Record_Anchor{Anchor: &tlv1.AnchorRecord{Anchor: a}}
@@ -471,37 +458,37 @@ func execAnchor(c *execCtx, a *tlv1.AnchorRoot) ([]recordedEvent, error) {
 // epcisQueries are the EPCIS query paths.
 func epcisQueries() map[string]queryHandler {
 	return map[string]queryHandler{
-		PathEPCISEvent: func(q *querier, data []byte) (marshaler, error) {
+		tlv1.PathEPCISEvent: func(q *querier, data []byte) (marshaler, error) {
 			var r tlv1.EventRequest
 			if err := r.Unmarshal(data); err != nil {
-				return nil, rejectf(CodeInvalidQuery, "data is not an EventRequest: %v", err)
+				return nil, rejectf(tlv1.CodeInvalidQuery, "data is not an EventRequest: %v", err)
 			}
 			if !epcis.ValidHashID(r.HashId) {
-				return nil, rejectf(CodeInvalidQuery, "hash_id %q is not an Event Hash ID", truncate(r.HashId, 100))
+				return nil, rejectf(tlv1.CodeInvalidQuery, "hash_id %q is not an Event Hash ID", truncate(r.HashId, 100))
 			}
-			return q.indexed(EventKey(r.HashId))
+			return q.indexed(tlv1.EventKey(r.HashId))
 		},
-		PathEPCISAnchor: func(q *querier, data []byte) (marshaler, error) {
+		tlv1.PathEPCISAnchor: func(q *querier, data []byte) (marshaler, error) {
 			var r tlv1.AnchorRequest
 			if err := r.Unmarshal(data); err != nil {
-				return nil, rejectf(CodeInvalidQuery, "data is not an AnchorRequest: %v", err)
+				return nil, rejectf(tlv1.CodeInvalidQuery, "data is not an AnchorRequest: %v", err)
 			}
 			if len(r.Root) != 32 {
-				return nil, rejectf(CodeInvalidQuery, "root is %d bytes, want 32", len(r.Root))
+				return nil, rejectf(tlv1.CodeInvalidQuery, "root is %d bytes, want 32", len(r.Root))
 			}
-			return q.indexed(AnchorKey(r.Root))
+			return q.indexed(tlv1.AnchorKey(r.Root))
 		},
-		PathEPCISKnown: func(q *querier, data []byte) (marshaler, error) {
+		tlv1.PathEPCISKnown: func(q *querier, data []byte) (marshaler, error) {
 			var r tlv1.KnownRequest
 			if err := r.Unmarshal(data); err != nil {
-				return nil, rejectf(CodeInvalidQuery, "data is not a KnownRequest: %v", err)
+				return nil, rejectf(tlv1.CodeInvalidQuery, "data is not a KnownRequest: %v", err)
 			}
 			if len(r.HashIds) > MaxKnownQuery {
-				return nil, rejectf(CodeInvalidQuery, "%d hash IDs, the limit is %d", len(r.HashIds), MaxKnownQuery)
+				return nil, rejectf(tlv1.CodeInvalidQuery, "%d hash IDs, the limit is %d", len(r.HashIds), MaxKnownQuery)
 			}
 			out := &tlv1.KnownResponse{Height: q.c.info.Height, Known: make([]bool, len(r.HashIds))}
 			for i, id := range r.HashIds {
-				v, err := q.v.mapValue(EventKey(id))
+				v, err := q.v.mapValue(tlv1.EventKey(id))
 				if err != nil {
 					return nil, err
 				}

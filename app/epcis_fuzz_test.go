@@ -46,7 +46,7 @@ func FuzzEPCISBatch(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if Code(chk.Code) == CodeInternal {
+		if tlv1.Code(chk.Code) == tlv1.CodeInternal {
 			t.Fatalf("CheckTx: internal error: %s", chk.Log)
 		}
 		res, err := a.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: 2, Time: at, Txs: [][]byte{tx}})
@@ -54,10 +54,10 @@ func FuzzEPCISBatch(f *testing.F) {
 			t.Fatal(err)
 		}
 		got := res.TxResults[0]
-		if Code(got.Code) == CodeInternal {
+		if tlv1.Code(got.Code) == tlv1.CodeInternal {
 			t.Fatalf("FinalizeBlock: internal error: %s", got.Log)
 		}
-		if chk.Code != 0 && got.Code != chk.Code && Code(chk.Code) != CodeSequenceReplayed {
+		if chk.Code != 0 && got.Code != chk.Code && tlv1.Code(chk.Code) != tlv1.CodeSequenceReplayed {
 			t.Fatalf("CheckTx said %d (%s), FinalizeBlock %d (%s)", chk.Code, chk.Log, got.Code, got.Log)
 		}
 		if got.Code != 0 && string(res.AppHash) != string(empty.AppHash) {

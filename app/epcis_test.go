@@ -99,12 +99,12 @@ func TestEPCISRecordAndProve(t *testing.T) {
 			t.Fatalf("tx %d: %s", i, r.Log)
 		}
 	}
-	if ev := res.TxResults[0].Events; len(ev) != 1 || ev[0].Type != EventRecords || !slices.ContainsFunc(ev[0].Attributes, func(a abci.EventAttribute) bool { return a.Key == "count" && a.Value == "3" }) {
-		t.Fatalf("batch of 3 produced events %v, want one %s event with count 3", ev, EventRecords)
+	if ev := res.TxResults[0].Events; len(ev) != 1 || ev[0].Type != tlv1.EventRecords || !slices.ContainsFunc(ev[0].Attributes, func(a abci.EventAttribute) bool { return a.Key == tlv1.AttrCount && a.Value == "3" }) {
+		t.Fatalf("batch of 3 produced events %v, want one %s event with count 3", ev, tlv1.EventRecords)
 	}
 	appHash := res.AppHash
 	for i, e := range append(pub, hashed) {
-		qr, bz := query(t, a, PathEPCISEvent, &tlv1.EventRequest{HashId: e.HashId}, 0)
+		qr, bz := query(t, a, tlv1.PathEPCISEvent, &tlv1.EventRequest{HashId: e.HashId}, 0)
 		if qr.Code != 0 {
 			t.Fatalf("event %d: %s", i, qr.Log)
 		}
@@ -135,7 +135,7 @@ func TestEPCISRecordAndProve(t *testing.T) {
 	}
 	// Unknown hash ID: proven absent.
 	absent := epcis.HashIDFromDigest(sha256.Sum256([]byte("nothing")))
-	_, bz := query(t, a, PathEPCISEvent, &tlv1.EventRequest{HashId: absent}, 0)
+	_, bz := query(t, a, tlv1.PathEPCISEvent, &tlv1.EventRequest{HashId: absent}, 0)
 	var resp tlv1.EventResponse
 	resp.Unmarshal(bz)
 	if ve, err := client.VerifyEventResponse(absent, &resp); err != nil || ve != nil {
@@ -146,10 +146,10 @@ func TestEPCISRecordAndProve(t *testing.T) {
 	// spellings are the same history.
 	lot := "https://id.gs1.org/01/06901234000122/10/LOT1"
 	for subject, want := range map[string]uint64{lot: 4, "https://id.gs1.org/01/06901234000122/21/1": 1} {
-		_, bz := query(t, a, PathHistory, &tlv1.HistoryRequest{Subject: subject}, 0)
+		_, bz := query(t, a, tlv1.PathHistory, &tlv1.HistoryRequest{Subject: subject}, 0)
 		var hr tlv1.HistoryResponse
 		hr.Unmarshal(bz)
-		h, err := client.VerifyHistory(subject, HeadKey(subject), &hr)
+		h, err := client.VerifyHistory(subject, tlv1.HeadKey(subject), &hr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -158,7 +158,7 @@ func TestEPCISRecordAndProve(t *testing.T) {
 		}
 	}
 	// Known reports recorded hash IDs.
-	_, bz = query(t, a, PathEPCISKnown, &tlv1.KnownRequest{HashIds: []string{pub[1].HashId, absent}}, 0)
+	_, bz = query(t, a, tlv1.PathEPCISKnown, &tlv1.KnownRequest{HashIds: []string{pub[1].HashId, absent}}, 0)
 	var kr tlv1.KnownResponse
 	kr.Unmarshal(bz)
 	if len(kr.Known) != 2 || !kr.Known[0] || kr.Known[1] {
@@ -209,49 +209,49 @@ func TestEPCISBadInput(t *testing.T) {
 	cases := []struct {
 		name      string
 		msg       *tlv1.Msg
-		code      Code
+		code      tlv1.Code
 		fragments []string
 		stateful  bool // only FinalizeBlock can tell
 	}{
-		{"unknown event type", edit(func(e *tlv1.RecordEPCISEvent) { e.GetPublic().Type = 7 }), CodeEPCISUnknownEventType, []string{"events[3]", "field type"}, false},
-		{"missing eventTime", edit(rehash(func(p *tlv1.EPCISEvent) { p.EventTime = "" })), CodeEPCISMissingField, []string{"events[3]", "eventTime"}, false},
-		{"missing eventTimeZoneOffset", edit(rehash(func(p *tlv1.EPCISEvent) { p.EventTimeZoneOffset = "" })), CodeEPCISMissingField, []string{"events[3]", "eventTimeZoneOffset"}, false},
-		{"invalid timestamp", edit(rehash(func(p *tlv1.EPCISEvent) { p.EventTime = "yesterday" })), CodeEPCISInvalidEvent, []string{"events[3]", "eventTime"}, false},
-		{"invalid URI", edit(rehash(func(p *tlv1.EPCISEvent) { p.EpcList[0] = "not a uri" })), CodeEPCISInvalidIdentifier, []string{"events[3]", "epcList"}, false},
-		{"malformed EPC", edit(rehash(func(p *tlv1.EPCISEvent) { p.EpcList[0] = "urn:epc:id:sgtin:6901234.12.1" })), CodeEPCISInvalidIdentifier, []string{"events[3]", "epcList"}, false},
-		{"invalid ear tag", edit(rehash(func(p *tlv1.EPCISEvent) { p.EpcList[0] = "urn:cn:eartag:99" })), CodeEPCISInvalidIdentifier, []string{"events[3]", "eartag"}, false},
-		{"invalid detonator code", edit(rehash(func(p *tlv1.EPCISEvent) { p.EpcList[0] = "urn:cn:detonator:5361315A12301" })), CodeEPCISInvalidIdentifier, []string{"events[3]", "detonator"}, false},
-		{"reserved scheme", edit(rehash(func(p *tlv1.EPCISEvent) { p.EpcList[0] = "participant:farm" })), CodeEPCISInvalidIdentifier, []string{"events[3]", "reserved"}, false},
-		{"hash mismatch", edit(func(e *tlv1.RecordEPCISEvent) { e.GetPublic().Disposition = "damaged" }), CodeEPCISHashMismatch, []string{"events[3]", "hashes to"}, false},
-		{"malformed hash ID", edit(func(e *tlv1.RecordEPCISEvent) { e.HashId = "ni:///sha-256;abc" }), CodeEPCISInvalidEvent, []string{"events[3]", "hash_id"}, false},
-		{"action missing", edit(rehash(func(p *tlv1.EPCISEvent) { p.Action = "" })), CodeEPCISMissingField, []string{"events[3]", "action"}, false},
-		{"field of another event type", edit(rehash(func(p *tlv1.EPCISEvent) { p.ChildEpcs = []string{"urn:x:1"} })), CodeEPCISInvalidEvent, []string{"events[3]", "childEPCs"}, false},
-		{"context disagrees with the event", edit(func(e *tlv1.RecordEPCISEvent) { e.Context.ChainLink = tlv1.CHAIN_LINK_MARKET_ACCESS }), CodeEPCISInvalidEvent, []string{"events[3]", "disagrees"}, false},
+		{"unknown event type", edit(func(e *tlv1.RecordEPCISEvent) { e.GetPublic().Type = 7 }), tlv1.CodeEPCISUnknownEventType, []string{"events[3]", "field type"}, false},
+		{"missing eventTime", edit(rehash(func(p *tlv1.EPCISEvent) { p.EventTime = "" })), tlv1.CodeEPCISMissingField, []string{"events[3]", "eventTime"}, false},
+		{"missing eventTimeZoneOffset", edit(rehash(func(p *tlv1.EPCISEvent) { p.EventTimeZoneOffset = "" })), tlv1.CodeEPCISMissingField, []string{"events[3]", "eventTimeZoneOffset"}, false},
+		{"invalid timestamp", edit(rehash(func(p *tlv1.EPCISEvent) { p.EventTime = "yesterday" })), tlv1.CodeEPCISInvalidEvent, []string{"events[3]", "eventTime"}, false},
+		{"invalid URI", edit(rehash(func(p *tlv1.EPCISEvent) { p.EpcList[0] = "not a uri" })), tlv1.CodeEPCISInvalidIdentifier, []string{"events[3]", "epcList"}, false},
+		{"malformed EPC", edit(rehash(func(p *tlv1.EPCISEvent) { p.EpcList[0] = "urn:epc:id:sgtin:6901234.12.1" })), tlv1.CodeEPCISInvalidIdentifier, []string{"events[3]", "epcList"}, false},
+		{"invalid ear tag", edit(rehash(func(p *tlv1.EPCISEvent) { p.EpcList[0] = "urn:cn:eartag:99" })), tlv1.CodeEPCISInvalidIdentifier, []string{"events[3]", "eartag"}, false},
+		{"invalid detonator code", edit(rehash(func(p *tlv1.EPCISEvent) { p.EpcList[0] = "urn:cn:detonator:5361315A12301" })), tlv1.CodeEPCISInvalidIdentifier, []string{"events[3]", "detonator"}, false},
+		{"reserved scheme", edit(rehash(func(p *tlv1.EPCISEvent) { p.EpcList[0] = "participant:farm" })), tlv1.CodeEPCISInvalidIdentifier, []string{"events[3]", "reserved"}, false},
+		{"hash mismatch", edit(func(e *tlv1.RecordEPCISEvent) { e.GetPublic().Disposition = "damaged" }), tlv1.CodeEPCISHashMismatch, []string{"events[3]", "hashes to"}, false},
+		{"malformed hash ID", edit(func(e *tlv1.RecordEPCISEvent) { e.HashId = "ni:///sha-256;abc" }), tlv1.CodeEPCISInvalidEvent, []string{"events[3]", "hash_id"}, false},
+		{"action missing", edit(rehash(func(p *tlv1.EPCISEvent) { p.Action = "" })), tlv1.CodeEPCISMissingField, []string{"events[3]", "action"}, false},
+		{"field of another event type", edit(rehash(func(p *tlv1.EPCISEvent) { p.ChildEpcs = []string{"urn:x:1"} })), tlv1.CodeEPCISInvalidEvent, []string{"events[3]", "childEPCs"}, false},
+		{"context disagrees with the event", edit(func(e *tlv1.RecordEPCISEvent) { e.Context.ChainLink = tlv1.CHAIN_LINK_MARKET_ACCESS }), tlv1.CodeEPCISInvalidEvent, []string{"events[3]", "disagrees"}, false},
 		{"gas filling without user hash", eventMsgOf(func() *tlv1.RecordEPCISEvent {
 			e := clone(t, hashed)
 			e.Context = &tlv1.TraceContext{DomainStep: tlv1.DOMAIN_STEP_GAS_CYLINDER_FILLING}
 			return e
-		}()), CodeEPCISMissingField, []string{"user_hash"}, false},
+		}()), tlv1.CodeEPCISMissingField, []string{"user_hash"}, false},
 		{"user hash outside gas filling", eventMsgOf(func() *tlv1.RecordEPCISEvent {
 			e := clone(t, hashed)
 			e.Context = &tlv1.TraceContext{UserHash: make([]byte, 32)}
 			return e
-		}()), CodeEPCISInvalidEvent, []string{"user_hash"}, false},
+		}()), tlv1.CodeEPCISInvalidEvent, []string{"user_hash"}, false},
 		{"hashed short payload hash", eventMsgOf(func() *tlv1.RecordEPCISEvent {
 			e := clone(t, hashed)
 			e.GetHashed().PayloadSha256 = []byte{1, 2}
 			return e
-		}()), CodeEPCISInvalidEvent, []string{"payload_sha256"}, false},
-		{"neither public nor hashed", eventMsgOf(&tlv1.RecordEPCISEvent{HashId: good[0].HashId}), CodeEPCISMissingField, []string{"neither"}, false},
-		{"duplicate within the batch", edit(func(e *tlv1.RecordEPCISEvent) { *e = *clone(t, good[1]) }), CodeEPCISDuplicateEvent, []string{"events[3]", "events[1]"}, false},
-		{"oversized batch", batchMsg(many...), CodeEPCISBatchSize, []string{"1001 events", "limit is 1000"}, false},
-		{"empty batch", batchMsg(), CodeEPCISBatchSize, []string{"empty"}, false},
-		{"duplicate of a recorded event", edit(func(e *tlv1.RecordEPCISEvent) { *e = *clone(t, recorded) }), CodeEPCISDuplicateEvent, []string{"events[3]", "already recorded"}, true},
-		{"event time in the future", edit(func(e *tlv1.RecordEPCISEvent) { *e = *clone(t, future) }), CodeEventInFuture, []string{"events[3]", "eventTime"}, true},
-		{"anchor root not 32 bytes", &tlv1.Msg{Sum: &tlv1.Msg_AnchorRoot{AnchorRoot: &tlv1.AnchorRoot{Root: []byte{1}, LeafCount: 2, Source: "urn:x:sensor"}}}, CodeEPCISInvalidAnchor, []string{"root"}, false},
-		{"anchor too many leaves", &tlv1.Msg{Sum: &tlv1.Msg_AnchorRoot{AnchorRoot: &tlv1.AnchorRoot{Root: make([]byte, 32), LeafCount: 1_000_001, Source: "urn:x:sensor"}}}, CodeEPCISInvalidAnchor, []string{"leaf_count"}, false},
-		{"anchor bad source", &tlv1.Msg{Sum: &tlv1.Msg_AnchorRoot{AnchorRoot: &tlv1.AnchorRoot{Root: make([]byte, 32), LeafCount: 1, Source: "sensor 1"}}}, CodeEPCISInvalidAnchor, []string{"source"}, false},
-		{"duplicate anchor", &tlv1.Msg{Sum: &tlv1.Msg_AnchorRoot{AnchorRoot: &tlv1.AnchorRoot{Root: bytes.Repeat([]byte{7}, 32), LeafCount: 10, Source: "urn:x:sensor"}}}, CodeEPCISDuplicateAnchor, []string{"already anchored"}, true},
+		}()), tlv1.CodeEPCISInvalidEvent, []string{"payload_sha256"}, false},
+		{"neither public nor hashed", eventMsgOf(&tlv1.RecordEPCISEvent{HashId: good[0].HashId}), tlv1.CodeEPCISMissingField, []string{"neither"}, false},
+		{"duplicate within the batch", edit(func(e *tlv1.RecordEPCISEvent) { *e = *clone(t, good[1]) }), tlv1.CodeEPCISDuplicateEvent, []string{"events[3]", "events[1]"}, false},
+		{"oversized batch", batchMsg(many...), tlv1.CodeEPCISBatchSize, []string{"1001 events", "limit is 1000"}, false},
+		{"empty batch", batchMsg(), tlv1.CodeEPCISBatchSize, []string{"empty"}, false},
+		{"duplicate of a recorded event", edit(func(e *tlv1.RecordEPCISEvent) { *e = *clone(t, recorded) }), tlv1.CodeEPCISDuplicateEvent, []string{"events[3]", "already recorded"}, true},
+		{"event time in the future", edit(func(e *tlv1.RecordEPCISEvent) { *e = *clone(t, future) }), tlv1.CodeEventInFuture, []string{"events[3]", "eventTime"}, true},
+		{"anchor root not 32 bytes", &tlv1.Msg{Sum: &tlv1.Msg_AnchorRoot{AnchorRoot: &tlv1.AnchorRoot{Root: []byte{1}, LeafCount: 2, Source: "urn:x:sensor"}}}, tlv1.CodeEPCISInvalidAnchor, []string{"root"}, false},
+		{"anchor too many leaves", &tlv1.Msg{Sum: &tlv1.Msg_AnchorRoot{AnchorRoot: &tlv1.AnchorRoot{Root: make([]byte, 32), LeafCount: 1_000_001, Source: "urn:x:sensor"}}}, tlv1.CodeEPCISInvalidAnchor, []string{"leaf_count"}, false},
+		{"anchor bad source", &tlv1.Msg{Sum: &tlv1.Msg_AnchorRoot{AnchorRoot: &tlv1.AnchorRoot{Root: make([]byte, 32), LeafCount: 1, Source: "sensor 1"}}}, tlv1.CodeEPCISInvalidAnchor, []string{"source"}, false},
+		{"duplicate anchor", &tlv1.Msg{Sum: &tlv1.Msg_AnchorRoot{AnchorRoot: &tlv1.AnchorRoot{Root: bytes.Repeat([]byte{7}, 32), LeafCount: 10, Source: "urn:x:sensor"}}}, tlv1.CodeEPCISDuplicateAnchor, []string{"already anchored"}, true},
 	}
 
 	// base: block 1 records one event and one anchor.
@@ -285,8 +285,8 @@ func TestEPCISBadInput(t *testing.T) {
 			tx := signTx(t, f.farm, 1, testChainID, tc.msg)
 			check := func(stage string, code uint32, log string) {
 				t.Helper()
-				if Code(code) != tc.code {
-					t.Errorf("%s: code %d (%s) %q; want %d (%s)", stage, code, Code(code), log, tc.code, tc.code)
+				if tlv1.Code(code) != tc.code {
+					t.Errorf("%s: code %d (%s) %q; want %d (%s)", stage, code, tlv1.Code(code), log, tc.code, tc.code)
 				}
 				for _, frag := range tc.fragments {
 					if !strings.Contains(log, frag) {
@@ -336,7 +336,7 @@ func TestEPCISAnchor(t *testing.T) {
 	if err != nil || res.TxResults[0].Code != 0 {
 		t.Fatalf("anchor: %v %s", err, res.TxResults[0].Log)
 	}
-	_, bz := query(t, a, PathEPCISAnchor, &tlv1.AnchorRequest{Root: root[:]}, 0)
+	_, bz := query(t, a, tlv1.PathEPCISAnchor, &tlv1.AnchorRequest{Root: root[:]}, 0)
 	var resp tlv1.EventResponse
 	if err := resp.Unmarshal(bz); err != nil {
 		t.Fatal(err)
@@ -351,10 +351,10 @@ func TestEPCISAnchor(t *testing.T) {
 		t.Fatalf("leaf -> anchored root: %v", err)
 	}
 	// The source's history holds the anchor.
-	_, bz = query(t, a, PathHistory, &tlv1.HistoryRequest{Subject: "https://id.gs1.org/8004/6901234SENSOR7"}, 0)
+	_, bz = query(t, a, tlv1.PathHistory, &tlv1.HistoryRequest{Subject: "https://id.gs1.org/8004/6901234SENSOR7"}, 0)
 	var hr tlv1.HistoryResponse
 	hr.Unmarshal(bz)
-	if h, err := client.VerifyHistory("https://id.gs1.org/8004/6901234SENSOR7", HeadKey("https://id.gs1.org/8004/6901234SENSOR7"), &hr); err != nil || h.Head == nil || h.Head.Count != 1 {
+	if h, err := client.VerifyHistory("https://id.gs1.org/8004/6901234SENSOR7", tlv1.HeadKey("https://id.gs1.org/8004/6901234SENSOR7"), &hr); err != nil || h.Head == nil || h.Head.Count != 1 {
 		t.Fatalf("source history: %v %v", h, err)
 	}
 }
@@ -415,7 +415,7 @@ func TestEPCISCheckCache(t *testing.T) {
 	bad := clone(t, evs[2])
 	bad.GetPublic().Disposition = "damaged"
 	for i := 0; i < 2; i++ {
-		if _, _, err := d.check(bad, "record_epcis_event", 0); CodeOf(err) != CodeEPCISHashMismatch {
+		if _, _, err := d.check(bad, "record_epcis_event", 0); CodeOf(err) != tlv1.CodeEPCISHashMismatch {
 			t.Fatalf("attempt %d: %v", i, err)
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
 // TestErrorCodesDocumented keeps docs/ERRORS.md in step with the codes.
@@ -20,26 +22,26 @@ func TestErrorCodesDocumented(t *testing.T) {
 			rows++
 		}
 	}
-	for _, c := range Codes() {
+	for _, c := range tlv1.Codes() {
 		row := fmt.Sprintf("| %d | %s |", uint32(c), c)
 		if !strings.Contains(string(doc), row) {
 			t.Errorf("docs/ERRORS.md lacks the row %q", row)
 		}
 	}
-	if rows != len(Codes()) {
-		t.Errorf("docs/ERRORS.md has %d code rows, the code defines %d", rows, len(Codes()))
+	if rows != len(tlv1.Codes()) {
+		t.Errorf("docs/ERRORS.md has %d code rows, the code defines %d", rows, len(tlv1.Codes()))
 	}
 }
 
 func TestErrorMatching(t *testing.T) {
-	err := fmt.Errorf("wrapped: %w", rejectf(CodeSequenceGap, "seq 5"))
-	if CodeOf(err) != CodeSequenceGap {
+	err := fmt.Errorf("wrapped: %w", rejectf(tlv1.CodeSequenceGap, "seq 5"))
+	if CodeOf(err) != tlv1.CodeSequenceGap {
 		t.Fatalf("CodeOf = %v", CodeOf(err))
 	}
-	if !errors.Is(err, ErrCode(CodeSequenceGap)) || errors.Is(err, ErrCode(CodeBadSignature)) {
+	if !errors.Is(err, ErrCode(tlv1.CodeSequenceGap)) || errors.Is(err, ErrCode(tlv1.CodeBadSignature)) {
 		t.Fatal("errors.Is does not match by code")
 	}
-	if CodeOf(errors.New("disk on fire")) != CodeInternal {
+	if CodeOf(errors.New("disk on fire")) != tlv1.CodeInternal {
 		t.Fatal("an uncoded error is not internal")
 	}
 }

@@ -95,7 +95,7 @@ func (o *overlay) appendRecord(rec *tlv1.Record, subjects []string) (uint64, err
 		head.Count++
 		head.LastIndex = index
 		head.ChainHash = chainHash(head.ChainHash, leaf)
-		if err := putProto(o, headKey(s), head); err != nil {
+		if err := putProto(o, tlv1.HeadKey(s), head); err != nil {
 			return 0, err
 		}
 	}
@@ -161,18 +161,6 @@ func chainHash(prev, leafHash []byte) []byte {
 	return h.Sum(nil)
 }
 
-// Map keys. Each kind of value has its own prefix so keys never collide.
-func headKey(subject string) string   { return "head/" + subject }
-func participantKey(id string) string { return "participant/" + id }
-func keyKey(keyID string) string      { return "key/" + keyID }
-
-const paramsKey = "params"
-
-// HeadKey, ParticipantKey and KeyKey are the map keys clients query.
-func HeadKey(subject string) string   { return headKey(subject) }
-func ParticipantKey(id string) string { return participantKey(id) }
-func KeyKey(keyID string) string      { return keyKey(keyID) }
-
 type marshaler interface{ Marshal() ([]byte, error) }
 type unmarshaler interface{ Unmarshal([]byte) error }
 
@@ -202,7 +190,7 @@ func getProto(r mapReader, key string, m unmarshaler) (found bool, err error) {
 
 func getHead(r mapReader, subject string) (*tlv1.Head, error) {
 	var h tlv1.Head
-	if _, err := getProto(r, headKey(subject), &h); err != nil {
+	if _, err := getProto(r, tlv1.HeadKey(subject), &h); err != nil {
 		return nil, err
 	}
 	return &h, nil

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
 // FuzzCheckTx feeds arbitrary bytes to CheckTx and FinalizeBlock: they must
@@ -28,8 +29,8 @@ func FuzzCheckTx(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	known := map[Code]bool{}
-	for _, c := range Codes() {
+	known := map[tlv1.Code]bool{}
+	for _, c := range tlv1.Codes() {
 		known[c] = true
 	}
 	f.Fuzz(func(t *testing.T, tx []byte) {
@@ -37,7 +38,7 @@ func FuzzCheckTx(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !known[Code(chk.Code)] || chk.Code == uint32(CodeInternal) {
+		if !known[tlv1.Code(chk.Code)] || chk.Code == uint32(tlv1.CodeInternal) {
 			t.Fatalf("CheckTx returned code %d: %s", chk.Code, chk.Log)
 		}
 		res, err := a.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: 2, Time: at, Txs: [][]byte{tx}})

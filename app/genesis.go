@@ -32,7 +32,7 @@ func applyGenesis(o *overlay, st *genesis.AppState, timeMs int64) error {
 	if err != nil {
 		return fmt.Errorf("encode params: %w", err)
 	}
-	o.set(paramsKey, params)
+	o.set(tlv1.KeyParams, params)
 	rec := func() *tlv1.Record { return &tlv1.Record{TimeMs: timeMs, Signer: GenesisSigner} }
 	set := &tlv1.DepartmentSet{}
 	for _, d := range st.Departments {
@@ -47,16 +47,16 @@ func applyGenesis(o *overlay, st *genesis.AppState, timeMs int64) error {
 			return fmt.Errorf("department %q: validator key of %d bytes with power %d", d.ID, len(d.ValidatorPubKey), d.Power)
 		}
 		dv := &tlv1.Department{Id: d.ID, ValidatorPubKey: d.ValidatorPubKey, Power: d.Power, Status: tlv1.DEPARTMENT_STATUS_ACTIVE}
-		if err := putProto(o, departmentKey(d.ID), dv); err != nil {
+		if err := putProto(o, tlv1.DepartmentKey(d.ID), dv); err != nil {
 			return err
 		}
 		set.Ids = append(set.Ids, d.ID)
 	}
 	slices.Sort(set.Ids)
-	if err := putProto(o, departmentsKey, set); err != nil {
+	if err := putProto(o, tlv1.KeyDepartments, set); err != nil {
 		return err
 	}
-	if err := putProto(o, govStateKey, &tlv1.GovernanceState{NextProposalId: 1}); err != nil {
+	if err := putProto(o, tlv1.KeyGovernanceState, &tlv1.GovernanceState{NextProposalId: 1}); err != nil {
 		return err
 	}
 	for _, gp := range st.Participants {
@@ -85,7 +85,7 @@ func register(o *overlay, p *tlv1.Participant, keys [][]byte, rec *tlv1.Record, 
 	p.Status = tlv1.PARTICIPANT_STATUS_ACTIVE
 	p.RegisteredHeight = height
 	p.StatusHeight = height
-	if v, err := o.mapValue(participantKey(p.Id)); err != nil {
+	if v, err := o.mapValue(tlv1.ParticipantKey(p.Id)); err != nil {
 		return 0, err
 	} else if v != nil {
 		return 0, fmt.Errorf("participant %q is registered twice", p.Id)
@@ -95,19 +95,19 @@ func register(o *overlay, p *tlv1.Participant, keys [][]byte, rec *tlv1.Record, 
 			return 0, fmt.Errorf("participant %q: key is %d bytes, want %d", p.Id, len(pub), ed25519.PublicKeySize)
 		}
 		id := KeyID(pub)
-		if v, err := o.mapValue(keyKey(id)); err != nil {
+		if v, err := o.mapValue(tlv1.KeyKey(id)); err != nil {
 			return 0, err
 		} else if v != nil {
 			return 0, fmt.Errorf("participant %q: key %s is registered twice", p.Id, id)
 		}
 		p.Keys = append(p.Keys, id)
 		k := &tlv1.Key{Id: id, PublicKey: pub, Participant: p.Id, Status: tlv1.KEY_STATUS_ACTIVE, AddedHeight: height}
-		if err := putProto(o, keyKey(id), k); err != nil {
+		if err := putProto(o, tlv1.KeyKey(id), k); err != nil {
 			return 0, err
 		}
 	}
 	if p.CreditCode != "" {
-		ck := creditCodeKey(p.CreditCode)
+		ck := tlv1.CreditCodeKey(p.CreditCode)
 		if v, err := o.mapValue(ck); err != nil {
 			return 0, err
 		} else if v != nil {
@@ -115,15 +115,12 @@ func register(o *overlay, p *tlv1.Participant, keys [][]byte, rec *tlv1.Record, 
 		}
 		o.set(ck, []byte(p.Id))
 	}
-	if err := putProto(o, participantKey(p.Id), p); err != nil {
+	if err := putProto(o, tlv1.ParticipantKey(p.Id), p); err != nil {
 		return 0, err
 	}
 	rec.Body = &tlv1.Record_ParticipantRegistered{ParticipantRegistered: p}
-	return o.appendRecord(rec, []string{ParticipantSubject(p.Id)})
+	return o.appendRecord(rec, []string{tlv1.ParticipantSubject(p.Id)})
 }
-
-// ParticipantSubject is the history subject of a participant's own records.
-func ParticipantSubject(id string) string { return "participant:" + id }
 
 // ValidateGenesisState checks an app state as InitChain would load it: the
 // rules of genesis.Validate, then the state machine's own (credit codes

@@ -29,7 +29,6 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -58,65 +57,9 @@ const (
 	maxAccreditationNum = 64
 )
 
-// Map keys of the governance state.
-const (
-	departmentsKey = "gov/departments"
-	govStateKey    = "gov/state"
-)
-
-func departmentKey(id string) string { return "department/" + id }
-func proposalKey(id uint64) string   { return "proposal/" + strconv.FormatUint(id, 10) }
-func voteKey(id uint64, dept string) string {
-	return "vote/" + strconv.FormatUint(id, 10) + "/" + dept
-}
-func deadlineKey(h int64) string       { return "gov/deadline/" + strconv.FormatInt(h, 10) }
-func creditCodeKey(code string) string { return "creditcode/" + code }
-
-// DepartmentsKey, GovStateKey and the functions below are the governance
-// map keys clients query.
-const (
-	DepartmentsKey = departmentsKey
-	GovStateKey    = govStateKey
-)
-
-// DepartmentKey is the map key of a department's validator entry.
-func DepartmentKey(id string) string { return departmentKey(id) }
-
-// ProposalKey is the map key of a proposal.
-func ProposalKey(id uint64) string { return proposalKey(id) }
-
-// VoteKey is the map key of a department's vote on a proposal.
-func VoteKey(id uint64, dept string) string { return voteKey(id, dept) }
-
-// CreditCodeKey is the map key of the credit-code index.
-func CreditCodeKey(code string) string { return creditCodeKey(code) }
-
-// ProposalSubject is the history subject of a proposal's records.
-func ProposalSubject(id uint64) string { return "proposal:" + strconv.FormatUint(id, 10) }
-
-// History subjects of network-wide changes.
-const (
-	// ValidatorsSubject collects every department joining, leaving or
-	// changing power: the provable history of the validator set.
-	ValidatorsSubject = "governance:validators"
-	// ParamsSubject collects every quorum change.
-	ParamsSubject = "governance:params"
-)
-
 // reservedSubjectSchemes are the history subject schemes only the state
 // machine writes.
 var reservedSubjectSchemes = []string{"participant:", "proposal:", "governance:", "attestation:", "recall:", "credit:"}
-
-// IsReservedSubject reports whether subject belongs to a scheme that only
-// membership and governance records use; trace events may not use it.
-func IsReservedSubject(subject string) bool {
-	for _, p := range reservedSubjectSchemes {
-		if strings.HasPrefix(subject, p) {
-			return true
-		}
-	}
-	return false
-}
 
 // reservedID reports whether id may not name a participant: it is the
 // signer of genesis records.
@@ -157,7 +100,7 @@ func governanceHandlers() []msgHandler {
 			validate: func(m *tlv1.Msg) error {
 				s := m.GetSuspendParticipant()
 				if s == nil {
-					return rejectf(CodeInvalidMessage, "suspend_participant is empty")
+					return rejectf(tlv1.CodeInvalidMessage, "suspend_participant is empty")
 				}
 				return validateStatusChange("suspend_participant", s.Participant, s.Reason)
 			},
@@ -171,7 +114,7 @@ func governanceHandlers() []msgHandler {
 			validate: func(m *tlv1.Msg) error {
 				s := m.GetReinstateParticipant()
 				if s == nil {
-					return rejectf(CodeInvalidMessage, "reinstate_participant is empty")
+					return rejectf(tlv1.CodeInvalidMessage, "reinstate_participant is empty")
 				}
 				return validateStatusChange("reinstate_participant", s.Participant, s.Reason)
 			},
@@ -250,15 +193,15 @@ func wrapReject(where string, err error) error {
 func checkText(field, s string, min, max int) error {
 	switch {
 	case len(s) < min && min == 1:
-		return rejectf(CodeInvalidMessage, "%s is required", field)
+		return rejectf(tlv1.CodeInvalidMessage, "%s is required", field)
 	case len(s) < min || len(s) > max:
-		return rejectf(CodeInvalidMessage, "%s is %d bytes, want %d to %d", field, len(s), min, max)
+		return rejectf(tlv1.CodeInvalidMessage, "%s is %d bytes, want %d to %d", field, len(s), min, max)
 	case !utf8.ValidString(s):
-		return rejectf(CodeInvalidMessage, "%s is not valid UTF-8", field)
+		return rejectf(tlv1.CodeInvalidMessage, "%s is not valid UTF-8", field)
 	}
 	for i, c := range s {
 		if c < ' ' || c == 0x7f {
-			return rejectf(CodeInvalidMessage, "%s has a control character at byte %d", field, i)
+			return rejectf(tlv1.CodeInvalidMessage, "%s has a control character at byte %d", field, i)
 		}
 	}
 	return nil
@@ -267,7 +210,7 @@ func checkText(field, s string, min, max int) error {
 // checkID checks a participant or department id.
 func checkID(field, id string) error {
 	if err := genesis.ValidateID(id); err != nil {
-		return rejectf(CodeInvalidMessage, "%s: %v", field, err)
+		return rejectf(tlv1.CodeInvalidMessage, "%s: %v", field, err)
 	}
 	return nil
 }
@@ -275,7 +218,7 @@ func checkID(field, id string) error {
 // checkPubKey checks a 32-byte Ed25519 public key field.
 func checkPubKey(field string, k []byte) error {
 	if len(k) != genesis.PubKeySize {
-		return rejectf(CodeInvalidMessage, "%s is %d bytes, want a %d-byte Ed25519 public key", field, len(k), genesis.PubKeySize)
+		return rejectf(tlv1.CodeInvalidMessage, "%s is %d bytes, want a %d-byte Ed25519 public key", field, len(k), genesis.PubKeySize)
 	}
 	return nil
 }
@@ -283,7 +226,7 @@ func checkPubKey(field string, k []byte) error {
 // checkKeyList checks 1 to maxKeysPerMsg distinct public keys.
 func checkKeyList(field string, keys [][]byte) error {
 	if len(keys) == 0 || len(keys) > maxKeysPerMsg {
-		return rejectf(CodeInvalidMessage, "%s has %d keys, want 1 to %d", field, len(keys), maxKeysPerMsg)
+		return rejectf(tlv1.CodeInvalidMessage, "%s has %d keys, want 1 to %d", field, len(keys), maxKeysPerMsg)
 	}
 	for i, k := range keys {
 		if err := checkPubKey(fmt.Sprintf("%s[%d]", field, i), k); err != nil {
@@ -291,35 +234,35 @@ func checkKeyList(field string, keys [][]byte) error {
 		}
 		for j := 0; j < i; j++ {
 			if bytes.Equal(keys[j], k) {
-				return rejectf(CodeInvalidMessage, "%s[%d] repeats %s[%d]", field, i, field, j)
+				return rejectf(tlv1.CodeInvalidMessage, "%s[%d] repeats %s[%d]", field, i, field, j)
 			}
 		}
 	}
 	return nil
 }
 
-// getParticipant reads a participant; a missing one is CodeParticipantNotFound.
+// getParticipant reads a participant; a missing one is tlv1.CodeParticipantNotFound.
 func getParticipant(r mapReader, id string) (*tlv1.Participant, error) {
 	var p tlv1.Participant
-	found, err := getProto(r, participantKey(id), &p)
+	found, err := getProto(r, tlv1.ParticipantKey(id), &p)
 	if err != nil {
 		return nil, err
 	}
 	if !found {
-		return nil, rejectf(CodeParticipantNotFound, "participant %q is not registered", id)
+		return nil, rejectf(tlv1.CodeParticipantNotFound, "participant %q is not registered", id)
 	}
 	return &p, nil
 }
 
-// getKey reads a key; a missing one is CodeKeyNotFound.
+// getKey reads a key; a missing one is tlv1.CodeKeyNotFound.
 func getKey(r mapReader, id string) (*tlv1.Key, error) {
 	var k tlv1.Key
-	found, err := getProto(r, keyKey(id), &k)
+	found, err := getProto(r, tlv1.KeyKey(id), &k)
 	if err != nil {
 		return nil, err
 	}
 	if !found {
-		return nil, rejectf(CodeKeyNotFound, "key %s is not registered", id)
+		return nil, rejectf(tlv1.CodeKeyNotFound, "key %s is not registered", id)
 	}
 	return &k, nil
 }
@@ -327,7 +270,7 @@ func getKey(r mapReader, id string) (*tlv1.Key, error) {
 // checkNewKey rejects a public key that is already registered.
 func checkNewKey(r mapReader, field string, pub []byte) error {
 	id := KeyID(pub)
-	v, err := r.mapValue(keyKey(id))
+	v, err := r.mapValue(tlv1.KeyKey(id))
 	if err != nil {
 		return err
 	}
@@ -336,7 +279,7 @@ func checkNewKey(r mapReader, field string, pub []byte) error {
 		if err := k.Unmarshal(v); err != nil {
 			return fmt.Errorf("decode key %s: %w", id, err)
 		}
-		return rejectf(CodeDuplicateKey, "%s: key %s is already registered to %q", field, id, k.Participant)
+		return rejectf(tlv1.CodeDuplicateKey, "%s: key %s is already registered to %q", field, id, k.Participant)
 	}
 	return nil
 }
@@ -348,7 +291,7 @@ func supervisorOf(r mapReader, p *tlv1.Participant) (string, error) {
 	d := p.Department
 	for range maxSupervisionHops {
 		var dep tlv1.Department
-		found, err := getProto(r, departmentKey(d), &dep)
+		found, err := getProto(r, tlv1.DepartmentKey(d), &dep)
 		if err != nil {
 			return "", err
 		}
@@ -366,13 +309,13 @@ func supervisorOf(r mapReader, p *tlv1.Participant) (string, error) {
 // activeDepartments returns the active departments in id order.
 func activeDepartments(r mapReader) ([]*tlv1.Department, error) {
 	var set tlv1.DepartmentSet
-	if _, err := getProto(r, departmentsKey, &set); err != nil {
+	if _, err := getProto(r, tlv1.KeyDepartments, &set); err != nil {
 		return nil, err
 	}
 	out := make([]*tlv1.Department, 0, len(set.Ids))
 	for _, id := range set.Ids {
 		var d tlv1.Department
-		found, err := getProto(r, departmentKey(id), &d)
+		found, err := getProto(r, tlv1.DepartmentKey(id), &d)
 		if err != nil {
 			return nil, err
 		}
@@ -385,18 +328,18 @@ func activeDepartments(r mapReader) ([]*tlv1.Department, error) {
 }
 
 // getActiveDepartment reads an active department; anything else is
-// CodeUnknownDepartment.
+// tlv1.CodeUnknownDepartment.
 func getActiveDepartment(r mapReader, id string) (*tlv1.Department, error) {
 	var d tlv1.Department
-	found, err := getProto(r, departmentKey(id), &d)
+	found, err := getProto(r, tlv1.DepartmentKey(id), &d)
 	if err != nil {
 		return nil, err
 	}
 	if !found {
-		return nil, rejectf(CodeUnknownDepartment, "%q is not a department", id)
+		return nil, rejectf(tlv1.CodeUnknownDepartment, "%q is not a department", id)
 	}
 	if d.Status != tlv1.DEPARTMENT_STATUS_ACTIVE {
-		return nil, rejectf(CodeUnknownDepartment, "department %q was removed at height %d", id, d.RemovedHeight)
+		return nil, rejectf(tlv1.CodeUnknownDepartment, "department %q was removed at height %d", id, d.RemovedHeight)
 	}
 	return &d, nil
 }
@@ -429,15 +372,15 @@ func requiredYes(n int, num, den uint64, unanimous bool) uint32 {
 func AccreditedFor(p *tlv1.Participant, scheme string, timeMs int64) error {
 	switch {
 	case p.Role != tlv1.ROLE_CERTIFIER:
-		return rejectf(CodeNotACertifier, "%q is a %s, not a certifier", p.Id, RoleName(p.Role))
+		return rejectf(tlv1.CodeNotACertifier, "%q is a %s, not a certifier", p.Id, RoleName(p.Role))
 	case p.Accreditation == nil:
-		return rejectf(CodeAccreditationState, "certifier %q has no accreditation", p.Id)
+		return rejectf(tlv1.CodeAccreditationState, "certifier %q has no accreditation", p.Id)
 	case p.Accreditation.Status != tlv1.ACCREDITATION_STATUS_ACTIVE:
-		return rejectf(CodeAccreditationState, "the accreditation of %q is %s", p.Id, p.Accreditation.Status)
+		return rejectf(tlv1.CodeAccreditationState, "the accreditation of %q is %s", p.Id, p.Accreditation.Status)
 	case timeMs < p.Accreditation.ValidFromMs || timeMs >= p.Accreditation.ValidUntilMs:
-		return rejectf(CodeAccreditationState, "the accreditation of %q is valid from %d to %d ms, not at %d", p.Id, p.Accreditation.ValidFromMs, p.Accreditation.ValidUntilMs, timeMs)
+		return rejectf(tlv1.CodeAccreditationState, "the accreditation of %q is valid from %d to %d ms, not at %d", p.Id, p.Accreditation.ValidFromMs, p.Accreditation.ValidUntilMs, timeMs)
 	case !slices.Contains(p.Accreditation.Schemes, scheme):
-		return rejectf(CodeAccreditationState, "%q is not accredited for scheme %q (it is for %s)", p.Id, scheme, strings.Join(p.Accreditation.Schemes, ", "))
+		return rejectf(tlv1.CodeAccreditationState, "%q is not accredited for scheme %q (it is for %s)", p.Id, scheme, strings.Join(p.Accreditation.Schemes, ", "))
 	}
 	return nil
 }
@@ -445,11 +388,11 @@ func AccreditedFor(p *tlv1.Participant, scheme string, timeMs int64) error {
 // governanceQueries are the governance query paths.
 func governanceQueries() map[string]queryHandler {
 	return map[string]queryHandler{
-		PathParticipants: queryParticipants,
-		PathParticipant:  queryParticipant,
-		PathProposals:    queryProposals,
-		PathProposal:     queryProposal,
-		PathValidators:   queryValidators,
+		tlv1.PathParticipants: queryParticipants,
+		tlv1.PathParticipant:  queryParticipant,
+		tlv1.PathProposals:    queryProposals,
+		tlv1.PathProposal:     queryProposal,
+		tlv1.PathValidators:   queryValidators,
 	}
 }
 

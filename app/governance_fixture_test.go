@@ -149,18 +149,18 @@ func (g *govFixture) ok(signer string, msgs ...*tlv1.Msg) *abci.ResponseFinalize
 	g.t.Helper()
 	res, r := g.send(signer, msgs...)
 	if r.Code != 0 {
-		g.t.Fatalf("%s: code %d (%s): %s", signer, r.Code, Code(r.Code), r.Log)
+		g.t.Fatalf("%s: code %d (%s): %s", signer, r.Code, tlv1.Code(r.Code), r.Log)
 	}
 	return res
 }
 
 // fails sends a transaction that must be rejected with code, and whose
 // message contains fragment.
-func (g *govFixture) fails(code Code, fragment, signer string, msgs ...*tlv1.Msg) {
+func (g *govFixture) fails(code tlv1.Code, fragment, signer string, msgs ...*tlv1.Msg) {
 	g.t.Helper()
 	_, r := g.send(signer, msgs...)
-	if Code(r.Code) != code || !strings.Contains(r.Log, fragment) {
-		g.t.Fatalf("%s: got code %d (%s) %q; want %d (%s) containing %q", signer, r.Code, Code(r.Code), r.Log, code, code, fragment)
+	if tlv1.Code(r.Code) != code || !strings.Contains(r.Log, fragment) {
+		g.t.Fatalf("%s: got code %d (%s) %q; want %d (%s) containing %q", signer, r.Code, tlv1.Code(r.Code), r.Log, code, code, fragment)
 	}
 }
 
@@ -168,7 +168,7 @@ func (g *govFixture) fails(code Code, fragment, signer string, msgs ...*tlv1.Msg
 // (and with checkCode by CheckTx; 0 when only execution can tell) and
 // changes nothing: the block's app hash equals an empty block's. Nothing is
 // committed.
-func (g *govFixture) reject(checkCode, code Code, fragment, signer string, msgs ...*tlv1.Msg) {
+func (g *govFixture) reject(checkCode, code tlv1.Code, fragment, signer string, msgs ...*tlv1.Msg) {
 	g.t.Helper()
 	raw := g.tx(signer, msgs...)
 	chk, err := g.a.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: raw, Type: abci.CheckTxType_New})
@@ -178,8 +178,8 @@ func (g *govFixture) reject(checkCode, code Code, fragment, signer string, msgs 
 	g.a.checkMu.Lock()
 	clear(g.a.pool.pendingSeq)
 	g.a.checkMu.Unlock()
-	if Code(chk.Code) != checkCode {
-		g.t.Errorf("CheckTx: code %d (%s) %q, want %d (%s)", chk.Code, Code(chk.Code), chk.Log, checkCode, checkCode)
+	if tlv1.Code(chk.Code) != checkCode {
+		g.t.Errorf("CheckTx: code %d (%s) %q, want %d (%s)", chk.Code, tlv1.Code(chk.Code), chk.Log, checkCode, checkCode)
 	}
 	if checkCode != 0 && !strings.Contains(chk.Log, fragment) {
 		g.t.Errorf("CheckTx log %q lacks %q", chk.Log, fragment)
@@ -195,8 +195,8 @@ func (g *govFixture) reject(checkCode, code Code, fragment, signer string, msgs 
 		g.t.Fatal(err)
 	}
 	r := res.TxResults[0]
-	if Code(r.Code) != code || !strings.Contains(r.Log, fragment) || r.Codespace != Codespace {
-		g.t.Errorf("FinalizeBlock: code %d (%s) %q; want %d (%s) containing %q", r.Code, Code(r.Code), r.Log, code, code, fragment)
+	if tlv1.Code(r.Code) != code || !strings.Contains(r.Log, fragment) || r.Codespace != tlv1.Codespace {
+		g.t.Errorf("FinalizeBlock: code %d (%s) %q; want %d (%s) containing %q", r.Code, tlv1.Code(r.Code), r.Log, code, code, fragment)
 	}
 	if !bytes.Equal(res.AppHash, empty.AppHash) {
 		g.t.Errorf("a rejected transaction (code %d) changed the app hash", r.Code)
@@ -221,7 +221,7 @@ func (g *govFixture) get(key string, m unmarshaler) bool {
 func (g *govFixture) participant(id string) *tlv1.Participant {
 	g.t.Helper()
 	var p tlv1.Participant
-	if !g.get(participantKey(id), &p) {
+	if !g.get(tlv1.ParticipantKey(id), &p) {
 		g.t.Fatalf("participant %q not in state", id)
 	}
 	return &p
@@ -230,7 +230,7 @@ func (g *govFixture) participant(id string) *tlv1.Participant {
 func (g *govFixture) key(name string) *tlv1.Key {
 	g.t.Helper()
 	var k tlv1.Key
-	if !g.get(keyKey(namedKeyID(name)), &k) {
+	if !g.get(tlv1.KeyKey(namedKeyID(name)), &k) {
 		g.t.Fatalf("key %q not in state", name)
 	}
 	return &k
@@ -239,7 +239,7 @@ func (g *govFixture) key(name string) *tlv1.Key {
 func (g *govFixture) proposal(id uint64) *tlv1.Proposal {
 	g.t.Helper()
 	var p tlv1.Proposal
-	if !g.get(proposalKey(id), &p) {
+	if !g.get(tlv1.ProposalKey(id), &p) {
 		g.t.Fatalf("proposal %d not in state", id)
 	}
 	return &p
@@ -248,7 +248,7 @@ func (g *govFixture) proposal(id uint64) *tlv1.Proposal {
 // lastProposal is the id of the newest proposal.
 func (g *govFixture) lastProposal() uint64 {
 	var gs tlv1.GovernanceState
-	g.get(govStateKey, &gs)
+	g.get(tlv1.KeyGovernanceState, &gs)
 	return gs.NextProposalId - 1
 }
 

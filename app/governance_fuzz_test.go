@@ -45,8 +45,8 @@ func FuzzGovernanceMsg(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	known := map[Code]bool{}
-	for _, c := range Codes() {
+	known := map[tlv1.Code]bool{}
+	for _, c := range tlv1.Codes() {
 		known[c] = true
 	}
 	seq := g.seq["agri"]
@@ -63,7 +63,7 @@ func FuzzGovernanceMsg(f *testing.F) {
 		g.a.checkMu.Lock()
 		clear(g.a.pool.pendingSeq)
 		g.a.checkMu.Unlock()
-		if !known[Code(chk.Code)] || chk.Code == uint32(CodeInternal) {
+		if !known[tlv1.Code(chk.Code)] || chk.Code == uint32(tlv1.CodeInternal) {
 			t.Fatalf("CheckTx code %d: %s", chk.Code, chk.Log)
 		}
 		res, err := g.a.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: g.h + 1, Time: at, Txs: [][]byte{tx}})
@@ -71,7 +71,7 @@ func FuzzGovernanceMsg(f *testing.F) {
 			t.Fatal(err)
 		}
 		r := res.TxResults[0]
-		if !known[Code(r.Code)] || r.Code == uint32(CodeInternal) {
+		if !known[tlv1.Code(r.Code)] || r.Code == uint32(tlv1.CodeInternal) {
 			t.Fatalf("FinalizeBlock code %d: %s", r.Code, r.Log)
 		}
 		if r.Code != 0 && string(res.AppHash) != string(empty.AppHash) {

@@ -36,11 +36,11 @@ func licenceTypeOK(c rune) bool {
 
 func checkToken(field, s string, max int) error {
 	if s == "" || len(s) > max {
-		return rejectf(CodeInvalidMessage, "%s must be 1 to %d bytes, got %d", field, max, len(s))
+		return rejectf(tlv1.CodeInvalidMessage, "%s must be 1 to %d bytes, got %d", field, max, len(s))
 	}
 	for i, c := range s {
 		if !licenceTypeOK(c) {
-			return rejectf(CodeInvalidMessage, "%s has %q at byte %d; use letters, digits and _-.:/", field, c, i)
+			return rejectf(tlv1.CodeInvalidMessage, "%s has %q at byte %d; use letters, digits and _-.:/", field, c, i)
 		}
 	}
 	return nil
@@ -49,13 +49,13 @@ func checkToken(field, s string, max int) error {
 func validateRegister(r *tlv1.RegisterParticipant) error {
 	const f = "register_participant"
 	if r == nil {
-		return rejectf(CodeInvalidMessage, "%s is empty", f)
+		return rejectf(tlv1.CodeInvalidMessage, "%s is empty", f)
 	}
 	if err := checkID(f+".id", r.Id); err != nil {
 		return err
 	}
 	if reservedID(r.Id) {
-		return rejectf(CodeInvalidMessage, "%s.id %q is reserved", f, r.Id)
+		return rejectf(tlv1.CodeInvalidMessage, "%s.id %q is reserved", f, r.Id)
 	}
 	if err := checkText(f+".name", r.Name, 1, genesis.MaxNameLen); err != nil {
 		return err
@@ -63,33 +63,33 @@ func validateRegister(r *tlv1.RegisterParticipant) error {
 	switch r.Role {
 	case tlv1.ROLE_ENTERPRISE, tlv1.ROLE_CERTIFIER, tlv1.ROLE_AUDITOR:
 	case tlv1.ROLE_DEPARTMENT:
-		return rejectf(CodeInvalidMessage, "%s.role: a department joins only by proposal (tx dept propose add-department)", f)
+		return rejectf(tlv1.CodeInvalidMessage, "%s.role: a department joins only by proposal (tx dept propose add-department)", f)
 	default:
-		return rejectf(CodeInvalidMessage, "%s.role must be ROLE_ENTERPRISE, ROLE_CERTIFIER or ROLE_AUDITOR, got %s", f, r.Role)
+		return rejectf(tlv1.CodeInvalidMessage, "%s.role must be ROLE_ENTERPRISE, ROLE_CERTIFIER or ROLE_AUDITOR, got %s", f, r.Role)
 	}
 	switch {
 	case r.CreditCode != "":
 		if err := genesis.ValidateCreditCode(r.CreditCode); err != nil {
-			return rejectf(CodeInvalidMessage, "%s.credit_code %q: %v", f, r.CreditCode, err)
+			return rejectf(tlv1.CodeInvalidMessage, "%s.credit_code %q: %v", f, r.CreditCode, err)
 		}
 	case r.Role != tlv1.ROLE_AUDITOR:
-		return rejectf(CodeInvalidMessage, "%s.credit_code is required for a %s", f, RoleName(r.Role))
+		return rejectf(tlv1.CodeInvalidMessage, "%s.credit_code is required for a %s", f, RoleName(r.Role))
 	}
 	switch {
 	case r.DivisionCode != "":
 		if err := genesis.ValidateDivisionCode(r.DivisionCode); err != nil {
-			return rejectf(CodeInvalidMessage, "%s.division_code: %v", f, err)
+			return rejectf(tlv1.CodeInvalidMessage, "%s.division_code: %v", f, err)
 		}
 	case r.Role == tlv1.ROLE_ENTERPRISE:
-		return rejectf(CodeInvalidMessage, "%s.division_code is required for an enterprise", f)
+		return rejectf(tlv1.CodeInvalidMessage, "%s.division_code is required for an enterprise", f)
 	}
 	if len(r.Licences) > maxLicences {
-		return rejectf(CodeInvalidMessage, "%s.licences has %d entries, at most %d allowed", f, len(r.Licences), maxLicences)
+		return rejectf(tlv1.CodeInvalidMessage, "%s.licences has %d entries, at most %d allowed", f, len(r.Licences), maxLicences)
 	}
 	for i, l := range r.Licences {
 		lf := fmt.Sprintf("%s.licences[%d]", f, i)
 		if l == nil {
-			return rejectf(CodeInvalidMessage, "%s is empty", lf)
+			return rejectf(tlv1.CodeInvalidMessage, "%s is empty", lf)
 		}
 		if err := checkToken(lf+".type", l.Type, maxLicenceField); err != nil {
 			return err
@@ -98,10 +98,10 @@ func validateRegister(r *tlv1.RegisterParticipant) error {
 			return err
 		}
 		if l.ValidFromMs < 0 {
-			return rejectf(CodeInvalidMessage, "%s.valid_from_ms must not be negative, got %d", lf, l.ValidFromMs)
+			return rejectf(tlv1.CodeInvalidMessage, "%s.valid_from_ms must not be negative, got %d", lf, l.ValidFromMs)
 		}
 		if l.ValidUntilMs != 0 && l.ValidUntilMs <= l.ValidFromMs {
-			return rejectf(CodeInvalidMessage, "%s.valid_until_ms %d is not after valid_from_ms %d", lf, l.ValidUntilMs, l.ValidFromMs)
+			return rejectf(tlv1.CodeInvalidMessage, "%s.valid_until_ms %d is not after valid_from_ms %d", lf, l.ValidUntilMs, l.ValidFromMs)
 		}
 	}
 	return checkKeyList(f+".public_keys", r.PublicKeys)
@@ -112,18 +112,18 @@ func validateRegister(r *tlv1.RegisterParticipant) error {
 func execRegister(c *execCtx, r *tlv1.RegisterParticipant) ([]recordedEvent, error) {
 	const f = "register_participant"
 	var existing tlv1.Participant
-	if found, err := getProto(c.o, participantKey(r.Id), &existing); err != nil {
+	if found, err := getProto(c.o, tlv1.ParticipantKey(r.Id), &existing); err != nil {
 		return nil, err
 	} else if found {
-		return nil, rejectf(CodeDuplicateParticipant, "%s.id %q is already registered (a %s supervised by %q)", f, r.Id, RoleName(existing.Role), existing.Department)
+		return nil, rejectf(tlv1.CodeDuplicateParticipant, "%s.id %q is already registered (a %s supervised by %q)", f, r.Id, RoleName(existing.Role), existing.Department)
 	}
 	if r.CreditCode != "" {
-		holder, err := c.o.mapValue(creditCodeKey(r.CreditCode))
+		holder, err := c.o.mapValue(tlv1.CreditCodeKey(r.CreditCode))
 		if err != nil {
 			return nil, err
 		}
 		if holder != nil {
-			return nil, rejectf(CodeDuplicateParticipant, "%s.credit_code %s is already registered to %q", f, r.CreditCode, holder)
+			return nil, rejectf(tlv1.CodeDuplicateParticipant, "%s.credit_code %s is already registered to %q", f, r.CreditCode, holder)
 		}
 	}
 	for i, k := range r.PublicKeys {
@@ -137,7 +137,7 @@ func execRegister(c *execCtx, r *tlv1.RegisterParticipant) ([]recordedEvent, err
 	if err != nil {
 		return nil, err
 	}
-	return []recordedEvent{{index: idx, subjects: []string{ParticipantSubject(r.Id)}}}, nil
+	return []recordedEvent{{index: idx, subjects: []string{tlv1.ParticipantSubject(r.Id)}}}, nil
 }
 
 func validateStatusChange(f, participant, reason string) error {
@@ -150,14 +150,14 @@ func validateStatusChange(f, participant, reason string) error {
 // checkJurisdiction rejects unless the signing department supervises p.
 func checkJurisdiction(c *execCtx, p *tlv1.Participant, action string) error {
 	if p.Role == tlv1.ROLE_DEPARTMENT {
-		return rejectf(CodeOutOfJurisdiction, "%q is a department: departments change only by proposal, no department may %s another", p.Id, action)
+		return rejectf(tlv1.CodeOutOfJurisdiction, "%q is a department: departments change only by proposal, no department may %s another", p.Id, action)
 	}
 	sup, err := supervisorOf(c.o, p)
 	if err != nil {
 		return err
 	}
 	if sup != c.signer.Id {
-		return rejectf(CodeOutOfJurisdiction, "%q is supervised by %q; %q may not %s it", p.Id, sup, c.signer.Id, action)
+		return rejectf(tlv1.CodeOutOfJurisdiction, "%q is supervised by %q; %q may not %s it", p.Id, sup, c.signer.Id, action)
 	}
 	return nil
 }
@@ -177,17 +177,17 @@ func execStatusChange(c *execCtx, id, reason string, to tlv1.ParticipantStatus) 
 		return nil, err
 	}
 	if p.Status == to {
-		return nil, rejectf(CodeStatusUnchanged, "participant %q is already %s (since height %d)", id, p.Status, p.StatusHeight)
+		return nil, rejectf(tlv1.CodeStatusUnchanged, "participant %q is already %s (since height %d)", id, p.Status, p.StatusHeight)
 	}
 	from := p.Status
 	p.Status, p.StatusReason, p.StatusHeight = to, reason, c.height
-	if err := putProto(c.o, participantKey(id), p); err != nil {
+	if err := putProto(c.o, tlv1.ParticipantKey(id), p); err != nil {
 		return nil, err
 	}
 	rec := c.record()
 	rec.Body = &tlv1.Record_Governance{Governance: &tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_ParticipantStatusChanged{
 		ParticipantStatusChanged: &tlv1.ParticipantStatusChanged{Participant: id, From: from, To: to, Reason: reason, By: c.signer.Id}}}}
-	subjects := []string{ParticipantSubject(id)}
+	subjects := []string{tlv1.ParticipantSubject(id)}
 	idx, err := c.o.appendRecord(rec, subjects)
 	if err != nil {
 		return nil, err
@@ -197,13 +197,13 @@ func execStatusChange(c *execCtx, id, reason string, to tlv1.ParticipantStatus) 
 
 func validateRotateKey(r *tlv1.RotateKey) error {
 	if r == nil {
-		return rejectf(CodeInvalidMessage, "rotate_key is empty")
+		return rejectf(tlv1.CodeInvalidMessage, "rotate_key is empty")
 	}
 	if err := checkPubKey("rotate_key.new_public_key", r.NewPublicKey); err != nil {
 		return err
 	}
 	if len(r.NewKeySignature) != ed25519.SignatureSize {
-		return rejectf(CodeInvalidMessage, "rotate_key.new_key_signature is %d bytes, want %d", len(r.NewKeySignature), ed25519.SignatureSize)
+		return rejectf(tlv1.CodeInvalidMessage, "rotate_key.new_key_signature is %d bytes, want %d", len(r.NewKeySignature), ed25519.SignatureSize)
 	}
 	return nil
 }
@@ -215,10 +215,10 @@ func execRotateKey(c *execCtx, r *tlv1.RotateKey) ([]recordedEvent, error) {
 		return nil, err
 	}
 	if old.Status != tlv1.KEY_STATUS_ACTIVE {
-		return nil, rejectf(CodeKeyInactive, "rotate_key: the signing key %s was already rotated or revoked in this transaction", old.Id)
+		return nil, rejectf(tlv1.CodeKeyInactive, "rotate_key: the signing key %s was already rotated or revoked in this transaction", old.Id)
 	}
 	if !ed25519.Verify(r.NewPublicKey, tlv1.RotateKeyProofBytes(old.Id, r.NewPublicKey), r.NewKeySignature) {
-		return nil, rejectf(CodeBadKeyProof, "rotate_key.new_key_signature does not verify with the new key over RotateKeyProofBytes(%s, new key)", old.Id)
+		return nil, rejectf(tlv1.CodeBadKeyProof, "rotate_key.new_key_signature does not verify with the new key over RotateKeyProofBytes(%s, new key)", old.Id)
 	}
 	if err := checkNewKey(c.o, "rotate_key.new_public_key", r.NewPublicKey); err != nil {
 		return nil, err
@@ -238,7 +238,7 @@ func execRotateKey(c *execCtx, r *tlv1.RotateKey) ([]recordedEvent, error) {
 	for _, w := range []struct {
 		k string
 		v marshaler
-	}{{keyKey(old.Id), old}, {keyKey(newID), nk}, {participantKey(p.Id), p}} {
+	}{{tlv1.KeyKey(old.Id), old}, {tlv1.KeyKey(newID), nk}, {tlv1.ParticipantKey(p.Id), p}} {
 		if err := putProto(c.o, w.k, w.v); err != nil {
 			return nil, err
 		}
@@ -249,10 +249,10 @@ func execRotateKey(c *execCtx, r *tlv1.RotateKey) ([]recordedEvent, error) {
 
 func validateRevokeKey(r *tlv1.RevokeKey) error {
 	if r == nil {
-		return rejectf(CodeInvalidMessage, "revoke_key is empty")
+		return rejectf(tlv1.CodeInvalidMessage, "revoke_key is empty")
 	}
 	if !isKeyID(r.KeyId) {
-		return rejectf(CodeInvalidMessage, "revoke_key.key_id %q is not a key id (40 upper-case hex digits)", r.KeyId)
+		return rejectf(tlv1.CodeInvalidMessage, "revoke_key.key_id %q is not a key id (40 upper-case hex digits)", r.KeyId)
 	}
 	if err := checkText("revoke_key.reason", r.Reason, 1, maxReasonBytes); err != nil {
 		return err
@@ -271,7 +271,7 @@ func execRevokeKey(c *execCtx, r *tlv1.RevokeKey) ([]recordedEvent, error) {
 		return nil, err
 	}
 	if k.Status != tlv1.KEY_STATUS_ACTIVE {
-		return nil, rejectf(CodeKeyInactive, "key %s of %q is already revoked (height %d, %s)", k.Id, k.Participant, k.RevokedHeight, k.RevokeReason)
+		return nil, rejectf(tlv1.CodeKeyInactive, "key %s of %q is already revoked (height %d, %s)", k.Id, k.Participant, k.RevokedHeight, k.RevokeReason)
 	}
 	owner, err := getParticipant(c.o, k.Participant)
 	if err != nil {
@@ -279,7 +279,7 @@ func execRevokeKey(c *execCtx, r *tlv1.RevokeKey) ([]recordedEvent, error) {
 	}
 	if owner.Id != c.signer.Id {
 		if c.signer.Role != tlv1.ROLE_DEPARTMENT {
-			return nil, rejectf(CodeOutOfJurisdiction, "key %s belongs to %q; %q may revoke only its own keys", k.Id, owner.Id, c.signer.Id)
+			return nil, rejectf(tlv1.CodeOutOfJurisdiction, "key %s belongs to %q; %q may revoke only its own keys", k.Id, owner.Id, c.signer.Id)
 		}
 		if err := checkJurisdiction(c, owner, "revoke a key of"); err != nil {
 			return nil, err
@@ -295,7 +295,7 @@ func execRevokeKey(c *execCtx, r *tlv1.RevokeKey) ([]recordedEvent, error) {
 		keys = append(keys, nk.Id)
 	}
 	if len(keys) == 0 {
-		return nil, rejectf(CodeLastActiveKey, "key %s is the last active key of %q: pass a replacement_public_key (or rotate the key instead)", k.Id, owner.Id)
+		return nil, rejectf(tlv1.CodeLastActiveKey, "key %s is the last active key of %q: pass a replacement_public_key (or rotate the key instead)", k.Id, owner.Id)
 	}
 	k.Status, k.RevokedHeight, k.RevokeReason = tlv1.KEY_STATUS_REVOKED, c.height, r.Reason
 	owner.Keys = keys
@@ -303,14 +303,14 @@ func execRevokeKey(c *execCtx, r *tlv1.RevokeKey) ([]recordedEvent, error) {
 	if nk != nil {
 		k.ReplacedBy = nk.Id
 		kc.NewKeyId, kc.NewPublicKey = nk.Id, nk.PublicKey
-		if err := putProto(c.o, keyKey(nk.Id), nk); err != nil {
+		if err := putProto(c.o, tlv1.KeyKey(nk.Id), nk); err != nil {
 			return nil, err
 		}
 	}
-	if err := putProto(c.o, keyKey(k.Id), k); err != nil {
+	if err := putProto(c.o, tlv1.KeyKey(k.Id), k); err != nil {
 		return nil, err
 	}
-	if err := putProto(c.o, participantKey(owner.Id), owner); err != nil {
+	if err := putProto(c.o, tlv1.ParticipantKey(owner.Id), owner); err != nil {
 		return nil, err
 	}
 	return appendKeyChanged(c, kc)
@@ -319,7 +319,7 @@ func execRevokeKey(c *execCtx, r *tlv1.RevokeKey) ([]recordedEvent, error) {
 func appendKeyChanged(c *execCtx, kc *tlv1.KeyChanged) ([]recordedEvent, error) {
 	rec := c.record()
 	rec.Body = &tlv1.Record_Governance{Governance: &tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_KeyChanged{KeyChanged: kc}}}
-	subjects := []string{ParticipantSubject(kc.Participant)}
+	subjects := []string{tlv1.ParticipantSubject(kc.Participant)}
 	idx, err := c.o.appendRecord(rec, subjects)
 	if err != nil {
 		return nil, err

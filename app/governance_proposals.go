@@ -24,16 +24,16 @@ import (
 func validateSubmitProposal(s *tlv1.SubmitProposal) error {
 	const f = "submit_proposal"
 	if s == nil {
-		return rejectf(CodeInvalidMessage, "%s is empty", f)
+		return rejectf(tlv1.CodeInvalidMessage, "%s is empty", f)
 	}
 	if err := checkText(f+".title", s.Title, 1, maxTitleBytes); err != nil {
 		return err
 	}
 	if s.DeadlineHeight < 0 {
-		return rejectf(CodeInvalidMessage, "%s.deadline_height must not be negative, got %d", f, s.DeadlineHeight)
+		return rejectf(tlv1.CodeInvalidMessage, "%s.deadline_height must not be negative, got %d", f, s.DeadlineHeight)
 	}
 	if s.Change == nil || s.Change.Change == nil {
-		return rejectf(CodeInvalidMessage, "%s.change is empty: say what the proposal changes", f)
+		return rejectf(tlv1.CodeInvalidMessage, "%s.change is empty: say what the proposal changes", f)
 	}
 	return validateChange(f+".change", s.Change)
 }
@@ -61,7 +61,7 @@ func changeName(ch *tlv1.ProposalChange) string {
 
 func checkPower(field string, p int64) error {
 	if p <= 0 || p > types.MaxTotalVotingPower {
-		return rejectf(CodeInvalidMessage, "%s must be 1 to %d, got %d", field, types.MaxTotalVotingPower, p)
+		return rejectf(tlv1.CodeInvalidMessage, "%s must be 1 to %d, got %d", field, types.MaxTotalVotingPower, p)
 	}
 	return nil
 }
@@ -86,13 +86,13 @@ func validateChange(f string, ch *tlv1.ProposalChange) error {
 	case *tlv1.ProposalChange_AddDepartment:
 		d := c.AddDepartment
 		if d == nil {
-			return rejectf(CodeInvalidMessage, "%s is empty", f)
+			return rejectf(tlv1.CodeInvalidMessage, "%s is empty", f)
 		}
 		if err := checkID(f+".id", d.Id); err != nil {
 			return err
 		}
 		if reservedID(d.Id) {
-			return rejectf(CodeInvalidMessage, "%s.id %q is reserved", f, d.Id)
+			return rejectf(tlv1.CodeInvalidMessage, "%s.id %q is reserved", f, d.Id)
 		}
 		if err := checkText(f+".name", d.Name, 1, genesis.MaxNameLen); err != nil {
 			return err
@@ -108,18 +108,18 @@ func validateChange(f string, ch *tlv1.ProposalChange) error {
 		}
 		for i, k := range d.AdminKeys {
 			if bytes.Equal(k, d.ValidatorPubKey) {
-				return rejectf(CodeInvalidMessage, "%s.admin_keys[%d] is the validator key: admin keys must be separate from it", f, i)
+				return rejectf(tlv1.CodeInvalidMessage, "%s.admin_keys[%d] is the validator key: admin keys must be separate from it", f, i)
 			}
 		}
 		if d.DivisionCode != "" {
 			if err := genesis.ValidateDivisionCode(d.DivisionCode); err != nil {
-				return rejectf(CodeInvalidMessage, "%s.division_code: %v", f, err)
+				return rejectf(tlv1.CodeInvalidMessage, "%s.division_code: %v", f, err)
 			}
 		}
 	case *tlv1.ProposalChange_RemoveDepartment:
 		d := c.RemoveDepartment
 		if d == nil {
-			return rejectf(CodeInvalidMessage, "%s is empty", f)
+			return rejectf(tlv1.CodeInvalidMessage, "%s is empty", f)
 		}
 		if err := checkID(f+".department", d.Department); err != nil {
 			return err
@@ -128,18 +128,18 @@ func validateChange(f string, ch *tlv1.ProposalChange) error {
 			return err
 		}
 		if d.Successor == d.Department {
-			return rejectf(CodeInvalidMessage, "%s.successor is the department being removed", f)
+			return rejectf(tlv1.CodeInvalidMessage, "%s.successor is the department being removed", f)
 		}
 	case *tlv1.ProposalChange_SetValidatorPower:
 		d := c.SetValidatorPower
 		if d == nil {
-			return rejectf(CodeInvalidMessage, "%s is empty", f)
+			return rejectf(tlv1.CodeInvalidMessage, "%s is empty", f)
 		}
 		if err := checkID(f+".department", d.Department); err != nil {
 			return err
 		}
 		if d.Power == 0 {
-			return rejectf(CodeInvalidMessage, "%s.power is 0: to take a department's validator out, propose remove_department", f)
+			return rejectf(tlv1.CodeInvalidMessage, "%s.power is 0: to take a department's validator out, propose remove_department", f)
 		}
 		if err := checkPower(f+".power", d.Power); err != nil {
 			return err
@@ -147,40 +147,40 @@ func validateChange(f string, ch *tlv1.ProposalChange) error {
 	case *tlv1.ProposalChange_SetQuorum:
 		q := c.SetQuorum
 		if q == nil {
-			return rejectf(CodeInvalidMessage, "%s is empty", f)
+			return rejectf(tlv1.CodeInvalidMessage, "%s is empty", f)
 		}
 		if err := ValidateQuorum(q.Numerator, q.Denominator); err != nil {
-			return rejectf(CodeInvalidMessage, "%s: %v", f, err)
+			return rejectf(tlv1.CodeInvalidMessage, "%s: %v", f, err)
 		}
 	case *tlv1.ProposalChange_AccreditCertifier:
 		a := c.AccreditCertifier
 		if a == nil {
-			return rejectf(CodeInvalidMessage, "%s is empty", f)
+			return rejectf(tlv1.CodeInvalidMessage, "%s is empty", f)
 		}
 		if err := checkID(f+".certifier", a.Certifier); err != nil {
 			return err
 		}
 		if len(a.Schemes) == 0 || len(a.Schemes) > maxSchemes {
-			return rejectf(CodeInvalidMessage, "%s.schemes has %d entries, want 1 to %d", f, len(a.Schemes), maxSchemes)
+			return rejectf(tlv1.CodeInvalidMessage, "%s.schemes has %d entries, want 1 to %d", f, len(a.Schemes), maxSchemes)
 		}
 		for i, s := range a.Schemes {
 			if err := checkToken(fmt.Sprintf("%s.schemes[%d]", f, i), s, maxSchemeBytes); err != nil {
 				return err
 			}
 			if slices.Index(a.Schemes, s) != i {
-				return rejectf(CodeInvalidMessage, "%s.schemes[%d] %q is listed twice", f, i, s)
+				return rejectf(tlv1.CodeInvalidMessage, "%s.schemes[%d] %q is listed twice", f, i, s)
 			}
 		}
 		if err := checkText(f+".accreditation_number", a.AccreditationNumber, 1, maxAccreditationNum); err != nil {
 			return err
 		}
 		if a.ValidFromMs < 0 || a.ValidUntilMs <= a.ValidFromMs {
-			return rejectf(CodeInvalidMessage, "%s: validity must be 0 <= valid_from_ms < valid_until_ms, got %d to %d", f, a.ValidFromMs, a.ValidUntilMs)
+			return rejectf(tlv1.CodeInvalidMessage, "%s: validity must be 0 <= valid_from_ms < valid_until_ms, got %d to %d", f, a.ValidFromMs, a.ValidUntilMs)
 		}
 	case *tlv1.ProposalChange_SuspendAccreditation:
 		a := c.SuspendAccreditation
 		if a == nil {
-			return rejectf(CodeInvalidMessage, "%s is empty", f)
+			return rejectf(tlv1.CodeInvalidMessage, "%s is empty", f)
 		}
 		if err := checkID(f+".certifier", a.Certifier); err != nil {
 			return err
@@ -189,27 +189,27 @@ func validateChange(f string, ch *tlv1.ProposalChange) error {
 	case *tlv1.ProposalChange_WithdrawAccreditation:
 		a := c.WithdrawAccreditation
 		if a == nil {
-			return rejectf(CodeInvalidMessage, "%s is empty", f)
+			return rejectf(tlv1.CodeInvalidMessage, "%s is empty", f)
 		}
 		if err := checkID(f+".certifier", a.Certifier); err != nil {
 			return err
 		}
 		return checkText(f+".reason", a.Reason, 1, maxReasonBytes)
 	default:
-		return rejectf(CodeInvalidMessage, "%s: unknown change kind %T", f, ch.Change)
+		return rejectf(tlv1.CodeInvalidMessage, "%s: unknown change kind %T", f, ch.Change)
 	}
 	return nil
 }
 
 func validateVote(v *tlv1.Vote) error {
 	if v == nil {
-		return rejectf(CodeInvalidMessage, "vote is empty")
+		return rejectf(tlv1.CodeInvalidMessage, "vote is empty")
 	}
 	if v.ProposalId == 0 {
-		return rejectf(CodeInvalidMessage, "vote.proposal_id is required (ids start at 1)")
+		return rejectf(tlv1.CodeInvalidMessage, "vote.proposal_id is required (ids start at 1)")
 	}
 	if v.Option != tlv1.VOTE_OPTION_YES && v.Option != tlv1.VOTE_OPTION_NO {
-		return rejectf(CodeInvalidMessage, "vote.option must be VOTE_OPTION_YES or VOTE_OPTION_NO, got %s", v.Option)
+		return rejectf(tlv1.CodeInvalidMessage, "vote.option must be VOTE_OPTION_YES or VOTE_OPTION_NO, got %s", v.Option)
 	}
 	return nil
 }
@@ -229,7 +229,7 @@ type changeCtx struct {
 }
 
 func (x *changeCtx) record() *tlv1.Record {
-	return &tlv1.Record{Height: x.height, TimeMs: x.timeMs, Signer: ProposalSubject(x.proposalID)}
+	return &tlv1.Record{Height: x.height, TimeMs: x.timeMs, Signer: tlv1.ProposalSubject(x.proposalID)}
 }
 
 func (x *changeCtx) appendGov(g *tlv1.GovernanceRecord, subjects ...string) error {
@@ -246,13 +246,13 @@ func (x *changeCtx) appendGov(g *tlv1.GovernanceRecord, subjects ...string) erro
 // setDepartments writes the active department set.
 func setDepartments(o *overlay, ids []string) error {
 	slices.Sort(ids)
-	return putProto(o, departmentsKey, &tlv1.DepartmentSet{Ids: ids})
+	return putProto(o, tlv1.KeyDepartments, &tlv1.DepartmentSet{Ids: ids})
 }
 
 // applyChange applies ch and returns the validator updates it makes.
 // Rejections carry their code; other errors are node failures.
 func applyChange(x *changeCtx, ch *tlv1.ProposalChange) ([]*tlv1.ValidatorPower, error) {
-	ps := ProposalSubject(x.proposalID)
+	ps := tlv1.ProposalSubject(x.proposalID)
 	switch c := ch.Change.(type) {
 	case *tlv1.ProposalChange_AddDepartment:
 		return applyAddDepartment(x, c.AddDepartment)
@@ -265,7 +265,7 @@ func applyChange(x *changeCtx, ch *tlv1.ProposalChange) ([]*tlv1.ValidatorPower,
 			return nil, err
 		}
 		if d.Power == s.Power {
-			return nil, rejectf(CodeInvalidMessage, "department %q already has power %d", d.Id, d.Power)
+			return nil, rejectf(tlv1.CodeInvalidMessage, "department %q already has power %d", d.Id, d.Power)
 		}
 		depts, err := activeDepartments(x.o)
 		if err != nil {
@@ -273,22 +273,22 @@ func applyChange(x *changeCtx, ch *tlv1.ProposalChange) ([]*tlv1.ValidatorPower,
 		}
 		_, _, total, _ := concentration(depts)
 		if total-d.Power > types.MaxTotalVotingPower-s.Power {
-			return nil, rejectf(CodeInvalidMessage, "power %d would bring the total voting power above %d", s.Power, types.MaxTotalVotingPower)
+			return nil, rejectf(tlv1.CodeInvalidMessage, "power %d would bring the total voting power above %d", s.Power, types.MaxTotalVotingPower)
 		}
 		prev := d.Power
 		d.Power, d.ProposalId = s.Power, x.proposalID
-		if err := putProto(x.o, departmentKey(d.Id), d); err != nil {
+		if err := putProto(x.o, tlv1.DepartmentKey(d.Id), d); err != nil {
 			return nil, err
 		}
 		err = x.appendGov(&tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_DepartmentChanged{DepartmentChanged: &tlv1.DepartmentChanged{
-			ProposalId: x.proposalID, Department: d, PreviousPower: prev}}}, ps, ParticipantSubject(d.Id), ValidatorsSubject)
+			ProposalId: x.proposalID, Department: d, PreviousPower: prev}}}, ps, tlv1.ParticipantSubject(d.Id), tlv1.ValidatorsSubject)
 		if err != nil {
 			return nil, err
 		}
 		return []*tlv1.ValidatorPower{{Department: d.Id, PubKey: d.ValidatorPubKey, Power: d.Power}}, nil
 	case *tlv1.ProposalChange_SetQuorum:
 		q := c.SetQuorum
-		bz, err := x.o.mapValue(paramsKey)
+		bz, err := x.o.mapValue(tlv1.KeyParams)
 		if err != nil {
 			return nil, err
 		}
@@ -297,7 +297,7 @@ func applyChange(x *changeCtx, ch *tlv1.ProposalChange) ([]*tlv1.ValidatorPower,
 			return nil, fmt.Errorf("decode params: %w", err)
 		}
 		if params.QuorumNumerator == q.Numerator && params.QuorumDenominator == q.Denominator {
-			return nil, rejectf(CodeInvalidMessage, "the quorum is already %d/%d", q.Numerator, q.Denominator)
+			return nil, rejectf(tlv1.CodeInvalidMessage, "the quorum is already %d/%d", q.Numerator, q.Denominator)
 		}
 		qc := &tlv1.QuorumChanged{ProposalId: x.proposalID, Numerator: q.Numerator, Denominator: q.Denominator,
 			PreviousNumerator: params.QuorumNumerator, PreviousDenominator: params.QuorumDenominator}
@@ -306,8 +306,8 @@ func applyChange(x *changeCtx, ch *tlv1.ProposalChange) ([]*tlv1.ValidatorPower,
 		if err != nil {
 			return nil, fmt.Errorf("encode params: %w", err)
 		}
-		x.o.set(paramsKey, nb)
-		return nil, x.appendGov(&tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_QuorumChanged{QuorumChanged: qc}}, ps, ParamsSubject)
+		x.o.set(tlv1.KeyParams, nb)
+		return nil, x.appendGov(&tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_QuorumChanged{QuorumChanged: qc}}, ps, tlv1.ParamsSubject)
 	case *tlv1.ProposalChange_AccreditCertifier:
 		a := c.AccreditCertifier
 		return nil, changeAccreditation(x, a.Certifier, func(p *tlv1.Participant) error {
@@ -319,7 +319,7 @@ func applyChange(x *changeCtx, ch *tlv1.ProposalChange) ([]*tlv1.ValidatorPower,
 		a := c.SuspendAccreditation
 		return nil, changeAccreditation(x, a.Certifier, func(p *tlv1.Participant) error {
 			if p.Accreditation == nil || p.Accreditation.Status != tlv1.ACCREDITATION_STATUS_ACTIVE {
-				return rejectf(CodeAccreditationState, "certifier %q has no active accreditation to suspend (%s)", p.Id, accreditationStatus(p))
+				return rejectf(tlv1.CodeAccreditationState, "certifier %q has no active accreditation to suspend (%s)", p.Id, accreditationStatus(p))
 			}
 			p.Accreditation.Status, p.Accreditation.Reason, p.Accreditation.ProposalId = tlv1.ACCREDITATION_STATUS_SUSPENDED, a.Reason, x.proposalID
 			return nil
@@ -328,13 +328,13 @@ func applyChange(x *changeCtx, ch *tlv1.ProposalChange) ([]*tlv1.ValidatorPower,
 		a := c.WithdrawAccreditation
 		return nil, changeAccreditation(x, a.Certifier, func(p *tlv1.Participant) error {
 			if p.Accreditation == nil || (p.Accreditation.Status != tlv1.ACCREDITATION_STATUS_ACTIVE && p.Accreditation.Status != tlv1.ACCREDITATION_STATUS_SUSPENDED) {
-				return rejectf(CodeAccreditationState, "certifier %q has no active or suspended accreditation to withdraw (%s)", p.Id, accreditationStatus(p))
+				return rejectf(tlv1.CodeAccreditationState, "certifier %q has no active or suspended accreditation to withdraw (%s)", p.Id, accreditationStatus(p))
 			}
 			p.Accreditation.Status, p.Accreditation.Reason, p.Accreditation.ProposalId = tlv1.ACCREDITATION_STATUS_WITHDRAWN, a.Reason, x.proposalID
 			return nil
 		})
 	}
-	return nil, rejectf(CodeInvalidMessage, "unknown change kind %T", ch.Change)
+	return nil, rejectf(tlv1.CodeInvalidMessage, "unknown change kind %T", ch.Change)
 }
 
 func accreditationStatus(p *tlv1.Participant) string {
@@ -352,29 +352,29 @@ func changeAccreditation(x *changeCtx, id string, edit func(*tlv1.Participant) e
 		return err
 	}
 	if p.Role != tlv1.ROLE_CERTIFIER {
-		return rejectf(CodeNotACertifier, "%q is a %s, not a certifier", id, RoleName(p.Role))
+		return rejectf(tlv1.CodeNotACertifier, "%q is a %s, not a certifier", id, RoleName(p.Role))
 	}
 	if err := edit(p); err != nil {
 		return err
 	}
-	if err := putProto(x.o, participantKey(id), p); err != nil {
+	if err := putProto(x.o, tlv1.ParticipantKey(id), p); err != nil {
 		return err
 	}
 	return x.appendGov(&tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_AccreditationChanged{AccreditationChanged: &tlv1.AccreditationChanged{
-		ProposalId: x.proposalID, Certifier: id, Accreditation: p.Accreditation}}}, ProposalSubject(x.proposalID), ParticipantSubject(id))
+		ProposalId: x.proposalID, Certifier: id, Accreditation: p.Accreditation}}}, tlv1.ProposalSubject(x.proposalID), tlv1.ParticipantSubject(id))
 }
 
 func applyAddDepartment(x *changeCtx, a *tlv1.AddDepartment) ([]*tlv1.ValidatorPower, error) {
 	const f = "add_department"
-	if v, err := x.o.mapValue(participantKey(a.Id)); err != nil {
+	if v, err := x.o.mapValue(tlv1.ParticipantKey(a.Id)); err != nil {
 		return nil, err
 	} else if v != nil {
-		return nil, rejectf(CodeDuplicateParticipant, "%s.id %q is already registered", f, a.Id)
+		return nil, rejectf(tlv1.CodeDuplicateParticipant, "%s.id %q is already registered", f, a.Id)
 	}
-	if v, err := x.o.mapValue(departmentKey(a.Id)); err != nil {
+	if v, err := x.o.mapValue(tlv1.DepartmentKey(a.Id)); err != nil {
 		return nil, err
 	} else if v != nil {
-		return nil, rejectf(CodeDuplicateParticipant, "%s.id %q was a department before; department ids are never reused", f, a.Id)
+		return nil, rejectf(tlv1.CodeDuplicateParticipant, "%s.id %q was a department before; department ids are never reused", f, a.Id)
 	}
 	for i, k := range a.AdminKeys {
 		if err := checkNewKey(x.o, fmt.Sprintf("%s.admin_keys[%d]", f, i), k); err != nil {
@@ -389,30 +389,30 @@ func applyAddDepartment(x *changeCtx, a *tlv1.AddDepartment) ([]*tlv1.ValidatorP
 	ids := make([]string, 0, len(depts)+1)
 	for _, d := range depts {
 		if string(d.ValidatorPubKey) == string(a.ValidatorPubKey) {
-			return nil, rejectf(CodeDuplicateKey, "%s.validator_pub_key is the validator key of department %q", f, d.Id)
+			return nil, rejectf(tlv1.CodeDuplicateKey, "%s.validator_pub_key is the validator key of department %q", f, d.Id)
 		}
 		total += d.Power
 		ids = append(ids, d.Id)
 	}
 	if a.Power > types.MaxTotalVotingPower-total {
-		return nil, rejectf(CodeInvalidMessage, "%s.power %d would bring the total voting power above %d", f, a.Power, types.MaxTotalVotingPower)
+		return nil, rejectf(tlv1.CodeInvalidMessage, "%s.power %d would bring the total voting power above %d", f, a.Power, types.MaxTotalVotingPower)
 	}
 	p := &tlv1.Participant{Id: a.Id, Name: a.Name, Role: tlv1.ROLE_DEPARTMENT, Department: a.Id, DivisionCode: a.DivisionCode}
 	idx, err := register(x.o, p, a.AdminKeys, x.record(), x.height)
 	if err != nil {
 		return nil, err
 	}
-	x.recs = append(x.recs, recordedEvent{index: idx, subjects: []string{ParticipantSubject(a.Id)}})
+	x.recs = append(x.recs, recordedEvent{index: idx, subjects: []string{tlv1.ParticipantSubject(a.Id)}})
 	d := &tlv1.Department{Id: a.Id, ValidatorPubKey: a.ValidatorPubKey, Power: a.Power, Status: tlv1.DEPARTMENT_STATUS_ACTIVE,
 		JoinedHeight: x.height, ProposalId: x.proposalID}
-	if err := putProto(x.o, departmentKey(a.Id), d); err != nil {
+	if err := putProto(x.o, tlv1.DepartmentKey(a.Id), d); err != nil {
 		return nil, err
 	}
 	if err := setDepartments(x.o, append(ids, a.Id)); err != nil {
 		return nil, err
 	}
 	err = x.appendGov(&tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_DepartmentChanged{DepartmentChanged: &tlv1.DepartmentChanged{
-		ProposalId: x.proposalID, Department: d}}}, ProposalSubject(x.proposalID), ParticipantSubject(a.Id), ValidatorsSubject)
+		ProposalId: x.proposalID, Department: d}}}, tlv1.ProposalSubject(x.proposalID), tlv1.ParticipantSubject(a.Id), tlv1.ValidatorsSubject)
 	if err != nil {
 		return nil, err
 	}
@@ -436,14 +436,14 @@ func applyRemoveDepartment(x *changeCtx, r *tlv1.RemoveDepartment) ([]*tlv1.Vali
 		}
 	}
 	if len(ids) == 0 {
-		return nil, rejectf(CodeNoValidatorLeft, "%s: %q is the last department; the network would have no validator", f, d.Id)
+		return nil, rejectf(tlv1.CodeNoValidatorLeft, "%s: %q is the last department; the network would have no validator", f, d.Id)
 	}
 	if _, err := getActiveDepartment(x.o, r.Successor); err != nil {
 		return nil, wrapReject(f+".successor", err)
 	}
 	prev := d.Power
 	d.Status, d.Successor, d.RemovedHeight, d.ProposalId, d.Power = tlv1.DEPARTMENT_STATUS_REMOVED, r.Successor, x.height, x.proposalID, 0
-	if err := putProto(x.o, departmentKey(d.Id), d); err != nil {
+	if err := putProto(x.o, tlv1.DepartmentKey(d.Id), d); err != nil {
 		return nil, err
 	}
 	if err := setDepartments(x.o, ids); err != nil {
@@ -456,17 +456,17 @@ func applyRemoveDepartment(x *changeCtx, r *tlv1.RemoveDepartment) ([]*tlv1.Vali
 	from := p.Status
 	reason := "removed by proposal " + strconv.FormatUint(x.proposalID, 10) + "; successor " + r.Successor
 	p.Status, p.StatusReason, p.StatusHeight = tlv1.PARTICIPANT_STATUS_REMOVED, reason, x.height
-	if err := putProto(x.o, participantKey(d.Id), p); err != nil {
+	if err := putProto(x.o, tlv1.ParticipantKey(d.Id), p); err != nil {
 		return nil, err
 	}
-	ps := ProposalSubject(x.proposalID)
+	ps := tlv1.ProposalSubject(x.proposalID)
 	err = x.appendGov(&tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_ParticipantStatusChanged{ParticipantStatusChanged: &tlv1.ParticipantStatusChanged{
-		Participant: d.Id, From: from, To: p.Status, Reason: reason, By: ps}}}, ParticipantSubject(d.Id))
+		Participant: d.Id, From: from, To: p.Status, Reason: reason, By: ps}}}, tlv1.ParticipantSubject(d.Id))
 	if err != nil {
 		return nil, err
 	}
 	err = x.appendGov(&tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_DepartmentChanged{DepartmentChanged: &tlv1.DepartmentChanged{
-		ProposalId: x.proposalID, Department: d, PreviousPower: prev}}}, ps, ParticipantSubject(d.Id), ValidatorsSubject)
+		ProposalId: x.proposalID, Department: d, PreviousPower: prev}}}, ps, tlv1.ParticipantSubject(d.Id), tlv1.ValidatorsSubject)
 	if err != nil {
 		return nil, err
 	}
@@ -490,7 +490,7 @@ func checkConcentration(o *overlay) error {
 		return err
 	}
 	if top, power, total, c := concentration(depts); c {
-		return rejectf(CodePowerConcentration, "after the change department %q would hold %d of %d voting power (1/3 or more)", top, power, total)
+		return rejectf(tlv1.CodePowerConcentration, "after the change department %q would hold %d of %d voting power (1/3 or more)", top, power, total)
 	}
 	return nil
 }
@@ -504,10 +504,10 @@ func execSubmitProposal(c *execCtx, s *tlv1.SubmitProposal) ([]recordedEvent, er
 		deadline = c.height + DefaultVotingPeriod
 	}
 	if deadline <= c.height || deadline-c.height > MaxVotingPeriod {
-		return nil, rejectf(CodeInvalidMessage, "%s.deadline_height %d must be after the current height %d and at most %d blocks after it", f, deadline, c.height, MaxVotingPeriod)
+		return nil, rejectf(tlv1.CodeInvalidMessage, "%s.deadline_height %d must be after the current height %d and at most %d blocks after it", f, deadline, c.height, MaxVotingPeriod)
 	}
 	var gs tlv1.GovernanceState
-	if _, err := getProto(c.o, govStateKey, &gs); err != nil {
+	if _, err := getProto(c.o, tlv1.KeyGovernanceState, &gs); err != nil {
 		return nil, err
 	}
 	if gs.NextProposalId == 0 {
@@ -525,11 +525,11 @@ func execSubmitProposal(c *execCtx, s *tlv1.SubmitProposal) ([]recordedEvent, er
 	unanimous := false
 	if len(ups) > 0 {
 		if err := checkConcentration(scratch); err != nil {
-			if CodeOf(err) != CodePowerConcentration {
+			if CodeOf(err) != tlv1.CodePowerConcentration {
 				return nil, err
 			}
 			if !s.AllowPowerConcentration {
-				return nil, wrapReject(f, rejectf(CodePowerConcentration, "%s; set allow_power_concentration to submit it anyway: it then passes only with every department's yes vote", errMsg(err)))
+				return nil, wrapReject(f, rejectf(tlv1.CodePowerConcentration, "%s; set allow_power_concentration to submit it anyway: it then passes only with every department's yes vote", errMsg(err)))
 			}
 			unanimous = true
 		}
@@ -550,7 +550,7 @@ func execSubmitProposal(c *execCtx, s *tlv1.SubmitProposal) ([]recordedEvent, er
 		}
 	}
 	if len(electorate) == 0 {
-		return nil, rejectf(CodeNoValidatorLeft, "%s: no department could vote on it", f)
+		return nil, rejectf(tlv1.CodeNoValidatorLeft, "%s: no department could vote on it", f)
 	}
 	num, den := c.params.QuorumNumerator, c.params.QuorumDenominator
 	p := &tlv1.Proposal{
@@ -560,23 +560,23 @@ func execSubmitProposal(c *execCtx, s *tlv1.SubmitProposal) ([]recordedEvent, er
 		RequiredYes: requiredYes(len(electorate), num, den, unanimous), Status: tlv1.PROPOSAL_STATUS_OPEN,
 	}
 	gs.NextProposalId++
-	if err := putProto(c.o, govStateKey, &gs); err != nil {
+	if err := putProto(c.o, tlv1.KeyGovernanceState, &gs); err != nil {
 		return nil, err
 	}
-	if err := putProto(c.o, proposalKey(id), p); err != nil {
+	if err := putProto(c.o, tlv1.ProposalKey(id), p); err != nil {
 		return nil, err
 	}
 	var due tlv1.ProposalIDs
-	if _, err := getProto(c.o, deadlineKey(deadline), &due); err != nil {
+	if _, err := getProto(c.o, tlv1.DeadlineKey(deadline), &due); err != nil {
 		return nil, err
 	}
 	due.Ids = append(due.Ids, id) // ids only grow, so the list stays sorted
-	if err := putProto(c.o, deadlineKey(deadline), &due); err != nil {
+	if err := putProto(c.o, tlv1.DeadlineKey(deadline), &due); err != nil {
 		return nil, err
 	}
 	rec := c.record()
 	rec.Body = &tlv1.Record_Governance{Governance: &tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_ProposalSubmitted{ProposalSubmitted: p}}}
-	subjects := []string{ProposalSubject(id)}
+	subjects := []string{tlv1.ProposalSubject(id)}
 	idx, err := c.o.appendRecord(rec, subjects)
 	if err != nil {
 		return nil, err
@@ -586,12 +586,12 @@ func execSubmitProposal(c *execCtx, s *tlv1.SubmitProposal) ([]recordedEvent, er
 
 func getProposal(r mapReader, id uint64) (*tlv1.Proposal, error) {
 	var p tlv1.Proposal
-	found, err := getProto(r, proposalKey(id), &p)
+	found, err := getProto(r, tlv1.ProposalKey(id), &p)
 	if err != nil {
 		return nil, err
 	}
 	if !found {
-		return nil, rejectf(CodeProposalNotFound, "proposal %d does not exist", id)
+		return nil, rejectf(tlv1.CodeProposalNotFound, "proposal %d does not exist", id)
 	}
 	return &p, nil
 }
@@ -604,19 +604,19 @@ func execVote(c *execCtx, v *tlv1.Vote) ([]recordedEvent, error) {
 	dept := c.signer.Id
 	switch {
 	case p.Status == tlv1.PROPOSAL_STATUS_EXPIRED || (p.Status == tlv1.PROPOSAL_STATUS_OPEN && c.height > p.DeadlineHeight):
-		return nil, rejectf(CodeProposalExpired, "proposal %d expired: its deadline was height %d, this is %d", p.Id, p.DeadlineHeight, c.height)
+		return nil, rejectf(tlv1.CodeProposalExpired, "proposal %d expired: its deadline was height %d, this is %d", p.Id, p.DeadlineHeight, c.height)
 	case p.Status != tlv1.PROPOSAL_STATUS_OPEN:
-		return nil, rejectf(CodeProposalClosed, "proposal %d is %s (at height %d) and takes no more votes", p.Id, p.Status, p.ClosedHeight)
+		return nil, rejectf(tlv1.CodeProposalClosed, "proposal %d is %s (at height %d) and takes no more votes", p.Id, p.Status, p.ClosedHeight)
 	case !slices.Contains(p.Electorate, dept):
-		return nil, rejectf(CodeNotInElectorate, "department %q is not in the electorate of proposal %d (%s)", dept, p.Id, strings.Join(p.Electorate, ", "))
+		return nil, rejectf(tlv1.CodeNotInElectorate, "department %q is not in the electorate of proposal %d (%s)", dept, p.Id, strings.Join(p.Electorate, ", "))
 	}
 	var prev tlv1.VoteValue
-	if found, err := getProto(c.o, voteKey(p.Id, dept), &prev); err != nil {
+	if found, err := getProto(c.o, tlv1.VoteKey(p.Id, dept), &prev); err != nil {
 		return nil, err
 	} else if found {
-		return nil, rejectf(CodeAlreadyVoted, "department %q already voted %s on proposal %d at height %d", dept, prev.Option, p.Id, prev.Height)
+		return nil, rejectf(tlv1.CodeAlreadyVoted, "department %q already voted %s on proposal %d at height %d", dept, prev.Option, p.Id, prev.Height)
 	}
-	if err := putProto(c.o, voteKey(p.Id, dept), &tlv1.VoteValue{ProposalId: p.Id, Department: dept, Option: v.Option, Height: c.height, KeyId: c.signerKey}); err != nil {
+	if err := putProto(c.o, tlv1.VoteKey(p.Id, dept), &tlv1.VoteValue{ProposalId: p.Id, Department: dept, Option: v.Option, Height: c.height, KeyId: c.signerKey}); err != nil {
 		return nil, err
 	}
 	if v.Option == tlv1.VOTE_OPTION_YES {
@@ -632,10 +632,10 @@ func execVote(c *execCtx, v *tlv1.Vote) ([]recordedEvent, error) {
 		p.Status, p.ClosedHeight = tlv1.PROPOSAL_STATUS_FAILED, c.height
 		p.Result = fmt.Sprintf("failed: %d no votes of %d; it can no longer reach the %d yes votes it needs", p.No, n, p.RequiredYes)
 	}
-	if err := putProto(c.o, proposalKey(p.Id), p); err != nil {
+	if err := putProto(c.o, tlv1.ProposalKey(p.Id), p); err != nil {
 		return nil, err
 	}
-	subjects := []string{ProposalSubject(p.Id)}
+	subjects := []string{tlv1.ProposalSubject(p.Id)}
 	rec := c.record()
 	rec.Body = &tlv1.Record_Governance{Governance: &tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_VoteCast{VoteCast: &tlv1.VoteCast{
 		ProposalId: p.Id, Department: dept, Option: v.Option, Yes: p.Yes, No: p.No, RequiredYes: p.RequiredYes, ElectorateSize: n, Status: p.Status}}}}
@@ -696,8 +696,8 @@ func executeProposal(c *blockCtx, p *tlv1.Proposal) ([]*tlv1.ValidatorPower, []r
 	ups, err := applyChange(x, p.Change)
 	if err == nil && len(ups) > 0 && !p.Unanimous {
 		err = checkConcentration(x.o)
-		if err != nil && CodeOf(err) == CodePowerConcentration {
-			err = rejectf(CodePowerConcentration, "%s, and the proposal was not approved unanimously", errMsg(err))
+		if err != nil && CodeOf(err) == tlv1.CodePowerConcentration {
+			err = rejectf(tlv1.CodePowerConcentration, "%s, and the proposal was not approved unanimously", errMsg(err))
 		}
 	}
 	var recs []recordedEvent
@@ -706,19 +706,19 @@ func executeProposal(c *blockCtx, p *tlv1.Proposal) ([]*tlv1.ValidatorPower, []r
 		recs = x.recs
 		p.Status, p.Result = tlv1.PROPOSAL_STATUS_EXECUTED, ""
 	} else {
-		if CodeOf(err) == CodeInternal {
+		if CodeOf(err) == tlv1.CodeInternal {
 			return nil, nil, err
 		}
 		ups = nil
 		p.Status, p.Result = tlv1.PROPOSAL_STATUS_EXECUTION_FAILED, "not executed: "+err.Error()
 	}
 	p.ExecutedHeight = c.height
-	if err := putProto(c.o, proposalKey(p.Id), p); err != nil {
+	if err := putProto(c.o, tlv1.ProposalKey(p.Id), p); err != nil {
 		return nil, nil, err
 	}
 	x2 := &changeCtx{o: c.o, height: c.height, timeMs: c.timeMs, proposalID: p.Id}
 	err = x2.appendGov(&tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_ProposalClosed{ProposalClosed: &tlv1.ProposalClosed{
-		ProposalId: p.Id, Status: p.Status, Result: p.Result, ValidatorUpdates: ups}}}, ProposalSubject(p.Id))
+		ProposalId: p.Id, Status: p.Status, Result: p.Result, ValidatorUpdates: ups}}}, tlv1.ProposalSubject(p.Id))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -729,7 +729,7 @@ func executeProposal(c *blockCtx, p *tlv1.Proposal) ([]*tlv1.ValidatorPower, []r
 // deadline block.
 func expireProposals(c *blockCtx) ([]recordedEvent, error) {
 	var due tlv1.ProposalIDs
-	found, err := getProto(c.o, deadlineKey(c.height), &due)
+	found, err := getProto(c.o, tlv1.DeadlineKey(c.height), &due)
 	if err != nil || !found {
 		return nil, err
 	}
@@ -744,16 +744,16 @@ func expireProposals(c *blockCtx) ([]recordedEvent, error) {
 		}
 		p.Status, p.ClosedHeight = tlv1.PROPOSAL_STATUS_EXPIRED, c.height
 		p.Result = fmt.Sprintf("expired at height %d with %d yes and %d no of %d; %d yes votes were needed", c.height, p.Yes, p.No, len(p.Electorate), p.RequiredYes)
-		if err := putProto(c.o, proposalKey(id), p); err != nil {
+		if err := putProto(c.o, tlv1.ProposalKey(id), p); err != nil {
 			return nil, err
 		}
 		x := &changeCtx{o: c.o, height: c.height, timeMs: c.timeMs, proposalID: id}
 		if err := x.appendGov(&tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_ProposalClosed{ProposalClosed: &tlv1.ProposalClosed{
-			ProposalId: id, Status: p.Status, Result: p.Result}}}, ProposalSubject(id)); err != nil {
+			ProposalId: id, Status: p.Status, Result: p.Result}}}, tlv1.ProposalSubject(id)); err != nil {
 			return nil, err
 		}
 		recs = append(recs, x.recs...)
 	}
-	c.o.set(deadlineKey(c.height), nil)
+	c.o.set(tlv1.DeadlineKey(c.height), nil)
 	return recs, nil
 }

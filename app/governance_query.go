@@ -6,17 +6,6 @@ import (
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
-// Governance query paths. The request is the protobuf named beside each
-// path; every map entry in an answer carries its proof against the answer's
-// roots.
-const (
-	PathParticipants = "/participants" // ParticipantsRequest; ParticipantsResponse
-	PathParticipant  = "/participant"  // ParticipantRequest; ParticipantResponse
-	PathProposals    = "/proposals"    // ProposalsRequest; ProposalsResponse
-	PathProposal     = "/proposal"     // ProposalRequest; ProposalResponse
-	PathValidators   = "/validators"   // ValidatorsRequest; ValidatorsResponse
-)
-
 // MaxListAnswer caps the entries of one list answer.
 const MaxListAnswer = 500
 
@@ -32,14 +21,14 @@ func listLimit(l uint32) int {
 func queryParticipants(q *querier, data []byte) (marshaler, error) {
 	var r tlv1.ParticipantsRequest
 	if err := r.Unmarshal(data); err != nil {
-		return nil, rejectf(CodeInvalidQuery, "data is not a ParticipantsRequest: %v", err)
+		return nil, rejectf(tlv1.CodeInvalidQuery, "data is not a ParticipantsRequest: %v", err)
 	}
 	limit := listLimit(r.Limit)
 	resp := &tlv1.ParticipantsResponse{Roots: q.roots()}
-	prefix := mapKey(participantKey(""))
+	prefix := mapKey(tlv1.ParticipantKey(""))
 	start := prefix
 	if r.After != "" {
-		start = mapKey(participantKey(r.After + "\x00"))
+		start = mapKey(tlv1.ParticipantKey(r.After + "\x00"))
 	}
 	it := q.v.txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 64, Prefix: prefix})
 	defer it.Close()
@@ -65,7 +54,7 @@ func queryParticipants(q *querier, data []byte) (marshaler, error) {
 		matched = append(matched, p.Id)
 	}
 	for _, id := range matched {
-		pv, err := q.value(participantKey(id))
+		pv, err := q.value(tlv1.ParticipantKey(id))
 		if err != nil {
 			return nil, err
 		}
@@ -79,12 +68,12 @@ func queryParticipants(q *querier, data []byte) (marshaler, error) {
 func queryParticipant(q *querier, data []byte) (marshaler, error) {
 	var r tlv1.ParticipantRequest
 	if err := r.Unmarshal(data); err != nil {
-		return nil, rejectf(CodeInvalidQuery, "data is not a ParticipantRequest: %v", err)
+		return nil, rejectf(tlv1.CodeInvalidQuery, "data is not a ParticipantRequest: %v", err)
 	}
 	if r.Id == "" {
-		return nil, rejectf(CodeInvalidQuery, "id is empty")
+		return nil, rejectf(tlv1.CodeInvalidQuery, "id is empty")
 	}
-	pv, err := q.value(participantKey(r.Id))
+	pv, err := q.value(tlv1.ParticipantKey(r.Id))
 	if err != nil {
 		return nil, err
 	}
@@ -97,14 +86,14 @@ func queryParticipant(q *querier, data []byte) (marshaler, error) {
 		return nil, err
 	}
 	for _, k := range p.Keys {
-		kv, err := q.value(keyKey(k))
+		kv, err := q.value(tlv1.KeyKey(k))
 		if err != nil {
 			return nil, err
 		}
 		resp.Keys = append(resp.Keys, kv)
 	}
 	if p.Role == tlv1.ROLE_DEPARTMENT {
-		if resp.Department, err = q.value(departmentKey(p.Id)); err != nil {
+		if resp.Department, err = q.value(tlv1.DepartmentKey(p.Id)); err != nil {
 			return nil, err
 		}
 	}
@@ -116,10 +105,10 @@ func queryParticipant(q *querier, data []byte) (marshaler, error) {
 func queryProposals(q *querier, data []byte) (marshaler, error) {
 	var r tlv1.ProposalsRequest
 	if err := r.Unmarshal(data); err != nil {
-		return nil, rejectf(CodeInvalidQuery, "data is not a ProposalsRequest: %v", err)
+		return nil, rejectf(tlv1.CodeInvalidQuery, "data is not a ProposalsRequest: %v", err)
 	}
 	limit := listLimit(r.Limit)
-	sv, err := q.value(govStateKey)
+	sv, err := q.value(tlv1.KeyGovernanceState)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +118,7 @@ func queryProposals(q *querier, data []byte) (marshaler, error) {
 		return nil, err
 	}
 	for id := r.AfterId + 1; id < gs.NextProposalId; id++ {
-		bz, err := q.v.mapValue(proposalKey(id))
+		bz, err := q.v.mapValue(tlv1.ProposalKey(id))
 		if err != nil {
 			return nil, err
 		}
@@ -144,7 +133,7 @@ func queryProposals(q *querier, data []byte) (marshaler, error) {
 			resp.NextAfterId = id - 1
 			break
 		}
-		pv, err := q.value(proposalKey(id))
+		pv, err := q.value(tlv1.ProposalKey(id))
 		if err != nil {
 			return nil, err
 		}
@@ -158,12 +147,12 @@ func queryProposals(q *querier, data []byte) (marshaler, error) {
 func queryProposal(q *querier, data []byte) (marshaler, error) {
 	var r tlv1.ProposalRequest
 	if err := r.Unmarshal(data); err != nil {
-		return nil, rejectf(CodeInvalidQuery, "data is not a ProposalRequest: %v", err)
+		return nil, rejectf(tlv1.CodeInvalidQuery, "data is not a ProposalRequest: %v", err)
 	}
 	if r.Id == 0 {
-		return nil, rejectf(CodeInvalidQuery, "id is required (proposal ids start at 1)")
+		return nil, rejectf(tlv1.CodeInvalidQuery, "id is required (proposal ids start at 1)")
 	}
-	pv, err := q.value(proposalKey(r.Id))
+	pv, err := q.value(tlv1.ProposalKey(r.Id))
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +165,7 @@ func queryProposal(q *querier, data []byte) (marshaler, error) {
 		return nil, err
 	}
 	for _, d := range p.Electorate {
-		vv, err := q.value(voteKey(p.Id, d))
+		vv, err := q.value(tlv1.VoteKey(p.Id, d))
 		if err != nil {
 			return nil, err
 		}
@@ -190,9 +179,9 @@ func queryProposal(q *querier, data []byte) (marshaler, error) {
 func queryValidators(q *querier, data []byte) (marshaler, error) {
 	var r tlv1.ValidatorsRequest
 	if err := r.Unmarshal(data); err != nil {
-		return nil, rejectf(CodeInvalidQuery, "data is not a ValidatorsRequest: %v", err)
+		return nil, rejectf(tlv1.CodeInvalidQuery, "data is not a ValidatorsRequest: %v", err)
 	}
-	set, err := q.value(departmentsKey)
+	set, err := q.value(tlv1.KeyDepartments)
 	if err != nil {
 		return nil, err
 	}
@@ -202,13 +191,13 @@ func queryValidators(q *querier, data []byte) (marshaler, error) {
 		return nil, err
 	}
 	for _, id := range ds.Ids {
-		dv, err := q.value(departmentKey(id))
+		dv, err := q.value(tlv1.DepartmentKey(id))
 		if err != nil {
 			return nil, err
 		}
 		resp.Departments = append(resp.Departments, dv)
 	}
-	if resp.Params, err = q.value(paramsKey); err != nil {
+	if resp.Params, err = q.value(tlv1.KeyParams); err != nil {
 		return nil, err
 	}
 	return resp, nil

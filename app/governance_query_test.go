@@ -11,14 +11,14 @@ import (
 // application's.
 func TestClientGovernanceKeys(t *testing.T) {
 	pairs := [][2]string{
-		{client.DepartmentsKey, DepartmentsKey},
-		{client.GovStateKey, GovStateKey},
-		{client.ParamsKey, paramsKey},
-		{client.DepartmentKey("agri"), DepartmentKey("agri")},
-		{client.ProposalKey(17), ProposalKey(17)},
-		{client.VoteKey(17, "agri"), VoteKey(17, "agri")},
-		{client.ProposalSubject(17), ProposalSubject(17)},
-		{client.ParticipantKey("farm"), ParticipantKey("farm")},
+		{tlv1.KeyDepartments, tlv1.KeyDepartments},
+		{tlv1.KeyGovernanceState, tlv1.KeyGovernanceState},
+		{tlv1.KeyParams, tlv1.KeyParams},
+		{tlv1.DepartmentKey("agri"), tlv1.DepartmentKey("agri")},
+		{tlv1.ProposalKey(17), tlv1.ProposalKey(17)},
+		{tlv1.VoteKey(17, "agri"), tlv1.VoteKey(17, "agri")},
+		{tlv1.ProposalSubject(17), tlv1.ProposalSubject(17)},
+		{tlv1.ParticipantKey("farm"), tlv1.ParticipantKey("farm")},
 	}
 	for _, p := range pairs {
 		if p[0] != p[1] {
@@ -68,7 +68,7 @@ func TestGovernanceQueries(t *testing.T) {
 		}
 		for _, tc := range cases {
 			var resp tlv1.ParticipantsResponse
-			queryInto(t, g, PathParticipants, tc.req, &resp, func() *tlv1.StateRoots { return resp.Roots })
+			queryInto(t, g, tlv1.PathParticipants, tc.req, &resp, func() *tlv1.StateRoots { return resp.Roots })
 			list, err := client.VerifyParticipants(tc.req, &resp)
 			if err != nil {
 				t.Fatalf("%v: %v", tc.req, err)
@@ -83,7 +83,7 @@ func TestGovernanceQueries(t *testing.T) {
 		}
 		// A node that slips in an entry not matching the filter is caught.
 		var resp tlv1.ParticipantsResponse
-		queryInto(t, g, PathParticipants, &tlv1.ParticipantsRequest{}, &resp, func() *tlv1.StateRoots { return resp.Roots })
+		queryInto(t, g, tlv1.PathParticipants, &tlv1.ParticipantsRequest{}, &resp, func() *tlv1.StateRoots { return resp.Roots })
 		if _, err := client.VerifyParticipants(&tlv1.ParticipantsRequest{Role: tlv1.ROLE_ENTERPRISE}, &resp); err == nil {
 			t.Error("an answer with departments passed for an enterprise filter")
 		}
@@ -95,7 +95,7 @@ func TestGovernanceQueries(t *testing.T) {
 
 	t.Run("participant", func(t *testing.T) {
 		var resp tlv1.ParticipantResponse
-		queryInto(t, g, PathParticipant, &tlv1.ParticipantRequest{Id: "agri"}, &resp, func() *tlv1.StateRoots { return resp.Roots })
+		queryInto(t, g, tlv1.PathParticipant, &tlv1.ParticipantRequest{Id: "agri"}, &resp, func() *tlv1.StateRoots { return resp.Roots })
 		info, err := client.VerifyParticipant("agri", &resp)
 		if err != nil {
 			t.Fatal(err)
@@ -107,7 +107,7 @@ func TestGovernanceQueries(t *testing.T) {
 			t.Fatal("an answer for agri passed as ahv")
 		}
 		var absent tlv1.ParticipantResponse
-		queryInto(t, g, PathParticipant, &tlv1.ParticipantRequest{Id: "nobody"}, &absent, func() *tlv1.StateRoots { return absent.Roots })
+		queryInto(t, g, tlv1.PathParticipant, &tlv1.ParticipantRequest{Id: "nobody"}, &absent, func() *tlv1.StateRoots { return absent.Roots })
 		if info, err := client.VerifyParticipant("nobody", &absent); err != nil || info.Participant != nil {
 			t.Fatalf("absent participant: %+v %v", info, err)
 		}
@@ -127,7 +127,7 @@ func TestGovernanceQueries(t *testing.T) {
 		}
 		for _, tc := range cases {
 			var resp tlv1.ProposalsResponse
-			queryInto(t, g, PathProposals, tc.req, &resp, func() *tlv1.StateRoots { return resp.Roots })
+			queryInto(t, g, tlv1.PathProposals, tc.req, &resp, func() *tlv1.StateRoots { return resp.Roots })
 			list, err := client.VerifyProposals(tc.req, &resp)
 			if err != nil {
 				t.Fatalf("%v: %v", tc.req, err)
@@ -149,7 +149,7 @@ func TestGovernanceQueries(t *testing.T) {
 
 	t.Run("proposal", func(t *testing.T) {
 		var resp tlv1.ProposalResponse
-		queryInto(t, g, PathProposal, &tlv1.ProposalRequest{Id: id}, &resp, func() *tlv1.StateRoots { return resp.Roots })
+		queryInto(t, g, tlv1.PathProposal, &tlv1.ProposalRequest{Id: id}, &resp, func() *tlv1.StateRoots { return resp.Roots })
 		info, err := client.VerifyProposal(id, &resp)
 		if err != nil {
 			t.Fatal(err)
@@ -175,7 +175,7 @@ func TestGovernanceQueries(t *testing.T) {
 			t.Fatal("a hidden vote passed verification")
 		}
 		var absent tlv1.ProposalResponse
-		queryInto(t, g, PathProposal, &tlv1.ProposalRequest{Id: 99}, &absent, func() *tlv1.StateRoots { return absent.Roots })
+		queryInto(t, g, tlv1.PathProposal, &tlv1.ProposalRequest{Id: 99}, &absent, func() *tlv1.StateRoots { return absent.Roots })
 		if info, err := client.VerifyProposal(99, &absent); err != nil || info.Proposal != nil {
 			t.Fatalf("absent proposal: %+v %v", info, err)
 		}
@@ -183,7 +183,7 @@ func TestGovernanceQueries(t *testing.T) {
 
 	t.Run("validators", func(t *testing.T) {
 		var resp tlv1.ValidatorsResponse
-		queryInto(t, g, PathValidators, &tlv1.ValidatorsRequest{}, &resp, func() *tlv1.StateRoots { return resp.Roots })
+		queryInto(t, g, tlv1.PathValidators, &tlv1.ValidatorsRequest{}, &resp, func() *tlv1.StateRoots { return resp.Roots })
 		vs, err := client.VerifyValidators(&resp)
 		if err != nil {
 			t.Fatal(err)
@@ -202,14 +202,14 @@ func TestGovernanceQueries(t *testing.T) {
 			path string
 			data []byte
 		}{
-			{PathParticipants, []byte{0xff}},
-			{PathParticipant, nil},
-			{PathProposal, nil},
-			{PathProposals, []byte{0x0a}},
-			{PathValidators, []byte{0xff, 0xff}},
+			{tlv1.PathParticipants, []byte{0xff}},
+			{tlv1.PathParticipant, nil},
+			{tlv1.PathProposal, nil},
+			{tlv1.PathProposals, []byte{0x0a}},
+			{tlv1.PathValidators, []byte{0xff, 0xff}},
 		} {
 			res, _ := query(t, g.a, c.path, rawReq(c.data), 0)
-			if Code(res.Code) != CodeInvalidQuery {
+			if tlv1.Code(res.Code) != tlv1.CodeInvalidQuery {
 				t.Errorf("%s with %x: code %d %s", c.path, c.data, res.Code, res.Log)
 			}
 		}

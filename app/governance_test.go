@@ -40,7 +40,7 @@ func TestGovernanceGenesis(t *testing.T) {
 		t.Fatalf("departments after genesis: %v, want %v", got, want)
 	}
 	var d tlv1.Department
-	if !g.get(departmentKey("agri"), &d) || !bytes.Equal(d.ValidatorPubKey, namedPub("val-agri")) || d.Status != tlv1.DEPARTMENT_STATUS_ACTIVE {
+	if !g.get(tlv1.DepartmentKey("agri"), &d) || !bytes.Equal(d.ValidatorPubKey, namedPub("val-agri")) || d.Status != tlv1.DEPARTMENT_STATUS_ACTIVE {
 		t.Fatalf("department entry of agri: %v", &d)
 	}
 	if p := g.participant("agri"); p.Role != tlv1.ROLE_DEPARTMENT || len(p.Keys) != 1 || p.Keys[0] != namedKeyID("agri") {
@@ -51,7 +51,7 @@ func TestGovernanceGenesis(t *testing.T) {
 	}
 	var holder []byte
 	v := g.a.st.viewAt(g.h)
-	holder, _ = v.mapValue(creditCodeKey(testCreditCode(1)))
+	holder, _ = v.mapValue(tlv1.CreditCodeKey(testCreditCode(1)))
 	v.discard()
 	if string(holder) != "farm" {
 		t.Fatalf("credit code index holds %q, want farm", holder)
@@ -183,7 +183,7 @@ func TestProposalAddDepartment(t *testing.T) {
 	if res := g.block(); len(res.ValidatorUpdates) != 0 {
 		t.Fatalf("validator updates in the next block: %v", res.ValidatorUpdates)
 	}
-	g.fails(CodeProposalClosed, "EXECUTED", "drug", voteMsg(id, true))
+	g.fails(tlv1.CodeProposalClosed, "EXECUTED", "drug", voteMsg(id, true))
 	// The new department acts from the next block: it registers an
 	// enterprise and votes on new proposals ...
 	g.ok("commerce", registerMsg("wholesale", tlv1.ROLE_ENTERPRISE, 50, "wholesale"))
@@ -196,7 +196,7 @@ func TestProposalAddDepartment(t *testing.T) {
 	}
 	g.ok("commerce", voteMsg(id2, true))
 	// History: the proposal's records are provable like any other.
-	hist := historyOf(t, g, ProposalSubject(id))
+	hist := historyOf(t, g, tlv1.ProposalSubject(id))
 	kinds := []string{}
 	for _, r := range hist {
 		kinds = append(kinds, govKind(r))
@@ -205,7 +205,7 @@ func TestProposalAddDepartment(t *testing.T) {
 	if !slices.Equal(kinds, want) {
 		t.Fatalf("history of proposal %d: %v, want %v", id, kinds, want)
 	}
-	if vh := historyOf(t, g, ValidatorsSubject); len(vh) != 1 || govKind(vh[0]) != "department_changed" {
+	if vh := historyOf(t, g, tlv1.ValidatorsSubject); len(vh) != 1 || govKind(vh[0]) != "department_changed" {
 		t.Fatalf("validator-set history: %d records", len(vh))
 	}
 }
@@ -219,7 +219,7 @@ func TestElectorateIsFixed(t *testing.T) {
 	for _, d := range []string{"agri", "ahv", "market"} {
 		g.ok(d, voteMsg(id, true))
 	}
-	g.fails(CodeNotInElectorate, "not in the electorate", "commerce", voteMsg(before, true))
+	g.fails(tlv1.CodeNotInElectorate, "not in the electorate", "commerce", voteMsg(before, true))
 	g.ok("agri", voteMsg(before, true))
 }
 
@@ -256,7 +256,7 @@ func govKind(r *tlv1.Record) string {
 // completeness against the committed app hash.
 func historyOf(t *testing.T, g *govFixture, subject string) []*tlv1.Record {
 	t.Helper()
-	res, bz := query(t, g.a, PathHistory, &tlv1.HistoryRequest{Subject: subject}, 0)
+	res, bz := query(t, g.a, tlv1.PathHistory, &tlv1.HistoryRequest{Subject: subject}, 0)
 	if res.Code != 0 {
 		t.Fatalf("history %s: %s", subject, res.Log)
 	}
@@ -304,7 +304,7 @@ func TestProposalFailsChangesNothing(t *testing.T) {
 	var paramsBefore []byte
 	{
 		v := g.a.st.viewAt(g.h)
-		paramsBefore, _ = v.mapValue(paramsKey)
+		paramsBefore, _ = v.mapValue(tlv1.KeyParams)
 		v.discard()
 	}
 	changes := []*tlv1.ProposalChange{addDeptChange("commerce", 10), removeDeptChange("ahv", "agri"), powerChange("agri", 12), quorumChange(3, 4), accreditChange("lab", "gap")}
@@ -334,14 +334,14 @@ func TestProposalFailsChangesNothing(t *testing.T) {
 		if p.Status != tlv1.PROPOSAL_STATUS_FAILED || p.ExecutedHeight != 0 || !strings.Contains(p.Result, "can no longer reach") {
 			t.Fatalf("%s: status %s executed %d result %q", changeName(ch), p.Status, p.ExecutedHeight, p.Result)
 		}
-		g.fails(CodeProposalClosed, "FAILED", voters[1], voteMsg(id, true))
+		g.fails(tlv1.CodeProposalClosed, "FAILED", voters[1], voteMsg(id, true))
 	}
 	if got := g.departments(); !mapsEqual(got, deptsBefore) {
 		t.Fatalf("departments changed: %v -> %v", deptsBefore, got)
 	}
 	v := g.a.st.viewAt(g.h)
-	paramsAfter, _ := v.mapValue(paramsKey)
-	commerce, _ := v.mapValue(participantKey("commerce"))
+	paramsAfter, _ := v.mapValue(tlv1.KeyParams)
+	commerce, _ := v.mapValue(tlv1.ParticipantKey("commerce"))
 	v.discard()
 	if !bytes.Equal(paramsBefore, paramsAfter) || commerce != nil {
 		t.Fatal("a failed proposal changed the params or registered its department")
@@ -367,15 +367,15 @@ func TestProposalExpires(t *testing.T) {
 	if p.Status != tlv1.PROPOSAL_STATUS_EXPIRED || p.ClosedHeight != deadline || p.Yes != 2 {
 		t.Fatalf("after the deadline block: %v", p)
 	}
-	g.fails(CodeProposalExpired, "expired", "market", voteMsg(id, true))
+	g.fails(tlv1.CodeProposalExpired, "expired", "market", voteMsg(id, true))
 	var due tlv1.ProposalIDs
-	if g.get(deadlineKey(deadline), &due) {
+	if g.get(tlv1.DeadlineKey(deadline), &due) {
 		t.Fatal("the deadline index entry outlived its block")
 	}
 	if _, ok := g.departments()["commerce"]; ok {
 		t.Fatal("an expired proposal executed")
 	}
-	if kinds := historyOf(t, g, ProposalSubject(id)); govKind(kinds[len(kinds)-1]) != "proposal_closed" {
+	if kinds := historyOf(t, g, tlv1.ProposalSubject(id)); govKind(kinds[len(kinds)-1]) != "proposal_closed" {
 		t.Fatal("expiry is not recorded")
 	}
 	// A proposal that passes in its deadline block executes and does not
@@ -394,7 +394,7 @@ func TestProposalExpires(t *testing.T) {
 // power needs allow_power_concentration and every department's yes.
 func TestPowerConcentration(t *testing.T) {
 	g := newGovFixture(t)
-	g.reject(0, CodePowerConcentration, "20 of 50", "agri", proposeMsg("p", 0, false, powerChange("agri", 20)))
+	g.reject(0, tlv1.CodePowerConcentration, "20 of 50", "agri", proposeMsg("p", 0, false, powerChange("agri", 20)))
 	id := g.propose("agri", powerChange("agri", 20), true)
 	if p := g.proposal(id); !p.Unanimous || p.RequiredYes != 4 {
 		t.Fatalf("flagged proposal: unanimous %v required %d", p.Unanimous, p.RequiredYes)
@@ -428,7 +428,7 @@ func TestPowerConcentration(t *testing.T) {
 		t.Fatalf("14 of 44 is not concentrated, yet unanimous %v required %d", p.Unanimous, p.RequiredYes)
 	}
 	// Removing a department from four leaves three equal ones (1/3 each).
-	g2.reject(0, CodePowerConcentration, "1/3 or more", "agri", proposeMsg("p", 0, false, removeDeptChange("ahv", "agri")))
+	g2.reject(0, tlv1.CodePowerConcentration, "1/3 or more", "agri", proposeMsg("p", 0, false, removeDeptChange("ahv", "agri")))
 }
 
 // TestExecutionRechecks: a proposal valid at submission but invalid when
@@ -469,7 +469,7 @@ func TestExecutionRechecks(t *testing.T) {
 		t.Fatalf("departments: %v", got)
 	}
 	var k tlv1.Key
-	if g.get(keyKey(namedKeyID("commerce-2")), &k) {
+	if g.get(tlv1.KeyKey(namedKeyID("commerce-2")), &k) {
 		t.Fatal("the failed execution registered its admin key")
 	}
 }
@@ -490,7 +490,7 @@ func TestRemoveDepartment(t *testing.T) {
 	if slices.Contains(p.Electorate, "ahv") || len(p.Electorate) != 4 || p.RequiredYes != 3 {
 		t.Fatalf("electorate %v required %d", p.Electorate, p.RequiredYes)
 	}
-	g.fails(CodeNotInElectorate, "not in the electorate", "ahv", voteMsg(id, false))
+	g.fails(tlv1.CodeNotInElectorate, "not in the electorate", "ahv", voteMsg(id, false))
 	g.ok("agri", voteMsg(id, true))
 	g.ok("drug", voteMsg(id, true))
 	res := g.ok("market", voteMsg(id, true))
@@ -501,26 +501,26 @@ func TestRemoveDepartment(t *testing.T) {
 		t.Fatalf("departments after removal: %v", g.departments())
 	}
 	var d tlv1.Department
-	g.get(departmentKey("ahv"), &d)
+	g.get(tlv1.DepartmentKey("ahv"), &d)
 	if d.Status != tlv1.DEPARTMENT_STATUS_REMOVED || d.Successor != "agri" || d.RemovedHeight != g.h {
 		t.Fatalf("removed department: %v", &d)
 	}
 	if p := g.participant("ahv"); p.Status != tlv1.PARTICIPANT_STATUS_REMOVED {
 		t.Fatalf("removed department's participant status: %s", p.Status)
 	}
-	g.reject(CodeParticipantInactive, CodeParticipantInactive, "REMOVED", "ahv", proposeMsg("p", 0, false, accreditChange("lab", "gap")))
+	g.reject(tlv1.CodeParticipantInactive, tlv1.CodeParticipantInactive, "REMOVED", "ahv", proposeMsg("p", 0, false, accreditChange("lab", "gap")))
 	// The slaughterhouse was ahv's; agri supervises it now, market does not.
-	g.fails(CodeOutOfJurisdiction, `supervised by "agri"`, "market", suspendMsg("slaughter"))
+	g.fails(tlv1.CodeOutOfJurisdiction, `supervised by "agri"`, "market", suspendMsg("slaughter"))
 	g.ok("agri", suspendMsg("slaughter"))
 	// The department id is never reused.
-	g.reject(0, CodeDuplicateParticipant, "already registered", "agri", proposeMsg("p", 0, false, addDeptChange("ahv", 10)))
+	g.reject(0, tlv1.CodeDuplicateParticipant, "already registered", "agri", proposeMsg("p", 0, false, addDeptChange("ahv", 10)))
 }
 
 // TestNoValidatorLeft: the last department cannot be removed, at
 // submission or at execution.
 func TestNoValidatorLeft(t *testing.T) {
 	g := newGovFixture(t, "agri")
-	g.reject(0, CodeNoValidatorLeft, "last department", "agri", proposeMsg("p", 0, false, removeDeptChange("agri", "market")))
+	g.reject(0, tlv1.CodeNoValidatorLeft, "last department", "agri", proposeMsg("p", 0, false, removeDeptChange("agri", "market")))
 
 	// Two departments each propose removing the other: the first executes,
 	// the second would leave none and fails to execute.
@@ -558,11 +558,11 @@ func TestQuorumChange(t *testing.T) {
 	if p := g.proposal(old); p.RequiredYes != 3 {
 		t.Fatalf("open proposal's requirement changed to %d", p.RequiredYes)
 	}
-	if h := historyOf(t, g, ParamsSubject); len(h) != 1 || govKind(h[0]) != "quorum_changed" {
+	if h := historyOf(t, g, tlv1.ParamsSubject); len(h) != 1 || govKind(h[0]) != "quorum_changed" {
 		t.Fatal("the quorum change is not in governance:params history")
 	}
 	// The network keeps the quorum across a restart (params are state).
-	g.reject(CodeInvalidMessage, CodeInvalidMessage, "numerator", "agri", proposeMsg("p", 0, false, quorumChange(4, 4)))
+	g.reject(tlv1.CodeInvalidMessage, tlv1.CodeInvalidMessage, "numerator", "agri", proposeMsg("p", 0, false, quorumChange(4, 4)))
 }
 
 // TestAccreditation: accreditation is granted, suspended and withdrawn
@@ -579,37 +579,37 @@ func TestAccreditation(t *testing.T) {
 		}
 	}
 	at := genesisTime.AddDate(1, 0, 0).UnixMilli()
-	if err := AccreditedFor(g.participant("lab"), "gap", at); CodeOf(err) != CodeAccreditationState {
+	if err := AccreditedFor(g.participant("lab"), "gap", at); CodeOf(err) != tlv1.CodeAccreditationState {
 		t.Fatalf("unaccredited certifier: %v", err)
 	}
-	g.reject(0, CodeAccreditationState, "no active accreditation", "market", proposeMsg("p", 0, false, suspendAccreditationChange("lab")))
+	g.reject(0, tlv1.CodeAccreditationState, "no active accreditation", "market", proposeMsg("p", 0, false, suspendAccreditationChange("lab")))
 	pass(accreditChange("lab", "gap", "organic"))
 	lab := g.participant("lab")
 	if err := AccreditedFor(lab, "organic", at); err != nil {
 		t.Fatal(err)
 	}
-	if err := AccreditedFor(lab, "gmp", at); CodeOf(err) != CodeAccreditationState {
+	if err := AccreditedFor(lab, "gmp", at); CodeOf(err) != tlv1.CodeAccreditationState {
 		t.Fatalf("scheme not accredited: %v", err)
 	}
-	if err := AccreditedFor(lab, "gap", genesisTime.AddDate(4, 0, 0).UnixMilli()); CodeOf(err) != CodeAccreditationState {
+	if err := AccreditedFor(lab, "gap", genesisTime.AddDate(4, 0, 0).UnixMilli()); CodeOf(err) != tlv1.CodeAccreditationState {
 		t.Fatalf("after validity: %v", err)
 	}
-	if err := AccreditedFor(g.participant("farm"), "gap", at); CodeOf(err) != CodeNotACertifier {
+	if err := AccreditedFor(g.participant("farm"), "gap", at); CodeOf(err) != tlv1.CodeNotACertifier {
 		t.Fatalf("enterprise: %v", err)
 	}
 	pass(suspendAccreditationChange("lab"))
 	if a := g.participant("lab").Accreditation; a.Status != tlv1.ACCREDITATION_STATUS_SUSPENDED || a.Reason == "" {
 		t.Fatalf("after suspension: %v", a)
 	}
-	if err := AccreditedFor(g.participant("lab"), "gap", at); CodeOf(err) != CodeAccreditationState {
+	if err := AccreditedFor(g.participant("lab"), "gap", at); CodeOf(err) != tlv1.CodeAccreditationState {
 		t.Fatal("a suspended accreditation still certifies")
 	}
 	pass(withdrawAccreditationChange("lab"))
 	if a := g.participant("lab").Accreditation; a.Status != tlv1.ACCREDITATION_STATUS_WITHDRAWN {
 		t.Fatalf("after withdrawal: %v", a)
 	}
-	g.reject(0, CodeAccreditationState, "to withdraw", "market", proposeMsg("p", 0, false, withdrawAccreditationChange("lab")))
-	if h := historyOf(t, g, ParticipantSubject("lab")); govKind(h[len(h)-1]) != "accreditation_changed" || len(h) != 4 {
+	g.reject(0, tlv1.CodeAccreditationState, "to withdraw", "market", proposeMsg("p", 0, false, withdrawAccreditationChange("lab")))
+	if h := historyOf(t, g, tlv1.ParticipantSubject("lab")); govKind(h[len(h)-1]) != "accreditation_changed" || len(h) != 4 {
 		t.Fatalf("lab's history has %d records", len(h))
 	}
 }
@@ -624,23 +624,23 @@ func TestJurisdiction(t *testing.T) {
 		t.Fatalf("registered: %v", p)
 	}
 	g.ok("farm2", recordMsg("urn:epc:class:lgtin:1.2.L", g.h+1))
-	g.reject(0, CodeOutOfJurisdiction, `supervised by "agri"`, "market", suspendMsg("farm"))
-	g.reject(0, CodeOutOfJurisdiction, "department", "agri", suspendMsg("market"))
-	g.reject(0, CodeStatusUnchanged, "already", "agri", reinstateMsg("farm"))
-	g.reject(0, CodeParticipantNotFound, "not registered", "agri", suspendMsg("nobody"))
+	g.reject(0, tlv1.CodeOutOfJurisdiction, `supervised by "agri"`, "market", suspendMsg("farm"))
+	g.reject(0, tlv1.CodeOutOfJurisdiction, "department", "agri", suspendMsg("market"))
+	g.reject(0, tlv1.CodeStatusUnchanged, "already", "agri", reinstateMsg("farm"))
+	g.reject(0, tlv1.CodeParticipantNotFound, "not registered", "agri", suspendMsg("nobody"))
 	g.ok("agri", suspendMsg("farm"))
 	if p := g.participant("farm"); p.Status != tlv1.PARTICIPANT_STATUS_SUSPENDED || p.StatusReason != "failed inspection" {
 		t.Fatalf("suspended: %v", p)
 	}
 	// Suspended participants can submit nothing, with any key.
-	g.reject(CodeParticipantInactive, CodeParticipantInactive, "SUSPENDED", "farm", recordMsg("urn:x:1", g.h+1))
-	g.reject(CodeParticipantInactive, CodeParticipantInactive, "SUSPENDED", "farm-b", rotateMsg("farm-b", "farm-c"))
-	g.reject(0, CodeStatusUnchanged, "already", "agri", suspendMsg("farm"))
-	g.reject(0, CodeOutOfJurisdiction, `supervised by "agri"`, "market", reinstateMsg("farm"))
+	g.reject(tlv1.CodeParticipantInactive, tlv1.CodeParticipantInactive, "SUSPENDED", "farm", recordMsg("urn:x:1", g.h+1))
+	g.reject(tlv1.CodeParticipantInactive, tlv1.CodeParticipantInactive, "SUSPENDED", "farm-b", rotateMsg("farm-b", "farm-c"))
+	g.reject(0, tlv1.CodeStatusUnchanged, "already", "agri", suspendMsg("farm"))
+	g.reject(0, tlv1.CodeOutOfJurisdiction, `supervised by "agri"`, "market", reinstateMsg("farm"))
 	g.ok("agri", reinstateMsg("farm"))
 	g.ok("farm", recordMsg("urn:x:1", g.h+1))
 	kinds := []string{}
-	for _, r := range historyOf(t, g, ParticipantSubject("farm")) {
+	for _, r := range historyOf(t, g, tlv1.ParticipantSubject("farm")) {
 		kinds = append(kinds, govKind(r))
 	}
 	if !slices.Equal(kinds, []string{"participant_registered", "participant_status_changed", "participant_status_changed"}) {
@@ -656,14 +656,14 @@ func TestKeyRotation(t *testing.T) {
 	res := g.ok("farm", recordMsg("urn:epc:class:lgtin:1.2.L", g.h+1))
 	signedAt := g.h
 	idx := recordIndex(t, res)
-	g.reject(0, CodeBadKeyProof, "does not verify", "farm", &tlv1.Msg{Sum: &tlv1.Msg_RotateKey{RotateKey: &tlv1.RotateKey{
+	g.reject(0, tlv1.CodeBadKeyProof, "does not verify", "farm", &tlv1.Msg{Sum: &tlv1.Msg_RotateKey{RotateKey: &tlv1.RotateKey{
 		NewPublicKey: namedPub("farm-new"), NewKeySignature: rotateMsg("farm", "other").GetRotateKey().NewKeySignature}}})
-	g.reject(0, CodeDuplicateKey, "already registered", "farm", rotateMsg("farm", "farm-b"))
+	g.reject(0, tlv1.CodeDuplicateKey, "already registered", "farm", rotateMsg("farm", "farm-b"))
 	// Rotation and a later transaction of the old key in the same block:
 	// the later one is refused.
 	late := signTx(t, namedKey("farm"), g.seq["farm"]+1, testChainID, recordMsg("urn:x:late", g.h+1))
 	blk := g.block(g.tx("farm", rotateMsg("farm", "farm-new")), late)
-	if blk.TxResults[0].Code != 0 || Code(blk.TxResults[1].Code) != CodeKeyRevoked {
+	if blk.TxResults[0].Code != 0 || tlv1.Code(blk.TxResults[1].Code) != tlv1.CodeKeyRevoked {
 		t.Fatalf("rotation then old key in one block: %d %q / %d %q", blk.TxResults[0].Code, blk.TxResults[0].Log, blk.TxResults[1].Code, blk.TxResults[1].Log)
 	}
 	old := g.key("farm")
@@ -673,14 +673,14 @@ func TestKeyRotation(t *testing.T) {
 	if p := g.participant("farm"); !slices.Equal(p.Keys, []string{namedKeyID("farm-new"), namedKeyID("farm-b")}) {
 		t.Fatalf("farm's keys: %v", p.Keys)
 	}
-	g.reject(CodeKeyRevoked, CodeKeyRevoked, "revoked", "farm", recordMsg("urn:x:2", g.h+1))
+	g.reject(tlv1.CodeKeyRevoked, tlv1.CodeKeyRevoked, "revoked", "farm", recordMsg("urn:x:2", g.h+1))
 	if g.seq["farm-new"] != 0 {
 		t.Fatal("test bookkeeping")
 	}
 	g.ok("farm-new", recordMsg("urn:x:2", g.h+1))
 	// The record signed before the rotation is still proven in the latest
 	// state, and the key's state says it was valid then.
-	rr, bz := query(t, g.a, PathRecord, &tlv1.RecordRequest{Index: idx}, 0)
+	rr, bz := query(t, g.a, tlv1.PathRecord, &tlv1.RecordRequest{Index: idx}, 0)
 	if rr.Code != 0 {
 		t.Fatal(rr.Log)
 	}
@@ -712,7 +712,7 @@ func recordIndex(t *testing.T, res *abci.ResponseFinalizeBlock) uint64 {
 	t.Helper()
 	for _, e := range res.TxResults[0].Events {
 		for _, a := range e.Attributes {
-			if a.Key == "index" {
+			if a.Key == tlv1.AttrIndex {
 				var n uint64
 				for _, c := range a.Value {
 					n = n*10 + uint64(c-'0')
@@ -729,22 +729,22 @@ func recordIndex(t *testing.T, res *abci.ResponseFinalizeBlock) uint64 {
 // supervises; everyone may revoke its own; a revoked key signs nothing.
 func TestKeyRevocation(t *testing.T) {
 	g := newGovFixture(t)
-	g.reject(0, CodeOutOfJurisdiction, `supervised by "agri"`, "market", revokeMsg("farm-b", ""))
-	g.reject(0, CodeOutOfJurisdiction, "only its own keys", "slaughter", revokeMsg("farm-b", ""))
-	g.reject(0, CodeOutOfJurisdiction, "department", "market", revokeMsg("agri", "agri-x"))
-	g.reject(0, CodeKeyNotFound, "not registered", "agri", revokeMsg("nobody", ""))
-	g.reject(0, CodeLastActiveKey, "last active key", "ahv", revokeMsg("slaughter", ""))
-	g.reject(0, CodeDuplicateKey, "already registered", "ahv", revokeMsg("slaughter", "farm"))
+	g.reject(0, tlv1.CodeOutOfJurisdiction, `supervised by "agri"`, "market", revokeMsg("farm-b", ""))
+	g.reject(0, tlv1.CodeOutOfJurisdiction, "only its own keys", "slaughter", revokeMsg("farm-b", ""))
+	g.reject(0, tlv1.CodeOutOfJurisdiction, "department", "market", revokeMsg("agri", "agri-x"))
+	g.reject(0, tlv1.CodeKeyNotFound, "not registered", "agri", revokeMsg("nobody", ""))
+	g.reject(0, tlv1.CodeLastActiveKey, "last active key", "ahv", revokeMsg("slaughter", ""))
+	g.reject(0, tlv1.CodeDuplicateKey, "already registered", "ahv", revokeMsg("slaughter", "farm"))
 	g.ok("agri", revokeMsg("farm-b", ""))
 	k := g.key("farm-b")
 	if k.Status != tlv1.KEY_STATUS_REVOKED || k.RevokeReason != "compromised" || k.RevokedHeight != g.h {
 		t.Fatalf("revoked key: %v", k)
 	}
-	g.reject(CodeKeyRevoked, CodeKeyRevoked, "revoked", "farm-b", recordMsg("urn:x:1", g.h+1))
-	g.reject(0, CodeKeyInactive, "already revoked", "agri", revokeMsg("farm-b", ""))
+	g.reject(tlv1.CodeKeyRevoked, tlv1.CodeKeyRevoked, "revoked", "farm-b", recordMsg("urn:x:1", g.h+1))
+	g.reject(0, tlv1.CodeKeyInactive, "already revoked", "agri", revokeMsg("farm-b", ""))
 	// The last key goes only with a replacement, which signs at once.
 	g.ok("ahv", revokeMsg("slaughter", "slaughter-new"))
-	g.reject(CodeKeyRevoked, CodeKeyRevoked, "revoked", "slaughter", recordMsg("urn:x:1", g.h+1))
+	g.reject(tlv1.CodeKeyRevoked, tlv1.CodeKeyRevoked, "revoked", "slaughter", recordMsg("urn:x:1", g.h+1))
 	g.ok("slaughter-new", recordMsg("urn:x:1", g.h+1))
 	// Self-revocation, by every role that holds a second key.
 	g.ok("aud", revokeMsg("aud-b", ""))
@@ -754,7 +754,7 @@ func TestKeyRevocation(t *testing.T) {
 	g.ok("agri", revokeMsg("agri", "agri-2"))
 	g.ok("agri-2", registerMsg("farm3", tlv1.ROLE_ENTERPRISE, 30, "farm3"))
 	kinds := []string{}
-	for _, r := range historyOf(t, g, ParticipantSubject("farm")) {
+	for _, r := range historyOf(t, g, tlv1.ParticipantSubject("farm")) {
 		kinds = append(kinds, govKind(r))
 	}
 	if !slices.Equal(kinds, []string{"participant_registered", "key_changed", "key_changed"}) {

@@ -55,11 +55,11 @@ func newHandlers() handlers {
 // lookup returns the handler of m's kind.
 func (h handlers) lookup(m *tlv1.Msg) (*msgHandler, error) {
 	if m == nil || m.Sum == nil {
-		return nil, rejectf(CodeUnknownMessage, "message is empty")
+		return nil, rejectf(tlv1.CodeUnknownMessage, "message is empty")
 	}
 	mh, ok := h[reflect.TypeOf(m.Sum)]
 	if !ok {
-		return nil, rejectf(CodeUnknownMessage, "message kind %T is not known to this node (upgrade it, or check the client)", m.Sum)
+		return nil, rejectf(tlv1.CodeUnknownMessage, "message kind %T is not known to this node (upgrade it, or check the client)", m.Sum)
 	}
 	return mh, nil
 }
@@ -71,7 +71,7 @@ func (mh *msgHandler) authorize(p *tlv1.Participant) error {
 			return nil
 		}
 	}
-	return rejectf(CodeUnauthorized, "%s may not be sent by %q, a %s", mh.name, p.Id, p.Role)
+	return rejectf(tlv1.CodeUnauthorized, "%s may not be sent by %q, a %s", mh.name, p.Id, p.Role)
 }
 
 // eventHandlers are the minimal trace-event messages.
@@ -91,33 +91,33 @@ func eventHandlers() []msgHandler {
 
 func validateRecordEvent(e *tlv1.RecordEvent) error {
 	if e == nil {
-		return rejectf(CodeInvalidMessage, "record_event is empty")
+		return rejectf(tlv1.CodeInvalidMessage, "record_event is empty")
 	}
 	if err := ValidateIdentifier(e.Subject); err != nil {
-		return rejectf(CodeInvalidMessage, "record_event.subject: %v", err)
+		return rejectf(tlv1.CodeInvalidMessage, "record_event.subject: %v", err)
 	}
-	if IsReservedSubject(e.Subject) {
-		return rejectf(CodeInvalidMessage, "record_event.subject %q: the participant:, proposal: and governance: schemes are reserved for membership records", e.Subject)
+	if tlv1.IsReservedSubject(e.Subject) {
+		return rejectf(tlv1.CodeInvalidMessage, "record_event.subject %q: the participant:, proposal: and governance: schemes are reserved for membership records", e.Subject)
 	}
 	if n := len(e.EventType); n == 0 || n > maxEventTypeBytes {
-		return rejectf(CodeInvalidMessage, "record_event.event_type must be 1 to %d bytes, got %d", maxEventTypeBytes, n)
+		return rejectf(tlv1.CodeInvalidMessage, "record_event.event_type must be 1 to %d bytes, got %d", maxEventTypeBytes, n)
 	}
 	for i, c := range e.EventType {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("_-.:/", c)) {
-			return rejectf(CodeInvalidMessage, "record_event.event_type has %q at byte %d; use letters, digits and _-.:/", c, i)
+			return rejectf(tlv1.CodeInvalidMessage, "record_event.event_type has %q at byte %d; use letters, digits and _-.:/", c, i)
 		}
 	}
 	if e.EventTimeMs <= 0 {
-		return rejectf(CodeInvalidMessage, "record_event.event_time_ms must be a positive Unix time in milliseconds, got %d", e.EventTimeMs)
+		return rejectf(tlv1.CodeInvalidMessage, "record_event.event_time_ms must be a positive Unix time in milliseconds, got %d", e.EventTimeMs)
 	}
 	if len(e.PayloadSha256) != 32 {
-		return rejectf(CodeInvalidMessage, "record_event.payload_sha256 must be 32 bytes, got %d", len(e.PayloadSha256))
+		return rejectf(tlv1.CodeInvalidMessage, "record_event.payload_sha256 must be 32 bytes, got %d", len(e.PayloadSha256))
 	}
 	if len(e.Note) > maxNoteBytes {
-		return rejectf(CodeInvalidMessage, "record_event.note is %d bytes, the limit is %d", len(e.Note), maxNoteBytes)
+		return rejectf(tlv1.CodeInvalidMessage, "record_event.note is %d bytes, the limit is %d", len(e.Note), maxNoteBytes)
 	}
 	if !utf8.ValidString(e.Note) {
-		return rejectf(CodeInvalidMessage, "record_event.note is not valid UTF-8")
+		return rejectf(tlv1.CodeInvalidMessage, "record_event.note is not valid UTF-8")
 	}
 	return nil
 }
@@ -187,7 +187,7 @@ type recordedEvent struct {
 
 func execRecordEvent(c *execCtx, e *tlv1.RecordEvent) ([]recordedEvent, error) {
 	if e.EventTimeMs > c.timeMs+c.maxFutureMs {
-		return nil, rejectf(CodeEventInFuture, "record_event.event_time_ms %d is more than %d s after the block time %d",
+		return nil, rejectf(tlv1.CodeEventInFuture, "record_event.event_time_ms %d is more than %d s after the block time %d",
 			e.EventTimeMs, c.maxFutureMs/1000, c.timeMs)
 	}
 	rec := c.record()

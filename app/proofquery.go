@@ -3,7 +3,6 @@ package app
 import (
 	"encoding/binary"
 	"fmt"
-	"strings"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/crypto/merkle"
@@ -25,23 +24,6 @@ import (
 // CometBFT's light-client proxy verifies unmodified (docs/PROOFS.md). The
 // tree's perfect subtrees of level 1 and up are stored under 'k'; its leaves
 // are recomputed from the stored records.
-
-// Query paths of the proof service.
-const (
-	// PathConsistency takes a ConsistencyRequest and answers a
-	// ConsistencyResponse: the proof that the log (and the records tree) of
-	// size1 leaves is a prefix of the current one.
-	PathConsistency = "/consistency"
-	// StorePathPrefix starts the standard-format paths /store/<name>/key.
-	StorePathPrefix = "/store/"
-	// PathStoreRecords is the standard-format record query: Data is
-	// u64be(log index); the answer has Key = Data, Value = the record bytes
-	// and ProofOps of two "simple:v" ops (record -> records root -> app
-	// hash). Without a height it answers at the latest height whose app hash
-	// is already in a header (latest-1), so a light client can check it at
-	// once.
-	PathStoreRecords = "/store/" + proof.AppHashRecordsKey + "/key"
-)
 
 // prefixRecordsNode keys the stored records-tree nodes:
 // 'k' u8(level) u64be(index) -> hash of a perfect subtree (level >= storedLevel;
@@ -185,10 +167,10 @@ func recordsConsistency(v *view, size1, size2 uint64) (*tlv1.LogConsistencyProof
 // they fill in ResponseQuery's Key and ProofOps.
 func proofQueries() map[string]queryHandler {
 	return map[string]queryHandler{
-		PathConsistency: func(q *querier, data []byte) (marshaler, error) {
+		tlv1.PathConsistency: func(q *querier, data []byte) (marshaler, error) {
 			var r tlv1.ConsistencyRequest
 			if err := r.Unmarshal(data); err != nil {
-				return nil, rejectf(CodeInvalidQuery, "data is not a ConsistencyRequest: %v", err)
+				return nil, rejectf(tlv1.CodeInvalidQuery, "data is not a ConsistencyRequest: %v", err)
 			}
 			return q.consistency(r.Size1)
 		},
@@ -200,7 +182,7 @@ func proofQueries() map[string]queryHandler {
 func (q *querier) consistency(size1 uint64) (*tlv1.ConsistencyResponse, error) {
 	size2 := q.c.info.LogSize
 	if size1 > size2 {
-		return nil, rejectf(CodeProofSizeAhead, "size1 %d is beyond the log size %d at height %d: this node is behind, or on another history",
+		return nil, rejectf(tlv1.CodeProofSizeAhead, "size1 %d is beyond the log size %d at height %d: this node is behind, or on another history",
 			size1, size2, q.c.info.Height)
 	}
 	resp := &tlv1.ConsistencyResponse{Roots: q.roots(),
@@ -223,22 +205,22 @@ func (q *querier) consistency(size1 uint64) (*tlv1.ConsistencyResponse, error) {
 
 // storeQuery answers the standard-format paths /store/<name>/key.
 func (a *App) storeQuery(req *abci.RequestQuery) *abci.ResponseQuery {
-	name := strings.TrimSuffix(strings.TrimPrefix(req.Path, StorePathPrefix), "/key")
-	if req.Path != PathStoreRecords {
-		return queryError(rejectf(CodeProofUnsupportedStore, "no standard-format store %q in path %q: the only one is %q (%s), since the map's and the log's leaves are not in CometBFT's key/value form",
-			name, req.Path, proof.AppHashRecordsKey, PathStoreRecords))
+	name, _ := tlv1.ParseStorePath(req.Path)
+	if req.Path != tlv1.PathStoreRecords {
+		return queryError(rejectf(tlv1.CodeProofUnsupportedStore, "no standard-format store %q in path %q: the only one is %q (%s), since the map's and the log's leaves are not in CometBFT's key/value form",
+			name, req.Path, tlv1.StoreRecords, tlv1.PathStoreRecords))
 	}
 	c, err := a.storeStateAt(req.Height)
 	if err != nil {
 		return queryError(err)
 	}
 	if len(req.Data) != 8 {
-		return queryError(rejectf(CodeInvalidQuery, "%s: data must be the 8-byte big-endian log index, got %d bytes", req.Path, len(req.Data)))
+		return queryError(rejectf(tlv1.CodeInvalidQuery, "%s: data must be the 8-byte big-endian log index, got %d bytes", req.Path, len(req.Data)))
 	}
 	index := binary.BigEndian.Uint64(req.Data)
 	size := c.info.LogSize
 	if index >= size {
-		return queryError(rejectf(CodeNotFound, "log index %d is beyond the log size %d at height %d", index, size, c.info.Height))
+		return queryError(rejectf(tlv1.CodeNotFound, "log index %d is beyond the log size %d at height %d", index, size, c.info.Height))
 	}
 	v := a.st.viewAt(c.info.Height)
 	defer v.discard()
@@ -257,7 +239,7 @@ func (a *App) storeQuery(req *abci.RequestQuery) *abci.ResponseQuery {
 	if err != nil {
 		return queryError(err)
 	}
-	return &abci.ResponseQuery{Code: uint32(CodeOK), Key: req.Data, Value: rec, ProofOps: ops, Height: c.info.Height}
+	return &abci.ResponseQuery{Code: uint32(tlv1.CodeOK), Key: req.Data, Value: rec, ProofOps: ops, Height: c.info.Height}
 }
 
 // storeStateAt picks the state a standard-format query reads: an explicit
@@ -272,7 +254,7 @@ func (a *App) storeStateAt(height int64) (*committed, error) {
 	defer a.mu.RUnlock()
 	switch {
 	case a.cur == nil:
-		return nil, rejectf(CodeHeightUnavailable, "nothing is committed yet; retry after the first block")
+		return nil, rejectf(tlv1.CodeHeightUnavailable, "nothing is committed yet; retry after the first block")
 	case a.prev != nil:
 		return a.prev, nil
 	default:

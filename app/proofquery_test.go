@@ -49,7 +49,7 @@ func buildProvenChain(t testing.TB, dir string, blocks int) *provenChain {
 
 func statusRoots(t testing.TB, a *App, height int64) *tlv1.StateRoots {
 	t.Helper()
-	res, err := a.Query(context.Background(), &abci.RequestQuery{Path: PathStatus, Height: height})
+	res, err := a.Query(context.Background(), &abci.RequestQuery{Path: tlv1.PathStatus, Height: height})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func allRecords(t *testing.T, a *App, size uint64) [][]byte {
 	t.Helper()
 	out := make([][]byte, size)
 	for i := range out {
-		res, bz := query(t, a, PathRecord, &tlv1.RecordRequest{Index: uint64(i)}, 0)
+		res, bz := query(t, a, tlv1.PathRecord, &tlv1.RecordRequest{Index: uint64(i)}, 0)
 		if res.Code != 0 {
 			t.Fatalf("record %d: %s", i, res.Log)
 		}
@@ -131,7 +131,7 @@ func TestStoreRecordsProofOps(t *testing.T) {
 			size := pc.roots[tc.wantHeight].LogSize
 			recs := allRecords(t, pc.a, size)
 			for i := uint64(0); i < size; i++ {
-				res := storeQuery(t, pc.a, PathStoreRecords, proof.RecordsKey(i), tc.height)
+				res := storeQuery(t, pc.a, tlv1.PathStoreRecords, proof.RecordsKey(i), tc.height)
 				if res.Code != 0 {
 					t.Fatalf("record %d: %s", i, res.Log)
 				}
@@ -139,7 +139,7 @@ func TestStoreRecordsProofOps(t *testing.T) {
 					t.Fatalf("record %d: height %d key %X; want height %d and the record", i, res.Height, res.Key, tc.wantHeight)
 				}
 				appHash := pc.appHash[res.Height]
-				kp, err := keyPath(PathStoreRecords, res.Key)
+				kp, err := keyPath(tlv1.PathStoreRecords, res.Key)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -169,7 +169,7 @@ func TestStoreRecordsProofOpsTamper(t *testing.T) {
 	pc := buildProvenChain(t, "", 6)
 	defer pc.a.Close()
 	index := pc.roots[pc.lastH-1].LogSize / 2
-	res := storeQuery(t, pc.a, PathStoreRecords, proof.RecordsKey(index), 0)
+	res := storeQuery(t, pc.a, tlv1.PathStoreRecords, proof.RecordsKey(index), 0)
 	if res.Code != 0 {
 		t.Fatal(res.Log)
 	}
@@ -287,19 +287,19 @@ func TestStoreQueryErrors(t *testing.T) {
 		path   string
 		data   []byte
 		height int64
-		want   Code
+		want   tlv1.Code
 	}{
-		{"beyond the log", PathStoreRecords, proof.RecordsKey(size), 0, CodeNotFound},
-		{"short key", PathStoreRecords, []byte{1, 2, 3}, 0, CodeInvalidQuery},
-		{"empty key", PathStoreRecords, nil, 0, CodeInvalidQuery},
-		{"map store", "/store/map/key", []byte("head/x"), 0, CodeProofUnsupportedStore},
-		{"log store", "/store/log/key", proof.RecordsKey(0), 0, CodeProofUnsupportedStore},
-		{"old height", PathStoreRecords, proof.RecordsKey(0), pc.lastH - 2, CodeHeightUnavailable},
+		{"beyond the log", tlv1.PathStoreRecords, proof.RecordsKey(size), 0, tlv1.CodeNotFound},
+		{"short key", tlv1.PathStoreRecords, []byte{1, 2, 3}, 0, tlv1.CodeInvalidQuery},
+		{"empty key", tlv1.PathStoreRecords, nil, 0, tlv1.CodeInvalidQuery},
+		{"map store", "/store/map/key", []byte("head/x"), 0, tlv1.CodeProofUnsupportedStore},
+		{"log store", "/store/log/key", proof.RecordsKey(0), 0, tlv1.CodeProofUnsupportedStore},
+		{"old height", tlv1.PathStoreRecords, proof.RecordsKey(0), pc.lastH - 2, tlv1.CodeHeightUnavailable},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			res := storeQuery(t, pc.a, tc.path, tc.data, tc.height)
-			if Code(res.Code) != tc.want || res.Log == "" {
+			if tlv1.Code(res.Code) != tc.want || res.Log == "" {
 				t.Fatalf("code %d (%s), want %d", res.Code, res.Log, tc.want)
 			}
 		})
@@ -308,7 +308,7 @@ func TestStoreQueryErrors(t *testing.T) {
 
 func consistencyQuery(t *testing.T, a *App, size1 uint64, height int64) (*abci.ResponseQuery, *tlv1.ConsistencyResponse) {
 	t.Helper()
-	res, bz := query(t, a, PathConsistency, &tlv1.ConsistencyRequest{Size1: size1}, height)
+	res, bz := query(t, a, tlv1.PathConsistency, &tlv1.ConsistencyRequest{Size1: size1}, height)
 	var cr tlv1.ConsistencyResponse
 	if res.Code == 0 {
 		if err := cr.Unmarshal(bz); err != nil {
@@ -386,11 +386,11 @@ func TestConsistencyErrors(t *testing.T) {
 	defer pc.a.Close()
 	size := pc.lastRoot.LogSize
 	res, _ := consistencyQuery(t, pc.a, size+1, 0)
-	if Code(res.Code) != CodeProofSizeAhead {
+	if tlv1.Code(res.Code) != tlv1.CodeProofSizeAhead {
 		t.Fatalf("size ahead: code %d (%s)", res.Code, res.Log)
 	}
-	res, _ = query(t, pc.a, PathConsistency, rawBytes{0xff, 0xff}, 0)
-	if Code(res.Code) != CodeInvalidQuery {
+	res, _ = query(t, pc.a, tlv1.PathConsistency, rawBytes{0xff, 0xff}, 0)
+	if tlv1.Code(res.Code) != tlv1.CodeInvalidQuery {
 		t.Fatalf("garbage request: code %d", res.Code)
 	}
 	// From the empty log and from the current size: no hashes needed.
@@ -451,7 +451,7 @@ func TestRecordsTreeSurvivesRestart(t *testing.T) {
 		}
 	}
 	defer a.Close()
-	res := storeQuery(t, a, PathStoreRecords, binary.BigEndian.AppendUint64(nil, 0), 0)
+	res := storeQuery(t, a, tlv1.PathStoreRecords, binary.BigEndian.AppendUint64(nil, 0), 0)
 	if res.Code != 0 {
 		t.Fatal(res.Log)
 	}
@@ -466,10 +466,10 @@ func TestRecordsTreeSurvivesRestart(t *testing.T) {
 func FuzzProofQueries(f *testing.F) {
 	pc := buildProvenChain(f, "", 3)
 	f.Cleanup(func() { pc.a.Close() })
-	f.Add(PathStoreRecords, proof.RecordsKey(1), int64(0))
+	f.Add(tlv1.PathStoreRecords, proof.RecordsKey(1), int64(0))
 	f.Add("/store/map/key", []byte("head/x"), int64(0))
-	f.Add(PathConsistency, mustMarshalTB(f, &tlv1.ConsistencyRequest{Size1: 3}), int64(0))
-	f.Add(PathConsistency, []byte{0x08, 0xff, 0xff}, int64(-1))
+	f.Add(tlv1.PathConsistency, mustMarshalTB(f, &tlv1.ConsistencyRequest{Size1: 3}), int64(0))
+	f.Add(tlv1.PathConsistency, []byte{0x08, 0xff, 0xff}, int64(-1))
 	f.Fuzz(func(t *testing.T, path string, data []byte, height int64) {
 		res, err := pc.a.Query(context.Background(), &abci.RequestQuery{Path: path, Data: data, Height: height, Prove: true})
 		if err != nil {
@@ -482,12 +482,12 @@ func FuzzProofQueries(f *testing.F) {
 			return
 		}
 		switch path {
-		case PathStoreRecords:
+		case tlv1.PathStoreRecords:
 			index := binary.BigEndian.Uint64(data)
 			if err := proof.VerifyRecordProofOps(res.ProofOps, pc.appHash[res.Height], index, res.Value); err != nil {
 				t.Fatalf("served an unverifiable record proof: %v", err)
 			}
-		case PathConsistency:
+		case tlv1.PathConsistency:
 			var cr tlv1.ConsistencyResponse
 			if err := cr.Unmarshal(res.Value); err != nil {
 				t.Fatal(err)

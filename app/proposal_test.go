@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
 // TestPrepareProposalSequenceOrder: the proposer puts each signer's
@@ -87,7 +88,7 @@ func TestPrepareProposalSequenceOrder(t *testing.T) {
 			}
 			rejected := 0
 			for i, r := range fin.TxResults {
-				if Code(r.Code) == CodeSequenceGap {
+				if tlv1.Code(r.Code) == tlv1.CodeSequenceGap {
 					rejected++
 					if n := name[string(mempool[i])]; n != "farm1" && n != "market2" && n != "farm2" {
 						t.Errorf("unexpected sequence gap for %s", n)

@@ -12,17 +12,6 @@ import (
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
-// Query paths. The request is the protobuf named beside each path, in
-// RequestQuery.Data; the answer is in ResponseQuery.Value, and
-// ResponseQuery.Height is the state height H whose app hash is in header
-// H+1.
-const (
-	PathStatus  = "/status"  // no request; StatusResponse
-	PathRecord  = "/record"  // RecordRequest; RecordResponse
-	PathHistory = "/history" // HistoryRequest; HistoryResponse
-	PathValue   = "/value"   // ValueRequest; ValueResponse
-)
-
 // queryHandler answers one query path from a committed state; data is the
 // request protobuf.
 type queryHandler func(q *querier, data []byte) (marshaler, error)
@@ -30,27 +19,27 @@ type queryHandler func(q *querier, data []byte) (marshaler, error)
 // newQueries builds the path table from the core paths and each domain's.
 func newQueries() map[string]queryHandler {
 	m := map[string]queryHandler{
-		PathStatus: func(q *querier, _ []byte) (marshaler, error) {
+		tlv1.PathStatus: func(q *querier, _ []byte) (marshaler, error) {
 			return &tlv1.StatusResponse{ChainId: q.c.info.ChainId, Roots: q.roots(), MapSize: uint64(q.c.tree.Len())}, nil
 		},
-		PathRecord: func(q *querier, data []byte) (marshaler, error) {
+		tlv1.PathRecord: func(q *querier, data []byte) (marshaler, error) {
 			var r tlv1.RecordRequest
 			if err := r.Unmarshal(data); err != nil {
-				return nil, rejectf(CodeInvalidQuery, "data is not a RecordRequest: %v", err)
+				return nil, rejectf(tlv1.CodeInvalidQuery, "data is not a RecordRequest: %v", err)
 			}
 			return q.record(&r)
 		},
-		PathHistory: func(q *querier, data []byte) (marshaler, error) {
+		tlv1.PathHistory: func(q *querier, data []byte) (marshaler, error) {
 			var r tlv1.HistoryRequest
 			if err := r.Unmarshal(data); err != nil {
-				return nil, rejectf(CodeInvalidQuery, "data is not a HistoryRequest: %v", err)
+				return nil, rejectf(tlv1.CodeInvalidQuery, "data is not a HistoryRequest: %v", err)
 			}
 			return q.history(r.Subject)
 		},
-		PathValue: func(q *querier, data []byte) (marshaler, error) {
+		tlv1.PathValue: func(q *querier, data []byte) (marshaler, error) {
 			var r tlv1.ValueRequest
 			if err := r.Unmarshal(data); err != nil {
-				return nil, rejectf(CodeInvalidQuery, "data is not a ValueRequest: %v", err)
+				return nil, rejectf(tlv1.CodeInvalidQuery, "data is not a ValueRequest: %v", err)
 			}
 			pv, err := q.value(r.Key)
 			if err != nil {
@@ -85,7 +74,7 @@ const MaxHistoryRecords = 10000
 // Query answers read requests with proofs. Only the latest committed height
 // and the one before it are served: the log itself carries all history.
 func (a *App) Query(_ context.Context, req *abci.RequestQuery) (*abci.ResponseQuery, error) {
-	if strings.HasPrefix(req.Path, StorePathPrefix) {
+	if strings.HasPrefix(req.Path, tlv1.StorePathPrefix) {
 		return a.storeQuery(req), nil // standard-format ProofOps (app/proofquery.go)
 	}
 	c, err := a.stateAt(req.Height)
@@ -97,7 +86,7 @@ func (a *App) Query(_ context.Context, req *abci.RequestQuery) (*abci.ResponseQu
 	q := &querier{c: c, v: v}
 	h, ok := a.queries[req.Path]
 	if !ok {
-		return queryError(rejectf(CodeInvalidQuery, "unknown query path %q (known: %s)", req.Path, strings.Join(a.queryPaths(), ", "))), nil
+		return queryError(rejectf(tlv1.CodeInvalidQuery, "unknown query path %q (known: %s)", req.Path, strings.Join(a.queryPaths(), ", "))), nil
 	}
 	out, err := h(q, req.Data)
 	if err != nil {
@@ -107,7 +96,7 @@ func (a *App) Query(_ context.Context, req *abci.RequestQuery) (*abci.ResponseQu
 	if err != nil {
 		return queryError(fmt.Errorf("encode answer: %w", err)), nil
 	}
-	return &abci.ResponseQuery{Code: uint32(CodeOK), Value: bz, Height: c.info.Height}, nil
+	return &abci.ResponseQuery{Code: uint32(tlv1.CodeOK), Value: bz, Height: c.info.Height}, nil
 }
 
 // stateAt picks the committed state a query reads: 0 means the latest.
@@ -116,19 +105,19 @@ func (a *App) stateAt(height int64) (*committed, error) {
 	defer a.mu.RUnlock()
 	switch {
 	case a.cur == nil:
-		return nil, rejectf(CodeHeightUnavailable, "nothing is committed yet; retry after the first block")
+		return nil, rejectf(tlv1.CodeHeightUnavailable, "nothing is committed yet; retry after the first block")
 	case height == 0 || height == a.cur.info.Height:
 		return a.cur, nil
 	case a.prev != nil && height == a.prev.info.Height:
 		return a.prev, nil
 	default:
-		return nil, rejectf(CodeHeightUnavailable, "height %d is not kept: this node serves heights %d and %d; query the latest and use the log for history",
+		return nil, rejectf(tlv1.CodeHeightUnavailable, "height %d is not kept: this node serves heights %d and %d; query the latest and use the log for history",
 			height, a.cur.info.Height, a.cur.info.Height-1)
 	}
 }
 
 func queryError(err error) *abci.ResponseQuery {
-	return &abci.ResponseQuery{Code: uint32(CodeOf(err)), Codespace: Codespace, Log: err.Error()}
+	return &abci.ResponseQuery{Code: uint32(CodeOf(err)), Codespace: tlv1.Codespace, Log: err.Error()}
 }
 
 // querier builds answers from one committed state.
@@ -143,7 +132,7 @@ func (q *querier) roots() *tlv1.StateRoots {
 
 func (q *querier) provenRecord(index uint64) (*tlv1.ProvenRecord, error) {
 	if index >= q.c.info.LogSize {
-		return nil, rejectf(CodeNotFound, "log index %d is beyond the log size %d at height %d", index, q.c.info.LogSize, q.c.info.Height)
+		return nil, rejectf(tlv1.CodeNotFound, "log index %d is beyond the log size %d at height %d", index, q.c.info.LogSize, q.c.info.Height)
 	}
 	rec, err := q.v.record(index)
 	if err != nil {
@@ -163,14 +152,14 @@ func (q *querier) record(r *tlv1.RecordRequest) (*tlv1.RecordResponse, error) {
 	index := r.Index
 	if len(r.LeafHash) > 0 {
 		if len(r.LeafHash) != 32 {
-			return nil, rejectf(CodeInvalidQuery, "leaf_hash is %d bytes, want 32", len(r.LeafHash))
+			return nil, rejectf(tlv1.CodeInvalidQuery, "leaf_hash is %d bytes, want 32", len(r.LeafHash))
 		}
 		i, ok, err := q.v.indexOfLeaf(r.LeafHash)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
-			return nil, rejectf(CodeNotFound, "no record has leaf hash %X at height %d", r.LeafHash, q.c.info.Height)
+			return nil, rejectf(tlv1.CodeNotFound, "no record has leaf hash %X at height %d", r.LeafHash, q.c.info.Height)
 		}
 		index = i
 	}
@@ -184,7 +173,7 @@ func (q *querier) record(r *tlv1.RecordRequest) (*tlv1.RecordResponse, error) {
 // value proves the map entry at key, or its absence.
 func (q *querier) value(key string) (*tlv1.ProvenValue, error) {
 	if key == "" {
-		return nil, rejectf(CodeInvalidQuery, "key is empty")
+		return nil, rejectf(tlv1.CodeInvalidQuery, "key is empty")
 	}
 	val, err := q.v.mapValue(key)
 	if err != nil {
@@ -195,9 +184,9 @@ func (q *querier) value(key string) (*tlv1.ProvenValue, error) {
 
 func (q *querier) history(subject string) (*tlv1.HistoryResponse, error) {
 	if subject == "" {
-		return nil, rejectf(CodeInvalidQuery, "subject is empty")
+		return nil, rejectf(tlv1.CodeInvalidQuery, "subject is empty")
 	}
-	head, err := q.value(headKey(subject))
+	head, err := q.value(tlv1.HeadKey(subject))
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +199,7 @@ func (q *querier) history(subject string) (*tlv1.HistoryResponse, error) {
 		return nil, fmt.Errorf("decode head of %q: %w", subject, err)
 	}
 	if h.Count > MaxHistoryRecords {
-		return nil, rejectf(CodeInvalidQuery, "%q has %d records, more than one answer carries (%d)", subject, h.Count, MaxHistoryRecords)
+		return nil, rejectf(tlv1.CodeInvalidQuery, "%q has %d records, more than one answer carries (%d)", subject, h.Count, MaxHistoryRecords)
 	}
 	for n := uint64(0); n < h.Count; n++ {
 		idx, err := q.v.historyIndex(subject, n)

@@ -47,7 +47,7 @@ func TestHistoryProofAndTamper(t *testing.T) {
 	a, appHash := builtApp(t)
 	defer a.Close()
 	subject := "urn:epc:class:lgtin:6901234.500012.L1"
-	res, bz := query(t, a, PathHistory, &tlv1.HistoryRequest{Subject: subject}, 0)
+	res, bz := query(t, a, tlv1.PathHistory, &tlv1.HistoryRequest{Subject: subject}, 0)
 	if res.Code != 0 {
 		t.Fatalf("history: %s", res.Log)
 	}
@@ -56,7 +56,7 @@ func TestHistoryProofAndTamper(t *testing.T) {
 		t.Fatal(err)
 	}
 	verifyAppHash(t, resp.Roots, appHash)
-	h, err := client.VerifyHistory(subject, HeadKey(subject), &resp)
+	h, err := client.VerifyHistory(subject, tlv1.HeadKey(subject), &resp)
 	if err != nil {
 		t.Fatalf("honest history does not verify: %v", err)
 	}
@@ -82,7 +82,7 @@ func TestHistoryProofAndTamper(t *testing.T) {
 			var cp tlv1.HistoryResponse
 			cp.Unmarshal(base)
 			pick(&cp)[i] ^= 0x01
-			_, verr := client.VerifyHistory(subject, HeadKey(subject), &cp)
+			_, verr := client.VerifyHistory(subject, tlv1.HeadKey(subject), &cp)
 			if verr == nil {
 				// A flipped root still verifies internally only if it is the
 				// root itself; then the app hash must change.
@@ -109,13 +109,13 @@ func TestHistoryProofAndTamper(t *testing.T) {
 	var cp tlv1.HistoryResponse
 	cp.Unmarshal(mustMarshal(t, &resp))
 	cp.Records = cp.Records[1:]
-	if _, err := client.VerifyHistory(subject, HeadKey(subject), &cp); err == nil {
+	if _, err := client.VerifyHistory(subject, tlv1.HeadKey(subject), &cp); err == nil {
 		t.Fatal("a history with a record removed verified")
 	}
 	// Reordering breaks it too.
 	cp.Unmarshal(mustMarshal(t, &resp))
 	cp.Records[0], cp.Records[1] = cp.Records[1], cp.Records[0]
-	if _, err := client.VerifyHistory(subject, HeadKey(subject), &cp); err == nil {
+	if _, err := client.VerifyHistory(subject, tlv1.HeadKey(subject), &cp); err == nil {
 		t.Fatal("a reordered history verified")
 	}
 }
@@ -129,14 +129,14 @@ func TestUnknownSubjectIsProvenAbsent(t *testing.T) {
 	a, appHash := builtApp(t)
 	defer a.Close()
 	subject := "urn:epc:class:lgtin:0000000.000000.NOPE"
-	res, bz := query(t, a, PathHistory, &tlv1.HistoryRequest{Subject: subject}, 0)
+	res, bz := query(t, a, tlv1.PathHistory, &tlv1.HistoryRequest{Subject: subject}, 0)
 	if res.Code != 0 {
 		t.Fatal(res.Log)
 	}
 	var resp tlv1.HistoryResponse
 	resp.Unmarshal(bz)
 	verifyAppHash(t, resp.Roots, appHash)
-	h, err := client.VerifyHistory(subject, HeadKey(subject), &resp)
+	h, err := client.VerifyHistory(subject, tlv1.HeadKey(subject), &resp)
 	if err != nil {
 		t.Fatalf("absence proof does not verify: %v", err)
 	}
@@ -144,7 +144,7 @@ func TestUnknownSubjectIsProvenAbsent(t *testing.T) {
 		t.Fatal("unknown subject has a history")
 	}
 	// The same absence proof must not pass for a subject that exists.
-	if _, err := client.VerifyHistory("urn:epc:class:lgtin:6901234.500012.L1", HeadKey("urn:epc:class:lgtin:6901234.500012.L1"), &tlv1.HistoryResponse{Roots: resp.Roots, Head: &tlv1.ProvenValue{Key: HeadKey("urn:epc:class:lgtin:6901234.500012.L1"), Proof: resp.Head.Proof}}); err == nil {
+	if _, err := client.VerifyHistory("urn:epc:class:lgtin:6901234.500012.L1", tlv1.HeadKey("urn:epc:class:lgtin:6901234.500012.L1"), &tlv1.HistoryResponse{Roots: resp.Roots, Head: &tlv1.ProvenValue{Key: tlv1.HeadKey("urn:epc:class:lgtin:6901234.500012.L1"), Proof: resp.Head.Proof}}); err == nil {
 		t.Fatal("an absence proof for one key verified for another, existing key")
 	}
 }
@@ -152,7 +152,7 @@ func TestUnknownSubjectIsProvenAbsent(t *testing.T) {
 func TestRecordQueries(t *testing.T) {
 	a, _ := builtApp(t)
 	defer a.Close()
-	res, bz := query(t, a, PathRecord, &tlv1.RecordRequest{Index: 0}, 0)
+	res, bz := query(t, a, tlv1.PathRecord, &tlv1.RecordRequest{Index: 0}, 0)
 	if res.Code != 0 {
 		t.Fatal(res.Log)
 	}
@@ -162,7 +162,7 @@ func TestRecordQueries(t *testing.T) {
 		t.Fatalf("index %d", rr.Record.Index)
 	}
 	leaf := leafHashOf(rr.Record.Record)
-	res, bz = query(t, a, PathRecord, &tlv1.RecordRequest{LeafHash: leaf}, 0)
+	res, bz = query(t, a, tlv1.PathRecord, &tlv1.RecordRequest{LeafHash: leaf}, 0)
 	if res.Code != 0 {
 		t.Fatal(res.Log)
 	}
@@ -171,20 +171,20 @@ func TestRecordQueries(t *testing.T) {
 	if byHash.Record.Index != 0 {
 		t.Fatalf("by hash: index %d", byHash.Record.Index)
 	}
-	res, _ = query(t, a, PathRecord, &tlv1.RecordRequest{Index: 1 << 40}, 0)
-	if Code(res.Code) != CodeNotFound {
+	res, _ = query(t, a, tlv1.PathRecord, &tlv1.RecordRequest{Index: 1 << 40}, 0)
+	if tlv1.Code(res.Code) != tlv1.CodeNotFound {
 		t.Fatalf("beyond the log: code %d", res.Code)
 	}
 	res, _ = query(t, a, "/nope", nil, 0)
-	if Code(res.Code) != CodeInvalidQuery {
+	if tlv1.Code(res.Code) != tlv1.CodeInvalidQuery {
 		t.Fatalf("unknown path: code %d", res.Code)
 	}
 	// Only the latest and the previous heights are served.
 	info, _ := a.Info(context.Background(), &abci.RequestInfo{})
-	if res, _ := query(t, a, PathStatus, nil, info.LastBlockHeight-1); res.Code != 0 || res.Height != info.LastBlockHeight-1 {
+	if res, _ := query(t, a, tlv1.PathStatus, nil, info.LastBlockHeight-1); res.Code != 0 || res.Height != info.LastBlockHeight-1 {
 		t.Fatalf("previous height: code %d height %d", res.Code, res.Height)
 	}
-	if res, _ := query(t, a, PathStatus, nil, info.LastBlockHeight-2); Code(res.Code) != CodeHeightUnavailable {
+	if res, _ := query(t, a, tlv1.PathStatus, nil, info.LastBlockHeight-2); tlv1.Code(res.Code) != tlv1.CodeHeightUnavailable {
 		t.Fatalf("old height: code %d", res.Code)
 	}
 }

@@ -25,12 +25,6 @@ import (
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
-// RecallKey is the map key of a recall.
-func RecallKey(id string) string { return "recall/" + id }
-
-// RecallSubject is the history subject of a recall.
-func RecallSubject(id string) string { return "recall:" + id }
-
 func recallHandlers() []msgHandler {
 	return []msgHandler{{
 		name: "initiate_recall", sample: (*tlv1.Msg_InitiateRecall)(nil),
@@ -42,44 +36,44 @@ func recallHandlers() []msgHandler {
 
 func validateRecall(r *tlv1.InitiateRecall) error {
 	if r == nil {
-		return rejectf(CodeRecallInvalid, "initiate_recall is empty")
+		return rejectf(tlv1.CodeRecallInvalid, "initiate_recall is empty")
 	}
-	if err := attestToken(CodeRecallInvalid, "initiate_recall.id", r.Id, maxAttestShort); err != nil {
+	if err := attestToken(tlv1.CodeRecallInvalid, "initiate_recall.id", r.Id, maxAttestShort); err != nil {
 		return err
 	}
-	if err := attestToken(CodeRecallInvalid, "initiate_recall.enterprise", r.Enterprise, maxAttestShort); err != nil {
+	if err := attestToken(tlv1.CodeRecallInvalid, "initiate_recall.enterprise", r.Enterprise, maxAttestShort); err != nil {
 		return err
 	}
 	if len(r.Products) == 0 && len(r.Lots) == 0 {
-		return rejectf(CodeRecallInvalid, "initiate_recall names no product and no lot")
+		return rejectf(tlv1.CodeRecallInvalid, "initiate_recall names no product and no lot")
 	}
 	for _, l := range []struct {
 		field string
 		ids   []string
 	}{{"initiate_recall.products", r.Products}, {"initiate_recall.lots", r.Lots}} {
 		if len(l.ids) > maxAttestLots {
-			return rejectf(CodeRecallInvalid, "%s has %d entries, the limit is %d", l.field, len(l.ids), maxAttestLots)
+			return rejectf(tlv1.CodeRecallInvalid, "%s has %d entries, the limit is %d", l.field, len(l.ids), maxAttestLots)
 		}
 		for i, id := range l.ids {
-			if err := attestIdentifier(CodeRecallInvalid, fieldIndex(l.field, i), id); err != nil {
+			if err := attestIdentifier(tlv1.CodeRecallInvalid, fieldIndex(l.field, i), id); err != nil {
 				return err
 			}
 			if slices.Contains(l.ids[:i], id) {
-				return rejectf(CodeRecallInvalid, "%s[%d] %q is listed twice", l.field, i, id)
+				return rejectf(tlv1.CodeRecallInvalid, "%s[%d] %q is listed twice", l.field, i, id)
 			}
 		}
 	}
-	if err := attestText(CodeRecallInvalid, "initiate_recall.reason", r.Reason, 1, maxAttestText); err != nil {
+	if err := attestText(tlv1.CodeRecallInvalid, "initiate_recall.reason", r.Reason, 1, maxAttestText); err != nil {
 		return err
 	}
-	if err := attestText(CodeRecallInvalid, "initiate_recall.hazard", r.Hazard, 1, maxAttestText); err != nil {
+	if err := attestText(tlv1.CodeRecallInvalid, "initiate_recall.hazard", r.Hazard, 1, maxAttestText); err != nil {
 		return err
 	}
 	if r.Level < tlv1.RECALL_LEVEL_1 || r.Level > tlv1.RECALL_LEVEL_3 {
-		return rejectf(CodeRecallInvalid, "initiate_recall.level %s is not 1, 2 or 3", r.Level)
+		return rejectf(tlv1.CodeRecallInvalid, "initiate_recall.level %s is not 1, 2 or 3", r.Level)
 	}
 	if r.PeriodFromMs <= 0 || r.PeriodUntilMs < r.PeriodFromMs {
-		return rejectf(CodeRecallInvalid, "initiate_recall affected period [%d, %d] ms is not positive or is reversed", r.PeriodFromMs, r.PeriodUntilMs)
+		return rejectf(tlv1.CodeRecallInvalid, "initiate_recall affected period [%d, %d] ms is not positive or is reversed", r.PeriodFromMs, r.PeriodUntilMs)
 	}
 	return nil
 }
@@ -89,25 +83,25 @@ func execRecall(c *execCtx, r *tlv1.InitiateRecall) ([]recordedEvent, error) {
 	switch c.signer.Role {
 	case tlv1.ROLE_ENTERPRISE:
 		if r.Enterprise != c.signer.Id {
-			return nil, rejectf(CodeRecallNotResponsible, "enterprise %q may start a voluntary recall only for itself, not for %q (a department orders recalls of others)", c.signer.Id, r.Enterprise)
+			return nil, rejectf(tlv1.CodeRecallNotResponsible, "enterprise %q may start a voluntary recall only for itself, not for %q (a department orders recalls of others)", c.signer.Id, r.Enterprise)
 		}
 		if len(r.HeldEvidence) != len(r.Lots) {
-			return nil, rejectf(CodeRecallNotHeld, "a voluntary recall needs one held_evidence log index per lot: %d lots, %d indexes", len(r.Lots), len(r.HeldEvidence))
+			return nil, rejectf(tlv1.CodeRecallNotHeld, "a voluntary recall needs one held_evidence log index per lot: %d lots, %d indexes", len(r.Lots), len(r.HeldEvidence))
 		}
 	case tlv1.ROLE_DEPARTMENT:
 		orderedBy = c.signer.Id
 		if len(r.HeldEvidence) != 0 {
-			return nil, rejectf(CodeRecallInvalid, "initiate_recall.held_evidence must be empty in an ordered recall")
+			return nil, rejectf(tlv1.CodeRecallInvalid, "initiate_recall.held_evidence must be empty in an ordered recall")
 		}
-		if err := requireEnterprise(c.o, CodeRecallNotResponsible, "initiate_recall.enterprise", r.Enterprise); err != nil {
+		if err := requireEnterprise(c.o, tlv1.CodeRecallNotResponsible, "initiate_recall.enterprise", r.Enterprise); err != nil {
 			return nil, err
 		}
 	}
-	key := RecallKey(r.Id)
+	key := tlv1.RecallKey(r.Id)
 	if v, err := c.o.mapValue(key); err != nil {
 		return nil, err
 	} else if v != nil {
-		return nil, rejectf(CodeRecallDuplicate, "recall %q is already recorded", r.Id)
+		return nil, rejectf(tlv1.CodeRecallDuplicate, "recall %q is already recorded", r.Id)
 	}
 	for i, l := range r.Lots {
 		h, err := getHead(c.o, l)
@@ -115,7 +109,7 @@ func execRecall(c *execCtx, r *tlv1.InitiateRecall) ([]recordedEvent, error) {
 			return nil, err
 		}
 		if h.Count == 0 {
-			return nil, rejectf(CodeRecallUnknownLot, "initiate_recall.lots[%d] %q has no history on the ledger: nobody recorded it", i, l)
+			return nil, rejectf(tlv1.CodeRecallUnknownLot, "initiate_recall.lots[%d] %q has no history on the ledger: nobody recorded it", i, l)
 		}
 		if orderedBy == "" {
 			if err := checkHeld(c.o, r.HeldEvidence[i], r.Enterprise, l, i); err != nil {
@@ -127,7 +121,7 @@ func execRecall(c *execCtx, r *tlv1.InitiateRecall) ([]recordedEvent, error) {
 	if err := putProto(c.o, key, rc); err != nil {
 		return nil, err
 	}
-	subjects := []string{RecallSubject(r.Id), CreditSubject(r.Enterprise)}
+	subjects := []string{tlv1.RecallSubject(r.Id), tlv1.CreditSubject(r.Enterprise)}
 	for _, s := range append(slices.Clone(r.Products), r.Lots...) {
 		if !slices.Contains(subjects, s) {
 			subjects = append(subjects, s)
@@ -143,10 +137,10 @@ func execRecall(c *execCtx, r *tlv1.InitiateRecall) ([]recordedEvent, error) {
 }
 
 // requireEnterprise checks that id names a registered enterprise.
-func requireEnterprise(r mapReader, code Code, field, id string) error {
+func requireEnterprise(r mapReader, code tlv1.Code, field, id string) error {
 	p, err := getParticipant(r, id)
 	if err != nil {
-		if CodeOf(err) == CodeParticipantNotFound {
+		if CodeOf(err) == tlv1.CodeParticipantNotFound {
 			return rejectf(code, "%s %q is not registered", field, id)
 		}
 		return err
@@ -188,7 +182,7 @@ func readRecord(o *overlay, index uint64) ([]byte, error) {
 // enterprise that names lot.
 func checkHeld(o *overlay, index uint64, enterprise, lot string, i int) error {
 	fail := func(why string) error {
-		return rejectf(CodeRecallNotHeld, "initiate_recall.held_evidence[%d] (log index %d) does not show that %q held %q: %s", i, index, enterprise, lot, why)
+		return rejectf(tlv1.CodeRecallNotHeld, "initiate_recall.held_evidence[%d] (log index %d) does not show that %q held %q: %s", i, index, enterprise, lot, why)
 	}
 	if index >= o.nextIndex() {
 		return fail("no such record")

@@ -53,7 +53,7 @@ func (a *App) preverifySignatures(r mapReader, txs [][]byte, chainID string) {
 		pub, seen := pubs[body.Signer]
 		if !seen {
 			var key tlv1.Key
-			if found, err := getProto(r, keyKey(body.Signer), &key); err == nil && found && len(key.PublicKey) == ed25519.PublicKeySize {
+			if found, err := getProto(r, tlv1.KeyKey(body.Signer), &key); err == nil && found && len(key.PublicKey) == ed25519.PublicKeySize {
 				pub = ed25519.PublicKey(key.PublicKey)
 			}
 			pubs[body.Signer] = pub // nil: unknown here (perhaps registered in this block); authTx decides

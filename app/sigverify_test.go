@@ -93,10 +93,10 @@ func TestPreverifyOutcomeNeutral(t *testing.T) {
 			if ra.TxResults[j].Code != rr.TxResults[j].Code {
 				t.Fatalf("height %d tx %d: code %d, inline reference %d (%s)", h, j, ra.TxResults[j].Code, rr.TxResults[j].Code, rr.TxResults[j].Log)
 			}
-			switch Code(ra.TxResults[j].Code) {
-			case CodeOK:
+			switch tlv1.Code(ra.TxResults[j].Code) {
+			case tlv1.CodeOK:
 				accepted++
-			case CodeBadSignature:
+			case tlv1.CodeBadSignature:
 				badSig++
 			}
 		}

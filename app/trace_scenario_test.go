@@ -38,7 +38,7 @@ func (s appSource) query(ctx context.Context, path string, req marshaler) ([]byt
 }
 
 func (s appSource) verified(ctx context.Context, subject string) (*proof.VerifiedHistory, *tlv1.HistoryResponse, error) {
-	bz, err := s.query(ctx, PathHistory, &tlv1.HistoryRequest{Subject: subject})
+	bz, err := s.query(ctx, tlv1.PathHistory, &tlv1.HistoryRequest{Subject: subject})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -46,12 +46,12 @@ func (s appSource) verified(ctx context.Context, subject string) (*proof.Verifie
 	if err := resp.Unmarshal(bz); err != nil {
 		return nil, nil, err
 	}
-	vh, err := proof.VerifyHistory(subject, HeadKey(subject), &resp)
+	vh, err := proof.VerifyHistory(subject, tlv1.HeadKey(subject), &resp)
 	return vh, &resp, err
 }
 
 func (s appSource) History(ctx context.Context, subject string) (*trace.History, error) {
-	bz, err := s.query(ctx, PathHistory, &tlv1.HistoryRequest{Subject: subject})
+	bz, err := s.query(ctx, tlv1.PathHistory, &tlv1.HistoryRequest{Subject: subject})
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +63,7 @@ func (s appSource) History(ctx context.Context, subject string) (*trace.History,
 }
 
 func (s appSource) Participant(ctx context.Context, id string) (*tlv1.Participant, error) {
-	bz, err := s.query(ctx, PathValue, &tlv1.ValueRequest{Key: ParticipantKey(id)})
+	bz, err := s.query(ctx, tlv1.PathValue, &tlv1.ValueRequest{Key: tlv1.ParticipantKey(id)})
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +71,7 @@ func (s appSource) Participant(ctx context.Context, id string) (*tlv1.Participan
 	if err := resp.Unmarshal(bz); err != nil {
 		return nil, err
 	}
-	present, err := proof.VerifyValue(resp.Roots, ParticipantKey(id), resp.Value)
+	present, err := proof.VerifyValue(resp.Roots, tlv1.ParticipantKey(id), resp.Value)
 	if err != nil || !present {
 		return nil, err
 	}
@@ -166,7 +166,7 @@ func TestRecallScenario(t *testing.T) {
 	pharmaHeld, _ := client.HeldEvidence(p2, "pharma")
 	retailRecall := recallBody("R-P2", "retail", P2)
 	retailRecall.HeldEvidence = []uint64{pharmaHeld}
-	g.reject(0, CodeRecallNotHeld, "signed by pharma", "retail", recallMsg(retailRecall))
+	g.reject(0, tlv1.CodeRecallNotHeld, "signed by pharma", "retail", recallMsg(retailRecall))
 
 	x := trace.NewIndex(appSource{g.a})
 	fwd, err := x.Walk(ctx, P1, trace.Forward)
@@ -246,7 +246,7 @@ func TestRecallScenario(t *testing.T) {
 	issuedAt := g.attestation("lab/GAP-H1").IssuedTimeMs
 	g.accept("lab", statusMsg("lab/GAP-H1", tlv1.ATTESTATION_STATUS_SUSPENDED))
 	suspendedAt := blockTime(g.h).UnixMilli()
-	ah, _, err := src.verified(ctx, AttestationSubject("lab/GAP-H1"))
+	ah, _, err := src.verified(ctx, tlv1.AttestationHistorySubject("lab/GAP-H1"))
 	if err != nil {
 		t.Fatal(err)
 	}

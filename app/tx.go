@@ -35,32 +35,32 @@ type decodedTx struct {
 // message count and each message's own field rules.
 func decodeTx(h handlers, raw []byte, chainID string, maxBytes int64, maxMsgs uint32) (*decodedTx, error) {
 	if int64(len(raw)) > maxBytes {
-		return nil, rejectf(CodeTxTooLarge, "transaction is %d bytes, the limit is %d", len(raw), maxBytes)
+		return nil, rejectf(tlv1.CodeTxTooLarge, "transaction is %d bytes, the limit is %d", len(raw), maxBytes)
 	}
 	d := &decodedTx{raw: raw, hash: TxHash(raw)}
 	if err := d.tx.Unmarshal(raw); err != nil {
-		return nil, rejectf(CodeTxDecode, "not a Tx protobuf: %v", err)
+		return nil, rejectf(tlv1.CodeTxDecode, "not a Tx protobuf: %v", err)
 	}
 	if len(d.tx.BodyBytes) == 0 {
-		return nil, rejectf(CodeTxDecode, "tx.body_bytes is empty")
+		return nil, rejectf(tlv1.CodeTxDecode, "tx.body_bytes is empty")
 	}
 	if err := d.body.Unmarshal(d.tx.BodyBytes); err != nil {
-		return nil, rejectf(CodeTxDecode, "tx.body_bytes is not a TxBody protobuf: %v", err)
+		return nil, rejectf(tlv1.CodeTxDecode, "tx.body_bytes is not a TxBody protobuf: %v", err)
 	}
 	if d.body.ChainId != chainID {
-		return nil, rejectf(CodeWrongChainID, "body.chain_id is %q, this network is %q", d.body.ChainId, chainID)
+		return nil, rejectf(tlv1.CodeWrongChainID, "body.chain_id is %q, this network is %q", d.body.ChainId, chainID)
 	}
 	if len(d.tx.Signature) != ed25519.SignatureSize {
-		return nil, rejectf(CodeBadSignature, "tx.signature is %d bytes, want %d", len(d.tx.Signature), ed25519.SignatureSize)
+		return nil, rejectf(tlv1.CodeBadSignature, "tx.signature is %d bytes, want %d", len(d.tx.Signature), ed25519.SignatureSize)
 	}
 	if d.body.Signer == "" {
-		return nil, rejectf(CodeUnknownSigner, "body.signer is empty")
+		return nil, rejectf(tlv1.CodeUnknownSigner, "body.signer is empty")
 	}
 	if len(d.body.Messages) == 0 {
-		return nil, rejectf(CodeEmptyTx, "body.messages is empty: a transaction carries at least one message")
+		return nil, rejectf(tlv1.CodeEmptyTx, "body.messages is empty: a transaction carries at least one message")
 	}
 	if uint32(len(d.body.Messages)) > maxMsgs {
-		return nil, rejectf(CodeTooManyMessages, "body.messages has %d messages, the limit is %d", len(d.body.Messages), maxMsgs)
+		return nil, rejectf(tlv1.CodeTooManyMessages, "body.messages has %d messages, the limit is %d", len(d.body.Messages), maxMsgs)
 	}
 	d.handlers = make([]*msgHandler, len(d.body.Messages))
 	for i, m := range d.body.Messages {
@@ -86,7 +86,7 @@ func authTx(r mapReader, d *decodedTx, wantSeq func(*tlv1.Key) uint64, verified 
 	}
 	if verified == nil || !verified(d.hash, key.Id) {
 		if !verify(key.PublicKey, SignBytes(d.tx.BodyBytes), d.tx.Signature) {
-			return nil, nil, rejectf(CodeBadSignature, "signature does not verify for key %s", key.Id)
+			return nil, nil, rejectf(tlv1.CodeBadSignature, "signature does not verify for key %s", key.Id)
 		}
 	}
 	return key, p, nil
@@ -97,18 +97,18 @@ func authTx(r mapReader, d *decodedTx, wantSeq func(*tlv1.Key) uint64, verified 
 // expects.
 func authSigner(r mapReader, signer string, sequence uint64, wantSeq func(*tlv1.Key) uint64) (*tlv1.Key, *tlv1.Participant, error) {
 	var key tlv1.Key
-	found, err := getProto(r, keyKey(signer), &key)
+	found, err := getProto(r, tlv1.KeyKey(signer), &key)
 	if err != nil {
 		return nil, nil, err
 	}
 	if !found {
-		return nil, nil, rejectf(CodeUnknownSigner, "body.signer %q is not a registered key", signer)
+		return nil, nil, rejectf(tlv1.CodeUnknownSigner, "body.signer %q is not a registered key", signer)
 	}
 	if key.Status != tlv1.KEY_STATUS_ACTIVE {
-		return nil, nil, rejectf(CodeKeyRevoked, "key %s of %q is revoked", key.Id, key.Participant)
+		return nil, nil, rejectf(tlv1.CodeKeyRevoked, "key %s of %q is revoked", key.Id, key.Participant)
 	}
 	var p tlv1.Participant
-	found, err = getProto(r, participantKey(key.Participant), &p)
+	found, err = getProto(r, tlv1.ParticipantKey(key.Participant), &p)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -116,14 +116,14 @@ func authSigner(r mapReader, signer string, sequence uint64, wantSeq func(*tlv1.
 		return nil, nil, fmt.Errorf("key %s names participant %q that is not in state", key.Id, key.Participant)
 	}
 	if p.Status != tlv1.PARTICIPANT_STATUS_ACTIVE {
-		return nil, nil, rejectf(CodeParticipantInactive, "participant %q is %s and may submit nothing", p.Id, p.Status)
+		return nil, nil, rejectf(tlv1.CodeParticipantInactive, "participant %q is %s and may submit nothing", p.Id, p.Status)
 	}
 	want := wantSeq(&key)
 	switch {
 	case sequence < want:
-		return nil, nil, rejectf(CodeSequenceReplayed, "body.sequence %d of key %s was already used; the next is %d", sequence, key.Id, want)
+		return nil, nil, rejectf(tlv1.CodeSequenceReplayed, "body.sequence %d of key %s was already used; the next is %d", sequence, key.Id, want)
 	case sequence > want:
-		return nil, nil, rejectf(CodeSequenceGap, "body.sequence %d of key %s skips ahead; the next is %d", sequence, key.Id, want)
+		return nil, nil, rejectf(tlv1.CodeSequenceGap, "body.sequence %d of key %s skips ahead; the next is %d", sequence, key.Id, want)
 	}
 	return &key, &p, nil
 }

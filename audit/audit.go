@@ -38,7 +38,7 @@ const (
 )
 
 // codeProofSizeAhead is the app's answer to a consistency request beyond
-// its log (app.CodeProofSizeAhead).
+// its log (tlv1.CodeProofSizeAhead).
 const codeProofSizeAhead = 80
 
 // Defaults of Config.

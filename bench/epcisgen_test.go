@@ -9,6 +9,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/traceledger/traceledger/app"
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
 // TestGeneratorsAcceptedByTheApp runs transactions of every generator
@@ -68,17 +69,17 @@ func TestGeneratorsAcceptedByTheApp(t *testing.T) {
 }
 
 // recordsIn counts the records a transaction's ABCI events describe: one
-// per app.EventRecord, count per app.EventRecords (a batch).
+// per tlv1.EventRecord, count per tlv1.EventRecords (a batch).
 func recordsIn(t *testing.T, events []abci.Event) int {
 	t.Helper()
 	n := 0
 	for _, e := range events {
 		switch e.Type {
-		case app.EventRecord:
+		case tlv1.EventRecord:
 			n++
-		case app.EventRecords:
+		case tlv1.EventRecords:
 			for _, a := range e.Attributes {
-				if a.Key == "count" {
+				if a.Key == tlv1.AttrCount {
 					c, err := strconv.Atoi(a.Value)
 					if err != nil {
 						t.Fatalf("%s count %q: %v", e.Type, a.Value, err)

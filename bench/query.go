@@ -46,7 +46,7 @@ func HistoryQuery(ctx context.Context, c *rpchttp.HTTP, subject string) (int, er
 	if err := resp.Unmarshal(res.Response.Value); err != nil {
 		return 0, fmt.Errorf("bench: decode history: %w", err)
 	}
-	vh, err := client.VerifyHistory(subject, client.HeadKey(subject), &resp)
+	vh, err := client.VerifyHistory(subject, tlv1.HeadKey(subject), &resp)
 	if err != nil {
 		return 0, fmt.Errorf("bench: history of %s: %w", subject, err)
 	}

@@ -9,20 +9,11 @@ import (
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
-// AttestationKey is the map key of an attestation's current state.
-func AttestationKey(id string) string { return "attestation/" + id }
-
-// AttestationSubject is the history subject of an attestation.
-func AttestationSubject(id string) string { return "attestation:" + id }
-
-// AttestationID is the id of the attestation issuer issued with number.
-func AttestationID(issuer, number string) string { return issuer + "/" + number }
-
 // IssueAttestation submits a certification result; s must be a certifier
 // accredited for the scheme. It returns the attestation's id.
 func (c *Client) IssueAttestation(ctx context.Context, s Signer, issuer string, a *tlv1.IssueAttestation) (string, *Committed, error) {
 	res, err := c.Submit(ctx, s, &tlv1.Msg{Sum: &tlv1.Msg_IssueAttestation{IssueAttestation: a}})
-	return AttestationID(issuer, a.CertificateNumber), res, err
+	return tlv1.AttestationID(issuer, a.CertificateNumber), res, err
 }
 
 // ChangeAttestationStatus submits a status change; s must be the issuer or
@@ -34,7 +25,7 @@ func (c *Client) ChangeAttestationStatus(ctx context.Context, s Signer, id strin
 // Attestation returns the verified current state of an attestation, or nil
 // when it is proven absent.
 func (c *Client) Attestation(ctx context.Context, id string) (*tlv1.Attestation, Proven, error) {
-	bz, p, err := c.Value(ctx, AttestationKey(id))
+	bz, p, err := c.Value(ctx, tlv1.AttestationKey(id))
 	if err != nil || bz == nil {
 		return nil, p, err
 	}
@@ -82,7 +73,7 @@ func AttestationValidAt(att, issuer *VerifiedHistory, t int64) (*Validity, error
 	}
 	a := first.Issued
 	v.ID, v.Issued = a.Id, att.Records[0]
-	if att.Subject != AttestationSubject(a.Id) {
+	if att.Subject != tlv1.AttestationHistorySubject(a.Id) {
 		return nil, fmt.Errorf("%w: history %s holds attestation %s", ErrNotVerified, att.Subject, a.Id)
 	}
 	if t < att.Records[0].Record.TimeMs {
@@ -102,8 +93,8 @@ func AttestationValidAt(att, issuer *VerifiedHistory, t int64) (*Validity, error
 	if v.StatusAt != tlv1.ATTESTATION_STATUS_VALID {
 		v.Failures = append(v.Failures, fmt.Sprintf("status at t is %s", v.StatusAt))
 	}
-	if issuer == nil || issuer.Subject != ParticipantSubject(a.Issuer) {
-		return nil, fmt.Errorf("issuer history must be %s", ParticipantSubject(a.Issuer))
+	if issuer == nil || issuer.Subject != tlv1.ParticipantSubject(a.Issuer) {
+		return nil, fmt.Errorf("issuer history must be %s", tlv1.ParticipantSubject(a.Issuer))
 	}
 	var acc *tlv1.Accreditation
 	for _, r := range issuer.Records {
@@ -130,12 +121,12 @@ func AttestationValidAt(att, issuer *VerifiedHistory, t int64) (*Validity, error
 // AttestationValidAt fetches and verifies the two histories and answers
 // whether attestation id was valid at t (Unix ms).
 func (c *Client) AttestationValidAt(ctx context.Context, id string, t int64) (*Validity, Proven, error) {
-	ah, p, err := c.History(ctx, AttestationSubject(id))
+	ah, p, err := c.History(ctx, tlv1.AttestationHistorySubject(id))
 	if err != nil {
 		return nil, Proven{}, err
 	}
 	issuer, _, _ := strings.Cut(id, "/")
-	ih, _, err := c.History(ctx, ParticipantSubject(issuer))
+	ih, _, err := c.History(ctx, tlv1.ParticipantSubject(issuer))
 	if err != nil {
 		return nil, Proven{}, err
 	}

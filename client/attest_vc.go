@@ -284,7 +284,7 @@ func ImportVC(data []byte) (*ImportedVC, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: auditReportSha256: %v", ErrVC, err)
 	}
-	if s.Attestation != AttestationID(s.Issuer, s.CertificateNumber) {
+	if s.Attestation != tlv1.AttestationID(s.Issuer, s.CertificateNumber) {
 		return nil, fmt.Errorf("%w: attestationId %q is not issuerParticipant/certificateNumber", ErrVC, s.Attestation)
 	}
 	ia := &tlv1.IssueAttestation{Scheme: s.Scheme, Standard: s.Standard, CertificateNumber: s.CertificateNumber,
@@ -333,7 +333,7 @@ func (c *Client) CheckVC(ctx context.Context, data []byte) (*ImportedVC, *tlv1.A
 	if d := SameAttestation(iv.Attestation, a.Body); d != "" || a.Issuer != iv.VC.CredentialSubject.Issuer {
 		return iv, a, fmt.Errorf("%w: the credential differs from the ledger's attestation %s (%s)", ErrVC, id, d)
 	}
-	kb, _, err := c.Value(ctx, KeyKey(iv.KeyID))
+	kb, _, err := c.Value(ctx, tlv1.KeyKey(iv.KeyID))
 	if err != nil {
 		return nil, nil, err
 	}

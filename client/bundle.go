@@ -16,11 +16,6 @@ import (
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
-// Query paths of the proof service (kept in step with package app).
-const (
-	pathConsistency = "/consistency"
-)
-
 // ExportOptions select what a proof bundle holds.
 type ExportOptions struct {
 	// Identifier is the subject whose complete history is exported.
@@ -50,7 +45,7 @@ func (c *Client) ExportBundle(ctx context.Context, opts ExportOptions) (*proof.B
 			return nil, notVerified(err)
 		}
 	}
-	bz, h, err := c.queryAt(ctx, pathHistory, &tlv1.HistoryRequest{Subject: opts.Identifier}, opts.Height)
+	bz, h, err := c.queryAt(ctx, tlv1.PathHistory, &tlv1.HistoryRequest{Subject: opts.Identifier}, opts.Height)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +61,7 @@ func (c *Client) ExportBundle(ctx context.Context, opts ExportOptions) (*proof.B
 	}
 	var values []*tlv1.ProvenValue
 	for _, key := range opts.Values {
-		bz, vh, err := c.queryAt(ctx, pathValue, &tlv1.ValueRequest{Key: key}, h)
+		bz, vh, err := c.queryAt(ctx, tlv1.PathValue, &tlv1.ValueRequest{Key: key}, h)
 		if err != nil {
 			return nil, fmt.Errorf("map entry %q at height %d: %w", key, h, err)
 		}
@@ -176,7 +171,7 @@ func (c *Client) Consistency(ctx context.Context, old *tlv1.StateRoots) (*tlv1.S
 	if old == nil {
 		return nil, Proven{}, fmt.Errorf("no earlier state roots")
 	}
-	bz, h, err := c.query(ctx, pathConsistency, &tlv1.ConsistencyRequest{Size1: old.LogSize})
+	bz, h, err := c.query(ctx, tlv1.PathConsistency, &tlv1.ConsistencyRequest{Size1: old.LogSize})
 	if err != nil {
 		return nil, Proven{}, err
 	}

@@ -22,24 +22,6 @@ import (
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
-// Query paths and map keys of the application (kept in step with package
-// app, which the client must not import).
-const (
-	pathStatus  = "/status"
-	pathRecord  = "/record"
-	pathHistory = "/history"
-	pathValue   = "/value"
-)
-
-// HeadKey is the map key of a subject's history head.
-func HeadKey(subject string) string { return "head/" + subject }
-
-// ParticipantKey is the map key of a participant.
-func ParticipantKey(id string) string { return "participant/" + id }
-
-// KeyKey is the map key of a signing key.
-func KeyKey(keyID string) string { return "key/" + keyID }
-
 // Client talks to one node and verifies what it answers.
 type Client struct {
 	rpc      *rpchttp.HTTP
@@ -131,7 +113,7 @@ func (c *Client) nextSequence(ctx context.Context, s Signer) (uint64, error) {
 	if ok {
 		return seq, nil
 	}
-	res, err := c.rpc.ABCIQuery(ctx, pathValue, mustMarshal(&tlv1.ValueRequest{Key: KeyKey(id)}))
+	res, err := c.rpc.ABCIQuery(ctx, tlv1.PathValue, mustMarshal(&tlv1.ValueRequest{Key: tlv1.KeyKey(id)}))
 	if err != nil {
 		return 0, fmt.Errorf("read sequence of key %s: %w", id, err)
 	}
@@ -214,9 +196,7 @@ func (c *Client) WaitTx(ctx context.Context, hash []byte) (*Committed, error) {
 // event (a batch).
 func recordIndexes(events []abci.Event) []uint64 {
 	const (
-		eventRecord  = "traceledger.record"  // app.EventRecord
-		eventRecords = "traceledger.records" // app.EventRecords
-		maxRange     = 1 << 20               // more than any message appends
+		maxRange = 1 << 20 // more than any message appends
 	)
 	var out []uint64
 	for _, e := range events {
@@ -230,13 +210,13 @@ func recordIndexes(events []abci.Event) []uint64 {
 			return 0, false
 		}
 		switch e.Type {
-		case eventRecord:
-			if i, ok := attr("index"); ok {
+		case tlv1.EventRecord:
+			if i, ok := attr(tlv1.AttrIndex); ok {
 				out = append(out, i)
 			}
-		case eventRecords:
-			first, ok1 := attr("first_index")
-			n, ok2 := attr("count")
+		case tlv1.EventRecords:
+			first, ok1 := attr(tlv1.AttrFirstIndex)
+			n, ok2 := attr(tlv1.AttrCount)
 			if ok1 && ok2 && n <= maxRange {
 				for i := range n {
 					out = append(out, first+i)
@@ -301,7 +281,7 @@ func (c *Client) verifyRoots(ctx context.Context, roots *tlv1.StateRoots, height
 // History returns the verified, complete history of subject. An unknown
 // subject returns a history with a nil Head, proven absent.
 func (c *Client) History(ctx context.Context, subject string) (*VerifiedHistory, Proven, error) {
-	bz, h, err := c.query(ctx, pathHistory, &tlv1.HistoryRequest{Subject: subject})
+	bz, h, err := c.query(ctx, tlv1.PathHistory, &tlv1.HistoryRequest{Subject: subject})
 	if err != nil {
 		return nil, Proven{}, err
 	}
@@ -309,7 +289,7 @@ func (c *Client) History(ctx context.Context, subject string) (*VerifiedHistory,
 	if err := resp.Unmarshal(bz); err != nil {
 		return nil, Proven{}, fmt.Errorf("%w: decode history: %v", ErrNotVerified, err)
 	}
-	vh, err := VerifyHistory(subject, HeadKey(subject), &resp)
+	vh, err := VerifyHistory(subject, tlv1.HeadKey(subject), &resp)
 	if err != nil {
 		return nil, Proven{}, err
 	}
@@ -331,7 +311,7 @@ func (c *Client) RecordByHash(ctx context.Context, leafHash []byte) (*VerifiedRe
 }
 
 func (c *Client) record(ctx context.Context, req *tlv1.RecordRequest) (*VerifiedRecord, Proven, error) {
-	bz, h, err := c.query(ctx, pathRecord, req)
+	bz, h, err := c.query(ctx, tlv1.PathRecord, req)
 	if err != nil {
 		return nil, Proven{}, err
 	}
@@ -362,7 +342,7 @@ func (c *Client) record(ctx context.Context, req *tlv1.RecordRequest) (*Verified
 // Participant returns the verified participant, or nil if it is proven not
 // to be registered.
 func (c *Client) Participant(ctx context.Context, id string) (*tlv1.Participant, Proven, error) {
-	pv, p, err := c.Value(ctx, ParticipantKey(id))
+	pv, p, err := c.Value(ctx, tlv1.ParticipantKey(id))
 	if err != nil || pv == nil {
 		return nil, p, err
 	}
@@ -375,7 +355,7 @@ func (c *Client) Participant(ctx context.Context, id string) (*tlv1.Participant,
 
 // Value returns the verified map value at key (nil when proven absent).
 func (c *Client) Value(ctx context.Context, key string) ([]byte, Proven, error) {
-	bz, h, err := c.query(ctx, pathValue, &tlv1.ValueRequest{Key: key})
+	bz, h, err := c.query(ctx, tlv1.PathValue, &tlv1.ValueRequest{Key: key})
 	if err != nil {
 		return nil, Proven{}, err
 	}
@@ -405,7 +385,7 @@ type Status struct {
 
 // Status returns the verified chain status.
 func (c *Client) Status(ctx context.Context) (*Status, Proven, error) {
-	bz, h, err := c.query(ctx, pathStatus, nil)
+	bz, h, err := c.query(ctx, tlv1.PathStatus, nil)
 	if err != nil {
 		return nil, Proven{}, err
 	}

@@ -6,14 +6,6 @@ import (
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
-// CreditSubject is the history subject of an enterprise's credit records:
-// attestations naming it, its recalls, complaints and violations.
-func CreditSubject(enterprise string) string { return "credit:" + enterprise }
-
-// ParticipantSubject is the history subject of a participant's membership
-// records (registration, suspensions, reinstatements, key changes).
-func ParticipantSubject(id string) string { return "participant:" + id }
-
 // RecordComplaint submits a public complaint (its hash and category)
 // against an enterprise; s must be a department.
 func (c *Client) RecordComplaint(ctx context.Context, s Signer, x *tlv1.RecordComplaint) (*Committed, error) {
@@ -55,7 +47,7 @@ func (c *Client) Credit(ctx context.Context, enterprise string) (*CreditProfile,
 	if p == nil {
 		return out, nil
 	}
-	ch, pr, err := c.History(ctx, CreditSubject(enterprise))
+	ch, pr, err := c.History(ctx, tlv1.CreditSubject(enterprise))
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +67,7 @@ func (c *Client) Credit(ctx context.Context, enterprise string) (*CreditProfile,
 			}
 		}
 	}
-	mh, _, err := c.History(ctx, ParticipantSubject(enterprise))
+	mh, _, err := c.History(ctx, tlv1.ParticipantSubject(enterprise))
 	if err != nil {
 		return nil, err
 	}

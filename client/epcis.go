@@ -24,9 +24,6 @@ import (
 
 // EPCIS query paths and map keys (kept in step with package app).
 const (
-	pathEPCISEvent  = "/epcis/event"
-	pathEPCISAnchor = "/epcis/anchor"
-	pathEPCISKnown  = "/epcis/known"
 	// MaxBatchEvents is the most events one RecordEventBatch carries.
 	MaxBatchEvents = 1000
 	// knownChunk is how many hash IDs one /epcis/known query carries: the
@@ -39,12 +36,6 @@ const (
 	// batch (chain id, signer, sequence, signature, framing).
 	txOverhead = 512
 )
-
-// EventKey is the map key of an event's index entry.
-func EventKey(hashID string) string { return "event/" + hashID }
-
-// AnchorKey is the map key of an anchored root's index entry.
-func AnchorKey(root []byte) string { return "anchor/" + hex.EncodeToString(root) }
 
 // VerifiedEvent is an EPCIS event proven to be recorded under its hash ID:
 // the map entry "event/<hash id>" is proven, the record it points at is
@@ -125,7 +116,7 @@ func verifyIndexed(key string, resp *tlv1.EventResponse) (*VerifiedRecord, error
 // (the roots themselves are checked against a header by the caller). It
 // returns nil, nil when the event is proven not to be recorded.
 func VerifyEventResponse(hashID string, resp *tlv1.EventResponse) (*VerifiedEvent, error) {
-	vr, err := verifyIndexed(EventKey(hashID), resp)
+	vr, err := verifyIndexed(tlv1.EventKey(hashID), resp)
 	if err != nil || vr == nil {
 		return nil, err
 	}
@@ -145,7 +136,7 @@ func VerifyEventResponse(hashID string, resp *tlv1.EventResponse) (*VerifiedEven
 // VerifyAnchorResponse checks an /epcis/anchor answer against its own
 // roots; nil, nil means the root is proven not to be anchored.
 func VerifyAnchorResponse(root []byte, resp *tlv1.EventResponse) (*VerifiedAnchor, error) {
-	vr, err := verifyIndexed(AnchorKey(root), resp)
+	vr, err := verifyIndexed(tlv1.AnchorKey(root), resp)
 	if err != nil || vr == nil {
 		return nil, err
 	}
@@ -161,7 +152,7 @@ func VerifyAnchorResponse(root []byte, resp *tlv1.EventResponse) (*VerifiedAncho
 // it is proven not to be recorded.
 func (c *Client) Event(ctx context.Context, hashID string) (*VerifiedEvent, Proven, error) {
 	var resp tlv1.EventResponse
-	h, err := c.queryInto(ctx, pathEPCISEvent, &tlv1.EventRequest{HashId: hashID}, &resp)
+	h, err := c.queryInto(ctx, tlv1.PathEPCISEvent, &tlv1.EventRequest{HashId: hashID}, &resp)
 	if err != nil {
 		return nil, Proven{}, err
 	}
@@ -177,7 +168,7 @@ func (c *Client) Event(ctx context.Context, hashID string) (*VerifiedEvent, Prov
 // to be anchored.
 func (c *Client) Anchor(ctx context.Context, root []byte) (*VerifiedAnchor, Proven, error) {
 	var resp tlv1.EventResponse
-	h, err := c.queryInto(ctx, pathEPCISAnchor, &tlv1.AnchorRequest{Root: root}, &resp)
+	h, err := c.queryInto(ctx, tlv1.PathEPCISAnchor, &tlv1.AnchorRequest{Root: root}, &resp)
 	if err != nil {
 		return nil, Proven{}, err
 	}
@@ -210,7 +201,7 @@ func (c *Client) Known(ctx context.Context, hashIDs []string) ([]bool, error) {
 	for start := 0; start < len(hashIDs); start += knownChunk {
 		end := min(start+knownChunk, len(hashIDs))
 		var resp tlv1.KnownResponse
-		if _, err := c.queryInto(ctx, pathEPCISKnown, &tlv1.KnownRequest{HashIds: hashIDs[start:end]}, &resp); err != nil {
+		if _, err := c.queryInto(ctx, tlv1.PathEPCISKnown, &tlv1.KnownRequest{HashIds: hashIDs[start:end]}, &resp); err != nil {
 			return nil, err
 		}
 		if len(resp.Known) != end-start {
@@ -225,7 +216,7 @@ func (c *Client) Known(ctx context.Context, hashIDs []string) ([]bool, error) {
 // unproven, a size hint only). It returns DefaultMaxTxBytes when the
 // parameters cannot be read.
 func (c *Client) MaxTxBytes(ctx context.Context) int64 {
-	bz, _, err := c.query(ctx, pathValue, &tlv1.ValueRequest{Key: "params"})
+	bz, _, err := c.query(ctx, tlv1.PathValue, &tlv1.ValueRequest{Key: "params"})
 	if err != nil {
 		return DefaultMaxTxBytes
 	}
@@ -619,11 +610,11 @@ func (c *Client) Export(ctx context.Context, identifier string, creation time.Ti
 		return nil, fmt.Errorf("identifier %q: %w", identifier, err)
 	}
 	var resp tlv1.HistoryResponse
-	h, err := c.queryInto(ctx, pathHistory, &tlv1.HistoryRequest{Subject: subject}, &resp)
+	h, err := c.queryInto(ctx, tlv1.PathHistory, &tlv1.HistoryRequest{Subject: subject}, &resp)
 	if err != nil {
 		return nil, err
 	}
-	vh, err := VerifyHistory(subject, HeadKey(subject), &resp)
+	vh, err := VerifyHistory(subject, tlv1.HeadKey(subject), &resp)
 	if err != nil {
 		return nil, err
 	}

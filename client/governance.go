@@ -11,37 +11,6 @@ import (
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
-// Governance query paths and map keys (kept in step with package app; a
-// test there checks them).
-const (
-	pathParticipants = "/participants"
-	pathParticipant  = "/participant"
-	pathProposals    = "/proposals"
-	pathProposal     = "/proposal"
-	pathValidators   = "/validators"
-
-	// DepartmentsKey is the map key of the active department set.
-	DepartmentsKey = "gov/departments"
-	// GovStateKey is the map key of the governance counters.
-	GovStateKey = "gov/state"
-	// ParamsKey is the map key of the chain parameters (JSON).
-	ParamsKey = "params"
-)
-
-// DepartmentKey is the map key of a department's validator entry.
-func DepartmentKey(id string) string { return "department/" + id }
-
-// ProposalKey is the map key of a proposal.
-func ProposalKey(id uint64) string { return "proposal/" + strconv.FormatUint(id, 10) }
-
-// VoteKey is the map key of a department's vote on a proposal.
-func VoteKey(id uint64, dept string) string {
-	return "vote/" + strconv.FormatUint(id, 10) + "/" + dept
-}
-
-// ProposalSubject is the history subject of a proposal's records.
-func ProposalSubject(id uint64) string { return "proposal:" + strconv.FormatUint(id, 10) }
-
 // ---------------------------------------------------------------- transactions
 
 // Propose submits a proposal and returns its id, read from the verified
@@ -197,7 +166,7 @@ func VerifyParticipant(id string, resp *tlv1.ParticipantResponse) (*ParticipantI
 		return nil, fmt.Errorf("%w: empty answer", ErrNotVerified)
 	}
 	var p tlv1.Participant
-	absent, err := decodeEntry(resp.Roots, ParticipantKey(id), resp.Participant, &p)
+	absent, err := decodeEntry(resp.Roots, tlv1.ParticipantKey(id), resp.Participant, &p)
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +185,7 @@ func VerifyParticipant(id string, resp *tlv1.ParticipantResponse) (*ParticipantI
 	info := &ParticipantInfo{Participant: &p}
 	for i, kid := range p.Keys {
 		var k tlv1.Key
-		absent, err := decodeEntry(resp.Roots, KeyKey(kid), resp.Keys[i], &k)
+		absent, err := decodeEntry(resp.Roots, tlv1.KeyKey(kid), resp.Keys[i], &k)
 		if err != nil {
 			return nil, err
 		}
@@ -227,7 +196,7 @@ func VerifyParticipant(id string, resp *tlv1.ParticipantResponse) (*ParticipantI
 	}
 	if p.Role == tlv1.ROLE_DEPARTMENT {
 		var d tlv1.Department
-		absent, err := decodeEntry(resp.Roots, DepartmentKey(id), resp.Department, &d)
+		absent, err := decodeEntry(resp.Roots, tlv1.DepartmentKey(id), resp.Department, &d)
 		if err != nil {
 			return nil, err
 		}
@@ -249,7 +218,7 @@ func VerifyProposals(req *tlv1.ProposalsRequest, resp *tlv1.ProposalsResponse) (
 		return nil, fmt.Errorf("%w: empty answer", ErrNotVerified)
 	}
 	var gs tlv1.GovernanceState
-	if _, err := decodeEntry(resp.Roots, GovStateKey, resp.State, &gs); err != nil {
+	if _, err := decodeEntry(resp.Roots, tlv1.KeyGovernanceState, resp.State, &gs); err != nil {
 		return nil, err
 	}
 	limit := int(req.Limit)
@@ -267,7 +236,7 @@ func VerifyProposals(req *tlv1.ProposalsRequest, resp *tlv1.ProposalsResponse) (
 			return nil, fmt.Errorf("%w: entry %d is empty", ErrNotVerified, i)
 		}
 		id, err := strconv.ParseUint(strings.TrimPrefix(pv.Key, "proposal/"), 10, 64)
-		if err != nil || pv.Key != ProposalKey(id) {
+		if err != nil || pv.Key != tlv1.ProposalKey(id) {
 			return nil, fmt.Errorf("%w: entry %d (%q) is not a proposal", ErrNotVerified, i, pv.Key)
 		}
 		if id <= prev || id >= gs.NextProposalId {
@@ -306,7 +275,7 @@ func VerifyProposal(id uint64, resp *tlv1.ProposalResponse) (*ProposalInfo, erro
 		return nil, fmt.Errorf("%w: empty answer", ErrNotVerified)
 	}
 	var p tlv1.Proposal
-	absent, err := decodeEntry(resp.Roots, ProposalKey(id), resp.Proposal, &p)
+	absent, err := decodeEntry(resp.Roots, tlv1.ProposalKey(id), resp.Proposal, &p)
 	if err != nil {
 		return nil, err
 	}
@@ -326,7 +295,7 @@ func VerifyProposal(id uint64, resp *tlv1.ProposalResponse) (*ProposalInfo, erro
 	var yes, no uint32
 	for i, d := range p.Electorate {
 		var v tlv1.VoteValue
-		absent, err := decodeEntry(resp.Roots, VoteKey(id, d), resp.Votes[i], &v)
+		absent, err := decodeEntry(resp.Roots, tlv1.VoteKey(id, d), resp.Votes[i], &v)
 		if err != nil {
 			return nil, err
 		}
@@ -374,7 +343,7 @@ func VerifyValidators(resp *tlv1.ValidatorsResponse) (*ValidatorSet, error) {
 		return nil, fmt.Errorf("%w: empty answer", ErrNotVerified)
 	}
 	var set tlv1.DepartmentSet
-	if _, err := decodeEntry(resp.Roots, DepartmentsKey, resp.Set, &set); err != nil {
+	if _, err := decodeEntry(resp.Roots, tlv1.KeyDepartments, resp.Set, &set); err != nil {
 		return nil, err
 	}
 	if len(resp.Departments) != len(set.Ids) {
@@ -383,7 +352,7 @@ func VerifyValidators(resp *tlv1.ValidatorsResponse) (*ValidatorSet, error) {
 	out := &ValidatorSet{}
 	for i, id := range set.Ids {
 		var d tlv1.Department
-		absent, err := decodeEntry(resp.Roots, DepartmentKey(id), resp.Departments[i], &d)
+		absent, err := decodeEntry(resp.Roots, tlv1.DepartmentKey(id), resp.Departments[i], &d)
 		if err != nil {
 			return nil, err
 		}
@@ -392,7 +361,7 @@ func VerifyValidators(resp *tlv1.ValidatorsResponse) (*ValidatorSet, error) {
 		}
 		out.Departments = append(out.Departments, &d)
 	}
-	if err := verifyValue(resp.Roots, ParamsKey, resp.Params); err != nil {
+	if err := verifyValue(resp.Roots, tlv1.KeyParams, resp.Params); err != nil {
 		return nil, err
 	}
 	var params struct {
@@ -415,7 +384,7 @@ const maxList = 500
 // empty, is the cursor (req.After) of the next page. The entries are
 // proven; that the list is complete is not (the map is keyed by hash).
 func (c *Client) Participants(ctx context.Context, req *tlv1.ParticipantsRequest) (list []*tlv1.Participant, next string, p Proven, err error) {
-	bz, h, err := c.query(ctx, pathParticipants, req)
+	bz, h, err := c.query(ctx, tlv1.PathParticipants, req)
 	if err != nil {
 		return nil, "", Proven{}, err
 	}
@@ -435,7 +404,7 @@ func (c *Client) Participants(ctx context.Context, req *tlv1.ParticipantsRequest
 // ParticipantDetails returns a participant with its active keys (and a
 // department's validator entry), verified.
 func (c *Client) ParticipantDetails(ctx context.Context, id string) (*ParticipantInfo, Proven, error) {
-	bz, h, err := c.query(ctx, pathParticipant, &tlv1.ParticipantRequest{Id: id})
+	bz, h, err := c.query(ctx, tlv1.PathParticipant, &tlv1.ParticipantRequest{Id: id})
 	if err != nil {
 		return nil, Proven{}, err
 	}
@@ -457,7 +426,7 @@ func (c *Client) ParticipantDetails(ctx context.Context, id string) (*Participan
 // Proposals lists proposals matching req, verified. next, when not 0, is
 // the cursor (req.AfterId) of the next page.
 func (c *Client) Proposals(ctx context.Context, req *tlv1.ProposalsRequest) (list []*tlv1.Proposal, next uint64, p Proven, err error) {
-	bz, h, err := c.query(ctx, pathProposals, req)
+	bz, h, err := c.query(ctx, tlv1.PathProposals, req)
 	if err != nil {
 		return nil, 0, Proven{}, err
 	}
@@ -476,7 +445,7 @@ func (c *Client) Proposals(ctx context.Context, req *tlv1.ProposalsRequest) (lis
 
 // Proposal returns a proposal with every vote, verified.
 func (c *Client) Proposal(ctx context.Context, id uint64) (*ProposalInfo, Proven, error) {
-	bz, h, err := c.query(ctx, pathProposal, &tlv1.ProposalRequest{Id: id})
+	bz, h, err := c.query(ctx, tlv1.PathProposal, &tlv1.ProposalRequest{Id: id})
 	if err != nil {
 		return nil, Proven{}, err
 	}
@@ -498,7 +467,7 @@ func (c *Client) Proposal(ctx context.Context, id uint64) (*ProposalInfo, Proven
 // Validators returns the active departments with their validator keys and
 // powers, and the quorum, verified and complete.
 func (c *Client) Validators(ctx context.Context) (*ValidatorSet, Proven, error) {
-	bz, h, err := c.query(ctx, pathValidators, &tlv1.ValidatorsRequest{})
+	bz, h, err := c.query(ctx, tlv1.PathValidators, &tlv1.ValidatorsRequest{})
 	if err != nil {
 		return nil, Proven{}, err
 	}

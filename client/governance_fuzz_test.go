@@ -15,9 +15,9 @@ func FuzzVerifyGovernanceAnswers(f *testing.F) {
 	for _, m := range []interface{ Marshal() ([]byte, error) }{
 		&tlv1.ParticipantsResponse{Roots: roots, Participants: []*tlv1.ProvenValue{pv}},
 		&tlv1.ParticipantResponse{Roots: roots, Participant: pv},
-		&tlv1.ProposalsResponse{Roots: roots, State: &tlv1.ProvenValue{Key: GovStateKey, Proof: &tlv1.MapProof{}}},
-		&tlv1.ProposalResponse{Roots: roots, Proposal: &tlv1.ProvenValue{Key: ProposalKey(1), Proof: &tlv1.MapProof{}}},
-		&tlv1.ValidatorsResponse{Roots: roots, Set: &tlv1.ProvenValue{Key: DepartmentsKey, Proof: &tlv1.MapProof{}}},
+		&tlv1.ProposalsResponse{Roots: roots, State: &tlv1.ProvenValue{Key: tlv1.KeyGovernanceState, Proof: &tlv1.MapProof{}}},
+		&tlv1.ProposalResponse{Roots: roots, Proposal: &tlv1.ProvenValue{Key: tlv1.ProposalKey(1), Proof: &tlv1.MapProof{}}},
+		&tlv1.ValidatorsResponse{Roots: roots, Set: &tlv1.ProvenValue{Key: tlv1.KeyDepartments, Proof: &tlv1.MapProof{}}},
 	} {
 		bz, err := m.Marshal()
 		if err != nil {

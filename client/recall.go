@@ -7,12 +7,6 @@ import (
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
-// RecallKey is the map key of a recall.
-func RecallKey(id string) string { return "recall/" + id }
-
-// RecallSubject is the history subject of a recall.
-func RecallSubject(id string) string { return "recall:" + id }
-
 // InitiateRecall submits a recall: voluntary when s signs for the
 // responsible enterprise, ordered when s is a department.
 func (c *Client) InitiateRecall(ctx context.Context, s Signer, r *tlv1.InitiateRecall) (*Committed, error) {
@@ -21,7 +15,7 @@ func (c *Client) InitiateRecall(ctx context.Context, s Signer, r *tlv1.InitiateR
 
 // Recall returns the verified recall, or nil when it is proven absent.
 func (c *Client) Recall(ctx context.Context, id string) (*tlv1.Recall, Proven, error) {
-	bz, p, err := c.Value(ctx, RecallKey(id))
+	bz, p, err := c.Value(ctx, tlv1.RecallKey(id))
 	if err != nil || bz == nil {
 		return nil, p, err
 	}
@@ -53,7 +47,7 @@ func (c *Client) ProvenHistory(ctx context.Context, subject string) (*tlv1.Histo
 // answer height. The roots are NOT yet checked against a header: call
 // VerifyAnswerRoots (ProvenHistory does both).
 func (c *Client) QueryHistory(ctx context.Context, subject string) (*tlv1.HistoryResponse, *VerifiedHistory, int64, error) {
-	bz, h, err := c.query(ctx, pathHistory, &tlv1.HistoryRequest{Subject: subject})
+	bz, h, err := c.query(ctx, tlv1.PathHistory, &tlv1.HistoryRequest{Subject: subject})
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -61,7 +55,7 @@ func (c *Client) QueryHistory(ctx context.Context, subject string) (*tlv1.Histor
 	if err := resp.Unmarshal(bz); err != nil {
 		return nil, nil, 0, fmt.Errorf("%w: decode history: %v", ErrNotVerified, err)
 	}
-	vh, err := VerifyHistory(subject, HeadKey(subject), &resp)
+	vh, err := VerifyHistory(subject, tlv1.HeadKey(subject), &resp)
 	if err != nil {
 		return nil, nil, 0, err
 	}

@@ -18,7 +18,7 @@ import (
 const (
 	AppHashLogKey     = "log"
 	AppHashMapKey     = "map"
-	AppHashRecordsKey = "records"
+	AppHashRecordsKey = traceledgerv1.StoreRecords
 )
 
 // AppHashEntries is the number of entries under the app hash.

@@ -6,6 +6,8 @@ import (
 
 	"github.com/cometbft/cometbft/crypto/merkle"
 	cmtcrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
+
+	traceledgerv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
 // Standard-format record proofs: CometBFT ProofOps of type "simple:v" that
@@ -14,7 +16,7 @@ import (
 // runs the same verification and also checks the proof's shape.
 
 // RecordsStorePath is the abci_query path of standard-format record proofs.
-const RecordsStorePath = "/store/" + AppHashRecordsKey + "/key"
+const RecordsStorePath = traceledgerv1.PathStoreRecords
 
 // RecordKeyPath returns the Merkle key path CometBFT's light-client proxy
 // (rpc.DefaultMerkleKeyPathFn) builds for the record at index:

@@ -7,6 +7,7 @@ import (
 
 	"github.com/traceledger/traceledger/client"
 	"github.com/traceledger/traceledger/proof"
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
 // CertCheck is the validity at a time of one attestation met in a walk.
@@ -30,12 +31,12 @@ func (x *Index) Certifications(ctx context.Context, g *Graph, t int64) ([]CertCh
 			continue
 		}
 		seen[id] = true
-		ah, err := x.history(ctx, client.AttestationSubject(id))
+		ah, err := x.history(ctx, tlv1.AttestationHistorySubject(id))
 		if err != nil {
 			return nil, err
 		}
 		issuer, _, _ := strings.Cut(id, "/")
-		ih, err := x.history(ctx, client.ParticipantSubject(issuer))
+		ih, err := x.history(ctx, tlv1.ParticipantSubject(issuer))
 		if err != nil {
 			return nil, err
 		}

@@ -43,7 +43,7 @@ func hashFlag(name, file, hexValue string) ([]byte, error) {
 
 // signerParticipant returns the participant id the signing key signs for.
 func signerParticipant(cmd *cobra.Command, c *client.Client, s client.Signer) (string, error) {
-	bz, _, err := c.Value(cmd.Context(), client.KeyKey(s.KeyID()))
+	bz, _, err := c.Value(cmd.Context(), tlv1.KeyKey(s.KeyID()))
 	if err != nil {
 		return "", err
 	}
