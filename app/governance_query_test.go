@@ -7,26 +7,6 @@ import (
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
-// TestClientGovernanceKeys: the client's copies of the map keys equal the
-// application's.
-func TestClientGovernanceKeys(t *testing.T) {
-	pairs := [][2]string{
-		{tlv1.KeyDepartments, tlv1.KeyDepartments},
-		{tlv1.KeyGovernanceState, tlv1.KeyGovernanceState},
-		{tlv1.KeyParams, tlv1.KeyParams},
-		{tlv1.DepartmentKey("agri"), tlv1.DepartmentKey("agri")},
-		{tlv1.ProposalKey(17), tlv1.ProposalKey(17)},
-		{tlv1.VoteKey(17, "agri"), tlv1.VoteKey(17, "agri")},
-		{tlv1.ProposalSubject(17), tlv1.ProposalSubject(17)},
-		{tlv1.ParticipantKey("farm"), tlv1.ParticipantKey("farm")},
-	}
-	for _, p := range pairs {
-		if p[0] != p[1] {
-			t.Errorf("client key %q, app key %q", p[0], p[1])
-		}
-	}
-}
-
 // queryInto runs a governance query and decodes the answer, checking its
 // roots against the committed app hash.
 func queryInto(t *testing.T, g *govFixture, path string, req marshaler, resp interface {
