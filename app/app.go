@@ -34,7 +34,9 @@ import (
 )
 
 // Version is the application protocol version reported to CometBFT.
-const Version uint64 = 1
+// Version 2 files every history under the identifier's canonical form
+// (identifier.go); version 1 filed some as typed.
+const Version uint64 = 2
 
 // CrashPoint names a place in the block cycle where tests stop the app.
 type CrashPoint string

@@ -92,17 +92,6 @@ func attestToken(code tlv1.Code, field, s string, max int) error {
 	return nil
 }
 
-// attestIdentifier checks an identifier field (lot, location, product).
-func attestIdentifier(code tlv1.Code, field, s string) error {
-	if err := ValidateIdentifier(s); err != nil {
-		return rejectf(code, "%s: %v", field, err)
-	}
-	if tlv1.IsReservedSubject(s) {
-		return rejectf(code, "%s %q uses a scheme reserved for ledger records", field, s)
-	}
-	return nil
-}
-
 func validateIssueAttestation(a *tlv1.IssueAttestation) error {
 	if a == nil {
 		return rejectf(tlv1.CodeAttestInvalid, "issue_attestation is empty")
@@ -126,25 +115,17 @@ func validateIssueAttestation(a *tlv1.IssueAttestation) error {
 		}
 	}
 	if s.Location != "" {
-		if err := attestIdentifier(tlv1.CodeAttestInvalid, "issue_attestation.subject.location", s.Location); err != nil {
+		if _, err := canonicalSubject(tlv1.CodeAttestInvalid, "issue_attestation.subject.location", s.Location); err != nil {
 			return err
 		}
 	}
 	if s.ProductClass != "" {
-		if err := attestIdentifier(tlv1.CodeAttestInvalid, "issue_attestation.subject.product_class", s.ProductClass); err != nil {
+		if _, err := canonicalSubject(tlv1.CodeAttestInvalid, "issue_attestation.subject.product_class", s.ProductClass); err != nil {
 			return err
 		}
 	}
-	if len(s.Lots) > maxAttestLots {
-		return rejectf(tlv1.CodeAttestInvalid, "issue_attestation.subject.lots has %d entries, the limit is %d", len(s.Lots), maxAttestLots)
-	}
-	for i, l := range s.Lots {
-		if err := attestIdentifier(tlv1.CodeAttestInvalid, fieldIndex("issue_attestation.subject.lots", i), l); err != nil {
-			return err
-		}
-		if slices.Contains(s.Lots[:i], l) {
-			return rejectf(tlv1.CodeAttestInvalid, "issue_attestation.subject.lots[%d] %q is listed twice", i, l)
-		}
+	if _, err := canonicalList(tlv1.CodeAttestInvalid, "issue_attestation.subject.lots", s.Lots, maxAttestLots); err != nil {
+		return err
 	}
 	if err := attestText(tlv1.CodeAttestInvalid, "issue_attestation.scope", a.Scope, 0, maxAttestText); err != nil {
 		return err
@@ -212,7 +193,10 @@ func execIssueAttestation(c *execCtx, a *tlv1.IssueAttestation) ([]recordedEvent
 		subjects = append(subjects, tlv1.CreditSubject(e))
 	}
 	for _, s := range append([]string{a.Subject.Location, a.Subject.ProductClass}, a.Subject.Lots...) {
-		if s != "" && !slices.Contains(subjects, s) {
+		if s == "" {
+			continue
+		}
+		if s = mustCanonical(s); !slices.Contains(subjects, s) {
 			subjects = append(subjects, s)
 		}
 	}

@@ -20,7 +20,7 @@ func TestBadInput(t *testing.T) {
 	f := newFixture(t)
 	at := blockTime(2)
 	good := func(seq uint64) []byte {
-		return signTx(t, f.farm, seq, testChainID, eventMsg("urn:epc:class:lgtin:1.2.L", "harvest", at))
+		return signTx(t, f.farm, seq, testChainID, eventMsg("urn:epc:class:lgtin:6901234.500012.L", "harvest", at))
 	}
 	stranger := keyFromSeed(77)
 	badSig := func() []byte {
@@ -50,7 +50,7 @@ func TestBadInput(t *testing.T) {
 		{"empty message list", signTx(t, f.farm, 1, testChainID), tlv1.CodeEmptyTx, "at least one message"},
 		{"empty message", signTx(t, f.farm, 1, testChainID, &tlv1.Msg{}), tlv1.CodeUnknownMessage, "messages[0]"},
 		{"bad payload hash", signTx(t, f.farm, 1, testChainID, &tlv1.Msg{Sum: &tlv1.Msg_RecordEvent{RecordEvent: &tlv1.RecordEvent{Subject: "urn:x:1", EventType: "t", EventTimeMs: 1, PayloadSha256: []byte{1}}}}), tlv1.CodeInvalidMessage, "payload_sha256"},
-		{"subject not a URI", signTx(t, f.farm, 1, testChainID, eventMsg("not a uri", "harvest", at)), tlv1.CodeInvalidMessage, "subject"},
+		{"subject not a URI", signTx(t, f.farm, 1, testChainID, eventMsg("not a uri", "harvest", at)), tlv1.CodeEPCISInvalidIdentifier, "subject"},
 		{"reserved subject", signTx(t, f.farm, 1, testChainID, eventMsg("participant:farm", "harvest", at)), tlv1.CodeInvalidMessage, "reserved"},
 		{"unauthorized role", signTx(t, f.admin, 0, testChainID, eventMsg("urn:x:1", "harvest", at)), tlv1.CodeUnauthorized, "may not be sent"},
 	}

@@ -49,7 +49,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 			return revokeMsg(second[from], "")
 		},
-		"record_event": func(string) *tlv1.Msg { return recordMsg("urn:epc:class:lgtin:1.2.L", 4) },
+		"record_event": func(string) *tlv1.Msg { return recordMsg("urn:epc:class:lgtin:6901234.500012.L", 4) },
 	}
 	rows := 0
 	for _, row := range AuthorizationMatrix() {

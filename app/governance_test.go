@@ -623,7 +623,7 @@ func TestJurisdiction(t *testing.T) {
 	if p.Department != "agri" || p.Status != tlv1.PARTICIPANT_STATUS_ACTIVE || p.RegisteredHeight != g.h || len(p.Licences) != 1 {
 		t.Fatalf("registered: %v", p)
 	}
-	g.ok("farm2", recordMsg("urn:epc:class:lgtin:1.2.L", g.h+1))
+	g.ok("farm2", recordMsg("urn:epc:class:lgtin:6901234.500012.L", g.h+1))
 	g.reject(0, tlv1.CodeOutOfJurisdiction, `supervised by "agri"`, "market", suspendMsg("farm"))
 	g.reject(0, tlv1.CodeOutOfJurisdiction, "department", "agri", suspendMsg("market"))
 	g.reject(0, tlv1.CodeStatusUnchanged, "already", "agri", reinstateMsg("farm"))
@@ -653,7 +653,7 @@ func TestJurisdiction(t *testing.T) {
 // stays valid and provable.
 func TestKeyRotation(t *testing.T) {
 	g := newGovFixture(t)
-	res := g.ok("farm", recordMsg("urn:epc:class:lgtin:1.2.L", g.h+1))
+	res := g.ok("farm", recordMsg("urn:epc:class:lgtin:6901234.500012.L", g.h+1))
 	signedAt := g.h
 	idx := recordIndex(t, res)
 	g.reject(0, tlv1.CodeBadKeyProof, "does not verify", "farm", &tlv1.Msg{Sum: &tlv1.Msg_RotateKey{RotateKey: &tlv1.RotateKey{

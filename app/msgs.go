@@ -1,7 +1,6 @@
 package app
 
 import (
-	"fmt"
 	"reflect"
 	"strings"
 	"unicode/utf8"
@@ -93,11 +92,8 @@ func validateRecordEvent(e *tlv1.RecordEvent) error {
 	if e == nil {
 		return rejectf(tlv1.CodeInvalidMessage, "record_event is empty")
 	}
-	if err := ValidateIdentifier(e.Subject); err != nil {
-		return rejectf(tlv1.CodeInvalidMessage, "record_event.subject: %v", err)
-	}
-	if tlv1.IsReservedSubject(e.Subject) {
-		return rejectf(tlv1.CodeInvalidMessage, "record_event.subject %q: the participant:, proposal: and governance: schemes are reserved for membership records", e.Subject)
+	if _, err := canonicalSubject(tlv1.CodeInvalidMessage, "record_event.subject", e.Subject); err != nil {
+		return err
 	}
 	if n := len(e.EventType); n == 0 || n > maxEventTypeBytes {
 		return rejectf(tlv1.CodeInvalidMessage, "record_event.event_type must be 1 to %d bytes, got %d", maxEventTypeBytes, n)
@@ -118,38 +114,6 @@ func validateRecordEvent(e *tlv1.RecordEvent) error {
 	}
 	if !utf8.ValidString(e.Note) {
 		return rejectf(tlv1.CodeInvalidMessage, "record_event.note is not valid UTF-8")
-	}
-	return nil
-}
-
-// ValidateIdentifier checks that s can name a product, lot or item: a URI
-// (scheme ":" rest) of at most 512 bytes with no spaces or control
-// characters. Identifier schemes are checked in more depth by package epcis;
-// here anything URI-shaped is accepted and never rewritten.
-func ValidateIdentifier(s string) error {
-	if s == "" {
-		return fmt.Errorf("is empty")
-	}
-	if len(s) > maxSubjectBytes {
-		return fmt.Errorf("is %d bytes, the limit is %d", len(s), maxSubjectBytes)
-	}
-	if !utf8.ValidString(s) {
-		return fmt.Errorf("is not valid UTF-8")
-	}
-	for i, c := range s {
-		if c <= ' ' || c == 0x7f {
-			return fmt.Errorf("has a space or control character at byte %d", i)
-		}
-	}
-	colon := strings.IndexByte(s, ':')
-	if colon <= 0 {
-		return fmt.Errorf("%q is not a URI (want scheme:rest, e.g. urn:epc:class:lgtin:...)", s)
-	}
-	for i, c := range s[:colon] {
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.')
-		if !ok {
-			return fmt.Errorf("%q has an invalid URI scheme", s)
-		}
 	}
 	return nil
 }
@@ -192,9 +156,10 @@ func execRecordEvent(c *execCtx, e *tlv1.RecordEvent) ([]recordedEvent, error) {
 	}
 	rec := c.record()
 	rec.Body = &tlv1.Record_Event{Event: e}
-	idx, err := c.o.appendRecord(rec, []string{e.Subject})
+	subjects := []string{mustCanonical(e.Subject)}
+	idx, err := c.o.appendRecord(rec, subjects)
 	if err != nil {
 		return nil, err
 	}
-	return []recordedEvent{{index: idx, subjects: []string{e.Subject}}}, nil
+	return []recordedEvent{{index: idx, subjects: subjects}}, nil
 }

@@ -186,6 +186,11 @@ func (q *querier) history(subject string) (*tlv1.HistoryResponse, error) {
 	if subject == "" {
 		return nil, rejectf(tlv1.CodeInvalidQuery, "subject is empty")
 	}
+	// Histories live under canonical identifiers only (identifier.go): an
+	// answer for another spelling would prove an absence that is not one.
+	if c := mustCanonical(subject); c != subject {
+		return nil, rejectf(tlv1.CodeInvalidQuery, "subject %q is not canonical: its history is under %q; ask for that", truncate(subject, 100), c)
+	}
 	head, err := q.value(tlv1.HeadKey(subject))
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -46,7 +47,14 @@ func builtApp(t *testing.T) (*App, []byte) {
 func TestHistoryProofAndTamper(t *testing.T) {
 	a, appHash := builtApp(t)
 	defer a.Close()
-	subject := "urn:epc:class:lgtin:6901234.500012.L1"
+	typed := "urn:epc:class:lgtin:6901234.500012.L1"
+	subject := mustCanonical(typed) // histories live under the canonical form
+	if subject == typed {
+		t.Fatalf("%s is its own canonical form; the test wants a GS1 URN", typed)
+	}
+	if res, _ := query(t, a, tlv1.PathHistory, &tlv1.HistoryRequest{Subject: typed}, 0); res.Code != uint32(tlv1.CodeInvalidQuery) || !strings.Contains(res.Log, subject) {
+		t.Fatalf("history of the non-canonical %s: code %d %q, want %d naming %s", typed, res.Code, res.Log, tlv1.CodeInvalidQuery, subject)
+	}
 	res, bz := query(t, a, tlv1.PathHistory, &tlv1.HistoryRequest{Subject: subject}, 0)
 	if res.Code != 0 {
 		t.Fatalf("history: %s", res.Log)
@@ -64,7 +72,7 @@ func TestHistoryProofAndTamper(t *testing.T) {
 		t.Fatalf("expected a history of several records, got %+v", h.Head)
 	}
 	for _, r := range h.Records {
-		if r.Record.GetEvent().GetSubject() != subject {
+		if r.Record.GetEvent().GetSubject() != typed {
 			t.Fatalf("record %d is about %q", r.Index, r.Record.GetEvent().GetSubject())
 		}
 	}
@@ -128,7 +136,7 @@ func appHashOf(r *tlv1.StateRoots) ([]byte, error) {
 func TestUnknownSubjectIsProvenAbsent(t *testing.T) {
 	a, appHash := builtApp(t)
 	defer a.Close()
-	subject := "urn:epc:class:lgtin:0000000.000000.NOPE"
+	subject := mustCanonical("urn:epc:class:lgtin:0000000.000000.NOPE")
 	res, bz := query(t, a, tlv1.PathHistory, &tlv1.HistoryRequest{Subject: subject}, 0)
 	if res.Code != 0 {
 		t.Fatal(res.Log)
@@ -144,7 +152,8 @@ func TestUnknownSubjectIsProvenAbsent(t *testing.T) {
 		t.Fatal("unknown subject has a history")
 	}
 	// The same absence proof must not pass for a subject that exists.
-	if _, err := client.VerifyHistory("urn:epc:class:lgtin:6901234.500012.L1", tlv1.HeadKey("urn:epc:class:lgtin:6901234.500012.L1"), &tlv1.HistoryResponse{Roots: resp.Roots, Head: &tlv1.ProvenValue{Key: tlv1.HeadKey("urn:epc:class:lgtin:6901234.500012.L1"), Proof: resp.Head.Proof}}); err == nil {
+	existing := mustCanonical("urn:epc:class:lgtin:6901234.500012.L1")
+	if _, err := client.VerifyHistory(existing, tlv1.HeadKey(existing), &tlv1.HistoryResponse{Roots: resp.Roots, Head: &tlv1.ProvenValue{Key: tlv1.HeadKey(existing), Proof: resp.Head.Proof}}); err == nil {
 		t.Fatal("an absence proof for one key verified for another, existing key")
 	}
 }

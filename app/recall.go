@@ -47,21 +47,11 @@ func validateRecall(r *tlv1.InitiateRecall) error {
 	if len(r.Products) == 0 && len(r.Lots) == 0 {
 		return rejectf(tlv1.CodeRecallInvalid, "initiate_recall names no product and no lot")
 	}
-	for _, l := range []struct {
-		field string
-		ids   []string
-	}{{"initiate_recall.products", r.Products}, {"initiate_recall.lots", r.Lots}} {
-		if len(l.ids) > maxAttestLots {
-			return rejectf(tlv1.CodeRecallInvalid, "%s has %d entries, the limit is %d", l.field, len(l.ids), maxAttestLots)
-		}
-		for i, id := range l.ids {
-			if err := attestIdentifier(tlv1.CodeRecallInvalid, fieldIndex(l.field, i), id); err != nil {
-				return err
-			}
-			if slices.Contains(l.ids[:i], id) {
-				return rejectf(tlv1.CodeRecallInvalid, "%s[%d] %q is listed twice", l.field, i, id)
-			}
-		}
+	if _, err := canonicalList(tlv1.CodeRecallInvalid, "initiate_recall.products", r.Products, maxAttestLots); err != nil {
+		return err
+	}
+	if _, err := canonicalList(tlv1.CodeRecallInvalid, "initiate_recall.lots", r.Lots, maxAttestLots); err != nil {
+		return err
 	}
 	if err := attestText(tlv1.CodeRecallInvalid, "initiate_recall.reason", r.Reason, 1, maxAttestText); err != nil {
 		return err
@@ -104,6 +94,7 @@ func execRecall(c *execCtx, r *tlv1.InitiateRecall) ([]recordedEvent, error) {
 		return nil, rejectf(tlv1.CodeRecallDuplicate, "recall %q is already recorded", r.Id)
 	}
 	for i, l := range r.Lots {
+		l = mustCanonical(l)
 		h, err := getHead(c.o, l)
 		if err != nil {
 			return nil, err
@@ -123,7 +114,7 @@ func execRecall(c *execCtx, r *tlv1.InitiateRecall) ([]recordedEvent, error) {
 	}
 	subjects := []string{tlv1.RecallSubject(r.Id), tlv1.CreditSubject(r.Enterprise)}
 	for _, s := range append(slices.Clone(r.Products), r.Lots...) {
-		if !slices.Contains(subjects, s) {
+		if s = mustCanonical(s); !slices.Contains(subjects, s) {
 			subjects = append(subjects, s)
 		}
 	}
@@ -203,7 +194,7 @@ func checkHeld(o *overlay, index uint64, enterprise, lot string, i int) error {
 	}
 	switch b := rec.Body.(type) {
 	case *tlv1.Record_Event:
-		if b.Event.Subject == lot {
+		if mustCanonical(b.Event.Subject) == lot {
 			return nil
 		}
 	case *tlv1.Record_Epcis:

@@ -67,7 +67,7 @@ func TestRecall(t *testing.T) {
 		{"reversed period", tlv1.CodeRecallInvalid, tlv1.CodeRecallInvalid, "reversed", "farm", mod(func(r *tlv1.InitiateRecall) { r.PeriodUntilMs = r.PeriodFromMs - 1 })},
 		{"no reason", tlv1.CodeRecallInvalid, tlv1.CodeRecallInvalid, "reason", "farm", mod(func(r *tlv1.InitiateRecall) { r.Reason = "" })},
 		{"bad id", tlv1.CodeRecallInvalid, tlv1.CodeRecallInvalid, "initiate_recall.id", "farm", mod(func(r *tlv1.InitiateRecall) { r.Id = "a b" })},
-		{"bad lot", tlv1.CodeRecallInvalid, tlv1.CodeRecallInvalid, "lots[0]", "farm", mod(func(r *tlv1.InitiateRecall) { r.Lots = []string{"nolot"} })},
+		{"bad lot", tlv1.CodeEPCISInvalidIdentifier, tlv1.CodeEPCISInvalidIdentifier, "lots[0]", "farm", mod(func(r *tlv1.InitiateRecall) { r.Lots = []string{"nolot"} })},
 		{"reserved lot", tlv1.CodeRecallInvalid, tlv1.CodeRecallInvalid, "reserved", "farm", mod(func(r *tlv1.InitiateRecall) { r.Lots = []string{"recall:R-1"} })},
 		{"unknown lot", 0, tlv1.CodeRecallUnknownLot, "no history", "farm", mod(func(r *tlv1.InitiateRecall) { r.Lots = []string{"urn:x:never"} })},
 		{"for another enterprise", 0, tlv1.CodeRecallNotResponsible, "only for itself", "farm", mod(func(r *tlv1.InitiateRecall) { r.Enterprise = "slaughter" })},

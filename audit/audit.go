@@ -26,6 +26,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/types"
 
+	"github.com/traceledger/traceledger/epcis"
 	"github.com/traceledger/traceledger/proof"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
@@ -99,6 +100,17 @@ func New(cfg Config, sources []Source) (*Auditor, error) {
 	if cfg.SweepRecords == 0 {
 		cfg.SweepRecords = DefaultSweepRecords
 	}
+	// Histories live under canonical identifiers: watch those, so that a
+	// watched lot is never "proven absent" under a spelling nobody files.
+	ids := make([]string, len(cfg.Identifiers))
+	for i, id := range cfg.Identifiers {
+		c, err := epcis.CanonicalIdentifier(id)
+		if err != nil {
+			return nil, fmt.Errorf("watched identifier %q: %w", id, err)
+		}
+		ids[i] = c
+	}
+	cfg.Identifiers = ids
 	if cfg.MaxLag == 0 {
 		cfg.MaxLag = DefaultMaxLag
 	}

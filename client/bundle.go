@@ -45,6 +45,11 @@ func (c *Client) ExportBundle(ctx context.Context, opts ExportOptions) (*proof.B
 			return nil, notVerified(err)
 		}
 	}
+	id, err := CanonicalSubject(opts.Identifier)
+	if err != nil {
+		return nil, err
+	}
+	opts.Identifier = id // the bundle names the key the history is filed under
 	bz, h, err := c.queryAt(ctx, tlv1.PathHistory, &tlv1.HistoryRequest{Subject: opts.Identifier}, opts.Height)
 	if err != nil {
 		return nil, err

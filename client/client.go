@@ -278,26 +278,14 @@ func (c *Client) verifyRoots(ctx context.Context, roots *tlv1.StateRoots, height
 	return Proven{Height: height, Header: h}, nil
 }
 
-// History returns the verified, complete history of subject. An unknown
-// subject returns a history with a nil Head, proven absent.
+// History returns the verified, complete history of subject, asked for
+// under its canonical form (CanonicalSubject; the history's Subject says
+// which), with its roots checked against a header the light client
+// verified. An unknown subject returns a history with a nil Head, proven
+// absent.
 func (c *Client) History(ctx context.Context, subject string) (*VerifiedHistory, Proven, error) {
-	bz, h, err := c.query(ctx, tlv1.PathHistory, &tlv1.HistoryRequest{Subject: subject})
-	if err != nil {
-		return nil, Proven{}, err
-	}
-	var resp tlv1.HistoryResponse
-	if err := resp.Unmarshal(bz); err != nil {
-		return nil, Proven{}, fmt.Errorf("%w: decode history: %v", ErrNotVerified, err)
-	}
-	vh, err := VerifyHistory(subject, tlv1.HeadKey(subject), &resp)
-	if err != nil {
-		return nil, Proven{}, err
-	}
-	p, err := c.verifyRoots(ctx, resp.Roots, h)
-	if err != nil {
-		return nil, Proven{}, err
-	}
-	return vh, p, nil
+	_, vh, p, err := c.ProvenHistory(ctx, subject)
+	return vh, p, err
 }
 
 // Record returns the verified record at a log index.

@@ -605,23 +605,11 @@ type ExportedProof struct {
 // 2.0 JSON-LD document, each with its eventID set to its Event Hash ID,
 // and the proofs in the document's "tl:ledger" member.
 func (c *Client) Export(ctx context.Context, identifier string, creation time.Time) (*ExportResult, error) {
-	subject, err := epcis.CanonicalIdentifier(identifier)
-	if err != nil {
-		return nil, fmt.Errorf("identifier %q: %w", identifier, err)
-	}
-	var resp tlv1.HistoryResponse
-	h, err := c.queryInto(ctx, tlv1.PathHistory, &tlv1.HistoryRequest{Subject: subject}, &resp)
+	resp, vh, p, err := c.ProvenHistory(ctx, identifier)
 	if err != nil {
 		return nil, err
 	}
-	vh, err := VerifyHistory(subject, tlv1.HeadKey(subject), &resp)
-	if err != nil {
-		return nil, err
-	}
-	p, err := c.verifyRoots(ctx, resp.Roots, h)
-	if err != nil {
-		return nil, err
-	}
+	subject := vh.Subject
 	raw, err := resp.Marshal()
 	if err != nil {
 		return nil, err

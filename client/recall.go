@@ -42,11 +42,16 @@ func (c *Client) ProvenHistory(ctx context.Context, subject string) (*tlv1.Histo
 	return resp, vh, p, nil
 }
 
-// QueryHistory asks for subject's history and checks the answer against its
-// own roots (head proof, inclusion proofs, completeness); it returns the
-// answer height. The roots are NOT yet checked against a header: call
-// VerifyAnswerRoots (ProvenHistory does both).
+// QueryHistory asks for subject's history under its canonical form
+// (CanonicalSubject) and checks the answer against its own roots (head
+// proof, inclusion proofs, completeness); it returns the answer height. The
+// roots are NOT yet checked against a header: call VerifyAnswerRoots
+// (ProvenHistory does both).
 func (c *Client) QueryHistory(ctx context.Context, subject string) (*tlv1.HistoryResponse, *VerifiedHistory, int64, error) {
+	subject, err := CanonicalSubject(subject)
+	if err != nil {
+		return nil, nil, 0, err
+	}
 	bz, h, err := c.query(ctx, tlv1.PathHistory, &tlv1.HistoryRequest{Subject: subject})
 	if err != nil {
 		return nil, nil, 0, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -54,16 +55,30 @@ type recordView struct {
 
 func viewRecord(r *client.VerifiedRecord) recordView {
 	v := recordView{Index: r.Index, LeafHash: hex.EncodeToString(r.LeafHash[:]), Height: r.Record.Height,
-		Time: time.UnixMilli(r.Record.TimeMs).UTC().Format(time.RFC3339), Signer: r.Record.Signer, SignerKey: r.Record.SignerKey, Verified: true}
+		Time: time.UnixMilli(r.Record.TimeMs).UTC().Format(time.RFC3339), Signer: r.Record.Signer, SignerKey: r.Record.SignerKey, Verified: true,
+		Kind: tlv1.KindOf(r.Record).String()}
 	switch b := r.Record.Body.(type) {
 	case *tlv1.Record_Event:
-		v.Kind, v.Subject, v.EventType = "event", b.Event.Subject, b.Event.EventType
+		v.Subject, v.EventType = b.Event.Subject, b.Event.EventType
 		v.EventTime = time.UnixMilli(b.Event.EventTimeMs).UTC().Format(time.RFC3339)
 		v.Payload, v.Note = hex.EncodeToString(b.Event.PayloadSha256), b.Event.Note
 	case *tlv1.Record_ParticipantRegistered:
-		v.Kind, v.Subject = "participant_registered", b.ParticipantRegistered.Id
+		v.Subject = b.ParticipantRegistered.Id
 	case *tlv1.Record_Governance:
-		v.Kind, v.Subject, v.Note = describeGovernanceRecord(b.Governance)
+		_, v.Subject, v.Note = describeGovernanceRecord(b.Governance)
+	case *tlv1.Record_Epcis:
+		v.Subject, v.Note = strings.Join(b.Epcis.Subjects, " "), "event hash id "+b.Epcis.HashId
+	case *tlv1.Record_Anchor:
+		v.Subject = b.Anchor.GetAnchor().GetSource()
+	case *tlv1.Record_Attestation:
+		v.Subject = b.Attestation.AttestationId
+		if b.Attestation.Issued == nil {
+			v.Note = fmt.Sprintf("%s -> %s: %s", lowerStatus(b.Attestation.From.String(), "ATTESTATION_STATUS_"), lowerStatus(b.Attestation.To.String(), "ATTESTATION_STATUS_"), b.Attestation.Reason)
+		}
+	case *tlv1.Record_Credit:
+		if rc := b.Credit.GetRecall(); rc != nil {
+			v.Subject, v.Note = rc.GetBody().GetId(), rc.GetBody().GetReason()
+		}
 	}
 	return v
 }
@@ -188,11 +203,14 @@ the records must rehash to it. An unknown subject is proven absent.`,
 			for _, r := range h.Records {
 				views = append(views, viewRecord(r))
 			}
-			return out.print(cmd.OutOrStdout(), map[string]any{"subject": args[0], "absent": h.Head == nil, "records": views, "state_height": p.Height, "header_height": p.Header.Height, "verified": true}, func(w io.Writer) {
+			return out.print(cmd.OutOrStdout(), map[string]any{"subject": h.Subject, "asked": args[0], "absent": h.Head == nil, "records": views, "state_height": p.Height, "header_height": p.Header.Height, "verified": true}, func(w io.Writer) {
+				if h.Subject != args[0] {
+					fmt.Fprintf(w, "%s files under %s\n", args[0], h.Subject)
+				}
 				if h.Head == nil {
-					fmt.Fprintf(w, "%s has no records (absence proven)\n", args[0])
+					fmt.Fprintf(w, "%s has no records (absence proven)\n", h.Subject)
 				} else {
-					fmt.Fprintf(w, "%s: %d records, complete (chain hash %X)\n", args[0], h.Head.Count, h.Head.ChainHash)
+					fmt.Fprintf(w, "%s: %d records, complete (chain hash %X)\n", h.Subject, h.Head.Count, h.Head.ChainHash)
 				}
 				for _, v := range views {
 					printRecord(w, v)

@@ -93,6 +93,9 @@ file with --payload (it is hashed locally and never sent) or its hash with
 			default:
 				return fmt.Errorf("give the payload with --payload FILE or --payload-sha256 HEX")
 			}
+			if _, err := client.CanonicalSubject(subject); err != nil {
+				return fmt.Errorf("--subject: %w", err)
+			}
 			t := time.Now()
 			if when != "" {
 				var err error
