@@ -401,7 +401,10 @@ func (a *App) deliverTx(blk *overlay, raw []byte, height, timeMs int64, chainID 
 
 func msgErr(i int, err error) error {
 	if e, ok := err.(*Error); ok {
-		return rejectf(e.Code, "messages[%d]: %s", i, e.Msg)
+		c := *e
+		c.Msg = fmt.Sprintf("messages[%d]: %s", i, e.Msg)
+		c.Facts.Message = factU32(i)
+		return &c
 	}
 	return fmt.Errorf("messages[%d]: %w", i, err)
 }
@@ -436,7 +439,7 @@ func recordABCIEvents(kind string, recs []recordedEvent) []abci.Event {
 
 func txResult(err error) *abci.ExecTxResult {
 	code := CodeOf(err)
-	return &abci.ExecTxResult{Code: uint32(code), Codespace: tlv1.Codespace, Log: err.Error()}
+	return &abci.ExecTxResult{Code: uint32(code), Codespace: tlv1.Codespace, Log: err.Error(), Data: rejectionData(err)}
 }
 
 // Commit persists the block executed by FinalizeBlock: map values, log
@@ -598,5 +601,5 @@ func (a *App) checkReader(cs checkStateOf) (mapReader, func()) {
 }
 
 func checkResult(err error) *abci.ResponseCheckTx {
-	return &abci.ResponseCheckTx{Code: uint32(CodeOf(err)), Codespace: tlv1.Codespace, Log: err.Error()}
+	return &abci.ResponseCheckTx{Code: uint32(CodeOf(err)), Codespace: tlv1.Codespace, Log: err.Error(), Data: rejectionData(err)}
 }

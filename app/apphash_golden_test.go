@@ -14,13 +14,16 @@ import (
 // app-hash version and a note in docs/PROOFS.md, not a new constant here.
 //
 // App protocol version 2 (issue 12) changed both on purpose: record_event
-// subjects are filed under their canonical identifier, and the fixtures
-// name their lots as EPC URIs, so the heads moved to Digital Link keys.
-// Version 1's values were df863370... (chain) and 21db324b... (filled).
+// subjects are filed under their canonical identifier (the fixtures name
+// their lots as EPC URIs, so the heads moved to Digital Link keys), and
+// every recorded event gets a "trace/<digest>" entry that makes a retry a
+// duplicate (so makeChain now gives each event its own type: its old
+// chain repeated identical events). Version 1's values were df863370...
+// (chain) and 21db324b... (filled).
 func TestAppHashGolden(t *testing.T) {
 	const (
-		wantChain  = "ec8cd95d23db0729236abf88c24837c4639fe83590a77d8e188dfbf5b2a8518f"
-		wantFilled = "2d107b32ef85dadc58baeb00de0ba611bbf7041e903e2cb4ac361138a53770f2"
+		wantChain  = "feab6d2db2ad90ce0c4c890cbfa2e5e98837168a39a8ca041c775106ed02d0f1"
+		wantFilled = "f1d9c2ec89459e0a04c71616785bc8301158a19d52f1945861b0b5fc7462cd33"
 	)
 	f := newFixture(t)
 	a := openApp(t, t.TempDir(), nil)

@@ -83,10 +83,10 @@ func epcisHandlers() []msgHandler {
 				for i, e := range b.Events {
 					ck, err := d.checked(e, "record_event_batch", i)
 					if err != nil {
-						return nil, err
+						return nil, atBatchEvent(err, i)
 					}
 					if out[i], err = execEPCISEvent(c, e, ck, "record_event_batch", i); err != nil {
-						return nil, err
+						return nil, atBatchEvent(err, i)
 					}
 				}
 				return out, nil
@@ -158,14 +158,19 @@ func (d *epcisDomain) checkBatch(b *tlv1.RecordEventBatch) error {
 	for i, e := range b.Events {
 		ck, _, err := d.check(e, "record_event_batch", i)
 		if err != nil {
-			return err
+			return atBatchEvent(err, i)
 		}
 		if j, dup := first[ck.hashID]; dup {
-			return rejectf(tlv1.CodeEPCISDuplicateEvent, "record_event_batch.events[%d] (event %d): hash_id %s is also events[%d]", i, i, ck.hashID, j)
+			return atBatchEvent(rejectf(tlv1.CodeEPCISDuplicateEvent, "record_event_batch.events[%d] (event %d): hash_id %s is also events[%d]", i, i, ck.hashID, j), i)
 		}
 		first[ck.hashID] = i
 	}
 	return nil
+}
+
+// atBatchEvent names the batch event a refusal is about in its facts.
+func atBatchEvent(err error, i int) error {
+	return withFacts(err, func(r *tlv1.Rejection) { r.BatchEvent = factU32(i) })
 }
 
 // checkKey identifies an event's encoding.
@@ -381,7 +386,9 @@ func execEPCISEvent(c *execCtx, e *tlv1.RecordEPCISEvent, ck *checkedEvent, msg 
 		if err := ent.Unmarshal(v); err != nil {
 			return recordedEvent{}, fmt.Errorf("decode %s: %w", key, err)
 		}
-		return recordedEvent{}, rejectf(tlv1.CodeEPCISDuplicateEvent, "%s: event %s is already recorded at log index %d", where, ck.hashID, ent.Index)
+		e := rejectf(tlv1.CodeEPCISDuplicateEvent, "%s: event %s is already recorded at log index %d", where, ck.hashID, ent.Index)
+		e.Facts.ExistingIndex = factU64(ent.Index)
+		return recordedEvent{}, e
 	}
 	body := &tlv1.EPCISRecord{HashId: ck.hashID, Context: e.Context, Subjects: ck.subjects, BatchIndex: uint32(batchIndex)}
 	switch k := e.Kind.(type) {

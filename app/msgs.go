@@ -154,11 +154,27 @@ func execRecordEvent(c *execCtx, e *tlv1.RecordEvent) ([]recordedEvent, error) {
 		return nil, rejectf(tlv1.CodeEventInFuture, "record_event.event_time_ms %d is more than %d s after the block time %d",
 			e.EventTimeMs, c.maxFutureMs/1000, c.timeMs)
 	}
+	subject := mustCanonical(e.Subject)
+	// A retry of an event already recorded (after a time-out, say) is
+	// refused with the record it would duplicate, not recorded twice.
+	key := tlv1.TraceEventKey(c.signer.Id, subject, e.EventType, e.EventTimeMs, e.PayloadSha256)
+	var prior tlv1.EPCISIndexEntry
+	if found, err := getProto(c.o, key, &prior); err != nil {
+		return nil, err
+	} else if found {
+		r := rejectf(tlv1.CodeEventDuplicate, "record_event: %s already recorded this %s event of %s (same event time and payload) at log index %d",
+			c.signer.Id, e.EventType, subject, prior.Index)
+		r.Facts.ExistingIndex = factU64(prior.Index)
+		return nil, r
+	}
 	rec := c.record()
 	rec.Body = &tlv1.Record_Event{Event: e}
-	subjects := []string{mustCanonical(e.Subject)}
+	subjects := []string{subject}
 	idx, err := c.o.appendRecord(rec, subjects)
 	if err != nil {
+		return nil, err
+	}
+	if err := putProto(c.o, key, &tlv1.EPCISIndexEntry{Index: idx, LeafHash: c.o.leafHashes[len(c.o.leafHashes)-1]}); err != nil {
 		return nil, err
 	}
 	return []recordedEvent{{index: idx, subjects: subjects}}, nil

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"crypto/ed25519"
+	"fmt"
 	"math/rand"
 	"testing"
 	"time"
@@ -39,7 +40,9 @@ func bigChain(t testing.TB, f *fixture, n int, seed int64) [][][]byte {
 			if rng.Intn(2) == 0 {
 				key, name = f.market, "market"
 			}
-			msg := eventMsg("urn:epc:class:lgtin:6901234.500012.L"+string(rune('A'+rng.Intn(5))), "step", blockTime(int64(h)).Add(-time.Hour))
+			// Each event its own (type step<h>-<i>): a repeated identical
+			// event would be refused as a duplicate (code 16).
+			msg := eventMsg("urn:epc:class:lgtin:6901234.500012.L"+string(rune('A'+rng.Intn(5))), fmt.Sprintf("step%d-%d", h, i), blockTime(int64(h)).Add(-time.Hour))
 			switch rng.Intn(10) {
 			case 0: // a forged signature with the right sequence: rejected, and the sequence stays free
 				txs = append(txs, forged(t, signTx(t, key, seqs[name], testChainID, msg)))

@@ -121,9 +121,13 @@ func authSigner(r mapReader, signer string, sequence uint64, wantSeq func(*tlv1.
 	want := wantSeq(&key)
 	switch {
 	case sequence < want:
-		return nil, nil, rejectf(tlv1.CodeSequenceReplayed, "body.sequence %d of key %s was already used; the next is %d", sequence, key.Id, want)
+		e := rejectf(tlv1.CodeSequenceReplayed, "body.sequence %d of key %s was already used; the next is %d", sequence, key.Id, want)
+		e.Facts.NextSequence = factU64(want)
+		return nil, nil, e
 	case sequence > want:
-		return nil, nil, rejectf(tlv1.CodeSequenceGap, "body.sequence %d of key %s skips ahead; the next is %d", sequence, key.Id, want)
+		e := rejectf(tlv1.CodeSequenceGap, "body.sequence %d of key %s skips ahead; the next is %d", sequence, key.Id, want)
+		e.Facts.NextSequence = factU64(want)
+		return nil, nil, e
 	}
 	return &key, &p, nil
 }

@@ -254,12 +254,16 @@ func TestLaneResync(t *testing.T) {
 			}
 		})
 	}
-	n, ok := sequenceRefusal(&CheckTxError{Code: 7, Log: "sequence_gap (code 7): body.sequence 541 of key AB skips ahead; the next is 525"})
+	next := uint64(525)
+	n, ok := sequenceRefusal(&CheckTxError{Code: 7, Log: "reworded: the next is 1", Rejection: &tlv1.Rejection{Code: 7, NextSequence: &next}})
 	if !ok || n != 525 {
-		t.Fatalf("sequenceRefusal = %d %v", n, ok)
+		t.Fatalf("sequenceRefusal = %d %v, want 525 from the data", n, ok)
 	}
-	if _, ok := sequenceRefusal(&CheckTxError{Code: 3, Log: "the next is 5"}); ok {
+	if _, ok := sequenceRefusal(&CheckTxError{Code: 3, Rejection: &tlv1.Rejection{Code: 3, NextSequence: &next}}); ok {
 		t.Fatal("another code was taken for a sequence refusal")
+	}
+	if _, ok := sequenceRefusal(&CheckTxError{Code: 7, Log: "the next is 5"}); ok {
+		t.Fatal("a refusal without data was read from its wording")
 	}
 }
 

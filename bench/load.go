@@ -10,12 +10,14 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	cmtbytes "github.com/cometbft/cometbft/libs/bytes"
+
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
 // PreTx is a transaction built (and signed) before the load starts, so
@@ -76,23 +78,18 @@ func (l *Lane) resync(tx PreTx, next uint64) bool {
 	return false
 }
 
-// nextSeqRe finds the expected sequence in a TraceLedger sequence refusal
-// ("... the next is 525").
-var nextSeqRe = regexp.MustCompile(`the next is (\d+)`)
-
 // sequenceRefusal returns the expected sequence if err is a TraceLedger
-// sequence_gap (7) or sequence_replayed (6) refusal.
+// sequence_replayed or sequence_gap refusal (read from its data).
 func sequenceRefusal(err error) (uint64, bool) {
 	var ce *CheckTxError
-	if !errors.As(err, &ce) || (ce.Code != 6 && ce.Code != 7) {
+	if !errors.As(err, &ce) || ce.Rejection == nil || ce.Rejection.NextSequence == nil {
 		return 0, false
 	}
-	m := nextSeqRe.FindStringSubmatch(ce.Log)
-	if m == nil {
-		return 0, false
+	switch tlv1.Code(ce.Code) {
+	case tlv1.CodeSequenceReplayed, tlv1.CodeSequenceGap:
+		return *ce.Rejection.NextSequence, true
 	}
-	n, err := strconv.ParseUint(m[1], 10, 64)
-	return n, err == nil
+	return 0, false
 }
 
 // OfferStats is what one Offer sent.
@@ -153,8 +150,10 @@ func (s *Sender) broadcast(ctx context.Context, url string, tx []byte) error {
 	}
 	var out struct {
 		Result *struct {
-			Code uint32 `json:"code"`
-			Log  string `json:"log"`
+			Code      uint32            `json:"code"`
+			Codespace string            `json:"codespace"`
+			Log       string            `json:"log"`
+			Data      cmtbytes.HexBytes `json:"data"`
 		} `json:"result"`
 		Error *struct {
 			Message string `json:"message"`
@@ -178,7 +177,14 @@ func (s *Sender) broadcast(ctx context.Context, url string, tx []byte) error {
 		return fmt.Errorf("bench: %s answered %q", url, truncate(b, 200))
 	}
 	if out.Result.Code != 0 {
-		return &CheckTxError{Code: out.Result.Code, Log: out.Result.Log}
+		e := &CheckTxError{Code: out.Result.Code, Log: out.Result.Log}
+		if out.Result.Codespace == tlv1.Codespace && len(out.Result.Data) > 0 {
+			var r tlv1.Rejection
+			if r.Unmarshal(out.Result.Data) == nil {
+				e.Rejection = &r
+			}
+		}
+		return e
 	}
 	return nil
 }
@@ -194,6 +200,9 @@ func truncate(b []byte, n int) string {
 type CheckTxError struct {
 	Code uint32
 	Log  string
+	// Rejection is the refusal's facts from the result data (nil when the
+	// refusal has none, e.g. CometBFT's own).
+	Rejection *tlv1.Rejection
 }
 
 func (e *CheckTxError) Error() string { return fmt.Sprintf("CheckTx code %d: %s", e.Code, e.Log) }

@@ -30,12 +30,16 @@ type QueryStats struct {
 // app hash against a signed header (that last step needs header H+1 and is
 // the light client's, cached in practice, so it is not timed here).
 func HistoryQuery(ctx context.Context, c *rpchttp.HTTP, subject string) (int, error) {
+	subject, err := client.CanonicalSubject(subject)
+	if err != nil {
+		return 0, fmt.Errorf("bench: %w", err)
+	}
 	req := tlv1.HistoryRequest{Subject: subject}
 	data, err := req.Marshal()
 	if err != nil {
 		return 0, err
 	}
-	res, err := c.ABCIQuery(ctx, "/history", data)
+	res, err := c.ABCIQuery(ctx, tlv1.PathHistory, data)
 	if err != nil {
 		return 0, fmt.Errorf("bench: history of %s: %w", subject, err)
 	}

@@ -36,17 +36,18 @@ type eventGen struct {
 }
 
 // NewEventGen returns a generator of transactions carrying perTx events
-// each, signed by key starting at sequence seq. Subjects are
-// urn:epc:id:sgtin:6901234.<run><lane>.<serial>, EventsPerSubject events
-// each.
+// each, signed by key starting at sequence seq. Subjects are valid SGTIN
+// EPC URIs (see Subject), EventsPerSubject events each.
 func NewEventGen(chainID string, key ed25519.PrivateKey, lane, perTx int, seq uint64, run string) Generator {
 	return &eventGen{chainID: chainID, key: key, keyID: tlv1.KeyID(key.Public().(ed25519.PublicKey)), lane: lane, perTx: perTx, seq: seq,
 		epoch: time.Now().Add(-time.Hour), run: run}
 }
 
-// Subject is the subject of a lane's n-th event.
+// Subject is the subject of a lane's n-th event: an SGTIN whose item
+// reference is the lane and whose serial names the run (the ledger checks
+// the EPC URI syntax, so the run, which may hold letters, is in the serial).
 func Subject(run string, lane int, n uint64) string {
-	return fmt.Sprintf("urn:epc:id:sgtin:6901234.%s%03d.%d", run, lane, n/EventsPerSubject)
+	return fmt.Sprintf("urn:epc:id:sgtin:6901234.%06d.%s-%d", lane, run, n/EventsPerSubject)
 }
 
 func (g *eventGen) Next(n int) ([]PreTx, error) {

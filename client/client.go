@@ -86,6 +86,39 @@ type TxError struct {
 	// Stage is "check" (refused by the mempool) or "deliver" (rejected in
 	// the block).
 	Stage string
+	// Rejection is the refusal's machine-readable facts (the failing
+	// message and batch event, the next sequence, the record a duplicate
+	// repeats), decoded from the result's data; nil when the result carries
+	// none (a refusal by CometBFT itself). Read facts from here, never
+	// from Log, whose wording may change.
+	Rejection *tlv1.Rejection
+}
+
+// newTxError builds the error of a refused transaction from its result.
+func newTxError(stage string, code uint32, codespace, log string, data []byte) *TxError {
+	e := &TxError{Code: code, Codespace: codespace, Log: log, Stage: stage}
+	if codespace == tlv1.Codespace && len(data) > 0 {
+		var r tlv1.Rejection
+		if r.Unmarshal(data) == nil && r.Code == code {
+			e.Rejection = &r
+		}
+	}
+	return e
+}
+
+// AlreadyRecorded reports whether err refuses a transaction because what
+// it records is already on the ledger (event_duplicate, or an EPCIS event
+// with a recorded Event Hash ID), and the log index of that record.
+func AlreadyRecorded(err error) (index uint64, ok bool) {
+	var te *TxError
+	if !errors.As(err, &te) || te.Rejection == nil || te.Rejection.ExistingIndex == nil {
+		return 0, false
+	}
+	switch tlv1.Code(te.Code) {
+	case tlv1.CodeEventDuplicate, tlv1.CodeEPCISDuplicateEvent:
+		return *te.Rejection.ExistingIndex, true
+	}
+	return 0, false
 }
 
 func (e *TxError) Error() string {
@@ -154,7 +187,7 @@ func (c *Client) Submit(ctx context.Context, s Signer, msgs ...*tlv1.Msg) (*Comm
 	}
 	if res.Code != 0 {
 		c.forgetSequence(id)
-		return nil, &TxError{Code: res.Code, Codespace: res.Codespace, Log: res.Log, Stage: "check"}
+		return nil, newTxError("check", res.Code, res.Codespace, res.Log, res.Data)
 	}
 	c.mu.Lock()
 	c.seqs[id] = seq + 1
@@ -179,9 +212,9 @@ func (c *Client) WaitTx(ctx context.Context, hash []byte) (*Committed, error) {
 		r, err := c.rpc.Tx(ctx, hash, false)
 		if err == nil {
 			if r.TxResult.Code != 0 {
-				return nil, &TxError{Code: r.TxResult.Code, Codespace: r.TxResult.Codespace, Log: r.TxResult.Log, Stage: "deliver"}
+				return nil, newTxError("deliver", r.TxResult.Code, r.TxResult.Codespace, r.TxResult.Log, r.TxResult.Data)
 			}
-			return &Committed{Hash: hash, Height: r.Height, Indexes: recordIndexes(r.TxResult.Events)}, nil
+			return &Committed{Hash: hash, Height: r.Height, Indexes: RecordIndexes(r.TxResult.Events)}, nil
 		}
 		select {
 		case <-ctx.Done():
@@ -191,10 +224,10 @@ func (c *Client) WaitTx(ctx context.Context, hash []byte) (*Committed, error) {
 	}
 }
 
-// recordIndexes lists the log indexes the events of a transaction's result
+// RecordIndexes lists the log indexes the events of a transaction's result
 // name: one per traceledger.record event, a range per traceledger.records
 // event (a batch).
-func recordIndexes(events []abci.Event) []uint64 {
+func RecordIndexes(events []abci.Event) []uint64 {
 	const (
 		maxRange = 1 << 20 // more than any message appends
 	)

@@ -8,8 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
-	"strconv"
 	"time"
 
 	"github.com/traceledger/traceledger/epcis"
@@ -392,8 +390,6 @@ func (e *ImportError) Error() string {
 // Unwrap returns the node's rejection.
 func (e *ImportError) Unwrap() error { return e.Err }
 
-var batchIndexRe = regexp.MustCompile(`events\[(\d+)\]`)
-
 // Import submits prepared events that the ledger does not hold yet, in
 // batches of up to MaxBatch events that fit in a transaction, with up to
 // InFlight transactions awaiting commit, and waits until all are
@@ -486,7 +482,7 @@ func (c *Client) Import(ctx context.Context, events []PreparedEvent, opts Import
 					break
 				}
 			}
-			return res, importError(&TxError{Code: r.Code, Codespace: r.Codespace, Log: r.Log, Stage: "check"}, b)
+			return res, importError(newTxError("check", r.Code, r.Codespace, r.Log, r.Data), b)
 		}
 		c.mu.Lock()
 		c.seqs[id] = seq + 1
@@ -512,10 +508,9 @@ func (c *Client) Import(ctx context.Context, events []PreparedEvent, opts Import
 func importError(err error, batch []PreparedEvent) error {
 	var te *TxError
 	if errors.As(err, &te) {
-		if m := batchIndexRe.FindStringSubmatch(te.Log); m != nil {
-			if i, _ := strconv.Atoi(m[1]); i < len(batch) {
-				return &ImportError{Index: batch[i].Index, HashID: batch[i].HashID, Err: err}
-			}
+		if r := te.Rejection; r != nil && r.BatchEvent != nil && int(*r.BatchEvent) < len(batch) {
+			i := *r.BatchEvent
+			return &ImportError{Index: batch[i].Index, HashID: batch[i].HashID, Err: err}
 		}
 	}
 	return &ImportError{Index: -1, Err: err}

@@ -112,12 +112,22 @@ func TestPackBatches(t *testing.T) {
 
 func TestImportErrorNamesDocumentEvent(t *testing.T) {
 	batch := []PreparedEvent{{Index: 40, HashID: "a"}, {Index: 41, HashID: "b"}}
-	err := importError(&TxError{Code: 65, Log: "messages[0]: record_event_batch.events[1] (event 1): already recorded"}, batch)
+	// The batch position comes from the result data; the log's wording
+	// plays no part (here it names another event).
+	one := uint32(1)
+	data, err := (&tlv1.Rejection{Code: 65, BatchEvent: &one}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = importError(newTxError("check", 65, tlv1.Codespace, "messages[0]: record_event_batch.events[0]: reworded", data), batch)
 	var ie *ImportError
 	if !errors.As(err, &ie) || ie.Index != 41 || !strings.Contains(err.Error(), "document event 41") {
 		t.Fatalf("%v", err)
 	}
-	_ = tlv1.Msg{}
+	// Without data the error names no document event.
+	if err := importError(newTxError("check", 65, tlv1.Codespace, "record_event_batch.events[1]", nil), batch); !errors.As(err, &ie) || ie.Index != -1 {
+		t.Fatalf("without data: %v", err)
+	}
 }
 
 // TestKnownChunkFitsRPCBody: one /epcis/known query, hex-encoded in a

@@ -10,7 +10,7 @@ import (
 
 func TestRecordIndexes(t *testing.T) {
 	if tlv1.EventRecord != "traceledger.record" || tlv1.EventRecords != "traceledger.records" {
-		t.Fatalf("the app's record event types changed (%q, %q); update recordIndexes", tlv1.EventRecord, tlv1.EventRecords)
+		t.Fatalf("the app's record event types changed (%q, %q); update RecordIndexes", tlv1.EventRecord, tlv1.EventRecords)
 	}
 	rec := func(index string) abci.Event {
 		return abci.Event{Type: tlv1.EventRecord, Attributes: []abci.EventAttribute{{Key: "kind", Value: "record_event"}, {Key: "index", Value: index}, {Key: "subject", Value: "urn:x"}}}
@@ -34,7 +34,7 @@ func TestRecordIndexes(t *testing.T) {
 		{"absurd range skipped", []abci.Event{rng("0", "99999999999")}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := recordIndexes(tc.events); !slices.Equal(got, tc.want) {
+			if got := RecordIndexes(tc.events); !slices.Equal(got, tc.want) {
 				t.Fatalf("got %v, want %v", got, tc.want)
 			}
 		})

@@ -82,7 +82,20 @@ func TestOneLotOneHistory(t *testing.T) {
 		}
 	}
 
-	must("tx", "record", "--from", "farm1", "--subject", urn, "--type", "harvest", "--payload-sha256", strings.Repeat("ab", 32))
+	harvest := []string{"tx", "record", "--from", "farm1", "--type", "harvest", "--payload-sha256", strings.Repeat("ab", 32), "--time", "2026-11-30T07:00:00+08:00", "-o", "json"}
+	var rec struct {
+		Already bool     `json:"already_recorded"`
+		Indexes []uint64 `json:"log_indexes"`
+	}
+	if err := json.Unmarshal([]byte(must(append(harvest, "--subject", urn)...)), &rec); err != nil || rec.Already || len(rec.Indexes) != 1 {
+		t.Fatalf("tx record: %v %+v", err, rec)
+	}
+	// A retry (here by another spelling of the lot) is answered with the
+	// record, not recorded twice.
+	first := rec.Indexes[0]
+	if err := json.Unmarshal([]byte(must(append(harvest, "--subject", otherDomain)...)), &rec); err != nil || !rec.Already || len(rec.Indexes) != 1 || rec.Indexes[0] != first {
+		t.Fatalf("retried tx record: %v %+v, want already recorded at %d", err, rec, first)
+	}
 	doc := filepath.Join(t.TempDir(), "pack.json")
 	if err := os.WriteFile(doc, []byte(`{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
   "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-11-30T00:00:00Z",

@@ -122,10 +122,17 @@ file with --payload (it is hashed locally and never sent) or its hash with
 			msg := &tlv1.Msg{Sum: &tlv1.Msg_RecordEvent{RecordEvent: &tlv1.RecordEvent{
 				Subject: subject, EventType: typ, EventTimeMs: t.UnixMilli(), PayloadSha256: sum, Note: note}}}
 			res, err := c.Submit(cmd.Context(), client.Signer{Key: key}, msg)
+			if idx, ok := client.AlreadyRecorded(err); ok {
+				// A retry of a recorded event: the ledger refused to record
+				// it twice and named the record (docs/ERRORS.md, code 16).
+				return out.print(cmd.OutOrStdout(), map[string]any{"already_recorded": true, "log_indexes": []uint64{idx}}, func(w io.Writer) {
+					fmt.Fprintf(w, "already recorded at log index %d (not recorded again)\n", idx)
+				})
+			}
 			if err != nil {
 				return err
 			}
-			view := map[string]any{"tx_hash": fmt.Sprintf("%X", res.Hash), "height": res.Height, "log_indexes": res.Indexes}
+			view := map[string]any{"tx_hash": fmt.Sprintf("%X", res.Hash), "height": res.Height, "log_indexes": res.Indexes, "already_recorded": false}
 			return out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
 				fmt.Fprintf(w, "committed: tx %X at height %d, log index %v\n", res.Hash, res.Height, res.Indexes)
 			})

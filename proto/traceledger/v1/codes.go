@@ -31,6 +31,7 @@ const (
 	CodeKeyRevoked          Code = 13 // the signing key was revoked
 	CodeParticipantInactive Code = 14 // the signer's participant is suspended
 	CodeEventInFuture       Code = 15 // the event time is too far after the block time
+	CodeEventDuplicate      Code = 16 // the signer already recorded this trace event (subject, type, time, payload); data names the record
 	CodeInvalidQuery        Code = 30 // a query path or request is malformed
 	CodeNotFound            Code = 31 // the queried record does not exist
 	CodeHeightUnavailable   Code = 32 // the queried height is not kept (only latest and latest-1)
@@ -118,6 +119,7 @@ var codeNames = map[Code]string{
 	CodeKeyRevoked:          "key_revoked",
 	CodeParticipantInactive: "participant_inactive",
 	CodeEventInFuture:       "event_in_future",
+	CodeEventDuplicate:      "event_duplicate",
 	CodeInvalidQuery:        "invalid_query",
 	CodeNotFound:            "not_found",
 	CodeHeightUnavailable:   "height_unavailable",

@@ -1,6 +1,8 @@
 package traceledgerv1
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"strconv"
 	"strings"
@@ -23,6 +25,7 @@ const (
 	PrefixAnchor        = "anchor/"       // anchor/<hex root> -> anchored root index entry
 	PrefixAttestation   = "attestation/"  // attestation/<issuer>/<number> -> Attestation
 	PrefixRecall        = "recall/"       // recall/<id> -> Recall
+	PrefixTraceEvent    = "trace/"        // trace/<hex digest> -> RecordEvent index entry (TraceEventKey)
 	KeyParams           = "params"        // the chain parameters
 	KeyDepartments      = "gov/departments"
 	KeyGovernanceState  = "gov/state"
@@ -34,7 +37,7 @@ const (
 var KeyPrefixes = []string{
 	PrefixHead, PrefixParticipant, PrefixKey, PrefixDepartment, PrefixProposal, PrefixVote,
 	PrefixDeadline, PrefixCreditCode, PrefixEvent, PrefixAnchor, PrefixAttestation, PrefixRecall,
-	KeyParams, KeyDepartments, KeyGovernanceState,
+	PrefixTraceEvent, KeyParams, KeyDepartments, KeyGovernanceState,
 }
 
 // HeadKey is the map key of a subject's history head.
@@ -78,6 +81,31 @@ func AttestationKey(id string) string { return PrefixAttestation + id }
 
 // RecallKey is the map key of a recall.
 func RecallKey(id string) string { return PrefixRecall + id }
+
+// traceEventTag separates TraceEventKey's digest from every other hash.
+const traceEventTag = "traceledger/trace-event/v1"
+
+// TraceEventKey is the map key that makes RecordEvent idempotent: the
+// identity of a trace event is who signed it (the participant id), the
+// canonical identifier it is filed under, its type, its event time and its
+// payload hash (the note is not part of it). The key is "trace/" and the
+// lower-case hex SHA-256 of the domain tag and the five fields, each
+// length-prefixed (uvarint) so no two different tuples share a digest.
+func TraceEventKey(signer, canonicalSubject, eventType string, eventTimeMs int64, payloadSHA256 []byte) string {
+	h := sha256.New()
+	var buf [binary.MaxVarintLen64]byte
+	field := func(b []byte) {
+		h.Write(buf[:binary.PutUvarint(buf[:], uint64(len(b)))])
+		h.Write(b)
+	}
+	field([]byte(traceEventTag))
+	field([]byte(signer))
+	field([]byte(canonicalSubject))
+	field([]byte(eventType))
+	field(binary.BigEndian.AppendUint64(nil, uint64(eventTimeMs)))
+	field(payloadSHA256)
+	return PrefixTraceEvent + hex.EncodeToString(h.Sum(nil))
+}
 
 // ParseParticipantKey returns the participant id of a participant key.
 func ParseParticipantKey(key string) (id string, ok bool) {
