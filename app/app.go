@@ -78,8 +78,8 @@ type pendingBlock struct {
 	parent *pendingBlock // the uncommitted genesis, for the first block only
 	o      *overlay
 	tree   *smt.Tree
-	log    *logAppender
-	recs   *recordsAppender // the records tree (app/proofquery.go)
+	log    *treeAppender
+	recs   *treeAppender // the records tree (app/proofquery.go)
 	info   *tlv1.CommitInfo
 	params genesis.Params
 }
@@ -208,8 +208,7 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 		return nil, fmt.Errorf("apply genesis: %w", err)
 	}
 	info := &tlv1.CommitInfo{Height: req.InitialHeight - 1, TimeMs: timeMs, ChainId: req.ChainId}
-	recs, _ := newRecordsAppender(0, nil)
-	pb, err := finishBlock(nil, o, smt.New(), mustEmptyLog(), recs, info, st.Params)
+	pb, err := finishBlock(nil, o, smt.New(), emptyTree("log"), emptyTree("records tree"), info, st.Params)
 	if err != nil {
 		return nil, err
 	}
@@ -218,11 +217,6 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	a.mu.Unlock()
 	a.logger.Info("genesis loaded", "departments", len(st.Departments), "participants", len(st.Participants), "app_hash", fmt.Sprintf("%X", pb.info.AppHash))
 	return &abci.ResponseInitChain{AppHash: pb.info.AppHash}, nil
-}
-
-func mustEmptyLog() *logAppender {
-	l, _ := newLogAppender(0, nil)
-	return l
 }
 
 // decodeAppState strictly decodes and validates genesis app_state.
@@ -239,33 +233,31 @@ func decodeAppState(bz []byte) (*genesis.AppState, error) {
 
 // finishBlock hashes the block's map changes into the tree, its records into
 // the log, and fills in the roots and app hash of info.
-func finishBlock(parent *pendingBlock, o *overlay, base *smt.Tree, lg *logAppender, recs *recordsAppender, info *tlv1.CommitInfo, params genesis.Params) (*pendingBlock, error) {
+func finishBlock(parent *pendingBlock, o *overlay, base *smt.Tree, lg, recs *treeAppender, info *tlv1.CommitInfo, params genesis.Params) (*pendingBlock, error) {
 	tree, err := base.Update(o.treeChanges())
 	if err != nil {
 		return nil, fmt.Errorf("update map: %w", err)
 	}
 	for _, lh := range o.leafHashes {
 		if err := lg.append(lh); err != nil {
-			return nil, fmt.Errorf("append to log: %w", err)
+			return nil, err
 		}
 	}
-	if err := recs.appendRecords(o); err != nil {
+	if err := appendRecords(recs, o); err != nil {
 		return nil, err
 	}
 	logRoot, err := lg.root()
 	if err != nil {
-		return nil, fmt.Errorf("log root: %w", err)
+		return nil, err
 	}
 	recordsRoot, err := recs.root()
 	if err != nil {
 		return nil, err
 	}
 	mapRoot := tree.Root()
-	var lr [32]byte
-	copy(lr[:], logRoot)
-	appHash := proof.AppHash(lg.size(), lr, mapRoot, recordsRoot)
+	appHash := proof.AppHash(lg.size(), logRoot, mapRoot, recordsRoot)
 	info.LogSize = lg.size()
-	info.LogRoot = logRoot
+	info.LogRoot = logRoot[:]
 	info.MapRoot = mapRoot[:]
 	info.AppHash = appHash[:]
 	info.LogRange = lg.hashes()
@@ -281,8 +273,8 @@ type blockBase struct {
 	reader  mapReader
 	release func() // releases reader's badger snapshot
 	tree    *smt.Tree
-	log     *logAppender
-	recs    *recordsAppender
+	log     *treeAppender
+	recs    *treeAppender
 	parent  *pendingBlock // the uncommitted genesis, for the first block only
 	params  genesis.Params
 }
@@ -305,8 +297,8 @@ func (a *App) base() (*blockBase, error) {
 		info = c.info
 	}
 	var err error
-	if b.log, err = newLogAppender(info.LogSize, info.LogRange); err == nil {
-		b.recs, err = newRecordsAppender(info.LogSize, info.RecordsRange)
+	if b.log, err = newTreeAppender("log", info.LogSize, info.LogRange); err == nil {
+		b.recs, err = newTreeAppender("records tree", info.LogSize, info.RecordsRange)
 	}
 	if err != nil {
 		b.release()
@@ -507,7 +499,9 @@ func (pb *pendingBlock) stage(w *write) {
 	for _, n := range pb.log.nodes {
 		w.set(nodeKey(n.level, n.index), n.hash)
 	}
-	stageRecordsNodes(w, pb.recs)
+	for _, n := range pb.recs.nodes {
+		w.set(recordsNodeKey(n.level, n.index), n.hash)
+	}
 	for _, h := range pb.o.history {
 		w.set(historyKey(h.subject, h.n), u64(h.index))
 	}

@@ -7,9 +7,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/crypto/merkle"
 	cmtcrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
-	"github.com/transparency-dev/merkle/compact"
 	merkleproof "github.com/transparency-dev/merkle/proof"
-	"github.com/transparency-dev/merkle/rfc6962"
 
 	"github.com/traceledger/traceledger/proof"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
@@ -38,70 +36,20 @@ func recordsNodeKey(level uint, index uint64) []byte {
 	return b
 }
 
-// recordsAppender extends the records tree during one block.
-type recordsAppender struct {
-	rng   *compact.Range
-	nodes []logNode // level >= storedLevel only
-}
-
-// newRecordsAppender restores the records tree of size leaves from its
-// committed compact range (copied: compact.Range reuses its slice).
-func newRecordsAppender(size uint64, hashes [][]byte) (*recordsAppender, error) {
-	cp := make([][]byte, len(hashes))
-	copy(cp, hashes)
-	rng, err := rangeFactory.NewRange(0, size, cp)
-	if err != nil {
-		return nil, fmt.Errorf("restore records tree range at size %d: %w", size, err)
-	}
-	return &recordsAppender{rng: rng}, nil
-}
-
-// append adds the record at log index index.
-func (r *recordsAppender) append(index uint64, record []byte) error {
-	if index != r.rng.End() {
-		return fmt.Errorf("records tree: appending index %d at size %d", index, r.rng.End())
-	}
-	leaf := proof.RecordsLeafHash(index, record)
-	return r.rng.Append(leaf[:], func(id compact.NodeID, hash []byte) {
-		if id.Level >= storedLevel { // the lower ones are recomputed (recordsNode)
-			r.nodes = append(r.nodes, logNode{level: id.Level, index: id.Index, hash: hash})
-		}
-	})
-}
-
-// root is the RFC 6962 root of the records tree as it stands.
-func (r *recordsAppender) root() ([32]byte, error) {
-	var out [32]byte
-	if r.rng.End() == 0 {
-		return proof.EmptyLogRoot(), nil
-	}
-	h, err := r.rng.GetRootHash(nil)
-	if err != nil {
-		return out, fmt.Errorf("records tree root: %w", err)
-	}
-	copy(out[:], h)
-	return out, nil
-}
-
-// hashes is the compact range to persist.
-func (r *recordsAppender) hashes() [][]byte { return r.rng.Hashes() }
-
 // appendRecords adds the records of o (appended to the log in this block)
-// to the records tree.
-func (r *recordsAppender) appendRecords(o *overlay) error {
+// to the records tree r.
+func appendRecords(r *treeAppender, o *overlay) error {
 	for i, rec := range o.records {
-		if err := r.append(o.firstIndex+uint64(i), rec); err != nil {
+		index := o.firstIndex + uint64(i)
+		if index != r.size() {
+			return fmt.Errorf("records tree: appending index %d at size %d", index, r.size())
+		}
+		leaf := proof.RecordsLeafHash(index, rec)
+		if err := r.append(leaf[:]); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// stageRecordsNodes adds the records-tree nodes of a block to w.
-func stageRecordsNodes(w *write, r *recordsAppender) {
-	for _, n := range r.nodes {
-		w.set(recordsNodeKey(n.level, n.index), n.hash)
-	}
 }
 
 // recordsNode returns the hash of a perfect subtree of the records tree:
@@ -121,23 +69,6 @@ func (v *view) recordsNode(level uint, index uint64) ([]byte, error) {
 		return nil, fmt.Errorf("records-tree node (%d,%d) missing", level, index)
 	}
 	return b, nil
-}
-
-// fetchNodes assembles an RFC 6962 proof from perfect-subtree hashes.
-func fetchNodes(nodes merkleproof.Nodes, get func(level uint, index uint64) ([]byte, error)) ([][]byte, error) {
-	hashes := make([][]byte, len(nodes.IDs))
-	for i, id := range nodes.IDs {
-		h, err := get(id.Level, id.Index)
-		if err != nil {
-			return nil, err
-		}
-		hashes[i] = h
-	}
-	out, err := nodes.Rehash(hashes, rfc6962.DefaultHasher.HashChildren)
-	if err != nil {
-		return nil, fmt.Errorf("assemble proof: %w", err)
-	}
-	return out, nil
 }
 
 // recordsInclusion proves the records-tree leaf index in the tree of size.
