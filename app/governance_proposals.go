@@ -66,20 +66,6 @@ func checkPower(field string, p int64) error {
 	return nil
 }
 
-// ValidateQuorum checks a quorum fraction as genesis does: 1 <=
-// denominator <= 1,000,000 and denominator/2 <= numerator < denominator.
-func ValidateQuorum(num, den uint64) error {
-	switch {
-	case den == 0 || den > 1_000_000:
-		return fmt.Errorf("denominator must be 1 to 1000000, got %d", den)
-	case num >= den:
-		return fmt.Errorf("numerator %d must be less than the denominator %d (no proposal could pass)", num, den)
-	case 2*num < den:
-		return fmt.Errorf("numerator %d must be at least half of the denominator %d", num, den)
-	}
-	return nil
-}
-
 func validateChange(f string, ch *tlv1.ProposalChange) error {
 	f += "." + changeName(ch)
 	switch c := ch.Change.(type) {
@@ -149,7 +135,7 @@ func validateChange(f string, ch *tlv1.ProposalChange) error {
 		if q == nil {
 			return rejectf(tlv1.CodeInvalidMessage, "%s is empty", f)
 		}
-		if err := ValidateQuorum(q.Numerator, q.Denominator); err != nil {
+		if err := genesis.ValidateQuorum(q.Numerator, q.Denominator); err != nil {
 			return rejectf(tlv1.CodeInvalidMessage, "%s: %v", f, err)
 		}
 	case *tlv1.ProposalChange_AccreditCertifier:

@@ -340,16 +340,37 @@ func Validate(st AppState) error {
 	return p.err()
 }
 
-func validateParams(p *problems, pr Params) {
-	const f = "params."
-	den, num := pr.QuorumDenominator, pr.QuorumNumerator
+// QuorumError says which part of a quorum fraction is wrong.
+type QuorumError struct {
+	// Field is "quorum_denominator" or "quorum_numerator".
+	Field string
+	// Reason says what the field must be.
+	Reason string
+}
+
+func (e *QuorumError) Error() string { return e.Field + " " + e.Reason }
+
+// ValidateQuorum checks a quorum fraction: 1 <= denominator <= 1,000,000
+// and denominator/2 <= numerator < denominator (at least half must agree,
+// and some proposal must be able to pass). Genesis and the set_quorum
+// proposal both use it; a failure is a *QuorumError.
+func ValidateQuorum(num, den uint64) error {
 	switch {
 	case den == 0 || den > maxQuorumDenominator:
-		p.addf(f+"quorum_denominator", "must be 1 to %d, got %d", maxQuorumDenominator, den)
+		return &QuorumError{"quorum_denominator", fmt.Sprintf("must be 1 to %d, got %d", maxQuorumDenominator, den)}
 	case num >= den:
-		p.addf(f+"quorum_numerator", "must be less than quorum_denominator %d (no proposal could pass), got %d", den, num)
+		return &QuorumError{"quorum_numerator", fmt.Sprintf("must be less than quorum_denominator %d (no proposal could pass), got %d", den, num)}
 	case 2*num < den:
-		p.addf(f+"quorum_numerator", "must be at least half of quorum_denominator %d, got %d", den, num)
+		return &QuorumError{"quorum_numerator", fmt.Sprintf("must be at least half of quorum_denominator %d, got %d", den, num)}
+	}
+	return nil
+}
+
+func validateParams(p *problems, pr Params) {
+	const f = "params."
+	var qe *QuorumError
+	if errors.As(ValidateQuorum(pr.QuorumNumerator, pr.QuorumDenominator), &qe) {
+		p.addf(f+qe.Field, "%s", qe.Reason)
 	}
 	if pr.MaxTxBytes < minMaxTxBytes || pr.MaxTxBytes > types.MaxBlockSizeBytes {
 		p.addf(f+"max_tx_bytes", "must be %d to %d, got %d", minMaxTxBytes, types.MaxBlockSizeBytes, pr.MaxTxBytes)

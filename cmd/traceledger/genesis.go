@@ -48,7 +48,7 @@ func parseQuorum(s string) (uint64, uint64, error) {
 	if !ok || err1 != nil || err2 != nil {
 		return 0, 0, fmt.Errorf("--quorum %q: want NUM/DEN, e.g. 2/3", s)
 	}
-	if err := app.ValidateQuorum(num, den); err != nil {
+	if err := genesis.ValidateQuorum(num, den); err != nil {
 		return 0, 0, fmt.Errorf("--quorum %s: %w", s, err)
 	}
 	return num, den, nil
