@@ -38,26 +38,42 @@ func validateSubmitProposal(s *tlv1.SubmitProposal) error {
 	return validateChange(f+".change", s.Change)
 }
 
-// changeName is the stable name of a change kind, for messages and the CLI.
-func changeName(ch *tlv1.ProposalChange) string {
-	switch ch.Change.(type) {
-	case *tlv1.ProposalChange_AddDepartment:
-		return "add_department"
-	case *tlv1.ProposalChange_RemoveDepartment:
-		return "remove_department"
-	case *tlv1.ProposalChange_SetValidatorPower:
-		return "set_validator_power"
-	case *tlv1.ProposalChange_SetQuorum:
-		return "set_quorum"
-	case *tlv1.ProposalChange_AccreditCertifier:
-		return "accredit_certifier"
-	case *tlv1.ProposalChange_SuspendAccreditation:
-		return "suspend_accreditation"
-	case *tlv1.ProposalChange_WithdrawAccreditation:
-		return "withdraw_accreditation"
-	}
-	return "unknown"
+// changeHandler is the state machine's part of a proposal kind: its
+// stateless checks and how it is applied. The kinds, their names and
+// descriptions are tlv1.ProposalKinds; TestChangeHandlersCoverEveryKind
+// checks that each has an entry here.
+type changeHandler struct {
+	validate func(field string, ch *tlv1.ProposalChange) error
+	apply    func(x *changeCtx, ch *tlv1.ProposalChange) ([]*tlv1.ValidatorPower, error)
 }
+
+// changeHandlers maps each kind's name to its handler (read-only).
+var changeHandlers = map[string]changeHandler{
+	"add_department": {validateAddDepartment, func(x *changeCtx, ch *tlv1.ProposalChange) ([]*tlv1.ValidatorPower, error) {
+		return applyAddDepartment(x, ch.GetAddDepartment())
+	}},
+	"remove_department": {validateRemoveDepartment, func(x *changeCtx, ch *tlv1.ProposalChange) ([]*tlv1.ValidatorPower, error) {
+		return applyRemoveDepartment(x, ch.GetRemoveDepartment())
+	}},
+	"set_validator_power":    {validateSetValidatorPower, applySetValidatorPower},
+	"set_quorum":             {validateSetQuorum, applySetQuorum},
+	"accredit_certifier":     {validateAccreditCertifier, applyAccreditCertifier},
+	"suspend_accreditation":  {validateSuspendAccreditation, applySuspendAccreditation},
+	"withdraw_accreditation": {validateWithdrawAccreditation, applyWithdrawAccreditation},
+}
+
+// changeHandlerOf returns the handler and name of ch's kind.
+func changeHandlerOf(ch *tlv1.ProposalChange) (changeHandler, string, bool) {
+	k, ok := tlv1.ProposalKindOf(ch)
+	if !ok {
+		return changeHandler{}, "", false
+	}
+	h, ok := changeHandlers[k.Name]
+	return h, k.Name, ok
+}
+
+// changeName is the stable name of a change kind, for messages.
+func changeName(ch *tlv1.ProposalChange) string { return tlv1.ProposalKindName(ch) }
 
 func checkPower(field string, p int64) error {
 	if p <= 0 || p > types.MaxTotalVotingPower {
@@ -66,125 +82,144 @@ func checkPower(field string, p int64) error {
 	return nil
 }
 
+// validateChange runs the stateless checks of a proposal's change.
 func validateChange(f string, ch *tlv1.ProposalChange) error {
-	f += "." + changeName(ch)
-	switch c := ch.Change.(type) {
-	case *tlv1.ProposalChange_AddDepartment:
-		d := c.AddDepartment
-		if d == nil {
-			return rejectf(tlv1.CodeInvalidMessage, "%s is empty", f)
-		}
-		if err := checkID(f+".id", d.Id); err != nil {
-			return err
-		}
-		if reservedID(d.Id) {
-			return rejectf(tlv1.CodeInvalidMessage, "%s.id %q is reserved", f, d.Id)
-		}
-		if err := checkText(f+".name", d.Name, 1, genesis.MaxNameLen); err != nil {
-			return err
-		}
-		if err := checkPubKey(f+".validator_pub_key", d.ValidatorPubKey); err != nil {
-			return err
-		}
-		if err := checkPower(f+".power", d.Power); err != nil {
-			return err
-		}
-		if err := checkKeyList(f+".admin_keys", d.AdminKeys); err != nil {
-			return err
-		}
-		for i, k := range d.AdminKeys {
-			if bytes.Equal(k, d.ValidatorPubKey) {
-				return rejectf(tlv1.CodeInvalidMessage, "%s.admin_keys[%d] is the validator key: admin keys must be separate from it", f, i)
-			}
-		}
-		if d.DivisionCode != "" {
-			if err := genesis.ValidateDivisionCode(d.DivisionCode); err != nil {
-				return rejectf(tlv1.CodeInvalidMessage, "%s.division_code: %v", f, err)
-			}
-		}
-	case *tlv1.ProposalChange_RemoveDepartment:
-		d := c.RemoveDepartment
-		if d == nil {
-			return rejectf(tlv1.CodeInvalidMessage, "%s is empty", f)
-		}
-		if err := checkID(f+".department", d.Department); err != nil {
-			return err
-		}
-		if err := checkID(f+".successor", d.Successor); err != nil {
-			return err
-		}
-		if d.Successor == d.Department {
-			return rejectf(tlv1.CodeInvalidMessage, "%s.successor is the department being removed", f)
-		}
-	case *tlv1.ProposalChange_SetValidatorPower:
-		d := c.SetValidatorPower
-		if d == nil {
-			return rejectf(tlv1.CodeInvalidMessage, "%s is empty", f)
-		}
-		if err := checkID(f+".department", d.Department); err != nil {
-			return err
-		}
-		if d.Power == 0 {
-			return rejectf(tlv1.CodeInvalidMessage, "%s.power is 0: to take a department's validator out, propose remove_department", f)
-		}
-		if err := checkPower(f+".power", d.Power); err != nil {
-			return err
-		}
-	case *tlv1.ProposalChange_SetQuorum:
-		q := c.SetQuorum
-		if q == nil {
-			return rejectf(tlv1.CodeInvalidMessage, "%s is empty", f)
-		}
-		if err := genesis.ValidateQuorum(q.Numerator, q.Denominator); err != nil {
-			return rejectf(tlv1.CodeInvalidMessage, "%s: %v", f, err)
-		}
-	case *tlv1.ProposalChange_AccreditCertifier:
-		a := c.AccreditCertifier
-		if a == nil {
-			return rejectf(tlv1.CodeInvalidMessage, "%s is empty", f)
-		}
-		if err := checkID(f+".certifier", a.Certifier); err != nil {
-			return err
-		}
-		if len(a.Schemes) == 0 || len(a.Schemes) > maxSchemes {
-			return rejectf(tlv1.CodeInvalidMessage, "%s.schemes has %d entries, want 1 to %d", f, len(a.Schemes), maxSchemes)
-		}
-		for i, s := range a.Schemes {
-			if err := checkToken(fmt.Sprintf("%s.schemes[%d]", f, i), s, maxSchemeBytes); err != nil {
-				return err
-			}
-			if slices.Index(a.Schemes, s) != i {
-				return rejectf(tlv1.CodeInvalidMessage, "%s.schemes[%d] %q is listed twice", f, i, s)
-			}
-		}
-		if err := checkText(f+".accreditation_number", a.AccreditationNumber, 1, maxAccreditationNum); err != nil {
-			return err
-		}
-		if a.ValidFromMs < 0 || a.ValidUntilMs <= a.ValidFromMs {
-			return rejectf(tlv1.CodeInvalidMessage, "%s: validity must be 0 <= valid_from_ms < valid_until_ms, got %d to %d", f, a.ValidFromMs, a.ValidUntilMs)
-		}
-	case *tlv1.ProposalChange_SuspendAccreditation:
-		a := c.SuspendAccreditation
-		if a == nil {
-			return rejectf(tlv1.CodeInvalidMessage, "%s is empty", f)
-		}
-		if err := checkID(f+".certifier", a.Certifier); err != nil {
-			return err
-		}
-		return checkText(f+".reason", a.Reason, 1, maxReasonBytes)
-	case *tlv1.ProposalChange_WithdrawAccreditation:
-		a := c.WithdrawAccreditation
-		if a == nil {
-			return rejectf(tlv1.CodeInvalidMessage, "%s is empty", f)
-		}
-		if err := checkID(f+".certifier", a.Certifier); err != nil {
-			return err
-		}
-		return checkText(f+".reason", a.Reason, 1, maxReasonBytes)
-	default:
+	h, name, ok := changeHandlerOf(ch)
+	if !ok {
 		return rejectf(tlv1.CodeInvalidMessage, "%s: unknown change kind %T", f, ch.Change)
 	}
+	return h.validate(f+"."+name, ch)
+}
+
+func validateAddDepartment(f string, ch *tlv1.ProposalChange) error {
+	d := ch.GetAddDepartment()
+	if d == nil {
+		return rejectf(tlv1.CodeInvalidMessage, "%s is empty", f)
+	}
+	if err := checkID(f+".id", d.Id); err != nil {
+		return err
+	}
+	if reservedID(d.Id) {
+		return rejectf(tlv1.CodeInvalidMessage, "%s.id %q is reserved", f, d.Id)
+	}
+	if err := checkText(f+".name", d.Name, 1, genesis.MaxNameLen); err != nil {
+		return err
+	}
+	if err := checkPubKey(f+".validator_pub_key", d.ValidatorPubKey); err != nil {
+		return err
+	}
+	if err := checkPower(f+".power", d.Power); err != nil {
+		return err
+	}
+	if err := checkKeyList(f+".admin_keys", d.AdminKeys); err != nil {
+		return err
+	}
+	for i, k := range d.AdminKeys {
+		if bytes.Equal(k, d.ValidatorPubKey) {
+			return rejectf(tlv1.CodeInvalidMessage, "%s.admin_keys[%d] is the validator key: admin keys must be separate from it", f, i)
+		}
+	}
+	if d.DivisionCode != "" {
+		if err := genesis.ValidateDivisionCode(d.DivisionCode); err != nil {
+			return rejectf(tlv1.CodeInvalidMessage, "%s.division_code: %v", f, err)
+		}
+	}
 	return nil
+}
+
+func validateRemoveDepartment(f string, ch *tlv1.ProposalChange) error {
+	d := ch.GetRemoveDepartment()
+	if d == nil {
+		return rejectf(tlv1.CodeInvalidMessage, "%s is empty", f)
+	}
+	if err := checkID(f+".department", d.Department); err != nil {
+		return err
+	}
+	if err := checkID(f+".successor", d.Successor); err != nil {
+		return err
+	}
+	if d.Successor == d.Department {
+		return rejectf(tlv1.CodeInvalidMessage, "%s.successor is the department being removed", f)
+	}
+	return nil
+}
+
+func validateSetValidatorPower(f string, ch *tlv1.ProposalChange) error {
+	d := ch.GetSetValidatorPower()
+	if d == nil {
+		return rejectf(tlv1.CodeInvalidMessage, "%s is empty", f)
+	}
+	if err := checkID(f+".department", d.Department); err != nil {
+		return err
+	}
+	if d.Power == 0 {
+		return rejectf(tlv1.CodeInvalidMessage, "%s.power is 0: to take a department's validator out, propose remove_department", f)
+	}
+	if err := checkPower(f+".power", d.Power); err != nil {
+		return err
+	}
+	return nil
+}
+
+func validateSetQuorum(f string, ch *tlv1.ProposalChange) error {
+	q := ch.GetSetQuorum()
+	if q == nil {
+		return rejectf(tlv1.CodeInvalidMessage, "%s is empty", f)
+	}
+	if err := genesis.ValidateQuorum(q.Numerator, q.Denominator); err != nil {
+		return rejectf(tlv1.CodeInvalidMessage, "%s: %v", f, err)
+	}
+	return nil
+}
+
+func validateAccreditCertifier(f string, ch *tlv1.ProposalChange) error {
+	a := ch.GetAccreditCertifier()
+	if a == nil {
+		return rejectf(tlv1.CodeInvalidMessage, "%s is empty", f)
+	}
+	if err := checkID(f+".certifier", a.Certifier); err != nil {
+		return err
+	}
+	if len(a.Schemes) == 0 || len(a.Schemes) > maxSchemes {
+		return rejectf(tlv1.CodeInvalidMessage, "%s.schemes has %d entries, want 1 to %d", f, len(a.Schemes), maxSchemes)
+	}
+	for i, s := range a.Schemes {
+		if err := checkToken(fmt.Sprintf("%s.schemes[%d]", f, i), s, maxSchemeBytes); err != nil {
+			return err
+		}
+		if slices.Index(a.Schemes, s) != i {
+			return rejectf(tlv1.CodeInvalidMessage, "%s.schemes[%d] %q is listed twice", f, i, s)
+		}
+	}
+	if err := checkText(f+".accreditation_number", a.AccreditationNumber, 1, maxAccreditationNum); err != nil {
+		return err
+	}
+	if a.ValidFromMs < 0 || a.ValidUntilMs <= a.ValidFromMs {
+		return rejectf(tlv1.CodeInvalidMessage, "%s: validity must be 0 <= valid_from_ms < valid_until_ms, got %d to %d", f, a.ValidFromMs, a.ValidUntilMs)
+	}
+	return nil
+}
+
+func validateSuspendAccreditation(f string, ch *tlv1.ProposalChange) error {
+	a := ch.GetSuspendAccreditation()
+	if a == nil {
+		return rejectf(tlv1.CodeInvalidMessage, "%s is empty", f)
+	}
+	if err := checkID(f+".certifier", a.Certifier); err != nil {
+		return err
+	}
+	return checkText(f+".reason", a.Reason, 1, maxReasonBytes)
+}
+
+func validateWithdrawAccreditation(f string, ch *tlv1.ProposalChange) error {
+	a := ch.GetWithdrawAccreditation()
+	if a == nil {
+		return rejectf(tlv1.CodeInvalidMessage, "%s is empty", f)
+	}
+	if err := checkID(f+".certifier", a.Certifier); err != nil {
+		return err
+	}
+	return checkText(f+".reason", a.Reason, 1, maxReasonBytes)
 }
 
 func validateVote(v *tlv1.Vote) error {
@@ -238,89 +273,98 @@ func setDepartments(o *overlay, ids []string) error {
 // applyChange applies ch and returns the validator updates it makes.
 // Rejections carry their code; other errors are node failures.
 func applyChange(x *changeCtx, ch *tlv1.ProposalChange) ([]*tlv1.ValidatorPower, error) {
-	ps := tlv1.ProposalSubject(x.proposalID)
-	switch c := ch.Change.(type) {
-	case *tlv1.ProposalChange_AddDepartment:
-		return applyAddDepartment(x, c.AddDepartment)
-	case *tlv1.ProposalChange_RemoveDepartment:
-		return applyRemoveDepartment(x, c.RemoveDepartment)
-	case *tlv1.ProposalChange_SetValidatorPower:
-		s := c.SetValidatorPower
-		d, err := getActiveDepartment(x.o, s.Department)
-		if err != nil {
-			return nil, err
-		}
-		if d.Power == s.Power {
-			return nil, rejectf(tlv1.CodeInvalidMessage, "department %q already has power %d", d.Id, d.Power)
-		}
-		depts, err := activeDepartments(x.o)
-		if err != nil {
-			return nil, err
-		}
-		_, _, total, _ := concentration(depts)
-		if total-d.Power > types.MaxTotalVotingPower-s.Power {
-			return nil, rejectf(tlv1.CodeInvalidMessage, "power %d would bring the total voting power above %d", s.Power, types.MaxTotalVotingPower)
-		}
-		prev := d.Power
-		d.Power, d.ProposalId = s.Power, x.proposalID
-		if err := putProto(x.o, tlv1.DepartmentKey(d.Id), d); err != nil {
-			return nil, err
-		}
-		err = x.appendGov(&tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_DepartmentChanged{DepartmentChanged: &tlv1.DepartmentChanged{
-			ProposalId: x.proposalID, Department: d, PreviousPower: prev}}}, ps, tlv1.ParticipantSubject(d.Id), tlv1.ValidatorsSubject)
-		if err != nil {
-			return nil, err
-		}
-		return []*tlv1.ValidatorPower{{Department: d.Id, PubKey: d.ValidatorPubKey, Power: d.Power}}, nil
-	case *tlv1.ProposalChange_SetQuorum:
-		q := c.SetQuorum
-		bz, err := x.o.mapValue(tlv1.KeyParams)
-		if err != nil {
-			return nil, err
-		}
-		var params genesis.Params
-		if err := json.Unmarshal(bz, &params); err != nil {
-			return nil, fmt.Errorf("decode params: %w", err)
-		}
-		if params.QuorumNumerator == q.Numerator && params.QuorumDenominator == q.Denominator {
-			return nil, rejectf(tlv1.CodeInvalidMessage, "the quorum is already %d/%d", q.Numerator, q.Denominator)
-		}
-		qc := &tlv1.QuorumChanged{ProposalId: x.proposalID, Numerator: q.Numerator, Denominator: q.Denominator,
-			PreviousNumerator: params.QuorumNumerator, PreviousDenominator: params.QuorumDenominator}
-		params.QuorumNumerator, params.QuorumDenominator = q.Numerator, q.Denominator
-		nb, err := json.Marshal(params)
-		if err != nil {
-			return nil, fmt.Errorf("encode params: %w", err)
-		}
-		x.o.set(tlv1.KeyParams, nb)
-		return nil, x.appendGov(&tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_QuorumChanged{QuorumChanged: qc}}, ps, tlv1.ParamsSubject)
-	case *tlv1.ProposalChange_AccreditCertifier:
-		a := c.AccreditCertifier
-		return nil, changeAccreditation(x, a.Certifier, func(p *tlv1.Participant) error {
-			p.Accreditation = &tlv1.Accreditation{Schemes: a.Schemes, AccreditationNumber: a.AccreditationNumber,
-				ValidFromMs: a.ValidFromMs, ValidUntilMs: a.ValidUntilMs, Status: tlv1.ACCREDITATION_STATUS_ACTIVE, ProposalId: x.proposalID}
-			return nil
-		})
-	case *tlv1.ProposalChange_SuspendAccreditation:
-		a := c.SuspendAccreditation
-		return nil, changeAccreditation(x, a.Certifier, func(p *tlv1.Participant) error {
-			if p.Accreditation == nil || p.Accreditation.Status != tlv1.ACCREDITATION_STATUS_ACTIVE {
-				return rejectf(tlv1.CodeAccreditationState, "certifier %q has no active accreditation to suspend (%s)", p.Id, accreditationStatus(p))
-			}
-			p.Accreditation.Status, p.Accreditation.Reason, p.Accreditation.ProposalId = tlv1.ACCREDITATION_STATUS_SUSPENDED, a.Reason, x.proposalID
-			return nil
-		})
-	case *tlv1.ProposalChange_WithdrawAccreditation:
-		a := c.WithdrawAccreditation
-		return nil, changeAccreditation(x, a.Certifier, func(p *tlv1.Participant) error {
-			if p.Accreditation == nil || (p.Accreditation.Status != tlv1.ACCREDITATION_STATUS_ACTIVE && p.Accreditation.Status != tlv1.ACCREDITATION_STATUS_SUSPENDED) {
-				return rejectf(tlv1.CodeAccreditationState, "certifier %q has no active or suspended accreditation to withdraw (%s)", p.Id, accreditationStatus(p))
-			}
-			p.Accreditation.Status, p.Accreditation.Reason, p.Accreditation.ProposalId = tlv1.ACCREDITATION_STATUS_WITHDRAWN, a.Reason, x.proposalID
-			return nil
-		})
+	h, _, ok := changeHandlerOf(ch)
+	if !ok {
+		return nil, rejectf(tlv1.CodeInvalidMessage, "unknown change kind %T", ch.Change)
 	}
-	return nil, rejectf(tlv1.CodeInvalidMessage, "unknown change kind %T", ch.Change)
+	return h.apply(x, ch)
+}
+
+func applySetValidatorPower(x *changeCtx, ch *tlv1.ProposalChange) ([]*tlv1.ValidatorPower, error) {
+	ps := tlv1.ProposalSubject(x.proposalID)
+	s := ch.GetSetValidatorPower()
+	d, err := getActiveDepartment(x.o, s.Department)
+	if err != nil {
+		return nil, err
+	}
+	if d.Power == s.Power {
+		return nil, rejectf(tlv1.CodeInvalidMessage, "department %q already has power %d", d.Id, d.Power)
+	}
+	depts, err := activeDepartments(x.o)
+	if err != nil {
+		return nil, err
+	}
+	_, _, total, _ := concentration(depts)
+	if total-d.Power > types.MaxTotalVotingPower-s.Power {
+		return nil, rejectf(tlv1.CodeInvalidMessage, "power %d would bring the total voting power above %d", s.Power, types.MaxTotalVotingPower)
+	}
+	prev := d.Power
+	d.Power, d.ProposalId = s.Power, x.proposalID
+	if err := putProto(x.o, tlv1.DepartmentKey(d.Id), d); err != nil {
+		return nil, err
+	}
+	err = x.appendGov(&tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_DepartmentChanged{DepartmentChanged: &tlv1.DepartmentChanged{
+		ProposalId: x.proposalID, Department: d, PreviousPower: prev}}}, ps, tlv1.ParticipantSubject(d.Id), tlv1.ValidatorsSubject)
+	if err != nil {
+		return nil, err
+	}
+	return []*tlv1.ValidatorPower{{Department: d.Id, PubKey: d.ValidatorPubKey, Power: d.Power}}, nil
+}
+
+func applySetQuorum(x *changeCtx, ch *tlv1.ProposalChange) ([]*tlv1.ValidatorPower, error) {
+	ps := tlv1.ProposalSubject(x.proposalID)
+	q := ch.GetSetQuorum()
+	bz, err := x.o.mapValue(tlv1.KeyParams)
+	if err != nil {
+		return nil, err
+	}
+	var params genesis.Params
+	if err := json.Unmarshal(bz, &params); err != nil {
+		return nil, fmt.Errorf("decode params: %w", err)
+	}
+	if params.QuorumNumerator == q.Numerator && params.QuorumDenominator == q.Denominator {
+		return nil, rejectf(tlv1.CodeInvalidMessage, "the quorum is already %d/%d", q.Numerator, q.Denominator)
+	}
+	qc := &tlv1.QuorumChanged{ProposalId: x.proposalID, Numerator: q.Numerator, Denominator: q.Denominator,
+		PreviousNumerator: params.QuorumNumerator, PreviousDenominator: params.QuorumDenominator}
+	params.QuorumNumerator, params.QuorumDenominator = q.Numerator, q.Denominator
+	nb, err := json.Marshal(params)
+	if err != nil {
+		return nil, fmt.Errorf("encode params: %w", err)
+	}
+	x.o.set(tlv1.KeyParams, nb)
+	return nil, x.appendGov(&tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_QuorumChanged{QuorumChanged: qc}}, ps, tlv1.ParamsSubject)
+}
+
+func applyAccreditCertifier(x *changeCtx, ch *tlv1.ProposalChange) ([]*tlv1.ValidatorPower, error) {
+	a := ch.GetAccreditCertifier()
+	return nil, changeAccreditation(x, a.Certifier, func(p *tlv1.Participant) error {
+		p.Accreditation = &tlv1.Accreditation{Schemes: a.Schemes, AccreditationNumber: a.AccreditationNumber,
+			ValidFromMs: a.ValidFromMs, ValidUntilMs: a.ValidUntilMs, Status: tlv1.ACCREDITATION_STATUS_ACTIVE, ProposalId: x.proposalID}
+		return nil
+	})
+}
+
+func applySuspendAccreditation(x *changeCtx, ch *tlv1.ProposalChange) ([]*tlv1.ValidatorPower, error) {
+	a := ch.GetSuspendAccreditation()
+	return nil, changeAccreditation(x, a.Certifier, func(p *tlv1.Participant) error {
+		if p.Accreditation == nil || p.Accreditation.Status != tlv1.ACCREDITATION_STATUS_ACTIVE {
+			return rejectf(tlv1.CodeAccreditationState, "certifier %q has no active accreditation to suspend (%s)", p.Id, accreditationStatus(p))
+		}
+		p.Accreditation.Status, p.Accreditation.Reason, p.Accreditation.ProposalId = tlv1.ACCREDITATION_STATUS_SUSPENDED, a.Reason, x.proposalID
+		return nil
+	})
+}
+
+func applyWithdrawAccreditation(x *changeCtx, ch *tlv1.ProposalChange) ([]*tlv1.ValidatorPower, error) {
+	a := ch.GetWithdrawAccreditation()
+	return nil, changeAccreditation(x, a.Certifier, func(p *tlv1.Participant) error {
+		if p.Accreditation == nil || (p.Accreditation.Status != tlv1.ACCREDITATION_STATUS_ACTIVE && p.Accreditation.Status != tlv1.ACCREDITATION_STATUS_SUSPENDED) {
+			return rejectf(tlv1.CodeAccreditationState, "certifier %q has no active or suspended accreditation to withdraw (%s)", p.Id, accreditationStatus(p))
+		}
+		p.Accreditation.Status, p.Accreditation.Reason, p.Accreditation.ProposalId = tlv1.ACCREDITATION_STATUS_WITHDRAWN, a.Reason, x.proposalID
+		return nil
+	})
 }
 
 func accreditationStatus(p *tlv1.Participant) string {

@@ -211,3 +211,17 @@ func equalStrings(a, b []string) bool {
 	}
 	return true
 }
+
+// TestChangeHandlersCoverEveryKind: every proposal kind of the contract has
+// a validate and an apply step here, and nothing here names another kind.
+func TestChangeHandlersCoverEveryKind(t *testing.T) {
+	kinds := tlv1.ProposalKinds()
+	for _, k := range kinds {
+		if h, ok := changeHandlers[k.Name]; !ok || h.validate == nil || h.apply == nil {
+			t.Errorf("proposal kind %s has no complete handler", k.Name)
+		}
+	}
+	if len(changeHandlers) != len(kinds) {
+		t.Errorf("%d handlers for %d kinds", len(changeHandlers), len(kinds))
+	}
+}

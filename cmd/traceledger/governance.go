@@ -316,7 +316,7 @@ func proposeCmd(kind, short string, flags func(*proposeFlags), change func(*prop
 				return err
 			}
 			return f.tx.committed(cmd, res, map[string]any{"proposal_id": id},
-				fmt.Sprintf("proposal %d submitted: %s; vote with 'traceledger tx dept vote %d yes'", id, describeChange(ch), id))
+				fmt.Sprintf("proposal %d submitted: %s; vote with 'traceledger tx dept vote %d yes'", id, tlv1.DescribeChange(ch), id))
 		},
 	}
 	f.tx.add(f.cmd, "name of a department admin key in the keyring")
@@ -325,28 +325,6 @@ func proposeCmd(kind, short string, flags func(*proposeFlags), change func(*prop
 	f.cmd.Flags().BoolVar(&f.allow, "allow-power-concentration", false, "accept that one department would hold 1/3 or more of the power; the proposal then needs every department's yes")
 	flags(f)
 	return f.cmd
-}
-
-// describeChange is a one-line summary of a change.
-func describeChange(ch *tlv1.ProposalChange) string {
-	switch c := ch.GetChange().(type) {
-	case *tlv1.ProposalChange_AddDepartment:
-		return fmt.Sprintf("add department %s (%s) with power %d", c.AddDepartment.Id, c.AddDepartment.Name, c.AddDepartment.Power)
-	case *tlv1.ProposalChange_RemoveDepartment:
-		return fmt.Sprintf("remove department %s (successor %s)", c.RemoveDepartment.Department, c.RemoveDepartment.Successor)
-	case *tlv1.ProposalChange_SetValidatorPower:
-		return fmt.Sprintf("set the power of %s to %d", c.SetValidatorPower.Department, c.SetValidatorPower.Power)
-	case *tlv1.ProposalChange_SetQuorum:
-		return fmt.Sprintf("set the quorum to %d/%d", c.SetQuorum.Numerator, c.SetQuorum.Denominator)
-	case *tlv1.ProposalChange_AccreditCertifier:
-		a := c.AccreditCertifier
-		return fmt.Sprintf("accredit %s for %s (%s, %s to %s)", a.Certifier, strings.Join(a.Schemes, ","), a.AccreditationNumber, formatMs(a.ValidFromMs), formatMs(a.ValidUntilMs))
-	case *tlv1.ProposalChange_SuspendAccreditation:
-		return fmt.Sprintf("suspend the accreditation of %s: %s", c.SuspendAccreditation.Certifier, c.SuspendAccreditation.Reason)
-	case *tlv1.ProposalChange_WithdrawAccreditation:
-		return fmt.Sprintf("withdraw the accreditation of %s: %s", c.WithdrawAccreditation.Certifier, c.WithdrawAccreditation.Reason)
-	}
-	return "unknown change"
 }
 
 func newDeptVoteCmd() *cobra.Command {
@@ -795,7 +773,7 @@ type proposalView struct {
 }
 
 func viewProposal(p *tlv1.Proposal) proposalView {
-	return proposalView{ID: p.Id, Title: p.Title, Change: describeChange(p.Change), Proposer: p.Proposer,
+	return proposalView{ID: p.Id, Title: p.Title, Change: tlv1.DescribeChange(p.Change), Proposer: p.Proposer,
 		Status: lowerStatus(p.Status.String(), "PROPOSAL_STATUS_"), Yes: p.Yes, No: p.No, RequiredYes: p.RequiredYes,
 		Unanimous: p.Unanimous, Electorate: p.Electorate, Submitted: p.SubmitHeight, Deadline: p.DeadlineHeight,
 		Executed: p.ExecutedHeight, Result: p.Result}
@@ -968,7 +946,7 @@ func describeGovernanceRecord(g *tlv1.GovernanceRecord) (kind, subject, summary 
 	switch b := g.GetBody().(type) {
 	case *tlv1.GovernanceRecord_ProposalSubmitted:
 		p := b.ProposalSubmitted
-		return "proposal_submitted", fmt.Sprintf("proposal %d", p.Id), fmt.Sprintf("%s; needs %d of %d yes by height %d", describeChange(p.Change), p.RequiredYes, len(p.Electorate), p.DeadlineHeight)
+		return "proposal_submitted", fmt.Sprintf("proposal %d", p.Id), fmt.Sprintf("%s; needs %d of %d yes by height %d", tlv1.DescribeChange(p.Change), p.RequiredYes, len(p.Electorate), p.DeadlineHeight)
 	case *tlv1.GovernanceRecord_VoteCast:
 		v := b.VoteCast
 		return "vote_cast", fmt.Sprintf("proposal %d", v.ProposalId), fmt.Sprintf("%s votes %s: %d yes, %d no of %d (%d needed), %s", v.Department,
