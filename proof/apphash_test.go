@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/cometbft/cometbft/crypto/merkle"
-
 	traceledgerv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
@@ -51,24 +49,6 @@ func TestAppHash(t *testing.T) {
 	}
 }
 
-// TestAppHashIsCometBFTSimpleRoot checks the app hash against CometBFT's own
-// simple Merkle tree over the key/value entries, the structure its ValueOp
-// proofs assume.
-func TestAppHashIsCometBFTSimpleRoot(t *testing.T) {
-	lr, mr, rr := LeafHash([]byte("l")), LeafHash([]byte("m")), LeafHash([]byte("r"))
-	logValue := append([]byte{0, 0, 0, 0, 0, 0, 0, 42}, lr[:]...)
-	entries := [][]byte{
-		KVEntry([]byte("log"), sha(logValue)),
-		KVEntry([]byte("map"), sha(mr[:])),
-		KVEntry([]byte("records"), sha(rr[:])),
-	}
-	want := merkle.HashFromByteSlices(entries)
-	got := AppHash(42, lr, mr, rr)
-	if !bytes.Equal(got[:], want) {
-		t.Fatalf("AppHash = %x, CometBFT's simple root = %x", got, want)
-	}
-}
-
 func TestKVLeafHash(t *testing.T) {
 	// Expected values computed independently with Python's hashlib.
 	tests := []struct {
@@ -111,5 +91,3 @@ func TestAppHashOfErrors(t *testing.T) {
 		})
 	}
 }
-
-func sha(b []byte) [32]byte { return MapValueHash(b) }
