@@ -91,3 +91,36 @@ func TestAppHashOfErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestVerifyAppHash(t *testing.T) {
+	h := bytes.Repeat([]byte{7}, 32)
+	roots := &traceledgerv1.StateRoots{Height: 9, LogSize: 3, LogRoot: h, MapRoot: h, RecordsRoot: h}
+	app, err := AppHashOf(roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := bytes.Repeat([]byte{8}, 32)
+	tests := []struct {
+		name   string
+		roots  *traceledgerv1.StateRoots
+		height int64
+		app    []byte
+		want   error
+	}{
+		{"header H+1", roots, 10, app[:], nil},
+		{"header H", roots, 9, app[:], ErrMalformedProof},
+		{"header H+2", roots, 11, app[:], ErrMalformedProof},
+		{"other app hash", roots, 10, other, ErrRootMismatch},
+		{"short app hash", roots, 10, app[:31], ErrRootMismatch},
+		{"no app hash", roots, 10, nil, ErrRootMismatch},
+		{"nil roots", nil, 10, app[:], ErrMalformedProof},
+		{"malformed roots", &traceledgerv1.StateRoots{Height: 9, LogRoot: h[:5], MapRoot: h, RecordsRoot: h}, 10, app[:], ErrMalformedProof},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := VerifyAppHash(tc.roots, tc.height, tc.app); !errorMatches(err, tc.want) {
+				t.Fatalf("got %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
