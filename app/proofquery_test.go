@@ -14,6 +14,7 @@ import (
 	cmtcrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
 
 	"github.com/traceledger/traceledger/proof"
+	"github.com/traceledger/traceledger/proof/proofops"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
@@ -113,7 +114,7 @@ func storeQuery(t *testing.T, a *App, path string, data []byte, height int64) *a
 // TestStoreRecordsProofOps checks every record's standard-format proof the
 // way CometBFT's light-client proxy does (the key path its default
 // KeyPathFn builds, the default proof runtime) and with the stricter
-// proof.VerifyRecordProofOps, at the default and at an explicit height.
+// proofops.VerifyRecord, at the default and at an explicit height.
 func TestStoreRecordsProofOps(t *testing.T) {
 	pc := buildProvenChain(t, "", 12)
 	defer pc.a.Close()
@@ -146,15 +147,15 @@ func TestStoreRecordsProofOps(t *testing.T) {
 				if err := prt.VerifyValue(res.ProofOps, appHash, kp.String(), res.Value); err != nil {
 					t.Fatalf("record %d: CometBFT's default runtime rejects the proof: %v", i, err)
 				}
-				if kp.String() != proof.RecordKeyPath(i) {
-					t.Fatalf("key path %q, proof.RecordKeyPath says %q", kp.String(), proof.RecordKeyPath(i))
+				if kp.String() != proofops.RecordKeyPath(i) {
+					t.Fatalf("key path %q, proofops.RecordKeyPath says %q", kp.String(), proofops.RecordKeyPath(i))
 				}
-				if err := proof.VerifyRecordProofOps(res.ProofOps, appHash, i, res.Value); err != nil {
+				if err := proofops.VerifyRecord(res.ProofOps, appHash, i, res.Value); err != nil {
 					t.Fatalf("record %d: %v", i, err)
 				}
 				// The proof does not hold under another height's app hash.
 				for h, other := range pc.appHash {
-					if !bytes.Equal(other, appHash) && proof.VerifyRecordProofOps(res.ProofOps, other, i, res.Value) == nil {
+					if !bytes.Equal(other, appHash) && proofops.VerifyRecord(res.ProofOps, other, i, res.Value) == nil {
 						t.Fatalf("record %d verified against the app hash of height %d", i, h)
 					}
 				}
@@ -228,10 +229,10 @@ func TestStoreRecordsProofOpsTamper(t *testing.T) {
 			same++ // nothing that is proven changed
 			return
 		}
-		if err := proof.VerifyRecordProofOps(ops, app, index, value); err == nil {
-			t.Errorf("%s: proof.VerifyRecordProofOps accepted", what)
+		if err := proofops.VerifyRecord(ops, app, index, value); err == nil {
+			t.Errorf("%s: proofops.VerifyRecord accepted", what)
 		}
-		if err := prt.VerifyValue(ops, app, proof.RecordKeyPath(index), value); err == nil {
+		if err := prt.VerifyValue(ops, app, proofops.RecordKeyPath(index), value); err == nil {
 			t.Errorf("%s: CometBFT's runtime accepted", what)
 		}
 	}
@@ -455,7 +456,7 @@ func TestRecordsTreeSurvivesRestart(t *testing.T) {
 	if res.Code != 0 {
 		t.Fatal(res.Log)
 	}
-	if err := proof.VerifyRecordProofOps(res.ProofOps, want[res.Height-1], 0, res.Value); err != nil {
+	if err := proofops.VerifyRecord(res.ProofOps, want[res.Height-1], 0, res.Value); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -484,7 +485,7 @@ func FuzzProofQueries(f *testing.F) {
 		switch path {
 		case tlv1.PathStoreRecords:
 			index := binary.BigEndian.Uint64(data)
-			if err := proof.VerifyRecordProofOps(res.ProofOps, pc.appHash[res.Height], index, res.Value); err != nil {
+			if err := proofops.VerifyRecord(res.ProofOps, pc.appHash[res.Height], index, res.Value); err != nil {
 				t.Fatalf("served an unverifiable record proof: %v", err)
 			}
 		case tlv1.PathConsistency:

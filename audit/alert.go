@@ -13,7 +13,7 @@ import (
 	cmtjson "github.com/cometbft/cometbft/libs/json"
 	"github.com/cometbft/cometbft/types"
 
-	"github.com/traceledger/traceledger/proof"
+	"github.com/traceledger/traceledger/proof/bundle"
 )
 
 // Alert kinds.
@@ -77,10 +77,10 @@ type Evidence struct {
 
 // QueryEvidence is one ABCI query and the node's raw answer.
 type QueryEvidence struct {
-	Node   string    `json:"node"`
-	Path   string    `json:"path"`
-	Data   proof.Hex `json:"data"`
-	Height int64     `json:"height"`
+	Node   string     `json:"node"`
+	Path   string     `json:"path"`
+	Data   bundle.Hex `json:"data"`
+	Height int64      `json:"height"`
 	// Code, Log and Value are the node's answer (Value as base64).
 	Code   uint32 `json:"code"`
 	Log    string `json:"log,omitempty"`

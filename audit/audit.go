@@ -28,6 +28,8 @@ import (
 
 	"github.com/traceledger/traceledger/epcis"
 	"github.com/traceledger/traceledger/proof"
+	"github.com/traceledger/traceledger/proof/bundle"
+	"github.com/traceledger/traceledger/proof/light"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
@@ -51,7 +53,7 @@ const (
 // Config configures an Auditor.
 type Config struct {
 	// Trust is the trust root headers are verified from.
-	Trust proof.TrustRoot
+	Trust light.TrustRoot
 	// StatePath is the state file; empty keeps the state in memory only.
 	StatePath string
 	// EvidenceDir receives evidence files; empty means "evidence" beside
@@ -71,7 +73,7 @@ type Config struct {
 	MaxLag int64
 	// MaxHeadersPerPass bounds the headers verified in one pass (0: all).
 	MaxHeadersPerPass int64
-	// TrustingPeriod defaults to proof.DefaultTrustingPeriod.
+	// TrustingPeriod defaults to light.DefaultTrustingPeriod.
 	TrustingPeriod time.Duration
 	// Metrics, if set, are updated on every pass.
 	Metrics *Metrics
@@ -391,8 +393,8 @@ func (p *pass) candidates(height int64) []int {
 	return out
 }
 
-func (a *Auditor) headerOptions() proof.HeaderOptions {
-	return proof.HeaderOptions{TrustingPeriod: a.cfg.TrustingPeriod, Now: a.cfg.Now()}
+func (a *Auditor) headerOptions() light.HeaderOptions {
+	return light.HeaderOptions{TrustingPeriod: a.cfg.TrustingPeriod, Now: a.cfg.Now()}
 }
 
 // anchor verifies the light block at the trust root's height.
@@ -525,7 +527,7 @@ func (a *Auditor) nextHeader(ctx context.Context, p *pass, trusted *types.LightB
 			continue
 		}
 		checked[i] = true
-		if err := proof.VerifyStep(a.state.ChainID, trusted, lb, a.headerOptions()); err != nil {
+		if err := light.VerifyStep(a.state.ChainID, trusted, lb, a.headerOptions()); err != nil {
 			bads = append(bads, bad{i, lb, err})
 			continue
 		}
@@ -559,7 +561,7 @@ func (a *Auditor) reportForged(p *pass, src int, trusted, good, forged *types.Li
 }
 
 func summaryOf(lb *types.LightBlock) HeaderSummary {
-	return HeaderSummary{Height: lb.Height, Hash: proof.Hex(lb.Hash()), AppHash: proof.Hex(lb.AppHash)}
+	return HeaderSummary{Height: lb.Height, Hash: bundle.Hex(lb.Hash()), AppHash: bundle.Hex(lb.AppHash)}
 }
 
 // conflict examines a node whose block hash at a verified height differs:
@@ -576,7 +578,7 @@ func (a *Auditor) conflict(ctx context.Context, p *pass, src int, trusted, good 
 	if bytes.Equal(other.Hash(), good.Hash()) {
 		return // the hash listing was stale; the header agrees
 	}
-	verr := proof.VerifyStep(a.state.ChainID, trusted, other, a.headerOptions())
+	verr := light.VerifyStep(a.state.ChainID, trusted, other, a.headerOptions())
 	if verr != nil {
 		a.reportForged(p, src, trusted, good, other, verr)
 		return
@@ -828,7 +830,7 @@ func (a *Auditor) checkNode(ctx context.Context, p *pass, i int, s Source, r int
 			fail(&out.bad, qe, err)
 			continue
 		}
-		vh, err := proof.VerifyHistory(id, proof.HeadKey(id), &hr)
+		vh, err := proof.VerifyHistory(id, tlv1.HeadKey(id), &hr)
 		if err != nil {
 			fail(&out.bad, qe, err)
 			continue

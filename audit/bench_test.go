@@ -14,7 +14,7 @@ import (
 	"github.com/traceledger/traceledger/client"
 	"github.com/traceledger/traceledger/genesis"
 	"github.com/traceledger/traceledger/node"
-	"github.com/traceledger/traceledger/proof"
+	"github.com/traceledger/traceledger/proof/light"
 	"github.com/traceledger/traceledger/proof/prooftest"
 )
 
@@ -29,7 +29,7 @@ func BenchmarkCatchUpInMemory(b *testing.B) {
 		c.Append(vals, nil, bytes.Repeat([]byte{byte(h)}, 32), nil)
 	}
 	doc := genesisOf(vals)
-	root, err := proof.GenesisTrustRoot(doc)
+	root, err := light.GenesisTrustRoot(doc)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func BenchmarkCatchUpRPC(b *testing.B) {
 	if err := cl.WaitForHeight(ctx, blocks); err != nil {
 		b.Fatal(err)
 	}
-	root, err := proof.GenesisTrustRoot(doc)
+	root, err := light.GenesisTrustRoot(doc)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/cometbft/cometbft/types"
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/traceledger/traceledger/proof"
+	"github.com/traceledger/traceledger/proof/light"
 	"github.com/traceledger/traceledger/proof/prooftest"
 )
 
@@ -92,9 +92,9 @@ func genesisOf(vals []prooftest.Validator) *types.GenesisDoc {
 	return doc
 }
 
-func trustOf(t *testing.T, vals []prooftest.Validator) proof.TrustRoot {
+func trustOf(t *testing.T, vals []prooftest.Validator) light.TrustRoot {
 	t.Helper()
-	root, err := proof.GenesisTrustRoot(genesisOf(vals))
+	root, err := light.GenesisTrustRoot(genesisOf(vals))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func TestForkDisjointKeySets(t *testing.T) {
 			if !bytes.Equal(lbs[0].Hash(), c.At(4).Hash()) || !bytes.Equal(lbs[1].Hash(), forged.Hash()) {
 				t.Fatal("evidence headers are not the verified and the forged one")
 			}
-			if err := proof.VerifyStep(fakeChain, c.At(3), lbs[1], proof.HeaderOptions{}); err == nil {
+			if err := light.VerifyStep(fakeChain, c.At(3), lbs[1], light.HeaderOptions{}); err == nil {
 				t.Fatal("the forged header verifies")
 			}
 			if len(a.State().Forks) != 1 || a.State().Forks[0] != 4 {
@@ -237,7 +237,7 @@ func TestForkEquivocation(t *testing.T) {
 	}
 	_, lbs := readEvidence(t, forks[0].Evidence)
 	for i, lb := range lbs {
-		if err := proof.VerifyStep(fakeChain, c.At(3), lb, proof.HeaderOptions{}); err != nil {
+		if err := light.VerifyStep(fakeChain, c.At(3), lb, light.HeaderOptions{}); err != nil {
 			t.Fatalf("saved header %d does not verify: %v", i, err)
 		}
 	}

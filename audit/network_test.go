@@ -23,7 +23,8 @@ import (
 	"github.com/traceledger/traceledger/client"
 	"github.com/traceledger/traceledger/client/keyring"
 	"github.com/traceledger/traceledger/node"
-	"github.com/traceledger/traceledger/proof"
+	"github.com/traceledger/traceledger/proof/bundle"
+	"github.com/traceledger/traceledger/proof/light"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 	"github.com/traceledger/traceledger/testnet"
 )
@@ -179,7 +180,7 @@ func (p *inProcess) recordLot(ctx context.Context, via, enterprise, lot string, 
 
 func (p *inProcess) auditor(t *testing.T, state string, ids ...string) *audit.Auditor {
 	t.Helper()
-	root, err := proof.GenesisTrustRoot(p.nw.Genesis)
+	root, err := light.GenesisTrustRoot(p.nw.Genesis)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,7 +364,7 @@ func TestBundleAcrossValidatorSetChange(t *testing.T) {
 	p := startNetwork(t, []string{"agri", "livestock", "market", "drug"}, "farm1")
 	lot := "urn:epc:class:lgtin:6901234.500012.VALSET"
 	p.recordLot(ctx, "agri", "farm1", lot, 3)
-	root, err := proof.GenesisTrustRoot(p.nw.Genesis)
+	root, err := light.GenesisTrustRoot(p.nw.Genesis)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -391,11 +392,11 @@ func TestBundleAcrossValidatorSetChange(t *testing.T) {
 	p.recordLot(ctx, "agri", "farm1", lot, 2)
 
 	// The old bundle, verified after the change with the genesis root.
-	old, err := proof.DecodeBundle(&saved)
+	old, err := bundle.Decode(&saved)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep, err := proof.VerifyBundle(old, root, proof.HeaderOptions{Now: time.Now()}); err != nil || rep.Count != 3 {
+	if rep, err := bundle.Verify(old, root, light.HeaderOptions{Now: time.Now()}); err != nil || rep.Count != 3 {
 		t.Fatalf("bundle from before the change: %v", err)
 	}
 	// A new bundle crosses the change from genesis.
@@ -403,7 +404,7 @@ func TestBundleAcrossValidatorSetChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := proof.VerifyBundle(after, root, proof.HeaderOptions{Now: time.Now()})
+	rep, err := bundle.Verify(after, root, light.HeaderOptions{Now: time.Now()})
 	if err != nil || rep.Count != 5 {
 		t.Fatalf("bundle from after the change: %v", err)
 	}

@@ -12,7 +12,7 @@ import (
 	cmtjson "github.com/cometbft/cometbft/libs/json"
 	"github.com/cometbft/cometbft/types"
 
-	"github.com/traceledger/traceledger/proof"
+	"github.com/traceledger/traceledger/proof/bundle"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
@@ -47,11 +47,11 @@ type State struct {
 
 // Checkpoint are verified state roots (hex in JSON).
 type Checkpoint struct {
-	Height      int64     `json:"height"`
-	LogSize     uint64    `json:"log_size"`
-	LogRoot     proof.Hex `json:"log_root"`
-	MapRoot     proof.Hex `json:"map_root"`
-	RecordsRoot proof.Hex `json:"records_root"`
+	Height      int64      `json:"height"`
+	LogSize     uint64     `json:"log_size"`
+	LogRoot     bundle.Hex `json:"log_root"`
+	MapRoot     bundle.Hex `json:"map_root"`
+	RecordsRoot bundle.Hex `json:"records_root"`
 }
 
 // Roots returns the checkpoint as wire state roots.
@@ -65,9 +65,9 @@ func checkpointOf(r *tlv1.StateRoots) *Checkpoint {
 
 // HeaderSummary is a verified header's height, hash and app hash.
 type HeaderSummary struct {
-	Height  int64     `json:"height"`
-	Hash    proof.Hex `json:"hash"`
-	AppHash proof.Hex `json:"app_hash"`
+	Height  int64      `json:"height"`
+	Hash    bundle.Hex `json:"hash"`
+	AppHash bundle.Hex `json:"app_hash"`
 }
 
 // NodeState is what the auditor last saw of a node.

@@ -13,6 +13,8 @@ import (
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/traceledger/traceledger/proof"
+	"github.com/traceledger/traceledger/proof/bundle"
+	prooflight "github.com/traceledger/traceledger/proof/light"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
@@ -28,20 +30,20 @@ type ExportOptions struct {
 	Values []string
 	// Trust is the trust root the light blocks start from; the zero value
 	// means the client's genesis document.
-	Trust proof.TrustRoot
+	Trust prooflight.TrustRoot
 }
 
 // ExportBundle builds an offline proof bundle: the identifier's history and
 // the further map entries at one height, checked here first, and the light
 // blocks from the trust root to header H+1 (the fewest CometBFT's
 // verification rules need, found by bisection across validator-set
-// changes). The finished bundle is verified with proof.VerifyBundle before
+// changes). The finished bundle is verified with bundle.Verify before
 // it is returned.
-func (c *Client) ExportBundle(ctx context.Context, opts ExportOptions) (*proof.Bundle, error) {
+func (c *Client) ExportBundle(ctx context.Context, opts ExportOptions) (*bundle.Bundle, error) {
 	root := opts.Trust
 	if root.ChainID == "" {
 		var err error
-		if root, err = proof.GenesisTrustRoot(c.genesis); err != nil {
+		if root, err = prooflight.GenesisTrustRoot(c.genesis); err != nil {
 			return nil, notVerified(err)
 		}
 	}
@@ -61,7 +63,7 @@ func (c *Client) ExportBundle(ctx context.Context, opts ExportOptions) (*proof.B
 	if hist.Roots == nil || hist.Roots.Height != h {
 		return nil, fmt.Errorf("%w: history roots are not for the answered height %d", ErrNotVerified, h)
 	}
-	if _, err := VerifyHistory(opts.Identifier, proof.HeadKey(opts.Identifier), &hist); err != nil {
+	if _, err := VerifyHistory(opts.Identifier, tlv1.HeadKey(opts.Identifier), &hist); err != nil {
 		return nil, err
 	}
 	var values []*tlv1.ProvenValue
@@ -90,15 +92,15 @@ func (c *Client) ExportBundle(ctx context.Context, opts ExportOptions) (*proof.B
 	if err != nil {
 		return nil, err
 	}
-	trust := proof.BundleTrust{Kind: "genesis", Height: root.StartHeight()}
+	trust := bundle.Trust{Kind: "genesis", Height: root.StartHeight()}
 	if root.GenesisValidators == nil {
-		trust = proof.BundleTrust{Kind: "header", Height: root.Height, Hash: root.Hash}
+		trust = bundle.Trust{Kind: "header", Height: root.Height, Hash: root.Hash}
 	}
-	b, err := proof.NewBundle(root.ChainID, opts.Identifier, trust, &hist, values, blocks, time.Now())
+	b, err := bundle.New(root.ChainID, opts.Identifier, trust, &hist, values, blocks, time.Now())
 	if err != nil {
 		return nil, err
 	}
-	if _, err := proof.VerifyBundle(b, root, proof.HeaderOptions{Now: time.Now()}); err != nil {
+	if _, err := bundle.Verify(b, root, prooflight.HeaderOptions{Now: time.Now()}); err != nil {
 		return nil, notVerified(fmt.Errorf("the exported bundle does not verify: %w", err))
 	}
 	return b, nil
@@ -109,7 +111,7 @@ func (c *Client) ExportBundle(ctx context.Context, opts ExportOptions) (*proof.B
 // light-client rules: it tries to skip straight to the target and bisects
 // where too little of the trusted validator set signed (a validator-set
 // change). The anchor is checked against root.
-func HeaderPath(ctx context.Context, p provider.Provider, root proof.TrustRoot, target int64) ([]*types.LightBlock, error) {
+func HeaderPath(ctx context.Context, p provider.Provider, root prooflight.TrustRoot, target int64) ([]*types.LightBlock, error) {
 	if target < root.StartHeight() {
 		return nil, fmt.Errorf("header %d is below the trust root's height %d: trust does not go backwards", target, root.StartHeight())
 	}
@@ -128,11 +130,11 @@ func HeaderPath(ctx context.Context, p provider.Provider, root proof.TrustRoot, 
 	if err != nil {
 		return nil, err
 	}
-	opts := proof.HeaderOptions{Now: time.Now()}
+	opts := prooflight.HeaderOptions{Now: time.Now()}
 	pending := []*types.LightBlock{top}
 	for len(pending) > 0 {
 		cur, next := path[len(path)-1], pending[len(pending)-1]
-		err := proof.VerifyStep(root.ChainID, cur, next, opts)
+		err := prooflight.VerifyStep(root.ChainID, cur, next, opts)
 		var weak light.ErrNewValSetCantBeTrusted
 		switch {
 		case err == nil:

@@ -34,6 +34,8 @@ import (
 	"github.com/traceledger/traceledger/genesis"
 	"github.com/traceledger/traceledger/node"
 	"github.com/traceledger/traceledger/proof"
+	"github.com/traceledger/traceledger/proof/bundle"
+	prooflight "github.com/traceledger/traceledger/proof/light"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
@@ -121,7 +123,7 @@ func TestExportBundleVerifiesOffline(t *testing.T) {
 	_, doc, c, _ := proofNode(t, 6)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	root, err := proof.GenesisTrustRoot(doc)
+	root, err := prooflight.GenesisTrustRoot(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,11 +136,11 @@ func TestExportBundleVerifiesOffline(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Offline: only the document and the genesis validator set.
-	decoded, err := proof.DecodeBundle(bytes.NewReader(buf.Bytes()))
+	decoded, err := bundle.Decode(bytes.NewReader(buf.Bytes()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := proof.VerifyBundle(decoded, root, proof.HeaderOptions{})
+	rep, err := bundle.Verify(decoded, root, prooflight.HeaderOptions{})
 	if err != nil {
 		t.Fatalf("exported bundle: %v", err)
 	}
@@ -154,7 +156,7 @@ func TestExportBundleVerifiesOffline(t *testing.T) {
 		t.Fatal(err)
 	}
 	last := top[len(top)-1]
-	if _, err := proof.VerifyBundle(decoded, proof.HeightTrustRoot(doc.ChainID, last.Height, last.Hash()), proof.HeaderOptions{}); err != nil {
+	if _, err := bundle.Verify(decoded, prooflight.HeightTrustRoot(doc.ChainID, last.Height, last.Hash()), prooflight.HeaderOptions{}); err != nil {
 		t.Fatalf("trusting the top header: %v", err)
 	}
 	// Exported from a trusted height: starts there, and a genesis verifier
@@ -165,7 +167,7 @@ func TestExportBundleVerifiesOffline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hroot := proof.HeightTrustRoot(doc.ChainID, mid, cm.SignedHeader.Hash())
+	hroot := prooflight.HeightTrustRoot(doc.ChainID, mid, cm.SignedHeader.Hash())
 	b2, err := c.ExportBundle(ctx, client.ExportOptions{Identifier: proofLot, Trust: hroot})
 	if err != nil {
 		t.Fatal(err)
@@ -173,10 +175,10 @@ func TestExportBundleVerifiesOffline(t *testing.T) {
 	if b2.Trust.Kind != "header" || b2.Trust.Height != mid {
 		t.Fatalf("trust: %+v", b2.Trust)
 	}
-	if _, err := proof.VerifyBundle(b2, hroot, proof.HeaderOptions{}); err != nil {
+	if _, err := bundle.Verify(b2, hroot, prooflight.HeaderOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := proof.VerifyBundle(b2, root, proof.HeaderOptions{}); !errors.Is(err, proof.ErrHeaderNotTrusted) {
+	if _, err := bundle.Verify(b2, root, prooflight.HeaderOptions{}); !errors.Is(err, prooflight.ErrHeaderNotTrusted) {
 		t.Fatalf("genesis root on a bundle from height %d: %v", mid, err)
 	}
 	// An unknown identifier exports a proof of absence.
@@ -184,7 +186,7 @@ func TestExportBundleVerifiesOffline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep3, err := proof.VerifyBundle(b3, root, proof.HeaderOptions{})
+	rep3, err := bundle.Verify(b3, root, prooflight.HeaderOptions{})
 	if err != nil || rep3.HasHistory || len(rep3.Records) != 0 {
 		t.Fatalf("absent identifier: %v %+v", err, rep3)
 	}
@@ -287,7 +289,7 @@ func TestCometBFTLightProxyVerifiesRecords(t *testing.T) {
 	}
 	verified := 0
 	for i := uint64(0); i < st.Roots.LogSize; i++ {
-		res, err := pc.ABCIQuery(ctx, proof.RecordsStorePath, proof.RecordsKey(i))
+		res, err := pc.ABCIQuery(ctx, tlv1.PathStoreRecords, proof.RecordsKey(i))
 		if err != nil {
 			t.Fatalf("record %d through the light proxy: %v", i, err)
 		}
@@ -314,7 +316,7 @@ func TestCometBFTLightProxyVerifiesRecords(t *testing.T) {
 	tamper := tamperingPrimary(t, nodeURL)
 	bad := lightProxy(t, ctx, doc, tamper, nodeURL)
 	for i := uint64(0); i < st.Roots.LogSize; i++ {
-		if _, err := bad.ABCIQuery(ctx, proof.RecordsStorePath, proof.RecordsKey(i)); err == nil || !strings.Contains(err.Error(), "verify") {
+		if _, err := bad.ABCIQuery(ctx, tlv1.PathStoreRecords, proof.RecordsKey(i)); err == nil || !strings.Contains(err.Error(), "verify") {
 			t.Fatalf("tampered record %d passed the light proxy: %v", i, err)
 		}
 	}

@@ -15,13 +15,14 @@ import (
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/traceledger/traceledger/proof"
+	prooflight "github.com/traceledger/traceledger/proof/light"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
 // TrustingPeriod is how long a verified header stays a valid trust anchor
 // for the light client. Departments are permissioned and do not unbond, so
 // it is long; an auditor who wants a shorter window passes its own.
-const TrustingPeriod = proof.DefaultTrustingPeriod
+const TrustingPeriod = prooflight.DefaultTrustingPeriod
 
 // ErrNotVerified wraps every failure to verify an answer: the answer must not
 // be trusted.
@@ -43,7 +44,7 @@ type HeaderVerifier struct {
 // nodes the light client cross-checks (the primary is reused when there is
 // no other).
 func NewHeaderVerifier(ctx context.Context, doc *types.GenesisDoc, primaryURL string, witnessURLs []string) (*HeaderVerifier, error) {
-	root, err := proof.GenesisTrustRoot(doc)
+	root, err := prooflight.GenesisTrustRoot(doc)
 	if err != nil {
 		return nil, notVerified(err)
 	}
@@ -52,7 +53,7 @@ func NewHeaderVerifier(ctx context.Context, doc *types.GenesisDoc, primaryURL st
 
 // NewHeaderVerifierFromRoot starts CometBFT's light client from root: the
 // genesis validator set, or a trusted height and header hash.
-func NewHeaderVerifierFromRoot(ctx context.Context, root proof.TrustRoot, primaryURL string, witnessURLs []string) (*HeaderVerifier, error) {
+func NewHeaderVerifierFromRoot(ctx context.Context, root prooflight.TrustRoot, primaryURL string, witnessURLs []string) (*HeaderVerifier, error) {
 	primary, err := lighthttp.New(root.ChainID, primaryURL)
 	if err != nil {
 		return nil, fmt.Errorf("light client provider %s: %w", primaryURL, err)
@@ -89,7 +90,7 @@ func NewHeaderVerifierFromRoot(ctx context.Context, root proof.TrustRoot, primar
 // CheckGenesisLightBlock checks that lb, the first block of the chain, was
 // signed by more than 2/3 of the genesis validator set.
 func CheckGenesisLightBlock(doc *types.GenesisDoc, lb *types.LightBlock) error {
-	root, err := proof.GenesisTrustRoot(doc)
+	root, err := prooflight.GenesisTrustRoot(doc)
 	if err != nil {
 		return notVerified(err)
 	}
@@ -147,7 +148,7 @@ func (v *HeaderVerifier) VerifyRoots(ctx context.Context, roots *tlv1.StateRoots
 	if err != nil {
 		return nil, err
 	}
-	if err := proof.VerifyRootsInHeader(roots, lb.SignedHeader); err != nil {
+	if err := prooflight.VerifyRootsInHeader(roots, lb.SignedHeader); err != nil {
 		return nil, notVerified(err)
 	}
 	return lb.SignedHeader, nil

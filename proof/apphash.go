@@ -1,6 +1,7 @@
 package proof
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -95,4 +96,26 @@ func AppHashOf(r *traceledgerv1.StateRoots) ([32]byte, error) {
 		return [32]byte{}, err
 	}
 	return AppHash(r.LogSize, logRoot, mapRoot, recordsRoot), nil
+}
+
+// VerifyAppHash checks that a header of height headerHeight with app hash
+// appHash commits to the state roots: the app hash of height H is in
+// header H+1, so headerHeight must be roots.Height+1, and appHash must be
+// AppHashOf(roots). The header itself must have been verified by the
+// caller (package proof/light, or a light client). Errors wrap
+// ErrMalformedProof or ErrRootMismatch.
+func VerifyAppHash(roots *traceledgerv1.StateRoots, headerHeight int64, appHash []byte) error {
+	want, err := AppHashOf(roots)
+	if err != nil {
+		return err
+	}
+	if headerHeight != roots.Height+1 {
+		return fmt.Errorf("%w: state roots of height %d are committed in header %d, got header %d",
+			ErrMalformedProof, roots.Height, roots.Height+1, headerHeight)
+	}
+	if !bytes.Equal(appHash, want[:]) {
+		return fmt.Errorf("%w: app hash of the state roots at height %d is %X, header %d says %X",
+			ErrRootMismatch, roots.Height, want, headerHeight, appHash)
+	}
+	return nil
 }

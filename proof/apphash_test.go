@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/cometbft/cometbft/crypto/merkle"
-
 	traceledgerv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
@@ -48,24 +46,6 @@ func TestAppHash(t *testing.T) {
 		if other == base {
 			t.Errorf("app hash does not bind its inputs: %s", name)
 		}
-	}
-}
-
-// TestAppHashIsCometBFTSimpleRoot checks the app hash against CometBFT's own
-// simple Merkle tree over the key/value entries, the structure its ValueOp
-// proofs assume.
-func TestAppHashIsCometBFTSimpleRoot(t *testing.T) {
-	lr, mr, rr := LeafHash([]byte("l")), LeafHash([]byte("m")), LeafHash([]byte("r"))
-	logValue := append([]byte{0, 0, 0, 0, 0, 0, 0, 42}, lr[:]...)
-	entries := [][]byte{
-		KVEntry([]byte("log"), sha(logValue)),
-		KVEntry([]byte("map"), sha(mr[:])),
-		KVEntry([]byte("records"), sha(rr[:])),
-	}
-	want := merkle.HashFromByteSlices(entries)
-	got := AppHash(42, lr, mr, rr)
-	if !bytes.Equal(got[:], want) {
-		t.Fatalf("AppHash = %x, CometBFT's simple root = %x", got, want)
 	}
 }
 
@@ -112,4 +92,35 @@ func TestAppHashOfErrors(t *testing.T) {
 	}
 }
 
-func sha(b []byte) [32]byte { return MapValueHash(b) }
+func TestVerifyAppHash(t *testing.T) {
+	h := bytes.Repeat([]byte{7}, 32)
+	roots := &traceledgerv1.StateRoots{Height: 9, LogSize: 3, LogRoot: h, MapRoot: h, RecordsRoot: h}
+	app, err := AppHashOf(roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := bytes.Repeat([]byte{8}, 32)
+	tests := []struct {
+		name   string
+		roots  *traceledgerv1.StateRoots
+		height int64
+		app    []byte
+		want   error
+	}{
+		{"header H+1", roots, 10, app[:], nil},
+		{"header H", roots, 9, app[:], ErrMalformedProof},
+		{"header H+2", roots, 11, app[:], ErrMalformedProof},
+		{"other app hash", roots, 10, other, ErrRootMismatch},
+		{"short app hash", roots, 10, app[:31], ErrRootMismatch},
+		{"no app hash", roots, 10, nil, ErrRootMismatch},
+		{"nil roots", nil, 10, app[:], ErrMalformedProof},
+		{"malformed roots", &traceledgerv1.StateRoots{Height: 9, LogRoot: h[:5], MapRoot: h, RecordsRoot: h}, 10, app[:], ErrMalformedProof},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := VerifyAppHash(tc.roots, tc.height, tc.app); !errorMatches(err, tc.want) {
+				t.Fatalf("got %v, want %v", err, tc.want)
+			}
+		})
+	}
+}

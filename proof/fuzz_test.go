@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/traceledger/traceledger/proof/internal/reftree"
 	traceledgerv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
@@ -34,11 +35,11 @@ func to32(b []byte) [32]byte {
 }
 
 func FuzzVerifyInclusion(f *testing.F) {
-	leaves := refLeaves(13)
+	leaves := reftree.Leaves(13)
 	for _, size := range []int{1, 2, 5, 13} {
-		root := refMTH(leaves[:size])
+		root := reftree.MTH(leaves[:size])
 		for i := 0; i < size; i += 2 {
-			f.Add(leaves[i][:], uint64(i), uint64(size), joinProof(refPath(i, leaves[:size])), root[:])
+			f.Add(leaves[i][:], uint64(i), uint64(size), joinProof(reftree.Path(i, leaves[:size])), root[:])
 		}
 	}
 	f.Add([]byte{}, uint64(0), uint64(0), []byte{1, 2, 3}, []byte{})
@@ -57,11 +58,11 @@ func FuzzVerifyInclusion(f *testing.F) {
 }
 
 func FuzzVerifyConsistency(f *testing.F) {
-	leaves := refLeaves(13)
+	leaves := reftree.Leaves(13)
 	for _, s2 := range []int{1, 2, 5, 8, 13} {
 		for s1 := 1; s1 <= s2; s1 += 2 {
-			r1, r2 := refMTH(leaves[:s1]), refMTH(leaves[:s2])
-			f.Add(uint64(s1), uint64(s2), joinProof(refConsistency(s1, leaves[:s2])), r1[:], r2[:])
+			r1, r2 := reftree.MTH(leaves[:s1]), reftree.MTH(leaves[:s2])
+			f.Add(uint64(s1), uint64(s2), joinProof(reftree.Consistency(s1, leaves[:s2])), r1[:], r2[:])
 		}
 	}
 	f.Add(uint64(0), uint64(0), []byte{}, []byte{}, []byte{})
@@ -78,18 +79,18 @@ func FuzzVerifyMap(f *testing.F) {
 	leaves, root := mapFixture(30)
 	for i := 0; i < 30; i += 4 {
 		key := []byte(fmt.Sprintf("key-%d", i))
-		b, err := refMapProve(leaves, MapKeyHash(key)).Marshal()
+		b, err := reftree.MapProve(leaves, MapKeyHash(key)).Marshal()
 		if err != nil {
 			f.Fatal(err)
 		}
 		f.Add(root[:], key, []byte(fmt.Sprintf("value-%d", i)), b)
 	}
-	b, _ := refMapProve(leaves, MapKeyHash([]byte("missing"))).Marshal()
+	b, _ := reftree.MapProve(leaves, MapKeyHash([]byte("missing"))).Marshal()
 	f.Add(root[:], []byte("missing"), []byte{}, b)
 	a, bk, _ := deepKeys()
-	deep := refMap([]refLeaf{{a, a}, {bk, bk}})
-	deepRoot := refMapHash(deep, 0)
-	b, _ = refMapProve(deep, a).Marshal()
+	deep := reftree.SortMap([]reftree.MapLeaf{{K: a, V: a}, {K: bk, V: bk}})
+	deepRoot := reftree.MapHash(deep, 0)
+	b, _ = reftree.MapProve(deep, a).Marshal()
 	f.Add(deepRoot[:], []byte{}, []byte{}, b)
 	f.Add([]byte{}, []byte{}, []byte{}, []byte{})
 	f.Fuzz(func(t *testing.T, rootBytes, key, value, proofBytes []byte) {
@@ -129,6 +130,26 @@ func FuzzAppHashOf(f *testing.F) {
 		}
 		if err == nil && (len(r.LogRoot) != 32 || len(r.MapRoot) != 32 || len(r.RecordsRoot) != 32) {
 			t.Fatal("accepted roots of wrong length")
+		}
+	})
+}
+
+// FuzzVerifyRootsConsistency: no panic; acceptance implies the sizes are
+// ordered.
+func FuzzVerifyRootsConsistency(f *testing.F) {
+	leaves := reftree.Leaves(9)
+	r1, r2 := reftree.MTH(leaves[:4]), reftree.MTH(leaves)
+	p := joinProof(reftree.Consistency(4, leaves))
+	f.Add(uint64(4), uint64(9), r1[:], r2[:], p, p)
+	f.Add(uint64(0), uint64(9), []byte{}, r2[:], []byte{}, []byte{})
+	f.Fuzz(func(t *testing.T, s1, s2 uint64, root1, root2, lp, rp []byte) {
+		old := &traceledgerv1.StateRoots{LogSize: s1, LogRoot: root1, RecordsRoot: root1}
+		cur := &traceledgerv1.StateRoots{LogSize: s2, LogRoot: root2, RecordsRoot: root2}
+		err := VerifyRootsConsistency(old, cur,
+			&traceledgerv1.LogConsistencyProof{Size1: s1, Size2: s2, Hashes: splitProof(lp)},
+			&traceledgerv1.LogConsistencyProof{Size1: s1, Size2: s2, Hashes: splitProof(rp)})
+		if err == nil && s1 > s2 {
+			t.Fatalf("accepted sizes %d -> %d", s1, s2)
 		}
 	})
 }

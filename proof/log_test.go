@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/traceledger/traceledger/proof/internal/reftree"
 	traceledgerv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
@@ -75,18 +76,18 @@ func TestRefTreeKnownRoot(t *testing.T) {
 	for i, in := range inputs {
 		b, _ := hex.DecodeString(in)
 		leaves = append(leaves, LeafHash(b))
-		if got, want := refMTH(leaves), mustHex32(t, roots[i]); got != want {
+		if got, want := reftree.MTH(leaves), mustHex32(t, roots[i]); got != want {
 			t.Fatalf("size %d: root %x, want %x", i+1, got, want)
 		}
 	}
 }
 
 func TestVerifyInclusionAllSizes(t *testing.T) {
-	leaves := refLeaves(70)
+	leaves := reftree.Leaves(70)
 	for size := 1; size <= len(leaves); size++ {
-		root := refMTH(leaves[:size])
+		root := reftree.MTH(leaves[:size])
 		for i := 0; i < size; i++ {
-			p := refPath(i, leaves[:size])
+			p := reftree.Path(i, leaves[:size])
 			if err := VerifyInclusion(leaves[i], uint64(i), uint64(size), p, root); err != nil {
 				t.Fatalf("size %d index %d: %v", size, i, err)
 			}
@@ -99,9 +100,9 @@ func TestVerifyInclusionAllSizes(t *testing.T) {
 }
 
 func TestVerifyInclusionErrors(t *testing.T) {
-	leaves := refLeaves(7)
-	root := refMTH(leaves)
-	p := refPath(2, leaves)
+	leaves := reftree.Leaves(7)
+	root := reftree.MTH(leaves)
+	p := reftree.Path(2, leaves)
 	short := append([]byte(nil), p[0][:31]...)
 	tests := []struct {
 		name  string
@@ -120,7 +121,7 @@ func TestVerifyInclusionErrors(t *testing.T) {
 		{"wrong index", leaves[2], 3, 7, p, root, ErrRootMismatch},
 		{"wrong root", leaves[2], 2, 7, p, leaves[0], ErrRootMismatch},
 		{"proof too short", leaves[2], 2, 7, p[:2], root, ErrMalformedProof},
-		{"proof too long", leaves[2], 2, 7, append(cloneProof(p), p[0]), root, ErrMalformedProof},
+		{"proof too long", leaves[2], 2, 7, append(reftree.CloneProof(p), p[0]), root, ErrMalformedProof},
 		{"short hash", leaves[2], 2, 7, [][]byte{short, p[1], p[2]}, root, ErrMalformedProof},
 		{"nil hash", leaves[2], 2, 7, [][]byte{p[0], nil, p[2]}, root, ErrMalformedProof},
 		{"size one with proof", leaves[0], 0, 1, p[:1], leaves[0], ErrMalformedProof},
@@ -137,9 +138,9 @@ func TestVerifyInclusionErrors(t *testing.T) {
 }
 
 func TestVerifyInclusionProofMessage(t *testing.T) {
-	leaves := refLeaves(5)
-	root := refMTH(leaves)
-	msg := &traceledgerv1.LogInclusionProof{Index: 4, Size_: 5, Hashes: refPath(4, leaves)}
+	leaves := reftree.Leaves(5)
+	root := reftree.MTH(leaves)
+	msg := &traceledgerv1.LogInclusionProof{Index: 4, Size_: 5, Hashes: reftree.Path(4, leaves)}
 	if err := VerifyInclusionProof(leaves[4], msg, root); err != nil {
 		t.Fatal(err)
 	}
@@ -160,12 +161,12 @@ func flipEach(bufs [][]byte, check func(desc string)) {
 }
 
 func TestInclusionTamper(t *testing.T) {
-	leaves := refLeaves(21)
+	leaves := reftree.Leaves(21)
 	for _, size := range []int{1, 2, 3, 8, 13, 21} {
 		for i := 0; i < size; i++ {
 			leaf := leaves[i]
-			root := refMTH(leaves[:size])
-			p := cloneProof(refPath(i, leaves[:size]))
+			root := reftree.MTH(leaves[:size])
+			p := reftree.CloneProof(reftree.Path(i, leaves[:size]))
 			bufs := append([][]byte{leaf[:], root[:]}, p...)
 			flipEach(bufs, func(desc string) {
 				if err := VerifyInclusion(leaf, uint64(i), uint64(size), p, root); err == nil {
@@ -180,12 +181,12 @@ func TestInclusionTamper(t *testing.T) {
 }
 
 func TestVerifyConsistencyAllSizes(t *testing.T) {
-	leaves := refLeaves(40)
+	leaves := reftree.Leaves(40)
 	for s2 := 1; s2 <= len(leaves); s2++ {
-		root2 := refMTH(leaves[:s2])
+		root2 := reftree.MTH(leaves[:s2])
 		for s1 := 1; s1 <= s2; s1++ {
-			root1 := refMTH(leaves[:s1])
-			p := refConsistency(s1, leaves[:s2])
+			root1 := reftree.MTH(leaves[:s1])
+			p := reftree.Consistency(s1, leaves[:s2])
 			if err := VerifyConsistency(uint64(s1), uint64(s2), p, root1, root2); err != nil {
 				t.Fatalf("sizes %d -> %d: %v", s1, s2, err)
 			}
@@ -194,11 +195,11 @@ func TestVerifyConsistencyAllSizes(t *testing.T) {
 }
 
 func TestVerifyConsistencyErrors(t *testing.T) {
-	leaves := refLeaves(11)
-	r6, r11 := refMTH(leaves[:6]), refMTH(leaves)
-	r4 := refMTH(leaves[:4])
-	p := refConsistency(6, leaves)
-	p4 := refConsistency(4, leaves)
+	leaves := reftree.Leaves(11)
+	r6, r11 := reftree.MTH(leaves[:6]), reftree.MTH(leaves)
+	r4 := reftree.MTH(leaves[:4])
+	p := reftree.Consistency(6, leaves)
+	p4 := reftree.Consistency(4, leaves)
 	tests := []struct {
 		name         string
 		size1, size2 uint64
@@ -216,7 +217,7 @@ func TestVerifyConsistencyErrors(t *testing.T) {
 		{"shrinking", 11, 6, p, r11, r6, ErrOutOfRange},
 		{"empty proof", 6, 11, nil, r6, r11, ErrMalformedProof},
 		{"truncated", 6, 11, p[:len(p)-1], r6, r11, ErrMalformedProof},
-		{"padded", 6, 11, append(cloneProof(p), p[0]), r6, r11, ErrMalformedProof},
+		{"padded", 6, 11, append(reftree.CloneProof(p), p[0]), r6, r11, ErrMalformedProof},
 		{"short hash", 6, 11, [][]byte{p[0][:31]}, r6, r11, ErrMalformedProof},
 		{"wrong root1", 6, 11, p, r4, r11, ErrRootMismatch},
 		{"wrong root2", 6, 11, p, r6, r4, ErrRootMismatch},
@@ -241,11 +242,11 @@ func TestVerifyConsistencyErrors(t *testing.T) {
 }
 
 func TestConsistencyTamper(t *testing.T) {
-	leaves := refLeaves(19)
+	leaves := reftree.Leaves(19)
 	for _, s2 := range []int{2, 3, 7, 8, 12, 19} {
 		for s1 := 1; s1 < s2; s1++ {
-			root1, root2 := refMTH(leaves[:s1]), refMTH(leaves[:s2])
-			p := cloneProof(refConsistency(s1, leaves[:s2]))
+			root1, root2 := reftree.MTH(leaves[:s1]), reftree.MTH(leaves[:s2])
+			p := reftree.CloneProof(reftree.Consistency(s1, leaves[:s2]))
 			bufs := append([][]byte{root1[:], root2[:]}, p...)
 			flipEach(bufs, func(desc string) {
 				if err := VerifyConsistency(uint64(s1), uint64(s2), p, root1, root2); err == nil {

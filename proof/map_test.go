@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/traceledger/traceledger/proof/internal/reftree"
 	traceledgerv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
@@ -21,7 +22,7 @@ func TestMapHashes(t *testing.T) {
 		{"leaf of zero hashes", MapLeafHash([32]byte{}, [32]byte{}), "98ce42deef51d40269d542f5314bef2c7468d401ad5d85168bfab4c0108f75f7"},
 		{"empty map root", EmptyMapRoot(), "0000000000000000000000000000000000000000000000000000000000000000"},
 		{"leaf matches reference", MapLeafHash(k, v), hex.EncodeToString(func() []byte {
-			h := refMapHash([]refLeaf{{k, v}}, 0)
+			h := reftree.MapHash([]reftree.MapLeaf{{K: k, V: v}}, 0)
 			return h[:]
 		}())},
 	}
@@ -35,13 +36,13 @@ func TestMapHashes(t *testing.T) {
 }
 
 // mapFixture is a reference map with keys key-0..key-(n-1).
-func mapFixture(n int) ([]refLeaf, [32]byte) {
-	var leaves []refLeaf
+func mapFixture(n int) ([]reftree.MapLeaf, [32]byte) {
+	var leaves []reftree.MapLeaf
 	for i := 0; i < n; i++ {
-		leaves = append(leaves, refKV(fmt.Sprintf("key-%d", i), fmt.Sprintf("value-%d", i)))
+		leaves = append(leaves, reftree.KV(fmt.Sprintf("key-%d", i), fmt.Sprintf("value-%d", i)))
 	}
-	leaves = refMap(leaves)
-	return leaves, refMapHash(leaves, 0)
+	leaves = reftree.SortMap(leaves)
+	return leaves, reftree.MapHash(leaves, 0)
 }
 
 func TestVerifyMapAllKeys(t *testing.T) {
@@ -49,7 +50,7 @@ func TestVerifyMapAllKeys(t *testing.T) {
 		leaves, root := mapFixture(n)
 		for i := 0; i < n; i++ {
 			key, value := fmt.Sprintf("key-%d", i), fmt.Sprintf("value-%d", i)
-			p := refMapProve(leaves, MapKeyHash([]byte(key)))
+			p := reftree.MapProve(leaves, MapKeyHash([]byte(key)))
 			if err := VerifyMapMembership(root, []byte(key), []byte(value), p); err != nil {
 				t.Fatalf("n=%d %s: %v", n, key, err)
 			}
@@ -59,7 +60,7 @@ func TestVerifyMapAllKeys(t *testing.T) {
 		}
 		for i := 0; i < 50; i++ {
 			key := fmt.Sprintf("missing-%d", i)
-			p := refMapProve(leaves, MapKeyHash([]byte(key)))
+			p := reftree.MapProve(leaves, MapKeyHash([]byte(key)))
 			if err := VerifyMapAbsence(root, []byte(key), p); err != nil {
 				t.Fatalf("n=%d %s: %v", n, key, err)
 			}
@@ -84,20 +85,20 @@ func deepKeys() (a, b, c [32]byte) {
 
 func TestVerifyMapDepth256(t *testing.T) {
 	a, b, c := deepKeys()
-	leaves := refMap([]refLeaf{{a, MapValueHash([]byte("a"))}, {b, MapValueHash([]byte("b"))}, {c, MapValueHash([]byte("c"))}})
-	root := refMapHash(leaves, 0)
+	leaves := reftree.SortMap([]reftree.MapLeaf{{K: a, V: MapValueHash([]byte("a"))}, {K: b, V: MapValueHash([]byte("b"))}, {K: c, V: MapValueHash([]byte("c"))}})
+	root := reftree.MapHash(leaves, 0)
 	for _, l := range leaves {
-		p := refMapProve(leaves, l.k)
-		if l.k != c && p.Depth != 256 {
+		p := reftree.MapProve(leaves, l.K)
+		if l.K != c && p.Depth != 256 {
 			t.Fatalf("depth %d, want 256", p.Depth)
 		}
-		if err := VerifyMapMembershipHash(root, l.k, l.v, p); err != nil {
-			t.Fatalf("%x: %v", l.k, err)
+		if err := VerifyMapMembershipHash(root, l.K, l.V, p); err != nil {
+			t.Fatalf("%x: %v", l.K, err)
 		}
 	}
 	var d [32]byte
 	d[31] = 0x03 // shares 255 bits with c: absence proof ends at c's leaf
-	p := refMapProve(leaves, d)
+	p := reftree.MapProve(leaves, d)
 	if err := VerifyMapAbsenceHash(root, d, p); err != nil {
 		t.Fatal(err)
 	}
@@ -107,19 +108,19 @@ func TestVerifyMapErrors(t *testing.T) {
 	leaves, root := mapFixture(20)
 	key, value := []byte("key-7"), []byte("value-7")
 	k := MapKeyHash(key)
-	good := refMapProve(leaves, k)
+	good := reftree.MapProve(leaves, k)
 	missing := []byte("missing-1")
-	absent := refMapProve(leaves, MapKeyHash(missing))
+	absent := reftree.MapProve(leaves, MapKeyHash(missing))
 	mod := func(f func(p *traceledgerv1.MapProof)) *traceledgerv1.MapProof {
-		p := cloneMapProof(good)
+		p := reftree.CloneMapProof(good)
 		f(p)
 		return p
 	}
 	a, b, _ := deepKeys()
-	deepLeaves := refMap([]refLeaf{{a, a}, {b, b}})
-	deep := refMapProve(deepLeaves, a)
-	deepRoot := refMapHash(deepLeaves, 0)
-	zeroSibling := cloneMapProof(deep)
+	deepLeaves := reftree.SortMap([]reftree.MapLeaf{{K: a, V: a}, {K: b, V: b}})
+	deep := reftree.MapProve(deepLeaves, a)
+	deepRoot := reftree.MapHash(deepLeaves, 0)
+	zeroSibling := reftree.CloneMapProof(deep)
 	zeroSibling.EmptySiblings[0] = 0xfe // level 0 no longer marked empty
 	zeroSibling.Siblings = append([][]byte{make([]byte, 32)}, zeroSibling.Siblings...)
 
@@ -213,7 +214,7 @@ func TestMapTamper(t *testing.T) {
 	for i := 0; i < 40; i += 3 {
 		key, value := []byte(fmt.Sprintf("key-%d", i)), []byte(fmt.Sprintf("value-%d", i))
 		k, v := MapKeyHash(key), MapValueHash(value)
-		p := refMapProve(leaves, k)
+		p := reftree.MapProve(leaves, k)
 		bufs := append(mapProofBuffers(p), root[:], k[:], v[:])
 		flipEach(bufs, func(desc string) {
 			if err := VerifyMapMembershipHash(root, k, v, p); err == nil {
@@ -226,7 +227,7 @@ func TestMapTamper(t *testing.T) {
 	}
 	for i := 0; i < 15; i++ {
 		k := MapKeyHash([]byte(fmt.Sprintf("missing-%d", i)))
-		p := refMapProve(leaves, k)
+		p := reftree.MapProve(leaves, k)
 		// Flipping the key itself may give another absent key, which the
 		// same proof rightly proves absent; tamper with proof and root.
 		bufs := append(mapProofBuffers(p), root[:])

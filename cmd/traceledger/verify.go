@@ -10,7 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/traceledger/traceledger/genesis"
-	"github.com/traceledger/traceledger/proof"
+	"github.com/traceledger/traceledger/proof/bundle"
+	"github.com/traceledger/traceledger/proof/light"
 )
 
 // trustFlags select a trust root: a genesis file, or a trusted height and
@@ -32,35 +33,35 @@ func (t *trustFlags) set() bool { return t.height != 0 || t.hash != "" }
 
 // root builds the trust root: --trust-height/--trust-hash for chainID, or
 // the genesis file (defaultGenesis when --genesis is empty).
-func (t *trustFlags) root(chainID, defaultGenesis string) (proof.TrustRoot, error) {
+func (t *trustFlags) root(chainID, defaultGenesis string) (light.TrustRoot, error) {
 	if t.set() {
 		if t.height <= 0 || t.hash == "" {
-			return proof.TrustRoot{}, fmt.Errorf("--trust-height and --trust-hash go together")
+			return light.TrustRoot{}, fmt.Errorf("--trust-height and --trust-hash go together")
 		}
 		if t.genesis != "" {
-			return proof.TrustRoot{}, fmt.Errorf("give either --genesis or --trust-height/--trust-hash, not both")
+			return light.TrustRoot{}, fmt.Errorf("give either --genesis or --trust-height/--trust-hash, not both")
 		}
 		h, err := hex.DecodeString(t.hash)
 		if err != nil || len(h) != 32 {
-			return proof.TrustRoot{}, fmt.Errorf("--trust-hash must be 64 hex digits")
+			return light.TrustRoot{}, fmt.Errorf("--trust-hash must be 64 hex digits")
 		}
 		if chainID == "" {
-			return proof.TrustRoot{}, fmt.Errorf("the chain id is unknown: pass --chain-id")
+			return light.TrustRoot{}, fmt.Errorf("the chain id is unknown: pass --chain-id")
 		}
-		return proof.HeightTrustRoot(chainID, t.height, h), nil
+		return light.HeightTrustRoot(chainID, t.height, h), nil
 	}
 	path := t.genesis
 	if path == "" {
 		path = defaultGenesis
 	}
 	if path == "" {
-		return proof.TrustRoot{}, fmt.Errorf("no trust root: pass --genesis FILE, or --trust-height and --trust-hash")
+		return light.TrustRoot{}, fmt.Errorf("no trust root: pass --genesis FILE, or --trust-height and --trust-hash")
 	}
 	doc, err := genesis.Read(path)
 	if err != nil {
-		return proof.TrustRoot{}, fmt.Errorf("load genesis (the trust root): %w", err)
+		return light.TrustRoot{}, fmt.Errorf("load genesis (the trust root): %w", err)
 	}
-	return proof.GenesisTrustRoot(doc)
+	return light.GenesisTrustRoot(doc)
 }
 
 func newVerifyCmd() *cobra.Command {
@@ -100,7 +101,7 @@ or file errors.`,
 				return err
 			}
 			defer f.Close()
-			b, err := proof.DecodeBundle(f)
+			b, err := bundle.Decode(f)
 			if err != nil {
 				return notVerified(err)
 			}
@@ -108,13 +109,13 @@ or file errors.`,
 			if err != nil {
 				return err
 			}
-			opts := proof.HeaderOptions{}
+			opts := light.HeaderOptions{}
 			if now != "" {
 				if opts.Now, err = time.Parse(time.RFC3339, now); err != nil {
 					return fmt.Errorf("--now: %w", err)
 				}
 			}
-			rep, verr := proof.VerifyBundle(b, root, opts)
+			rep, verr := bundle.Verify(b, root, opts)
 			if err := out.print(cmd.OutOrStdout(), rep, func(w io.Writer) { rep.WriteText(w) }); err != nil {
 				return err
 			}

@@ -1,4 +1,4 @@
-package proof
+package bundle
 
 import (
 	"bytes"
@@ -12,6 +12,10 @@ import (
 	"github.com/cometbft/cometbft/crypto/ed25519"
 	"github.com/cometbft/cometbft/types"
 
+	"github.com/traceledger/traceledger/proof"
+	"github.com/traceledger/traceledger/proof/internal/reftree"
+	"github.com/traceledger/traceledger/proof/internal/synth"
+	"github.com/traceledger/traceledger/proof/light"
 	"github.com/traceledger/traceledger/proof/prooftest"
 	traceledgerv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
@@ -20,148 +24,41 @@ const testChain = "bundle-test"
 
 var testStart = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 
-// synthState is a ledger state built with the reference implementations:
-// a log of records, some about one subject, the map with that subject's
-// head, and the records tree.
-type synthState struct {
-	records     [][]byte
-	logLeaves   [][32]byte
-	recLeaves   [][32]byte
-	mapLeaves   []refLeaf
-	logRoot     [32]byte
-	recordsRoot [32]byte
-	mapRoot     [32]byte
-	height      int64
-}
-
-const synthSubject = "urn:epc:class:lgtin:6901234.500012.LOT7"
-
-// subjectIndexes are the log indexes of synthSubject's records.
-var subjectIndexes = []uint64{2, 5, 6, 9}
-
-func newSynthState(t testing.TB, height int64) *synthState {
-	t.Helper()
-	return newSynthStateRecall(t, height, -1)
-}
-
-// newSynthStateRecall is newSynthState where the record at recallAt (one of
-// subjectIndexes; -1: none) is a recall naming the subject.
-func newSynthStateRecall(t testing.TB, height int64, recallAt int64) *synthState {
-	t.Helper()
-	s := &synthState{height: height}
-	var chain []byte
-	isSubject := map[uint64]bool{}
-	for _, i := range subjectIndexes {
-		isSubject[i] = true
-	}
-	for i := uint64(0); i < 11; i++ {
-		subject := fmt.Sprintf("urn:epc:class:lgtin:6901234.500012.OTHER%d", i)
-		if isSubject[i] {
-			subject = synthSubject
-		}
-		rec := &traceledgerv1.Record{Height: int64(i/3 + 1), TimeMs: 1_790_000_000_000 + int64(i), Signer: "farm", SignerKey: "k",
-			Body: &traceledgerv1.Record_Event{Event: &traceledgerv1.RecordEvent{Subject: subject, EventType: fmt.Sprintf("step%d", i),
-				EventTimeMs: 1_789_000_000_000, PayloadSha256: bytes.Repeat([]byte{byte(i)}, 32)}}}
-		if int64(i) == recallAt {
-			rec.Body = &traceledgerv1.Record_Credit{Credit: &traceledgerv1.CreditRecord{Body: &traceledgerv1.CreditRecord_Recall{Recall: &traceledgerv1.Recall{
-				Body: &traceledgerv1.InitiateRecall{Id: "R-1", Enterprise: "farm", Lots: []string{subject}}, OrderedBy: "agri"}}}}
-		}
-		bz, err := rec.Marshal()
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.records = append(s.records, bz)
-		s.logLeaves = append(s.logLeaves, LeafHash(bz))
-		s.recLeaves = append(s.recLeaves, RecordsLeafHash(i, bz))
-		if isSubject[i] {
-			c := ChainHash(chain, LeafHash(bz))
-			chain = c[:]
-		}
-	}
-	head := &traceledgerv1.Head{Count: uint64(len(subjectIndexes)), LastIndex: subjectIndexes[len(subjectIndexes)-1], ChainHash: chain}
-	hb, err := head.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.mapLeaves = refMap([]refLeaf{
-		{MapKeyHash([]byte(HeadKey(synthSubject))), MapValueHash(hb)},
-		refKV("participant/farm", "farm record"),
-		refKV("head/urn:epc:class:lgtin:6901234.500012.OTHER0", "other head"),
-		refKV("params", "{}"),
-	})
-	s.logRoot, s.recordsRoot, s.mapRoot = refMTH(s.logLeaves), refMTH(s.recLeaves), refMapHash(s.mapLeaves, 0)
-	return s
-}
-
-func (s *synthState) appHash() [32]byte {
-	return AppHash(uint64(len(s.records)), s.logRoot, s.mapRoot, s.recordsRoot)
-}
-
-func (s *synthState) roots() *traceledgerv1.StateRoots {
-	return &traceledgerv1.StateRoots{Height: s.height, LogSize: uint64(len(s.records)), LogRoot: s.logRoot[:], MapRoot: s.mapRoot[:], RecordsRoot: s.recordsRoot[:]}
-}
-
-// value proves key (present or absent) in the map.
-func (s *synthState) value(key string, value []byte) *traceledgerv1.ProvenValue {
-	return &traceledgerv1.ProvenValue{Key: key, Value: value, Proof: refMapProve(s.mapLeaves, MapKeyHash([]byte(key)))}
-}
-
-// history is the honest history answer for subject.
-func (s *synthState) history(t testing.TB, subject string) *traceledgerv1.HistoryResponse {
-	t.Helper()
-	resp := &traceledgerv1.HistoryResponse{Roots: s.roots()}
-	if subject != synthSubject {
-		resp.Head = s.value(HeadKey(subject), nil)
-		return resp
-	}
-	var chain []byte
-	for _, i := range subjectIndexes {
-		c := ChainHash(chain, s.logLeaves[i])
-		chain = c[:]
-		resp.Records = append(resp.Records, &traceledgerv1.ProvenRecord{Index: i, Record: s.records[i],
-			Inclusion: &traceledgerv1.LogInclusionProof{Index: i, Size_: uint64(len(s.records)), Hashes: refPath(int(i), s.logLeaves)}})
-	}
-	head := &traceledgerv1.Head{Count: uint64(len(subjectIndexes)), LastIndex: subjectIndexes[len(subjectIndexes)-1], ChainHash: chain}
-	hb, _ := head.Marshal()
-	resp.Head = s.value(HeadKey(subject), hb)
-	return resp
-}
-
 // chainWithState builds a chain of n heights signed by vals whose header
 // state.height+1 commits to the state.
-func chainWithState(s *synthState, vals []prooftest.Validator, n int64) *prooftest.Chain {
+func chainWithState(s *synth.State, vals []prooftest.Validator, n int64) *prooftest.Chain {
 	c := prooftest.NewChain(testChain, testStart)
 	for h := int64(1); h <= n; h++ {
-		app := sha(fmt.Appendf(nil, "app %d", h))
-		if h == s.height+1 {
-			app = s.appHash()
+		app := proof.MapValueHash(fmt.Appendf(nil, "app %d", h))
+		if h == s.Height+1 {
+			app = s.AppHash()
 		}
 		c.Append(vals, nil, app[:], nil)
 	}
 	return c
 }
 
-func genesisRoot(t testing.TB, vals []prooftest.Validator) TrustRoot {
+func genesisRoot(t testing.TB, vals []prooftest.Validator) light.TrustRoot {
 	t.Helper()
 	doc := &types.GenesisDoc{ChainID: testChain, InitialHeight: 1}
 	for _, v := range vals {
 		doc.Validators = append(doc.Validators, types.GenesisValidator{PubKey: v.Key.PubKey(), Power: v.Power})
 	}
-	root, err := GenesisTrustRoot(doc)
+	root, err := light.GenesisTrustRoot(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return root
 }
 
-// honestBundle is a bundle of synthSubject at height 4 with headers 1..6.
-func honestBundle(t testing.TB) (*Bundle, TrustRoot, *synthState) {
+// honestBundle is a bundle of synth.Subject at height 4 with headers 1..6.
+func honestBundle(t testing.TB) (*Bundle, light.TrustRoot, *synth.State) {
 	t.Helper()
-	s := newSynthState(t, 4)
+	s := synth.New(t, 4)
 	vals := prooftest.NewValidators("genesis", 4, 10)
 	c := chainWithState(s, vals, 5)
-	values := []*traceledgerv1.ProvenValue{s.value("recall/"+synthSubject, nil), s.value("participant/farm", []byte("farm record"))}
-	b, err := NewBundle(testChain, synthSubject, BundleTrust{Kind: "genesis", Height: 1}, s.history(t, synthSubject), values, c.Blocks, testStart)
+	values := []*traceledgerv1.ProvenValue{s.Value("recall/"+synth.Subject, nil), s.Value("participant/farm", []byte("farm record"))}
+	b, err := New(testChain, synth.Subject, Trust{Kind: "genesis", Height: 1}, s.History(t, synth.Subject), values, c.Blocks, testStart)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +72,7 @@ func roundTrip(t testing.TB, b *Bundle) *Bundle {
 	if err := b.Encode(&buf); err != nil {
 		t.Fatal(err)
 	}
-	out, err := DecodeBundle(&buf)
+	out, err := Decode(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +81,7 @@ func roundTrip(t testing.TB, b *Bundle) *Bundle {
 
 func TestBundleHonest(t *testing.T) {
 	b, root, _ := honestBundle(t)
-	rep, err := VerifyBundle(roundTrip(t, b), root, HeaderOptions{})
+	rep, err := Verify(roundTrip(t, b), root, light.HeaderOptions{})
 	if err != nil {
 		t.Fatalf("honest bundle: %v", err)
 	}
@@ -192,7 +89,7 @@ func TestBundleHonest(t *testing.T) {
 		t.Fatalf("report: %+v", rep)
 	}
 	for i, r := range rep.Records {
-		if !r.Verified || r.Index != subjectIndexes[i] || r.Kind != "event" || !strings.Contains(r.Proven, "state height 4") {
+		if !r.Verified || r.Index != synth.SubjectIndexes()[i] || r.Kind != "event" || !strings.Contains(r.Proven, "state height 4") {
 			t.Fatalf("record %d: %+v", i, r)
 		}
 	}
@@ -205,31 +102,31 @@ func TestBundleHonest(t *testing.T) {
 }
 
 func TestBundleAbsentIdentifier(t *testing.T) {
-	s := newSynthState(t, 2)
+	s := synth.New(t, 2)
 	vals := prooftest.NewValidators("genesis", 4, 10)
 	c := chainWithState(s, vals, 3)
 	unknown := "urn:epc:class:lgtin:6901234.500012.NOSUCH"
-	b, err := NewBundle(testChain, unknown, BundleTrust{Kind: "genesis", Height: 1}, s.history(t, unknown), nil, c.Blocks, time.Time{})
+	b, err := New(testChain, unknown, Trust{Kind: "genesis", Height: 1}, s.History(t, unknown), nil, c.Blocks, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := VerifyBundle(roundTrip(t, b), genesisRoot(t, vals), HeaderOptions{})
+	rep, err := Verify(roundTrip(t, b), genesisRoot(t, vals), light.HeaderOptions{})
 	if err != nil || rep.HasHistory || !rep.Complete || len(rep.Records) != 0 {
 		t.Fatalf("absent identifier: %v %+v", err, rep)
 	}
 	// Claiming the absence of a subject that has records fails.
-	b.Identifier = synthSubject
-	b.Head = BundleValueOf(s.value(HeadKey(synthSubject), nil))
-	if _, err := VerifyBundle(b, genesisRoot(t, vals), HeaderOptions{}); !errors.Is(err, ErrKeyPresent) {
-		t.Fatalf("hidden history: got %v, want ErrKeyPresent", err)
+	b.Identifier = synth.Subject
+	b.Head = ValueOf(s.Value(traceledgerv1.HeadKey(synth.Subject), nil))
+	if _, err := Verify(b, genesisRoot(t, vals), light.HeaderOptions{}); !errors.Is(err, proof.ErrKeyPresent) {
+		t.Fatalf("hidden history: got %v, want proof.ErrKeyPresent", err)
 	}
 }
 
 // verifyDecoded verifies b with already decoded light blocks (the JSON
 // decoding is tested elsewhere; tamper tests run thousands of times).
-func verifyDecoded(b *Bundle, blocks []*types.LightBlock, root TrustRoot) error {
-	rep := &BundleReport{}
-	rep, err := verifyBundleBlocks(b, blocks, root, HeaderOptions{}, rep)
+func verifyDecoded(b *Bundle, blocks []*types.LightBlock, root light.TrustRoot) error {
+	rep := &Report{}
+	rep, err := verifyBlocks(b, blocks, root, light.HeaderOptions{}, rep)
 	if err == nil && !rep.Verified {
 		return errors.New("report not verified")
 	}
@@ -239,7 +136,7 @@ func verifyDecoded(b *Bundle, blocks []*types.LightBlock, root TrustRoot) error 
 // flipAll flips, one at a time, each byte of each buffer field returns (in
 // place, restored afterwards) and expects verification to fail. It returns
 // the number of changes tried.
-func flipAll(t *testing.T, what string, b *Bundle, blocks []*types.LightBlock, root TrustRoot, field func(*Bundle) [][]byte) int {
+func flipAll(t *testing.T, what string, b *Bundle, blocks []*types.LightBlock, root light.TrustRoot, field func(*Bundle) [][]byte) int {
 	t.Helper()
 	n := 0
 	for fi, buf := range field(b) {
@@ -261,13 +158,13 @@ func flipAll(t *testing.T, what string, b *Bundle, blocks []*types.LightBlock, r
 
 // smallBundle is honestBundle with fewer headers (state height 2, headers
 // 1..3), to keep the byte-by-byte tamper tests fast.
-func smallBundle(t testing.TB) (*Bundle, []*types.LightBlock, TrustRoot, *synthState) {
+func smallBundle(t testing.TB) (*Bundle, []*types.LightBlock, light.TrustRoot, *synth.State) {
 	t.Helper()
-	s := newSynthState(t, 2)
+	s := synth.New(t, 2)
 	vals := prooftest.NewValidators("genesis", 4, 10)
 	c := chainWithState(s, vals, 3)
-	values := []*traceledgerv1.ProvenValue{s.value("recall/"+synthSubject, nil), s.value("participant/farm", []byte("farm record"))}
-	b, err := NewBundle(testChain, synthSubject, BundleTrust{Kind: "genesis", Height: 1}, s.history(t, synthSubject), values, c.Blocks, testStart)
+	values := []*traceledgerv1.ProvenValue{s.Value("recall/"+synth.Subject, nil), s.Value("participant/farm", []byte("farm record"))}
+	b, err := New(testChain, synth.Subject, Trust{Kind: "genesis", Height: 1}, s.History(t, synth.Subject), values, c.Blocks, testStart)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -443,7 +340,7 @@ func TestBundleTamperHeaders(t *testing.T) {
 	} {
 		probe := roundTrip(t, b)
 		probe.LightBlocks = mut(probe.LightBlocks)
-		if _, err := VerifyBundle(probe, root, HeaderOptions{}); err == nil {
+		if _, err := Verify(probe, root, light.HeaderOptions{}); err == nil {
 			t.Fatalf("%s: still verifies", name)
 		}
 	}
@@ -454,23 +351,23 @@ func TestBundleTamperHeaders(t *testing.T) {
 // record, even with valid inclusion proofs, is caught by the chain hash.
 func TestBundleCompleteness(t *testing.T) {
 	b, root, s := honestBundle(t)
-	other := BundleRecord{Index: 3, Record: s.records[3], Inclusion: toHexes(refPath(3, s.logLeaves))}
+	other := Record{Index: 3, Record: s.Records[3], Inclusion: toHexes(reftree.Path(3, s.LogLeaves))}
 	for name, mut := range map[string]func(*Bundle){
 		"hide the last":          func(b *Bundle) { b.Records = b.Records[:3] },
 		"hide one in the middle": func(b *Bundle) { b.Records = append(b.Records[:1], b.Records[2:]...) },
 		"reorder":                func(b *Bundle) { b.Records[1], b.Records[2] = b.Records[2], b.Records[1] },
-		"add another record":     func(b *Bundle) { b.Records = append(b.Records[:2], append([]BundleRecord{other}, b.Records[2:]...)...) },
+		"add another record":     func(b *Bundle) { b.Records = append(b.Records[:2], append([]Record{other}, b.Records[2:]...)...) },
 		"duplicate":              func(b *Bundle) { b.Records = append(b.Records, b.Records[3]) },
 		"replace one":            func(b *Bundle) { b.Records[1] = other },
 	} {
 		t.Run(name, func(t *testing.T) {
 			probe := roundTrip(t, b)
 			mut(probe)
-			rep, err := VerifyBundle(probe, root, HeaderOptions{})
+			rep, err := Verify(probe, root, light.HeaderOptions{})
 			if err == nil || rep.Complete || rep.Verified {
 				t.Fatalf("still verifies: %+v", rep)
 			}
-			if !errors.Is(err, ErrChainMismatch) {
+			if !errors.Is(err, proof.ErrChainMismatch) {
 				t.Fatalf("got %v, want a chain mismatch", err)
 			}
 		})
@@ -482,31 +379,31 @@ func TestBundleTrustRoots(t *testing.T) {
 	blocks, _ := b.DecodeLightBlocks()
 	tests := []struct {
 		name string
-		root TrustRoot
+		root light.TrustRoot
 		ok   bool
 	}{
 		{"genesis", root, true},
-		{"trusted header 3", HeightTrustRoot(testChain, 3, blocks[2].Hash()), true},
-		{"trusted header 5 (the top)", HeightTrustRoot(testChain, 5, blocks[4].Hash()), true},
-		{"wrong hash", HeightTrustRoot(testChain, 3, blocks[3].Hash()), false},
-		{"height not in the bundle", HeightTrustRoot(testChain, 9, blocks[4].Hash()), false},
+		{"trusted header 3", light.HeightTrustRoot(testChain, 3, blocks[2].Hash()), true},
+		{"trusted header 5 (the top)", light.HeightTrustRoot(testChain, 5, blocks[4].Hash()), true},
+		{"wrong hash", light.HeightTrustRoot(testChain, 3, blocks[3].Hash()), false},
+		{"height not in the bundle", light.HeightTrustRoot(testChain, 9, blocks[4].Hash()), false},
 		{"other genesis validators", genesisRoot(t, prooftest.NewValidators("other", 4, 10)), false},
-		{"other chain", HeightTrustRoot("other-chain", 3, blocks[2].Hash()), false},
+		{"other chain", light.HeightTrustRoot("other-chain", 3, blocks[2].Hash()), false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := VerifyBundle(roundTrip(t, b), tc.root, HeaderOptions{})
+			_, err := Verify(roundTrip(t, b), tc.root, light.HeaderOptions{})
 			if (err == nil) != tc.ok {
 				t.Fatalf("err = %v, want ok=%v", err, tc.ok)
 			}
 		})
 	}
 	// A header older than the trusting period before the top header.
-	if _, err := VerifyBundle(b, root, HeaderOptions{TrustingPeriod: 2 * time.Second}); err == nil {
+	if _, err := Verify(b, root, light.HeaderOptions{TrustingPeriod: 2 * time.Second}); err == nil {
 		t.Fatal("expired trust accepted")
 	}
 	// Wall-clock checking: headers from the future are rejected.
-	if _, err := VerifyBundle(b, root, HeaderOptions{Now: testStart.Add(-time.Hour)}); err == nil {
+	if _, err := Verify(b, root, light.HeaderOptions{Now: testStart.Add(-time.Hour)}); err == nil {
 		t.Fatal("headers from the future accepted")
 	}
 }
@@ -516,7 +413,7 @@ func TestBundleTrustRoots(t *testing.T) {
 // trust root only with the light blocks of the hand-over, and one made
 // before the change still verifies after it.
 func TestBundleAcrossValidatorSetChange(t *testing.T) {
-	s := newSynthState(t, 6)
+	s := synth.New(t, 6)
 	v1 := prooftest.NewValidators("genesis", 4, 10)
 	v2 := prooftest.NewValidators("successor", 4, 10)
 	c := prooftest.NewChain(testChain, testStart)
@@ -528,40 +425,40 @@ func TestBundleAcrossValidatorSetChange(t *testing.T) {
 		case h >= 4:
 			vals, next = v2, v2
 		}
-		app := sha(fmt.Appendf(nil, "app %d", h))
-		if h == s.height+1 {
-			app = s.appHash()
+		app := proof.MapValueHash(fmt.Appendf(nil, "app %d", h))
+		if h == s.Height+1 {
+			app = s.AppHash()
 		}
 		c.Append(vals, next, app[:], nil)
 	}
 	root := genesisRoot(t, v1)
-	hist := s.history(t, synthSubject)
+	hist := s.History(t, synth.Subject)
 	make := func(heights ...int64) *Bundle {
 		var blocks []*types.LightBlock
 		for _, h := range heights {
 			blocks = append(blocks, c.At(h))
 		}
-		b, err := NewBundle(testChain, synthSubject, BundleTrust{Kind: "genesis", Height: 1}, hist, nil, blocks, time.Time{})
+		b, err := New(testChain, synth.Subject, Trust{Kind: "genesis", Height: 1}, hist, nil, blocks, time.Time{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return roundTrip(t, b)
 	}
-	if _, err := VerifyBundle(make(1, 2, 3, 4, 7), root, HeaderOptions{}); err != nil {
+	if _, err := Verify(make(1, 2, 3, 4, 7), root, light.HeaderOptions{}); err != nil {
 		t.Fatalf("through the hand-over: %v", err)
 	}
-	if _, err := VerifyBundle(make(1, 7), root, HeaderOptions{}); !errors.Is(err, ErrHeaderNotTrusted) {
-		t.Fatalf("skipping the hand-over to a disjoint set: got %v, want ErrHeaderNotTrusted", err)
+	if _, err := Verify(make(1, 7), root, light.HeaderOptions{}); !errors.Is(err, light.ErrHeaderNotTrusted) {
+		t.Fatalf("skipping the hand-over to a disjoint set: got %v, want light.ErrHeaderNotTrusted", err)
 	}
-	if _, err := VerifyBundle(make(1, 2, 4, 7), root, HeaderOptions{}); err == nil {
+	if _, err := Verify(make(1, 2, 4, 7), root, light.HeaderOptions{}); err == nil {
 		t.Fatal("a jump into the disjoint set accepted")
 	}
 	// A bundle made before the change (state 1, headers 1..2) still
 	// verifies from the genesis trust root after the change.
-	s2 := newSynthState(t, 1)
+	s2 := synth.New(t, 1)
 	c2 := chainWithState(s2, v1, 3)
-	b2, _ := NewBundle(testChain, synthSubject, BundleTrust{Kind: "genesis", Height: 1}, s2.history(t, synthSubject), nil, c2.Blocks[:2], time.Time{})
-	if _, err := VerifyBundle(roundTrip(t, b2), root, HeaderOptions{Now: testStart.Add(time.Hour)}); err != nil {
+	b2, _ := New(testChain, synth.Subject, Trust{Kind: "genesis", Height: 1}, s2.History(t, synth.Subject), nil, c2.Blocks[:2], time.Time{})
+	if _, err := Verify(roundTrip(t, b2), root, light.HeaderOptions{Now: testStart.Add(time.Hour)}); err != nil {
 		t.Fatalf("bundle made before the change, verified after it: %v", err)
 	}
 }
@@ -579,19 +476,19 @@ func TestDecodeBundleStrict(t *testing.T) {
 	}{
 		{"unknown field", strings.Replace(good, `"format"`, `"extra": 1, "format"`, 1)},
 		{"other version", strings.Replace(good, `"version": 1`, `"version": 2`, 1)},
-		{"other format", strings.Replace(good, BundleFormat, "something-else", 1)},
+		{"other format", strings.Replace(good, Format, "something-else", 1)},
 		{"trailing data", good + "{}"},
 		{"not json", "nope"},
 		{"bad hex", strings.Replace(good, `"log_root": "`, `"log_root": "zz`, 1)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := DecodeBundle(strings.NewReader(tc.doc)); !errors.Is(err, ErrBundle) {
-				t.Fatalf("got %v, want ErrBundle", err)
+			if _, err := Decode(strings.NewReader(tc.doc)); !errors.Is(err, ErrMalformed) {
+				t.Fatalf("got %v, want ErrMalformed", err)
 			}
 		})
 	}
-	if _, err := DecodeBundle(strings.NewReader(good)); err != nil {
+	if _, err := Decode(strings.NewReader(good)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -604,13 +501,13 @@ func TestBundleRecalls(t *testing.T) {
 		recallAt int64
 		want     int
 	}{{-1, 0}, {5, 1}} {
-		s := newSynthStateRecall(t, 2, tc.recallAt)
+		s := synth.NewRecall(t, 2, tc.recallAt)
 		c := chainWithState(s, vals, 3)
-		b, err := NewBundle(testChain, synthSubject, BundleTrust{Kind: "genesis", Height: 1}, s.history(t, synthSubject), nil, c.Blocks, time.Time{})
+		b, err := New(testChain, synth.Subject, Trust{Kind: "genesis", Height: 1}, s.History(t, synth.Subject), nil, c.Blocks, time.Time{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		rep, err := VerifyBundle(roundTrip(t, b), genesisRoot(t, vals), HeaderOptions{})
+		rep, err := Verify(roundTrip(t, b), genesisRoot(t, vals), light.HeaderOptions{})
 		if err != nil || !rep.Complete || rep.Recalls != tc.want {
 			t.Fatalf("recall at %d: %v, complete %v, recalls %d", tc.recallAt, err, rep.Complete, rep.Recalls)
 		}

@@ -1,4 +1,11 @@
-package proof
+// Package light establishes header trust offline: a chain of CometBFT
+// light blocks (signed header + validator set), checked from a trust root
+// (the genesis validator set, or a header named by height and hash) with
+// CometBFT's own light-client verification functions, across
+// validator-set changes; and the check that a verified header commits to
+// a state's roots (VerifyRootsInHeader). It is the CometBFT half of
+// verification; the hashes and proofs themselves are package proof's.
+package light
 
 import (
 	"bytes"
@@ -7,16 +14,12 @@ import (
 	"slices"
 	"time"
 
-	"github.com/cometbft/cometbft/light"
+	cmtlight "github.com/cometbft/cometbft/light"
 	"github.com/cometbft/cometbft/types"
 
+	"github.com/traceledger/traceledger/proof"
 	traceledgerv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
-
-// Header trust, offline: a chain of CometBFT light blocks (signed header +
-// validator set) checked with CometBFT's own light-client verification
-// functions (light.VerifyAdjacent / light.VerifyNonAdjacent) from a trust
-// root, across validator-set changes.
 
 // ErrHeaderNotTrusted reports a header that could not be verified from the
 // trust root: a bad signature or commit, too little voting power, a header
@@ -156,7 +159,7 @@ func (o HeaderOptions) withDefaults(blocks []*types.LightBlock) HeaderOptions {
 // CometBFT's light-client rules: adjacent headers must chain validator sets
 // (NextValidatorsHash) and carry signatures of more than 2/3 of the new set;
 // a non-adjacent header must also be signed by at least 1/3 of the trusted
-// set (light.DefaultTrustLevel).
+// set (cmtlight.DefaultTrustLevel).
 func VerifyStep(chainID string, trusted, untrusted *types.LightBlock, opts HeaderOptions) error {
 	if untrusted == nil {
 		return fmt.Errorf("%w: nil light block", ErrHeaderNotTrusted)
@@ -165,8 +168,8 @@ func VerifyStep(chainID string, trusted, untrusted *types.LightBlock, opts Heade
 		return fmt.Errorf("%w: light block %d: %v", ErrHeaderNotTrusted, untrusted.Height, err)
 	}
 	opts = opts.withDefaults([]*types.LightBlock{trusted, untrusted})
-	err := light.Verify(trusted.SignedHeader, trusted.ValidatorSet, untrusted.SignedHeader, untrusted.ValidatorSet,
-		opts.TrustingPeriod, opts.Now, opts.MaxClockDrift, light.DefaultTrustLevel)
+	err := cmtlight.Verify(trusted.SignedHeader, trusted.ValidatorSet, untrusted.SignedHeader, untrusted.ValidatorSet,
+		opts.TrustingPeriod, opts.Now, opts.MaxClockDrift, cmtlight.DefaultTrustLevel)
 	if err != nil {
 		return fmt.Errorf("%w: header %d from trusted header %d: %w", ErrHeaderNotTrusted, untrusted.Height, trusted.Height, err)
 	}
@@ -218,23 +221,16 @@ func VerifyHeaderChain(root TrustRoot, blocks []*types.LightBlock, opts HeaderOp
 }
 
 // VerifyRootsInHeader checks that header h commits to the state roots: h is
-// the header of height roots.height+1 and its app hash is AppHashOf(roots).
-// h itself must have been verified (VerifyHeaderChain or a light client).
+// the header of height roots.height+1 and its app hash is
+// proof.AppHashOf(roots) (proof.VerifyAppHash). h itself must have been
+// verified (VerifyHeaderChain or a light client). Errors wrap
+// proof.ErrMalformedProof, proof.ErrRootMismatch or ErrHeaderNotTrusted.
 func VerifyRootsInHeader(roots *traceledgerv1.StateRoots, h *types.SignedHeader) error {
-	want, err := AppHashOf(roots)
-	if err != nil {
-		return err
-	}
 	if h == nil || h.Header == nil {
+		if _, err := proof.AppHashOf(roots); err != nil {
+			return err
+		}
 		return fmt.Errorf("%w: no header", ErrHeaderNotTrusted)
 	}
-	if h.Height != roots.Height+1 {
-		return fmt.Errorf("%w: state roots of height %d are committed in header %d, got header %d",
-			ErrMalformedProof, roots.Height, roots.Height+1, h.Height)
-	}
-	if !bytes.Equal(h.AppHash, want[:]) {
-		return fmt.Errorf("%w: app hash of the state roots at height %d is %X, header %d says %X",
-			ErrRootMismatch, roots.Height, want, h.Height, []byte(h.AppHash))
-	}
-	return nil
+	return proof.VerifyAppHash(roots, h.Height, h.AppHash)
 }

@@ -1,4 +1,4 @@
-package proof
+package bundle
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 
 // WriteText writes the report for people: what was proven, per record and
 // map entry, and at which height; and every failed check.
-func (r *BundleReport) WriteText(w io.Writer) {
+func (r *Report) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "bundle: %q on chain %s\n", r.Identifier, r.ChainID)
 	fmt.Fprintf(w, "trust root: %s\n", r.TrustRoot)
 	if len(r.HeaderPath) > 0 {

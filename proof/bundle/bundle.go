@@ -1,4 +1,12 @@
-package proof
+// Package bundle makes, reads and verifies offline proof bundles: a
+// self-contained, versioned JSON document with an identifier's complete
+// history at one height, the Merkle paths that prove it, optional further
+// map entries (present or absent), and the CometBFT light blocks (signed
+// headers and validator sets) that carry header trust from a trust root to
+// the header that commits to the state. The format is specified in
+// docs/proof-bundle.md. Verify needs no network: the proofs are checked
+// with package proof and the headers with package proof/light.
+package bundle
 
 import (
 	"bytes"
@@ -13,31 +21,23 @@ import (
 	cmtjson "github.com/cometbft/cometbft/libs/json"
 	"github.com/cometbft/cometbft/types"
 
+	"github.com/traceledger/traceledger/proof"
+	"github.com/traceledger/traceledger/proof/light"
 	traceledgerv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
-// Offline proof bundles: a self-contained, versioned JSON document with an
-// identifier's complete history at one height, the Merkle paths that prove
-// it, optional further map entries (present or absent), and the light blocks
-// (signed headers and validator sets) that carry header trust from a trust
-// root to the header that commits to the state. The format is specified in
-// docs/proof-bundle.md.
-
-// BundleFormat and BundleVersion identify the bundle format.
+// Format and Version identify the bundle format.
 const (
-	BundleFormat  = "traceledger-proof-bundle"
-	BundleVersion = 1
+	Format  = "traceledger-proof-bundle"
+	Version = 1
 )
 
-// MaxBundleBytes caps the size of a bundle a verifier reads.
-const MaxBundleBytes = 256 << 20
+// MaxBytes caps the size of a bundle a verifier reads.
+const MaxBytes = 256 << 20
 
-// ErrBundle reports a bundle that is not a well-formed bundle of this
+// ErrMalformed reports a bundle that is not a well-formed bundle of this
 // format and version.
-var ErrBundle = errors.New("malformed proof bundle")
-
-// HeadKey is the map key of an identifier's history head.
-func HeadKey(identifier string) string { return "head/" + identifier }
+var ErrMalformed = errors.New("malformed proof bundle")
 
 // Hex is bytes written in JSON as a lowercase hexadecimal string.
 type Hex []byte
@@ -61,7 +61,7 @@ func (h *Hex) UnmarshalJSON(b []byte) error {
 
 // Bundle is the proof bundle document.
 type Bundle struct {
-	// Format is BundleFormat and Version is BundleVersion.
+	// Format is the constant Format and Version the constant Version.
 	Format  string `json:"format"`
 	Version int    `json:"version"`
 	// ChainID is the network the proofs are about.
@@ -71,26 +71,26 @@ type Bundle struct {
 	// CreatedAt is when the bundle was made (informational, not verified).
 	CreatedAt string `json:"created_at,omitempty"`
 	// Trust says which trust root the light blocks start from.
-	Trust BundleTrust `json:"trust"`
+	Trust Trust `json:"trust"`
 	// State are the roots at the state height H; header H+1 commits to them.
-	State BundleState `json:"state"`
+	State State `json:"state"`
 	// Head proves the identifier's head (or its absence) in the map.
-	Head BundleValue `json:"head"`
+	Head Value `json:"head"`
 	// Records are the identifier's records in log order.
-	Records []BundleRecord `json:"records"`
+	Records []Record `json:"records"`
 	// Values are further map entries proven present or absent at H, e.g. no
 	// recall for the lot.
-	Values []BundleValue `json:"values,omitempty"`
+	Values []Value `json:"values,omitempty"`
 	// LightBlocks are CometBFT light blocks (signed header and validator
 	// set, in CometBFT's JSON encoding) in ascending height order, from the
 	// trust root's height to H+1.
 	LightBlocks []json.RawMessage `json:"light_blocks"`
 }
 
-// BundleTrust names the trust root the light blocks were chosen for. A
+// Trust names the trust root the light blocks were chosen for. A
 // verifier brings its own root; one at another height needs a light block
 // at that height in the bundle.
-type BundleTrust struct {
+type Trust struct {
 	// Kind is "genesis" or "header".
 	Kind string `json:"kind"`
 	// Height is the height trust starts at (the initial height for genesis).
@@ -99,8 +99,8 @@ type BundleTrust struct {
 	Hash Hex `json:"hash,omitempty"`
 }
 
-// BundleState are the state roots at height H.
-type BundleState struct {
+// State are the state roots at height H.
+type State struct {
 	Height      int64  `json:"height"`
 	LogSize     uint64 `json:"log_size"`
 	LogRoot     Hex    `json:"log_root"`
@@ -108,8 +108,8 @@ type BundleState struct {
 	RecordsRoot Hex    `json:"records_root"`
 }
 
-// BundleMapProof is a map proof (docs/PROOFS.md, "The authenticated map").
-type BundleMapProof struct {
+// MapProof is a map proof (docs/PROOFS.md, "The authenticated map").
+type MapProof struct {
 	Depth         uint32 `json:"depth"`
 	EmptySiblings Hex    `json:"empty_siblings"`
 	Siblings      []Hex  `json:"siblings"`
@@ -117,19 +117,20 @@ type BundleMapProof struct {
 	LeafValueHash Hex    `json:"leaf_value_hash"`
 }
 
-// BundleValue is a map entry, or its absence when Value is empty.
-type BundleValue struct {
+// Value is a map entry, or its absence when Value is empty.
+type Value struct {
 	Key string `json:"key"`
 	// Value is the entry's bytes (base64); empty or absent means the key is
 	// proven absent.
-	Value []byte         `json:"value,omitempty"`
-	Proof BundleMapProof `json:"proof"`
+	Value []byte   `json:"value,omitempty"`
+	Proof MapProof `json:"proof"`
 }
 
-// BundleRecord is one log record with its RFC 6962 inclusion path.
-type BundleRecord struct {
+// Record is one log record with its RFC 6962 inclusion path.
+type Record struct {
 	Index uint64 `json:"index"`
-	// Record is the marshalled Record (base64) exactly as hashed.
+	// Record is the marshalled traceledgerv1.Record (base64) exactly as
+	// hashed.
 	Record []byte `json:"record"`
 	// Inclusion are the path's hashes, from the leaf upward, in the log of
 	// State.LogSize leaves.
@@ -153,28 +154,28 @@ func fromHexes(in []Hex) [][]byte {
 	return out
 }
 
-func bundleMapProof(p *traceledgerv1.MapProof) BundleMapProof {
+func mapProofOf(p *traceledgerv1.MapProof) MapProof {
 	if p == nil {
-		return BundleMapProof{}
+		return MapProof{}
 	}
-	return BundleMapProof{Depth: p.Depth, EmptySiblings: p.EmptySiblings, Siblings: toHexes(p.Siblings),
+	return MapProof{Depth: p.Depth, EmptySiblings: p.EmptySiblings, Siblings: toHexes(p.Siblings),
 		LeafKeyHash: p.LeafKeyHash, LeafValueHash: p.LeafValueHash}
 }
 
-func (p BundleMapProof) wire() *traceledgerv1.MapProof {
+func (p MapProof) wire() *traceledgerv1.MapProof {
 	return &traceledgerv1.MapProof{Depth: p.Depth, EmptySiblings: p.EmptySiblings, Siblings: fromHexes(p.Siblings),
 		LeafKeyHash: p.LeafKeyHash, LeafValueHash: p.LeafValueHash}
 }
 
-// BundleValueOf converts a proven map entry.
-func BundleValueOf(pv *traceledgerv1.ProvenValue) BundleValue {
+// ValueOf converts a proven map entry.
+func ValueOf(pv *traceledgerv1.ProvenValue) Value {
 	if pv == nil {
-		return BundleValue{}
+		return Value{}
 	}
-	return BundleValue{Key: pv.Key, Value: pv.Value, Proof: bundleMapProof(pv.Proof)}
+	return Value{Key: pv.Key, Value: pv.Value, Proof: mapProofOf(pv.Proof)}
 }
 
-func (v BundleValue) wire() *traceledgerv1.ProvenValue {
+func (v Value) wire() *traceledgerv1.ProvenValue {
 	return &traceledgerv1.ProvenValue{Key: v.Key, Value: v.Value, Proof: v.Proof.wire()}
 }
 
@@ -194,30 +195,30 @@ func (b *Bundle) history() *traceledgerv1.HistoryResponse {
 	return resp
 }
 
-// NewBundle assembles a bundle from a history answer, further map entries
+// New assembles a bundle from a history answer, further map entries
 // answered at the same state, and the light blocks from the trust root to
 // header H+1 (ascending). trust names the root those blocks start from.
-func NewBundle(chainID, identifier string, trust BundleTrust, hist *traceledgerv1.HistoryResponse,
+func New(chainID, identifier string, trust Trust, hist *traceledgerv1.HistoryResponse,
 	values []*traceledgerv1.ProvenValue, blocks []*types.LightBlock, created time.Time,
 ) (*Bundle, error) {
 	if hist == nil || hist.Roots == nil {
-		return nil, fmt.Errorf("%w: no history answer", ErrBundle)
+		return nil, fmt.Errorf("%w: no history answer", ErrMalformed)
 	}
 	r := hist.Roots
-	b := &Bundle{Format: BundleFormat, Version: BundleVersion, ChainID: chainID, Identifier: identifier, Trust: trust,
-		State: BundleState{Height: r.Height, LogSize: r.LogSize, LogRoot: r.LogRoot, MapRoot: r.MapRoot, RecordsRoot: r.RecordsRoot},
-		Head:  BundleValueOf(hist.Head), Records: []BundleRecord{}}
+	b := &Bundle{Format: Format, Version: Version, ChainID: chainID, Identifier: identifier, Trust: trust,
+		State: State{Height: r.Height, LogSize: r.LogSize, LogRoot: r.LogRoot, MapRoot: r.MapRoot, RecordsRoot: r.RecordsRoot},
+		Head:  ValueOf(hist.Head), Records: []Record{}}
 	if !created.IsZero() {
 		b.CreatedAt = created.UTC().Format(time.RFC3339)
 	}
 	for _, pr := range hist.Records {
 		if pr == nil || pr.Inclusion == nil {
-			return nil, fmt.Errorf("%w: a record without inclusion proof", ErrBundle)
+			return nil, fmt.Errorf("%w: a record without inclusion proof", ErrMalformed)
 		}
-		b.Records = append(b.Records, BundleRecord{Index: pr.Index, Record: pr.Record, Inclusion: toHexes(pr.Inclusion.Hashes)})
+		b.Records = append(b.Records, Record{Index: pr.Index, Record: pr.Record, Inclusion: toHexes(pr.Inclusion.Hashes)})
 	}
 	for _, v := range values {
-		b.Values = append(b.Values, BundleValueOf(v))
+		b.Values = append(b.Values, ValueOf(v))
 	}
 	for _, lb := range blocks {
 		raw, err := cmtjson.Marshal(lb)
@@ -236,27 +237,27 @@ func (b *Bundle) Encode(w io.Writer) error {
 	return enc.Encode(b)
 }
 
-// DecodeBundle reads a bundle strictly: unknown fields, trailing data, a
-// different format or version are errors wrapping ErrBundle.
-func DecodeBundle(r io.Reader) (*Bundle, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxBundleBytes+1))
+// Decode reads a bundle strictly: unknown fields, trailing data, a
+// different format or version are errors wrapping ErrMalformed.
+func Decode(r io.Reader) (*Bundle, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read bundle: %w", err)
 	}
-	if len(data) > MaxBundleBytes {
-		return nil, fmt.Errorf("%w: larger than %d bytes", ErrBundle, MaxBundleBytes)
+	if len(data) > MaxBytes {
+		return nil, fmt.Errorf("%w: larger than %d bytes", ErrMalformed, MaxBytes)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var b Bundle
 	if err := dec.Decode(&b); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBundle, err)
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	if dec.More() {
-		return nil, fmt.Errorf("%w: data after the bundle", ErrBundle)
+		return nil, fmt.Errorf("%w: data after the bundle", ErrMalformed)
 	}
-	if b.Format != BundleFormat || b.Version != BundleVersion {
-		return nil, fmt.Errorf("%w: format %q version %d; this verifier reads %q version %d", ErrBundle, b.Format, b.Version, BundleFormat, BundleVersion)
+	if b.Format != Format || b.Version != Version {
+		return nil, fmt.Errorf("%w: format %q version %d; this verifier reads %q version %d", ErrMalformed, b.Format, b.Version, Format, Version)
 	}
 	return &b, nil
 }
@@ -267,18 +268,18 @@ func (b *Bundle) DecodeLightBlocks() ([]*types.LightBlock, error) {
 	for i, raw := range b.LightBlocks {
 		var lb types.LightBlock
 		if err := cmtjson.Unmarshal(raw, &lb); err != nil {
-			return nil, fmt.Errorf("%w: light block %d: %v", ErrBundle, i, err)
+			return nil, fmt.Errorf("%w: light block %d: %v", ErrMalformed, i, err)
 		}
 		if lb.SignedHeader == nil || lb.Header == nil || lb.Commit == nil || lb.ValidatorSet == nil {
-			return nil, fmt.Errorf("%w: light block %d is incomplete", ErrBundle, i)
+			return nil, fmt.Errorf("%w: light block %d is incomplete", ErrMalformed, i)
 		}
 		out[i] = &lb
 	}
 	return out, nil
 }
 
-// BundleReport says what a bundle proved.
-type BundleReport struct {
+// Report says what a bundle proved.
+type Report struct {
 	ChainID    string `json:"chain_id"`
 	Identifier string `json:"identifier"`
 	// TrustRoot describes where header trust started; HeaderPath lists the
@@ -382,34 +383,34 @@ func RecordKind(r *traceledgerv1.Record) (kind, detail string) {
 	}
 }
 
-// VerifyBundle checks b with no network: the light blocks from root to
-// header H+1 (VerifyHeaderChain), the state roots against that header's app
+// Verify checks b with no network: the light blocks from root to
+// header H+1 (light.VerifyHeaderChain), the state roots against that header's app
 // hash, the identifier's head in the map (or its absence), each record's
 // inclusion in the log, completeness (count, order, chain hash, last
 // index), and each further map entry. The report says, per record and
 // entry, what was proven; the error is nil only if everything verified.
-func VerifyBundle(b *Bundle, root TrustRoot, opts HeaderOptions) (*BundleReport, error) {
-	rep := &BundleReport{ChainID: b.ChainID, Identifier: b.Identifier, TrustRoot: root.String(),
+func Verify(b *Bundle, root light.TrustRoot, opts light.HeaderOptions) (*Report, error) {
+	rep := &Report{ChainID: b.ChainID, Identifier: b.Identifier, TrustRoot: root.String(),
 		StateHeight: b.State.Height, LogSize: b.State.LogSize, Records: []RecordReport{}}
-	fail := func(err error) (*BundleReport, error) {
+	fail := func(err error) (*Report, error) {
 		rep.Errors = append(rep.Errors, err.Error())
 		rep.Verified = false
 		return rep, err
 	}
-	if b.Format != BundleFormat || b.Version != BundleVersion {
-		return fail(fmt.Errorf("%w: format %q version %d", ErrBundle, b.Format, b.Version))
+	if b.Format != Format || b.Version != Version {
+		return fail(fmt.Errorf("%w: format %q version %d", ErrMalformed, b.Format, b.Version))
 	}
 	// Header trust: nothing below holds unless header H+1 is trusted.
 	blocks, err := b.DecodeLightBlocks()
 	if err != nil {
 		return fail(err)
 	}
-	return verifyBundleBlocks(b, blocks, root, opts, rep)
+	return verifyBlocks(b, blocks, root, opts, rep)
 }
 
-// verifyBundleBlocks is VerifyBundle after the light blocks are decoded.
-func verifyBundleBlocks(b *Bundle, blocks []*types.LightBlock, root TrustRoot, opts HeaderOptions, rep *BundleReport) (*BundleReport, error) {
-	fail := func(err error) (*BundleReport, error) {
+// verifyBlocks is Verify after the light blocks are decoded.
+func verifyBlocks(b *Bundle, blocks []*types.LightBlock, root light.TrustRoot, opts light.HeaderOptions, rep *Report) (*Report, error) {
+	fail := func(err error) (*Report, error) {
 		rep.Errors = append(rep.Errors, err.Error())
 		rep.Verified = false
 		return rep, err
@@ -420,9 +421,9 @@ func verifyBundleBlocks(b *Bundle, blocks []*types.LightBlock, root TrustRoot, o
 		rep.Errors = append(rep.Errors, err.Error())
 	}
 	if b.ChainID != root.ChainID {
-		return fail(fmt.Errorf("%w: bundle is for chain %q, the trust root for %q", ErrHeaderNotTrusted, b.ChainID, root.ChainID))
+		return fail(fmt.Errorf("%w: bundle is for chain %q, the trust root for %q", light.ErrHeaderNotTrusted, b.ChainID, root.ChainID))
 	}
-	verified, err := VerifyHeaderChain(root, blocks, opts)
+	verified, err := light.VerifyHeaderChain(root, blocks, opts)
 	if err != nil {
 		return fail(err)
 	}
@@ -434,17 +435,17 @@ func verifyBundleBlocks(b *Bundle, blocks []*types.LightBlock, root TrustRoot, o
 		}
 	}
 	if top == nil {
-		return fail(fmt.Errorf("%w: the light blocks do not reach header %d, which commits to state height %d", ErrHeaderNotTrusted, b.State.Height+1, b.State.Height))
+		return fail(fmt.Errorf("%w: the light blocks do not reach header %d, which commits to state height %d", light.ErrHeaderNotTrusted, b.State.Height+1, b.State.Height))
 	}
 	rep.Header = headerReport(top)
 	roots := b.Roots()
-	if err := VerifyRootsInHeader(roots, top.SignedHeader); err != nil {
+	if err := light.VerifyRootsInHeader(roots, top.SignedHeader); err != nil {
 		return fail(err)
 	}
 	// The records, one by one.
 	for _, br := range b.Records {
 		rr := RecordReport{Index: br.Index}
-		vr, err := VerifyRecord(roots, &traceledgerv1.ProvenRecord{Index: br.Index, Record: br.Record,
+		vr, err := proof.VerifyRecord(roots, &traceledgerv1.ProvenRecord{Index: br.Index, Record: br.Record,
 			Inclusion: &traceledgerv1.LogInclusionProof{Index: br.Index, Size_: b.State.LogSize, Hashes: fromHexes(br.Inclusion)}})
 		if err != nil {
 			rr.Error = err.Error()
@@ -462,7 +463,7 @@ func verifyBundleBlocks(b *Bundle, blocks []*types.LightBlock, root TrustRoot, o
 		rep.Records = append(rep.Records, rr)
 	}
 	// The head and completeness.
-	vh, err := VerifyHistory(b.Identifier, HeadKey(b.Identifier), b.history())
+	vh, err := proof.VerifyHistory(b.Identifier, traceledgerv1.HeadKey(b.Identifier), b.history())
 	if err != nil {
 		note(fmt.Errorf("history of %q: %w", b.Identifier, err))
 	} else {
@@ -477,7 +478,7 @@ func verifyBundleBlocks(b *Bundle, blocks []*types.LightBlock, root TrustRoot, o
 	// Further map entries.
 	for _, v := range b.Values {
 		vrep := ValueReport{Key: v.Key}
-		present, err := VerifyValue(roots, v.Key, v.wire())
+		present, err := proof.VerifyValue(roots, v.Key, v.wire())
 		if err != nil {
 			vrep.Error = err.Error()
 			note(fmt.Errorf("map entry %q: %w", v.Key, err))
