@@ -21,6 +21,7 @@ import (
 	cmtjson "github.com/cometbft/cometbft/libs/json"
 	"github.com/cometbft/cometbft/types"
 
+	"github.com/traceledger/traceledger/epcis"
 	"github.com/traceledger/traceledger/proof"
 	"github.com/traceledger/traceledger/proof/light"
 	traceledgerv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
@@ -466,6 +467,10 @@ func verifyBlocks(b *Bundle, blocks []*types.LightBlock, root light.TrustRoot, o
 	vh, err := proof.VerifyHistory(b.Identifier, traceledgerv1.HeadKey(b.Identifier), b.history())
 	if err != nil {
 		note(fmt.Errorf("history of %q: %w", b.Identifier, err))
+	} else if c, cerr := epcis.CanonicalIdentifier(b.Identifier); vh.Head == nil && (cerr != nil || c != b.Identifier) {
+		// Histories are filed under canonical identifiers only: the
+		// absence of another spelling's head proves nothing about the lot.
+		note(fmt.Errorf("the bundle proves no history for %q, which is not the canonical form of an identifier (its history would be under %q): an absence is only evidence for the canonical key", b.Identifier, c))
 	} else {
 		rep.Complete = true
 		if vh.Head != nil {

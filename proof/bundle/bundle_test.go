@@ -105,7 +105,7 @@ func TestBundleAbsentIdentifier(t *testing.T) {
 	s := synth.New(t, 2)
 	vals := prooftest.NewValidators("genesis", 4, 10)
 	c := chainWithState(s, vals, 3)
-	unknown := "urn:epc:class:lgtin:6901234.500012.NOSUCH"
+	unknown := "https://id.gs1.org/01/56901234000127/10/NOSUCH" // canonical
 	b, err := New(testChain, unknown, Trust{Kind: "genesis", Height: 1}, s.History(t, unknown), nil, c.Blocks, time.Time{})
 	if err != nil {
 		t.Fatal(err)
@@ -113,6 +113,16 @@ func TestBundleAbsentIdentifier(t *testing.T) {
 	rep, err := Verify(roundTrip(t, b), genesisRoot(t, vals), light.HeaderOptions{})
 	if err != nil || rep.HasHistory || !rep.Complete || len(rep.Records) != 0 {
 		t.Fatalf("absent identifier: %v %+v", err, rep)
+	}
+	// The same lot as an EPC URI: a genuine absence proof of that key, but
+	// histories are never filed under it, so it is not evidence.
+	urn := "urn:epc:class:lgtin:6901234.500012.NOSUCH"
+	nb, err := New(testChain, urn, Trust{Kind: "genesis", Height: 1}, s.History(t, urn), nil, c.Blocks, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := Verify(roundTrip(t, nb), genesisRoot(t, vals), light.HeaderOptions{}); err == nil || rep.Verified || !strings.Contains(err.Error(), unknown) {
+		t.Fatalf("absence of a non-canonical spelling: %v %+v", err, rep)
 	}
 	// Claiming the absence of a subject that has records fails.
 	b.Identifier = synth.Subject
