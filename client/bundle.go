@@ -38,6 +38,9 @@ type ExportOptions struct {
 // changes). The finished bundle is verified with proof.VerifyBundle before
 // it is returned.
 func (c *Client) ExportBundle(ctx context.Context, opts ExportOptions) (*proof.Bundle, error) {
+	if err := c.checkChain(ctx); err != nil {
+		return nil, err
+	}
 	root := opts.Trust
 	if root.ChainID == "" {
 		var err error

@@ -137,7 +137,7 @@ func (c *Client) ProveAnchored(ctx context.Context, hashIDs []string, eventHashI
 		return nil, err
 	}
 	if va == nil {
-		return nil, fmt.Errorf("root %x is not anchored on the ledger (absence proven at height %d)", root, p.Height)
+		return nil, &AbsentError{What: fmt.Sprintf("anchor of root %x", root), Height: p.Height}
 	}
 	if va.Anchor.LeafCount != uint64(tree.Size()) {
 		return nil, fmt.Errorf("the ledger anchors root %x over %d leaves, the tree has %d", root, va.Anchor.LeafCount, tree.Size())

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -144,8 +143,9 @@ LEAVES: 'anchor prove' needs them.`,
 
 func newAnchorProveCmd() *cobra.Command {
 	var (
-		conn       connFlags
-		event, out string
+		conn           connFlags
+		output         outputFlag
+		event, outFile string
 	)
 	cmd := &cobra.Command{
 		Use:   "prove LEAVES --event HASH_ID",
@@ -153,9 +153,14 @@ func newAnchorProveCmd() *cobra.Command {
 		Long: `prove rebuilds the tree over LEAVES, takes the path of the event --event, fetches
 the anchor of the root from the ledger and verifies it (map entry, log
 inclusion, app hash in a header checked by the light client), and writes the
-whole chain as a JSON proof that 'anchor verify' checks offline.`,
+whole chain as a JSON proof that 'anchor verify' checks offline: to --out
+FILE, or to standard output. With -o json standard output carries one JSON
+object: a summary, with the file written or the proof itself ("proof").`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := output.check(); err != nil {
+				return err
+			}
 			ids, err := readLeaves(cmd, args[0])
 			if err != nil {
 				return err
@@ -166,28 +171,29 @@ whole chain as a JSON proof that 'anchor verify' checks offline.`,
 			}
 			p, err := c.ProveAnchored(cmd.Context(), ids, event)
 			if err != nil {
-				return notVerified(err)
+				return err
 			}
 			bz, err := json.MarshalIndent(p, "", "  ")
 			if err != nil {
 				return err
 			}
 			bz = append(bz, '\n')
-			if out != "" && out != "-" {
-				if err := os.WriteFile(out, bz, 0o644); err != nil {
-					return err
+			summary := map[string]any{"event": p.EventHashID, "leaf_index": p.LeafIndex, "tree_size": p.TreeSize, "root": p.Root,
+				"log_index": p.LogIndex, "header_height": p.HeaderHeight, "verified": true}
+			var text func(io.Writer)
+			if outFile != "" && outFile != "-" {
+				text = func(w io.Writer) {
+					fmt.Fprintf(w, "event %s: leaf %d of %d under root %s, anchored at log #%d, verified against header %d\n",
+						p.EventHashID, p.LeafIndex, p.TreeSize, p.Root, p.LogIndex, p.HeaderHeight)
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "event %s: leaf %d of %d under root %s, anchored at log #%d, verified against header %d\n",
-					p.EventHashID, p.LeafIndex, p.TreeSize, p.Root, p.LogIndex, p.HeaderHeight)
-				return nil
 			}
-			_, err = cmd.OutOrStdout().Write(bz)
-			return err
+			return output.document(cmd, outFile, 0o644, bz, "proof", summary, text)
 		},
 	}
 	conn.add(cmd)
+	output.add(cmd)
 	cmd.Flags().StringVar(&event, "event", "", "Event Hash ID to prove (required)")
-	cmd.Flags().StringVar(&out, "out", "", "write the proof to this file (default standard output)")
+	cmd.Flags().StringVar(&outFile, "out", "", "write the proof to this file (default standard output)")
 	cmd.MarkFlagRequired("event")
 	return cmd
 }
