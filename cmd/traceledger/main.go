@@ -47,6 +47,10 @@ func hint(err error) string {
 		return "see '" + ue.cmd + " --help'"
 	case errors.Is(err, keyring.ErrNotFound):
 		return "list the keys with 'traceledger keys list --home DIR', or create one with 'traceledger keys add NAME'"
+	case errors.Is(err, keyring.ErrNoPassphrase), errors.Is(err, keyring.ErrEmptyPassphrase):
+		return "give the passphrase with --passphrase-file FILE, --passphrase-env VAR or $" + keyring.DefaultEnvVar + " (scripts have no terminal to prompt on)"
+	case errors.Is(err, keyring.ErrExists):
+		return "choose another key name, or see the existing keys with 'traceledger keys list --home DIR'"
 	case errors.Is(err, keyring.ErrWrongPassphrase):
 		return "check the passphrase (--passphrase-file, --passphrase-env or $" + keyring.DefaultEnvVar + ")"
 	case errors.As(err, &cm):
