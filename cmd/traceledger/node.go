@@ -26,8 +26,8 @@ import (
 func newInitCmd() *cobra.Command {
 	var (
 		home, chainID, deptID, deptName, division string
-		rpcAddr, p2pAddr                          string
-		enterprises                               []string
+		rpcAddr, p2pAddr, genesisFile             string
+		enterprises, peers                        []string
 		pass                                      passphraseFlags
 		out                                       outputFlag
 	)
@@ -49,14 +49,37 @@ division codes, addresses), the home is built in a temporary directory beside
 behind, so the corrected command can simply be run again. --home must not exist
 or be an empty directory.
 
-For a network of several departments use 'traceledger testnet init' instead.`,
+--peers ID@HOST:PORT,... sets the node's persistent peers (the node ids are in
+the output of init, -o json: "peer").
+
+A network of several departments founded together: each department runs init
+(its keys and validator key; the genesis it writes is provisional), one of them
+builds the shared genesis with 'traceledger genesis new' and 'genesis
+add-department --validator-home/--admin-home' (or the keys 'node
+show-validator' and 'keys show' print), every department checks it ('genesis
+validate', 'genesis hash'), and then each runs init again with --genesis FILE
+--peers ...: on a home that was never started this replaces the provisional
+genesis by FILE and sets the peers; on a new home it creates a node (keys
+included) that joins FILE's network, as a non-validator until a proposal adds
+its validator key. init says which role the home's validator key has in FILE.
+For a local test network use 'traceledger testnet init' instead.`,
 		Example: `  traceledger init --home ./agri --chain-id province-trace-1 --department agri \
       --enterprise farm1,"Green Valley Farm",91520100MA6DKQ1X3R
-  traceledger start --home ./agri`,
+  traceledger start --home ./agri
+
+  traceledger init --home ./agri --genesis genesis.json \
+      --peers 0f3c...9a1b@market.example.org:26656,77aa...02cd@drug.example.org:26656`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.check(); err != nil {
 				return err
+			}
+			if err := checkPeers(peers); err != nil {
+				return err
+			}
+			if genesisFile != "" {
+				return initJoin(cmd, &out, joinOptions{home: home, genesis: genesisFile, peers: peers, rpcAddr: rpcAddr, p2pAddr: p2pAddr,
+					department: deptID, adminKey: cmd.Flags().Changed("department"), enterprises: len(enterprises) > 0, pass: pass})
 			}
 			var parts []genesis.Participant
 			var names []string
@@ -72,6 +95,7 @@ For a network of several departments use 'traceledger testnet init' instead.`,
 			configure := func(c *cfg.Config) {
 				c.RPC.ListenAddress = rpcAddr
 				c.P2P.ListenAddress = p2pAddr
+				c.P2P.PersistentPeers = strings.Join(peers, ",")
 				c.Moniker = deptID
 			}
 			// Everything that can be checked is checked before a file is written.
@@ -111,8 +135,12 @@ For a network of several departments use 'traceledger testnet init' instead.`,
 				return err
 			}
 			rpcURL, _ := rpcFromHome(home)
+			id, err := homeNodeID(home)
+			if err != nil {
+				return err
+			}
 			view := map[string]any{"home": home, "chain_id": chainID, "department": deptID, "admin_key": admin.Name, "admin_key_id": admin.KeyID,
-				"enterprises": names, "genesis_hash": h, "rpc": rpcURL}
+				"enterprises": names, "genesis_hash": h, "rpc": rpcURL, "node_id": id, "peer": peerAddress(id, p2pAddr)}
 			if names == nil {
 				view["enterprises"] = []string{}
 			}
@@ -130,6 +158,8 @@ For a network of several departments use 'traceledger testnet init' instead.`,
 	cmd.Flags().StringArrayVar(&enterprises, "enterprise", nil, "register an enterprise: ID,NAME,CREDIT_CODE (repeatable)")
 	cmd.Flags().StringVar(&rpcAddr, "rpc-laddr", "tcp://127.0.0.1:26657", "RPC listen address")
 	cmd.Flags().StringVar(&p2pAddr, "p2p-laddr", "tcp://127.0.0.1:26656", "P2P listen address")
+	cmd.Flags().StringVar(&genesisFile, "genesis", "", "join the network of this genesis file (built with 'traceledger genesis new|add-department') instead of founding a one-department network")
+	cmd.Flags().StringSliceVar(&peers, "peers", nil, "persistent peers, ID@HOST:PORT, comma-separated")
 	pass.add(cmd)
 	out.add(cmd)
 	return cmd
