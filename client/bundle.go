@@ -40,6 +40,9 @@ type ExportOptions struct {
 // changes). The finished bundle is verified with bundle.Verify before
 // it is returned.
 func (c *Client) ExportBundle(ctx context.Context, opts ExportOptions) (*bundle.Bundle, error) {
+	if err := c.checkChain(ctx); err != nil {
+		return nil, err
+	}
 	root := opts.Trust
 	if root.ChainID == "" {
 		var err error

@@ -31,6 +31,56 @@ type Client struct {
 	verifier *HeaderVerifier
 	witness  []string
 	seqs     map[string]uint64 // key id -> next sequence this client will use
+	chainOK  bool              // the node's chain id was found to be the genesis's
+}
+
+// ChainIDMismatchError is a node of another chain than the trust root's:
+// nothing it says can verify, and transactions signed for this chain are
+// not valid there. It wraps ErrNotVerified.
+type ChainIDMismatchError struct {
+	// Node is the node's URL, NodeChainID the chain it runs, LocalChainID
+	// the chain of the genesis document (the trust root) the client uses.
+	Node, NodeChainID, LocalChainID string
+}
+
+func (e *ChainIDMismatchError) Error() string {
+	return fmt.Sprintf("chain id mismatch: node %s is on chain %q, your home/genesis says %q", e.Node, e.NodeChainID, e.LocalChainID)
+}
+
+// Unwrap makes a chain id mismatch a verification failure.
+func (e *ChainIDMismatchError) Unwrap() error { return ErrNotVerified }
+
+// AbsentError is a verified negative answer: What is proven not to be on
+// the ledger at state height Height.
+type AbsentError struct {
+	What   string
+	Height int64
+}
+
+func (e *AbsentError) Error() string {
+	return fmt.Sprintf("%s is not on the ledger (absence proven at state height %d)", e.What, e.Height)
+}
+
+// checkChain asks the node once which chain it runs and returns a
+// *ChainIDMismatchError when it is not the genesis document's.
+func (c *Client) checkChain(ctx context.Context) error {
+	c.mu.Lock()
+	ok := c.chainOK
+	c.mu.Unlock()
+	if ok {
+		return nil
+	}
+	st, err := c.rpc.Status(ctx)
+	if err != nil {
+		return fmt.Errorf("ask %s for its status: %w", c.url, err)
+	}
+	if st.NodeInfo.Network != c.genesis.ChainID {
+		return &ChainIDMismatchError{Node: c.url, NodeChainID: st.NodeInfo.Network, LocalChainID: c.genesis.ChainID}
+	}
+	c.mu.Lock()
+	c.chainOK = true
+	c.mu.Unlock()
+	return nil
 }
 
 // New connects to the node at nodeURL (e.g. http://127.0.0.1:26657).
@@ -47,8 +97,15 @@ func New(nodeURL string, doc *types.GenesisDoc, witnessURLs ...string) (*Client,
 // RPC exposes the underlying CometBFT RPC client.
 func (c *Client) RPC() *rpchttp.HTTP { return c.rpc }
 
+// ChainID is the chain id of the genesis the client trusts.
+func (c *Client) ChainID() string { return c.genesis.ChainID }
+
 // headerVerifier starts the light client on first use.
+// It first checks that the node runs the genesis's chain.
 func (c *Client) headerVerifier(ctx context.Context) (*HeaderVerifier, error) {
+	if err := c.checkChain(ctx); err != nil {
+		return nil, err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.verifier != nil {
@@ -146,12 +203,15 @@ func (c *Client) nextSequence(ctx context.Context, s Signer) (uint64, error) {
 	if ok {
 		return seq, nil
 	}
+	if err := c.checkChain(ctx); err != nil {
+		return 0, err
+	}
 	res, err := c.rpc.ABCIQuery(ctx, tlv1.PathValue, mustMarshal(&tlv1.ValueRequest{Key: tlv1.KeyKey(id)}))
 	if err != nil {
 		return 0, fmt.Errorf("read sequence of key %s: %w", id, err)
 	}
 	if res.Response.Code != 0 {
-		return 0, fmt.Errorf("read sequence of key %s: %s", id, res.Response.Log)
+		return 0, fmt.Errorf("read sequence of key %s: %w", id, &QueryError{Code: res.Response.Code, Log: res.Response.Log})
 	}
 	var vr tlv1.ValueResponse
 	if err := vr.Unmarshal(res.Response.Value); err != nil {
@@ -415,7 +475,7 @@ func (c *Client) Status(ctx context.Context) (*Status, Proven, error) {
 		return nil, Proven{}, fmt.Errorf("%w: decode status: %v", ErrNotVerified, err)
 	}
 	if resp.ChainId != c.genesis.ChainID {
-		return nil, Proven{}, fmt.Errorf("%w: node is on chain %q, the genesis says %q", ErrNotVerified, resp.ChainId, c.genesis.ChainID)
+		return nil, Proven{}, &ChainIDMismatchError{Node: c.url, NodeChainID: resp.ChainId, LocalChainID: c.genesis.ChainID}
 	}
 	p, err := c.verifyRoots(ctx, resp.Roots, h)
 	if err != nil {

@@ -6,12 +6,28 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
 
+	cmtjson "github.com/cometbft/cometbft/libs/json"
+	lighthttp "github.com/cometbft/cometbft/light/provider/http"
+	"github.com/cometbft/cometbft/types"
+
 	"github.com/traceledger/traceledger/epcis"
 	"github.com/traceledger/traceledger/proof"
+	"github.com/traceledger/traceledger/proof/bundle"
+	prooflight "github.com/traceledger/traceledger/proof/light"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
+)
+
+// AnchorProofFormat and AnchorProofVersion identify the anchor proof
+// format. Version 2 carries the light blocks from a trust root to the
+// header that commits to the anchor (version 1 carried only an app hash,
+// which anyone could recompute for a forged record).
+const (
+	AnchorProofFormat  = "traceledger-anchor-proof"
+	AnchorProofVersion = 2
 )
 
 // Anchoring: a high-volume source (IoT sensors) records one AnchorRoot over
@@ -85,6 +101,8 @@ func AnchorRootMsg(tree *epcis.AnchorTree, source string, fromMs, toMs int64) *t
 // AnchorProof is a self-contained proof that an event hash is under an
 // anchored root and that the root is on the ledger.
 type AnchorProof struct {
+	Format      string `json:"format"`
+	Version     int    `json:"version"`
 	EventHashID string `json:"eventHashId"`
 	// LeafIndex, TreeSize, Root and Path: leaf -> root (RFC 6962, leaf hash
 	// SHA-256(0x00 || digest of the hash ID), path from the leaf up).
@@ -100,19 +118,32 @@ type AnchorProof struct {
 	Record    string   `json:"record"`
 	Inclusion []string `json:"inclusion"`
 	// Roots (a marshalled StateRoots, base64) -> app hash; AppHash is the
-	// app hash of header HeaderHeight, which the light client verified
-	// against the validators' signatures when the proof was made.
+	// app hash of header HeaderHeight.
 	Roots        string `json:"roots"`
 	StateHeight  int64  `json:"stateHeight"`
 	HeaderHeight int64  `json:"headerHeight"`
 	AppHash      string `json:"appHash"`
 	ChainID      string `json:"chainId"`
+	// Trust names the trust root the light blocks start from, and
+	// LightBlocks (CometBFT's JSON encoding, ascending) lead from it to
+	// header HeaderHeight: the verifier checks them against its own trust
+	// root, so the app hash is one the departments signed.
+	Trust       bundle.Trust      `json:"trust"`
+	LightBlocks []json.RawMessage `json:"lightBlocks"`
 }
 
 // ProveAnchored proves that eventHashID is leaf of the tree over hashIDs and
-// that the tree's root is anchored on the ledger (verified through the
-// light client).
-func (c *Client) ProveAnchored(ctx context.Context, hashIDs []string, eventHashID string) (*AnchorProof, error) {
+// that the tree's root is anchored on the ledger, and adds the light blocks
+// from trust (the zero value: the client's genesis) to the header that
+// commits to the anchor record. The proof is verified with
+// VerifyAnchorProof against trust before it is returned.
+func (c *Client) ProveAnchored(ctx context.Context, hashIDs []string, eventHashID string, trust prooflight.TrustRoot) (*AnchorProof, error) {
+	if trust.ChainID == "" {
+		var err error
+		if trust, err = prooflight.GenesisTrustRoot(c.genesis); err != nil {
+			return nil, notVerified(err)
+		}
+	}
 	idx := -1
 	for i, id := range hashIDs {
 		if id == eventHashID {
@@ -137,7 +168,7 @@ func (c *Client) ProveAnchored(ctx context.Context, hashIDs []string, eventHashI
 		return nil, err
 	}
 	if va == nil {
-		return nil, fmt.Errorf("root %x is not anchored on the ledger (absence proven at height %d)", root, p.Height)
+		return nil, &AbsentError{What: fmt.Sprintf("anchor of root %x", root), Height: p.Height}
 	}
 	if va.Anchor.LeafCount != uint64(tree.Size()) {
 		return nil, fmt.Errorf("the ledger anchors root %x over %d leaves, the tree has %d", root, va.Anchor.LeafCount, tree.Size())
@@ -146,7 +177,16 @@ func (c *Client) ProveAnchored(ctx context.Context, hashIDs []string, eventHashI
 	if err != nil {
 		return nil, err
 	}
-	out := &AnchorProof{EventHashID: eventHashID, LeafIndex: uint64(idx), TreeSize: uint64(tree.Size()),
+	lp, err := lighthttp.New(trust.ChainID, c.url)
+	if err != nil {
+		return nil, fmt.Errorf("light block provider %s: %w", c.url, err)
+	}
+	blocks, err := HeaderPath(ctx, lp, trust, p.Header.Height)
+	if err != nil {
+		return nil, err
+	}
+	out := &AnchorProof{Format: AnchorProofFormat, Version: AnchorProofVersion,
+		EventHashID: eventHashID, LeafIndex: uint64(idx), TreeSize: uint64(tree.Size()),
 		Root: hex.EncodeToString(root[:]), Source: va.Anchor.Source, LogIndex: va.Index,
 		Record: base64.StdEncoding.EncodeToString(va.RecordBytes), Roots: base64.StdEncoding.EncodeToString(roots),
 		StateHeight: p.Height, HeaderHeight: p.Header.Height, AppHash: hex.EncodeToString(p.Header.AppHash),
@@ -157,22 +197,43 @@ func (c *Client) ProveAnchored(ctx context.Context, hashIDs []string, eventHashI
 	for _, h := range va.Inclusion.Hashes {
 		out.Inclusion = append(out.Inclusion, hex.EncodeToString(h))
 	}
-	if err := VerifyAnchorProof(out); err != nil {
+	out.Trust = bundle.Trust{Kind: "genesis", Height: trust.StartHeight()}
+	if trust.GenesisValidators == nil {
+		out.Trust = bundle.Trust{Kind: "header", Height: trust.Height, Hash: trust.Hash}
+	}
+	for _, lb := range blocks {
+		raw, err := cmtjson.Marshal(lb)
+		if err != nil {
+			return nil, fmt.Errorf("encode light block %d: %w", lb.Height, err)
+		}
+		out.LightBlocks = append(out.LightBlocks, raw)
+	}
+	if err := VerifyAnchorProof(out, trust, prooflight.HeaderOptions{}); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-// VerifyAnchorProof checks an AnchorProof offline: the event's leaf is in
-// the tree of Root (Path), Root is the root of the AnchorRecord (Record,
-// same leaf count), the record is in the log (Inclusion, against the log
-// root of Roots), and Roots hash to AppHash. That AppHash is the one the
-// departments signed in header HeaderHeight is what the light client checked
-// when the proof was made; re-check it with 'traceledger query status' or a
-// proof bundle.
-func VerifyAnchorProof(p *AnchorProof) error {
+// VerifyAnchorProof checks an AnchorProof offline against root, a trust
+// root the verifier holds (the network's genesis, or a header it trusts):
+// the light blocks lead from root to header HeaderHeight by CometBFT's
+// light-client rules, that header's app hash is the one the Roots hash to,
+// the record is in the log of Roots (Inclusion), it is the AnchorRecord of
+// Root over TreeSize leaves, and the event's leaf is in the tree of Root
+// (Path). Without a trust root nothing is verified: the proof's own app
+// hash is only a claim.
+func VerifyAnchorProof(p *AnchorProof, trust prooflight.TrustRoot, opts prooflight.HeaderOptions) error {
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("%w: anchor proof: %s", ErrNotVerified, fmt.Sprintf(format, args...))
+	}
+	if trust.ChainID == "" {
+		return fmt.Errorf("%w: anchor proof: no trust root (a genesis file, or a trusted height and header hash): the proof's app hash alone proves nothing", ErrNotVerified)
+	}
+	if p.Format != AnchorProofFormat || p.Version != AnchorProofVersion {
+		return fail("format %q version %d, want %q version %d (re-create it with 'traceledger anchor prove')", p.Format, p.Version, AnchorProofFormat, AnchorProofVersion)
+	}
+	if p.ChainID != trust.ChainID {
+		return fail("the proof is for chain %q, the trust root for %q", p.ChainID, trust.ChainID)
 	}
 	digest, err := epcis.HashIDDigest(p.EventHashID)
 	if err != nil {
@@ -229,6 +290,27 @@ func VerifyAnchorProof(p *AnchorProof) error {
 	}
 	if roots.Height != p.StateHeight || p.HeaderHeight != p.StateHeight+1 {
 		return fail("state height %d and header height %d do not match the roots (height %d)", p.StateHeight, p.HeaderHeight, roots.Height)
+	}
+	// The app hash is only a claim until a header the trust root leads to
+	// carries it.
+	blocks := make([]*types.LightBlock, len(p.LightBlocks))
+	for i, raw := range p.LightBlocks {
+		var lb types.LightBlock
+		if err := cmtjson.Unmarshal(raw, &lb); err != nil {
+			return fail("light block %d: %v", i, err)
+		}
+		blocks[i] = &lb
+	}
+	verified, err := prooflight.VerifyHeaderChain(trust, blocks, opts)
+	if err != nil {
+		return fail("headers: %v", err)
+	}
+	top := verified[len(verified)-1]
+	if top.Height != p.HeaderHeight {
+		return fail("the light blocks end at height %d, not at header %d", top.Height, p.HeaderHeight)
+	}
+	if err := prooflight.VerifyRootsInHeader(&roots, top.SignedHeader); err != nil {
+		return fail("the roots are not the ones header %d commits to: %v", top.Height, err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package client
 
 import (
 	"encoding/json"
+	prooflight "github.com/traceledger/traceledger/proof/light"
 	"testing"
 
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
@@ -30,15 +31,21 @@ func FuzzVerifyEventResponse(f *testing.F) {
 }
 
 // FuzzVerifyAnchorProof feeds arbitrary JSON to the offline anchor proof
-// checker and the leaves reader.
+// checker and the leaves reader. No input may verify against a trust root
+// (a header hash nobody has signed a chain to): verification rests on
+// signatures the fuzzer cannot make.
 func FuzzVerifyAnchorProof(f *testing.F) {
-	p, _ := json.Marshal(AnchorProof{EventHashID: "ni:///sha-256;00?ver=CBV2.0", Path: []string{"00"}})
+	p, _ := json.Marshal(AnchorProof{Format: AnchorProofFormat, Version: AnchorProofVersion, ChainID: "fuzz",
+		EventHashID: "ni:///sha-256;00?ver=CBV2.0", Path: []string{"00"}})
 	f.Add(p)
+	root := prooflight.HeightTrustRoot("fuzz", 1, make([]byte, 32))
 	f.Add([]byte("ni:///sha-256;0000000000000000000000000000000000000000000000000000000000000000?ver=CBV2.0\n# x\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var ap AnchorProof
 		if json.Unmarshal(data, &ap) == nil {
-			_ = VerifyAnchorProof(&ap)
+			if err := VerifyAnchorProof(&ap, root, prooflight.HeaderOptions{}); err == nil {
+				t.Fatal("a fuzzed anchor proof verified")
+			}
 		}
 		if ids, err := ReadAnchorLeaves(data); err == nil && len(ids) == 0 {
 			t.Fatal("no leaves and no error")

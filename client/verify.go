@@ -125,7 +125,7 @@ func (v *HeaderVerifier) VerifyHeader(ctx context.Context, height int64) (*types
 			return lb, nil
 		}
 		if !errors.Is(err, provider.ErrHeightTooHigh) && !errors.Is(err, provider.ErrLightBlockNotFound) {
-			return nil, fmt.Errorf("%w: header %d: %v", ErrNotVerified, height, err)
+			return nil, fmt.Errorf("%w: header %d: %w", ErrNotVerified, height, err)
 		}
 		select {
 		case <-ctx.Done():

@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/traceledger/traceledger/client"
+	"github.com/traceledger/traceledger/proof/light"
 )
 
 func newAnchorCmd() *cobra.Command {
@@ -26,8 +26,8 @@ hash ID; leaf hash SHA-256(0x00 || digest), node SHA-256(0x01 || left || right).
 
   anchor root LEAVES                 compute the root (no node needed)
   anchor submit LEAVES --source URI  record the root on the ledger
-  anchor prove LEAVES --event ID     prove one event: leaf -> root -> ledger
-  anchor verify PROOF                check a proof file offline`,
+  anchor prove LEAVES --event ID     prove one event: leaf -> root -> ledger -> signed header
+  anchor verify PROOF --genesis F    check a proof file offline against a trust root`,
 	}
 	cmd.AddCommand(newAnchorRootCmd(), newAnchorSubmitCmd(), newAnchorProveCmd(), newAnchorVerifyCmd())
 	return cmd
@@ -144,8 +144,10 @@ LEAVES: 'anchor prove' needs them.`,
 
 func newAnchorProveCmd() *cobra.Command {
 	var (
-		conn       connFlags
-		event, out string
+		conn           connFlags
+		output         outputFlag
+		trust          trustFlags
+		event, outFile string
 	)
 	cmd := &cobra.Command{
 		Use:   "prove LEAVES --event HASH_ID",
@@ -153,9 +155,17 @@ func newAnchorProveCmd() *cobra.Command {
 		Long: `prove rebuilds the tree over LEAVES, takes the path of the event --event, fetches
 the anchor of the root from the ledger and verifies it (map entry, log
 inclusion, app hash in a header checked by the light client), and writes the
-whole chain as a JSON proof that 'anchor verify' checks offline.`,
+whole chain as a JSON proof that 'anchor verify' checks offline: to --out
+FILE, or to standard output. The proof carries the light blocks from the trust
+root (the genesis validator set of --home's genesis, or --trust-height and
+--trust-hash) to the header that commits to the anchor, so a verifier needs
+nothing but its own trust root. With -o json standard output carries one JSON
+object: a summary, with the file written or the proof itself ("proof").`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := output.check(); err != nil {
+				return err
+			}
 			ids, err := readLeaves(cmd, args[0])
 			if err != nil {
 				return err
@@ -164,40 +174,59 @@ whole chain as a JSON proof that 'anchor verify' checks offline.`,
 			if err != nil {
 				return err
 			}
-			p, err := c.ProveAnchored(cmd.Context(), ids, event)
+			var root light.TrustRoot // zero: the client's genesis
+			if trust.set() {
+				if root, err = trust.root(c.ChainID(), ""); err != nil {
+					return err
+				}
+			}
+			p, err := c.ProveAnchored(cmd.Context(), ids, event, root)
 			if err != nil {
-				return notVerified(err)
+				return err
 			}
 			bz, err := json.MarshalIndent(p, "", "  ")
 			if err != nil {
 				return err
 			}
 			bz = append(bz, '\n')
-			if out != "" && out != "-" {
-				if err := os.WriteFile(out, bz, 0o644); err != nil {
-					return err
+			summary := map[string]any{"event": p.EventHashID, "leaf_index": p.LeafIndex, "tree_size": p.TreeSize, "root": p.Root,
+				"log_index": p.LogIndex, "header_height": p.HeaderHeight, "verified": true}
+			var text func(io.Writer)
+			if outFile != "" && outFile != "-" {
+				text = func(w io.Writer) {
+					fmt.Fprintf(w, "event %s: leaf %d of %d under root %s, anchored at log #%d, verified against header %d\n",
+						p.EventHashID, p.LeafIndex, p.TreeSize, p.Root, p.LogIndex, p.HeaderHeight)
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "event %s: leaf %d of %d under root %s, anchored at log #%d, verified against header %d\n",
-					p.EventHashID, p.LeafIndex, p.TreeSize, p.Root, p.LogIndex, p.HeaderHeight)
-				return nil
 			}
-			_, err = cmd.OutOrStdout().Write(bz)
-			return err
+			return output.document(cmd, outFile, 0o644, bz, "proof", summary, text)
 		},
 	}
 	conn.add(cmd)
+	output.add(cmd)
+	cmd.Flags().Int64Var(&trust.height, "trust-height", 0, "start the light blocks at the header of this height instead of genesis (with --trust-hash)")
+	cmd.Flags().StringVar(&trust.hash, "trust-hash", "", "hash (hex) of the trusted header at --trust-height")
 	cmd.Flags().StringVar(&event, "event", "", "Event Hash ID to prove (required)")
-	cmd.Flags().StringVar(&out, "out", "", "write the proof to this file (default standard output)")
+	cmd.Flags().StringVar(&outFile, "out", "", "write the proof to this file (default standard output)")
 	cmd.MarkFlagRequired("event")
 	return cmd
 }
 
 func newAnchorVerifyCmd() *cobra.Command {
-	var out outputFlag
+	var (
+		out   outputFlag
+		trust trustFlags
+	)
 	cmd := &cobra.Command{
-		Use:   "verify PROOF",
-		Short: "Check an anchor proof file offline (leaf -> root -> anchor record -> log -> app hash)",
-		Args:  cobra.ExactArgs(1),
+		Use:   "verify PROOF (--genesis FILE | --trust-height H --trust-hash HASH)",
+		Short: "Check an anchor proof file offline against a trust root (leaf -> root -> anchor record -> log -> signed header)",
+		Long: `verify checks an anchor proof made by 'anchor prove' with no network: the light
+blocks it carries must lead from your trust root (--genesis: the network's
+genesis validator set; or --trust-height/--trust-hash: a header you trust) to
+the header whose app hash commits to the anchor record, by CometBFT's
+light-client rules; then the record's inclusion in the log, the anchor's root
+and leaf count, and the event's path to the root. Without a trust root it
+refuses: a proof's own app hash can be recomputed for any forged record.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := out.check(); err != nil {
 				return err
@@ -210,15 +239,20 @@ func newAnchorVerifyCmd() *cobra.Command {
 			if err := json.Unmarshal(data, &p); err != nil {
 				return fmt.Errorf("%s is not an anchor proof: %w", args[0], err)
 			}
-			if err := client.VerifyAnchorProof(&p); err != nil {
+			root, err := trust.root(p.ChainID, "")
+			if err != nil {
+				return err
+			}
+			if err := client.VerifyAnchorProof(&p, root, light.HeaderOptions{}); err != nil {
 				return notVerified(err)
 			}
-			return out.print(cmd.OutOrStdout(), map[string]any{"event": p.EventHashID, "verified": true, "app_hash": p.AppHash, "header_height": p.HeaderHeight}, func(w io.Writer) {
-				fmt.Fprintf(w, "VERIFIED: %s is leaf %d of %d under root %s, anchored by %s at log #%d; the roots hash to app hash %s of header %d on chain %s\n",
-					p.EventHashID, p.LeafIndex, p.TreeSize, p.Root, p.Source, p.LogIndex, p.AppHash, p.HeaderHeight, p.ChainID)
+			return out.print(cmd.OutOrStdout(), map[string]any{"event": p.EventHashID, "verified": true, "app_hash": p.AppHash, "header_height": p.HeaderHeight, "trust_root": root.String()}, func(w io.Writer) {
+				fmt.Fprintf(w, "VERIFIED: %s is leaf %d of %d under root %s, anchored by %s at log #%d; the roots hash to app hash %s of header %d on chain %s, reached from %s\n",
+					p.EventHashID, p.LeafIndex, p.TreeSize, p.Root, p.Source, p.LogIndex, p.AppHash, p.HeaderHeight, p.ChainID, root)
 			})
 		},
 	}
+	trust.add(cmd, "genesis file of the network: trust starts at its validator set")
 	out.add(cmd)
 	return cmd
 }

@@ -213,7 +213,7 @@ issuer's complete histories, verified against a signed header.`,
 			}
 			v, p, err := c.AttestationValidAt(cmd.Context(), args[0], t)
 			if err != nil {
-				return notVerified(err)
+				return err
 			}
 			view := map[string]any{"attestation": args[0], "at": formatMs(t), "valid": v.Valid, "failures": v.Failures,
 				"status_at": strings.ToLower(strings.TrimPrefix(v.StatusAt.String(), "ATTESTATION_STATUS_")), "height": p.Height}
@@ -226,7 +226,7 @@ issuer's complete histories, verified against a signed header.`,
 			if v.Accreditation != nil {
 				view["accreditation_record"] = viewRecord(v.Accreditation)
 			}
-			return out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
+			err = out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
 				if v.Valid {
 					fmt.Fprintf(w, "attestation %s was VALID at %s\n", args[0], formatMs(t))
 				} else {
@@ -241,6 +241,10 @@ issuer's complete histories, verified against a signed header.`,
 					provenLine(w, p)
 				}
 			})
+			if err == nil && !v.Valid {
+				return negative("attestation %s was NOT valid at %s: %s", args[0], formatMs(t), strings.Join(v.Failures, "; "))
+			}
+			return err
 		},
 	}
 	conn.add(cmd)
@@ -259,14 +263,19 @@ func newAttestCmd() *cobra.Command {
 }
 
 func newAttestExportCmd() *cobra.Command {
-	var tx govTx
+	var (
+		tx      govTx
+		outFile string
+	)
 	cmd := &cobra.Command{
 		Use:   "export ID",
 		Short: "Write attestation ID as a VC 2.0 signed by the issuer's key (eddsa-jcs-2022 Data Integrity proof)",
 		Long: `Read attestation ID from the ledger (verified), and write it to stdout as a W3C
 Verifiable Credential 2.0 secured with an eddsa-jcs-2022 Data Integrity proof
 made with the --from key (a key of the issuing certifier), so that it can be
-checked outside the ledger ('traceledger attest verify').`,
+checked outside the ledger ('traceledger attest verify'). --out FILE writes it
+to a file instead; with -o json standard output carries one JSON object: a
+summary, with the file written or the credential itself ("credential").`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, s, err := tx.signer(cmd.Context())
@@ -275,20 +284,21 @@ checked outside the ledger ('traceledger attest verify').`,
 			}
 			a, _, err := c.Attestation(cmd.Context(), args[0])
 			if err != nil {
-				return notVerified(err)
+				return err
 			}
 			if a == nil {
-				return fmt.Errorf("attestation %s is proven not recorded", args[0])
+				return negative("attestation %s is not recorded (absence proven)", args[0])
 			}
 			data, err := client.ExportVC(a, s.Key, time.Now())
 			if err != nil {
 				return err
 			}
-			_, err = fmt.Fprintln(cmd.OutOrStdout(), string(data))
-			return err
+			data = append(data, '\n')
+			return tx.out.document(cmd, outFile, 0o644, data, "credential", map[string]any{"attestation": args[0], "signing_key": s.KeyID()}, nil)
 		},
 	}
 	tx.add(cmd, "name of the issuing certifier's key in the keyring")
+	cmd.Flags().StringVar(&outFile, "out", "", "write the credential to this file (default standard output)")
 	return cmd
 }
 

@@ -95,8 +95,9 @@ func TestAttestRecallCreditTraceCommands(t *testing.T) {
 		out, _ := cli("query", "attestation", "lab1/GAP-1")
 		return strings.Contains(out, "VALID at")
 	})
-	if out := must("query", "attestation", "lab1/GAP-1", "--at", "2026-02-01"); !strings.Contains(out, "NOT valid") || !strings.Contains(out, "not yet recorded") {
-		t.Fatalf("valid before it was recorded: %s", out)
+	// NOT valid is a negative answer: exit code 4 (issue 12).
+	if out, err := cli("query", "attestation", "lab1/GAP-1", "--at", "2026-02-01"); exitCodeOf(err) != exitNegative || !strings.Contains(out, "NOT valid") || !strings.Contains(out, "not yet recorded") {
+		t.Fatalf("valid before it was recorded: %v %s", err, out)
 	}
 
 	vc := must("attest", "export", "lab1/GAP-1", "--from", "lab1")
@@ -113,8 +114,10 @@ func TestAttestRecallCreditTraceCommands(t *testing.T) {
 	if err := os.WriteFile(file, []byte(strings.Replace(vc, "GB/Z 26575", "GB/Z 99999", 1)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cli("attest", "verify", file, "--offline"); err == nil {
-		t.Fatal("a tampered credential verified")
+	// A tampered credential is a failed verification: exit code 2, as a
+	// tampered bundle (issue 12; it was 1).
+	if _, err := cli("attest", "verify", file, "--offline"); exitCodeOf(err) != exitNotVerified {
+		t.Fatalf("a tampered credential: %v", err)
 	}
 
 	if _, err := cli("tx", "attest", "status", "lab1/GAP-1", "--to", "suspended", "--reason", "x", "--from", "farm1"); err == nil || !strings.Contains(err.Error(), "unauthorized") {
@@ -162,8 +165,9 @@ func TestAttestRecallCreditTraceCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &g); err != nil || g.Absent || len(g.Recalls) != 1 || len(g.Attestations) != 1 {
 		t.Fatalf("trace forward: %v %s", err, out)
 	}
-	if out := must("trace", "back", "urn:x:nothing"); !strings.Contains(out, "verified absence") {
-		t.Fatalf("trace of an unknown identifier: %s", out)
+	// A verified absence is a negative answer: exit code 4 (issue 12).
+	if out, err := cli("trace", "back", "urn:x:nothing"); exitCodeOf(err) != exitNegative || !strings.Contains(out, "verified absence") {
+		t.Fatalf("trace of an unknown identifier: %v %s", err, out)
 	}
 	if out := must("trace", "certs", "urn:x:lot1"); !strings.Contains(out, "lab1/GAP-1 NOT valid: status at t is ATTESTATION_STATUS_SUSPENDED") {
 		t.Fatalf("certs: %s", out)

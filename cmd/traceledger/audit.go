@@ -55,7 +55,9 @@ checks them against each other and against the trust root (--genesis, or
 Alerts are JSON lines (--alerts, default alerts.jsonl beside the state file;
 '-' for standard output); evidence files go to --evidence (default evidence/
 beside the state file). --metrics-addr serves Prometheus metrics at /metrics.
---once runs one pass and exits: 0 with no alert, 2 with any.`,
+--once runs one pass and exits: 0 with no alert; 2 with any evidence of
+tampering (fork, forged header, bad answer, rewritten history, disagreement);
+else 3 if a node did not answer, 4 if a node lags.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.check(); err != nil {
@@ -63,7 +65,7 @@ beside the state file). --metrics-addr serves Prometheus metrics at /metrics.
 			}
 			urls := audit.ParseNodes(nodes)
 			if len(urls) == 0 {
-				return fmt.Errorf("--nodes is required: the RPC URLs of the departments' nodes, comma-separated")
+				return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("--nodes is required: the RPC URLs of the departments' nodes, comma-separated")}
 			}
 			root, err := trust.root(chainID, "")
 			if err != nil {
@@ -71,6 +73,10 @@ beside the state file). --metrics-addr serves Prometheus metrics at /metrics.
 			}
 			var sources []audit.Source
 			for _, u := range urls {
+				u, err := normalizeNodeURL("--nodes", u)
+				if err != nil {
+					return err
+				}
 				s, err := audit.NewRPCSource(u)
 				if err != nil {
 					return err
@@ -120,7 +126,7 @@ beside the state file). --metrics-addr serves Prometheus metrics at /metrics.
 				}
 				show(rep)
 				if len(rep.Alerts) > 0 {
-					return &exitError{code: 2, err: fmt.Errorf("%d alert(s); see %s", len(rep.Alerts), alertsPath)}
+					return withCode(alertsExitCode(rep.Alerts), fmt.Errorf("%d alert(s); see %s", len(rep.Alerts), alertsPath))
 				}
 				return nil
 			}
@@ -144,8 +150,25 @@ beside the state file). --metrics-addr serves Prometheus metrics at /metrics.
 	cmd.Flags().Int64Var(&maxLag, "max-lag", audit.DefaultMaxLag, "blocks a node may be behind before it is reported lagging")
 	cmd.Flags().Int64Var(&maxHeaders, "max-headers", 0, "at most this many headers verified per pass (0: all)")
 	cmd.Flags().DurationVar(&interval, "interval", 5*time.Second, "time between passes")
-	cmd.Flags().BoolVar(&once, "once", false, "run one pass and exit (0: no alert, 2: alerts)")
+	cmd.Flags().BoolVar(&once, "once", false, "run one pass and exit (0: no alert; 2: tampering; 3: a node did not answer; 4: a node lags)")
 	return cmd
+}
+
+// alertsExitCode is the exit code of a pass with alerts: 2 for any evidence
+// of tampering (forks, forged headers, bad answers, rewritten history,
+// disagreements), else 3 if a node did not answer, else 4 (a node lags).
+func alertsExitCode(alerts []audit.Alert) exitCode {
+	code := exitNegative
+	for _, a := range alerts {
+		switch a.Kind {
+		case audit.AlertLagging:
+		case audit.AlertUnreachable:
+			code = exitUnreachable
+		default:
+			return exitNotVerified
+		}
+	}
+	return code
 }
 
 // printPass writes one pass's summary.

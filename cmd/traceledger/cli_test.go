@@ -111,8 +111,10 @@ func TestCLIEndToEnd(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &hist); err != nil || !hist.Verified || len(hist.Records) != 1 || hist.Records[0].EventType != "harvest" {
 		t.Fatalf("history: %v %s", err, out)
 	}
+	// A proven absence is a negative answer: exit code 4 (issue 12), with
+	// the verified answer printed.
 	out, err = run(t, ctx, "query", "history", lot+"X", "--home", home, "--node", node)
-	if err != nil || !strings.Contains(out, "absence proven") {
+	if exitCodeOf(err) != exitNegative || !strings.Contains(out, "absence proven") {
 		t.Fatalf("unknown lot: %v %s", err, out)
 	}
 	out, err = run(t, ctx, "query", "record", "0", "--home", home, "--node", node)

@@ -128,7 +128,7 @@ header signed by the departments.`,
 			}
 			p, err := c.Credit(cmd.Context(), args[0])
 			if err != nil {
-				return notVerified(err)
+				return err
 			}
 			views := func(rs []*client.VerifiedRecord) []recordView {
 				out := make([]recordView, 0, len(rs))
@@ -143,7 +143,7 @@ header signed by the departments.`,
 			if p.Enterprise != nil {
 				view["status"] = lowerStatus(p.Enterprise.Status.String(), "PARTICIPANT_STATUS_")
 			}
-			return out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
+			err = out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
 				if p.Enterprise == nil {
 					fmt.Fprintf(w, "%s is proven NOT registered\n", args[0])
 				} else {
@@ -162,6 +162,10 @@ header signed by the departments.`,
 					provenLine(w, p.Proven)
 				}
 			})
+			if err == nil && p.Enterprise == nil {
+				return negative("%s is not registered (absence proven at state height %d)", args[0], p.Proven.Height)
+			}
+			return err
 		},
 	}
 	conn.add(cmd)

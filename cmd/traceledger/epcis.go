@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/traceledger/traceledger/client"
 	"github.com/traceledger/traceledger/client/keyring"
@@ -151,13 +151,31 @@ func (s *signerFlags) signer(ctx context.Context, home string) (client.Signer, e
 	return client.Signer{Key: key}, nil
 }
 
-// progressLine writes a one-line progress report to w, rewriting it in place.
+// progressLine writes a one-line progress report to w, rewriting it in
+// place with carriage returns; it writes nothing unless w is a terminal.
 type progressLine struct {
 	w    io.Writer
 	last time.Time
 }
 
+// newProgressLine reports progress on w if w is a terminal.
+func newProgressLine(w io.Writer) *progressLine {
+	if !isTerminal(w) {
+		return &progressLine{}
+	}
+	return &progressLine{w: w}
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
 func (p *progressLine) update(pr client.ImportProgress, final bool) {
+	if p.w == nil {
+		return
+	}
 	newEvents := pr.Total - pr.Known
 	if !final && (newEvents == 0 || time.Since(p.last) < 200*time.Millisecond) {
 		return
@@ -197,7 +215,7 @@ will (an error names the event index and the field, and nothing is sent),
 computes every Event Hash ID, and submits the events not yet on the ledger in
 RecordEventBatch transactions of up to 1,000 events (fewer when the network's
 max_tx_bytes is reached), several in flight, waiting until all are committed.
-Progress goes to standard error.
+Progress goes to standard error when it is a terminal.
 
 Re-importing the same document records nothing twice: events already recorded
 are skipped, and the summary says how many.
@@ -251,7 +269,7 @@ become the record's context.`,
 			if err != nil {
 				return err
 			}
-			pl := &progressLine{w: cmd.ErrOrStderr()}
+			pl := newProgressLine(cmd.ErrOrStderr())
 			res, err := c.Import(cmd.Context(), events, client.ImportOptions{Signer: signer, MaxBatch: batch, InFlight: inFlight,
 				Progress: func(p client.ImportProgress) { pl.update(p, false) }})
 			if res != nil {
@@ -315,8 +333,9 @@ func writePayloads(dir string, events []client.PreparedEvent) error {
 
 func newEPCISExportCmd() *cobra.Command {
 	var (
-		conn    connFlags
-		id, out string
+		conn        connFlags
+		output      outputFlag
+		id, outFile string
 	)
 	cmd := &cobra.Command{
 		Use:   "export --id IDENTIFIER",
@@ -330,41 +349,44 @@ header's app hash, the subject's head (count and chain hash: completeness),
 and every record's log index, leaf hash and inclusion proof, hashed events
 included (with their payload SHA-256), plus the node's raw answer. Re-hashing
 the exported events gives the recorded hash IDs (the tool checks this before
-writing).`,
+writing).
+
+The document goes to --out FILE, or to standard output; with -o json standard
+output carries one JSON object: a summary, with the file written or the
+document itself ("document").`,
 		Example: `  traceledger epcis export --id urn:epc:class:lgtin:6901234.000012.LOT1 --out lot1.jsonld`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := output.check(); err != nil {
+				return err
+			}
 			c, err := conn.client()
 			if err != nil {
 				return err
 			}
 			res, err := c.Export(cmd.Context(), id, time.Now())
 			if err != nil {
-				if errors.Is(err, client.ErrNotVerified) {
-					return notVerified(err)
-				}
 				return err
 			}
-			w := cmd.OutOrStdout()
-			if out != "" && out != "-" {
-				if err := os.WriteFile(out, res.Document, 0o644); err != nil {
-					return err
+			unrendered := res.Unrendered
+			if unrendered == nil {
+				unrendered = []string{}
+			}
+			summary := map[string]any{"subject": res.Subject, "public_events": res.Public - len(res.Unrendered), "hashed_events": res.Hashed,
+				"other_records": res.Other, "unrendered": unrendered, "state_height": res.Proven.Height, "header_height": res.Proven.Header.Height, "verified": true}
+			return output.document(cmd, outFile, 0o644, res.Document, "document", summary, func(ew io.Writer) {
+				fmt.Fprintf(ew, "%s: %d public events exported, %d hashed events and %d other records listed with proofs (verified at state height %d, header %d)\n",
+					res.Subject, res.Public-len(res.Unrendered), res.Hashed, res.Other, res.Proven.Height, res.Proven.Header.Height)
+				for _, u := range res.Unrendered {
+					fmt.Fprintf(ew, "warning: event %s has no exact JSON-LD rendering; it is listed with its proof only\n", u)
 				}
-			} else if _, err := w.Write(res.Document); err != nil {
-				return err
-			}
-			ew := cmd.ErrOrStderr()
-			fmt.Fprintf(ew, "%s: %d public events exported, %d hashed events and %d other records listed with proofs (verified at state height %d, header %d)\n",
-				res.Subject, res.Public-len(res.Unrendered), res.Hashed, res.Other, res.Proven.Height, res.Proven.Header.Height)
-			for _, u := range res.Unrendered {
-				fmt.Fprintf(ew, "warning: event %s has no exact JSON-LD rendering; it is listed with its proof only\n", u)
-			}
-			return nil
+			})
 		},
 	}
 	conn.add(cmd)
+	output.add(cmd)
 	cmd.Flags().StringVar(&id, "id", "", "identifier whose history to export (required)")
-	cmd.Flags().StringVar(&out, "out", "", "write the document to this file (default standard output)")
+	cmd.Flags().StringVar(&outFile, "out", "", "write the document to this file (default standard output)")
 	cmd.MarkFlagRequired("id")
 	return cmd
 }
@@ -384,7 +406,7 @@ payload, looks the hash ID up on the ledger and verifies the answer's proofs.
 Each event is "match" (a hashed event with that payload hash is recorded),
 "public" (recorded in full), "payload-mismatch" (recorded, but the disclosed
 payload is not the one committed to) or "not-recorded" (absence proven). The
-exit code is 1 if any event is not a match or public.`,
+exit code is 2 if any payload mismatches, else 4 if any event is not recorded.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := out.check(); err != nil {
@@ -404,15 +426,15 @@ exit code is 1 if any event is not a match or public.`,
 			}
 			checks, p, err := c.CheckPayloads(cmd.Context(), data, f)
 			if err != nil {
-				if errors.Is(err, client.ErrNotVerified) {
-					return notVerified(err)
-				}
 				return err
 			}
-			bad := 0
+			bad, mismatched := 0, 0
 			for _, ch := range checks {
 				if ch.Status != "match" && ch.Status != "public" {
 					bad++
+				}
+				if ch.Status == "payload-mismatch" {
+					mismatched++
 				}
 			}
 			err = out.print(cmd.OutOrStdout(), map[string]any{"events": checks, "state_height": p.Height, "verified": true}, func(w io.Writer) {
@@ -430,10 +452,15 @@ exit code is 1 if any event is not a match or public.`,
 					provenLine(w, p)
 				}
 			})
-			if err == nil && bad > 0 {
-				return fmt.Errorf("%d of %d events do not match the ledger", bad, len(checks))
+			switch {
+			case err != nil:
+				return err
+			case mismatched > 0: // the disclosed payload is not the one committed to
+				return notVerified(fmt.Errorf("%d of %d events do not match the ledger (%d disclosed payloads differ from the committed ones)", bad, len(checks), mismatched))
+			case bad > 0:
+				return negative("%d of %d events are not recorded (absence proven)", bad, len(checks))
 			}
-			return err
+			return nil
 		},
 	}
 	conn.add(cmd)
@@ -464,7 +491,7 @@ func newEPCISShowCmd() *cobra.Command {
 			}
 			ve, p, err := c.Event(cmd.Context(), args[0])
 			if err != nil {
-				return notVerified(err)
+				return err
 			}
 			view := map[string]any{"hash_id": args[0], "recorded": ve != nil, "state_height": p.Height, "header_height": p.Header.Height, "verified": true}
 			if ve != nil {
@@ -477,7 +504,7 @@ func newEPCISShowCmd() *cobra.Command {
 					view["payload_sha256"] = hex.EncodeToString(h.PayloadSha256)
 				}
 			}
-			return out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
+			err = out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
 				if ve == nil {
 					fmt.Fprintf(w, "%s is not recorded (absence proven)\n", args[0])
 				} else {
@@ -485,6 +512,10 @@ func newEPCISShowCmd() *cobra.Command {
 				}
 				provenLine(w, p)
 			})
+			if err == nil && ve == nil {
+				return negative("event %s is not recorded (absence proven at state height %d)", args[0], p.Height)
+			}
+			return err
 		},
 	}
 	conn.add(cmd)

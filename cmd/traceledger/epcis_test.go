@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +14,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/traceledger/traceledger/client"
+	"github.com/traceledger/traceledger/proof"
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
 // traceDoc is a JSON-LD document of n events of one lot: commissioning of
@@ -240,16 +247,86 @@ func TestEPCISEndToEnd(t *testing.T) {
 	if _, err := run(t, ctx, append([]string{"anchor", "prove", leafFile, "--event", leaves[321], "--out", proofFile}, conn...)...); err != nil {
 		t.Fatalf("anchor prove: %v", err)
 	}
-	out, err = run(t, ctx, "anchor", "verify", proofFile)
+	gen := filepath.Join(home, "config", "genesis.json")
+	out, err = run(t, ctx, "anchor", "verify", proofFile, "--genesis", gen)
 	if err != nil || !strings.HasPrefix(out, "VERIFIED") {
 		t.Fatalf("anchor verify: %v %s", err, out)
 	}
+	// Without a trust root nothing is verified: it refuses and says why.
+	if _, err := run(t, ctx, "anchor", "verify", proofFile); err == nil || !strings.Contains(err.Error(), "no trust root") {
+		t.Fatalf("anchor verify without a trust root: %v", err)
+	}
 	pf, _ := os.ReadFile(proofFile)
 	tampered := regexp.MustCompile(`"leafIndex": \d+`).ReplaceAll(pf, []byte(`"leafIndex": 320`))
-	if _, err := run(t, ctx, "anchor", "verify", write("tampered.json", string(tampered))); err == nil {
-		t.Fatal("a proof with another leaf index verified")
+	var ee *exitError
+	if _, err := run(t, ctx, "anchor", "verify", write("tampered.json", string(tampered)), "--genesis", gen); !errors.As(err, &ee) || ee.code != exitNotVerified {
+		t.Fatalf("a proof with another leaf index: %v, want exit %d", err, exitNotVerified)
+	}
+	// A forgery that version 1 accepted: an event that was never anchored,
+	// under a made-up root, in a made-up one-record log whose roots hash to
+	// a consistently recomputed app hash. The genuine light blocks do not
+	// sign that app hash.
+	forged := forgeAnchorProof(t, pf)
+	if _, err := run(t, ctx, "anchor", "verify", write("forged.json", string(forged)), "--genesis", gen); !errors.As(err, &ee) || ee.code != exitNotVerified || !strings.Contains(err.Error(), "commits to") {
+		t.Fatalf("a forged anchor proof: %v, want exit %d (roots not committed by the header)", err, exitNotVerified)
 	}
 	if _, err := run(t, ctx, append([]string{"anchor", "prove", leafFile, "--event", leaves[0][:len(leaves[0])-12] + "0000?ver=CBV2.0"}, conn...)...); err == nil {
 		t.Fatal("proved an event that is not a leaf")
 	}
+}
+
+// forgeAnchorProof returns genuine's proof rewritten for an event that was
+// never anchored: a new tree over three made-up leaves, an AnchorRecord of
+// its root as the only record of a log, and the app hash recomputed from
+// those roots; the light blocks are genuine's.
+func forgeAnchorProof(t *testing.T, genuine []byte) []byte {
+	t.Helper()
+	var p client.AnchorProof
+	if err := json.Unmarshal(genuine, &p); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := range 3 {
+		d := sha256.Sum256([]byte(fmt.Sprintf("never anchored %d", i)))
+		ids = append(ids, fmt.Sprintf("ni:///sha-256;%x?ver=CBV2.0", d))
+	}
+	tree, err := client.NewAnchorTree(ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, err := tree.Prove(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := tree.Root()
+	rec := &tlv1.Record{Height: p.StateHeight, Body: &tlv1.Record_Anchor{Anchor: &tlv1.AnchorRecord{Anchor: &tlv1.AnchorRoot{
+		Root: root[:], LeafCount: 3, Source: p.Source}}}}
+	recBytes, err := rec.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, _ := base64.StdEncoding.DecodeString(p.Roots)
+	var roots tlv1.StateRoots
+	if err := roots.Unmarshal(rb); err != nil {
+		t.Fatal(err)
+	}
+	leaf := proof.LeafHash(recBytes)
+	roots.LogSize, roots.LogRoot = 1, leaf[:]
+	appHash, err := proof.AppHashOf(&roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, _ = roots.Marshal()
+	p.EventHashID, p.LeafIndex, p.TreeSize, p.Root = ids[1], 1, 3, hex.EncodeToString(root[:])
+	p.Path = nil
+	for _, h := range path {
+		p.Path = append(p.Path, hex.EncodeToString(h))
+	}
+	p.LogIndex, p.Record, p.Inclusion = 0, base64.StdEncoding.EncodeToString(recBytes), nil
+	p.Roots, p.AppHash = base64.StdEncoding.EncodeToString(rb), hex.EncodeToString(appHash[:])
+	out, err := json.Marshal(&p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -56,11 +57,15 @@ func parseQuorum(s string) (uint64, uint64, error) {
 
 func newGenesisNewCmd() *cobra.Command {
 	var chainID, out, when, quorum string
+	var output outputFlag
 	cmd := &cobra.Command{
 		Use:   "new",
 		Short: "Start a draft genesis document (no departments yet)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := output.check(); err != nil {
+				return err
+			}
 			t := time.Now().UTC()
 			if when != "" {
 				var err error
@@ -87,10 +92,13 @@ func newGenesisNewCmd() *cobra.Command {
 			if err := genesis.Save(doc, out); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "wrote draft %s (chain %s, quorum %d/%d); add departments with 'traceledger genesis add-department %s'\n", out, chainID, num, den, out)
-			return nil
+			return output.print(cmd.OutOrStdout(), map[string]any{"file": out, "chain_id": chainID, "genesis_time": t.Format(time.RFC3339),
+				"quorum_numerator": num, "quorum_denominator": den}, func(w io.Writer) {
+				fmt.Fprintf(w, "wrote draft %s (chain %s, quorum %d/%d); add departments with 'traceledger genesis add-department %s'\n", out, chainID, num, den, out)
+			})
 		},
 	}
+	output.add(cmd)
 	cmd.Flags().StringVar(&chainID, "chain-id", "", "network (chain) id (required)")
 	cmd.Flags().StringVar(&out, "out", "genesis.json", "file to write")
 	cmd.Flags().StringVar(&when, "time", "", "genesis time, RFC 3339 (default now)")
@@ -117,6 +125,7 @@ func newGenesisAddDepartmentCmd() *cobra.Command {
 		validatorKey, validatorHome string
 		adminKeys                   []string
 		adminHome, adminName        string
+		output                      outputFlag
 	)
 	cmd := &cobra.Command{
 		Use:   "add-department FILE",
@@ -128,6 +137,9 @@ func newGenesisAddDepartmentCmd() *cobra.Command {
 --admin-home's keyring (no passphrase needed). The document must stay valid.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := output.check(); err != nil {
+				return err
+			}
 			switch {
 			case validatorKey != "" && validatorHome != "":
 				return fmt.Errorf("give --validator-key or --validator-home, not both")
@@ -171,10 +183,13 @@ func newGenesisAddDepartmentCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "added department %s (power %d, %d admin keys) to %s\n", d.ID, d.Power, len(d.AdminKeys), args[0])
-			return nil
+			return output.print(cmd.OutOrStdout(), map[string]any{"file": args[0], "department": d.ID, "power": d.Power, "admin_keys": len(d.AdminKeys),
+				"validator_pub_key": base64.StdEncoding.EncodeToString(d.ValidatorPubKey)}, func(w io.Writer) {
+				fmt.Fprintf(w, "added department %s (power %d, %d admin keys) to %s\n", d.ID, d.Power, len(d.AdminKeys), args[0])
+			})
 		},
 	}
+	output.add(cmd)
 	cmd.Flags().StringVar(&d.ID, "id", "", "department id (required)")
 	cmd.Flags().StringVar(&d.Name, "name", "", "department name (required)")
 	cmd.Flags().Int64Var(&d.Power, "power", 10, "validator voting power")
@@ -191,14 +206,18 @@ func newGenesisAddDepartmentCmd() *cobra.Command {
 
 func newGenesisAddParticipantCmd() *cobra.Command {
 	var (
-		p    genesis.Participant
-		keys []string
+		p      genesis.Participant
+		keys   []string
+		output outputFlag
 	)
 	cmd := &cobra.Command{
 		Use:   "add-participant FILE",
 		Short: "Register an enterprise, certifier or auditor from genesis",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := output.check(); err != nil {
+				return err
+			}
 			for _, s := range keys {
 				k, err := decodeKey("--key", s)
 				if err != nil {
@@ -209,10 +228,12 @@ func newGenesisAddParticipantCmd() *cobra.Command {
 			if err := editGenesis(args[0], func(doc *types.GenesisDoc) error { return genesis.AddParticipant(doc, p) }); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "added %s %s (supervised by %s) to %s\n", p.Role, p.ID, p.Department, args[0])
-			return nil
+			return output.print(cmd.OutOrStdout(), map[string]any{"file": args[0], "participant": p.ID, "role": p.Role, "department": p.Department}, func(w io.Writer) {
+				fmt.Fprintf(w, "added %s %s (supervised by %s) to %s\n", p.Role, p.ID, p.Department, args[0])
+			})
 		},
 	}
+	output.add(cmd)
 	cmd.Flags().StringVar(&p.ID, "id", "", "participant id (required)")
 	cmd.Flags().StringVar(&p.Name, "name", "", "name (required)")
 	cmd.Flags().StringVar(&p.Role, "role", genesis.RoleEnterprise, "enterprise, certifier or auditor")
@@ -275,25 +296,33 @@ hash to compare with the other departments. FILE defaults to
 
 func newGenesisHashCmd() *cobra.Command {
 	var expect string
+	var output outputFlag
 	cmd := &cobra.Command{
 		Use:   "hash FILE",
 		Short: "Print the genesis fingerprint every department compares before starting",
 		Long: `hash loads FILE (it must be valid) and prints the lower-case hex SHA-256 of the
 document in CometBFT's JSON form without insignificant whitespace (see
-genesis.Hash). With --expect, it fails unless the hash matches.`,
+genesis.Hash). With --expect, it fails (exit code 2) unless the hash matches.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := output.check(); err != nil {
+				return err
+			}
 			h, err := genesis.HashFile(args[0])
 			if err != nil {
 				return err
 			}
 			if expect != "" && !bytes.EqualFold([]byte(expect), []byte(h)) {
-				return fmt.Errorf("genesis hash of %s is %s, expected %s: do not start the node", args[0], h, expect)
+				return notVerified(fmt.Errorf("genesis hash of %s is %s, expected %s: do not start the node", args[0], h, expect))
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), h)
-			return nil
+			view := map[string]any{"file": args[0], "hash": h}
+			if expect != "" {
+				view["matches_expected"] = true
+			}
+			return output.print(cmd.OutOrStdout(), view, func(w io.Writer) { fmt.Fprintln(w, h) })
 		},
 	}
+	output.add(cmd)
 	cmd.Flags().StringVar(&expect, "expect", "", "fail unless the hash equals this")
 	return cmd
 }

@@ -658,7 +658,7 @@ func newQueryParticipantsCmd() *cobra.Command {
 			}
 			list, next, p, err := c.Participants(cmd.Context(), &tlv1.ParticipantsRequest{Role: r, Department: dept, Status: st, After: after, Limit: limit})
 			if err != nil {
-				return notVerified(err)
+				return err
 			}
 			views := make([]participantView, 0, len(list))
 			for _, x := range list {
@@ -703,13 +703,16 @@ func newQueryParticipantCmd() *cobra.Command {
 			}
 			info, p, err := c.ParticipantDetails(cmd.Context(), args[0])
 			if err != nil {
-				return notVerified(err)
+				return err
 			}
 			if info.Participant == nil {
-				return out.print(cmd.OutOrStdout(), map[string]any{"id": args[0], "absent": true, "state_height": p.Height, "verified": true}, func(w io.Writer) {
+				if err := out.print(cmd.OutOrStdout(), map[string]any{"id": args[0], "absent": true, "state_height": p.Height, "verified": true}, func(w io.Writer) {
 					fmt.Fprintf(w, "%s is not registered (absence proven)\n", args[0])
 					provenLine(w, p)
-				})
+				}); err != nil {
+					return err
+				}
+				return negative("participant %s is not registered (absence proven at state height %d)", args[0], p.Height)
 			}
 			v := viewParticipant(info.Participant)
 			for _, k := range info.Keys {
@@ -809,7 +812,7 @@ func newQueryProposalsCmd() *cobra.Command {
 			}
 			list, next, p, err := c.Proposals(cmd.Context(), &tlv1.ProposalsRequest{Status: st, Proposer: proposer, AfterId: after, Limit: limit})
 			if err != nil {
-				return notVerified(err)
+				return err
 			}
 			views := make([]proposalView, 0, len(list))
 			for _, x := range list {
@@ -859,13 +862,16 @@ func newQueryProposalCmd() *cobra.Command {
 			}
 			info, p, err := c.Proposal(cmd.Context(), id)
 			if err != nil {
-				return notVerified(err)
+				return err
 			}
 			if info.Proposal == nil {
-				return out.print(cmd.OutOrStdout(), map[string]any{"id": id, "absent": true, "state_height": p.Height, "verified": true}, func(w io.Writer) {
+				if err := out.print(cmd.OutOrStdout(), map[string]any{"id": id, "absent": true, "state_height": p.Height, "verified": true}, func(w io.Writer) {
 					fmt.Fprintf(w, "proposal %d does not exist (absence proven)\n", id)
 					provenLine(w, p)
-				})
+				}); err != nil {
+					return err
+				}
+				return negative("proposal %d does not exist (absence proven at state height %d)", id, p.Height)
 			}
 			v := viewProposal(info.Proposal)
 			v.Votes = map[string]string{}
@@ -912,7 +918,7 @@ func newQueryValidatorsCmd() *cobra.Command {
 			}
 			vs, p, err := c.Validators(cmd.Context())
 			if err != nil {
-				return notVerified(err)
+				return err
 			}
 			type row struct {
 				Department string `json:"department"`

@@ -74,10 +74,16 @@ func TestOneLotOneHistory(t *testing.T) {
 	withQuery := "https://id.gs1.org" + path + "?linkType=gs1:pip"
 	spellings := []string{urn, otherDomain, canonical, withQuery}
 
-	// Nothing yet: every spelling is a verified absence of the same key.
+	// Nothing yet: every spelling is a verified absence of the same key
+	// (printed, and exit code 4: answered, negative).
 	for _, s := range spellings {
 		var h historyJSON
-		if err := json.Unmarshal([]byte(must("query", "history", s, "-o", "json")), &h); err != nil || !h.Absent || h.Subject != canonical {
+		out, err := cli("query", "history", s, "-o", "json")
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.code != 4 {
+			t.Fatalf("history of %s before any record: %v, want exit code 4", s, err)
+		}
+		if err := json.Unmarshal([]byte(out), &h); err != nil || !h.Absent || h.Subject != canonical {
 			t.Fatalf("history of %s before any record: %v %+v, want absent under %s", s, err, h, canonical)
 		}
 	}
@@ -179,8 +185,8 @@ func TestOneLotOneHistory(t *testing.T) {
 	// A national code that fails its structure check is refused before
 	// anything is signed, as EPCIS import refuses it.
 	var ee *exitError
-	if _, err := cli("tx", "record", "--from", "farm1", "--subject", "urn:cn:eartag:123", "--type", "tagging", "--payload-sha256", strings.Repeat("ab", 32)); err == nil || !strings.Contains(err.Error(), "15 digits") || errors.As(err, &ee) && ee.code == 0 {
-		t.Errorf("tx record of a malformed ear tag: %v", err)
+	if _, err := cli("tx", "record", "--from", "farm1", "--subject", "urn:cn:eartag:123", "--type", "tagging", "--payload-sha256", strings.Repeat("ab", 32)); err == nil || !strings.Contains(err.Error(), "15 digits") || errors.As(err, &ee) && ee.code != 1 {
+		t.Errorf("tx record of a malformed ear tag: %v, want an input error (exit 1)", err)
 	}
 }
 

@@ -139,11 +139,18 @@ func newKeysShowCmd() *cobra.Command {
 func newKeysExportCmd() *cobra.Command {
 	var home, file, exportEnv, exportFile string
 	var pass passphraseFlags
+	var out outputFlag
 	cmd := &cobra.Command{
 		Use:   "export NAME",
 		Short: "Export a key as a file encrypted with a separate export passphrase",
-		Args:  cobra.ExactArgs(1),
+		Long: `export writes the key NAME encrypted with the export passphrase: to --out FILE,
+or to standard output. With -o json, standard output carries one JSON object:
+the key's name and id, and the file written or the export itself ("export").`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.check(); err != nil {
+				return err
+			}
 			kr, err := keyring.Open(keyring.Dir(home))
 			if err != nil {
 				return err
@@ -160,16 +167,20 @@ func newKeysExportCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if file == "" || file == "-" {
-				_, err = cmd.OutOrStdout().Write(data)
+			info, err := kr.Show(args[0])
+			if err != nil {
 				return err
 			}
-			return os.WriteFile(file, data, 0o600)
+			// The export is secret material: only the owner may read the file.
+			return out.document(cmd, file, 0o600, data, "export", map[string]any{"name": info.Name, "key_id": info.KeyID}, nil)
 		},
 	}
 	addHomeFlag(cmd, &home)
 	pass.add(cmd)
-	cmd.Flags().StringVarP(&file, "out", "f", "-", "write the export here (- for standard output)")
+	out.add(cmd)
+	cmd.Flags().StringVar(&file, "out", "-", "write the export to this file (- for standard output)")
+	cmd.Flags().StringVarP(&file, "file", "f", "-", "same as --out")
+	cmd.Flags().MarkHidden("file") // the shorthand -f of older versions
 	cmd.Flags().StringVar(&exportFile, "export-passphrase-file", "", "read the export passphrase from this file")
 	cmd.Flags().StringVar(&exportEnv, "export-passphrase-env", "", "read the export passphrase from this environment variable")
 	return cmd
@@ -178,11 +189,15 @@ func newKeysExportCmd() *cobra.Command {
 func newKeysImportCmd() *cobra.Command {
 	var home, exportEnv, exportFile string
 	var pass passphraseFlags
+	var out outputFlag
 	cmd := &cobra.Command{
 		Use:   "import NAME FILE",
 		Short: "Import a key exported by 'keys export'",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.check(); err != nil {
+				return err
+			}
 			data, err := os.ReadFile(args[1])
 			if err != nil {
 				return err
@@ -203,12 +218,13 @@ func newKeysImportCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			printKey(cmd.OutOrStdout(), viewOf(info))
-			return nil
+			v := viewOf(info)
+			return out.print(cmd.OutOrStdout(), v, func(w io.Writer) { printKey(w, v) })
 		},
 	}
 	addHomeFlag(cmd, &home)
 	pass.add(cmd)
+	out.add(cmd)
 	cmd.Flags().StringVar(&exportFile, "export-passphrase-file", "", "read the export passphrase from this file")
 	cmd.Flags().StringVar(&exportEnv, "export-passphrase-env", "", "read the export passphrase from this environment variable")
 	return cmd

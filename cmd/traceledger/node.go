@@ -2,15 +2,22 @@ package main
 
 import (
 	"crypto/ed25519"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
 	cfg "github.com/cometbft/cometbft/config"
 	cmtflags "github.com/cometbft/cometbft/libs/cli/flags"
 	"github.com/cometbft/cometbft/libs/log"
+	"github.com/cometbft/cometbft/types"
 	"github.com/spf13/cobra"
 
+	"github.com/traceledger/traceledger/app"
 	"github.com/traceledger/traceledger/client/keyring"
 	"github.com/traceledger/traceledger/genesis"
 	"github.com/traceledger/traceledger/node"
@@ -19,9 +26,10 @@ import (
 func newInitCmd() *cobra.Command {
 	var (
 		home, chainID, deptID, deptName, division string
-		rpcAddr, p2pAddr                          string
-		enterprises                               []string
+		rpcAddr, p2pAddr, genesisFile             string
+		enterprises, peers                        []string
 		pass                                      passphraseFlags
+		out                                       outputFlag
 	)
 	cmd := &cobra.Command{
 		Use:   "init",
@@ -35,12 +43,44 @@ department and creates its signing key (named ID) in the keyring, so that
 'traceledger tx record --from ID' works at once. All keys share the passphrase
 given once here.
 
-For a network of several departments use 'traceledger testnet init' instead.`,
+init is all or nothing: everything is checked first (ids, names, credit and
+division codes, addresses), the home is built in a temporary directory beside
+--home and renamed into place only when complete; a failed init leaves nothing
+behind, so the corrected command can simply be run again. --home must not exist
+or be an empty directory.
+
+--peers ID@HOST:PORT,... sets the node's persistent peers (the node ids are in
+the output of init, -o json: "peer").
+
+A network of several departments founded together: each department runs init
+(its keys and validator key; the genesis it writes is provisional), one of them
+builds the shared genesis with 'traceledger genesis new' and 'genesis
+add-department --validator-home/--admin-home' (or the keys 'node
+show-validator' and 'keys show' print), every department checks it ('genesis
+validate', 'genesis hash'), and then each runs init again with --genesis FILE
+--peers ...: on a home that was never started this replaces the provisional
+genesis by FILE and sets the peers; on a new home it creates a node (keys
+included) that joins FILE's network, as a non-validator until a proposal adds
+its validator key. init says which role the home's validator key has in FILE.
+For a local test network use 'traceledger testnet init' instead.`,
 		Example: `  traceledger init --home ./agri --chain-id province-trace-1 --department agri \
       --enterprise farm1,"Green Valley Farm",91520100MA6DKQ1X3R
-  traceledger start --home ./agri`,
+  traceledger start --home ./agri
+
+  traceledger init --home ./agri --genesis genesis.json \
+      --peers 0f3c...9a1b@market.example.org:26656,77aa...02cd@drug.example.org:26656`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := out.check(); err != nil {
+				return err
+			}
+			if err := checkPeers(peers); err != nil {
+				return err
+			}
+			if genesisFile != "" {
+				return initJoin(cmd, &out, joinOptions{home: home, genesis: genesisFile, peers: peers, rpcAddr: rpcAddr, p2pAddr: p2pAddr,
+					department: deptID, adminKey: cmd.Flags().Changed("department"), enterprises: len(enterprises) > 0, pass: pass})
+			}
 			var parts []genesis.Participant
 			var names []string
 			for _, e := range enterprises {
@@ -51,34 +91,41 @@ For a network of several departments use 'traceledger testnet init' instead.`,
 				parts = append(parts, genesis.Participant{ID: f[0], Name: f[1], Role: "enterprise", Department: deptID, CreditCode: f[2], DivisionCode: division})
 				names = append(names, f[0])
 			}
+			dept := genesis.Department{ID: deptID, Name: deptName, DivisionCode: division}
+			configure := func(c *cfg.Config) {
+				c.RPC.ListenAddress = rpcAddr
+				c.P2P.ListenAddress = p2pAddr
+				c.P2P.PersistentPeers = strings.Join(peers, ",")
+				c.Moniker = deptID
+			}
+			// Everything that can be checked is checked before a file is written.
+			if err := checkInit(home, chainID, dept, parts, configure); err != nil {
+				return err
+			}
 			pw, err := keyring.ReadPassphrase(cmd.Context(), pass.source("Passphrase for the new keys: ", true))
 			if err != nil {
 				return err
 			}
-			kr, err := keyring.Open(keyring.Dir(home))
-			if err != nil {
-				return err
-			}
-			admin, err := kr.Add(deptID+"-admin", pw)
-			if err != nil {
-				return err
-			}
-			for i, n := range names {
-				info, err := kr.Add(n, pw)
+			var admin keyring.Info
+			var doc *types.GenesisDoc
+			err = buildHome(home, func(dir string) error {
+				kr, err := keyring.Open(keyring.Dir(dir))
 				if err != nil {
 					return err
 				}
-				parts[i].Keys = [][]byte{info.PublicKey}
-			}
-			doc, err := node.Init(home, node.InitOptions{
-				ChainID:      chainID,
-				Department:   genesis.Department{ID: deptID, Name: deptName, AdminKeys: [][]byte{ed25519.PublicKey(admin.PublicKey)}, DivisionCode: division},
-				Participants: parts,
-				Configure: func(c *cfg.Config) {
-					c.RPC.ListenAddress = rpcAddr
-					c.P2P.ListenAddress = p2pAddr
-					c.Moniker = deptID
-				},
+				if admin, err = kr.Add(deptID+"-admin", pw); err != nil {
+					return err
+				}
+				for i, n := range names {
+					info, err := kr.Add(n, pw)
+					if err != nil {
+						return err
+					}
+					parts[i].Keys = [][]byte{info.PublicKey}
+				}
+				dept.AdminKeys = [][]byte{ed25519.PublicKey(admin.PublicKey)}
+				doc, err = node.Init(dir, node.InitOptions{ChainID: chainID, Department: dept, Participants: parts, Configure: configure})
+				return err
 			})
 			if err != nil {
 				return err
@@ -87,9 +134,20 @@ For a network of several departments use 'traceledger testnet init' instead.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "initialised %s\n  chain id     %s\n  department   %s (admin key %s, id %s)\n  enterprises  %s\n  genesis hash %s\nnext: traceledger start --home %s\n",
-				home, chainID, deptID, admin.Name, admin.KeyID, strings.Join(names, ", "), h, home)
-			return nil
+			rpcURL, _ := rpcFromHome(home)
+			id, err := homeNodeID(home)
+			if err != nil {
+				return err
+			}
+			view := map[string]any{"home": home, "chain_id": chainID, "department": deptID, "admin_key": admin.Name, "admin_key_id": admin.KeyID,
+				"enterprises": names, "genesis_hash": h, "rpc": rpcURL, "node_id": id, "peer": peerAddress(id, p2pAddr)}
+			if names == nil {
+				view["enterprises"] = []string{}
+			}
+			return out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
+				fmt.Fprintf(w, "initialised %s\n  chain id     %s\n  department   %s (admin key %s, id %s)\n  enterprises  %s\n  genesis hash %s\nnext: traceledger start --home %s\n",
+					home, chainID, deptID, admin.Name, admin.KeyID, strings.Join(names, ", "), h, home)
+			})
 		},
 	}
 	addHomeFlag(cmd, &home)
@@ -100,8 +158,95 @@ For a network of several departments use 'traceledger testnet init' instead.`,
 	cmd.Flags().StringArrayVar(&enterprises, "enterprise", nil, "register an enterprise: ID,NAME,CREDIT_CODE (repeatable)")
 	cmd.Flags().StringVar(&rpcAddr, "rpc-laddr", "tcp://127.0.0.1:26657", "RPC listen address")
 	cmd.Flags().StringVar(&p2pAddr, "p2p-laddr", "tcp://127.0.0.1:26656", "P2P listen address")
+	cmd.Flags().StringVar(&genesisFile, "genesis", "", "join the network of this genesis file (built with 'traceledger genesis new|add-department') instead of founding a one-department network")
+	cmd.Flags().StringSliceVar(&peers, "peers", nil, "persistent peers, ID@HOST:PORT, comma-separated")
 	pass.add(cmd)
+	out.add(cmd)
 	return cmd
+}
+
+// checkInit checks what init would write before anything is written: the
+// home is free, the node configuration is valid, and the genesis state
+// (with stand-in keys) passes every genesis rule and the state machine's.
+func checkInit(home, chainID string, dept genesis.Department, parts []genesis.Participant, configure func(*cfg.Config)) error {
+	if err := checkFreeHome(home); err != nil {
+		return err
+	}
+	conf := node.DefaultConfig()
+	configure(conf)
+	if err := conf.ValidateBasic(); err != nil {
+		return fmt.Errorf("invalid node configuration: %w", err)
+	}
+	standIn := func() []byte {
+		pub, _, err := ed25519.GenerateKey(nil)
+		if err != nil {
+			panic(err) // the system's random source failed
+		}
+		return pub
+	}
+	d := dept
+	d.ValidatorPubKey, d.AdminKeys, d.Power = standIn(), [][]byte{standIn()}, 10
+	ps := make([]genesis.Participant, len(parts))
+	for i, p := range parts {
+		p.Keys = [][]byte{standIn()}
+		ps[i] = p
+	}
+	st := genesis.AppState{Departments: []genesis.Department{d}, Participants: ps, Params: genesis.DefaultParams()}
+	doc, err := genesis.NewDoc(chainID, time.Now().UTC(), st)
+	if err != nil {
+		return err
+	}
+	full, err := genesis.AppStateFrom(doc)
+	if err != nil {
+		return err
+	}
+	return app.ValidateGenesisState(*full)
+}
+
+// checkFreeHome refuses a home that exists and is not an empty directory.
+func checkFreeHome(home string) error {
+	entries, err := os.ReadDir(home)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("--home %s: %w", home, err)
+	case len(entries) > 0:
+		return fmt.Errorf("--home %s already exists and is not empty: choose another --home, or remove it", home)
+	}
+	return nil
+}
+
+// buildHome runs build on a new temporary directory beside home and renames
+// it to home when build succeeds; on any failure the temporary directory is
+// removed and home is left as it was.
+func buildHome(home string, build func(dir string) error) (err error) {
+	if err := checkFreeHome(home); err != nil {
+		return err
+	}
+	parent := filepath.Dir(filepath.Clean(home))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", parent, err)
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(home)+".init-")
+	if err != nil {
+		return fmt.Errorf("create a temporary home beside %s: %w", home, err)
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	if err := build(tmp); err != nil {
+		return err
+	}
+	if err := os.Remove(home); err != nil && !errors.Is(err, fs.ErrNotExist) { // an empty directory
+		return fmt.Errorf("replace the empty directory %s: %w", home, err)
+	}
+	if err := os.Rename(tmp, home); err != nil {
+		return fmt.Errorf("move the new home into place: %w", err)
+	}
+	return nil
 }
 
 func newStartCmd() *cobra.Command {

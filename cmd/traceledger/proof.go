@@ -1,8 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -28,9 +29,10 @@ func newProofExportCmd() *cobra.Command {
 		height  int64
 		values  []string
 		outFile string
+		out     outputFlag
 	)
 	cmd := &cobra.Command{
-		Use:   "export --id IDENTIFIER -o BUNDLE.json",
+		Use:   "export --id IDENTIFIER --out BUNDLE.json",
 		Short: "Export an identifier's complete, proven history as an offline proof bundle",
 		Long: `export asks the node (--node) for the complete history of IDENTIFIER at one
 height with its proofs, and for the light blocks (signed headers and validator
@@ -46,14 +48,18 @@ identifier was recalled; 'verify' counts the recalls.) The node keeps
 its latest two heights: --height must be one of them (default: the latest).
 The trust root defaults to the genesis file; --trust-height/--trust-hash start
 from a trusted header instead (the verifier must then use the same or an
-earlier root that the bundle's light blocks reach).`,
+earlier root that the bundle's light blocks reach).
+
+The bundle goes to --out FILE ('-' or no --out: standard output); with
+-o json standard output carries one JSON object: a summary, with the file
+written or the bundle itself ("bundle").`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if id == "" {
-				return fmt.Errorf("--id is required")
+			if err := out.check(); err != nil {
+				return err
 			}
-			if outFile == "" {
-				return fmt.Errorf("-o FILE is required ('-' for standard output)")
+			if id == "" {
+				return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("--id is required")}
 			}
 			c, err := conn.client()
 			if err != nil {
@@ -75,27 +81,22 @@ earlier root that the bundle's light blocks reach).`,
 			}
 			b, err := c.ExportBundle(cmd.Context(), opts)
 			if err != nil {
-				return notVerified(err)
-			}
-			if outFile == "-" {
-				return b.Encode(cmd.OutOrStdout())
-			}
-			f, err := os.Create(outFile)
-			if err != nil {
 				return err
 			}
-			if err := b.Encode(f); err != nil {
-				f.Close()
+			var doc bytes.Buffer
+			if err := b.Encode(&doc); err != nil {
 				return err
 			}
-			if err := f.Close(); err != nil {
-				return err
-			}
-			{
-				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s: %d records of %q at state height %d, %d light blocks from height %d\n",
-					filepath.Clean(outFile), len(b.Records), id, b.State.Height, len(b.LightBlocks), b.Trust.Height)
-			}
-			return nil
+			summary := map[string]any{"identifier": id, "records": len(b.Records), "state_height": b.State.Height,
+				"light_blocks": len(b.LightBlocks), "trust_height": b.Trust.Height, "verified": true}
+			return out.document(cmd, outFile, 0o644, doc.Bytes(), "bundle", summary, func(w io.Writer) {
+				where := "standard output"
+				if outFile != "" && outFile != "-" {
+					where = filepath.Clean(outFile)
+				}
+				fmt.Fprintf(w, "wrote %s: %d records of %q at state height %d, %d light blocks from height %d\n",
+					where, len(b.Records), id, b.State.Height, len(b.LightBlocks), b.Trust.Height)
+			})
 		},
 	}
 	conn.add(cmd)
@@ -104,6 +105,7 @@ earlier root that the bundle's light blocks reach).`,
 	cmd.Flags().StringVar(&id, "id", "", "the identifier (product, lot, item) whose history to export")
 	cmd.Flags().Int64Var(&height, "height", 0, "state height (the node's latest or latest-1; default latest)")
 	cmd.Flags().StringArrayVar(&values, "value", nil, "also prove this map key present or absent (repeatable), e.g. attestation/<id>")
-	cmd.Flags().StringVarP(&outFile, "out", "o", "", "write the bundle to this file ('-': standard output)")
+	cmd.Flags().StringVar(&outFile, "out", "", "write the bundle to this file (default or '-': standard output)")
+	out.add(cmd)
 	return cmd
 }

@@ -58,7 +58,7 @@ func TestProofCLI(t *testing.T) {
 
 	dir := t.TempDir()
 	bundle := filepath.Join(dir, "bundle.json")
-	if _, err := run(t, ctx, "proof", "export", "--home", home, "--node", node, "--id", lot, "--value", "recall/"+lot, "-o", bundle); err != nil {
+	if _, err := run(t, ctx, "proof", "export", "--home", home, "--node", node, "--id", lot, "--value", "recall/"+lot, "--out", bundle); err != nil {
 		t.Fatalf("proof export: %v", err)
 	}
 	stopNode() // verification needs no network

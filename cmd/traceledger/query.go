@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cometbft/cometbft/types"
 	"github.com/spf13/cobra"
 
 	"github.com/traceledger/traceledger/client"
@@ -21,20 +22,15 @@ func newQueryCmd() *cobra.Command {
 		Long: `query asks a node and verifies the answer: Merkle proofs up to the app hash,
 and the app hash against the next block header, which CometBFT's light client
 checks from the genesis validator set (--genesis). Only verified answers are
-printed; anything that fails verification is an error (exit code 2).`,
+printed; anything that fails verification is an error (exit code 2). A
+verified negative answer (not found, absence proven, NOT valid) is printed and
+exits 4; a node that cannot be reached exits 3 ('traceledger --help' lists the
+exit codes).`,
 	}
 	cmd.AddCommand(newQueryStatusCmd(), newQueryRecordCmd(), newQueryHistoryCmd())
 	cmd.AddCommand(newQueryParticipantsCmd(), newQueryParticipantCmd(), newQueryProposalsCmd(), newQueryProposalCmd(), newQueryValidatorsCmd())
 	cmd.AddCommand(newQueryAttestationCmd(), newQueryCreditCmd())
 	return cmd
-}
-
-// notVerified marks verification failures with exit code 2.
-func notVerified(err error) error {
-	if err != nil {
-		return &exitError{code: 2, err: err}
-	}
-	return nil
 }
 
 type recordView struct {
@@ -93,8 +89,23 @@ func printRecord(w io.Writer, v recordView) {
 }
 
 func provenLine(w io.Writer, p client.Proven) {
-	fmt.Fprintf(w, "verified at state height %d against header %d (app hash %X, %d signatures)\n",
-		p.Height, p.Header.Height, p.Header.AppHash, len(p.Header.Commit.Signatures))
+	signed, total := commitSignatures(p.Header)
+	fmt.Fprintf(w, "verified at state height %d against header %d (app hash %X, signed by %d of %d validators)\n",
+		p.Height, p.Header.Height, p.Header.AppHash, signed, total)
+}
+
+// commitSignatures counts the validators whose signature for the block is
+// in h's commit, and the validators the commit lists (absent ones included).
+func commitSignatures(h *types.SignedHeader) (signed, total int) {
+	if h == nil || h.Commit == nil {
+		return 0, 0
+	}
+	for _, s := range h.Commit.Signatures {
+		if s.BlockIDFlag == types.BlockIDFlagCommit {
+			signed++
+		}
+	}
+	return signed, len(h.Commit.Signatures)
 }
 
 func newQueryStatusCmd() *cobra.Command {
@@ -114,7 +125,7 @@ func newQueryStatusCmd() *cobra.Command {
 			}
 			st, p, err := c.Status(cmd.Context())
 			if err != nil {
-				return notVerified(err)
+				return err
 			}
 			view := map[string]any{"chain_id": st.ChainID, "height": st.Roots.Height, "log_size": st.Roots.LogSize,
 				"log_root": hex.EncodeToString(st.Roots.LogRoot), "map_root": hex.EncodeToString(st.Roots.MapRoot), "map_size": st.MapSize,
@@ -162,7 +173,7 @@ func newQueryRecordCmd() *cobra.Command {
 				r, p, err = c.Record(cmd.Context(), i)
 			}
 			if err != nil {
-				return notVerified(err)
+				return err
 			}
 			v := viewRecord(r)
 			return out.print(cmd.OutOrStdout(), map[string]any{"record": v, "state_height": p.Height, "header_height": p.Header.Height}, func(w io.Writer) {
@@ -185,7 +196,8 @@ func newQueryHistoryCmd() *cobra.Command {
 		Short: "Show the complete, verified history of a product, lot or item",
 		Long: `history prints every record of SUBJECT in log order. Completeness is proven:
 the subject's head in the authenticated map gives the count and chain hash, and
-the records must rehash to it. An unknown subject is proven absent.`,
+the records must rehash to it. An unknown subject is proven absent (exit code
+4).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := out.check(); err != nil {
@@ -197,13 +209,13 @@ the records must rehash to it. An unknown subject is proven absent.`,
 			}
 			h, p, err := c.History(cmd.Context(), args[0])
 			if err != nil {
-				return notVerified(err)
+				return err
 			}
 			views := make([]recordView, 0, len(h.Records))
 			for _, r := range h.Records {
 				views = append(views, viewRecord(r))
 			}
-			return out.print(cmd.OutOrStdout(), map[string]any{"subject": h.Subject, "asked": args[0], "absent": h.Head == nil, "records": views, "state_height": p.Height, "header_height": p.Header.Height, "verified": true}, func(w io.Writer) {
+			err = out.print(cmd.OutOrStdout(), map[string]any{"subject": h.Subject, "asked": args[0], "absent": h.Head == nil, "records": views, "state_height": p.Height, "header_height": p.Header.Height, "verified": true}, func(w io.Writer) {
 				if h.Subject != args[0] {
 					fmt.Fprintf(w, "%s files under %s\n", args[0], h.Subject)
 				}
@@ -217,6 +229,10 @@ the records must rehash to it. An unknown subject is proven absent.`,
 				}
 				provenLine(w, p)
 			})
+			if err == nil && h.Head == nil {
+				return negative("%s has no records (absence proven at state height %d)", args[0], p.Height)
+			}
+			return err
 		},
 	}
 	conn.add(cmd)

@@ -2,13 +2,18 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	cfg "github.com/cometbft/cometbft/config"
+	cmtjson "github.com/cometbft/cometbft/libs/json"
+	"github.com/cometbft/cometbft/privval"
 	"github.com/spf13/cobra"
 
 	"github.com/traceledger/traceledger/testnet"
@@ -44,6 +49,7 @@ func newTestnetInitCmd() *cobra.Command {
 		nonVals, basePort   int
 		timeoutCommit       time.Duration
 		ifMissing           bool
+		output              outputFlag
 	)
 	cmd := &cobra.Command{
 		Use:   "init",
@@ -68,13 +74,21 @@ serve queries. All keys share a random passphrase written to DIR/passphrase
   traceledger testnet init --hosts docker --out /net --if-missing`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := output.check(); err != nil {
+				return err
+			}
 			if out == "" {
-				return fmt.Errorf("--out is required")
+				return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("--out is required")}
+			}
+			view := func(nw *testnet.Network, created bool) map[string]any {
+				return map[string]any{"dir": nw.Dir, "created": created, "chain_id": nw.ChainID, "hosts": nw.Hosts, "nodes": nw.Nodes,
+					"enterprises": nw.Enterprises, "passphrase_file": filepath.Join(nw.Dir, testnet.PassphraseFile)}
 			}
 			if ifMissing {
 				if nw, err := testnet.Load(out); err == nil {
-					fmt.Fprintf(cmd.OutOrStdout(), "%s already holds network %s (%d nodes): nothing to do\n", out, nw.ChainID, len(nw.Nodes))
-					return nil
+					return output.print(cmd.OutOrStdout(), view(nw, false), func(w io.Writer) {
+						fmt.Fprintf(w, "%s already holds network %s (%d nodes): nothing to do\n", out, nw.ChainID, len(nw.Nodes))
+					})
 				}
 			}
 			nw, err := testnet.Init(out, testnet.Options{
@@ -83,6 +97,9 @@ serve queries. All keys share a random passphrase written to DIR/passphrase
 			})
 			if err != nil {
 				return err
+			}
+			if output.json() {
+				return output.print(cmd.OutOrStdout(), view(nw, true), nil)
 			}
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "initialised network %s in %s (%s addresses)\n", nw.ChainID, nw.Dir, nw.Hosts)
@@ -116,6 +133,7 @@ serve queries. All keys share a random passphrase written to DIR/passphrase
 	f.DurationVar(&timeoutCommit, "timeout-commit", testnet.DefaultTimeoutCommit, "CometBFT commit timeout (the pause between blocks)")
 	f.StringSliceVar(&enterprises, "enterprises", []string{"farm1"}, "enterprise ids registered at genesis, with keys")
 	f.BoolVar(&ifMissing, "if-missing", false, "do nothing if --out already holds a network (for container entry points)")
+	output.add(cmd)
 	return cmd
 }
 
@@ -195,6 +213,7 @@ func newTestnetStopCmd() *cobra.Command {
 		nodes   []string
 		kill    bool
 		timeout time.Duration
+		output  outputFlag
 	)
 	cmd := &cobra.Command{
 		Use:   "stop DIR",
@@ -204,6 +223,9 @@ func newTestnetStopCmd() *cobra.Command {
 at once, as a crash would.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := output.check(); err != nil {
+				return err
+			}
 			_, r, err := loadNet(args[0])
 			if err != nil {
 				return err
@@ -217,10 +239,12 @@ at once, as a crash would.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), "stopped")
-			return nil
+			return output.print(cmd.OutOrStdout(), map[string]any{"stopped": true, "nodes": nodes, "killed": kill}, func(w io.Writer) {
+				fmt.Fprintln(w, "stopped")
+			})
 		},
 	}
+	output.add(cmd)
 	cmd.Flags().StringSliceVar(&nodes, "nodes", nil, "stop only these nodes (default: all)")
 	cmd.Flags().BoolVar(&kill, "kill", false, "send SIGKILL instead of SIGTERM")
 	cmd.Flags().DurationVar(&timeout, "timeout", testnet.DefaultStopTimeout, "wait this long after SIGTERM before SIGKILL")
@@ -260,8 +284,13 @@ network it also shows whether each node's process runs.`,
 // statusRow is one line of `testnet status -o json`.
 type statusRow struct {
 	testnet.NodeStatus
-	Validator bool `json:"validator"`
-	PID       int  `json:"pid,omitempty"`
+	// Validator is the node's current role: whether its key is in the
+	// validator set the node itself reports (voting power above 0). For a
+	// node that does not answer it is its role at genesis (RoleSource
+	// says which).
+	Validator  bool   `json:"validator"`
+	RoleSource string `json:"role_source"`
+	PID        int    `json:"pid,omitempty"`
 }
 
 func printStatus(ctx context.Context, w io.Writer, nw *testnet.Network, r *testnet.Runner, output *outputFlag) error {
@@ -270,7 +299,10 @@ func printStatus(ctx context.Context, w io.Writer, nw *testnet.Network, r *testn
 	sts := nw.Status(ctx)
 	rows := make([]statusRow, len(sts))
 	for i, s := range sts {
-		rows[i] = statusRow{NodeStatus: s, Validator: nw.Nodes[i].Validator}
+		rows[i] = statusRow{NodeStatus: s, Validator: s.VotingPower > 0, RoleSource: "validator set"}
+		if !s.Up {
+			rows[i].Validator, rows[i].RoleSource = nw.Nodes[i].Validator, "genesis"
+		}
 		if r != nil {
 			rows[i].PID, _ = r.PID(s.Name)
 		}
@@ -282,6 +314,9 @@ func printStatus(ctx context.Context, w io.Writer, nw *testnet.Network, r *testn
 			role := "observer"
 			if s.Validator {
 				role = "validator"
+			}
+			if s.RoleSource == "genesis" {
+				role += "?" // the node does not answer: its role at genesis
 			}
 			proc := "-"
 			if r != nil {
@@ -318,8 +353,9 @@ func shorten(s string, n int) string {
 
 func newTestnetAddNodeCmd() *cobra.Command {
 	var (
-		name  string
-		start bool
+		name   string
+		start  bool
+		output outputFlag
 	)
 	cmd := &cobra.Command{
 		Use:   "add-node DIR",
@@ -334,6 +370,9 @@ the validator set.`,
 		Example: `  traceledger testnet add-node ./net --name commerce --start`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := output.check(); err != nil {
+				return err
+			}
 			nw, err := testnet.Load(args[0])
 			if err != nil {
 				return err
@@ -342,18 +381,22 @@ the validator set.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "added %s: home %s, RPC %s, P2P %s, validator address %s\n",
-				info.Name, info.Home, info.RPCURL, info.P2PAddr, info.ValidatorAddress)
-			if !start {
-				return nil
+			if start {
+				_, r, err := loadNet(args[0])
+				if err != nil {
+					return err
+				}
+				if err := r.Start(name); err != nil {
+					return err
+				}
 			}
-			_, r, err := loadNet(args[0])
-			if err != nil {
-				return err
-			}
-			return r.Start(name)
+			return output.print(cmd.OutOrStdout(), map[string]any{"node": info, "validator_pub_key": base64.StdEncoding.EncodeToString(info.ValidatorPubKey), "started": start}, func(w io.Writer) {
+				fmt.Fprintf(w, "added %s: home %s, RPC %s, P2P %s, validator address %s\nvalidator public key %s (for --validator-key of an add-department proposal)\n",
+					info.Name, info.Home, info.RPCURL, info.P2PAddr, info.ValidatorAddress, base64.StdEncoding.EncodeToString(info.ValidatorPubKey))
+			})
 		},
 	}
+	output.add(cmd)
 	cmd.Flags().StringVar(&name, "name", "", "name of the new node (its hostname with --hosts docker)")
 	cmd.Flags().BoolVar(&start, "start", false, "start the node at once (loopback networks)")
 	cmd.MarkFlagRequired("name")
@@ -365,6 +408,7 @@ func newTestnetPromoteCmd() *cobra.Command {
 		power   int64
 		via     string
 		timeout time.Duration
+		output  outputFlag
 	)
 	cmd := &cobra.Command{
 		Use:   "promote DIR NAME",
@@ -379,12 +423,19 @@ blocks later). Transactions go to --node (default: the first validator).`,
   traceledger testnet promote ./net commerce`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := output.check(); err != nil {
+				return err
+			}
 			nw, err := testnet.Load(args[0])
 			if err != nil {
 				return err
 			}
 			url := via
-			if url == "" {
+			if url != "" {
+				if url, err = normalizeNodeURL("--node", url); err != nil {
+					return err
+				}
+			} else {
 				vs := nw.Validators()
 				if len(vs) == 0 {
 					return fmt.Errorf("%s has no validator to send the proposal to", args[0])
@@ -398,10 +449,13 @@ blocks later). Transactions go to --node (default: the first validator).`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "proposal %d executed: %s is a validator with power %d (%s)\n", id, args[1], power, time.Since(start).Round(10*time.Millisecond))
-			return nil
+			took := time.Since(start).Round(10 * time.Millisecond)
+			return output.print(cmd.OutOrStdout(), map[string]any{"proposal_id": id, "node": args[1], "power": power, "seconds": took.Seconds()}, func(w io.Writer) {
+				fmt.Fprintf(w, "proposal %d executed: %s is a validator with power %d (%s)\n", id, args[1], power, took)
+			})
 		},
 	}
+	output.add(cmd)
 	cmd.Flags().Int64Var(&power, "power", testnet.DefaultPower, "voting power of the new validator")
 	cmd.Flags().StringVar(&via, "node", "", "RPC URL to send the transactions to (default: the first validator's)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "give up after this long")
@@ -409,7 +463,8 @@ blocks later). Transactions go to --node (default: the first validator).`,
 }
 
 func newTestnetResetNodeCmd() *cobra.Command {
-	return &cobra.Command{
+	var output outputFlag
+	cmd := &cobra.Command{
 		Use:   "reset-node DIR NAME",
 		Short: "Delete a stopped node's data so that it rejoins from its peers",
 		Long: `reset-node deletes DIR/NAME/data (blocks, state, application database) and
@@ -418,6 +473,9 @@ configuration stay. Started again, the node block-syncs the whole chain from
 its peers and re-executes it to the same app hash. The node must be stopped.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := output.check(); err != nil {
+				return err
+			}
 			nw, err := testnet.Load(args[0])
 			if err != nil {
 				return err
@@ -436,10 +494,13 @@ its peers and re-executes it to the same app hash. The node must be stopped.`,
 			if err := testnet.ResetData(x.Home); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "deleted the data of %s\n", x.Name)
-			return nil
+			return output.print(cmd.OutOrStdout(), map[string]any{"node": x.Name, "home": x.Home, "reset": true}, func(w io.Writer) {
+				fmt.Fprintf(w, "deleted the data of %s\n", x.Name)
+			})
 		},
 	}
+	output.add(cmd)
+	return cmd
 }
 
 // newNodeCmd is `traceledger node`: commands about a running node.
@@ -448,12 +509,57 @@ func newNodeCmd() *cobra.Command {
 		Use:   "node",
 		Short: "Check a running node",
 	}
-	cmd.AddCommand(newNodeHealthCmd(), newNodeResetDataCmd())
+	cmd.AddCommand(newNodeHealthCmd(), newNodeResetDataCmd(), newNodeShowValidatorCmd())
+	return cmd
+}
+
+func newNodeShowValidatorCmd() *cobra.Command {
+	var (
+		home   string
+		output outputFlag
+	)
+	cmd := &cobra.Command{
+		Use:   "show-validator",
+		Short: "Print the node's validator public key (for an add-department proposal or a genesis)",
+		Long: `show-validator reads <home>/config/priv_validator_key.json and prints the
+validator's consensus public key, base64 (what 'traceledger tx dept propose
+add-department --validator-key' and 'traceledger genesis add-department
+--validator-key' take), and its address. The private key is not printed.`,
+		Example: `  traceledger node show-validator --home ./net/commerce
+  traceledger tx dept propose add-department --from agri-admin --id commerce --name Commerce \
+      --validator-key "$(traceledger node show-validator --home ./net/commerce -o json | jq -r .pub_key)" --admin-key BASE64KEY`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := output.check(); err != nil {
+				return err
+			}
+			conf := cfg.DefaultConfig()
+			conf.SetRoot(home)
+			path := conf.PrivValidatorKeyFile()
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return fmt.Errorf("no validator key at %s (is --home a node home? 'traceledger init' creates one): %w", path, err)
+			}
+			var key privval.FilePVKey
+			if err := cmtjson.Unmarshal(data, &key); err != nil || key.PubKey == nil {
+				return fmt.Errorf("%s is not a CometBFT validator key file: %v", path, err)
+			}
+			pub := key.PubKey
+			view := map[string]any{"pub_key": base64.StdEncoding.EncodeToString(pub.Bytes()), "type": pub.Type(), "address": pub.Address().String(), "key_file": path}
+			return output.print(cmd.OutOrStdout(), view, func(w io.Writer) {
+				fmt.Fprintf(w, "%s\n", view["pub_key"])
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s validator key, address %s (from %s)\n", pub.Type(), view["address"], path)
+			})
+		},
+	}
+	addHomeFlag(cmd, &home)
+	output.add(cmd)
 	return cmd
 }
 
 func newNodeResetDataCmd() *cobra.Command {
 	var home string
+	var output outputFlag
 	cmd := &cobra.Command{
 		Use:   "reset-data",
 		Short: "Delete a stopped node's data so that it rejoins from its peers",
@@ -466,14 +572,19 @@ network.`,
 		Example: `  traceledger node reset-data --home /net/agri`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := output.check(); err != nil {
+				return err
+			}
 			if err := testnet.ResetData(home); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "deleted the data of %s\n", home)
-			return nil
+			return output.print(cmd.OutOrStdout(), map[string]any{"home": home, "reset": true}, func(w io.Writer) {
+				fmt.Fprintf(w, "deleted the data of %s\n", home)
+			})
 		},
 	}
 	addHomeFlag(cmd, &home)
+	output.add(cmd)
 	return cmd
 }
 
@@ -490,12 +601,17 @@ func newNodeHealthCmd() *cobra.Command {
 		Short: "Exit 0 if the node answers and has committed blocks (for container healthchecks)",
 		Long: `health asks the node at --node for its status and exits 0 when it answers
 within --timeout, has a block at --min-height or above, and (with
---max-block-age) its latest block is recent; otherwise it prints why and exits 1.
-Container healthchecks use it: a FROM-scratch image has no shell or curl.`,
+--max-block-age) its latest block is recent; otherwise it prints why and exits
+3 when the node does not answer, 4 when it answers but is behind. Container
+healthchecks use it: a FROM-scratch image has no shell or curl.`,
 		Example: `  traceledger node health --node http://127.0.0.1:26657`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := output.check(); err != nil {
+				return err
+			}
+			nodeURL, err := normalizeNodeURL("--node", nodeURL)
+			if err != nil {
 				return err
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
@@ -524,8 +640,11 @@ Container healthchecks use it: a FROM-scratch image has no shell or curl.`,
 			}); err != nil {
 				return err
 			}
-			if !res.Healthy {
-				return &exitError{code: 1, err: fmt.Errorf("node %s is unhealthy", nodeURL)}
+			switch {
+			case !s.Up:
+				return withCode(exitUnreachable, fmt.Errorf("node %s is unhealthy: not answering: %s", nodeURL, s.Error))
+			case !res.Healthy:
+				return negative("node %s is unhealthy: %s", nodeURL, strings.Join(problems, "; "))
 			}
 			return nil
 		},

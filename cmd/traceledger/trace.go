@@ -3,8 +3,8 @@ package main
 // Trace commands: `trace forward|back|links ID` (docs/ATTESTATIONS.md).
 
 import (
-	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -28,8 +28,8 @@ proof. An identifier the ledger does not know is a verified absence.`,
 
 func newTraceWalkCmd(verb string, dir trace.Direction) *cobra.Command {
 	var (
-		conn   connFlags
-		format string
+		conn connFlags
+		out  outputFlag
 	)
 	short := "Trace forward from a lot: downstream lots, items and containers, holders, divisions, last dispositions (a recall's impact)"
 	if dir == trace.Back {
@@ -40,8 +40,8 @@ func newTraceWalkCmd(verb string, dir trace.Direction) *cobra.Command {
 		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "json" && format != "dot" && format != "text" {
-				return fmt.Errorf("--format must be json, dot or text, not %q", format)
+			if err := out.check(); err != nil {
+				return err
 			}
 			c, err := conn.client()
 			if err != nil {
@@ -49,50 +49,66 @@ func newTraceWalkCmd(verb string, dir trace.Direction) *cobra.Command {
 			}
 			g, err := trace.NewIndex(trace.NewClientSource(c)).Walk(cmd.Context(), args[0], dir)
 			if err != nil {
-				return notVerified(err)
+				return err
 			}
-			return g.Render(cmd.OutOrStdout(), dir, format)
+			if err := g.Render(cmd.OutOrStdout(), dir, out.format); err != nil {
+				return err
+			}
+			if g.Absent {
+				return negative("%s has no history on the ledger (verified absence)", args[0])
+			}
+			return nil
 		},
 	}
 	conn.add(cmd)
-	cmd.Flags().StringVar(&format, "format", "text", "json, dot (Graphviz) or text")
+	out.add(cmd, "dot")
+	out.aliasFlag(cmd, "format")
 	return cmd
 }
 
 func newTraceLinksCmd() *cobra.Command {
 	var (
-		conn   connFlags
-		format string
+		conn connFlags
+		out  outputFlag
 	)
 	cmd := &cobra.Command{
 		Use:   "links LOT",
 		Short: "Seven-link report of an agricultural lot: which links have events (in its back-trace) and which are missing",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.check(); err != nil {
+				return err
+			}
 			c, err := conn.client()
 			if err != nil {
 				return err
 			}
 			g, err := trace.NewIndex(trace.NewClientSource(c)).Walk(cmd.Context(), args[0], trace.Back)
 			if err != nil {
-				return notVerified(err)
+				return err
 			}
 			if g.Absent {
-				return fmt.Errorf("%s has no history on the ledger (verified absence)", args[0])
+				if out.json() {
+					if err := out.print(cmd.OutOrStdout(), map[string]any{"lot": args[0], "absent": true}, nil); err != nil {
+						return err
+					}
+				}
+				return negative("%s has no history on the ledger (verified absence)", args[0])
 			}
-			return trace.SevenLinkReport(g).Render(cmd.OutOrStdout(), format)
+			return trace.SevenLinkReport(g).Render(cmd.OutOrStdout(), out.format)
 		},
 	}
 	conn.add(cmd)
-	cmd.Flags().StringVar(&format, "format", "text", "json or text")
+	out.add(cmd)
+	out.aliasFlag(cmd, "format")
 	return cmd
 }
 
 func newTraceCertsCmd() *cobra.Command {
 	var (
-		conn   connFlags
-		format string
-		at     string
+		conn connFlags
+		out  outputFlag
+		at   string
 	)
 	cmd := &cobra.Command{
 		Use:   "certs ID",
@@ -103,8 +119,8 @@ its validity, was not suspended, withdrawn or cancelled, and its issuer was
 accredited for the scheme (from complete, verified histories).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "json" && format != "text" {
-				return fmt.Errorf("--format must be json or text, not %q", format)
+			if err := out.check(); err != nil {
+				return err
 			}
 			t := time.Now().UnixMilli()
 			if at != "" {
@@ -120,43 +136,44 @@ accredited for the scheme (from complete, verified histories).`,
 			x := trace.NewIndex(trace.NewClientSource(c))
 			g, err := x.Walk(cmd.Context(), args[0], trace.Back)
 			if err != nil {
-				return notVerified(err)
+				return err
 			}
 			if g.Absent {
-				return fmt.Errorf("%s has no history on the ledger (verified absence)", args[0])
+				if out.json() {
+					if err := out.print(cmd.OutOrStdout(), map[string]any{"id": args[0], "absent": true, "at": formatMs(t), "certifications": []any{}}, nil); err != nil {
+						return err
+					}
+				}
+				return negative("%s has no history on the ledger (verified absence)", args[0])
 			}
 			certs, err := x.Certifications(cmd.Context(), g, t)
 			if err != nil {
-				return notVerified(err)
+				return err
 			}
-			w := cmd.OutOrStdout()
-			if format == "json" {
-				type row struct {
-					ID       string   `json:"attestation"`
-					Valid    bool     `json:"valid"`
-					Failures []string `json:"failures,omitempty"`
-				}
-				rows := []row{}
-				for _, c := range certs {
-					rows = append(rows, row{c.ID, c.Validity.Valid, c.Validity.Failures})
-				}
-				enc := json.NewEncoder(w)
-				enc.SetIndent("", "  ")
-				return enc.Encode(map[string]any{"id": args[0], "at": formatMs(t), "certifications": rows})
+			type row struct {
+				ID       string   `json:"attestation"`
+				Valid    bool     `json:"valid"`
+				Failures []string `json:"failures,omitempty"`
 			}
-			fmt.Fprintf(w, "certifications on the back-trace of %s at %s: %d\n", args[0], formatMs(t), len(certs))
+			rows := []row{}
 			for _, c := range certs {
-				if c.Validity.Valid {
-					fmt.Fprintf(w, "  %s VALID\n", c.ID)
-				} else {
-					fmt.Fprintf(w, "  %s NOT valid: %s\n", c.ID, strings.Join(c.Validity.Failures, "; "))
-				}
+				rows = append(rows, row{c.ID, c.Validity.Valid, c.Validity.Failures})
 			}
-			return nil
+			return out.print(cmd.OutOrStdout(), map[string]any{"id": args[0], "at": formatMs(t), "certifications": rows}, func(w io.Writer) {
+				fmt.Fprintf(w, "certifications on the back-trace of %s at %s: %d\n", args[0], formatMs(t), len(certs))
+				for _, c := range certs {
+					if c.Validity.Valid {
+						fmt.Fprintf(w, "  %s VALID\n", c.ID)
+					} else {
+						fmt.Fprintf(w, "  %s NOT valid: %s\n", c.ID, strings.Join(c.Validity.Failures, "; "))
+					}
+				}
+			})
 		},
 	}
 	conn.add(cmd)
-	cmd.Flags().StringVar(&format, "format", "text", "json or text")
+	out.add(cmd)
+	out.aliasFlag(cmd, "format")
 	cmd.Flags().StringVar(&at, "at", "", "time to check, 2026-01-02 or RFC 3339 (default now)")
 	return cmd
 }

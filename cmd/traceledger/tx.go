@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/traceledger/traceledger/client"
 	"github.com/traceledger/traceledger/client/keyring"
@@ -20,24 +21,42 @@ import (
 // connFlags are what every command that talks to a node needs.
 type connFlags struct {
 	home, node, genesis string
+	flags               *pflag.FlagSet
 }
 
 func (c *connFlags) add(cmd *cobra.Command) {
 	addHomeFlag(cmd, &c.home)
-	addNodeFlag(cmd, &c.node)
+	cmd.Flags().StringVar(&c.node, "node", "", "CometBFT RPC address of a node, http://HOST:PORT (default: the rpc.laddr of --home's config/config.toml when it has one, else "+defaultNodeURL+")")
 	cmd.Flags().StringVar(&c.genesis, "genesis", "", "genesis file, the trust root for verification (default <home>/config/genesis.json)")
+	c.flags = cmd.Flags()
+}
+
+// nodeURL is --node, or the RPC address of the node whose home is --home,
+// or the default address.
+func (c *connFlags) nodeURL() (string, error) {
+	if c.node == "" && (c.flags == nil || !c.flags.Changed("node")) {
+		if u, ok := rpcFromHome(c.home); ok {
+			return u, nil
+		}
+		return defaultNodeURL, nil
+	}
+	return normalizeNodeURL("--node", c.node)
 }
 
 func (c *connFlags) client() (*client.Client, error) {
+	u, err := c.nodeURL()
+	if err != nil {
+		return nil, err
+	}
 	path := c.genesis
 	if path == "" {
 		path = filepath.Join(c.home, "config", "genesis.json")
 	}
 	doc, _, err := genesis.Load(path)
 	if err != nil {
-		return nil, fmt.Errorf("load genesis (the trust root; pass --genesis): %w", err)
+		return nil, fmt.Errorf("load genesis (the trust root): %w; pass --genesis FILE, or --home of a node home of the network", err)
 	}
-	return client.New(c.node, doc)
+	return client.New(u, doc)
 }
 
 func newTxCmd() *cobra.Command {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"runtime/debug"
 
 	"github.com/cometbft/cometbft/version"
@@ -11,16 +12,25 @@ import (
 )
 
 func newVersionCmd() *cobra.Command {
-	return &cobra.Command{
+	var out outputFlag
+	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the versions of traceledger, its protocol and CometBFT",
 		Args:  cobra.NoArgs,
-		Run: func(cmd *cobra.Command, _ []string) {
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := out.check(); err != nil {
+				return err
+			}
 			v := "devel"
 			if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
 				v = bi.Main.Version
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "traceledger %s\napp protocol %d\ncometbft %s (abci %s)\n", v, app.Version, version.TMCoreSemVer, version.ABCIVersion)
+			view := map[string]any{"traceledger": v, "app_protocol": app.Version, "cometbft": version.TMCoreSemVer, "abci": version.ABCIVersion}
+			return out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
+				fmt.Fprintf(w, "traceledger %s\napp protocol %d\ncometbft %s (abci %s)\n", v, app.Version, version.TMCoreSemVer, version.ABCIVersion)
+			})
 		},
 	}
+	out.add(cmd)
+	return cmd
 }
