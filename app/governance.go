@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package app
 
 // Governance and permissioned membership (issue 3; docs/GOVERNANCE.md).

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package audit is TraceLedger's multi-department auditor. It follows the
 // chain on nodes run by several departments, verifying every header from a
 // trust root with CometBFT's light-client rules; checks each node's state

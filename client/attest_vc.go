@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package client
 
 // W3C Verifiable Credential 2.0 export and import of attestations, secured

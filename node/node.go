@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package node runs a TraceLedger node: CometBFT in-process with the
 // application on a local ABCI connection. CometBFT's own stores (blocks,
 // state, evidence, tx index) stay on CometBFT's default backend in

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package proof verifies the proofs TraceLedger hands out: RFC 6962 / RFC 9162
 // log inclusion and consistency proofs, membership and absence proofs of the
 // authenticated map (a hashed-key sparse Merkle tree), the app hash that binds

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package testnet builds and runs local multi-department TraceLedger
 // networks: one CometBFT home per department (config, node key, validator
 // key, an admin key in the home's keyring), one shared genesis document in

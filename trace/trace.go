@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package trace builds trace-forward and trace-back graphs from verified
 // histories (issue 6; docs/ATTESTATIONS.md).
 //

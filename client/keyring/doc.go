@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package keyring stores Ed25519 signing keys as passphrase-encrypted files in
 // one directory, conventionally <home>/keys (see Dir), one file per key named
 // <name>.json.
