@@ -16,8 +16,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/cometbft/cometbft/privval"
-
 	"github.com/traceledger/traceledger/node"
 )
 
@@ -272,7 +270,9 @@ func ResetData(home string) error {
 			return fmt.Errorf("testnet: create %s: %w", d, err)
 		}
 	}
-	privval.LoadFilePVEmptyState(keyFile, conf.PrivValidatorStateFile()).Save()
+	if err := node.ResetValidatorState(keyFile, conf.PrivValidatorStateFile()); err != nil {
+		return fmt.Errorf("testnet: %w", err)
+	}
 	return nil
 }
 
