@@ -237,7 +237,7 @@ func validateChangeAttestation(m *tlv1.ChangeAttestationStatus) error {
 	if m == nil {
 		return rejectf(tlv1.CodeAttestInvalid, "change_attestation_status is empty")
 	}
-	issuer, number, ok := strings.Cut(m.AttestationId, "/")
+	issuer, number, ok := tlv1.ParseAttestationID(m.AttestationId)
 	if !ok {
 		return rejectf(tlv1.CodeAttestInvalid, "change_attestation_status.attestation_id %q is not <issuer>/<certificate number>", m.AttestationId)
 	}

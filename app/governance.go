@@ -59,10 +59,6 @@ const (
 	maxAccreditationNum = 64
 )
 
-// reservedSubjectSchemes are the history subject schemes only the state
-// machine writes.
-var reservedSubjectSchemes = []string{"participant:", "proposal:", "governance:", "attestation:", "recall:", "credit:"}
-
 // reservedID reports whether id may not name a participant: it is the
 // signer of genesis records.
 func reservedID(id string) bool { return id == GenesisSigner }

@@ -18,6 +18,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
 // PreTx is a transaction built (and signed) before the load starts, so
@@ -83,10 +85,10 @@ func (l *Lane) resync(tx PreTx, next uint64) bool {
 var nextSeqRe = regexp.MustCompile(`the next is (\d+)`)
 
 // sequenceRefusal returns the expected sequence if err is a TraceLedger
-// sequence_gap (7) or sequence_replayed (6) refusal.
+// sequence_gap or sequence_replayed refusal.
 func sequenceRefusal(err error) (uint64, bool) {
 	var ce *CheckTxError
-	if !errors.As(err, &ce) || (ce.Code != 6 && ce.Code != 7) {
+	if !errors.As(err, &ce) || (tlv1.Code(ce.Code) != tlv1.CodeSequenceReplayed && tlv1.Code(ce.Code) != tlv1.CodeSequenceGap) {
 		return 0, false
 	}
 	m := nextSeqRe.FindStringSubmatch(ce.Log)

@@ -37,7 +37,7 @@ func HistoryQuery(ctx context.Context, c *rpchttp.HTTP, subject string) (int, er
 	if err != nil {
 		return 0, err
 	}
-	res, err := c.ABCIQuery(ctx, "/history", data)
+	res, err := c.ABCIQuery(ctx, tlv1.PathHistory, data)
 	if err != nil {
 		return 0, fmt.Errorf("bench: history of %s: %w", subject, err)
 	}

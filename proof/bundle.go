@@ -39,7 +39,7 @@ const MaxBundleBytes = 256 << 20
 var ErrBundle = errors.New("malformed proof bundle")
 
 // HeadKey is the map key of an identifier's history head.
-func HeadKey(identifier string) string { return "head/" + identifier }
+func HeadKey(identifier string) string { return traceledgerv1.HeadKey(identifier) }
 
 // Hex is bytes written in JSON as a lowercase hexadecimal string.
 type Hex []byte
