@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package app
 
 // What CheckTx remembers between calls (issue 8: CheckTx was a quarter of a

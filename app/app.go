@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package app is TraceLedger's ABCI 2.0 state machine: it decodes and
 // authenticates transactions, executes their messages, appends every accepted
 // change to an RFC 6962 log, keeps current values in an authenticated map (a

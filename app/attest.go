@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package app
 
 // Certification attestations (issue 6; docs/ATTESTATIONS.md).
@@ -219,7 +221,7 @@ func validateChangeAttestation(m *tlv1.ChangeAttestationStatus) error {
 	if m == nil {
 		return rejectf(tlv1.CodeAttestInvalid, "change_attestation_status is empty")
 	}
-	issuer, number, ok := strings.Cut(m.AttestationId, "/")
+	issuer, number, ok := tlv1.ParseAttestationID(m.AttestationId)
 	if !ok {
 		return rejectf(tlv1.CodeAttestInvalid, "change_attestation_status.attestation_id %q is not <issuer>/<certificate number>", m.AttestationId)
 	}

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package app
 
 import (
@@ -32,12 +34,13 @@ import (
 // hash recomputation; state checks (duplicates, the event time against the
 // block time) run in FinalizeBlock.
 
-// Limits of the EPCIS messages.
+// Limits of the EPCIS messages (the owner's, tlv1.MaxBatchEvents and
+// tlv1.MaxKnownQuery).
 const (
 	// MaxBatchEvents is the most events one RecordEventBatch may carry.
-	MaxBatchEvents = 1000
+	MaxBatchEvents = tlv1.MaxBatchEvents
 	// MaxKnownQuery is the most hash IDs one /epcis/known query may ask about.
-	MaxKnownQuery = 10000
+	MaxKnownQuery = tlv1.MaxKnownQuery
 )
 
 // epcisRoles may record events and anchors: enterprises, and certifiers for

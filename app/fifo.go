@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package app
 
 // fifoMap is a map that holds at most a fixed number of entries and

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package app
 
 // Governance and permissioned membership (issue 3; docs/GOVERNANCE.md).
@@ -56,10 +58,6 @@ const (
 	maxSupervisionHops  = 64
 	maxAccreditationNum = 64
 )
-
-// reservedSubjectSchemes are the history subject schemes only the state
-// machine writes.
-var reservedSubjectSchemes = []string{"participant:", "proposal:", "governance:", "attestation:", "recall:", "credit:"}
 
 // reservedID reports whether id may not name a participant: it is the
 // signer of genesis records.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package app
 
 import (
@@ -695,7 +697,7 @@ func execVote(c *execCtx, v *tlv1.Vote) ([]recordedEvent, error) {
 func passedInBlock(o *overlay) ([]*tlv1.Proposal, error) {
 	var out []*tlv1.Proposal
 	for k, v := range o.writes {
-		if !strings.HasPrefix(k, "proposal/") || v == nil {
+		if !strings.HasPrefix(k, tlv1.PrefixProposal) || v == nil {
 			continue
 		}
 		var p tlv1.Proposal

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package audit is TraceLedger's multi-department auditor. It follows the
 // chain on nodes run by several departments, verifying every header from a
 // trust root with CometBFT's light-client rules; checks each node's state
@@ -32,17 +34,6 @@ import (
 	"github.com/traceledger/traceledger/proof/light"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
-
-// Query paths the auditor uses (kept in step with package app).
-const (
-	pathConsistency = "/consistency"
-	pathHistory     = "/history"
-	pathRecord      = "/record"
-)
-
-// codeProofSizeAhead is the app's answer to a consistency request beyond
-// its log (tlv1.CodeProofSizeAhead).
-const codeProofSizeAhead = 80
 
 // Defaults of Config.
 const (
@@ -726,9 +717,6 @@ type nodeResult struct {
 // a later pass.
 const followOnCheck = 10
 
-// codeHeightUnavailable is the app's answer for a height it does not keep.
-const codeHeightUnavailable = 32
-
 // query runs one query and returns its evidence record.
 func (a *Auditor) query(ctx context.Context, s Source, path string, req interface{ Marshal() ([]byte, error) }, height int64) (*abci.ResponseQuery, QueryEvidence, error) {
 	data, _ := req.Marshal()
@@ -779,10 +767,10 @@ func (a *Auditor) checkNode(ctx context.Context, p *pass, i int, s Source, r int
 		case err != nil:
 			out.unreachable = err
 			return nil, qe
-		case res.Code == codeHeightUnavailable:
+		case tlv1.Code(res.Code) == tlv1.CodeHeightUnavailable:
 			out.movedOn = true
 			return nil, qe
-		case res.Code == codeProofSizeAhead && path == pathConsistency:
+		case tlv1.Code(res.Code) == tlv1.CodeProofSizeAhead && path == tlv1.PathConsistency:
 			fail(&out.inconsistent, qe, fmt.Errorf("the node's log at height %d is shorter than the verified checkpoint (size %d at height %d)", r, cp.LogSize, cp.Height))
 			return nil, qe
 		case res.Code != 0:
@@ -794,7 +782,7 @@ func (a *Auditor) checkNode(ctx context.Context, p *pass, i int, s Source, r int
 	stop := func() bool { return out.unreachable != nil || out.movedOn }
 
 	// 1. Roots and consistency from the checkpoint.
-	if res, qe := ask(pathConsistency, &tlv1.ConsistencyRequest{Size1: cp.LogSize}); res != nil {
+	if res, qe := ask(tlv1.PathConsistency, &tlv1.ConsistencyRequest{Size1: cp.LogSize}); res != nil {
 		var cr tlv1.ConsistencyResponse
 		if err := cr.Unmarshal(res.Value); err != nil {
 			fail(&out.bad, qe, fmt.Errorf("answer does not decode: %w", err))
@@ -814,7 +802,7 @@ func (a *Auditor) checkNode(ctx context.Context, p *pass, i int, s Source, r int
 	}
 	// 2. Histories.
 	for _, id := range a.cfg.Identifiers {
-		res, qe := ask(pathHistory, &tlv1.HistoryRequest{Subject: id})
+		res, qe := ask(tlv1.PathHistory, &tlv1.HistoryRequest{Subject: id})
 		if stop() {
 			return out
 		}
@@ -850,7 +838,7 @@ func (a *Auditor) checkNode(ctx context.Context, p *pass, i int, s Source, r int
 		}
 		to := min(out.roots.LogSize, from+uint64(a.cfg.SweepRecords))
 		for idx := from; idx < to; idx++ {
-			res, qe := ask(pathRecord, &tlv1.RecordRequest{Index: idx})
+			res, qe := ask(tlv1.PathRecord, &tlv1.RecordRequest{Index: idx})
 			if stop() {
 				return out
 			}

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package bench is TraceLedger's network load tool: it starts (or drives) a
 // 4-validator loopback network, offers transactions at increasing rates from
 // pre-signed lanes, counts what was committed from the blocks themselves

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package client
 
 import (
@@ -125,7 +127,7 @@ func (c *Client) AttestationValidAt(ctx context.Context, id string, t int64) (*V
 	if err != nil {
 		return nil, Proven{}, err
 	}
-	issuer, _, _ := strings.Cut(id, "/")
+	issuer, _, _ := tlv1.ParseAttestationID(id)
 	ih, _, err := c.History(ctx, tlv1.ParticipantSubject(issuer))
 	if err != nil {
 		return nil, Proven{}, err

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package client
 
 // W3C Verifiable Credential 2.0 export and import of attestations, secured
@@ -18,12 +20,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/gowebpki/jcs"
+	"github.com/mr-tron/base58"
 
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
@@ -43,44 +45,22 @@ const (
 // ErrVC is wrapped by every VC import failure.
 var ErrVC = errors.New("verifiable credential rejected")
 
-const base58Alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-
 // Base58Encode encodes b in the Bitcoin base58 alphabet (leading zero
-// bytes become '1').
-func Base58Encode(b []byte) string {
-	zeros := 0
-	for zeros < len(b) && b[zeros] == 0 {
-		zeros++
-	}
-	n := new(big.Int).SetBytes(b)
-	radix, mod := big.NewInt(58), new(big.Int)
-	var out []byte
-	for n.Sign() > 0 {
-		n.DivMod(n, radix, mod)
-		out = append(out, base58Alphabet[mod.Int64()])
-	}
-	for range zeros {
-		out = append(out, '1')
-	}
-	slices.Reverse(out)
-	return string(out)
-}
+// bytes become '1'), as multibase base58btc and did:key use it.
+func Base58Encode(b []byte) string { return base58.Encode(b) }
 
-// Base58Decode decodes a Bitcoin-alphabet base58 string.
+// Base58Decode decodes a Bitcoin-alphabet base58 string. The empty string
+// decodes to no bytes.
 func Base58Decode(s string) ([]byte, error) {
-	n, radix := new(big.Int), big.NewInt(58)
-	zeros := 0
-	for zeros < len(s) && s[zeros] == '1' {
-		zeros++
+	if s == "" {
+		// mr-tron/base58 refuses the empty string; zero bytes encode to it.
+		return nil, nil
 	}
-	for i := 0; i < len(s); i++ {
-		d := strings.IndexByte(base58Alphabet, s[i])
-		if d < 0 {
-			return nil, fmt.Errorf("base58: %q at %d is not in the alphabet", s[i], i)
-		}
-		n.Mul(n, radix).Add(n, big.NewInt(int64(d)))
+	b, err := base58.Decode(s)
+	if err != nil {
+		return nil, fmt.Errorf("base58: %w", err)
 	}
-	return append(make([]byte, zeros), n.Bytes()...), nil
+	return b, nil
 }
 
 // DIDKey returns the did:key of an Ed25519 public key.

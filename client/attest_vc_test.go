@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package client
 
 import (
@@ -23,6 +25,10 @@ func TestBase58(t *testing.T) {
 		{nil, ""},
 		{[]byte{0}, "1"},
 		{[]byte{0xff}, "5Q"},
+		// The examples of the IETF base58 draft (draft-msporny-base58).
+		{[]byte("Hello World!"), "2NEpo7TZRRrLZSi2U"},
+		{[]byte("The quick brown fox jumps over the lazy dog."), "USm3fpXnKG5EUBx2ndxBDMPVciP5hGey2Jh4NDv6gmeo1LkMeiKrLJUUBk6Z"},
+		{[]byte{0, 0, 0x28, 0x7f, 0xb4, 0xcd}, "11233QC4"},
 	} {
 		if got := Base58Encode(tc.in); got != tc.out {
 			t.Errorf("encode %x = %q, want %q", tc.in, got, tc.out)

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package client is the Go SDK of TraceLedger: it builds and signs
 // transactions, broadcasts them and waits for commit, and runs typed queries
 // whose answers it verifies (Merkle proofs to the app hash, app hash to a

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package client
 
 import (
@@ -20,10 +22,11 @@ import (
 // public events as a JSON-LD document with their proofs, and checks of
 // disclosed payloads against the ledger.
 
-// EPCIS query paths and map keys (kept in step with package app).
+// Batch sizes and transaction room.
 const (
-	// MaxBatchEvents is the most events one RecordEventBatch carries.
-	MaxBatchEvents = 1000
+	// MaxBatchEvents is the most events one RecordEventBatch carries
+	// (tlv1.MaxBatchEvents).
+	MaxBatchEvents = tlv1.MaxBatchEvents
 	// knownChunk is how many hash IDs one /epcis/known query carries: the
 	// request travels hex-encoded in JSON-RPC, whose body CometBFT limits
 	// to 1 MB by default (rpc.max_body_bytes).
@@ -214,7 +217,7 @@ func (c *Client) Known(ctx context.Context, hashIDs []string) ([]bool, error) {
 // unproven, a size hint only). It returns DefaultMaxTxBytes when the
 // parameters cannot be read.
 func (c *Client) MaxTxBytes(ctx context.Context) int64 {
-	bz, _, err := c.query(ctx, tlv1.PathValue, &tlv1.ValueRequest{Key: "params"})
+	bz, _, err := c.query(ctx, tlv1.PathValue, &tlv1.ValueRequest{Key: tlv1.KeyParams})
 	if err != nil {
 		return DefaultMaxTxBytes
 	}

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package client
 
 import (
@@ -5,8 +7,6 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
 
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
@@ -123,10 +123,13 @@ func VerifyParticipants(req *tlv1.ParticipantsRequest, resp *tlv1.ParticipantsRe
 	out := make([]*tlv1.Participant, 0, len(resp.Participants))
 	prev := req.After
 	for i, pv := range resp.Participants {
-		if pv == nil || !strings.HasPrefix(pv.Key, "participant/") {
+		if pv == nil {
 			return nil, fmt.Errorf("%w: entry %d is not a participant", ErrNotVerified, i)
 		}
-		id := strings.TrimPrefix(pv.Key, "participant/")
+		id, ok := tlv1.ParseParticipantKey(pv.Key)
+		if !ok {
+			return nil, fmt.Errorf("%w: entry %d is not a participant", ErrNotVerified, i)
+		}
 		if (i > 0 || prev != "") && id <= prev {
 			return nil, fmt.Errorf("%w: entry %d (%q) is out of order", ErrNotVerified, i, id)
 		}
@@ -235,8 +238,8 @@ func VerifyProposals(req *tlv1.ProposalsRequest, resp *tlv1.ProposalsResponse) (
 		if pv == nil {
 			return nil, fmt.Errorf("%w: entry %d is empty", ErrNotVerified, i)
 		}
-		id, err := strconv.ParseUint(strings.TrimPrefix(pv.Key, "proposal/"), 10, 64)
-		if err != nil || pv.Key != tlv1.ProposalKey(id) {
+		id, ok := tlv1.ParseProposalKey(pv.Key)
+		if !ok || pv.Key != tlv1.ProposalKey(id) {
 			return nil, fmt.Errorf("%w: entry %d (%q) is not a proposal", ErrNotVerified, i, pv.Key)
 		}
 		if id <= prev || id >= gs.NextProposalId {

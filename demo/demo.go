@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package demo runs TraceLedger's first-contact demonstration: a
 // one-department network started in-process in a temporary home, a
 // vegetable lot recorded from field to shelf by a farm, a wholesale market

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package epcis reads GS1 EPCIS 2.0 documents (JSON / JSON-LD and XML) and
 // computes the CBV 2.0 Event Hash ID of each event (GS1 Core Business
 // Vocabulary 2.0, section 8.9.2):

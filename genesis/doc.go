@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package genesis builds, checks, reads and writes TraceLedger genesis
 // documents: CometBFT genesis.json files whose app_state holds the founding
 // departments, the participants registered at genesis and the chain

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package node_test
 
 import (
@@ -14,7 +16,6 @@ import (
 
 	cfg "github.com/cometbft/cometbft/config"
 	"github.com/cometbft/cometbft/libs/log"
-	"github.com/cometbft/cometbft/privval"
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/traceledger/traceledger/client"
@@ -201,7 +202,10 @@ func TestDepartmentJoinsAndLeaves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pv := privval.LoadFilePV(conf5.PrivValidatorKeyFile(), conf5.PrivValidatorStateFile())
+	pv, err := node.LoadValidator(conf5.PrivValidatorKeyFile(), conf5.PrivValidatorStateFile())
+	if err != nil {
+		t.Fatal(err)
+	}
 	valPub, err := pv.GetPubKey()
 	if err != nil {
 		t.Fatal(err)

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package node
 
 import (
@@ -9,7 +11,6 @@ import (
 
 	cfg "github.com/cometbft/cometbft/config"
 	"github.com/cometbft/cometbft/p2p"
-	"github.com/cometbft/cometbft/privval"
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/traceledger/traceledger/genesis"
@@ -46,7 +47,10 @@ func Init(home string, opts InitOptions) (*types.GenesisDoc, error) {
 	if _, err := p2p.LoadOrGenNodeKey(conf.NodeKeyFile()); err != nil {
 		return nil, fmt.Errorf("create node key: %w", err)
 	}
-	pv := privval.LoadOrGenFilePV(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
+	pv, err := LoadOrGenValidator(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
+	if err != nil {
+		return nil, err
+	}
 	pub, err := pv.GetPubKey()
 	if err != nil {
 		return nil, fmt.Errorf("read validator key: %w", err)

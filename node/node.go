@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package node runs a TraceLedger node: CometBFT in-process with the
 // application on a local ABCI connection. CometBFT's own stores (blocks,
 // state, evidence, tx index) stay on CometBFT's default backend in
@@ -15,7 +17,6 @@ import (
 	"github.com/cometbft/cometbft/libs/log"
 	cmtnode "github.com/cometbft/cometbft/node"
 	"github.com/cometbft/cometbft/p2p"
-	"github.com/cometbft/cometbft/privval"
 	"github.com/cometbft/cometbft/proxy"
 	"github.com/spf13/viper"
 
@@ -61,16 +62,20 @@ func New(ctx context.Context, conf *cfg.Config, logger log.Logger) (*Node, error
 	if logger == nil {
 		logger = log.NewNopLogger()
 	}
+	// The keys are read before the application database is opened, so that
+	// a missing or damaged key file leaves nothing to close.
+	nodeKey, err := p2p.LoadNodeKey(conf.NodeKeyFile())
+	if err != nil {
+		return nil, fmt.Errorf("load node key %s: %w", conf.NodeKeyFile(), err)
+	}
+	pv, err := LoadValidator(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
+	if err != nil {
+		return nil, err
+	}
 	a, err := app.New(app.Options{Dir: AppDBDir(conf.RootDir), Logger: logger.With("module", "traceledger")})
 	if err != nil {
 		return nil, err
 	}
-	nodeKey, err := p2p.LoadNodeKey(conf.NodeKeyFile())
-	if err != nil {
-		a.Close()
-		return nil, fmt.Errorf("load node key: %w", err)
-	}
-	pv := privval.LoadFilePV(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
 	n, err := cmtnode.NewNodeWithContext(ctx, conf, pv, nodeKey,
 		proxy.NewConnSyncLocalClientCreator(a),
 		cmtnode.DefaultGenesisDocProviderFunc(conf),

@@ -1,3 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
+
+// SPDX-License-Identifier: Apache-2.0
+
+// SPDX-License-Identifier: Apache-2.0
+
 package proof_test
 
 import (

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package testnet
 
 import (
@@ -13,7 +15,6 @@ import (
 
 	cfg "github.com/cometbft/cometbft/config"
 	"github.com/cometbft/cometbft/p2p"
-	"github.com/cometbft/cometbft/privval"
 
 	"github.com/traceledger/traceledger/client"
 	"github.com/traceledger/traceledger/client/keyring"
@@ -100,7 +101,10 @@ func AddNode(nw *Network, name string, kopts ...keyring.Option) (NodeInfo, error
 	if err != nil {
 		return NodeInfo{}, fmt.Errorf("testnet: node key of %s: %w", name, err)
 	}
-	pv := privval.LoadOrGenFilePV(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
+	pv, err := node.LoadOrGenValidator(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
+	if err != nil {
+		return NodeInfo{}, fmt.Errorf("testnet: validator key of %s: %w", name, err)
+	}
 	pub, err := pv.GetPubKey()
 	if err != nil {
 		return NodeInfo{}, fmt.Errorf("testnet: validator key of %s: %w", name, err)

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package testnet
 
 import (
@@ -13,8 +15,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"github.com/cometbft/cometbft/privval"
 
 	"github.com/traceledger/traceledger/node"
 )
@@ -270,7 +270,9 @@ func ResetData(home string) error {
 			return fmt.Errorf("testnet: create %s: %w", d, err)
 		}
 	}
-	privval.LoadFilePVEmptyState(keyFile, conf.PrivValidatorStateFile()).Save()
+	if err := node.ResetValidatorState(keyFile, conf.PrivValidatorStateFile()); err != nil {
+		return fmt.Errorf("testnet: %w", err)
+	}
 	return nil
 }
 

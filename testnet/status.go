@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package testnet
 
 import (
@@ -81,7 +83,7 @@ func QueryStatus(ctx context.Context, name, url string) NodeStatus {
 	} else {
 		st.Error = "abci_info: " + err.Error()
 	}
-	if q, err := c.ABCIQuery(ctx, "/status", nil); err == nil && q.Response.Code == 0 {
+	if q, err := c.ABCIQuery(ctx, tlv1.PathStatus, nil); err == nil && q.Response.Code == 0 {
 		var r tlv1.StatusResponse
 		if err := r.Unmarshal(q.Response.Value); err == nil {
 			st.MapSize = r.MapSize

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package testnet builds and runs local multi-department TraceLedger
 // networks: one CometBFT home per department (config, node key, validator
 // key, an admin key in the home's keyring), one shared genesis document in
@@ -52,7 +54,6 @@ import (
 
 	cfg "github.com/cometbft/cometbft/config"
 	"github.com/cometbft/cometbft/p2p"
-	"github.com/cometbft/cometbft/privval"
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/traceledger/traceledger/client/keyring"
@@ -429,7 +430,10 @@ func Init(dir string, opts Options) (*Network, error) {
 		if err != nil {
 			return nil, fmt.Errorf("testnet: node key of %s: %w", p.name, err)
 		}
-		pv := privval.LoadOrGenFilePV(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
+		pv, err := node.LoadOrGenValidator(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
+		if err != nil {
+			return nil, fmt.Errorf("testnet: validator key of %s: %w", p.name, err)
+		}
 		pub, err := pv.GetPubKey()
 		if err != nil {
 			return nil, fmt.Errorf("testnet: validator key of %s: %w", p.name, err)

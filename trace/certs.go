@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package trace
 
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/traceledger/traceledger/client"
 	"github.com/traceledger/traceledger/proof"
@@ -35,7 +36,7 @@ func (x *Index) Certifications(ctx context.Context, g *Graph, t int64) ([]CertCh
 		if err != nil {
 			return nil, err
 		}
-		issuer, _, _ := strings.Cut(id, "/")
+		issuer, _, _ := tlv1.ParseAttestationID(id)
 		ih, err := x.history(ctx, tlv1.ParticipantSubject(issuer))
 		if err != nil {
 			return nil, err

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package trace builds trace-forward and trace-back graphs from verified
 // histories (issue 6; docs/ATTESTATIONS.md).
 //
@@ -45,7 +47,7 @@ type History struct {
 // for checking that resp.Roots are committed (client.Client does it against
 // a verified header).
 func VerifyHistoryResponse(subject string, resp *tlv1.HistoryResponse) (*History, error) {
-	vh, err := proof.VerifyHistory(subject, "head/"+subject, resp)
+	vh, err := proof.VerifyHistory(subject, tlv1.HeadKey(subject), resp)
 	if err != nil {
 		return nil, fmt.Errorf("history of %q: %w", subject, err)
 	}

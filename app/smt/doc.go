@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package smt builds the authenticated map of TraceLedger: a hashed-key
 // sparse Merkle tree held entirely in memory, as defined in docs/PROOFS.md.
 //

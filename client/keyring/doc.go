@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package keyring stores Ed25519 signing keys as passphrase-encrypted files in
 // one directory, conventionally <home>/keys (see Dir), one file per key named
 // <name>.json.
@@ -65,8 +67,8 @@
 //
 // ReadPassphrase reads a passphrase for a command-line tool from a file, an
 // environment variable (DefaultEnvVar unless named) or a terminal prompt.
-// golang.org/x/term is not a requirement of this module, so the prompt turns
-// echo off itself through golang.org/x/sys/unix termios calls on Linux and
-// the BSDs (macOS included); on other platforms, or when standard input is
-// not a terminal, it reads the line without echo suppression.
+// The prompt reads a terminal with golang.org/x/term (echo off); when
+// standard input is not a terminal, it reads the line as it is. A prompt
+// stops when its context is done, and on Unix leaves nothing reading
+// standard input behind.
 package keyring

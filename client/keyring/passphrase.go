@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package keyring
 
 import (
@@ -7,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"golang.org/x/term"
 )
 
 // DefaultEnvVar is the environment variable that FromEnv reads when no other
@@ -35,10 +39,11 @@ type SourceKind int
 
 const (
 	// FromTerminal prompts on Source.Prompter and reads one line from
-	// Source.Stdin. When Stdin is a terminal on Linux or a BSD (macOS
-	// included), echo is turned off while the line is typed; elsewhere, and
-	// when Stdin is a pipe, the line is read as it is, with no echo
-	// suppression.
+	// Source.Stdin. When Stdin is a terminal, the line is read with
+	// golang.org/x/term with echo off (the terminal is in raw mode while
+	// the line is typed, so Ctrl-C and Ctrl-D end the input rather than
+	// send a signal); when Stdin is a pipe or a file, the line is read as
+	// it is.
 	FromTerminal SourceKind = iota
 	// FromFile reads the file at Source.Path; one trailing "\n" or "\r\n" is
 	// removed and everything else, spaces included, is the passphrase.
@@ -88,10 +93,12 @@ type Source struct {
 }
 
 // ReadPassphrase returns the passphrase from src. It fails with
-// ErrEmptyPassphrase rather than return an empty one. A terminal read stops
-// when ctx is done, but the goroutine reading stays blocked until the line or
-// end of input arrives (a read cannot be interrupted portably); the terminal
-// echo is restored at once.
+// ErrEmptyPassphrase rather than return an empty one. A read FromTerminal
+// stops when ctx is done and restores the terminal at once. When Stdin is an
+// *os.File on Unix (the process's stdin, a terminal or a pipe), nothing is
+// left reading it afterwards; for other readers, and on other platforms, a
+// goroutine stays blocked in one Read until the reader delivers a byte,
+// which is then dropped.
 func ReadPassphrase(ctx context.Context, src Source) ([]byte, error) {
 	var (
 		p   []byte
@@ -170,14 +177,22 @@ func passphraseFromTerminal(ctx context.Context, src Source) ([]byte, error) {
 	if prompt == "" {
 		prompt = "Passphrase: "
 	}
-	p, err := promptLine(ctx, in, out, prompt)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	lr, err := newLineReader(ctx, in, out)
+	if err != nil {
+		return nil, err
+	}
+	defer lr.close()
+	p, err := lr.prompt(prompt)
 	if err != nil {
 		return nil, err
 	}
 	if !src.Confirm || len(p) == 0 {
 		return p, nil
 	}
-	again, err := promptLine(ctx, in, out, "Repeat "+lowerFirst(prompt))
+	again, err := lr.prompt("Repeat " + lowerFirst(prompt))
 	if err != nil {
 		clear(p)
 		return nil, err
@@ -190,42 +205,123 @@ func passphraseFromTerminal(ctx context.Context, src Source) ([]byte, error) {
 	return p, nil
 }
 
-// promptLine writes prompt and reads one line from in with echo off when in
-// is a terminal.
-func promptLine(ctx context.Context, in io.Reader, out io.Writer, prompt string) ([]byte, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
+// lineReader prompts for and reads the lines of one ReadPassphrase call.
+type lineReader struct {
+	out io.Writer
+	in  io.Reader // in, wrapped so that its reads stop when ctx is done
+	// tty is set when the input is a terminal: the terminal is in raw mode
+	// (restored by close) and tty reads the line without echoing it.
+	tty     *term.Terminal
+	fd      int
+	restore *term.State
+}
+
+// newLineReader prepares in for reading lines. A terminal is put in raw
+// mode, so that every key press is readable at once: that is what lets a
+// read wait for input and for ctx together in this goroutine (see
+// ctxReader) rather than in one left blocked on the terminal when ctx ends.
+// golang.org/x/term's Terminal then does the line editing without echo.
+func newLineReader(ctx context.Context, in io.Reader, out io.Writer) (*lineReader, error) {
+	lr := &lineReader{out: out, in: &ctxReader{ctx: ctx, r: in}}
+	f, ok := in.(*os.File)
+	if !ok {
+		return lr, nil
 	}
-	if _, err := io.WriteString(out, prompt); err != nil {
-		return nil, fmt.Errorf("prompt: %w", err)
+	fd, ok := fileFD(f)
+	if !ok || !term.IsTerminal(fd) {
+		return lr, nil
 	}
-	if f, ok := in.(*os.File); ok {
-		restore, isTerm, err := disableEcho(int(f.Fd()))
-		if err != nil {
-			return nil, fmt.Errorf("turn off echo: %w", err)
+	st, err := term.MakeRaw(fd)
+	if err != nil {
+		return nil, fmt.Errorf("turn off echo: %w", err)
+	}
+	lr.fd, lr.restore = fd, st
+	lr.tty = term.NewTerminal(struct {
+		io.Reader
+		io.Writer
+	}{lr.in, out}, "")
+	// A terminal that reports no size (a fresh pseudo-terminal, a serial
+	// line) keeps Terminal's default width of 80 columns.
+	if w, h, err := term.GetSize(fd); err == nil && w > 0 && h > 0 {
+		_ = lr.tty.SetSize(w, h)
+	}
+	return lr, nil
+}
+
+// prompt writes prompt and reads one line.
+func (lr *lineReader) prompt(prompt string) ([]byte, error) {
+	if lr.tty == nil {
+		if _, err := io.WriteString(lr.out, prompt); err != nil {
+			return nil, fmt.Errorf("prompt: %w", err)
 		}
-		if isTerm {
-			defer func() {
-				restore()
-				// The typed newline was not echoed.
-				io.WriteString(out, "\n")
-			}()
+		return readLine(lr.in)
+	}
+	line, err := lr.tty.ReadPassword(prompt)
+	switch {
+	case errors.Is(err, io.EOF):
+		// Ctrl-D on an empty line, or Ctrl-C (raw mode turns it into a key).
+		_, _ = io.WriteString(lr.out, "\r\n")
+		return nil, fmt.Errorf("%w: input ended (Ctrl-D or Ctrl-C)", ErrNoPassphrase)
+	case err != nil:
+		// The line was not finished: move past the prompt.
+		_, _ = io.WriteString(lr.out, "\r\n")
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	return []byte(line), nil
+}
+
+// close puts the terminal back as it was.
+func (lr *lineReader) close() {
+	if lr.restore != nil {
+		_ = term.Restore(lr.fd, lr.restore)
+	}
+}
+
+// ctxReader reads r until ctx is done. Reads of an *os.File on Unix wait
+// for input with poll(2) in the calling goroutine, so a cancelled
+// ReadPassphrase leaves nothing reading the file. Other readers (and files
+// elsewhere) are read in a goroutine per Read when ctx can end: if ctx ends
+// first, that goroutine stays blocked in r.Read until r delivers a byte or
+// fails, and the byte is dropped; no portable interface interrupts a
+// blocked Read of an arbitrary io.Reader.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if c.ctx.Done() == nil {
+		return c.r.Read(p)
+	}
+	if f, ok := c.r.(*os.File); ok {
+		if polled, err := waitReadable(c.ctx, f); polled {
+			if err != nil {
+				return 0, err
+			}
+			return f.Read(p)
 		}
 	}
 	type result struct {
-		line []byte
-		err  error
+		b   []byte
+		n   int
+		err error
 	}
 	done := make(chan result, 1)
 	go func() {
-		line, err := readLine(in)
-		done <- result{line, err}
+		b := make([]byte, len(p))
+		n, err := c.r.Read(b)
+		done <- result{b, n, err}
 	}()
 	select {
 	case r := <-done:
-		return r.line, r.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
+		copy(p, r.b[:r.n])
+		clear(r.b)
+		return r.n, r.err
+	case <-c.ctx.Done():
+		return 0, c.ctx.Err()
 	}
 }
 

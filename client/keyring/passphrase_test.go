@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package keyring
 
 import (
@@ -187,5 +189,32 @@ func TestReadPassphraseUnknownKind(t *testing.T) {
 	}
 	if s := SourceKind(9).String(); s != "SourceKind(9)" {
 		t.Errorf("String = %q", s)
+	}
+}
+
+// TestReadPassphraseCancelLeavesNoReader checks that a cancelled prompt on
+// an *os.File (a pipe here, as stdin is under a script) leaves nothing
+// reading it: the line written afterwards goes to the next prompt. A
+// goroutine left blocked in Read would take it instead.
+func TestReadPassphraseCancelLeavesNoReader(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	if _, err := ReadPassphrase(ctx, Source{Stdin: r, Prompter: io.Discard}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want DeadlineExceeded", err)
+	}
+	if _, err := w.WriteString("next\n"); err != nil {
+		t.Fatal(err)
+	}
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel2()
+	got, err := ReadPassphrase(ctx2, Source{Stdin: r, Prompter: io.Discard})
+	if err != nil || string(got) != "next" {
+		t.Fatalf("after a cancelled prompt: got %q, %v; want \"next\"", got, err)
 	}
 }

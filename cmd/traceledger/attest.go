@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package main
 
 // Attestation commands: `tx attest issue|status` and `query attestation`

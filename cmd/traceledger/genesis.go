@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package main
 
 import (
@@ -11,13 +13,13 @@ import (
 	"time"
 
 	cfg "github.com/cometbft/cometbft/config"
-	"github.com/cometbft/cometbft/privval"
 	"github.com/cometbft/cometbft/types"
 	"github.com/spf13/cobra"
 
 	"github.com/traceledger/traceledger/app"
 	"github.com/traceledger/traceledger/client/keyring"
 	"github.com/traceledger/traceledger/genesis"
+	"github.com/traceledger/traceledger/node"
 )
 
 func newGenesisCmd() *cobra.Command {
@@ -152,7 +154,10 @@ func newGenesisAddDepartmentCmd() *cobra.Command {
 			case validatorHome != "":
 				conf := cfg.DefaultConfig()
 				conf.SetRoot(validatorHome)
-				pv := privval.LoadFilePVEmptyState(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
+				pv, err := node.LoadValidatorKey(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
+				if err != nil {
+					return err
+				}
 				pub, err := pv.GetPubKey()
 				if err != nil {
 					return fmt.Errorf("read %s: %w", conf.PrivValidatorKeyFile(), err)

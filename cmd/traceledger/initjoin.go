@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package main
 
 // `traceledger init --genesis FILE --peers ...`: a home that joins the

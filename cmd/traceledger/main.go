@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Command traceledger runs and uses a TraceLedger node: the permissioned
 // notarization network for product traceability. Commands follow the
 // `traceledger <noun> <verb>` shape; `traceledger --help` lists them.

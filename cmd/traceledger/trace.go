@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package main
 
 // Trace commands: `trace forward|back|links ID` (docs/ATTESTATIONS.md).

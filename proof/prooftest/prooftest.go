@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package prooftest builds CometBFT light blocks without a network: headers
 // signed by chosen validator keys, chains of them across validator-set
 // changes, and forged or conflicting headers. Tests of verifiers, bundles

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package reftree is a naive reference of the ledger's two trees for tests:
 // an RFC 6962 log written from the recursive definitions of RFC 6962
 // section 2.1 (MTH, PATH, SUBPROOF), and the authenticated map written from

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package synth builds synthetic ledger states for the tests and benchmarks
 // of package proof and its sub-packages: a log of records, some about one
 // subject, the map with that subject's head, the records tree and honest
@@ -84,9 +86,9 @@ func NewRecall(t testing.TB, height int64, recallAt int64) *State {
 	}
 	s.MapLeaves = reftree.SortMap([]reftree.MapLeaf{
 		{K: proof.MapKeyHash([]byte(traceledgerv1.HeadKey(Subject))), V: proof.MapValueHash(hb)},
-		reftree.KV("participant/farm", "farm record"),
-		reftree.KV("head/urn:epc:class:lgtin:6901234.500012.OTHER0", "other head"),
-		reftree.KV("params", "{}"),
+		reftree.KV(traceledgerv1.ParticipantKey("farm"), "farm record"),
+		reftree.KV(traceledgerv1.HeadKey("urn:epc:class:lgtin:6901234.500012.OTHER0"), "other head"),
+		reftree.KV(traceledgerv1.KeyParams, "{}"),
 	})
 	s.LogRoot, s.RecordsRoot, s.MapRoot = reftree.MTH(s.LogLeaves), reftree.MTH(s.RecLeaves), reftree.MapHash(s.MapLeaves, 0)
 	return s

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Command wasmcheck is the smallest verifier built on the proof core: it
 // reads one record answer (a marshalled RecordResponse) from standard
 // input, verifies the record's inclusion proof against the answer's roots

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package traceledgerv1
 
 // RotateKeyDomain tags the statement a new key signs in RotateKey, so the

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package traceledgerv1
 
 import (
@@ -135,6 +137,13 @@ func ParseAttestationKey(key string) (issuer, number string, ok bool) {
 	if !ok {
 		return "", "", false
 	}
+	return ParseAttestationID(id)
+}
+
+// ParseAttestationID splits an AttestationID into its issuer and
+// certificate number (which may itself contain the joiner); ok is false
+// unless both are non-empty.
+func ParseAttestationID(id string) (issuer, number string, ok bool) {
 	issuer, number, ok = strings.Cut(id, attestationIDJoiner)
 	return issuer, number, ok && issuer != "" && number != ""
 }

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package traceledgerv1
 
 import "testing"
@@ -53,6 +55,22 @@ func TestKeyParsers(t *testing.T) {
 	}
 	if _, _, ok := ParseAttestationKey("attestation/onlyissuer"); ok {
 		t.Error("ParseAttestationKey accepted a key without a number")
+	}
+	for _, tt := range []struct {
+		id, issuer, number string
+		ok                 bool
+	}{
+		{AttestationID("cert1", "CERT-2026-001"), "cert1", "CERT-2026-001", true},
+		{"cert1/A/7", "cert1", "A/7", true}, // the number may hold the joiner
+		{"no-joiner", "", "", false},
+		{"/N-1", "", "", false},
+		{"cert1/", "", "", false},
+		{"", "", "", false},
+	} {
+		issuer, number, ok := ParseAttestationID(tt.id)
+		if ok != tt.ok || (ok && (issuer != tt.issuer || number != tt.number)) {
+			t.Errorf("ParseAttestationID(%q) = %q %q %v, want %q %q %v", tt.id, issuer, number, ok, tt.issuer, tt.number, tt.ok)
+		}
 	}
 	for _, p := range []string{"/store/records/key", "/store/a/b/key", "/store//key", "/record"} {
 		s, ok := ParseStorePath(p)
