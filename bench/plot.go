@@ -8,9 +8,13 @@ import (
 	"math"
 	"os"
 
-	"golang.org/x/image/font"
-	"golang.org/x/image/font/basicfont"
-	"golang.org/x/image/math/fixed"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // Series is one line of a plot panel.
@@ -76,7 +80,10 @@ func WritePlot(path string, res *Result) error {
 	}
 	title := fmt.Sprintf("TraceLedger vs CometBFT %s kvstore: %d validators, timeout_commit %d ms, %d CPUs, %s",
 		res.CometBFT, res.Config.Validators, res.Config.TimeoutCommitMs, res.Machine.CPUs, res.Started.Format("2006-01-02 15:04 UTC"))
-	img := Render(title, []Panel{thr, lat}, 1400, 660)
+	img, err := Render(title, []Panel{thr, lat}, 1400, 660)
+	if err != nil {
+		return err
+	}
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("bench: %w", err)
@@ -96,16 +103,42 @@ func sortSteps(s []Step) {
 	}
 }
 
-// Render draws panels side by side under a title on a white canvas.
-func Render(title string, panels []Panel, w, h int) *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	fill(img, img.Bounds(), color.RGBA{0xff, 0xff, 0xff, 0xff})
-	text(img, 12, 18, title, color.RGBA{0, 0, 0, 0xff})
-	pw := w / max(1, len(panels))
+// pixelDPI is the resolution Render draws at; with it one pixel is
+// 72/96 of a point, the unit gonum/plot measures in.
+const pixelDPI = 96
+
+// px converts pixels at pixelDPI to a plot length.
+func px(n float64) vg.Length { return vg.Length(n) * vg.Inch / pixelDPI }
+
+// Render draws panels side by side under a title on a white canvas of
+// w by h pixels, each panel with its legend below it in two columns.
+func Render(title string, panels []Panel, w, h int) (image.Image, error) {
+	canvas := vgimg.NewWith(vgimg.UseWH(px(float64(w)), px(float64(h))), vgimg.UseDPI(pixelDPI))
+	dc := draw.New(canvas)
+	head := textStyle(13)
+	head.YAlign = draw.YTop
+	dc.FillText(head, vg.Point{X: dc.Min.X + px(12), Y: dc.Max.Y - px(6)}, title)
+	body := draw.Crop(dc, 0, 0, 0, -px(36))
+	tiles := draw.Tiles{Rows: 1, Cols: max(1, len(panels))}
 	for i, p := range panels {
-		drawPanel(img, image.Rect(i*pw, 28, (i+1)*pw, h), p)
+		if err := drawPanel(tiles.At(body, i, 0), p); err != nil {
+			return nil, err
+		}
 	}
-	return img
+	img, ok := canvas.Image().(*image.RGBA)
+	if !ok {
+		return nil, fmt.Errorf("bench: plot canvas is a %T, not an RGBA image", canvas.Image())
+	}
+	return img, nil
+}
+
+// textStyle is the plot's default font at size points.
+func textStyle(size vg.Length) text.Style {
+	return text.Style{
+		Color:   color.Black,
+		Font:    font.From(plot.DefaultFont, size),
+		Handler: plot.DefaultTextHandler,
+	}
 }
 
 // logRange returns the decade bounds covering the positive values.
@@ -126,11 +159,76 @@ func logRange(vals []float64) (lo, hi float64) {
 	return lo, hi
 }
 
-func drawPanel(img *image.RGBA, r image.Rectangle, p Panel) {
-	black := color.RGBA{0, 0, 0, 0xff}
-	grid := color.RGBA{0xdd, 0xdd, 0xdd, 0xff}
-	plot := image.Rect(r.Min.X+70, r.Min.Y+40, r.Max.X-20, r.Max.Y-130)
-	text(img, plot.Min.X, r.Min.Y+14, p.Title, black)
+// decadeTicks marks every power of ten with a tickLabel and the
+// multiples 2..9 between them as unlabelled minor ticks.
+type decadeTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (decadeTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ticks []plot.Tick
+	for d := math.Floor(math.Log10(lo)); math.Pow(10, d) <= hi*(1+1e-9); d++ {
+		v := math.Pow(10, d)
+		ticks = append(ticks, plot.Tick{Value: v, Label: tickLabel(d)})
+		for k := 2.0; k < 10 && k*v <= hi; k++ {
+			ticks = append(ticks, plot.Tick{Value: k * v})
+		}
+	}
+	return ticks
+}
+
+// seriesStyles returns the line and point styles of s.
+func seriesStyles(s Series) (draw.LineStyle, draw.GlyphStyle) {
+	line := draw.LineStyle{Color: s.Color, Width: px(2)}
+	if s.Dashed {
+		line.Dashes = []vg.Length{px(6), px(4)}
+	}
+	return line, draw.GlyphStyle{Color: s.Color, Radius: px(3.5), Shape: draw.BoxGlyph{}}
+}
+
+// positiveRuns splits the points of s where a coordinate is not positive
+// (a log axis cannot show it), so the line breaks there.
+func positiveRuns(s Series) []plotter.XYs {
+	var runs []plotter.XYs
+	var cur plotter.XYs
+	for i := range min(len(s.X), len(s.Y)) {
+		x, y := s.X[i], s.Y[i]
+		if x <= 0 || y <= 0 || math.IsInf(x, 0) || math.IsInf(y, 0) || math.IsNaN(x) || math.IsNaN(y) {
+			if len(cur) > 0 {
+				runs = append(runs, cur)
+			}
+			cur = nil
+			continue
+		}
+		cur = append(cur, plotter.XY{X: x, Y: y})
+	}
+	if len(cur) > 0 {
+		runs = append(runs, cur)
+	}
+	return runs
+}
+
+// drawPanel draws p into c: the chart on top, its legend below.
+func drawPanel(c draw.Canvas, p Panel) error {
+	c = draw.Crop(c, px(8), -px(16), px(6), 0)
+	legends := [2]plot.Legend{plot.NewLegend(), plot.NewLegend()}
+	for i := range legends {
+		legends[i].Left, legends[i].Top = true, true
+		legends[i].TextStyle = textStyle(10)
+		legends[i].ThumbnailWidth = px(24)
+		legends[i].Padding = px(2)
+	}
+
+	pl := plot.New()
+	pl.Title.Text = p.Title
+	pl.Title.Padding = px(8)
+	pl.X.Label.Text, pl.Y.Label.Text = p.XLabel, p.YLabel
+	pl.X.Scale, pl.Y.Scale = plot.LogScale{}, plot.LogScale{}
+	pl.X.Tick.Marker, pl.Y.Tick.Marker = decadeTicks{}, decadeTicks{}
+	grid := plotter.NewGrid()
+	grid.Vertical = draw.LineStyle{Color: color.RGBA{0xdd, 0xdd, 0xdd, 0xff}, Width: px(1)}
+	grid.Horizontal = grid.Vertical
+	pl.Add(grid)
+
 	var xs, ys []float64
 	for _, s := range p.Series {
 		xs = append(xs, s.X...)
@@ -142,55 +240,43 @@ func drawPanel(img *image.RGBA, r image.Rectangle, p Panel) {
 	}
 	x0, x1 := logRange(xs)
 	y0, y1 := logRange(ys)
-	px := func(v float64) int {
-		return plot.Min.X + int(math.Round((math.Log10(v)-x0)/(x1-x0)*float64(plot.Dx())))
-	}
-	py := func(v float64) int {
-		return plot.Max.Y - int(math.Round((math.Log10(v)-y0)/(y1-y0)*float64(plot.Dy())))
-	}
-	for d := x0; d <= x1; d++ {
-		x := px(math.Pow(10, d))
-		line(img, x, plot.Min.Y, x, plot.Max.Y, grid, 1, false)
-		text(img, x-12, plot.Max.Y+16, tickLabel(d), black)
-	}
-	for d := y0; d <= y1; d++ {
-		y := py(math.Pow(10, d))
-		line(img, plot.Min.X, y, plot.Max.X, y, grid, 1, false)
-		text(img, plot.Min.X-50, y+4, tickLabel(d), black)
-	}
-	line(img, plot.Min.X, plot.Max.Y, plot.Max.X, plot.Max.Y, black, 1, false)
-	line(img, plot.Min.X, plot.Min.Y, plot.Min.X, plot.Max.Y, black, 1, false)
-	text(img, plot.Min.X+plot.Dx()/2-60, plot.Max.Y+32, p.XLabel, black)
-	text(img, r.Min.X+4, plot.Min.Y-4, p.YLabel, black)
 	if p.Diagonal {
 		a, b := math.Pow(10, math.Max(x0, y0)), math.Pow(10, math.Min(x1, y1))
-		line(img, px(a), py(a), px(b), py(b), color.RGBA{0xaa, 0xaa, 0xaa, 0xff}, 1, true)
-	}
-	for _, s := range p.Series {
-		prevOK := false
-		var lx, ly int
-		for i := range s.X {
-			if s.X[i] <= 0 || s.Y[i] <= 0 {
-				prevOK = false
-				continue
-			}
-			x, y := px(s.X[i]), py(s.Y[i])
-			if prevOK {
-				line(img, lx, ly, x, y, s.Color, 2, s.Dashed)
-			}
-			fill(img, image.Rect(x-3, y-3, x+4, y+4), s.Color)
-			lx, ly, prevOK = x, y, true
+		diag, err := plotter.NewLine(plotter.XYs{{X: a, Y: a}, {X: b, Y: b}})
+		if err != nil {
+			return fmt.Errorf("bench: plot %q: diagonal: %w", p.Title, err)
 		}
+		diag.LineStyle = draw.LineStyle{Color: color.RGBA{0xaa, 0xaa, 0xaa, 0xff}, Width: px(1), Dashes: []vg.Length{px(6), px(4)}}
+		pl.Add(diag)
 	}
-	// legend below the axis label, two columns
-	ly := plot.Max.Y + 48
 	for i, s := range p.Series {
-		col, row := i%2, i/2
-		x := plot.Min.X + col*(plot.Dx()/2)
-		y := ly + row*15
-		line(img, x, y-4, x+24, y-4, s.Color, 2, s.Dashed)
-		text(img, x+30, y, s.Label, black)
+		lineStyle, glyphStyle := seriesStyles(s)
+		for _, run := range positiveRuns(s) {
+			line, points, err := plotter.NewLinePoints(run)
+			if err != nil {
+				return fmt.Errorf("bench: plot %q: series %q: %w", p.Title, s.Label, err)
+			}
+			line.LineStyle, points.GlyphStyle = lineStyle, glyphStyle
+			pl.Add(line, points)
+		}
+		legends[i%2].Add(s.Label, &plotter.Line{LineStyle: lineStyle})
 	}
+	// Fix the axes to whole decades after Add widened them to the data.
+	pl.X.Min, pl.X.Max = math.Pow(10, x0), math.Pow(10, x1)
+	pl.Y.Min, pl.Y.Max = math.Pow(10, y0), math.Pow(10, y1)
+
+	legendH := max(legends[0].Rectangle(c).Size().Y, legends[1].Rectangle(c).Size().Y)
+	if legendH > 0 {
+		legendH += px(14)
+	}
+	pl.Draw(draw.Crop(c, 0, 0, legendH, 0))
+	area := draw.Crop(c, px(62), 0, 0, 0)
+	area.Max.Y = area.Min.Y + legendH - px(8)
+	cols := draw.Tiles{Rows: 1, Cols: 2}
+	for i := range legends {
+		legends[i].Draw(cols.At(area, i, 0))
+	}
+	return nil
 }
 
 // tickLabel writes 10^d compactly: 1, 10, 100, 1k, 10k, 100k, 1M.
@@ -203,44 +289,4 @@ func tickLabel(d float64) string {
 		return fmt.Sprintf("%gk", v/1e3)
 	}
 	return fmt.Sprintf("%g", v)
-}
-
-func fill(img *image.RGBA, r image.Rectangle, c color.RGBA) {
-	r = r.Intersect(img.Bounds())
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			img.SetRGBA(x, y, c)
-		}
-	}
-}
-
-// line draws from (x0,y0) to (x1,y1) with the given width; dashed lines
-// draw 6 pixels and skip 4.
-func line(img *image.RGBA, x0, y0, x1, y1 int, c color.RGBA, width int, dashed bool) {
-	dx, dy := x1-x0, y1-y0
-	n := max(abs(dx), abs(dy))
-	if n == 0 {
-		fill(img, image.Rect(x0, y0, x0+width, y0+width), c)
-		return
-	}
-	for i := 0; i <= n; i++ {
-		if dashed && i%10 >= 6 {
-			continue
-		}
-		x := x0 + int(math.Round(float64(dx*i)/float64(n)))
-		y := y0 + int(math.Round(float64(dy*i)/float64(n)))
-		fill(img, image.Rect(x, y, x+width, y+width), c)
-	}
-}
-
-func abs(v int) int {
-	if v < 0 {
-		return -v
-	}
-	return v
-}
-
-func text(img *image.RGBA, x, y int, s string, c color.RGBA) {
-	d := &font.Drawer{Dst: img, Src: image.NewUniform(c), Face: basicfont.Face7x13, Dot: fixed.P(x, y)}
-	d.DrawString(s)
 }
