@@ -15,8 +15,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/traceledger/traceledger/bench"
 	"github.com/traceledger/traceledger/genesis"
+	"github.com/traceledger/traceledger/internal/bench"
 )
 
 func newBenchCmd() *cobra.Command {

@@ -5,7 +5,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/traceledger/traceledger/demo"
+	"github.com/traceledger/traceledger/internal/demo"
 )
 
 func newDemoCmd() *cobra.Command {

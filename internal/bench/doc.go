@@ -14,6 +14,6 @@
 // Percentile, ProcSampler, DiskUsage, the Cluster setups (TraceLedger via
 // package testnet; kvstore via the cometbft binary installed from the Go
 // module proxy into a cache directory), the load generator (Lanes, Offer),
-// Result (JSON) and Plot (PNG). Run ties them together for the
-// `traceledger bench` command.
+// Result (JSON) and WritePlot (PNG, drawn with gonum/plot). Run ties them
+// together for the `traceledger bench` command.
 package bench
