@@ -20,7 +20,6 @@ package app
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"sync"
@@ -151,7 +150,9 @@ func (a *App) loadCommitted(ci *tlv1.CommitInfo) (*committed, error) {
 	err := v.forEachMapEntry(func(key string, value []byte) error {
 		leaves = append(leaves, smt.Leaf{KeyHash: proof.MapKeyHash([]byte(key)), ValueHash: proof.MapValueHash(value)})
 		if key == tlv1.KeyParams {
-			return json.Unmarshal(value, &params)
+			var err error
+			params, err = decodeParams(value)
+			return err
 		}
 		return nil
 	})

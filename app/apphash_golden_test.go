@@ -20,12 +20,13 @@ import (
 // their lots as EPC URIs, so the heads moved to Digital Link keys), and
 // every recorded event gets a "trace/<digest>" entry that makes a retry a
 // duplicate (so makeChain now gives each event its own type: its old
-// chain repeated identical events). Version 1's values were df863370...
-// (chain) and 21db324b... (filled).
+// chain repeated identical events), and the chain parameters at "params"
+// are a protobuf tlv1.ChainParams instead of genesis JSON. Version 1's
+// values were df863370... (chain) and 21db324b... (filled).
 func TestAppHashGolden(t *testing.T) {
 	const (
-		wantChain  = "feab6d2db2ad90ce0c4c890cbfa2e5e98837168a39a8ca041c775106ed02d0f1"
-		wantFilled = "f1d9c2ec89459e0a04c71616785bc8301158a19d52f1945861b0b5fc7462cd33"
+		wantChain  = "e2320fa9c4ebda9aecb0736b4df2ed1b8cb3bfed53756aa5bf59450692e986f2"
+		wantFilled = "c42eb0034ae1e794ff5c5915b7bc4a18c79a11ea91de25316bd4a85a15833898"
 	)
 	f := newFixture(t)
 	a := openApp(t, t.TempDir(), nil)

@@ -3,7 +3,6 @@
 package app
 
 import (
-	"encoding/json"
 	"fmt"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -37,9 +36,9 @@ func paramsIn(o *overlay) (genesis.Params, bool, error) {
 	if !ok || bz == nil {
 		return genesis.Params{}, false, nil
 	}
-	var p genesis.Params
-	if err := json.Unmarshal(bz, &p); err != nil {
-		return p, false, fmt.Errorf("decode params: %w", err)
+	p, err := decodeParams(bz)
+	if err != nil {
+		return p, false, err
 	}
 	return p, true, nil
 }

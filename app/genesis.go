@@ -4,7 +4,6 @@ package app
 
 import (
 	"crypto/ed25519"
-	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -30,9 +29,9 @@ var roleByName = map[string]tlv1.Role{
 // ("department/<id>"), the set of active departments ("gov/departments")
 // and the proposal counter ("gov/state").
 func applyGenesis(o *overlay, st *genesis.AppState, timeMs int64) error {
-	params, err := json.Marshal(st.Params)
+	params, err := encodeParams(st.Params)
 	if err != nil {
-		return fmt.Errorf("encode params: %w", err)
+		return err
 	}
 	o.set(tlv1.KeyParams, params)
 	rec := func() *tlv1.Record { return &tlv1.Record{TimeMs: timeMs, Signer: GenesisSigner} }

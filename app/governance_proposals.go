@@ -4,7 +4,6 @@ package app
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -320,9 +319,9 @@ func applySetQuorum(x *changeCtx, ch *tlv1.ProposalChange) ([]*tlv1.ValidatorPow
 	if err != nil {
 		return nil, err
 	}
-	var params genesis.Params
-	if err := json.Unmarshal(bz, &params); err != nil {
-		return nil, fmt.Errorf("decode params: %w", err)
+	params, err := decodeParams(bz)
+	if err != nil {
+		return nil, err
 	}
 	if params.QuorumNumerator == q.Numerator && params.QuorumDenominator == q.Denominator {
 		return nil, rejectf(tlv1.CodeInvalidMessage, "the quorum is already %d/%d", q.Numerator, q.Denominator)
@@ -330,9 +329,9 @@ func applySetQuorum(x *changeCtx, ch *tlv1.ProposalChange) ([]*tlv1.ValidatorPow
 	qc := &tlv1.QuorumChanged{ProposalId: x.proposalID, Numerator: q.Numerator, Denominator: q.Denominator,
 		PreviousNumerator: params.QuorumNumerator, PreviousDenominator: params.QuorumDenominator}
 	params.QuorumNumerator, params.QuorumDenominator = q.Numerator, q.Denominator
-	nb, err := json.Marshal(params)
+	nb, err := encodeParams(params)
 	if err != nil {
-		return nil, fmt.Errorf("encode params: %w", err)
+		return nil, err
 	}
 	x.o.set(tlv1.KeyParams, nb)
 	return nil, x.appendGov(&tlv1.GovernanceRecord{Body: &tlv1.GovernanceRecord_QuorumChanged{QuorumChanged: qc}}, ps, tlv1.ParamsSubject)

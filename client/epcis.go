@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -225,10 +224,8 @@ func (c *Client) MaxTxBytes(ctx context.Context) int64 {
 	if vr.Unmarshal(bz) != nil || vr.Value == nil {
 		return DefaultMaxTxBytes
 	}
-	var p struct {
-		MaxTxBytes int64 `json:"max_tx_bytes"`
-	}
-	if json.Unmarshal(vr.Value.Value, &p) != nil || p.MaxTxBytes <= txOverhead {
+	var p tlv1.ChainParams
+	if p.Unmarshal(vr.Value.Value) != nil || p.MaxTxBytes <= txOverhead {
 		return DefaultMaxTxBytes
 	}
 	return p.MaxTxBytes

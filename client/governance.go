@@ -5,7 +5,6 @@ package client
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/json"
 	"fmt"
 
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
@@ -367,11 +366,8 @@ func VerifyValidators(resp *tlv1.ValidatorsResponse) (*ValidatorSet, error) {
 	if err := verifyValue(resp.Roots, tlv1.KeyParams, resp.Params); err != nil {
 		return nil, err
 	}
-	var params struct {
-		QuorumNumerator   uint64 `json:"quorum_numerator"`
-		QuorumDenominator uint64 `json:"quorum_denominator"`
-	}
-	if err := json.Unmarshal(resp.Params.Value, &params); err != nil {
+	var params tlv1.ChainParams
+	if err := params.Unmarshal(resp.Params.Value); err != nil {
 		return nil, fmt.Errorf("%w: params do not decode: %v", ErrNotVerified, err)
 	}
 	out.QuorumNumerator, out.QuorumDenominator = params.QuorumNumerator, params.QuorumDenominator
