@@ -183,7 +183,7 @@ func Run(ctx context.Context, opts Options) error {
 	for _, r := range h.Records {
 		ev := r.Record.GetEvent()
 		fmt.Fprintf(out, "  %s  %-9s %-24s %-46s log #%d  VERIFIED\n",
-			time.UnixMilli(ev.EventTimeMs).UTC().Format("2006-01-02 15:04"), r.Record.Signer, ev.EventType, ev.Note, r.Index)
+			time.UnixMilli(ev.EventTimeMs).UTC().Format(time.RFC3339), r.Record.Signer, ev.EventType, ev.Note, r.Index)
 	}
 	fmt.Fprintf(out, "  complete: %d records rehash to the chain hash %X in the authenticated map\n", h.Head.Count, h.Head.ChainHash)
 

@@ -21,7 +21,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	cmtjson "github.com/cometbft/cometbft/libs/json"
@@ -354,40 +353,29 @@ type ValueReport struct {
 	Verified bool   `json:"verified"`
 }
 
-// RecordKind names a record's body for reports.
+// RecordKind names a record's body for reports: the kind's stable name
+// from the contract (traceledgerv1.KindOf) and a detail (the event type, the
+// attestation or recall id, ...).
 func RecordKind(r *traceledgerv1.Record) (kind, detail string) {
+	kind = traceledgerv1.KindOf(r).String()
 	switch b := r.GetBody().(type) {
 	case *traceledgerv1.Record_Event:
-		return "event", b.Event.GetEventType()
+		detail = b.Event.GetEventType()
 	case *traceledgerv1.Record_ParticipantRegistered:
-		return "participant_registered", b.ParticipantRegistered.GetId()
-	case *traceledgerv1.Record_Governance:
-		return "governance", ""
-	case *traceledgerv1.Record_Epcis:
-		return "epcis", ""
-	case *traceledgerv1.Record_Anchor:
-		return "anchor", ""
+		detail = b.ParticipantRegistered.GetId()
 	case *traceledgerv1.Record_Attestation:
 		a := b.Attestation
 		if a.GetIssued() != nil {
-			return "attestation", "issued " + a.GetAttestationId()
+			detail = a.GetAttestationId()
+		} else {
+			detail = fmt.Sprintf("%s %s -> %s", a.GetAttestationId(), a.GetFrom(), a.GetTo())
 		}
-		return "attestation", fmt.Sprintf("%s %s -> %s", a.GetAttestationId(), a.GetFrom(), a.GetTo())
 	case *traceledgerv1.Record_Credit:
-		switch c := b.Credit.GetBody().(type) {
-		case *traceledgerv1.CreditRecord_Recall:
-			return "recall", c.Recall.GetBody().GetId()
-		case *traceledgerv1.CreditRecord_Complaint:
-			return "complaint", ""
-		case *traceledgerv1.CreditRecord_Violation:
-			return "violation", ""
+		if rc := b.Credit.GetRecall(); rc != nil {
+			detail = rc.GetBody().GetId()
 		}
-		return "credit", ""
-	case nil:
-		return "empty", ""
-	default:
-		return strings.TrimPrefix(fmt.Sprintf("%T", b), "*traceledgerv1.Record_"), ""
 	}
+	return kind, detail
 }
 
 // Verify checks b with no network: the light blocks from root to

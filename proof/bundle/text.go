@@ -54,7 +54,7 @@ func (r *Report) WriteText(w io.Writer) {
 			kind += " " + rec.EventType
 		}
 		fmt.Fprintf(w, "  #%-7d VERIFIED  %s  %-12s %-28s %s\n", rec.Index,
-			time.UnixMilli(rec.TimeMs).UTC().Format("2006-01-02 15:04:05"), rec.Signer, kind, rec.Proven)
+			time.UnixMilli(rec.TimeMs).UTC().Format(time.RFC3339), rec.Signer, kind, rec.Proven)
 	}
 	for _, v := range r.Values {
 		switch {
