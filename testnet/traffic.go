@@ -100,7 +100,10 @@ func (t *Traffic) Run(ctx context.Context) *TrafficResult {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for i, name := range names {
-		subject := fmt.Sprintf("urn:epc:class:lgtin:6901234.500012.%s-%s", name, runID)
+		// A GS1 lot is at most 20 characters (AI 10): the worker's name
+		// (cut to 8) and 11 hex digits of the run, unique per worker and run.
+		lot := sha256.Sum256([]byte(runID + "/" + name))
+		subject := fmt.Sprintf("urn:epc:class:lgtin:6901234.500012.%.8s-%x", name, lot[:])[:len("urn:epc:class:lgtin:6901234.500012.")+20]
 		res.Subjects[name] = subject
 		wg.Add(1)
 		go func() {
