@@ -228,6 +228,25 @@ func (c *Client) nextSequence(ctx context.Context, s Signer) (uint64, error) {
 // committed. A rejection returns a *TxError; the local sequence is then
 // re-read from the node on the next call.
 func (c *Client) Submit(ctx context.Context, s Signer, msgs ...*tlv1.Msg) (*Committed, error) {
+	hash, err := c.broadcast(ctx, s, msgs...)
+	if err != nil {
+		return nil, err
+	}
+	out, err := c.WaitTx(ctx, hash)
+	if err != nil {
+		c.forgetSequence(s.KeyID())
+	}
+	return out, err
+}
+
+// broadcast signs msgs as one transaction with s's next sequence and hands
+// it to the node's mempool (broadcast_tx_sync), returning its hash. When
+// CheckTx refuses it, the local sequence is forgotten (re-read from the
+// node on next use) and the error is a *TxError of stage "check"; when the
+// node cannot be reached it is forgotten too. When the mempool accepts it,
+// the next sequence is recorded as this one plus one, so that further
+// transactions can be broadcast before this one commits.
+func (c *Client) broadcast(ctx context.Context, s Signer, msgs ...*tlv1.Msg) ([]byte, error) {
 	seq, err := c.nextSequence(ctx, s)
 	if err != nil {
 		return nil, err
@@ -249,11 +268,7 @@ func (c *Client) Submit(ctx context.Context, s Signer, msgs ...*tlv1.Msg) (*Comm
 	c.mu.Lock()
 	c.seqs[id] = seq + 1
 	c.mu.Unlock()
-	out, err := c.WaitTx(ctx, res.Hash)
-	if err != nil {
-		c.forgetSequence(id)
-	}
-	return out, err
+	return res.Hash, nil
 }
 
 func (c *Client) forgetSequence(id string) {

@@ -428,39 +428,26 @@ func (c *Client) Import(ctx context.Context, events []PreparedEvent, opts Import
 		progress(res)
 		return nil
 	}
-	id := opts.Signer.KeyID()
 	for _, b := range batches {
-		seq, err := c.nextSequence(ctx, opts.Signer)
-		if err != nil {
-			return res, err
-		}
 		msgs := make([]*tlv1.RecordEPCISEvent, len(b))
 		for i, e := range b {
 			msgs[i] = e.Msg
 		}
-		tx, err := BuildTx(c.genesis.ChainID, opts.Signer, seq, &tlv1.Msg{Sum: &tlv1.Msg_RecordEventBatch{RecordEventBatch: &tlv1.RecordEventBatch{Events: msgs}}})
-		if err != nil {
-			return res, err
-		}
-		r, err := c.rpc.BroadcastTxSync(ctx, tx)
-		if err != nil {
-			c.forgetSequence(id)
-			return res, fmt.Errorf("broadcast: %w", err)
-		}
-		if r.Code != 0 {
-			c.forgetSequence(id)
+		hash, err := c.broadcast(ctx, opts.Signer, &tlv1.Msg{Sum: &tlv1.Msg_RecordEventBatch{RecordEventBatch: &tlv1.RecordEventBatch{Events: msgs}}})
+		var refused *TxError
+		if errors.As(err, &refused) { // CheckTx refused the batch
 			for len(window) > 0 { // let what was accepted commit, then report
 				if werr := wait(); werr != nil {
 					break
 				}
 			}
-			return res, importError(newTxError("check", r.Code, r.Codespace, r.Log, r.Data), b)
+			return res, importError(err, b)
 		}
-		c.mu.Lock()
-		c.seqs[id] = seq + 1
-		c.mu.Unlock()
+		if err != nil {
+			return res, err
+		}
 		res.Submitted += len(b)
-		window = append(window, inflight{hash: r.Hash, batch: b})
+		window = append(window, inflight{hash: hash, batch: b})
 		progress(res)
 		if len(window) >= opts.InFlight {
 			if err := wait(); err != nil {
