@@ -27,15 +27,7 @@ func (c *Client) ChangeAttestationStatus(ctx context.Context, s Signer, id strin
 // Attestation returns the verified current state of an attestation, or nil
 // when it is proven absent.
 func (c *Client) Attestation(ctx context.Context, id string) (*tlv1.Attestation, Proven, error) {
-	bz, p, err := c.Value(ctx, tlv1.AttestationKey(id))
-	if err != nil || bz == nil {
-		return nil, p, err
-	}
-	var a tlv1.Attestation
-	if err := a.Unmarshal(bz); err != nil {
-		return nil, p, fmt.Errorf("%w: attestation does not decode: %v", ErrNotVerified, err)
-	}
-	return &a, p, nil
+	return valueOf[tlv1.Attestation](ctx, c, tlv1.AttestationKey(id), "attestation")
 }
 
 // Validity is the answer to "was this attestation valid at time t", with

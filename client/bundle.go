@@ -11,7 +11,6 @@ import (
 	"github.com/cometbft/cometbft/light"
 	"github.com/cometbft/cometbft/light/provider"
 	lighthttp "github.com/cometbft/cometbft/light/provider/http"
-	rpcclient "github.com/cometbft/cometbft/rpc/client"
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/traceledger/traceledger/proof"
@@ -57,29 +56,20 @@ func (c *Client) ExportBundle(ctx context.Context, opts ExportOptions) (*bundle.
 		return nil, err
 	}
 	opts.Identifier = id // the bundle names the key the history is filed under
-	bz, h, err := c.queryAt(ctx, tlv1.PathHistory, &tlv1.HistoryRequest{Subject: opts.Identifier}, opts.Height)
+	// The roots are checked against a header by the light blocks the
+	// bundle carries (bundle.Verify below), not by this client's verifier.
+	hist, h, err := rootedAnswer[tlv1.HistoryResponse](ctx, c, tlv1.PathHistory, &tlv1.HistoryRequest{Subject: opts.Identifier}, opts.Height)
 	if err != nil {
 		return nil, err
 	}
-	var hist tlv1.HistoryResponse
-	if err := hist.Unmarshal(bz); err != nil {
-		return nil, fmt.Errorf("%w: decode history: %v", ErrNotVerified, err)
-	}
-	if hist.Roots == nil || hist.Roots.Height != h {
-		return nil, fmt.Errorf("%w: history roots are not for the answered height %d", ErrNotVerified, h)
-	}
-	if _, err := VerifyHistory(opts.Identifier, tlv1.HeadKey(opts.Identifier), &hist); err != nil {
+	if _, err := VerifyHistory(opts.Identifier, tlv1.HeadKey(opts.Identifier), hist); err != nil {
 		return nil, err
 	}
 	var values []*tlv1.ProvenValue
 	for _, key := range opts.Values {
-		bz, vh, err := c.queryAt(ctx, tlv1.PathValue, &tlv1.ValueRequest{Key: key}, h)
+		vr, vh, err := rootedAnswer[tlv1.ValueResponse](ctx, c, tlv1.PathValue, &tlv1.ValueRequest{Key: key}, h)
 		if err != nil {
 			return nil, fmt.Errorf("map entry %q at height %d: %w", key, h, err)
-		}
-		var vr tlv1.ValueResponse
-		if err := vr.Unmarshal(bz); err != nil {
-			return nil, fmt.Errorf("%w: decode map entry %q: %v", ErrNotVerified, key, err)
 		}
 		if vh != h || !sameRoots(vr.Roots, hist.Roots) {
 			return nil, fmt.Errorf("%w: map entry %q answered at other roots than the history", ErrNotVerified, key)
@@ -101,7 +91,7 @@ func (c *Client) ExportBundle(ctx context.Context, opts ExportOptions) (*bundle.
 	if root.GenesisValidators == nil {
 		trust = bundle.Trust{Kind: "header", Height: root.Height, Hash: root.Hash}
 	}
-	b, err := bundle.New(root.ChainID, opts.Identifier, trust, &hist, values, blocks, time.Now())
+	b, err := bundle.New(root.ChainID, opts.Identifier, trust, hist, values, blocks, time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -158,23 +148,6 @@ func HeaderPath(ctx context.Context, p provider.Provider, root prooflight.TrustR
 	return path, nil
 }
 
-// queryAt runs an ABCI query at height (0: latest) and returns the answer
-// bytes and height.
-func (c *Client) queryAt(ctx context.Context, path string, req interface{ Marshal() ([]byte, error) }, height int64) ([]byte, int64, error) {
-	data, err := req.Marshal()
-	if err != nil {
-		return nil, 0, err
-	}
-	res, err := c.rpc.ABCIQueryWithOptions(ctx, path, data, rpcclient.ABCIQueryOptions{Height: height})
-	if err != nil {
-		return nil, 0, fmt.Errorf("query %s: %w", path, err)
-	}
-	if res.Response.Code != 0 {
-		return nil, 0, &QueryError{Code: res.Response.Code, Log: res.Response.Log}
-	}
-	return res.Response.Value, res.Response.Height, nil
-}
-
 // Consistency proves that the state old (roots verified earlier, e.g. a
 // checkpoint) is a prefix of the node's current state: the current roots
 // are checked against their header and the log and records-tree
@@ -183,22 +156,13 @@ func (c *Client) Consistency(ctx context.Context, old *tlv1.StateRoots) (*tlv1.S
 	if old == nil {
 		return nil, Proven{}, fmt.Errorf("no earlier state roots")
 	}
-	bz, h, err := c.query(ctx, tlv1.PathConsistency, &tlv1.ConsistencyRequest{Size1: old.LogSize})
-	if err != nil {
-		return nil, Proven{}, err
-	}
-	var resp tlv1.ConsistencyResponse
-	if err := resp.Unmarshal(bz); err != nil {
-		return nil, Proven{}, fmt.Errorf("%w: decode consistency: %v", ErrNotVerified, err)
-	}
-	if err := proof.VerifyRootsConsistency(old, resp.Roots, resp.Log, resp.Records); err != nil {
-		return nil, Proven{}, notVerified(err)
-	}
-	p, err := c.verifyRoots(ctx, resp.Roots, h)
-	if err != nil {
-		return nil, Proven{}, err
-	}
-	return resp.Roots, p, nil
+	roots, _, p, err := verifiedQuery(ctx, c, tlv1.PathConsistency, &tlv1.ConsistencyRequest{Size1: old.LogSize}, func(resp *tlv1.ConsistencyResponse) (*tlv1.StateRoots, error) {
+		if err := proof.VerifyRootsConsistency(old, resp.Roots, resp.Log, resp.Records); err != nil {
+			return nil, notVerified(err)
+		}
+		return resp.Roots, nil
+	})
+	return roots, p, err
 }
 
 // sameRoots reports whether a and b are the same state roots.

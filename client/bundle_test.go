@@ -9,6 +9,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,6 +30,7 @@ import (
 	lproxy "github.com/cometbft/cometbft/light/proxy"
 	lrpc "github.com/cometbft/cometbft/light/rpc"
 	dbs "github.com/cometbft/cometbft/light/store/db"
+	rpcclient "github.com/cometbft/cometbft/rpc/client"
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 	rpcserver "github.com/cometbft/cometbft/rpc/jsonrpc/server"
 	"github.com/cometbft/cometbft/types"
@@ -358,6 +361,107 @@ func tamperingPrimary(t *testing.T, nodeURL string) string {
 		res.ContentLength = int64(len(body))
 		res.Header.Del("Content-Length")
 		return nil
+	}
+	addr := freeAddr(t)
+	srv := &http.Server{Addr: addr, Handler: rp, ReadHeaderTimeout: 5 * time.Second}
+	go srv.ListenAndServe()
+	t.Cleanup(func() { srv.Close() })
+	return "http://" + addr
+}
+
+// TestStoreRecordRefusesSwappedKey: CometBFT's light-client proxy verifies
+// an answer's ProofOps for the key in the answer, so a primary that answers
+// another record than the one asked for, with that record's valid proof,
+// passes the proxy; StoreRecord compares the answer's key with the key it
+// asked for and refuses it. Honest answers, through the proxy and directly,
+// verify and are the records Record returns.
+func TestStoreRecordRefusesSwappedKey(t *testing.T) {
+	nodeURL, doc, c, _ := proofNode(t, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	st, _, err := c.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Roots.LogSize < 2 {
+		t.Fatalf("log size %d: need two records to swap", st.Roots.LogSize)
+	}
+	good := lightProxy(t, ctx, doc, nodeURL, nodeURL)
+	for i := uint64(0); i < st.Roots.LogSize; i++ {
+		want, _, err := c.Record(ctx, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, via := range []struct {
+			name string
+			rpc  rpcclient.ABCIClient // nil: the client's node
+		}{{"light proxy", good}, {"node", nil}} {
+			got, p, err := c.StoreRecord(ctx, via.rpc, i)
+			if err != nil {
+				t.Fatalf("record %d through the %s: %v", i, via.name, err)
+			}
+			if !bytes.Equal(got, want.Bytes) || p.Header == nil || p.Header.Height != p.Height+1 {
+				t.Fatalf("record %d through the %s: other bytes or proof (%+v)", i, via.name, p)
+			}
+		}
+	}
+
+	bad := lightProxy(t, ctx, doc, swappingPrimary(t, nodeURL), nodeURL)
+	for i := uint64(0); i < st.Roots.LogSize; i++ {
+		asked := proof.RecordsKey(i)
+		// The proxy passes the other record: its proof is valid, for the
+		// key the answer names.
+		res, err := bad.ABCIQuery(ctx, tlv1.PathStoreRecords, asked)
+		if err != nil {
+			t.Fatalf("record %d: the light proxy refused the swapped answer (%v): this test no longer exercises the key check", i, err)
+		}
+		if bytes.Equal(res.Response.Key, asked) {
+			t.Fatalf("record %d: the primary did not swap the key", i)
+		}
+		if _, _, err := c.StoreRecord(ctx, bad, i); !errors.Is(err, client.ErrNotVerified) || !strings.Contains(err.Error(), "asked for key") {
+			t.Fatalf("record %d: a swapped answer through the light proxy: %v", i, err)
+		}
+	}
+}
+
+// swappingPrimary is an HTTP proxy to nodeURL that turns every abci_query
+// for a record (tlv1.PathStoreRecords) into a query for another record:
+// record 0 for any index but 0, record 1 for 0. The node's answer, with
+// its valid proof for the record it names, is passed back unchanged.
+func swappingPrimary(t *testing.T, nodeURL string) string {
+	t.Helper()
+	target, _ := url.Parse(nodeURL)
+	rp := httputil.NewSingleHostReverseProxy(target)
+	direct := rp.Director
+	rp.Director = func(req *http.Request) {
+		direct(req)
+		if req.Body == nil || req.Method != http.MethodPost {
+			return
+		}
+		body, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			body = nil
+		}
+		var msg map[string]any
+		if json.Unmarshal(body, &msg) == nil && msg["method"] == "abci_query" {
+			if params, ok := msg["params"].(map[string]any); ok && params["path"] == tlv1.PathStoreRecords {
+				if data, ok := params["data"].(string); ok {
+					raw, err := hex.DecodeString(data)
+					if err == nil && len(raw) == 8 {
+						other := proof.RecordsKey(0)
+						if binary.BigEndian.Uint64(raw) == 0 {
+							other = proof.RecordsKey(1)
+						}
+						params["data"] = hex.EncodeToString(other)
+						body, _ = json.Marshal(msg)
+					}
+				}
+			}
+		}
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.ContentLength = int64(len(body))
+		req.Header.Del("Content-Length")
 	}
 	addr := freeAddr(t)
 	srv := &http.Server{Addr: addr, Handler: rp, ReadHeaderTimeout: 5 * time.Second}

@@ -208,16 +208,11 @@ func (c *Client) nextSequence(ctx context.Context, s Signer) (uint64, error) {
 	if err := c.checkChain(ctx); err != nil {
 		return 0, err
 	}
-	res, err := c.rpc.ABCIQuery(ctx, tlv1.PathValue, mustMarshal(&tlv1.ValueRequest{Key: tlv1.KeyKey(id)}))
+	// Unproven on purpose: the sequence is a hint, the node refuses a
+	// wrong one (and the refusal makes the client read it again).
+	vr, _, err := queryAnswer[tlv1.ValueResponse](ctx, c, tlv1.PathValue, &tlv1.ValueRequest{Key: tlv1.KeyKey(id)}, 0)
 	if err != nil {
 		return 0, fmt.Errorf("read sequence of key %s: %w", id, err)
-	}
-	if res.Response.Code != 0 {
-		return 0, fmt.Errorf("read sequence of key %s: %w", id, &QueryError{Code: res.Response.Code, Log: res.Response.Log})
-	}
-	var vr tlv1.ValueResponse
-	if err := vr.Unmarshal(res.Response.Value); err != nil {
-		return 0, fmt.Errorf("decode key %s: %w", id, err)
 	}
 	if vr.Value == nil || len(vr.Value.Value) == 0 {
 		return 0, fmt.Errorf("key %s is not registered on this network: ask your department to register it", id)
@@ -233,6 +228,25 @@ func (c *Client) nextSequence(ctx context.Context, s Signer) (uint64, error) {
 // committed. A rejection returns a *TxError; the local sequence is then
 // re-read from the node on the next call.
 func (c *Client) Submit(ctx context.Context, s Signer, msgs ...*tlv1.Msg) (*Committed, error) {
+	hash, err := c.broadcast(ctx, s, msgs...)
+	if err != nil {
+		return nil, err
+	}
+	out, err := c.WaitTx(ctx, hash)
+	if err != nil {
+		c.forgetSequence(s.KeyID())
+	}
+	return out, err
+}
+
+// broadcast signs msgs as one transaction with s's next sequence and hands
+// it to the node's mempool (broadcast_tx_sync), returning its hash. When
+// CheckTx refuses it, the local sequence is forgotten (re-read from the
+// node on next use) and the error is a *TxError of stage "check"; when the
+// node cannot be reached it is forgotten too. When the mempool accepts it,
+// the next sequence is recorded as this one plus one, so that further
+// transactions can be broadcast before this one commits.
+func (c *Client) broadcast(ctx context.Context, s Signer, msgs ...*tlv1.Msg) ([]byte, error) {
 	seq, err := c.nextSequence(ctx, s)
 	if err != nil {
 		return nil, err
@@ -254,11 +268,7 @@ func (c *Client) Submit(ctx context.Context, s Signer, msgs ...*tlv1.Msg) (*Comm
 	c.mu.Lock()
 	c.seqs[id] = seq + 1
 	c.mu.Unlock()
-	out, err := c.WaitTx(ctx, res.Hash)
-	if err != nil {
-		c.forgetSequence(id)
-	}
-	return out, err
+	return res.Hash, nil
 }
 
 func (c *Client) forgetSequence(id string) {
@@ -322,25 +332,6 @@ func RecordIndexes(events []abci.Event) []uint64 {
 	return out
 }
 
-// query runs an ABCI query and returns the answer bytes and height.
-func (c *Client) query(ctx context.Context, path string, req interface{ Marshal() ([]byte, error) }) ([]byte, int64, error) {
-	var data []byte
-	if req != nil {
-		var err error
-		if data, err = req.Marshal(); err != nil {
-			return nil, 0, err
-		}
-	}
-	res, err := c.rpc.ABCIQuery(ctx, path, data)
-	if err != nil {
-		return nil, 0, fmt.Errorf("query %s: %w", path, err)
-	}
-	if res.Response.Code != 0 {
-		return nil, 0, &QueryError{Code: res.Response.Code, Log: res.Response.Log}
-	}
-	return res.Response.Value, res.Response.Height, nil
-}
-
 // QueryError is a query the node refused, with its stable code.
 type QueryError struct {
 	Code uint32
@@ -394,69 +385,40 @@ func (c *Client) RecordByHash(ctx context.Context, leafHash []byte) (*VerifiedRe
 }
 
 func (c *Client) record(ctx context.Context, req *tlv1.RecordRequest) (*VerifiedRecord, Proven, error) {
-	bz, h, err := c.query(ctx, tlv1.PathRecord, req)
-	if err != nil {
-		return nil, Proven{}, err
-	}
-	var resp tlv1.RecordResponse
-	if err := resp.Unmarshal(bz); err != nil {
-		return nil, Proven{}, fmt.Errorf("%w: decode record: %v", ErrNotVerified, err)
-	}
-	if resp.Roots == nil {
-		return nil, Proven{}, fmt.Errorf("%w: answer has no roots", ErrNotVerified)
-	}
-	vr, err := verifyRecord(resp.Roots, resp.Record)
-	if err != nil {
-		return nil, Proven{}, err
-	}
-	if len(req.LeafHash) > 0 && string(vr.LeafHash[:]) != string(req.LeafHash) {
-		return nil, Proven{}, fmt.Errorf("%w: answer is record %X, asked for %X", ErrNotVerified, vr.LeafHash, req.LeafHash)
-	}
-	if len(req.LeafHash) == 0 && vr.Index != req.Index {
-		return nil, Proven{}, fmt.Errorf("%w: answer is record %d, asked for %d", ErrNotVerified, vr.Index, req.Index)
-	}
-	p, err := c.verifyRoots(ctx, resp.Roots, h)
-	if err != nil {
-		return nil, Proven{}, err
-	}
-	return vr, p, nil
+	vr, _, p, err := verifiedQuery(ctx, c, tlv1.PathRecord, req, func(resp *tlv1.RecordResponse) (*VerifiedRecord, error) {
+		vr, err := verifyRecord(resp.Roots, resp.Record)
+		if err != nil {
+			return nil, err
+		}
+		if len(req.LeafHash) > 0 && string(vr.LeafHash[:]) != string(req.LeafHash) {
+			return nil, fmt.Errorf("%w: answer is record %X, asked for %X", ErrNotVerified, vr.LeafHash, req.LeafHash)
+		}
+		if len(req.LeafHash) == 0 && vr.Index != req.Index {
+			return nil, fmt.Errorf("%w: answer is record %d, asked for %d", ErrNotVerified, vr.Index, req.Index)
+		}
+		return vr, nil
+	})
+	return vr, p, err
 }
 
 // Participant returns the verified participant, or nil if it is proven not
 // to be registered.
 func (c *Client) Participant(ctx context.Context, id string) (*tlv1.Participant, Proven, error) {
-	pv, p, err := c.Value(ctx, tlv1.ParticipantKey(id))
-	if err != nil || pv == nil {
-		return nil, p, err
-	}
-	var out tlv1.Participant
-	if err := out.Unmarshal(pv); err != nil {
-		return nil, p, fmt.Errorf("%w: participant does not decode: %v", ErrNotVerified, err)
-	}
-	return &out, p, nil
+	return valueOf[tlv1.Participant](ctx, c, tlv1.ParticipantKey(id), "participant")
 }
 
 // Value returns the verified map value at key (nil when proven absent).
 func (c *Client) Value(ctx context.Context, key string) ([]byte, Proven, error) {
-	bz, h, err := c.query(ctx, tlv1.PathValue, &tlv1.ValueRequest{Key: key})
-	if err != nil {
-		return nil, Proven{}, err
-	}
-	var resp tlv1.ValueResponse
-	if err := resp.Unmarshal(bz); err != nil {
-		return nil, Proven{}, fmt.Errorf("%w: decode value: %v", ErrNotVerified, err)
-	}
-	if resp.Roots == nil {
-		return nil, Proven{}, fmt.Errorf("%w: answer has no roots", ErrNotVerified)
-	}
-	if err := verifyValue(resp.Roots, key, resp.Value); err != nil {
-		return nil, Proven{}, err
-	}
-	p, err := c.verifyRoots(ctx, resp.Roots, h)
-	if err != nil {
-		return nil, Proven{}, err
-	}
-	return resp.Value.Value, p, nil
+	v, _, p, err := verifiedQuery(ctx, c, tlv1.PathValue, &tlv1.ValueRequest{Key: key}, func(resp *tlv1.ValueResponse) ([]byte, error) {
+		if err := verifyValue(resp.Roots, key, resp.Value); err != nil {
+			return nil, err
+		}
+		if len(resp.Value.Value) == 0 {
+			return nil, nil // proven absent (an explicit empty value decodes as non-nil)
+		}
+		return resp.Value.Value, nil
+	})
+	return v, p, err
 }
 
 // Status is the chain's verified committed state.
@@ -468,34 +430,14 @@ type Status struct {
 
 // Status returns the verified chain status.
 func (c *Client) Status(ctx context.Context) (*Status, Proven, error) {
-	bz, h, err := c.query(ctx, tlv1.PathStatus, nil)
-	if err != nil {
-		return nil, Proven{}, err
-	}
-	var resp tlv1.StatusResponse
-	if err := resp.Unmarshal(bz); err != nil {
-		return nil, Proven{}, fmt.Errorf("%w: decode status: %v", ErrNotVerified, err)
-	}
-	if resp.ChainId != c.genesis.ChainID {
-		return nil, Proven{}, &ChainIDMismatchError{Node: c.url, NodeChainID: resp.ChainId, LocalChainID: c.genesis.ChainID}
-	}
-	p, err := c.verifyRoots(ctx, resp.Roots, h)
-	if err != nil {
-		return nil, Proven{}, err
-	}
-	return &Status{ChainID: resp.ChainId, Roots: resp.Roots, MapSize: resp.MapSize}, p, nil
+	st, _, p, err := verifiedQuery(ctx, c, tlv1.PathStatus, nil, func(resp *tlv1.StatusResponse) (*Status, error) {
+		if resp.ChainId != c.genesis.ChainID {
+			return nil, &ChainIDMismatchError{Node: c.url, NodeChainID: resp.ChainId, LocalChainID: c.genesis.ChainID}
+		}
+		return &Status{ChainID: resp.ChainId, Roots: resp.Roots, MapSize: resp.MapSize}, nil
+	})
+	return st, p, err
 }
-
-func mustMarshal(m interface{ Marshal() ([]byte, error) }) []byte {
-	b, err := m.Marshal()
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
-// errIsNotVerified reports whether err means an answer failed verification.
-func errIsNotVerified(err error) bool { return errors.Is(err, ErrNotVerified) }
 
 // WaitForHeight blocks until the node's application has committed height
 // h (a node that has just started answers queries only after its first

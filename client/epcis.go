@@ -151,46 +151,19 @@ func VerifyAnchorResponse(root []byte, resp *tlv1.EventResponse) (*VerifiedAncho
 // Event returns the verified record of the event with hashID, or nil when
 // it is proven not to be recorded.
 func (c *Client) Event(ctx context.Context, hashID string) (*VerifiedEvent, Proven, error) {
-	var resp tlv1.EventResponse
-	h, err := c.queryInto(ctx, tlv1.PathEPCISEvent, &tlv1.EventRequest{HashId: hashID}, &resp)
-	if err != nil {
-		return nil, Proven{}, err
-	}
-	ve, err := VerifyEventResponse(hashID, &resp)
-	if err != nil {
-		return nil, Proven{}, err
-	}
-	p, err := c.verifyRoots(ctx, resp.Roots, h)
+	ve, _, p, err := verifiedQuery(ctx, c, tlv1.PathEPCISEvent, &tlv1.EventRequest{HashId: hashID}, func(resp *tlv1.EventResponse) (*VerifiedEvent, error) {
+		return VerifyEventResponse(hashID, resp)
+	})
 	return ve, p, err
 }
 
 // Anchor returns the verified anchor of root, or nil when it is proven not
 // to be anchored.
 func (c *Client) Anchor(ctx context.Context, root []byte) (*VerifiedAnchor, Proven, error) {
-	var resp tlv1.EventResponse
-	h, err := c.queryInto(ctx, tlv1.PathEPCISAnchor, &tlv1.AnchorRequest{Root: root}, &resp)
-	if err != nil {
-		return nil, Proven{}, err
-	}
-	va, err := VerifyAnchorResponse(root, &resp)
-	if err != nil {
-		return nil, Proven{}, err
-	}
-	p, err := c.verifyRoots(ctx, resp.Roots, h)
+	va, _, p, err := verifiedQuery(ctx, c, tlv1.PathEPCISAnchor, &tlv1.AnchorRequest{Root: root}, func(resp *tlv1.EventResponse) (*VerifiedAnchor, error) {
+		return VerifyAnchorResponse(root, resp)
+	})
 	return va, p, err
-}
-
-func (c *Client) queryInto(ctx context.Context, path string, req, resp interface {
-	Marshal() ([]byte, error)
-}) (int64, error) {
-	bz, h, err := c.query(ctx, path, req)
-	if err != nil {
-		return 0, err
-	}
-	if err := resp.(interface{ Unmarshal([]byte) error }).Unmarshal(bz); err != nil {
-		return 0, fmt.Errorf("%w: decode %s answer: %v", ErrNotVerified, path, err)
-	}
-	return h, nil
 }
 
 // Known reports which of hashIDs are recorded. The answer is not proven:
@@ -200,8 +173,8 @@ func (c *Client) Known(ctx context.Context, hashIDs []string) ([]bool, error) {
 	out := make([]bool, 0, len(hashIDs))
 	for start := 0; start < len(hashIDs); start += knownChunk {
 		end := min(start+knownChunk, len(hashIDs))
-		var resp tlv1.KnownResponse
-		if _, err := c.queryInto(ctx, tlv1.PathEPCISKnown, &tlv1.KnownRequest{HashIds: hashIDs[start:end]}, &resp); err != nil {
+		resp, _, err := queryAnswer[tlv1.KnownResponse](ctx, c, tlv1.PathEPCISKnown, &tlv1.KnownRequest{HashIds: hashIDs[start:end]}, 0)
+		if err != nil {
 			return nil, err
 		}
 		if len(resp.Known) != end-start {
@@ -216,12 +189,8 @@ func (c *Client) Known(ctx context.Context, hashIDs []string) ([]bool, error) {
 // unproven, a size hint only). It returns DefaultMaxTxBytes when the
 // parameters cannot be read.
 func (c *Client) MaxTxBytes(ctx context.Context) int64 {
-	bz, _, err := c.query(ctx, tlv1.PathValue, &tlv1.ValueRequest{Key: tlv1.KeyParams})
-	if err != nil {
-		return DefaultMaxTxBytes
-	}
-	var vr tlv1.ValueResponse
-	if vr.Unmarshal(bz) != nil || vr.Value == nil {
+	vr, _, err := queryAnswer[tlv1.ValueResponse](ctx, c, tlv1.PathValue, &tlv1.ValueRequest{Key: tlv1.KeyParams}, 0)
+	if err != nil || vr.Value == nil {
 		return DefaultMaxTxBytes
 	}
 	var p tlv1.ChainParams
@@ -456,39 +425,26 @@ func (c *Client) Import(ctx context.Context, events []PreparedEvent, opts Import
 		progress(res)
 		return nil
 	}
-	id := opts.Signer.KeyID()
 	for _, b := range batches {
-		seq, err := c.nextSequence(ctx, opts.Signer)
-		if err != nil {
-			return res, err
-		}
 		msgs := make([]*tlv1.RecordEPCISEvent, len(b))
 		for i, e := range b {
 			msgs[i] = e.Msg
 		}
-		tx, err := BuildTx(c.genesis.ChainID, opts.Signer, seq, &tlv1.Msg{Sum: &tlv1.Msg_RecordEventBatch{RecordEventBatch: &tlv1.RecordEventBatch{Events: msgs}}})
-		if err != nil {
-			return res, err
-		}
-		r, err := c.rpc.BroadcastTxSync(ctx, tx)
-		if err != nil {
-			c.forgetSequence(id)
-			return res, fmt.Errorf("broadcast: %w", err)
-		}
-		if r.Code != 0 {
-			c.forgetSequence(id)
+		hash, err := c.broadcast(ctx, opts.Signer, &tlv1.Msg{Sum: &tlv1.Msg_RecordEventBatch{RecordEventBatch: &tlv1.RecordEventBatch{Events: msgs}}})
+		var refused *TxError
+		if errors.As(err, &refused) { // CheckTx refused the batch
 			for len(window) > 0 { // let what was accepted commit, then report
 				if werr := wait(); werr != nil {
 					break
 				}
 			}
-			return res, importError(newTxError("check", r.Code, r.Codespace, r.Log, r.Data), b)
+			return res, importError(err, b)
 		}
-		c.mu.Lock()
-		c.seqs[id] = seq + 1
-		c.mu.Unlock()
+		if err != nil {
+			return res, err
+		}
 		res.Submitted += len(b)
-		window = append(window, inflight{hash: r.Hash, batch: b})
+		window = append(window, inflight{hash: hash, batch: b})
 		progress(res)
 		if len(window) >= opts.InFlight {
 			if err := wait(); err != nil {

@@ -383,18 +383,10 @@ const maxList = 500
 // empty, is the cursor (req.After) of the next page. The entries are
 // proven; that the list is complete is not (the map is keyed by hash).
 func (c *Client) Participants(ctx context.Context, req *tlv1.ParticipantsRequest) (list []*tlv1.Participant, next string, p Proven, err error) {
-	bz, h, err := c.query(ctx, tlv1.PathParticipants, req)
+	list, resp, p, err := verifiedQuery(ctx, c, tlv1.PathParticipants, req, func(resp *tlv1.ParticipantsResponse) ([]*tlv1.Participant, error) {
+		return VerifyParticipants(req, resp)
+	})
 	if err != nil {
-		return nil, "", Proven{}, err
-	}
-	var resp tlv1.ParticipantsResponse
-	if err := resp.Unmarshal(bz); err != nil {
-		return nil, "", Proven{}, fmt.Errorf("%w: decode participants: %v", ErrNotVerified, err)
-	}
-	if list, err = VerifyParticipants(req, &resp); err != nil {
-		return nil, "", Proven{}, err
-	}
-	if p, err = c.verifyRoots(ctx, resp.Roots, h); err != nil {
 		return nil, "", Proven{}, err
 	}
 	return list, resp.NextAfter, p, nil
@@ -403,40 +395,19 @@ func (c *Client) Participants(ctx context.Context, req *tlv1.ParticipantsRequest
 // ParticipantDetails returns a participant with its active keys (and a
 // department's validator entry), verified.
 func (c *Client) ParticipantDetails(ctx context.Context, id string) (*ParticipantInfo, Proven, error) {
-	bz, h, err := c.query(ctx, tlv1.PathParticipant, &tlv1.ParticipantRequest{Id: id})
-	if err != nil {
-		return nil, Proven{}, err
-	}
-	var resp tlv1.ParticipantResponse
-	if err := resp.Unmarshal(bz); err != nil {
-		return nil, Proven{}, fmt.Errorf("%w: decode participant: %v", ErrNotVerified, err)
-	}
-	info, err := VerifyParticipant(id, &resp)
-	if err != nil {
-		return nil, Proven{}, err
-	}
-	p, err := c.verifyRoots(ctx, resp.Roots, h)
-	if err != nil {
-		return nil, Proven{}, err
-	}
-	return info, p, nil
+	info, _, p, err := verifiedQuery(ctx, c, tlv1.PathParticipant, &tlv1.ParticipantRequest{Id: id}, func(resp *tlv1.ParticipantResponse) (*ParticipantInfo, error) {
+		return VerifyParticipant(id, resp)
+	})
+	return info, p, err
 }
 
 // Proposals lists proposals matching req, verified. next, when not 0, is
 // the cursor (req.AfterId) of the next page.
 func (c *Client) Proposals(ctx context.Context, req *tlv1.ProposalsRequest) (list []*tlv1.Proposal, next uint64, p Proven, err error) {
-	bz, h, err := c.query(ctx, tlv1.PathProposals, req)
+	list, resp, p, err := verifiedQuery(ctx, c, tlv1.PathProposals, req, func(resp *tlv1.ProposalsResponse) ([]*tlv1.Proposal, error) {
+		return VerifyProposals(req, resp)
+	})
 	if err != nil {
-		return nil, 0, Proven{}, err
-	}
-	var resp tlv1.ProposalsResponse
-	if err := resp.Unmarshal(bz); err != nil {
-		return nil, 0, Proven{}, fmt.Errorf("%w: decode proposals: %v", ErrNotVerified, err)
-	}
-	if list, err = VerifyProposals(req, &resp); err != nil {
-		return nil, 0, Proven{}, err
-	}
-	if p, err = c.verifyRoots(ctx, resp.Roots, h); err != nil {
 		return nil, 0, Proven{}, err
 	}
 	return list, resp.NextAfterId, p, nil
@@ -444,43 +415,15 @@ func (c *Client) Proposals(ctx context.Context, req *tlv1.ProposalsRequest) (lis
 
 // Proposal returns a proposal with every vote, verified.
 func (c *Client) Proposal(ctx context.Context, id uint64) (*ProposalInfo, Proven, error) {
-	bz, h, err := c.query(ctx, tlv1.PathProposal, &tlv1.ProposalRequest{Id: id})
-	if err != nil {
-		return nil, Proven{}, err
-	}
-	var resp tlv1.ProposalResponse
-	if err := resp.Unmarshal(bz); err != nil {
-		return nil, Proven{}, fmt.Errorf("%w: decode proposal: %v", ErrNotVerified, err)
-	}
-	info, err := VerifyProposal(id, &resp)
-	if err != nil {
-		return nil, Proven{}, err
-	}
-	p, err := c.verifyRoots(ctx, resp.Roots, h)
-	if err != nil {
-		return nil, Proven{}, err
-	}
-	return info, p, nil
+	info, _, p, err := verifiedQuery(ctx, c, tlv1.PathProposal, &tlv1.ProposalRequest{Id: id}, func(resp *tlv1.ProposalResponse) (*ProposalInfo, error) {
+		return VerifyProposal(id, resp)
+	})
+	return info, p, err
 }
 
 // Validators returns the active departments with their validator keys and
 // powers, and the quorum, verified and complete.
 func (c *Client) Validators(ctx context.Context) (*ValidatorSet, Proven, error) {
-	bz, h, err := c.query(ctx, tlv1.PathValidators, &tlv1.ValidatorsRequest{})
-	if err != nil {
-		return nil, Proven{}, err
-	}
-	var resp tlv1.ValidatorsResponse
-	if err := resp.Unmarshal(bz); err != nil {
-		return nil, Proven{}, fmt.Errorf("%w: decode validators: %v", ErrNotVerified, err)
-	}
-	vs, err := VerifyValidators(&resp)
-	if err != nil {
-		return nil, Proven{}, err
-	}
-	p, err := c.verifyRoots(ctx, resp.Roots, h)
-	if err != nil {
-		return nil, Proven{}, err
-	}
-	return vs, p, nil
+	vs, _, p, err := verifiedQuery(ctx, c, tlv1.PathValidators, &tlv1.ValidatorsRequest{}, VerifyValidators)
+	return vs, p, err
 }

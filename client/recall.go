@@ -17,56 +17,27 @@ func (c *Client) InitiateRecall(ctx context.Context, s Signer, r *tlv1.InitiateR
 
 // Recall returns the verified recall, or nil when it is proven absent.
 func (c *Client) Recall(ctx context.Context, id string) (*tlv1.Recall, Proven, error) {
-	bz, p, err := c.Value(ctx, tlv1.RecallKey(id))
-	if err != nil || bz == nil {
-		return nil, p, err
-	}
-	var r tlv1.Recall
-	if err := r.Unmarshal(bz); err != nil {
-		return nil, p, fmt.Errorf("%w: recall does not decode: %v", ErrNotVerified, err)
-	}
-	return &r, p, nil
+	return valueOf[tlv1.Recall](ctx, c, tlv1.RecallKey(id), "recall")
 }
 
 // ProvenHistory returns the /history answer for subject as the node sent
-// it (with each record's inclusion proof), after checking it exactly as
-// History does: completeness against the head and the roots against a
-// verified header.
+// it (with each record's inclusion proof) and the verified history, asked
+// for under subject's canonical form (CanonicalSubject; the history's
+// Subject says which), after checking it exactly as History does:
+// completeness against the head and the roots against a header the light
+// client verified.
 func (c *Client) ProvenHistory(ctx context.Context, subject string) (*tlv1.HistoryResponse, *VerifiedHistory, Proven, error) {
-	resp, vh, h, err := c.QueryHistory(ctx, subject)
+	subject, err := CanonicalSubject(subject)
 	if err != nil {
 		return nil, nil, Proven{}, err
 	}
-	p, err := c.VerifyAnswerRoots(ctx, resp.Roots, h)
+	vh, resp, p, err := verifiedQuery(ctx, c, tlv1.PathHistory, &tlv1.HistoryRequest{Subject: subject}, func(resp *tlv1.HistoryResponse) (*VerifiedHistory, error) {
+		return VerifyHistory(subject, tlv1.HeadKey(subject), resp)
+	})
 	if err != nil {
 		return nil, nil, Proven{}, err
 	}
 	return resp, vh, p, nil
-}
-
-// QueryHistory asks for subject's history under its canonical form
-// (CanonicalSubject) and checks the answer against its own roots (head
-// proof, inclusion proofs, completeness); it returns the answer height. The
-// roots are NOT yet checked against a header: call VerifyAnswerRoots
-// (ProvenHistory does both).
-func (c *Client) QueryHistory(ctx context.Context, subject string) (*tlv1.HistoryResponse, *VerifiedHistory, int64, error) {
-	subject, err := CanonicalSubject(subject)
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	bz, h, err := c.query(ctx, tlv1.PathHistory, &tlv1.HistoryRequest{Subject: subject})
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	var resp tlv1.HistoryResponse
-	if err := resp.Unmarshal(bz); err != nil {
-		return nil, nil, 0, fmt.Errorf("%w: decode history: %v", ErrNotVerified, err)
-	}
-	vh, err := VerifyHistory(subject, tlv1.HeadKey(subject), &resp)
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	return &resp, vh, h, nil
 }
 
 // VerifyAnswerRoots checks that an answer's roots are for height and are

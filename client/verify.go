@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	dbm "github.com/cometbft/cometbft-db"
@@ -33,8 +34,11 @@ var ErrNotVerified = errors.New("answer not verified")
 // HeaderVerifier checks that state roots are committed by the network: it
 // recomputes the app hash and compares it with header H+1, which CometBFT's
 // light client verifies from a trust root (the genesis validator set, or a
-// trusted height and hash).
+// trusted height and hash). It is safe for concurrent use: verification
+// by the light client runs one call at a time (CometBFT does not document
+// its light client as safe for concurrent verification).
 type HeaderVerifier struct {
+	mu      sync.Mutex // serialises lc's verification
 	lc      *light.Client
 	chainID string
 }
@@ -122,7 +126,9 @@ func LightBlockWhenReady(ctx context.Context, p provider.Provider, height int64)
 // client, waiting for it if it is not yet committed.
 func (v *HeaderVerifier) VerifyHeader(ctx context.Context, height int64) (*types.LightBlock, error) {
 	for {
+		v.mu.Lock()
 		lb, err := v.lc.VerifyLightBlockAtHeight(ctx, height, time.Now())
+		v.mu.Unlock()
 		if err == nil {
 			return lb, nil
 		}

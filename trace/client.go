@@ -4,7 +4,6 @@ package trace
 
 import (
 	"context"
-	"sync"
 
 	"github.com/traceledger/traceledger/client"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
@@ -12,12 +11,11 @@ import (
 
 // ClientSource reads verified histories and participants from a node
 // through a client: every history is checked complete against its head and
-// its roots against a header verified by the light client. Queries run
-// concurrently; header checks run one at a time (the light client is not
-// documented as safe for concurrent verification).
+// its roots against a header verified by the light client
+// (client.ProvenHistory). Queries run concurrently; the client runs header
+// checks one at a time.
 type ClientSource struct {
-	C  *client.Client
-	mu sync.Mutex
+	C *client.Client
 }
 
 // NewClientSource returns a Source reading from c.
@@ -25,13 +23,8 @@ func NewClientSource(c *client.Client) *ClientSource { return &ClientSource{C: c
 
 // History implements Source.
 func (s *ClientSource) History(ctx context.Context, subject string) (*History, error) {
-	resp, vh, h, err := s.C.QueryHistory(ctx, subject)
+	resp, vh, _, err := s.C.ProvenHistory(ctx, subject)
 	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.C.VerifyAnswerRoots(ctx, resp.Roots, h); err != nil {
 		return nil, err
 	}
 	return &History{Subject: subject, Head: vh.Head, Records: vh.Records, Proofs: resp.Records, Roots: resp.Roots}, nil
