@@ -1,9 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 
-// SPDX-License-Identifier: Apache-2.0
-
-// SPDX-License-Identifier: Apache-2.0
-
 // Package proof is TraceLedger's verification core: it checks the proofs
 // the ledger hands out against their roots. RFC 6962 / RFC 9162 log
 // inclusion and consistency proofs, membership and absence proofs of the

@@ -1,9 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 
-// SPDX-License-Identifier: Apache-2.0
-
-// SPDX-License-Identifier: Apache-2.0
-
 package bench
 
 import (

@@ -1,9 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 
-// SPDX-License-Identifier: Apache-2.0
-
-// SPDX-License-Identifier: Apache-2.0
-
 // Package bundle makes, reads and verifies offline proof bundles: a
 // self-contained, versioned JSON document with an identifier's complete
 // history at one height, the Merkle paths that prove it, optional further

@@ -1,9 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 
-// SPDX-License-Identifier: Apache-2.0
-
-// SPDX-License-Identifier: Apache-2.0
-
 // Package light establishes header trust offline: a chain of CometBFT
 // light blocks (signed header + validator set), checked from a trust root
 // (the genesis validator set, or a header named by height and hash) with

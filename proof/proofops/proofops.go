@@ -1,9 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 
-// SPDX-License-Identifier: Apache-2.0
-
-// SPDX-License-Identifier: Apache-2.0
-
 // Package proofops verifies standard-format record proofs: CometBFT
 // ProofOps of type "simple:v" that chain a record to the app hash
 // (docs/PROOFS.md), as the app answers them at the abci_query path
