@@ -43,6 +43,11 @@ func TestSPDXLines(t *testing.T) {
 		if !sc.Scan() || sc.Text() != spdxLine {
 			t.Errorf("%s: the first line is not %q", path, spdxLine)
 		}
+		for line := 2; line <= 8 && sc.Scan(); line++ {
+			if sc.Text() == spdxLine {
+				t.Errorf("%s:%d: the SPDX line again", path, line)
+			}
+		}
 		return nil
 	})
 	if err != nil {
