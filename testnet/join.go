@@ -19,6 +19,7 @@ import (
 	"github.com/traceledger/traceledger/client"
 	"github.com/traceledger/traceledger/client/keyring"
 	"github.com/traceledger/traceledger/genesis"
+	"github.com/traceledger/traceledger/internal/pvfile"
 	"github.com/traceledger/traceledger/node"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
@@ -57,8 +58,8 @@ func AddNode(nw *Network, name string, kopts ...keyring.Option) (NodeInfo, error
 	case HostsDocker:
 		p.p2pListen = ref.P2P.ListenAddress
 		p.rpcLis = ref.RPC.ListenAddress
-		p.p2pHost = net.JoinHostPort(name, strconv.Itoa(DockerP2PPort))
-		p.rpcURL = fmt.Sprintf("http://%s:%d", name, DockerRPCPort)
+		p.p2pHost = net.JoinHostPort(name, strconv.Itoa(dockerP2PPort))
+		p.rpcURL = fmt.Sprintf("http://%s:%d", name, dockerRPCPort)
 	case HostsLoopback:
 		i := len(nw.Nodes)
 		if i > 253 {
@@ -83,7 +84,7 @@ func AddNode(nw *Network, name string, kopts ...keyring.Option) (NodeInfo, error
 		p.rpcLis = "tcp://" + rpcHost
 		p.rpcURL = "http://" + rpcHost
 	default:
-		return NodeInfo{}, fmt.Errorf("testnet: unknown address plan %q in %s", nw.Hosts, NetworkFile)
+		return NodeInfo{}, fmt.Errorf("testnet: unknown address plan %q in %s", nw.Hosts, networkFile)
 	}
 
 	home := filepath.Join(nw.Dir, name)
@@ -101,7 +102,7 @@ func AddNode(nw *Network, name string, kopts ...keyring.Option) (NodeInfo, error
 	if err != nil {
 		return NodeInfo{}, fmt.Errorf("testnet: node key of %s: %w", name, err)
 	}
-	pv, err := node.LoadOrGenValidator(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
+	pv, err := pvfile.LoadOrGen(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
 	if err != nil {
 		return NodeInfo{}, fmt.Errorf("testnet: validator key of %s: %w", name, err)
 	}

@@ -30,9 +30,9 @@
 // binary (pid files, per-node logs); Network.Status and QueryStatus report
 // each node's heights, peers and app hashes; AddNode and Promote add a
 // department's node to a running network and make it a validator by
-// governance; ResetData simulates a lost disk; Traffic and VerifyTraffic
-// load a network and check the ledger afterwards. The fault-tolerance tests
-// of this package use all of them, on processes and on containers.
+// governance; ResetData simulates a lost disk. The fault-tolerance tests
+// of this package use all of them, on processes and on containers, with a
+// load generator of their own that checks the ledger afterwards.
 package testnet
 
 import (
@@ -58,6 +58,7 @@ import (
 
 	"github.com/traceledger/traceledger/client/keyring"
 	"github.com/traceledger/traceledger/genesis"
+	"github.com/traceledger/traceledger/internal/pvfile"
 	"github.com/traceledger/traceledger/node"
 )
 
@@ -73,15 +74,20 @@ const (
 
 // Standard CometBFT ports, used by the docker plan.
 const (
-	DockerP2PPort = 26656
-	DockerRPCPort = 26657
+	dockerP2PPort = 26656
+	dockerRPCPort = 26657
 )
 
-// File names inside a network directory.
+// File names inside a network directory (see the package documentation).
 const (
-	NetworkFile    = "network.json"
+	// PassphraseFile holds the passphrase of every key in the network's
+	// keyrings, for the --passphrase-file flag of the traceledger command.
 	PassphraseFile = "passphrase"
-	GenesisFile    = "genesis.json"
+	// GenesisFile is a copy of the shared genesis document: the trust root
+	// that clients and the traceledger command's --genesis flag start from.
+	GenesisFile = "genesis.json"
+	// networkFile is the Network description that Load reads.
+	networkFile = "network.json"
 )
 
 // DefaultChainID is the chain id when Options.ChainID is empty.
@@ -270,10 +276,10 @@ func plan(opts Options) ([]nodePlan, error) {
 		p := nodePlan{name: name, validator: i < len(opts.Departments)}
 		switch opts.Hosts {
 		case HostsDocker:
-			p.p2pListen = fmt.Sprintf("tcp://0.0.0.0:%d", DockerP2PPort)
-			p.rpcLis = fmt.Sprintf("tcp://0.0.0.0:%d", DockerRPCPort)
-			p.p2pHost = net.JoinHostPort(name, strconv.Itoa(DockerP2PPort))
-			p.rpcURL = fmt.Sprintf("http://%s:%d", name, DockerRPCPort)
+			p.p2pListen = fmt.Sprintf("tcp://0.0.0.0:%d", dockerP2PPort)
+			p.rpcLis = fmt.Sprintf("tcp://0.0.0.0:%d", dockerRPCPort)
+			p.p2pHost = net.JoinHostPort(name, strconv.Itoa(dockerP2PPort))
+			p.rpcURL = fmt.Sprintf("http://%s:%d", name, dockerRPCPort)
 			p.external = p.p2pHost
 		case HostsLoopback:
 			if i > 253 {
@@ -386,8 +392,8 @@ func Init(dir string, opts Options) (*Network, error) {
 	if err := checkOptions(&opts); err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(filepath.Join(dir, NetworkFile)); err == nil {
-		return nil, fmt.Errorf("testnet: %s already holds a network (%s exists): choose another directory or remove it", dir, NetworkFile)
+	if _, err := os.Stat(filepath.Join(dir, networkFile)); err == nil {
+		return nil, fmt.Errorf("testnet: %s already holds a network (%s exists): choose another directory or remove it", dir, networkFile)
 	}
 	plans, err := plan(opts)
 	if err != nil {
@@ -430,7 +436,7 @@ func Init(dir string, opts Options) (*Network, error) {
 		if err != nil {
 			return nil, fmt.Errorf("testnet: node key of %s: %w", p.name, err)
 		}
-		pv, err := node.LoadOrGenValidator(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
+		pv, err := pvfile.LoadOrGen(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
 		if err != nil {
 			return nil, fmt.Errorf("testnet: validator key of %s: %w", p.name, err)
 		}
@@ -549,9 +555,9 @@ func (n *Network) save() error {
 	}
 	b, err := json.MarshalIndent(&cp, "", "  ")
 	if err != nil {
-		return fmt.Errorf("testnet: encode %s: %w", NetworkFile, err)
+		return fmt.Errorf("testnet: encode %s: %w", networkFile, err)
 	}
-	path := filepath.Join(n.Dir, NetworkFile)
+	path := filepath.Join(n.Dir, networkFile)
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("testnet: write %s: %w", path, err)
@@ -576,20 +582,20 @@ func Load(dir string) (*Network, error) {
 	if err != nil {
 		return nil, fmt.Errorf("testnet: %w", err)
 	}
-	b, err := os.ReadFile(filepath.Join(abs, NetworkFile))
+	b, err := os.ReadFile(filepath.Join(abs, networkFile))
 	if err != nil {
 		return nil, fmt.Errorf("testnet: %s is not a network directory (run `traceledger testnet init --out %s`): %w", dir, dir, err)
 	}
 	n, err := decodeNetwork(b, abs)
 	if err != nil {
-		return nil, fmt.Errorf("testnet: %s: %w", filepath.Join(abs, NetworkFile), err)
+		return nil, fmt.Errorf("testnet: %s: %w", filepath.Join(abs, networkFile), err)
 	}
 	doc, _, err := genesis.Load(filepath.Join(abs, GenesisFile))
 	if err != nil {
 		return nil, fmt.Errorf("testnet: %w", err)
 	}
 	if doc.ChainID != n.ChainID {
-		return nil, fmt.Errorf("testnet: %s names chain %q but the genesis says %q", NetworkFile, n.ChainID, doc.ChainID)
+		return nil, fmt.Errorf("testnet: %s names chain %q but the genesis says %q", networkFile, n.ChainID, doc.ChainID)
 	}
 	n.Genesis = doc
 	return n, nil
