@@ -39,31 +39,37 @@ import (
 // (identifier.go); version 1 filed some as typed.
 const Version uint64 = 2
 
-// CrashPoint names a place in the block cycle where tests stop the app.
-type CrashPoint string
+// crashPoint names a place in the block cycle where a test stops the app
+// (TestCrashRecovery); the application never stops there on its own.
+type crashPoint string
 
 // The crash points a test hook can fire at.
 const (
-	CrashAfterFinalize    CrashPoint = "after-finalize"
-	CrashBeforeWrite      CrashPoint = "commit-before-write"
-	CrashBeforeMarker     CrashPoint = "commit-after-write-before-marker"
-	CrashAfterCommitWrite CrashPoint = "commit-after-marker"
+	crashAfterFinalize    crashPoint = "after-finalize"
+	crashBeforeWrite      crashPoint = "commit-before-write"
+	crashBeforeMarker     crashPoint = "commit-after-write-before-marker"
+	crashAfterCommitWrite crashPoint = "commit-after-marker"
 )
 
-// ErrCrash is returned when a test's CrashHook stops the app.
-var ErrCrash = fmt.Errorf("app stopped by crash hook")
+// errCrash is returned when a test's crash hook stops the app.
+var errCrash = fmt.Errorf("app stopped by crash hook")
 
 // Options configure an App.
 type Options struct {
 	// Dir is the badger directory (<home>/data/app.badger).
 	Dir string
-	// InMemory keeps the database in memory (tests only).
-	InMemory bool
 	// Logger receives operational messages; nil discards them.
 	Logger log.Logger
-	// CrashHook, if set, is called at each CrashPoint; returning true stops
-	// the block cycle there with ErrCrash (tests only).
-	CrashHook func(CrashPoint) bool
+}
+
+// testHooks are the settings only this package's tests use (through
+// newApp); New sets none of them, so they are not part of Options.
+type testHooks struct {
+	// inMemory keeps the database in memory (Options.Dir is ignored).
+	inMemory bool
+	// crash, if set, is called at each crash point; returning true stops
+	// the block cycle there with errCrash.
+	crash func(crashPoint) bool
 }
 
 // committed is the state as of one committed height; immutable once built.
@@ -92,7 +98,7 @@ type App struct {
 
 	st     *store
 	logger log.Logger
-	hook   func(CrashPoint) bool
+	hook   func(crashPoint) bool
 
 	mu   sync.RWMutex
 	cur  *committed // latest committed height (nil before the first Commit)
@@ -114,16 +120,19 @@ var _ abci.Application = (*App)(nil)
 
 // New opens the application's database and restores the last committed
 // state (rebuilding the map's hash index from the stored values).
-func New(opts Options) (*App, error) {
+func New(opts Options) (*App, error) { return newApp(opts, testHooks{}) }
+
+// newApp is New with the hooks of a test.
+func newApp(opts Options, hooks testHooks) (*App, error) {
 	logger := opts.Logger
 	if logger == nil {
 		logger = log.NewNopLogger()
 	}
-	st, err := openStore(opts.Dir, opts.InMemory)
+	st, err := openStore(opts.Dir, hooks.inMemory)
 	if err != nil {
 		return nil, err
 	}
-	a := &App{st: st, logger: logger, hook: opts.CrashHook, pool: newMempoolState(), sigs: newSigCache(1 << 16), sigv: newSigVerifier(), handlers: newHandlers(), queries: newQueries()}
+	a := &App{st: st, logger: logger, hook: hooks.crash, pool: newMempoolState(), sigs: newSigCache(1 << 16), sigv: newSigVerifier(), handlers: newHandlers(), queries: newQueries()}
 	ci, err := st.lastCommit()
 	if err != nil {
 		st.close()
@@ -174,7 +183,7 @@ func (a *App) loadCommitted(ci *tlv1.CommitInfo) (*committed, error) {
 func (a *App) Close() error { return a.st.close() }
 
 // crash reports whether the test hook stops the cycle at p.
-func (a *App) crash(p CrashPoint) bool { return a.hook != nil && a.hook(p) }
+func (a *App) crash(p crashPoint) bool { return a.hook != nil && a.hook(p) }
 
 // latest returns the latest committed state (nil before the first Commit).
 func (a *App) latest() *committed {
@@ -343,8 +352,8 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		return nil, err
 	}
 	a.block = pb
-	if a.crash(CrashAfterFinalize) {
-		return nil, ErrCrash
+	if a.crash(crashAfterFinalize) {
+		return nil, errCrash
 	}
 	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: pb.info.AppHash, ValidatorUpdates: valUpdates, Events: events}, nil
 }
@@ -445,8 +454,8 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	if pb == nil {
 		return nil, fmt.Errorf("commit without a finalized block")
 	}
-	if a.crash(CrashBeforeWrite) {
-		return nil, ErrCrash
+	if a.crash(crashBeforeWrite) {
+		return nil, errCrash
 	}
 	w := &write{}
 	if pb.parent != nil {
@@ -454,8 +463,8 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	}
 	pb.stage(w)
 	err := a.st.commit(w, pb.info, func() error {
-		if a.crash(CrashBeforeMarker) {
-			return ErrCrash
+		if a.crash(crashBeforeMarker) {
+			return errCrash
 		}
 		return nil
 	})
@@ -479,8 +488,8 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	a.pool.committedBlock(from, pb.info.Height, pb.o.writes)
 	a.checkMu.Unlock()
 
-	if a.crash(CrashAfterCommitWrite) {
-		return nil, ErrCrash
+	if a.crash(crashAfterCommitWrite) {
+		return nil, errCrash
 	}
 	return &abci.ResponseCommit{}, nil
 }

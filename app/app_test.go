@@ -57,9 +57,9 @@ func newFixture(t testing.TB) *fixture {
 	return f
 }
 
-func openApp(t testing.TB, dir string, hook func(CrashPoint) bool) *App {
+func openApp(t testing.TB, dir string, hook func(crashPoint) bool) *App {
 	t.Helper()
-	a, err := New(Options{Dir: dir, InMemory: dir == "", CrashHook: hook})
+	a, err := newApp(Options{Dir: dir}, testHooks{inMemory: dir == "", crash: hook})
 	if err != nil {
 		t.Fatalf("open app: %v", err)
 	}
@@ -208,17 +208,17 @@ func TestCrashRecovery(t *testing.T) {
 		}
 		want[int64(i+1)] = r.AppHash
 	}
-	points := []CrashPoint{CrashAfterFinalize, CrashBeforeWrite, CrashBeforeMarker, CrashAfterCommitWrite}
+	points := []crashPoint{crashAfterFinalize, crashBeforeWrite, crashBeforeMarker, crashAfterCommitWrite}
 	for _, p := range points {
 		for _, crashAt := range []int64{1, 6} {
 			t.Run(fmt.Sprintf("%s/height-%d", p, crashAt), func(t *testing.T) {
 				dir := t.TempDir()
 				var height int64
-				a := openApp(t, dir, func(cp CrashPoint) bool { return cp == p && height == crashAt })
+				a := openApp(t, dir, func(cp crashPoint) bool { return cp == p && height == crashAt })
 				initChain(t, a, f)
 				for height = 1; height <= int64(len(c.blocks)); height++ {
 					_, err := finalize(t, a, height, c.blocks[height-1])
-					if err == ErrCrash {
+					if err == errCrash {
 						break
 					}
 					if err != nil {
@@ -238,7 +238,7 @@ func TestCrashRecovery(t *testing.T) {
 				}
 				last := info.LastBlockHeight
 				wantLast := crashAt - 1
-				if p == CrashAfterCommitWrite {
+				if p == crashAfterCommitWrite {
 					wantLast = crashAt
 				}
 				if last != wantLast {

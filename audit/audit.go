@@ -624,47 +624,12 @@ func (a *Auditor) checkNodes(ctx context.Context, p *pass) {
 			a.alert(p, i, AlertLagging, p.latest[i], fmt.Sprintf("at height %d, %d blocks behind the verified header %d (allowed: %d)",
 				p.latest[i], top-p.latest[i], top, a.cfg.MaxLag), nil)
 		}
-		// A node keeps only its latest two heights: ask at its latest-1
-		// (header latest verified first), again if it moved on meanwhile.
-		var res nodeResult
-		for attempt := 0; attempt < 3; attempt++ {
-			l, err := s.Latest(ctx)
-			if err != nil {
-				a.alert(p, i, AlertUnreachable, 0, err.Error(), nil)
-				res = nodeResult{skip: true}
-				break
-			}
-			p.latest[i] = max(p.latest[i], l)
-			if l > a.topHeight() && l-a.topHeight() <= followOnCheck {
-				if err := a.followTo(ctx, p, l); err != nil {
-					res = nodeResult{skip: true}
-					break
-				}
-			}
-			r := min(l, a.topHeight()) - 1
-			hdr, ok := a.state.header(r + 1)
-			if r < 1 || !ok || r < cp.Height {
-				res = nodeResult{skip: true} // nothing this node can be checked at yet
-				break
-			}
-			if res = a.checkNode(ctx, p, i, s, r, hdr, cp); !res.movedOn {
-				break
-			}
-		}
+		res := a.checkLatest(ctx, p, i, s, cp)
 		if res.skip {
 			continue
 		}
-		if res.unreachable != nil {
-			a.alert(p, i, AlertUnreachable, res.height, res.unreachable.Error(), nil)
+		if !a.reportNode(p, i, res, cp) {
 			continue
-		}
-		if len(res.bad.queries) > 0 {
-			a.alert(p, i, AlertBadAnswer, res.height, fmt.Sprintf("%d answer(s) fail their proofs: %s", len(res.bad.queries), summarize(res.bad.msgs)),
-				&Evidence{Queries: res.bad.queries, Checkpoint: cp})
-		}
-		if len(res.inconsistent.queries) > 0 {
-			a.alert(p, i, AlertInconsistent, res.height, fmt.Sprintf("the log is not an extension of the verified checkpoint at height %d: %s", cp.Height, summarize(res.inconsistent.msgs)),
-				&Evidence{Queries: res.inconsistent.queries, Checkpoint: cp})
 		}
 		answers = append(answers, res.answers...)
 		if res.roots != nil && len(res.bad.queries) == 0 && len(res.inconsistent.queries) == 0 && (newCP == nil || res.roots.Height > newCP.Height) {
@@ -681,6 +646,55 @@ func (a *Auditor) checkNodes(ctx context.Context, p *pass) {
 			}
 		}
 	}
+}
+
+// checkLatest checks node i at its latest height but one. A node keeps
+// only its latest two heights: it is asked at its latest-1 (header latest
+// verified first), and again if it moved on meanwhile. The result has skip
+// set when there is nothing to check the node at yet (or it did not say
+// its height, which is alerted here).
+func (a *Auditor) checkLatest(ctx context.Context, p *pass, i int, s Source, cp *Checkpoint) nodeResult {
+	var res nodeResult
+	for attempt := 0; attempt < 3; attempt++ {
+		l, err := s.Latest(ctx)
+		if err != nil {
+			a.alert(p, i, AlertUnreachable, 0, err.Error(), nil)
+			return nodeResult{skip: true}
+		}
+		p.latest[i] = max(p.latest[i], l)
+		if l > a.topHeight() && l-a.topHeight() <= followOnCheck {
+			if err := a.followTo(ctx, p, l); err != nil {
+				return nodeResult{skip: true}
+			}
+		}
+		r := min(l, a.topHeight()) - 1
+		hdr, ok := a.state.header(r + 1)
+		if r < 1 || !ok || r < cp.Height {
+			return nodeResult{skip: true} // nothing this node can be checked at yet
+		}
+		if res = a.checkNode(ctx, p, i, s, r, hdr, cp); !res.movedOn {
+			break
+		}
+	}
+	return res
+}
+
+// reportNode raises the alerts of one node's result. It reports false when
+// the node stopped answering, whose answers are then not compared.
+func (a *Auditor) reportNode(p *pass, i int, res nodeResult, cp *Checkpoint) bool {
+	if res.unreachable != nil {
+		a.alert(p, i, AlertUnreachable, res.height, res.unreachable.Error(), nil)
+		return false
+	}
+	if len(res.bad.queries) > 0 {
+		a.alert(p, i, AlertBadAnswer, res.height, fmt.Sprintf("%d answer(s) fail their proofs: %s", len(res.bad.queries), summarize(res.bad.msgs)),
+			&Evidence{Queries: res.bad.queries, Checkpoint: cp})
+	}
+	if len(res.inconsistent.queries) > 0 {
+		a.alert(p, i, AlertInconsistent, res.height, fmt.Sprintf("the log is not an extension of the verified checkpoint at height %d: %s", cp.Height, summarize(res.inconsistent.msgs)),
+			&Evidence{Queries: res.inconsistent.queries, Checkpoint: cp})
+	}
+	return true
 }
 
 // failures collects one node's failed answers into one alert.
@@ -731,142 +745,197 @@ func (a *Auditor) query(ctx context.Context, s Source, path string, req interfac
 
 // checkNode checks one node at state height r (header r+1 is verified):
 // its roots against the header, consistency from the checkpoint, the
-// configured histories and the record sweep.
+// configured histories and the record sweep. It stops at the first query
+// the node does not answer or can no longer answer at r.
 func (a *Auditor) checkNode(ctx context.Context, p *pass, i int, s Source, r int64, hdr HeaderSummary, cp *Checkpoint) nodeResult {
-	out := nodeResult{height: r}
-	ok := func() {
-		p.answers[i]++
-		if m := a.cfg.Metrics; m != nil {
-			m.Answers.WithLabelValues(s.Name(), "verified").Inc()
-		}
+	c := &nodeCheck{a: a, ctx: ctx, p: p, src: i, s: s, r: r, hdr: hdr, cp: cp, out: nodeResult{height: r}}
+	c.consistency()
+	if !c.stopped() {
+		c.histories()
 	}
-	fail := func(f *failures, qe QueryEvidence, err error) {
-		f.add(qe, err)
-		if m := a.cfg.Metrics; m != nil {
-			m.Answers.WithLabelValues(s.Name(), "failed").Inc()
-		}
+	if !c.stopped() {
+		c.sweep()
 	}
-	checkRoots := func(roots *tlv1.StateRoots, answerHeight int64) error {
-		if roots == nil || roots.Height != r || answerHeight != r {
-			return fmt.Errorf("answer is not at the asked height %d", r)
-		}
-		want, err := proof.AppHashOf(roots)
-		if err != nil {
-			return err
-		}
-		if !bytes.Equal(want[:], hdr.AppHash) {
-			return fmt.Errorf("%w: roots at height %d hash to %X, verified header %d has app hash %X", proof.ErrRootMismatch, r, want, hdr.Height, []byte(hdr.AppHash))
-		}
-		return nil
-	}
-	// ask runs a query; it returns nil when the node refused it or moved
-	// on (recorded in out), else the answer.
-	ask := func(path string, req interface{ Marshal() ([]byte, error) }) (*abci.ResponseQuery, QueryEvidence) {
-		res, qe, err := a.query(ctx, s, path, req, r)
-		switch {
-		case err != nil:
-			out.unreachable = err
-			return nil, qe
-		case tlv1.Code(res.Code) == tlv1.CodeHeightUnavailable:
-			out.movedOn = true
-			return nil, qe
-		case tlv1.Code(res.Code) == tlv1.CodeProofSizeAhead && path == tlv1.PathConsistency:
-			fail(&out.inconsistent, qe, fmt.Errorf("the node's log at height %d is shorter than the verified checkpoint (size %d at height %d)", r, cp.LogSize, cp.Height))
-			return nil, qe
-		case res.Code != 0:
-			fail(&out.bad, qe, fmt.Errorf("refused (code %d): %s", res.Code, res.Log))
-			return nil, qe
-		}
-		return res, qe
-	}
-	stop := func() bool { return out.unreachable != nil || out.movedOn }
+	return c.out
+}
 
-	// 1. Roots and consistency from the checkpoint.
-	if res, qe := ask(tlv1.PathConsistency, &tlv1.ConsistencyRequest{Size1: cp.LogSize}); res != nil {
-		var cr tlv1.ConsistencyResponse
-		if err := cr.Unmarshal(res.Value); err != nil {
-			fail(&out.bad, qe, fmt.Errorf("answer does not decode: %w", err))
-		} else if err := checkRoots(cr.Roots, res.Height); err != nil {
-			fail(&out.bad, qe, err)
-		} else if err := proof.VerifyRootsConsistency(cp.Roots(), cr.Roots, cr.Log, cr.Records); err != nil {
-			fail(&out.inconsistent, qe, err)
-		} else {
-			ok()
-			out.roots = cr.Roots
-			rb, _ := cr.Roots.Marshal()
-			out.answers = append(out.answers, answer{src: i, key: fmt.Sprintf("roots@%d", r), value: rb})
+// nodeCheck is the state of checking one node at one height: what it asks
+// with, and what it found so far (out).
+type nodeCheck struct {
+	a   *Auditor
+	ctx context.Context
+	p   *pass
+	src int // the node's index in a.sources
+	s   Source
+	r   int64         // the state height asked at
+	hdr HeaderSummary // the verified header r+1
+	cp  *Checkpoint   // the verified checkpoint the log must extend
+	out nodeResult
+}
+
+// verified counts one verified answer.
+func (c *nodeCheck) verified() {
+	c.p.answers[c.src]++
+	if m := c.a.cfg.Metrics; m != nil {
+		m.Answers.WithLabelValues(c.s.Name(), "verified").Inc()
+	}
+}
+
+// fail records a failed answer in f (out.bad or out.inconsistent).
+func (c *nodeCheck) fail(f *failures, qe QueryEvidence, err error) {
+	f.add(qe, err)
+	if m := c.a.cfg.Metrics; m != nil {
+		m.Answers.WithLabelValues(c.s.Name(), "failed").Inc()
+	}
+}
+
+// stopped reports whether the node stopped answering or moved past r.
+func (c *nodeCheck) stopped() bool { return c.out.unreachable != nil || c.out.movedOn }
+
+// checkRoots checks that an answer is at height r and that its roots hash
+// to the verified header's app hash.
+func (c *nodeCheck) checkRoots(roots *tlv1.StateRoots, answerHeight int64) error {
+	if roots == nil || roots.Height != c.r || answerHeight != c.r {
+		return fmt.Errorf("answer is not at the asked height %d", c.r)
+	}
+	want, err := proof.AppHashOf(roots)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(want[:], c.hdr.AppHash) {
+		return fmt.Errorf("%w: roots at height %d hash to %X, verified header %d has app hash %X", proof.ErrRootMismatch, c.r, want, c.hdr.Height, []byte(c.hdr.AppHash))
+	}
+	return nil
+}
+
+// ask runs a query at r; it returns nil when the node refused it or moved
+// on (recorded in out), else the answer.
+func (c *nodeCheck) ask(path string, req interface{ Marshal() ([]byte, error) }) (*abci.ResponseQuery, QueryEvidence) {
+	res, qe, err := c.a.query(c.ctx, c.s, path, req, c.r)
+	switch {
+	case err != nil:
+		c.out.unreachable = err
+		return nil, qe
+	case tlv1.Code(res.Code) == tlv1.CodeHeightUnavailable:
+		c.out.movedOn = true
+		return nil, qe
+	case tlv1.Code(res.Code) == tlv1.CodeProofSizeAhead && path == tlv1.PathConsistency:
+		c.fail(&c.out.inconsistent, qe, fmt.Errorf("the node's log at height %d is shorter than the verified checkpoint (size %d at height %d)", c.r, c.cp.LogSize, c.cp.Height))
+		return nil, qe
+	case res.Code != 0:
+		c.fail(&c.out.bad, qe, fmt.Errorf("refused (code %d): %s", res.Code, res.Log))
+		return nil, qe
+	}
+	return res, qe
+}
+
+// consistency checks the node's roots and the consistency of its log from
+// the checkpoint; verified roots become out.roots.
+func (c *nodeCheck) consistency() {
+	res, qe := c.ask(tlv1.PathConsistency, &tlv1.ConsistencyRequest{Size1: c.cp.LogSize})
+	if res == nil {
+		return
+	}
+	var cr tlv1.ConsistencyResponse
+	if err := cr.Unmarshal(res.Value); err != nil {
+		c.fail(&c.out.bad, qe, fmt.Errorf("answer does not decode: %w", err))
+		return
+	}
+	if err := c.checkRoots(cr.Roots, res.Height); err != nil {
+		c.fail(&c.out.bad, qe, err)
+		return
+	}
+	if err := proof.VerifyRootsConsistency(c.cp.Roots(), cr.Roots, cr.Log, cr.Records); err != nil {
+		c.fail(&c.out.inconsistent, qe, err)
+		return
+	}
+	c.verified()
+	c.out.roots = cr.Roots
+	rb, _ := cr.Roots.Marshal()
+	c.out.answers = append(c.out.answers, answer{src: c.src, key: fmt.Sprintf("roots@%d", c.r), value: rb})
+}
+
+// histories checks the complete history of each configured identifier.
+func (c *nodeCheck) histories() {
+	for _, id := range c.a.cfg.Identifiers {
+		res, qe := c.ask(tlv1.PathHistory, &tlv1.HistoryRequest{Subject: id})
+		if c.stopped() {
+			return
+		}
+		if res != nil {
+			c.history(id, res, qe)
 		}
 	}
-	if stop() {
-		return out
+}
+
+// history verifies one history answer.
+func (c *nodeCheck) history(id string, res *abci.ResponseQuery, qe QueryEvidence) {
+	var hr tlv1.HistoryResponse
+	if err := hr.Unmarshal(res.Value); err != nil {
+		c.fail(&c.out.bad, qe, fmt.Errorf("answer does not decode: %w", err))
+		return
 	}
-	// 2. Histories.
-	for _, id := range a.cfg.Identifiers {
-		res, qe := ask(tlv1.PathHistory, &tlv1.HistoryRequest{Subject: id})
-		if stop() {
-			return out
-		}
-		if res == nil {
-			continue
-		}
-		var hr tlv1.HistoryResponse
-		if err := hr.Unmarshal(res.Value); err != nil {
-			fail(&out.bad, qe, fmt.Errorf("answer does not decode: %w", err))
-			continue
-		}
-		if err := checkRoots(hr.Roots, res.Height); err != nil {
-			fail(&out.bad, qe, err)
-			continue
-		}
-		vh, err := proof.VerifyHistory(id, tlv1.HeadKey(id), &hr)
-		if err != nil {
-			fail(&out.bad, qe, err)
-			continue
-		}
-		ok()
-		var sum []byte
-		for _, rec := range vh.Records {
-			sum = append(sum, rec.LeafHash[:]...)
-		}
-		out.answers = append(out.answers, answer{src: i, key: fmt.Sprintf("history %q@%d", id, r), value: sum})
+	if err := c.checkRoots(hr.Roots, res.Height); err != nil {
+		c.fail(&c.out.bad, qe, err)
+		return
 	}
-	// 3. The record sweep.
-	if a.cfg.SweepRecords > 0 && out.roots != nil {
-		from := a.state.SweepCursor
-		if from >= out.roots.LogSize {
-			from = 0
+	vh, err := proof.VerifyHistory(id, tlv1.HeadKey(id), &hr)
+	if err != nil {
+		c.fail(&c.out.bad, qe, err)
+		return
+	}
+	c.verified()
+	var sum []byte
+	for _, rec := range vh.Records {
+		sum = append(sum, rec.LeafHash[:]...)
+	}
+	c.out.answers = append(c.out.answers, answer{src: c.src, key: fmt.Sprintf("history %q@%d", id, c.r), value: sum})
+}
+
+// sweep checks the next SweepRecords records from the sweep cursor (from
+// the start again past the node's log size); it needs verified roots.
+func (c *nodeCheck) sweep() {
+	n := c.a.cfg.SweepRecords
+	if n <= 0 || c.out.roots == nil {
+		return
+	}
+	from := c.a.state.SweepCursor
+	if from >= c.out.roots.LogSize {
+		from = 0
+	}
+	to := min(c.out.roots.LogSize, from+uint64(n))
+	for idx := from; idx < to; idx++ {
+		res, qe := c.ask(tlv1.PathRecord, &tlv1.RecordRequest{Index: idx})
+		if c.stopped() {
+			return
 		}
-		to := min(out.roots.LogSize, from+uint64(a.cfg.SweepRecords))
-		for idx := from; idx < to; idx++ {
-			res, qe := ask(tlv1.PathRecord, &tlv1.RecordRequest{Index: idx})
-			if stop() {
-				return out
-			}
-			if res == nil {
-				continue
-			}
-			var rr tlv1.RecordResponse
-			if err := rr.Unmarshal(res.Value); err != nil {
-				fail(&out.bad, qe, fmt.Errorf("answer does not decode: %w", err))
-				continue
-			}
-			if err := checkRoots(rr.Roots, res.Height); err != nil {
-				fail(&out.bad, qe, err)
-				continue
-			}
-			vr, err := proof.VerifyRecord(rr.Roots, rr.Record)
-			if err == nil && vr.Index != idx {
-				err = fmt.Errorf("%w: asked for record %d, got %d", proof.ErrAnswerMismatch, idx, vr.Index)
-			}
-			if err != nil {
-				fail(&out.bad, qe, err)
-				continue
-			}
-			ok()
-			out.answers = append(out.answers, answer{src: i, key: fmt.Sprintf("record %d", idx), value: vr.LeafHash[:]})
+		if res != nil {
+			c.record(idx, res, qe)
 		}
 	}
-	return out
+}
+
+// record verifies the answer for record idx.
+func (c *nodeCheck) record(idx uint64, res *abci.ResponseQuery, qe QueryEvidence) {
+	var rr tlv1.RecordResponse
+	if err := rr.Unmarshal(res.Value); err != nil {
+		c.fail(&c.out.bad, qe, fmt.Errorf("answer does not decode: %w", err))
+		return
+	}
+	if err := c.checkRoots(rr.Roots, res.Height); err != nil {
+		c.fail(&c.out.bad, qe, err)
+		return
+	}
+	vr, err := proof.VerifyRecord(rr.Roots, rr.Record)
+	if err == nil && vr.Index != idx {
+		err = fmt.Errorf("%w: asked for record %d, got %d", proof.ErrAnswerMismatch, idx, vr.Index)
+	}
+	if err != nil {
+		c.fail(&c.out.bad, qe, err)
+		return
+	}
+	c.verified()
+	c.out.answers = append(c.out.answers, answer{src: c.src, key: fmt.Sprintf("record %d", idx), value: vr.LeafHash[:]})
 }
 
 func summarize(msgs []string) string {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/traceledger/traceledger/client"
 	"github.com/traceledger/traceledger/client/keyring"
+	"github.com/traceledger/traceledger/internal/pvfile"
 	"github.com/traceledger/traceledger/node"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 	"github.com/traceledger/traceledger/testnet"
@@ -202,7 +203,7 @@ func TestDepartmentJoinsAndLeaves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pv, err := node.LoadValidator(conf5.PrivValidatorKeyFile(), conf5.PrivValidatorStateFile())
+	pv, err := pvfile.Load(conf5.PrivValidatorKeyFile(), conf5.PrivValidatorStateFile())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/traceledger/traceledger/genesis"
+	"github.com/traceledger/traceledger/internal/pvfile"
 )
 
 // InitOptions describe a new single-department home.
@@ -47,7 +48,7 @@ func Init(home string, opts InitOptions) (*types.GenesisDoc, error) {
 	if _, err := p2p.LoadOrGenNodeKey(conf.NodeKeyFile()); err != nil {
 		return nil, fmt.Errorf("create node key: %w", err)
 	}
-	pv, err := LoadOrGenValidator(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
+	pv, err := pvfile.LoadOrGen(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
 	if err != nil {
 		return nil, err
 	}

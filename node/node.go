@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/traceledger/traceledger/app"
+	"github.com/traceledger/traceledger/internal/pvfile"
 )
 
 // AppDBDir is the application's badger directory inside a home.
@@ -68,7 +69,7 @@ func New(ctx context.Context, conf *cfg.Config, logger log.Logger) (*Node, error
 	if err != nil {
 		return nil, fmt.Errorf("load node key %s: %w", conf.NodeKeyFile(), err)
 	}
-	pv, err := LoadValidator(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
+	pv, err := pvfile.Load(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
 	if err != nil {
 		return nil, err
 	}

@@ -6,15 +6,12 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	cfg "github.com/cometbft/cometbft/config"
-	"github.com/cometbft/cometbft/p2p"
 
 	"github.com/traceledger/traceledger/client"
 	"github.com/traceledger/traceledger/client/keyring"
@@ -52,38 +49,24 @@ func AddNode(nw *Network, name string, kopts ...keyring.Option) (NodeInfo, error
 	if err != nil {
 		return NodeInfo{}, fmt.Errorf("testnet: read the configuration to copy: %w", err)
 	}
-	var p nodePlan
+	p := nodePlan{name: name}
 	switch nw.Hosts {
 	case HostsDocker:
-		p.p2pListen = ref.P2P.ListenAddress
-		p.rpcLis = ref.RPC.ListenAddress
-		p.p2pHost = net.JoinHostPort(name, strconv.Itoa(DockerP2PPort))
-		p.rpcURL = fmt.Sprintf("http://%s:%d", name, DockerRPCPort)
+		p.setDocker()
+		p.p2pListen, p.rpcLis = ref.P2P.ListenAddress, ref.RPC.ListenAddress
 	case HostsLoopback:
 		i := len(nw.Nodes)
 		if i > 253 {
 			return NodeInfo{}, fmt.Errorf("testnet: no loopback address left for a %dth node", i+1)
 		}
-		ip := fmt.Sprintf("127.0.0.%d", i+1)
-		p2pPort, rpcPort := nw.BasePort+10*i, nw.BasePort+10*i+1
-		if rpcPort > 65535 {
+		if nw.BasePort+10*i+1 > 65535 {
 			return NodeInfo{}, fmt.Errorf("testnet: base port %d leaves no port for a %dth node", nw.BasePort, i+1)
 		}
-		if nw.BasePort <= 0 {
-			if p2pPort, err = freePort(ip); err != nil {
-				return NodeInfo{}, err
-			}
-			if rpcPort, err = freePort(ip); err != nil {
-				return NodeInfo{}, err
-			}
+		if err := p.setLoopback(i, nw.BasePort); err != nil {
+			return NodeInfo{}, err
 		}
-		p.p2pHost = net.JoinHostPort(ip, strconv.Itoa(p2pPort))
-		p.p2pListen = "tcp://" + p.p2pHost
-		rpcHost := net.JoinHostPort(ip, strconv.Itoa(rpcPort))
-		p.rpcLis = "tcp://" + rpcHost
-		p.rpcURL = "http://" + rpcHost
 	default:
-		return NodeInfo{}, fmt.Errorf("testnet: unknown address plan %q in %s", nw.Hosts, NetworkFile)
+		return NodeInfo{}, fmt.Errorf("testnet: unknown address plan %q in %s", nw.Hosts, networkFile)
 	}
 
 	home := filepath.Join(nw.Dir, name)
@@ -92,39 +75,20 @@ func AddNode(nw *Network, name string, kopts ...keyring.Option) (NodeInfo, error
 	if _, err := os.Stat(conf.GenesisFile()); err == nil {
 		return NodeInfo{}, fmt.Errorf("testnet: %s already exists", conf.GenesisFile())
 	}
-	for _, sub := range []string{"config", "data"} {
-		if err := os.MkdirAll(filepath.Join(home, sub), 0o700); err != nil {
-			return NodeInfo{}, fmt.Errorf("testnet: create home %s: %w", home, err)
-		}
+	if err := makeHome(home); err != nil {
+		return NodeInfo{}, err
 	}
-	nk, err := p2p.LoadOrGenNodeKey(conf.NodeKeyFile())
+	info, err := p.createKeys(home)
 	if err != nil {
-		return NodeInfo{}, fmt.Errorf("testnet: node key of %s: %w", name, err)
-	}
-	pv, err := node.LoadOrGenValidator(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
-	if err != nil {
-		return NodeInfo{}, fmt.Errorf("testnet: validator key of %s: %w", name, err)
-	}
-	pub, err := pv.GetPubKey()
-	if err != nil {
-		return NodeInfo{}, fmt.Errorf("testnet: validator key of %s: %w", name, err)
+		return NodeInfo{}, err
 	}
 	pass, err := nw.Passphrase()
 	if err != nil {
 		return NodeInfo{}, err
 	}
-	kr, err := keyring.Open(keyring.Dir(home), kopts...)
-	if err != nil {
+	info.AdminKeyName = name + "-admin"
+	if _, err := addKey(home, kopts, info.AdminKeyName, pass, "admin key of "+name); err != nil {
 		return NodeInfo{}, err
-	}
-	admin := name + "-admin"
-	if _, err := kr.Add(admin, pass); err != nil {
-		return NodeInfo{}, fmt.Errorf("testnet: admin key of %s: %w", name, err)
-	}
-	info := NodeInfo{
-		Name: name, Home: home, NodeID: string(nk.ID()), RPCURL: p.rpcURL,
-		P2PAddr: string(nk.ID()) + "@" + p.p2pHost, AdminKeyName: admin,
-		ValidatorAddress: pub.Address().String(), ValidatorPubKey: pub.Bytes(),
 	}
 	var peers []string
 	for _, o := range nw.Nodes {

@@ -16,15 +16,16 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/traceledger/traceledger/internal/pvfile"
 	"github.com/traceledger/traceledger/node"
 )
 
 // Directories of a network directory used by the process runner.
 const (
-	// LogDir holds one log per node, <name>.log, appended to on each start.
-	LogDir = "logs"
-	// PidDir holds <name>.pid for each running node.
-	PidDir = "run"
+	// logDir holds one log per node, <name>.log, appended to on each start.
+	logDir = "logs"
+	// pidDir holds <name>.pid for each running node.
+	pidDir = "run"
 )
 
 // DefaultStopTimeout is how long Stop waits for a node to exit after
@@ -58,11 +59,11 @@ func NewRunner(nw *Network, binary string) *Runner {
 
 // LogPath is the log file of node name.
 func (r *Runner) LogPath(name string) string {
-	return filepath.Join(r.Net.Dir, LogDir, name+".log")
+	return filepath.Join(r.Net.Dir, logDir, name+".log")
 }
 
 func (r *Runner) pidPath(name string) string {
-	return filepath.Join(r.Net.Dir, PidDir, name+".pid")
+	return filepath.Join(r.Net.Dir, pidDir, name+".pid")
 }
 
 // nodes resolves names to nodes; no names means every node.
@@ -127,7 +128,7 @@ func (r *Runner) Start(names ...string) error {
 	if err != nil {
 		return err
 	}
-	for _, d := range []string{LogDir, PidDir} {
+	for _, d := range []string{logDir, pidDir} {
 		if err := os.MkdirAll(filepath.Join(r.Net.Dir, d), 0o755); err != nil {
 			return fmt.Errorf("testnet: %w", err)
 		}
@@ -270,7 +271,7 @@ func ResetData(home string) error {
 			return fmt.Errorf("testnet: create %s: %w", d, err)
 		}
 	}
-	if err := node.ResetValidatorState(keyFile, conf.PrivValidatorStateFile()); err != nil {
+	if err := pvfile.ResetState(keyFile, conf.PrivValidatorStateFile()); err != nil {
 		return fmt.Errorf("testnet: %w", err)
 	}
 	return nil

@@ -52,7 +52,7 @@ func heights(ctx context.Context, nodes []NodeInfo) []int64 {
 	out := make([]int64, len(nodes))
 	for i, n := range nodes {
 		qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		h, err := Height(qctx, n.RPCURL)
+		h, err := latestHeight(qctx, n.RPCURL)
 		cancel()
 		if err != nil {
 			h = -1

@@ -111,8 +111,8 @@ func (n *Network) Status(ctx context.Context) []NodeStatus {
 	return out
 }
 
-// Height returns the latest block height of the node at url.
-func Height(ctx context.Context, url string) (int64, error) {
+// latestHeight returns the latest block height of the node at url.
+func latestHeight(ctx context.Context, url string) (int64, error) {
 	c, err := rpcClient(url)
 	if err != nil {
 		return 0, err
@@ -132,7 +132,7 @@ func WaitHeight(ctx context.Context, nodes []NodeInfo, h int64) (int64, error) {
 		lowest := int64(-1)
 		var lagging []string
 		for _, n := range nodes {
-			got, err := Height(ctx, n.RPCURL)
+			got, err := latestHeight(ctx, n.RPCURL)
 			if err != nil || got < h {
 				lagging = append(lagging, fmt.Sprintf("%s at %d (%v)", n.Name, got, err))
 				continue

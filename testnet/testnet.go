@@ -30,9 +30,9 @@
 // binary (pid files, per-node logs); Network.Status and QueryStatus report
 // each node's heights, peers and app hashes; AddNode and Promote add a
 // department's node to a running network and make it a validator by
-// governance; ResetData simulates a lost disk; Traffic and VerifyTraffic
-// load a network and check the ledger afterwards. The fault-tolerance tests
-// of this package use all of them, on processes and on containers.
+// governance; ResetData simulates a lost disk. The fault-tolerance tests
+// of this package use all of them, on processes and on containers, with a
+// load generator of their own that checks the ledger afterwards.
 package testnet
 
 import (
@@ -58,6 +58,7 @@ import (
 
 	"github.com/traceledger/traceledger/client/keyring"
 	"github.com/traceledger/traceledger/genesis"
+	"github.com/traceledger/traceledger/internal/pvfile"
 	"github.com/traceledger/traceledger/node"
 )
 
@@ -73,15 +74,20 @@ const (
 
 // Standard CometBFT ports, used by the docker plan.
 const (
-	DockerP2PPort = 26656
-	DockerRPCPort = 26657
+	dockerP2PPort = 26656
+	dockerRPCPort = 26657
 )
 
-// File names inside a network directory.
+// File names inside a network directory (see the package documentation).
 const (
-	NetworkFile    = "network.json"
+	// PassphraseFile holds the passphrase of every key in the network's
+	// keyrings, for the --passphrase-file flag of the traceledger command.
 	PassphraseFile = "passphrase"
-	GenesisFile    = "genesis.json"
+	// GenesisFile is a copy of the shared genesis document: the trust root
+	// that clients and the traceledger command's --genesis flag start from.
+	GenesisFile = "genesis.json"
+	// networkFile is the Network description that Load reads.
+	networkFile = "network.json"
 )
 
 // DefaultChainID is the chain id when Options.ChainID is empty.
@@ -260,6 +266,7 @@ type nodePlan struct {
 	external          string
 }
 
+// plan gives every node of a new network its name and addresses.
 func plan(opts Options) ([]nodePlan, error) {
 	names := slices.Clone(opts.Departments)
 	for i := 1; i <= opts.NonValidators; i++ {
@@ -270,43 +277,106 @@ func plan(opts Options) ([]nodePlan, error) {
 		p := nodePlan{name: name, validator: i < len(opts.Departments)}
 		switch opts.Hosts {
 		case HostsDocker:
-			p.p2pListen = fmt.Sprintf("tcp://0.0.0.0:%d", DockerP2PPort)
-			p.rpcLis = fmt.Sprintf("tcp://0.0.0.0:%d", DockerRPCPort)
-			p.p2pHost = net.JoinHostPort(name, strconv.Itoa(DockerP2PPort))
-			p.rpcURL = fmt.Sprintf("http://%s:%d", name, DockerRPCPort)
-			p.external = p.p2pHost
+			p.setDocker()
 		case HostsLoopback:
 			if i > 253 {
 				return nil, fmt.Errorf("testnet: at most 254 loopback nodes, got %d", len(names))
 			}
-			ip := fmt.Sprintf("127.0.0.%d", i+1)
-			var p2pPort, rpcPort int
-			if opts.BasePort > 0 {
-				p2pPort, rpcPort = opts.BasePort+10*i, opts.BasePort+10*i+1
-				if rpcPort > 65535 {
-					return nil, fmt.Errorf("testnet: --base-port %d leaves no room for %d nodes", opts.BasePort, len(names))
-				}
-			} else {
-				var err error
-				if p2pPort, err = freePort(ip); err != nil {
-					return nil, err
-				}
-				if rpcPort, err = freePort(ip); err != nil {
-					return nil, err
-				}
+			if opts.BasePort > 0 && opts.BasePort+10*i+1 > 65535 {
+				return nil, fmt.Errorf("testnet: --base-port %d leaves no room for %d nodes", opts.BasePort, len(names))
 			}
-			p.p2pHost = net.JoinHostPort(ip, strconv.Itoa(p2pPort))
-			p.p2pListen = "tcp://" + p.p2pHost
-			rpcHost := net.JoinHostPort(ip, strconv.Itoa(rpcPort))
-			p.rpcLis = "tcp://" + rpcHost
-			p.rpcURL = "http://" + rpcHost
-			p.external = p.p2pHost
+			if err := p.setLoopback(i, opts.BasePort); err != nil {
+				return nil, err
+			}
 		default:
 			return nil, fmt.Errorf("testnet: hosts must be %q or %q, not %q", HostsLoopback, HostsDocker, opts.Hosts)
 		}
 		out[i] = p
 	}
 	return out, nil
+}
+
+// setDocker gives p the docker plan's addresses: CometBFT's standard ports
+// on all interfaces, reached at the node's hostname (its name).
+func (p *nodePlan) setDocker() {
+	p.p2pListen = fmt.Sprintf("tcp://0.0.0.0:%d", dockerP2PPort)
+	p.rpcLis = fmt.Sprintf("tcp://0.0.0.0:%d", dockerRPCPort)
+	p.p2pHost = net.JoinHostPort(p.name, strconv.Itoa(dockerP2PPort))
+	p.rpcURL = fmt.Sprintf("http://%s:%d", p.name, dockerRPCPort)
+	p.external = p.p2pHost
+}
+
+// setLoopback gives p, node i of a loopback network, the address
+// 127.0.0.(i+1) with the P2P port basePort+10*i and the RPC port
+// basePort+10*i+1, or free ports when basePort is not positive. The caller
+// checks that i and the ports are in range.
+func (p *nodePlan) setLoopback(i, basePort int) error {
+	ip := fmt.Sprintf("127.0.0.%d", i+1)
+	p2pPort, rpcPort := basePort+10*i, basePort+10*i+1
+	if basePort <= 0 {
+		var err error
+		if p2pPort, err = freePort(ip); err != nil {
+			return err
+		}
+		if rpcPort, err = freePort(ip); err != nil {
+			return err
+		}
+	}
+	p.p2pHost = net.JoinHostPort(ip, strconv.Itoa(p2pPort))
+	p.p2pListen = "tcp://" + p.p2pHost
+	rpcHost := net.JoinHostPort(ip, strconv.Itoa(rpcPort))
+	p.rpcLis = "tcp://" + rpcHost
+	p.rpcURL = "http://" + rpcHost
+	p.external = p.p2pHost
+	return nil
+}
+
+// makeHome creates the config and data directories of a node's home.
+func makeHome(home string) error {
+	for _, sub := range []string{"config", "data"} {
+		if err := os.MkdirAll(filepath.Join(home, sub), 0o700); err != nil {
+			return fmt.Errorf("testnet: create home %s: %w", home, err)
+		}
+	}
+	return nil
+}
+
+// createKeys creates the node key and the validator key in home and
+// returns the node's description (without an admin key).
+func (p nodePlan) createKeys(home string) (NodeInfo, error) {
+	conf := cfg.DefaultConfig()
+	conf.SetRoot(home)
+	nk, err := p2p.LoadOrGenNodeKey(conf.NodeKeyFile())
+	if err != nil {
+		return NodeInfo{}, fmt.Errorf("testnet: node key of %s: %w", p.name, err)
+	}
+	pv, err := pvfile.LoadOrGen(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
+	if err != nil {
+		return NodeInfo{}, fmt.Errorf("testnet: validator key of %s: %w", p.name, err)
+	}
+	pub, err := pv.GetPubKey()
+	if err != nil {
+		return NodeInfo{}, fmt.Errorf("testnet: validator key of %s: %w", p.name, err)
+	}
+	return NodeInfo{
+		Name: p.name, Home: home, Validator: p.validator, NodeID: string(nk.ID()),
+		RPCURL: p.rpcURL, P2PAddr: string(nk.ID()) + "@" + p.p2pHost,
+		ValidatorAddress: pub.Address().String(), ValidatorPubKey: pub.Bytes(),
+	}, nil
+}
+
+// addKey adds a key called name, encrypted with pass, to home's keyring;
+// what names the key in the error.
+func addKey(home string, kopts []keyring.Option, name string, pass []byte, what string) (keyring.Info, error) {
+	kr, err := keyring.Open(keyring.Dir(home), kopts...)
+	if err != nil {
+		return keyring.Info{}, err
+	}
+	info, err := kr.Add(name, pass)
+	if err != nil {
+		return keyring.Info{}, fmt.Errorf("testnet: %s: %w", what, err)
+	}
+	return info, nil
 }
 
 // freePort asks the kernel for a free TCP port on ip. Another process may
@@ -386,13 +456,53 @@ func Init(dir string, opts Options) (*Network, error) {
 	if err := checkOptions(&opts); err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(filepath.Join(dir, NetworkFile)); err == nil {
-		return nil, fmt.Errorf("testnet: %s already holds a network (%s exists): choose another directory or remove it", dir, NetworkFile)
+	if _, err := os.Stat(filepath.Join(dir, networkFile)); err == nil {
+		return nil, fmt.Errorf("testnet: %s already holds a network (%s exists): choose another directory or remove it", dir, networkFile)
 	}
 	plans, err := plan(opts)
 	if err != nil {
 		return nil, err
 	}
+	b, err := newInitBuilder(dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range plans {
+		if err := b.addNode(p); err != nil {
+			return nil, err
+		}
+	}
+	for i, id := range opts.Enterprises {
+		if err := b.addEnterprise(i, id); err != nil {
+			return nil, err
+		}
+	}
+	if err := b.makeGenesis(); err != nil {
+		return nil, err
+	}
+	for i, p := range plans {
+		if err := b.writeHome(b.nw.Nodes[i], p); err != nil {
+			return nil, err
+		}
+	}
+	if err := b.finish(); err != nil {
+		return nil, err
+	}
+	return b.nw, nil
+}
+
+// initBuilder is what the steps of Init share: the options, the network as
+// far as it is built, the passphrase of its keys and the genesis state.
+type initBuilder struct {
+	opts  Options
+	nw    *Network
+	pass  []byte
+	depts []genesis.Department  // one per validator node, in order
+	parts []genesis.Participant // the enterprises
+}
+
+// newInitBuilder creates the network directory and its passphrase file.
+func newInitBuilder(dir string, opts Options) (*initBuilder, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("testnet: create %s: %w", dir, err)
 	}
@@ -400,131 +510,128 @@ func Init(dir string, opts Options) (*Network, error) {
 	if err != nil {
 		return nil, fmt.Errorf("testnet: %w", err)
 	}
+	pass, err := writePassphrase(abs)
+	if err != nil {
+		return nil, err
+	}
+	nw := &Network{Dir: abs, ChainID: opts.ChainID, Hosts: opts.Hosts}
+	if opts.Hosts == HostsLoopback {
+		nw.BasePort = opts.BasePort
+	}
+	return &initBuilder{opts: opts, nw: nw, pass: pass}, nil
+}
+
+// writePassphrase writes a new random passphrase to DIR/passphrase (mode
+// 0600) and returns it.
+func writePassphrase(dir string) ([]byte, error) {
 	pw := make([]byte, 16)
 	if _, err := rand.Read(pw); err != nil {
 		return nil, fmt.Errorf("testnet: passphrase: %w", err)
 	}
 	pass := []byte(hex.EncodeToString(pw))
-	if err := os.WriteFile(filepath.Join(abs, PassphraseFile), append(pass, '\n'), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, PassphraseFile), append(pass, '\n'), 0o600); err != nil {
 		return nil, fmt.Errorf("testnet: write passphrase: %w", err)
 	}
+	return pass, nil
+}
 
-	nw := &Network{Dir: abs, ChainID: opts.ChainID, Hosts: opts.Hosts}
-	if opts.Hosts == HostsLoopback {
-		nw.BasePort = opts.BasePort
+// addNode creates the home and keys of one planned node; a validator's
+// department, with its admin key, joins the genesis state.
+func (b *initBuilder) addNode(p nodePlan) error {
+	home := filepath.Join(b.nw.Dir, p.name)
+	if err := makeHome(home); err != nil {
+		return err
 	}
-	var depts []genesis.Department
-	for _, p := range plans {
-		home := filepath.Join(abs, p.name)
-		for _, sub := range []string{"config", "data"} {
-			if err := os.MkdirAll(filepath.Join(home, sub), 0o700); err != nil {
-				return nil, fmt.Errorf("testnet: create home %s: %w", home, err)
-			}
-		}
-		conf := cfg.DefaultConfig()
-		conf.SetRoot(home)
-		if _, err := os.Stat(conf.GenesisFile()); err == nil {
-			return nil, fmt.Errorf("testnet: %s already exists: %s is not a fresh home", conf.GenesisFile(), home)
-		}
-		nk, err := p2p.LoadOrGenNodeKey(conf.NodeKeyFile())
-		if err != nil {
-			return nil, fmt.Errorf("testnet: node key of %s: %w", p.name, err)
-		}
-		pv, err := node.LoadOrGenValidator(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
-		if err != nil {
-			return nil, fmt.Errorf("testnet: validator key of %s: %w", p.name, err)
-		}
-		pub, err := pv.GetPubKey()
-		if err != nil {
-			return nil, fmt.Errorf("testnet: validator key of %s: %w", p.name, err)
-		}
-		info := NodeInfo{
-			Name: p.name, Home: home, Validator: p.validator, NodeID: string(nk.ID()),
-			RPCURL: p.rpcURL, P2PAddr: string(nk.ID()) + "@" + p.p2pHost,
-			ValidatorAddress: pub.Address().String(), ValidatorPubKey: pub.Bytes(),
-		}
-		if p.validator {
-			kr, err := keyring.Open(keyring.Dir(home), opts.KeyringOptions...)
-			if err != nil {
-				return nil, err
-			}
-			info.AdminKeyName = p.name + "-admin"
-			admin, err := kr.Add(info.AdminKeyName, pass)
-			if err != nil {
-				return nil, fmt.Errorf("testnet: admin key of %s: %w", p.name, err)
-			}
-			depts = append(depts, genesis.Department{
-				ID: p.name, Name: "Department " + p.name,
-				ValidatorPubKey: ed25519.PublicKey(pub.Bytes()), Power: DefaultPower,
-				AdminKeys: [][]byte{admin.PublicKey},
-			})
-		}
-		nw.Nodes = append(nw.Nodes, info)
+	conf := cfg.DefaultConfig()
+	conf.SetRoot(home)
+	if _, err := os.Stat(conf.GenesisFile()); err == nil {
+		return fmt.Errorf("testnet: %s already exists: %s is not a fresh home", conf.GenesisFile(), home)
 	}
-
-	var parts []genesis.Participant
-	for i, id := range opts.Enterprises {
-		d := nw.Nodes[i%len(opts.Departments)]
-		kr, err := keyring.Open(keyring.Dir(d.Home), opts.KeyringOptions...)
+	info, err := p.createKeys(home)
+	if err != nil {
+		return err
+	}
+	if p.validator {
+		info.AdminKeyName = p.name + "-admin"
+		admin, err := addKey(home, b.opts.KeyringOptions, info.AdminKeyName, b.pass, "admin key of "+p.name)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		k, err := kr.Add(id, pass)
-		if err != nil {
-			return nil, fmt.Errorf("testnet: key of enterprise %s: %w", id, err)
-		}
-		parts = append(parts, genesis.Participant{
-			ID: id, Name: "Enterprise " + id, Role: genesis.RoleEnterprise, Department: d.Name,
-			CreditCode: testCreditCode(i), Keys: [][]byte{k.PublicKey},
+		b.depts = append(b.depts, genesis.Department{
+			ID: p.name, Name: "Department " + p.name,
+			ValidatorPubKey: ed25519.PublicKey(info.ValidatorPubKey), Power: DefaultPower,
+			AdminKeys: [][]byte{admin.PublicKey},
 		})
-		nw.Enterprises = append(nw.Enterprises, EnterpriseInfo{ID: id, Department: d.Name, Home: d.Home, KeyID: k.KeyID})
 	}
+	b.nw.Nodes = append(b.nw.Nodes, info)
+	return nil
+}
 
-	gt := opts.GenesisTime
+// addEnterprise registers enterprise i of the options, supervised by the
+// departments in turn, with a signing key in its department's keyring.
+func (b *initBuilder) addEnterprise(i int, id string) error {
+	d := b.nw.Nodes[i%len(b.opts.Departments)]
+	k, err := addKey(d.Home, b.opts.KeyringOptions, id, b.pass, "key of enterprise "+id)
+	if err != nil {
+		return err
+	}
+	b.parts = append(b.parts, genesis.Participant{
+		ID: id, Name: "Enterprise " + id, Role: genesis.RoleEnterprise, Department: d.Name,
+		CreditCode: testCreditCode(i), Keys: [][]byte{k.PublicKey},
+	})
+	b.nw.Enterprises = append(b.nw.Enterprises, EnterpriseInfo{ID: id, Department: d.Name, Home: d.Home, KeyID: k.KeyID})
+	return nil
+}
+
+// makeGenesis builds the shared genesis document of the departments and
+// enterprises added so far.
+func (b *initBuilder) makeGenesis() error {
+	gt := b.opts.GenesisTime
 	if gt.IsZero() {
 		gt = time.Now().UTC()
 	}
-	doc, err := genesis.NewDoc(opts.ChainID, gt, genesis.AppState{Departments: depts, Participants: parts, Params: genesis.DefaultParams()})
+	doc, err := genesis.NewDoc(b.opts.ChainID, gt, genesis.AppState{Departments: b.depts, Participants: b.parts, Params: genesis.DefaultParams()})
 	if err != nil {
-		return nil, fmt.Errorf("testnet: %w", err)
+		return fmt.Errorf("testnet: %w", err)
 	}
-	nw.Genesis = doc
+	b.nw.Genesis = doc
+	return nil
+}
 
-	for i, p := range plans {
-		info := nw.Nodes[i]
-		var peers []string
-		for _, o := range nw.Nodes {
-			if o.Name != info.Name {
-				peers = append(peers, o.P2PAddr)
-			}
-		}
-		err := node.WriteConfig(info.Home, func(c *cfg.Config) {
-			c.Moniker = p.name
-			c.RPC.ListenAddress = p.rpcLis
-			c.P2P.ListenAddress = p.p2pListen
-			c.P2P.ExternalAddress = p.external
-			c.P2P.PersistentPeers = strings.Join(peers, ",")
-			c.P2P.AllowDuplicateIP = true
-			c.P2P.AddrBookStrict = false
-			c.Consensus.TimeoutCommit = opts.TimeoutCommit
-			if opts.Configure != nil {
-				opts.Configure(p.name, c)
-			}
-		})
-		if err != nil {
-			return nil, fmt.Errorf("testnet: config of %s: %w", p.name, err)
-		}
-		if err := genesis.Save(doc, filepath.Join(info.Home, "config", "genesis.json")); err != nil {
-			return nil, err
+// writeHome writes the configuration of node info (planned as p), peering
+// with every other node, and the genesis into its home.
+func (b *initBuilder) writeHome(info NodeInfo, p nodePlan) error {
+	var peers []string
+	for _, o := range b.nw.Nodes {
+		if o.Name != info.Name {
+			peers = append(peers, o.P2PAddr)
 		}
 	}
-	if err := genesis.Save(doc, filepath.Join(abs, GenesisFile)); err != nil {
-		return nil, err
+	err := node.WriteConfig(info.Home, func(c *cfg.Config) {
+		c.Moniker = p.name
+		c.RPC.ListenAddress = p.rpcLis
+		c.P2P.ListenAddress = p.p2pListen
+		c.P2P.ExternalAddress = p.external
+		c.P2P.PersistentPeers = strings.Join(peers, ",")
+		c.P2P.AllowDuplicateIP = true
+		c.P2P.AddrBookStrict = false
+		c.Consensus.TimeoutCommit = b.opts.TimeoutCommit
+		if b.opts.Configure != nil {
+			b.opts.Configure(p.name, c)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("testnet: config of %s: %w", p.name, err)
 	}
-	if err := nw.save(); err != nil {
-		return nil, err
+	return genesis.Save(b.nw.Genesis, filepath.Join(info.Home, "config", "genesis.json"))
+}
+
+// finish writes DIR/genesis.json and DIR/network.json.
+func (b *initBuilder) finish() error {
+	if err := genesis.Save(b.nw.Genesis, filepath.Join(b.nw.Dir, GenesisFile)); err != nil {
+		return err
 	}
-	return nw, nil
+	return b.nw.save()
 }
 
 // testCreditCode returns a valid unified social credit code for enterprise
@@ -549,9 +656,9 @@ func (n *Network) save() error {
 	}
 	b, err := json.MarshalIndent(&cp, "", "  ")
 	if err != nil {
-		return fmt.Errorf("testnet: encode %s: %w", NetworkFile, err)
+		return fmt.Errorf("testnet: encode %s: %w", networkFile, err)
 	}
-	path := filepath.Join(n.Dir, NetworkFile)
+	path := filepath.Join(n.Dir, networkFile)
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("testnet: write %s: %w", path, err)
@@ -576,20 +683,20 @@ func Load(dir string) (*Network, error) {
 	if err != nil {
 		return nil, fmt.Errorf("testnet: %w", err)
 	}
-	b, err := os.ReadFile(filepath.Join(abs, NetworkFile))
+	b, err := os.ReadFile(filepath.Join(abs, networkFile))
 	if err != nil {
 		return nil, fmt.Errorf("testnet: %s is not a network directory (run `traceledger testnet init --out %s`): %w", dir, dir, err)
 	}
 	n, err := decodeNetwork(b, abs)
 	if err != nil {
-		return nil, fmt.Errorf("testnet: %s: %w", filepath.Join(abs, NetworkFile), err)
+		return nil, fmt.Errorf("testnet: %s: %w", filepath.Join(abs, networkFile), err)
 	}
 	doc, _, err := genesis.Load(filepath.Join(abs, GenesisFile))
 	if err != nil {
 		return nil, fmt.Errorf("testnet: %w", err)
 	}
 	if doc.ChainID != n.ChainID {
-		return nil, fmt.Errorf("testnet: %s names chain %q but the genesis says %q", NetworkFile, n.ChainID, doc.ChainID)
+		return nil, fmt.Errorf("testnet: %s names chain %q but the genesis says %q", networkFile, n.ChainID, doc.ChainID)
 	}
 	n.Genesis = doc
 	return n, nil

@@ -115,7 +115,7 @@ func TestInitRejects(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tc.want)
 			}
-			if _, err := os.Stat(filepath.Join(dir, NetworkFile)); err == nil {
+			if _, err := os.Stat(filepath.Join(dir, networkFile)); err == nil {
 				t.Error("a rejected Init wrote network.json")
 			}
 		})

@@ -19,7 +19,7 @@ import (
 	"github.com/traceledger/traceledger/app"
 	"github.com/traceledger/traceledger/client/keyring"
 	"github.com/traceledger/traceledger/genesis"
-	"github.com/traceledger/traceledger/node"
+	"github.com/traceledger/traceledger/internal/pvfile"
 )
 
 func newGenesisCmd() *cobra.Command {
@@ -154,7 +154,7 @@ func newGenesisAddDepartmentCmd() *cobra.Command {
 			case validatorHome != "":
 				conf := cfg.DefaultConfig()
 				conf.SetRoot(validatorHome)
-				pv, err := node.LoadValidatorKey(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
+				pv, err := pvfile.LoadKey(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
 				if err != nil {
 					return err
 				}

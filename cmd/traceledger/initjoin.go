@@ -29,6 +29,7 @@ import (
 	"github.com/traceledger/traceledger/app"
 	"github.com/traceledger/traceledger/client/keyring"
 	"github.com/traceledger/traceledger/genesis"
+	"github.com/traceledger/traceledger/internal/pvfile"
 	"github.com/traceledger/traceledger/node"
 )
 
@@ -146,7 +147,9 @@ func initJoin(cmd *cobra.Command, out *outputFlag, opts joinOptions) error {
 			if _, err := p2p.LoadOrGenNodeKey(c.NodeKeyFile()); err != nil {
 				return fmt.Errorf("create node key: %w", err)
 			}
-			privval.LoadOrGenFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile())
+			if _, err := pvfile.LoadOrGen(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile()); err != nil {
+				return err
+			}
 			if opts.adminKey {
 				kr, err := keyring.Open(keyring.Dir(dir))
 				if err != nil {

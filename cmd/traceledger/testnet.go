@@ -197,7 +197,7 @@ their status. The nodes keep running after this command exits; stop them with
 				ctx, cancel := context.WithTimeout(cmd.Context(), wait)
 				defer cancel()
 				if _, err := testnet.WaitHeight(ctx, started, 1); err != nil {
-					return fmt.Errorf("%w (logs in %s/%s)", err, nw.Dir, testnet.LogDir)
+					return fmt.Errorf("%w (logs in %s)", err, filepath.Dir(r.LogPath(nw.Nodes[0].Name)))
 				}
 			}
 			return printStatus(cmd.Context(), cmd.OutOrStdout(), nw, r, &output)

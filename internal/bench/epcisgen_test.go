@@ -15,14 +15,14 @@ import (
 )
 
 // TestGeneratorsAcceptedByTheApp runs transactions of every generator
-// through a real application (in memory): all must be accepted, with one
-// record per event.
+// through a real application (its database in a temporary directory): all
+// must be accepted, with one record per event.
 func TestGeneratorsAcceptedByTheApp(t *testing.T) {
 	cl, err := InitTraceLedger(t.TempDir(), ClusterOptions{Validators: 1, Signers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(app.Options{InMemory: true})
+	a, err := app.New(app.Options{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

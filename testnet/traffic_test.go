@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -43,7 +44,8 @@ type Traffic struct {
 	// TxTimeout bounds one submission (default 20 s).
 	TxTimeout time.Duration
 	// RunID makes subjects and payloads unique across runs (default: the
-	// start time).
+	// start time in nanoseconds, base 36). The subject's lot is
+	// "<worker>-<RunID>", which an EPC URI allows 20 characters.
 	RunID string
 }
 
@@ -89,7 +91,10 @@ func (r *TrafficResult) Events() int {
 func (t *Traffic) Run(ctx context.Context) *TrafficResult {
 	runID := t.RunID
 	if runID == "" {
-		runID = fmt.Sprintf("%d", time.Now().UnixNano())
+		// Base 36 keeps "load1-" and the run id within the 20 characters
+		// of an EPC lot (base 10 needs 19 digits and the app rejects the
+		// subject).
+		runID = strconv.FormatInt(time.Now().UnixNano(), 36)
 	}
 	res := &TrafficResult{Subjects: map[string]string{}}
 	names := make([]string, 0, len(t.Keys))

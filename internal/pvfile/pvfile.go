@@ -1,6 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 
-package node
+// Package pvfile reads and writes a CometBFT validator's key file
+// (priv_validator_key.json) and last-sign state file
+// (priv_validator_state.json) without ending the process.
+//
+// The functions replace CometBFT's privval.LoadFilePV,
+// LoadFilePVEmptyState and LoadOrGenFilePV: in v0.39 those call os.Exit on
+// a missing or unreadable file and panic when a write fails, which a
+// library must not do (node.New would end its caller's process after the
+// application database is open). They read and write the same JSON files,
+// with CometBFT's own types, so a home stays interchangeable with
+// CometBFT's tools. node, testnet and the traceledger command use them;
+// an embedder does not need them (node.Init and node.New do).
+package pvfile
 
 import (
 	"errors"
@@ -13,19 +25,11 @@ import (
 	"github.com/cometbft/cometbft/privval"
 )
 
-// The loaders below replace CometBFT's privval.LoadFilePV,
-// LoadFilePVEmptyState and LoadOrGenFilePV: in v0.39 those call os.Exit on
-// a missing or unreadable file and panic when a write fails, which a
-// library must not do (node.New would end its caller's process after the
-// application database is open). They read and write the same JSON files,
-// with CometBFT's own types, so a home stays interchangeable with
-// CometBFT's tools.
-
-// LoadValidator reads the validator's key (priv_validator_key.json) and its
+// Load reads the validator's key (priv_validator_key.json) and its
 // last-sign state (priv_validator_state.json). A missing or unreadable
 // file is an error naming the file and what to do about it.
-func LoadValidator(keyFile, stateFile string) (*privval.FilePV, error) {
-	pv, err := LoadValidatorKey(keyFile, stateFile)
+func Load(keyFile, stateFile string) (*privval.FilePV, error) {
+	pv, err := LoadKey(keyFile, stateFile)
 	if err != nil {
 		return nil, err
 	}
@@ -51,10 +55,10 @@ func LoadValidator(keyFile, stateFile string) (*privval.FilePV, error) {
 	return pv, nil
 }
 
-// LoadValidatorKey reads the validator's key only and pairs it with an empty
+// LoadKey reads the validator's key only and pairs it with an empty
 // last-sign state that belongs to stateFile (nothing is written). It is for
-// reading the validator's public key, and for ResetValidatorState.
-func LoadValidatorKey(keyFile, stateFile string) (*privval.FilePV, error) {
+// reading the validator's public key, and for ResetState.
+func LoadKey(keyFile, stateFile string) (*privval.FilePV, error) {
 	data, err := os.ReadFile(keyFile)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -75,12 +79,12 @@ func LoadValidatorKey(keyFile, stateFile string) (*privval.FilePV, error) {
 	return privval.NewFilePV(key.PrivKey, keyFile, stateFile), nil
 }
 
-// LoadOrGenValidator loads the validator (LoadValidator) if keyFile exists;
+// LoadOrGen loads the validator (Load) if keyFile exists;
 // otherwise it generates a new Ed25519 key and writes the key and an empty
 // sign state (mode 0600) before it returns them.
-func LoadOrGenValidator(keyFile, stateFile string) (*privval.FilePV, error) {
+func LoadOrGen(keyFile, stateFile string) (*privval.FilePV, error) {
 	if _, err := os.Stat(keyFile); err == nil {
-		return LoadValidator(keyFile, stateFile)
+		return Load(keyFile, stateFile)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("validator key %s: %w", keyFile, err)
 	}
@@ -94,12 +98,12 @@ func LoadOrGenValidator(keyFile, stateFile string) (*privval.FilePV, error) {
 	return pv, nil
 }
 
-// ResetValidatorState writes an empty last-sign state to stateFile for the
+// ResetState writes an empty last-sign state to stateFile for the
 // key in keyFile, which must load. Only for a validator that cannot sign
 // at a height it signed before (for example one that block-syncs to the
 // network's height before it votes again).
-func ResetValidatorState(keyFile, stateFile string) error {
-	pv, err := LoadValidatorKey(keyFile, stateFile)
+func ResetState(keyFile, stateFile string) error {
+	pv, err := LoadKey(keyFile, stateFile)
 	if err != nil {
 		return err
 	}
