@@ -20,7 +20,7 @@ import (
 
 	"github.com/traceledger/traceledger/client"
 	"github.com/traceledger/traceledger/client/keyring"
-	"github.com/traceledger/traceledger/internal/pvfile"
+	"github.com/traceledger/traceledger/node/pvfile"
 	"github.com/traceledger/traceledger/node"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 	"github.com/traceledger/traceledger/testnet"

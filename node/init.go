@@ -14,7 +14,7 @@ import (
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/traceledger/traceledger/genesis"
-	"github.com/traceledger/traceledger/internal/pvfile"
+	"github.com/traceledger/traceledger/node/pvfile"
 )
 
 // InitOptions describe a new single-department home.

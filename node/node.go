@@ -21,7 +21,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/traceledger/traceledger/app"
-	"github.com/traceledger/traceledger/internal/pvfile"
+	"github.com/traceledger/traceledger/node/pvfile"
 )
 
 // AppDBDir is the application's badger directory inside a home.

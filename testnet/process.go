@@ -16,7 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/traceledger/traceledger/internal/pvfile"
+	"github.com/traceledger/traceledger/node/pvfile"
 	"github.com/traceledger/traceledger/node"
 )
 

@@ -29,7 +29,7 @@ import (
 	"github.com/traceledger/traceledger/app"
 	"github.com/traceledger/traceledger/client/keyring"
 	"github.com/traceledger/traceledger/genesis"
-	"github.com/traceledger/traceledger/internal/pvfile"
+	"github.com/traceledger/traceledger/node/pvfile"
 	"github.com/traceledger/traceledger/node"
 )
 

@@ -10,7 +10,7 @@ import (
 
 	"github.com/cometbft/cometbft/privval"
 
-	"github.com/traceledger/traceledger/internal/pvfile"
+	"github.com/traceledger/traceledger/node/pvfile"
 )
 
 // TestValidatorFilesCompatible checks that the files LoadOrGen
