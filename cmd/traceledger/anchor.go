@@ -73,9 +73,7 @@ func newAnchorRootCmd() *cobra.Command {
 
 func newAnchorSubmitCmd() *cobra.Command {
 	var (
-		conn             connFlags
-		sign             signerFlags
-		out              outputFlag
+		tx               txFlags
 		source           string
 		fromTime, toTime string
 	)
@@ -90,7 +88,7 @@ LEAVES: 'anchor prove' needs them.`,
       --from-time 2026-11-28T00:00:00+08:00 --to-time 2026-11-28T23:59:59+08:00 readings-2026-11-28.txt`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
+			if err := tx.out.check(); err != nil {
 				return err
 			}
 			ids, err := readLeaves(cmd, args[0])
@@ -115,11 +113,7 @@ LEAVES: 'anchor prove' needs them.`,
 				}
 				*t.dst = ts.UnixMilli()
 			}
-			signer, err := sign.signer(cmd.Context(), conn.home)
-			if err != nil {
-				return err
-			}
-			c, err := conn.client()
+			c, signer, err := tx.signer(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -129,14 +123,12 @@ LEAVES: 'anchor prove' needs them.`,
 			}
 			root := tree.Root()
 			view := map[string]any{"root": hex.EncodeToString(root[:]), "leaf_count": tree.Size(), "tx_hash": fmt.Sprintf("%X", res.Hash), "height": res.Height, "log_indexes": res.Indexes}
-			return out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
+			return tx.out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
 				fmt.Fprintf(w, "anchored %x over %d event hashes: tx %X at height %d, log index %v\n", root, tree.Size(), res.Hash, res.Height, res.Indexes)
 			})
 		},
 	}
-	conn.add(cmd)
-	sign.add(cmd)
-	out.add(cmd)
+	tx.add(cmd, "name of the signing key in the keyring")
 	cmd.Flags().StringVar(&source, "source", "", "URI of the source (sensor, gateway, stream) (required)")
 	cmd.Flags().StringVar(&fromTime, "from-time", "", "earliest event time covered, RFC 3339 (optional)")
 	cmd.Flags().StringVar(&toTime, "to-time", "", "latest event time covered, RFC 3339 (optional)")

@@ -6,8 +6,6 @@ package main
 // (docs/ATTESTATIONS.md).
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -19,29 +17,6 @@ import (
 	"github.com/traceledger/traceledger/client"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
-
-// hashFlag reads a SHA-256 from a file to hash or a hex value; neither
-// gives nil.
-func hashFlag(name, file, hexValue string) ([]byte, error) {
-	switch {
-	case file != "" && hexValue != "":
-		return nil, fmt.Errorf("give --%s or --%s-sha256, not both", name, name)
-	case file != "":
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return nil, fmt.Errorf("--%s: %w", name, err)
-		}
-		h := sha256.Sum256(b)
-		return h[:], nil
-	case hexValue != "":
-		b, err := hex.DecodeString(hexValue)
-		if err != nil || len(b) != 32 {
-			return nil, fmt.Errorf("--%s-sha256 %q is not 64 hex digits", name, hexValue)
-		}
-		return b, nil
-	}
-	return nil, nil
-}
 
 // signerParticipant returns the participant id the signing key signs for.
 func signerParticipant(cmd *cobra.Command, c *client.Client, s client.Signer) (string, error) {
@@ -70,10 +45,11 @@ func newTxAttestCmd() *cobra.Command {
 
 func newAttestIssueCmd() *cobra.Command {
 	var (
-		tx                                              govTx
-		a                                               tlv1.IssueAttestation
-		subj                                            tlv1.AttestationSubject
-		from, until, evFile, evHex, auditFile, auditHex string
+		tx              txFlags
+		a               tlv1.IssueAttestation
+		subj            tlv1.AttestationSubject
+		from, until     string
+		evidence, audit hashFlag
 	)
 	cmd := &cobra.Command{
 		Use:   "issue",
@@ -92,13 +68,10 @@ attestation's id is <issuer>/<certificate number>.`,
 			if a.ValidUntilMs, err = parseDate("--valid-until", until); err != nil {
 				return err
 			}
-			if a.EvidenceSha256, err = hashFlag("evidence", evFile, evHex); err != nil {
+			if a.EvidenceSha256, err = evidence.required(); err != nil {
 				return err
 			}
-			if a.EvidenceSha256 == nil {
-				return fmt.Errorf("give --evidence FILE or --evidence-sha256 HEX")
-			}
-			if a.AuditReportSha256, err = hashFlag("audit-report", auditFile, auditHex); err != nil {
+			if a.AuditReportSha256, err = audit.sum(); err != nil {
 				return err
 			}
 			a.Subject = &subj
@@ -130,10 +103,8 @@ attestation's id is <issuer>/<certificate number>.`,
 	f.StringVar(&a.Mode, "mode", "", "certification mode (initial, recertification, sampling, ...)")
 	f.StringVar(&from, "valid-from", "", "start of validity, 2026-01-02 or RFC 3339 (required)")
 	f.StringVar(&until, "valid-until", "", "end of validity (required)")
-	f.StringVar(&evFile, "evidence", "", "certificate document to hash (stays local)")
-	f.StringVar(&evHex, "evidence-sha256", "", "SHA-256 of the certificate, hex")
-	f.StringVar(&auditFile, "audit-report", "", "audit report to hash and anchor (stays local)")
-	f.StringVar(&auditHex, "audit-report-sha256", "", "SHA-256 of the audit report, hex")
+	evidence.add(cmd, "evidence", "certificate document to hash (stays local)", "SHA-256 of the certificate, hex")
+	audit.add(cmd, "audit-report", "audit report to hash and anchor (stays local)", "SHA-256 of the audit report, hex")
 	for _, r := range []string{"scheme", "standard", "number", "valid-from", "valid-until"} {
 		cmd.MarkFlagRequired(r)
 	}
@@ -149,7 +120,7 @@ var attestStatusNames = map[string]tlv1.AttestationStatus{
 
 func newAttestStatusCmd() *cobra.Command {
 	var (
-		tx         govTx
+		tx         txFlags
 		to, reason string
 	)
 	cmd := &cobra.Command{
@@ -266,7 +237,7 @@ func newAttestCmd() *cobra.Command {
 
 func newAttestExportCmd() *cobra.Command {
 	var (
-		tx      govTx
+		tx      txFlags
 		outFile string
 	)
 	cmd := &cobra.Command{

@@ -32,8 +32,9 @@ var complaintCategories = map[string]tlv1.ComplaintCategory{
 
 func newCreditComplaintCmd() *cobra.Command {
 	var (
-		tx                   govTx
-		category, file, hexv string
+		tx        txFlags
+		category  string
+		complaint hashFlag
 	)
 	cmd := &cobra.Command{
 		Use:   "complaint ENTERPRISE",
@@ -44,12 +45,9 @@ func newCreditComplaintCmd() *cobra.Command {
 			if !ok {
 				return fmt.Errorf("--category must be quality, safety, labelling, fraud, service or other, not %q", category)
 			}
-			h, err := hashFlag("complaint", file, hexv)
+			h, err := complaint.required()
 			if err != nil {
 				return err
-			}
-			if h == nil {
-				return fmt.Errorf("give --complaint FILE or --complaint-sha256 HEX")
 			}
 			c, s, err := tx.signer(cmd.Context())
 			if err != nil {
@@ -64,28 +62,25 @@ func newCreditComplaintCmd() *cobra.Command {
 	}
 	tx.add(cmd, "name of a department key")
 	cmd.Flags().StringVar(&category, "category", "", "quality, safety, labelling, fraud, service or other (required)")
-	cmd.Flags().StringVar(&file, "complaint", "", "complaint document to hash (stays local)")
-	cmd.Flags().StringVar(&hexv, "complaint-sha256", "", "SHA-256 of the complaint, hex")
+	complaint.add(cmd, "complaint", "complaint document to hash (stays local)", "SHA-256 of the complaint, hex")
 	cmd.MarkFlagRequired("category")
 	return cmd
 }
 
 func newCreditViolationCmd() *cobra.Command {
 	var (
-		tx                      govTx
-		kind, penalty, file, hx string
+		tx            txFlags
+		kind, penalty string
+		decision      hashFlag
 	)
 	cmd := &cobra.Command{
 		Use:   "violation ENTERPRISE",
 		Short: "Record a violation found against an enterprise",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			h, err := hashFlag("decision", file, hx)
+			h, err := decision.required()
 			if err != nil {
 				return err
-			}
-			if h == nil {
-				return fmt.Errorf("give --decision FILE or --decision-sha256 HEX")
 			}
 			c, s, err := tx.signer(cmd.Context())
 			if err != nil {
@@ -101,8 +96,7 @@ func newCreditViolationCmd() *cobra.Command {
 	tx.add(cmd, "name of a department key")
 	cmd.Flags().StringVar(&kind, "kind", "", "violation kind, e.g. pesticide_residue (required)")
 	cmd.Flags().StringVar(&penalty, "penalty", "", "penalty imposed")
-	cmd.Flags().StringVar(&file, "decision", "", "decision document to hash (stays local)")
-	cmd.Flags().StringVar(&hx, "decision-sha256", "", "SHA-256 of the decision, hex")
+	decision.add(cmd, "decision", "decision document to hash (stays local)", "SHA-256 of the decision, hex")
 	cmd.MarkFlagRequired("kind")
 	return cmd
 }

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -16,7 +15,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/traceledger/traceledger/client"
-	"github.com/traceledger/traceledger/client/keyring"
 	"github.com/traceledger/traceledger/epcis"
 )
 
@@ -125,34 +123,6 @@ the field.`,
 	return cmd
 }
 
-// signerFlags load the signing key named by --from.
-type signerFlags struct {
-	from string
-	pass passphraseFlags
-}
-
-func (s *signerFlags) add(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&s.from, "from", "", "name of the signing key in the keyring (required)")
-	cmd.MarkFlagRequired("from")
-	s.pass.add(cmd)
-}
-
-func (s *signerFlags) signer(ctx context.Context, home string) (client.Signer, error) {
-	kr, err := keyring.Open(keyring.Dir(home))
-	if err != nil {
-		return client.Signer{}, err
-	}
-	pw, err := keyring.ReadPassphrase(ctx, s.pass.source("Passphrase of "+s.from+": ", false))
-	if err != nil {
-		return client.Signer{}, err
-	}
-	key, err := kr.Signer(s.from, pw)
-	if err != nil {
-		return client.Signer{}, err
-	}
-	return client.Signer{Key: key}, nil
-}
-
 // progressLine writes a one-line progress report to w, rewriting it in
 // place with carriage returns; it writes nothing unless w is a terminal.
 type progressLine struct {
@@ -198,9 +168,7 @@ func (p *progressLine) update(pr client.ImportProgress, final bool) {
 
 func newEPCISImportCmd() *cobra.Command {
 	var (
-		conn       connFlags
-		sign       signerFlags
-		out        outputFlag
+		tx         txFlags
 		format     formatFlag
 		hashed     bool
 		payloadDir string
@@ -232,7 +200,7 @@ become the record's context.`,
   traceledger epcis import --from farm1 --hashed --payload-dir ./payloads shipments.xml`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
+			if err := tx.out.check(); err != nil {
 				return err
 			}
 			f, err := format.get()
@@ -259,15 +227,11 @@ become the record's context.`,
 				}
 			}
 			if dryRun {
-				return out.print(cmd.OutOrStdout(), map[string]any{"events": len(events), "valid": true}, func(w io.Writer) {
+				return tx.out.print(cmd.OutOrStdout(), map[string]any{"events": len(events), "valid": true}, func(w io.Writer) {
 					fmt.Fprintf(w, "%d events are valid; nothing submitted (--dry-run)\n", len(events))
 				})
 			}
-			signer, err := sign.signer(cmd.Context(), conn.home)
-			if err != nil {
-				return err
-			}
-			c, err := conn.client()
+			c, signer, err := tx.signer(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -287,7 +251,7 @@ become the record's context.`,
 			newEvents := res.Committed
 			view := map[string]any{"events": res.Total, "recorded": newEvents, "already_recorded": res.Known - res.DuplicatesInDocument,
 				"duplicates_in_document": res.DuplicatesInDocument, "transactions": len(res.Txs), "heights": heights, "mode": map[bool]string{true: "hashed", false: "public"}[hashed]}
-			return out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
+			return tx.out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
 				switch {
 				case newEvents == 0:
 					fmt.Fprintf(w, "nothing to record: all %d events are already on the ledger", res.Total)
@@ -304,9 +268,7 @@ become the record's context.`,
 			})
 		},
 	}
-	conn.add(cmd)
-	sign.add(cmd)
-	out.add(cmd)
+	tx.add(cmd, "name of the signing key in the keyring")
 	format.add(cmd)
 	cmd.Flags().BoolVar(&hashed, "hashed", false, "record hashed events (hash ID, payload SHA-256 and index fields only)")
 	cmd.Flags().StringVar(&payloadDir, "payload-dir", "", "with --hashed: write each event's disclosable payload to DIR/<hash hex>.json")

@@ -3,6 +3,9 @@
 package main
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/traceledger/traceledger/client"
 	"github.com/traceledger/traceledger/client/keyring"
 	"github.com/traceledger/traceledger/node"
 )
@@ -198,4 +202,140 @@ func (p *passphraseFlags) source(prompt string, confirm bool) keyring.Source {
 		return keyring.Source{Kind: keyring.FromEnv}
 	}
 	return keyring.Source{Kind: keyring.FromTerminal, Prompt: prompt, Confirm: confirm}
+}
+
+// unlockKeyring opens the keyring of home and reads the passphrase of the
+// key name once (from the source pass selects).
+func unlockKeyring(ctx context.Context, home, name string, pass passphraseFlags) (*keyring.Keyring, []byte, error) {
+	kr, err := keyring.Open(keyring.Dir(home))
+	if err != nil {
+		return nil, nil, err
+	}
+	pw, err := keyring.ReadPassphrase(ctx, pass.source("Passphrase of "+name+": ", false))
+	if err != nil {
+		return nil, nil, err
+	}
+	return kr, pw, nil
+}
+
+// signerFlags are --from and the passphrase flags: the one loader of the
+// signing key of every command that signs.
+type signerFlags struct {
+	from string
+	pass passphraseFlags
+}
+
+// add adds --from (required; fromHelp says whose key it names) and the
+// passphrase flags.
+func (s *signerFlags) add(cmd *cobra.Command, fromHelp string) {
+	cmd.Flags().StringVar(&s.from, "from", "", fromHelp+" (required)")
+	cmd.MarkFlagRequired("from")
+	s.pass.add(cmd)
+}
+
+// keyring opens the keyring of home and reads the passphrase of --from.
+func (s *signerFlags) keyring(ctx context.Context, home string) (*keyring.Keyring, []byte, error) {
+	return unlockKeyring(ctx, home, s.from, s.pass)
+}
+
+// signer loads the --from key of home's keyring.
+func (s *signerFlags) signer(ctx context.Context, home string) (client.Signer, error) {
+	kr, pw, err := s.keyring(ctx, home)
+	if err != nil {
+		return client.Signer{}, err
+	}
+	key, err := kr.Signer(s.from, pw)
+	if err != nil {
+		return client.Signer{}, err
+	}
+	return client.Signer{Key: key}, nil
+}
+
+// txFlags are the flags every command that signs and submits a
+// transaction takes: the node, the signing key and the output format.
+type txFlags struct {
+	conn connFlags
+	sign signerFlags
+	out  outputFlag
+}
+
+func (t *txFlags) add(cmd *cobra.Command, fromHelp string) {
+	t.conn.add(cmd)
+	t.sign.add(cmd, fromHelp)
+	t.out.add(cmd)
+}
+
+// signer returns the client and the --from key.
+func (t *txFlags) signer(ctx context.Context) (*client.Client, client.Signer, error) {
+	if err := t.out.check(); err != nil {
+		return nil, client.Signer{}, err
+	}
+	s, err := t.sign.signer(ctx, t.conn.home)
+	if err != nil {
+		return nil, client.Signer{}, err
+	}
+	c, err := t.conn.client()
+	if err != nil {
+		return nil, client.Signer{}, err
+	}
+	return c, s, nil
+}
+
+// committed prints the outcome of a transaction: its hash, height and log
+// indexes, with extra fields, and line first in text output.
+func (t *txFlags) committed(cmd *cobra.Command, res *client.Committed, extra map[string]any, line string) error {
+	view := map[string]any{"tx_hash": fmt.Sprintf("%X", res.Hash), "height": res.Height, "log_indexes": res.Indexes}
+	for k, v := range extra {
+		view[k] = v
+	}
+	return t.out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
+		if line != "" {
+			fmt.Fprintln(w, line)
+		}
+		fmt.Fprintf(w, "committed: tx %X at height %d, log index %v\n", res.Hash, res.Height, res.Indexes)
+	})
+}
+
+// hashFlag is a SHA-256 given either as a file to hash, --NAME FILE (the
+// file stays local), or as hex, --NAME-sha256 HEX.
+type hashFlag struct {
+	name, file, hex string
+}
+
+// add adds --name (help fileHelp) and --name-sha256 (help hexHelp).
+func (h *hashFlag) add(cmd *cobra.Command, name, fileHelp, hexHelp string) {
+	h.name = name
+	cmd.Flags().StringVar(&h.file, name, "", fileHelp)
+	cmd.Flags().StringVar(&h.hex, name+"-sha256", "", hexHelp)
+}
+
+// sum is the hash given, or nil when neither flag is.
+func (h *hashFlag) sum() ([]byte, error) {
+	switch {
+	case h.file != "" && h.hex != "":
+		return nil, fmt.Errorf("give --%s or --%s-sha256, not both", h.name, h.name)
+	case h.file != "":
+		b, err := os.ReadFile(h.file)
+		if err != nil {
+			return nil, fmt.Errorf("--%s: %w", h.name, err)
+		}
+		s := sha256.Sum256(b)
+		return s[:], nil
+	case h.hex != "":
+		b, err := hex.DecodeString(h.hex)
+		if err != nil || len(b) != sha256.Size {
+			return nil, fmt.Errorf("--%s-sha256 %q is not 64 hex digits", h.name, h.hex)
+		}
+		return b, nil
+	}
+	return nil, nil
+}
+
+// required is the hash given; neither flag is an error.
+func (h *hashFlag) required() ([]byte, error) {
+	s, err := h.sum()
+	if err == nil && s == nil {
+		err = fmt.Errorf("give --%s FILE or --%s-sha256 HEX", h.name, h.name)
+	}
+	return s, err
 }

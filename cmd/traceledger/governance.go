@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -23,69 +22,6 @@ import (
 // `tx participant register|suspend|reinstate|rotate-key|revoke-key` and
 // `query participants|participant|proposals|proposal|validators`. The rules
 // are in docs/GOVERNANCE.md.
-
-// govTx are the flags every governance transaction takes.
-type govTx struct {
-	conn connFlags
-	pass passphraseFlags
-	out  outputFlag
-	from string
-}
-
-func (g *govTx) add(cmd *cobra.Command, fromHelp string) {
-	g.conn.add(cmd)
-	g.pass.add(cmd)
-	g.out.add(cmd)
-	cmd.Flags().StringVar(&g.from, "from", "", fromHelp+" (required)")
-	cmd.MarkFlagRequired("from")
-}
-
-// keyring opens the home's keyring and reads the passphrase once.
-func (g *govTx) keyring(ctx context.Context) (*keyring.Keyring, []byte, error) {
-	kr, err := keyring.Open(keyring.Dir(g.conn.home))
-	if err != nil {
-		return nil, nil, err
-	}
-	pw, err := keyring.ReadPassphrase(ctx, g.pass.source("Passphrase of "+g.from+": ", false))
-	if err != nil {
-		return nil, nil, err
-	}
-	return kr, pw, nil
-}
-
-// signer returns the client and the --from key.
-func (g *govTx) signer(ctx context.Context) (*client.Client, client.Signer, error) {
-	if err := g.out.check(); err != nil {
-		return nil, client.Signer{}, err
-	}
-	kr, pw, err := g.keyring(ctx)
-	if err != nil {
-		return nil, client.Signer{}, err
-	}
-	key, err := kr.Signer(g.from, pw)
-	if err != nil {
-		return nil, client.Signer{}, err
-	}
-	c, err := g.conn.client()
-	if err != nil {
-		return nil, client.Signer{}, err
-	}
-	return c, client.Signer{Key: key}, nil
-}
-
-// committed prints the outcome of a transaction.
-func (g *govTx) committed(cmd *cobra.Command, res *client.Committed, extra map[string]any, line string) error {
-	view := map[string]any{"tx_hash": fmt.Sprintf("%X", res.Hash), "height": res.Height, "log_indexes": res.Indexes}
-	for k, v := range extra {
-		view[k] = v
-	}
-	return g.out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
-		if line != "" {
-			fmt.Fprintln(w, line)
-		}
-		fmt.Fprintf(w, "committed: tx %X at height %d, log index %v\n", res.Hash, res.Height, res.Indexes)
-	})
-}
 
 // decodeKey parses a base64 Ed25519 public key (as `keys show` prints it).
 func decodeKey(flag, s string) ([]byte, error) {
@@ -282,7 +218,7 @@ passes only if every department votes yes.`,
 // proposeFlags hold every propose subcommand's flags.
 type proposeFlags struct {
 	cmd                              *cobra.Command
-	tx                               govTx
+	tx                               txFlags
 	title                            string
 	deadline                         int64
 	allow                            bool
@@ -330,7 +266,7 @@ func proposeCmd(kind, short string, flags func(*proposeFlags), change func(*prop
 }
 
 func newDeptVoteCmd() *cobra.Command {
-	var tx govTx
+	var tx txFlags
 	cmd := &cobra.Command{
 		Use:   "vote PROPOSAL_ID yes|no",
 		Short: "Cast your department's vote on an open proposal (once; votes are final)",
@@ -402,7 +338,7 @@ func parseLicence(s string) (*tlv1.Licence, error) {
 
 func newParticipantRegisterCmd() *cobra.Command {
 	var (
-		tx                                   govTx
+		tx                                   txFlags
 		id, name, role, creditCode, division string
 		licences, keys                       []string
 	)
@@ -466,7 +402,7 @@ A certifier may certify only after an 'accredit' proposal passes.`,
 
 func newParticipantStatusCmd(verb string) *cobra.Command {
 	var (
-		tx     govTx
+		tx     txFlags
 		reason string
 	)
 	short := "Suspend (blacklist) a participant your department supervises; it can then submit nothing"
@@ -502,7 +438,7 @@ func newParticipantStatusCmd(verb string) *cobra.Command {
 
 func newParticipantRotateKeyCmd() *cobra.Command {
 	var (
-		tx     govTx
+		tx     txFlags
 		newKey string
 	)
 	cmd := &cobra.Command{
@@ -518,11 +454,11 @@ keyring, or created there (with the same passphrase) if it does not exist.`,
 			if err := tx.out.check(); err != nil {
 				return err
 			}
-			kr, pw, err := tx.keyring(cmd.Context())
+			kr, pw, err := tx.sign.keyring(cmd.Context(), tx.conn.home)
 			if err != nil {
 				return err
 			}
-			old, err := kr.Signer(tx.from, pw)
+			old, err := kr.Signer(tx.sign.from, pw)
 			if err != nil {
 				return err
 			}
@@ -545,7 +481,7 @@ keyring, or created there (with the same passphrase) if it does not exist.`,
 				return err
 			}
 			return tx.committed(cmd, res, map[string]any{"old_key_id": client.Signer{Key: old}.KeyID(), "new_key_id": s.KeyID(), "new_key_name": newKey},
-				fmt.Sprintf("rotated %s -> %s (key id %s); sign with --from %s from now on", tx.from, newKey, s.KeyID(), newKey))
+				fmt.Sprintf("rotated %s -> %s (key id %s); sign with --from %s from now on", tx.sign.from, newKey, s.KeyID(), newKey))
 		},
 	}
 	tx.add(cmd, "name of the key to replace")
@@ -556,7 +492,7 @@ keyring, or created there (with the same passphrase) if it does not exist.`,
 
 func newParticipantRevokeKeyCmd() *cobra.Command {
 	var (
-		tx                  govTx
+		tx                  txFlags
 		reason, replacement string
 	)
 	cmd := &cobra.Command{

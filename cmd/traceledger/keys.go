@@ -153,11 +153,7 @@ the key's name and id, and the file written or the export itself ("export").`,
 			if err := out.check(); err != nil {
 				return err
 			}
-			kr, err := keyring.Open(keyring.Dir(home))
-			if err != nil {
-				return err
-			}
-			pw, err := keyring.ReadPassphrase(cmd.Context(), pass.source("Passphrase of "+args[0]+": ", false))
+			kr, pw, err := unlockKeyring(cmd.Context(), home, args[0], pass)
 			if err != nil {
 				return err
 			}

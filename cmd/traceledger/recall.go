@@ -23,7 +23,7 @@ func newTxRecallCmd() *cobra.Command {
 
 func newRecallStartCmd() *cobra.Command {
 	var (
-		tx          govTx
+		tx          txFlags
 		r           tlv1.InitiateRecall
 		level       int
 		from, until string
