@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/traceledger/traceledger/app"
 	"github.com/traceledger/traceledger/client"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
@@ -54,7 +55,7 @@ func newAttestIssueCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "issue",
 		Short: "Record a signed certification result (the signer must be accredited for the scheme)",
-		Long: `Record a certification result: scheme (` + strings.Join(schemeNames, ", ") + `),
+		Long: `Record a certification result: scheme (` + strings.Join(app.AttestSchemes(), ", ") + `),
 the standard, the certificate number (unique per issuer), the subject (an
 enterprise, a location, a product class and/or lots), scope, mode, validity and
 the SHA-256 of the certificate (and optionally of the audit report). The
@@ -111,13 +112,6 @@ attestation's id is <issuer>/<certificate number>.`,
 	return cmd
 }
 
-var schemeNames = []string{"gap", "organic", "green_food", "geographical_indication", "haccp", "iso22000", "gmp", "gsp", "ccc", "origin_environment", "quarantine", "test_report", "other"}
-
-var attestStatusNames = map[string]tlv1.AttestationStatus{
-	"valid": tlv1.ATTESTATION_STATUS_VALID, "suspended": tlv1.ATTESTATION_STATUS_SUSPENDED,
-	"withdrawn": tlv1.ATTESTATION_STATUS_WITHDRAWN, "cancelled": tlv1.ATTESTATION_STATUS_CANCELLED,
-}
-
 func newAttestStatusCmd() *cobra.Command {
 	var (
 		tx         txFlags
@@ -131,9 +125,9 @@ func newAttestStatusCmd() *cobra.Command {
 cancelled are final. Every change is a record.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, ok := attestStatusNames[to]
-			if !ok {
-				return fmt.Errorf("--to must be valid, suspended, withdrawn or cancelled, not %q", to)
+			st, err := attestationStatuses.parse("--to", to)
+			if err != nil {
+				return err
 			}
 			c, s, err := tx.signer(cmd.Context())
 			if err != nil {
@@ -147,7 +141,7 @@ cancelled are final. Every change is a record.`,
 		},
 	}
 	tx.add(cmd, "name of the issuer's or the supervising department's key")
-	cmd.Flags().StringVar(&to, "to", "", "new status: valid, suspended, withdrawn, cancelled (required)")
+	cmd.Flags().StringVar(&to, "to", "", "new status: "+strings.Join(attestationStatuses.names(), ", ")+" (required)")
 	cmd.Flags().StringVar(&reason, "reason", "", "public reason (required)")
 	cmd.MarkFlagRequired("to")
 	cmd.MarkFlagRequired("reason")
@@ -189,7 +183,7 @@ issuer's complete histories, verified against a signed header.`,
 				return err
 			}
 			view := map[string]any{"attestation": args[0], "at": formatMs(t), "valid": v.Valid, "failures": v.Failures,
-				"status_at": strings.ToLower(strings.TrimPrefix(v.StatusAt.String(), "ATTESTATION_STATUS_")), "height": p.Height}
+				"status_at": attestationStatuses.name(v.StatusAt), "height": p.Height}
 			if v.Issued != nil {
 				view["issued_record"] = creditRecordView(v.Issued)
 			}
@@ -309,7 +303,7 @@ func newAttestVerifyCmd() *cobra.Command {
 			}
 			view := map[string]any{"attestation": iv.VC.CredentialSubject.Attestation, "proof": "verified", "signing_key": iv.KeyID, "ledger_checked": !offline}
 			if a != nil {
-				view["ledger_status"] = strings.ToLower(strings.TrimPrefix(a.Status.String(), "ATTESTATION_STATUS_"))
+				view["ledger_status"] = attestationStatuses.name(a.Status)
 			}
 			return out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
 				fmt.Fprintf(w, "credential for attestation %s: eddsa-jcs-2022 proof VERIFIED (key %s)\n", iv.VC.CredentialSubject.Attestation, iv.KeyID)

@@ -8,7 +8,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -25,11 +24,6 @@ func newTxCreditCmd() *cobra.Command {
 	return cmd
 }
 
-var complaintCategories = map[string]tlv1.ComplaintCategory{
-	"quality": tlv1.COMPLAINT_CATEGORY_QUALITY, "safety": tlv1.COMPLAINT_CATEGORY_SAFETY, "labelling": tlv1.COMPLAINT_CATEGORY_LABELLING,
-	"fraud": tlv1.COMPLAINT_CATEGORY_FRAUD, "service": tlv1.COMPLAINT_CATEGORY_SERVICE, "other": tlv1.COMPLAINT_CATEGORY_OTHER,
-}
-
 func newCreditComplaintCmd() *cobra.Command {
 	var (
 		tx        txFlags
@@ -41,9 +35,9 @@ func newCreditComplaintCmd() *cobra.Command {
 		Short: "Record a public complaint (its hash and category) against an enterprise",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cat, ok := complaintCategories[category]
-			if !ok {
-				return fmt.Errorf("--category must be quality, safety, labelling, fraud, service or other, not %q", category)
+			cat, err := complaintCategories.parse("--category", category)
+			if err != nil {
+				return err
 			}
 			h, err := complaint.required()
 			if err != nil {
@@ -61,7 +55,7 @@ func newCreditComplaintCmd() *cobra.Command {
 		},
 	}
 	tx.add(cmd, "name of a department key")
-	cmd.Flags().StringVar(&category, "category", "", "quality, safety, labelling, fraud, service or other (required)")
+	cmd.Flags().StringVar(&category, "category", "", complaintCategories.list()+" (required)")
 	complaint.add(cmd, "complaint", "complaint document to hash (stays local)", "SHA-256 of the complaint, hex")
 	cmd.MarkFlagRequired("category")
 	return cmd
@@ -137,13 +131,13 @@ header signed by the departments.`,
 				"certifications": views(p.Certifications), "recalls": views(p.Recalls), "complaints": views(p.Complaints),
 				"violations": views(p.Violations), "suspensions": views(p.Suspensions)}
 			if p.Enterprise != nil {
-				view["status"] = lowerStatus(p.Enterprise.Status.String(), "PARTICIPANT_STATUS_")
+				view["status"] = participantStatuses.name(p.Enterprise.Status)
 			}
 			err = out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
 				if p.Enterprise == nil {
 					fmt.Fprintf(w, "%s is proven NOT registered\n", args[0])
 				} else {
-					fmt.Fprintf(w, "%s (%s), status %s\n", p.Enterprise.Id, p.Enterprise.Name, lowerStatus(p.Enterprise.Status.String(), "PARTICIPANT_STATUS_"))
+					fmt.Fprintf(w, "%s (%s), status %s\n", p.Enterprise.Id, p.Enterprise.Name, participantStatuses.name(p.Enterprise.Status))
 				}
 				for _, sec := range []struct {
 					name string
@@ -178,14 +172,14 @@ func creditRecordView(r *client.VerifiedRecord) recordView {
 		v.Kind, v.Subject = "attestation_issued", a.AttestationId
 		if a.Issued == nil {
 			v.Kind = "attestation_status"
-			v.Note = strings.ToLower(strings.TrimPrefix(a.To.String(), "ATTESTATION_STATUS_")) + ": " + a.Reason
+			v.Note = attestationStatuses.name(a.To) + ": " + a.Reason
 		}
 	case *tlv1.Record_Credit:
 		switch c := b.Credit.Body.(type) {
 		case *tlv1.CreditRecord_Recall:
 			v.Kind, v.Subject, v.Note = "recall", c.Recall.GetBody().GetId(), c.Recall.GetBody().GetHazard()
 		case *tlv1.CreditRecord_Complaint:
-			v.Kind, v.Subject, v.Note = "complaint", c.Complaint.Enterprise, strings.ToLower(strings.TrimPrefix(c.Complaint.Category.String(), "COMPLAINT_CATEGORY_"))
+			v.Kind, v.Subject, v.Note = "complaint", c.Complaint.Enterprise, complaintCategories.name(c.Complaint.Category)
 		case *tlv1.CreditRecord_Violation:
 			v.Kind, v.Subject, v.Note = "violation", c.Violation.Enterprise, c.Violation.Kind
 		}

@@ -45,17 +45,7 @@ func (f *formatFlag) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.value, "format", "auto", "document format: auto (by content), json (JSON / JSON-LD) or xml")
 }
 
-func (f *formatFlag) get() (epcis.Format, error) {
-	switch f.value {
-	case "auto", "":
-		return epcis.FormatAuto, nil
-	case "json", "jsonld", "json-ld":
-		return epcis.FormatJSON, nil
-	case "xml":
-		return epcis.FormatXML, nil
-	}
-	return 0, fmt.Errorf("--format must be auto, json or xml, not %q", f.value)
-}
+func (f *formatFlag) get() (epcis.Format, error) { return documentFormats.parse("--format", f.value) }
 
 // readInput reads a file, or standard input for "-".
 func readInput(cmd *cobra.Command, path string) ([]byte, error) {

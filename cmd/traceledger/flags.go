@@ -123,7 +123,7 @@ func (o *outputFlag) check() error {
 			return nil
 		}
 	}
-	return &usageError{err: fmt.Errorf("--output must be %s, not %q", strings.Join(o.formats(), " or "), o.format)}
+	return &usageError{err: mustBe("--output", o.formats(), o.format)}
 }
 
 // json reports whether the output is JSON.

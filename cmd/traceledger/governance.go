@@ -52,49 +52,6 @@ func formatMs(ms int64) string {
 	return time.UnixMilli(ms).UTC().Format(time.RFC3339)
 }
 
-var roleNames = map[string]tlv1.Role{
-	"department": tlv1.ROLE_DEPARTMENT, "enterprise": tlv1.ROLE_ENTERPRISE,
-	"certifier": tlv1.ROLE_CERTIFIER, "auditor": tlv1.ROLE_AUDITOR,
-}
-
-func parseRole(s string) (tlv1.Role, error) {
-	if s == "" {
-		return tlv1.ROLE_UNSPECIFIED, nil
-	}
-	if r, ok := roleNames[s]; ok {
-		return r, nil
-	}
-	return 0, fmt.Errorf("--role must be department, enterprise, certifier or auditor, not %q", s)
-}
-
-func roleName(r tlv1.Role) string { return strings.ToLower(strings.TrimPrefix(r.String(), "ROLE_")) }
-
-func parseParticipantStatus(s string) (tlv1.ParticipantStatus, error) {
-	if s == "" {
-		return tlv1.PARTICIPANT_STATUS_UNSPECIFIED, nil
-	}
-	v, ok := tlv1.ParticipantStatus_value["PARTICIPANT_STATUS_"+strings.ToUpper(s)]
-	if !ok || v == 0 {
-		return 0, fmt.Errorf("--status must be active, suspended or removed, not %q", s)
-	}
-	return tlv1.ParticipantStatus(v), nil
-}
-
-func parseProposalStatus(s string) (tlv1.ProposalStatus, error) {
-	if s == "" {
-		return tlv1.PROPOSAL_STATUS_UNSPECIFIED, nil
-	}
-	v, ok := tlv1.ProposalStatus_value["PROPOSAL_STATUS_"+strings.ToUpper(strings.ReplaceAll(s, "-", "_"))]
-	if !ok || v == 0 {
-		return 0, fmt.Errorf("--status must be open, passed, failed, expired, executed or execution-failed, not %q", s)
-	}
-	return tlv1.ProposalStatus(v), nil
-}
-
-func lowerStatus(full, prefix string) string {
-	return strings.ToLower(strings.TrimPrefix(full, prefix))
-}
-
 // ---------------------------------------------------------------- tx dept
 
 func newTxDeptCmd() *cobra.Command {
@@ -276,14 +233,11 @@ func newDeptVoteCmd() *cobra.Command {
 			if err != nil || id == 0 {
 				return fmt.Errorf("PROPOSAL_ID must be a proposal number, got %q", args[0])
 			}
-			var yes bool
-			switch strings.ToLower(args[1]) {
-			case "yes", "y":
-				yes = true
-			case "no", "n":
-			default:
-				return fmt.Errorf("the vote must be yes or no, not %q", args[1])
+			opt, err := voteOptions.parse("the vote", args[1])
+			if err != nil {
+				return err
 			}
+			yes := opt == tlv1.VOTE_OPTION_YES
 			c, s, err := tx.signer(cmd.Context())
 			if err != nil {
 				return err
@@ -356,7 +310,7 @@ A certifier may certify only after an 'accredit' proposal passes.`,
       --licence food_production,SC10652010200001,2026-01-01,2031-01-01 --key BASE64KEY`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			r, err := parseRole(role)
+			r, err := roles.filter("--role", role)
 			if err != nil {
 				return err
 			}
@@ -550,15 +504,15 @@ type participantView struct {
 }
 
 func viewParticipant(p *tlv1.Participant) participantView {
-	v := participantView{ID: p.Id, Name: p.Name, Role: roleName(p.Role), Department: p.Department,
-		Status: lowerStatus(p.Status.String(), "PARTICIPANT_STATUS_"), StatusReason: p.StatusReason,
+	v := participantView{ID: p.Id, Name: p.Name, Role: roles.name(p.Role), Department: p.Department,
+		Status: participantStatuses.name(p.Status), StatusReason: p.StatusReason,
 		CreditCode: p.CreditCode, DivisionCode: p.DivisionCode, Registered: p.RegisteredHeight, Keys: p.Keys}
 	for _, l := range p.Licences {
 		v.Licences = append(v.Licences, map[string]any{"type": l.Type, "number": l.Number, "valid_from": formatMs(l.ValidFromMs), "valid_until": formatMs(l.ValidUntilMs)})
 	}
 	if a := p.Accreditation; a != nil {
 		v.Accreditation = map[string]any{"schemes": a.Schemes, "number": a.AccreditationNumber, "valid_from": formatMs(a.ValidFromMs),
-			"valid_until": formatMs(a.ValidUntilMs), "status": lowerStatus(a.Status.String(), "ACCREDITATION_STATUS_"), "proposal_id": a.ProposalId, "reason": a.Reason}
+			"valid_until": formatMs(a.ValidUntilMs), "status": accreditationStatuses.name(a.Status), "proposal_id": a.ProposalId, "reason": a.Reason}
 	}
 	return v
 }
@@ -582,11 +536,11 @@ func newQueryParticipantsCmd() *cobra.Command {
 			if err := out.check(); err != nil {
 				return err
 			}
-			r, err := parseRole(role)
+			r, err := roles.filter("--role", role)
 			if err != nil {
 				return err
 			}
-			st, err := parseParticipantStatus(status)
+			st, err := participantStatuses.filter("--status", status)
 			if err != nil {
 				return err
 			}
@@ -616,9 +570,9 @@ func newQueryParticipantsCmd() *cobra.Command {
 	}
 	conn.add(cmd)
 	out.add(cmd)
-	cmd.Flags().StringVar(&role, "role", "", "department, enterprise, certifier or auditor")
+	cmd.Flags().StringVar(&role, "role", "", roles.list())
 	cmd.Flags().StringVar(&dept, "department", "", "supervising department (as registered)")
-	cmd.Flags().StringVar(&status, "status", "", "active, suspended or removed")
+	cmd.Flags().StringVar(&status, "status", "", participantStatuses.list())
 	cmd.Flags().StringVar(&after, "after", "", "list ids after this one (paging)")
 	cmd.Flags().Uint32Var(&limit, "limit", 0, "at most this many (default and maximum 500)")
 	return cmd
@@ -659,7 +613,7 @@ func newQueryParticipantCmd() *cobra.Command {
 			}
 			if d := info.Department; d != nil {
 				v.Validator = map[string]any{"pub_key": base64.StdEncoding.EncodeToString(d.ValidatorPubKey), "power": d.Power,
-					"status": lowerStatus(d.Status.String(), "DEPARTMENT_STATUS_"), "joined_height": d.JoinedHeight}
+					"status": departmentStatuses.name(d.Status), "joined_height": d.JoinedHeight}
 			}
 			return out.print(cmd.OutOrStdout(), map[string]any{"participant": v, "state_height": p.Height, "verified": true}, func(w io.Writer) {
 				fmt.Fprintf(w, "%s (%s): %s supervised by %s, %s", v.ID, v.Name, v.Role, v.Department, v.Status)
@@ -715,7 +669,7 @@ type proposalView struct {
 
 func viewProposal(p *tlv1.Proposal) proposalView {
 	return proposalView{ID: p.Id, Title: p.Title, Change: tlv1.DescribeChange(p.Change), Proposer: p.Proposer,
-		Status: lowerStatus(p.Status.String(), "PROPOSAL_STATUS_"), Yes: p.Yes, No: p.No, RequiredYes: p.RequiredYes,
+		Status: proposalStatuses.name(p.Status), Yes: p.Yes, No: p.No, RequiredYes: p.RequiredYes,
 		Unanimous: p.Unanimous, Electorate: p.Electorate, Submitted: p.SubmitHeight, Deadline: p.DeadlineHeight,
 		Executed: p.ExecutedHeight, Result: p.Result}
 }
@@ -740,7 +694,7 @@ func newQueryProposalsCmd() *cobra.Command {
 			if err := out.check(); err != nil {
 				return err
 			}
-			st, err := parseProposalStatus(status)
+			st, err := proposalStatuses.filter("--status", status)
 			if err != nil {
 				return err
 			}
@@ -772,7 +726,7 @@ func newQueryProposalsCmd() *cobra.Command {
 	}
 	conn.add(cmd)
 	out.add(cmd)
-	cmd.Flags().StringVar(&status, "status", "", "open, passed, failed, expired, executed or execution-failed")
+	cmd.Flags().StringVar(&status, "status", "", proposalStatuses.list())
 	cmd.Flags().StringVar(&proposer, "proposer", "", "proposing department")
 	cmd.Flags().Uint64Var(&after, "after", 0, "list ids after this one (paging)")
 	cmd.Flags().Uint32Var(&limit, "limit", 0, "at most this many (default and maximum 500)")
@@ -815,7 +769,7 @@ func newQueryProposalCmd() *cobra.Command {
 			v.Votes = map[string]string{}
 			for i, d := range info.Proposal.Electorate {
 				if vv := info.Votes[i]; vv != nil {
-					v.Votes[d] = lowerStatus(vv.Option.String(), "VOTE_OPTION_")
+					v.Votes[d] = voteOptions.name(vv.Option)
 				} else {
 					v.Votes[d] = "none"
 				}
@@ -894,32 +848,32 @@ func describeGovernanceRecord(g *tlv1.GovernanceRecord) (kind, subject, summary 
 	case *tlv1.GovernanceRecord_VoteCast:
 		v := b.VoteCast
 		return "vote_cast", fmt.Sprintf("proposal %d", v.ProposalId), fmt.Sprintf("%s votes %s: %d yes, %d no of %d (%d needed), %s", v.Department,
-			lowerStatus(v.Option.String(), "VOTE_OPTION_"), v.Yes, v.No, v.ElectorateSize, v.RequiredYes, lowerStatus(v.Status.String(), "PROPOSAL_STATUS_"))
+			voteOptions.name(v.Option), v.Yes, v.No, v.ElectorateSize, v.RequiredYes, proposalStatuses.name(v.Status))
 	case *tlv1.GovernanceRecord_ProposalClosed:
 		c := b.ProposalClosed
-		summary = lowerStatus(c.Status.String(), "PROPOSAL_STATUS_")
+		summary = proposalStatuses.name(c.Status)
 		if c.Result != "" {
 			summary += ": " + c.Result
 		}
 		return "proposal_closed", fmt.Sprintf("proposal %d", c.ProposalId), summary
 	case *tlv1.GovernanceRecord_ParticipantStatusChanged:
 		c := b.ParticipantStatusChanged
-		return "participant_status_changed", c.Participant, fmt.Sprintf("%s -> %s by %s: %s", lowerStatus(c.From.String(), "PARTICIPANT_STATUS_"),
-			lowerStatus(c.To.String(), "PARTICIPANT_STATUS_"), c.By, c.Reason)
+		return "participant_status_changed", c.Participant, fmt.Sprintf("%s -> %s by %s: %s", participantStatuses.name(c.From),
+			participantStatuses.name(c.To), c.By, c.Reason)
 	case *tlv1.GovernanceRecord_KeyChanged:
 		c := b.KeyChanged
-		s := fmt.Sprintf("key %s %s by %s: %s", c.KeyId, lowerStatus(c.Action.String(), "KEY_ACTION_"), c.By, c.Reason)
+		s := fmt.Sprintf("key %s %s by %s: %s", c.KeyId, keyActions.name(c.Action), c.By, c.Reason)
 		if c.NewKeyId != "" {
 			s += "; new key " + c.NewKeyId
 		}
 		return "key_changed", c.Participant, s
 	case *tlv1.GovernanceRecord_DepartmentChanged:
 		c := b.DepartmentChanged
-		return "department_changed", c.Department.GetId(), fmt.Sprintf("%s, power %d -> %d (proposal %d)", lowerStatus(c.Department.GetStatus().String(), "DEPARTMENT_STATUS_"),
+		return "department_changed", c.Department.GetId(), fmt.Sprintf("%s, power %d -> %d (proposal %d)", departmentStatuses.name(c.Department.GetStatus()),
 			c.PreviousPower, c.Department.GetPower(), c.ProposalId)
 	case *tlv1.GovernanceRecord_AccreditationChanged:
 		c := b.AccreditationChanged
-		return "accreditation_changed", c.Certifier, fmt.Sprintf("%s %v (proposal %d)", lowerStatus(c.Accreditation.GetStatus().String(), "ACCREDITATION_STATUS_"), c.Accreditation.GetSchemes(), c.ProposalId)
+		return "accreditation_changed", c.Certifier, fmt.Sprintf("%s %v (proposal %d)", accreditationStatuses.name(c.Accreditation.GetStatus()), c.Accreditation.GetSchemes(), c.ProposalId)
 	case *tlv1.GovernanceRecord_QuorumChanged:
 		c := b.QuorumChanged
 		return "quorum_changed", "quorum", fmt.Sprintf("%d/%d -> %d/%d (proposal %d)", c.PreviousNumerator, c.PreviousDenominator, c.Numerator, c.Denominator, c.ProposalId)

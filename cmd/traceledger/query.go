@@ -71,7 +71,7 @@ func viewRecord(r *client.VerifiedRecord) recordView {
 	case *tlv1.Record_Attestation:
 		v.Subject = b.Attestation.AttestationId
 		if b.Attestation.Issued == nil {
-			v.Note = fmt.Sprintf("%s -> %s: %s", lowerStatus(b.Attestation.From.String(), "ATTESTATION_STATUS_"), lowerStatus(b.Attestation.To.String(), "ATTESTATION_STATUS_"), b.Attestation.Reason)
+			v.Note = fmt.Sprintf("%s -> %s: %s", attestationStatuses.name(b.Attestation.From), attestationStatuses.name(b.Attestation.To), b.Attestation.Reason)
 		}
 	case *tlv1.Record_Credit:
 		if rc := b.Credit.GetRecall(); rc != nil {

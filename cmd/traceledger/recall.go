@@ -5,7 +5,7 @@ package main
 // Recall command: `tx recall start` (docs/ATTESTATIONS.md).
 
 import (
-	"fmt"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -42,10 +42,9 @@ impact with 'traceledger trace forward LOT'.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			r.Id = args[0]
-			if level < 1 || level > 3 {
-				return fmt.Errorf("--level must be 1, 2 or 3, not %d", level)
+			if r.Level, err = recallLevels.parse("--level", strconv.Itoa(level)); err != nil {
+				return err
 			}
-			r.Level = tlv1.RecallLevel(level)
 			if r.PeriodFromMs, err = parseDate("--period-from", from); err != nil {
 				return err
 			}
