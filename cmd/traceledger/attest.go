@@ -61,7 +61,7 @@ enterprise, a location, a product class and/or lots), scope, mode, validity and
 the SHA-256 of the certificate (and optionally of the audit report). The
 attestation's id is <issuer>/<certificate number>.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: tx.out.run(func(cmd *cobra.Command, _ []string) error {
 			var err error
 			if a.ValidFromMs, err = parseDate("--valid-from", from); err != nil {
 				return err
@@ -89,7 +89,7 @@ attestation's id is <issuer>/<certificate number>.`,
 				return err
 			}
 			return tx.committed(cmd, res, map[string]any{"attestation": id}, "issued attestation "+id)
-		},
+		}),
 	}
 	tx.add(cmd, "name of the certifier's key in the keyring")
 	f := cmd.Flags()
@@ -124,7 +124,7 @@ func newAttestStatusCmd() *cobra.Command {
 (reinstate a suspended one), suspended, withdrawn or cancelled. Withdrawn and
 cancelled are final. Every change is a record.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: tx.out.run(func(cmd *cobra.Command, args []string) error {
 			st, err := attestationStatuses.parse("--to", to)
 			if err != nil {
 				return err
@@ -138,7 +138,7 @@ cancelled are final. Every change is a record.`,
 				return err
 			}
 			return tx.committed(cmd, res, map[string]any{"attestation": args[0], "status": to}, fmt.Sprintf("attestation %s is now %s", args[0], to))
-		},
+		}),
 	}
 	tx.add(cmd, "name of the issuer's or the supervising department's key")
 	cmd.Flags().StringVar(&to, "to", "", "new status: "+strings.Join(attestationStatuses.names(), ", ")+" (required)")
@@ -163,10 +163,7 @@ suspended, withdrawn or cancelled, and its issuer's accreditation for the
 scheme was in force. The answer is computed from the attestation's and the
 issuer's complete histories, verified against a signed header.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: out.run(func(cmd *cobra.Command, args []string) error {
 			t := time.Now().UnixMilli()
 			if at != "" {
 				var err error
@@ -212,7 +209,7 @@ issuer's complete histories, verified against a signed header.`,
 				return negative("attestation %s was NOT valid at %s: %s", args[0], formatMs(t), strings.Join(v.Failures, "; "))
 			}
 			return err
-		},
+		}),
 	}
 	conn.add(cmd)
 	out.add(cmd)
@@ -244,7 +241,7 @@ checked outside the ledger ('traceledger attest verify'). --out FILE writes it
 to a file instead; with -o json standard output carries one JSON object: a
 summary, with the file written or the credential itself ("credential").`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: tx.out.run(func(cmd *cobra.Command, args []string) error {
 			c, s, err := tx.signer(cmd.Context())
 			if err != nil {
 				return err
@@ -262,7 +259,7 @@ summary, with the file written or the credential itself ("credential").`,
 			}
 			data = append(data, '\n')
 			return tx.out.document(cmd, outFile, 0o644, data, "credential", map[string]any{"attestation": args[0], "signing_key": s.KeyID()}, nil)
-		},
+		}),
 	}
 	tx.add(cmd, "name of the issuing certifier's key in the keyring")
 	cmd.Flags().StringVar(&outFile, "out", "", "write the credential to this file (default standard output)")
@@ -279,10 +276,7 @@ func newAttestVerifyCmd() *cobra.Command {
 		Use:   "verify FILE",
 		Short: "Verify a VC's eddsa-jcs-2022 proof and (unless --offline) that the ledger holds the same attestation, signed by a key of its issuer",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: out.run(func(cmd *cobra.Command, args []string) error {
 			data, err := os.ReadFile(args[0])
 			if err != nil {
 				return err
@@ -311,7 +305,7 @@ func newAttestVerifyCmd() *cobra.Command {
 					fmt.Fprintf(w, "the ledger holds the same attestation, issued by %s with that key; status now %s\n", a.Issuer, view["ledger_status"])
 				}
 			})
-		},
+		}),
 	}
 	conn.add(cmd)
 	out.add(cmd)

@@ -34,7 +34,7 @@ func newCreditComplaintCmd() *cobra.Command {
 		Use:   "complaint ENTERPRISE",
 		Short: "Record a public complaint (its hash and category) against an enterprise",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: tx.out.run(func(cmd *cobra.Command, args []string) error {
 			cat, err := complaintCategories.parse("--category", category)
 			if err != nil {
 				return err
@@ -52,7 +52,7 @@ func newCreditComplaintCmd() *cobra.Command {
 				return err
 			}
 			return tx.committed(cmd, res, map[string]any{"enterprise": args[0]}, "recorded a complaint against "+args[0])
-		},
+		}),
 	}
 	tx.add(cmd, "name of a department key")
 	cmd.Flags().StringVar(&category, "category", "", complaintCategories.list()+" (required)")
@@ -71,7 +71,7 @@ func newCreditViolationCmd() *cobra.Command {
 		Use:   "violation ENTERPRISE",
 		Short: "Record a violation found against an enterprise",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: tx.out.run(func(cmd *cobra.Command, args []string) error {
 			h, err := decision.required()
 			if err != nil {
 				return err
@@ -85,7 +85,7 @@ func newCreditViolationCmd() *cobra.Command {
 				return err
 			}
 			return tx.committed(cmd, res, map[string]any{"enterprise": args[0]}, "recorded a violation against "+args[0])
-		},
+		}),
 	}
 	tx.add(cmd, "name of a department key")
 	cmd.Flags().StringVar(&kind, "kind", "", "violation kind, e.g. pesticide_residue (required)")
@@ -96,10 +96,7 @@ func newCreditViolationCmd() *cobra.Command {
 }
 
 func newQueryCreditCmd() *cobra.Command {
-	var (
-		conn connFlags
-		out  outputFlag
-	)
+	var q queryFlags
 	cmd := &cobra.Command{
 		Use:   "credit ENTERPRISE",
 		Short: "Show an enterprise's quality-credit profile with proofs",
@@ -108,14 +105,7 @@ suspensions. They come from two histories, "credit:<id>" and
 "participant:<id>", each proven complete by its head and verified against a
 header signed by the departments.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
-			c, err := conn.client()
-			if err != nil {
-				return err
-			}
+		RunE: q.run(func(cmd *cobra.Command, args []string, c *client.Client) error {
 			p, err := c.Credit(cmd.Context(), args[0])
 			if err != nil {
 				return err
@@ -133,7 +123,7 @@ header signed by the departments.`,
 			if p.Enterprise != nil {
 				view["status"] = participantStatuses.name(p.Enterprise.Status)
 			}
-			err = out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
+			err = q.out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
 				if p.Enterprise == nil {
 					fmt.Fprintf(w, "%s is proven NOT registered\n", args[0])
 				} else {
@@ -156,10 +146,9 @@ header signed by the departments.`,
 				return negative("%s is not registered (absence proven at state height %d)", args[0], p.Proven.Height)
 			}
 			return err
-		},
+		}),
 	}
-	conn.add(cmd)
-	out.add(cmd)
+	q.add(cmd)
 	return cmd
 }
 

@@ -72,10 +72,7 @@ the field.`,
 		Example: `  traceledger epcis hash shipment.jsonld
   traceledger epcis hash --prehash shipment.xml`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: out.run(func(cmd *cobra.Command, args []string) error {
 			f, err := format.get()
 			if err != nil {
 				return err
@@ -105,7 +102,7 @@ the field.`,
 					fmt.Fprintln(w, l)
 				}
 			})
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&prehash, "prehash", false, "print the canonical pre-hash strings instead of the hash IDs")
 	format.add(cmd)
@@ -189,10 +186,7 @@ become the record's context.`,
 		Example: `  traceledger epcis import --from farm1 harvest-2026-11.jsonld
   traceledger epcis import --from farm1 --hashed --payload-dir ./payloads shipments.xml`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := tx.out.check(); err != nil {
-				return err
-			}
+		RunE: tx.out.run(func(cmd *cobra.Command, args []string) error {
 			f, err := format.get()
 			if err != nil {
 				return err
@@ -256,7 +250,7 @@ become the record's context.`,
 				}
 				fmt.Fprintln(w)
 			})
-		},
+		}),
 	}
 	tx.add(cmd, "name of the signing key in the keyring")
 	format.add(cmd)
@@ -287,8 +281,7 @@ func writePayloads(dir string, events []client.PreparedEvent) error {
 
 func newEPCISExportCmd() *cobra.Command {
 	var (
-		conn        connFlags
-		output      outputFlag
+		q           queryFlags
 		id, outFile string
 	)
 	cmd := &cobra.Command{
@@ -310,14 +303,7 @@ output carries one JSON object: a summary, with the file written or the
 document itself ("document").`,
 		Example: `  traceledger epcis export --id urn:epc:class:lgtin:6901234.000012.LOT1 --out lot1.jsonld`,
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := output.check(); err != nil {
-				return err
-			}
-			c, err := conn.client()
-			if err != nil {
-				return err
-			}
+		RunE: q.run(func(cmd *cobra.Command, _ []string, c *client.Client) error {
 			res, err := c.Export(cmd.Context(), id, time.Now())
 			if err != nil {
 				return err
@@ -328,17 +314,16 @@ document itself ("document").`,
 			}
 			summary := map[string]any{"subject": res.Subject, "public_events": res.Public - len(res.Unrendered), "hashed_events": res.Hashed,
 				"other_records": res.Other, "unrendered": unrendered, "state_height": res.Proven.Height, "header_height": res.Proven.Header.Height, "verified": true}
-			return output.document(cmd, outFile, 0o644, res.Document, "document", summary, func(ew io.Writer) {
+			return q.out.document(cmd, outFile, 0o644, res.Document, "document", summary, func(ew io.Writer) {
 				fmt.Fprintf(ew, "%s: %d public events exported, %d hashed events and %d other records listed with proofs (verified at state height %d, header %d)\n",
 					res.Subject, res.Public-len(res.Unrendered), res.Hashed, res.Other, res.Proven.Height, res.Proven.Header.Height)
 				for _, u := range res.Unrendered {
 					fmt.Fprintf(ew, "warning: event %s has no exact JSON-LD rendering; it is listed with its proof only\n", u)
 				}
 			})
-		},
+		}),
 	}
-	conn.add(cmd)
-	output.add(cmd)
+	q.add(cmd)
 	cmd.Flags().StringVar(&id, "id", "", "identifier whose history to export (required)")
 	cmd.Flags().StringVar(&outFile, "out", "", "write the document to this file (default standard output)")
 	cmd.MarkFlagRequired("id")
@@ -362,10 +347,7 @@ Each event is "match" (a hashed event with that payload hash is recorded),
 payload is not the one committed to) or "not-recorded" (absence proven). The
 exit code is 2 if any payload mismatches, else 4 if any event is not recorded.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: out.run(func(cmd *cobra.Command, args []string) error {
 			f, err := format.get()
 			if err != nil {
 				return err
@@ -415,7 +397,7 @@ exit code is 2 if any payload mismatches, else 4 if any event is not recorded.`,
 				return negative("%d of %d events are not recorded (absence proven)", bad, len(checks))
 			}
 			return nil
-		},
+		}),
 	}
 	conn.add(cmd)
 	out.add(cmd)
@@ -432,10 +414,7 @@ func newEPCISShowCmd() *cobra.Command {
 		Use:   "show HASH_ID",
 		Short: "Show the verified record of an event by its Event Hash ID",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: out.run(func(cmd *cobra.Command, args []string) error {
 			if !epcis.ValidHashID(args[0]) {
 				return fmt.Errorf("%q is not an Event Hash ID (ni:///sha-256;<64 hex>?ver=CBV2.0)", args[0])
 			}
@@ -470,7 +449,7 @@ func newEPCISShowCmd() *cobra.Command {
 				return negative("event %s is not recorded (absence proven at state height %d)", args[0], p.Height)
 			}
 			return err
-		},
+		}),
 	}
 	conn.add(cmd)
 	out.add(cmd)

@@ -126,6 +126,20 @@ func (o *outputFlag) check() error {
 	return &usageError{err: mustBe("--output", o.formats(), o.format)}
 }
 
+// runFunc is the signature of a command's RunE.
+type runFunc = func(cmd *cobra.Command, args []string) error
+
+// run is the RunE that refuses an unknown output format, then runs body:
+// every command that prints a result checks -o before anything else.
+func (o *outputFlag) run(body runFunc) runFunc {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := o.check(); err != nil {
+			return err
+		}
+		return body(cmd, args)
+	}
+}
+
 // json reports whether the output is JSON.
 func (o *outputFlag) json() bool { return o.format == "json" }
 
@@ -267,9 +281,6 @@ func (t *txFlags) add(cmd *cobra.Command, fromHelp string) {
 
 // signer returns the client and the --from key.
 func (t *txFlags) signer(ctx context.Context) (*client.Client, client.Signer, error) {
-	if err := t.out.check(); err != nil {
-		return nil, client.Signer{}, err
-	}
 	s, err := t.sign.signer(ctx, t.conn.home)
 	if err != nil {
 		return nil, client.Signer{}, err

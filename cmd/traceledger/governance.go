@@ -193,7 +193,7 @@ func proposeCmd(kind, short string, flags func(*proposeFlags), change func(*prop
 		Use:   kind,
 		Short: short,
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: f.tx.out.run(func(cmd *cobra.Command, _ []string) error {
 			ch, err := change(f)
 			if err != nil {
 				return err
@@ -212,7 +212,7 @@ func proposeCmd(kind, short string, flags func(*proposeFlags), change func(*prop
 			}
 			return f.tx.committed(cmd, res, map[string]any{"proposal_id": id},
 				fmt.Sprintf("proposal %d submitted: %s; vote with 'traceledger tx dept vote %d yes'", id, tlv1.DescribeChange(ch), id))
-		},
+		}),
 	}
 	f.tx.add(f.cmd, "name of a department admin key in the keyring")
 	f.cmd.Flags().StringVar(&f.title, "title", "", "short public description (default: the kind)")
@@ -228,7 +228,7 @@ func newDeptVoteCmd() *cobra.Command {
 		Use:   "vote PROPOSAL_ID yes|no",
 		Short: "Cast your department's vote on an open proposal (once; votes are final)",
 		Args:  cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: tx.out.run(func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseUint(args[0], 10, 64)
 			if err != nil || id == 0 {
 				return fmt.Errorf("PROPOSAL_ID must be a proposal number, got %q", args[0])
@@ -247,7 +247,7 @@ func newDeptVoteCmd() *cobra.Command {
 				return err
 			}
 			return tx.committed(cmd, res, map[string]any{"proposal_id": id, "yes": yes}, fmt.Sprintf("voted %s on proposal %d", args[1], id))
-		},
+		}),
 	}
 	tx.add(cmd, "name of a department admin key in the keyring")
 	return cmd
@@ -309,7 +309,7 @@ A certifier may certify only after an 'accredit' proposal passes.`,
       --role enterprise --credit-code 91520100MA6DKQ1X3R --division 520102 \
       --licence food_production,SC10652010200001,2026-01-01,2031-01-01 --key BASE64KEY`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: tx.out.run(func(cmd *cobra.Command, _ []string) error {
 			r, err := roles.filter("--role", role)
 			if err != nil {
 				return err
@@ -338,7 +338,7 @@ A certifier may certify only after an 'accredit' proposal passes.`,
 				return err
 			}
 			return tx.committed(cmd, res, map[string]any{"participant": id}, fmt.Sprintf("registered %s %s", role, id))
-		},
+		}),
 	}
 	tx.add(cmd, "name of a department admin key in the keyring")
 	cmd.Flags().StringVar(&id, "id", "", "participant id (required)")
@@ -367,7 +367,7 @@ func newParticipantStatusCmd(verb string) *cobra.Command {
 		Use:   verb + " ID",
 		Short: short,
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: tx.out.run(func(cmd *cobra.Command, args []string) error {
 			c, s, err := tx.signer(cmd.Context())
 			if err != nil {
 				return err
@@ -382,7 +382,7 @@ func newParticipantStatusCmd(verb string) *cobra.Command {
 				return err
 			}
 			return tx.committed(cmd, res, map[string]any{"participant": args[0]}, fmt.Sprintf("%s %s", map[string]string{"suspend": "suspended", "reinstate": "reinstated"}[verb], args[0]))
-		},
+		}),
 	}
 	tx.add(cmd, "name of a department admin key in the keyring")
 	cmd.Flags().StringVar(&reason, "reason", "", "public reason (required)")
@@ -404,10 +404,7 @@ nothing; the new key starts at sequence 0. The new key is taken from the
 keyring, or created there (with the same passphrase) if it does not exist.`,
 		Example: `  traceledger tx participant rotate-key --from farm1 --new farm1-2027`,
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := tx.out.check(); err != nil {
-				return err
-			}
+		RunE: tx.out.run(func(cmd *cobra.Command, _ []string) error {
 			kr, pw, err := tx.sign.keyring(cmd.Context(), tx.conn.home)
 			if err != nil {
 				return err
@@ -436,7 +433,7 @@ keyring, or created there (with the same passphrase) if it does not exist.`,
 			}
 			return tx.committed(cmd, res, map[string]any{"old_key_id": client.Signer{Key: old}.KeyID(), "new_key_id": s.KeyID(), "new_key_name": newKey},
 				fmt.Sprintf("rotated %s -> %s (key id %s); sign with --from %s from now on", tx.sign.from, newKey, s.KeyID(), newKey))
-		},
+		}),
 	}
 	tx.add(cmd, "name of the key to replace")
 	cmd.Flags().StringVar(&newKey, "new", "", "name of the new key in the keyring (created if missing) (required)")
@@ -458,7 +455,7 @@ before stays valid and provable. A revocation that would leave the participant
 without an active key needs --replacement, a base64 public key registered in
 its place.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: tx.out.run(func(cmd *cobra.Command, args []string) error {
 			var repl []byte
 			if replacement != "" {
 				var err error
@@ -475,7 +472,7 @@ its place.`,
 				return err
 			}
 			return tx.committed(cmd, res, map[string]any{"key_id": strings.ToUpper(args[0])}, "revoked key "+strings.ToUpper(args[0]))
-		},
+		}),
 	}
 	tx.add(cmd, "name of your signing key in the keyring")
 	cmd.Flags().StringVar(&reason, "reason", "", "public reason (required)")
@@ -532,10 +529,7 @@ func newQueryParticipantsCmd() *cobra.Command {
 		Use:   "participants",
 		Short: "List participants (each entry verified), filtered by role, department and status",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: out.run(func(cmd *cobra.Command, _ []string) error {
 			r, err := roles.filter("--role", role)
 			if err != nil {
 				return err
@@ -566,7 +560,7 @@ func newQueryParticipantsCmd() *cobra.Command {
 				}
 				provenLine(w, p)
 			})
-		},
+		}),
 	}
 	conn.add(cmd)
 	out.add(cmd)
@@ -579,26 +573,18 @@ func newQueryParticipantsCmd() *cobra.Command {
 }
 
 func newQueryParticipantCmd() *cobra.Command {
-	var conn connFlags
-	var out outputFlag
+	var q queryFlags
 	cmd := &cobra.Command{
 		Use:   "participant ID",
 		Short: "Show a participant with its keys (and a department's validator), verified",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
-			c, err := conn.client()
-			if err != nil {
-				return err
-			}
+		RunE: q.run(func(cmd *cobra.Command, args []string, c *client.Client) error {
 			info, p, err := c.ParticipantDetails(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			if info.Participant == nil {
-				if err := out.print(cmd.OutOrStdout(), map[string]any{"id": args[0], "absent": true, "state_height": p.Height, "verified": true}, func(w io.Writer) {
+				if err := q.out.print(cmd.OutOrStdout(), map[string]any{"id": args[0], "absent": true, "state_height": p.Height, "verified": true}, func(w io.Writer) {
 					fmt.Fprintf(w, "%s is not registered (absence proven)\n", args[0])
 					provenLine(w, p)
 				}); err != nil {
@@ -615,7 +601,7 @@ func newQueryParticipantCmd() *cobra.Command {
 				v.Validator = map[string]any{"pub_key": base64.StdEncoding.EncodeToString(d.ValidatorPubKey), "power": d.Power,
 					"status": departmentStatuses.name(d.Status), "joined_height": d.JoinedHeight}
 			}
-			return out.print(cmd.OutOrStdout(), map[string]any{"participant": v, "state_height": p.Height, "verified": true}, func(w io.Writer) {
+			return q.out.print(cmd.OutOrStdout(), map[string]any{"participant": v, "state_height": p.Height, "verified": true}, func(w io.Writer) {
 				fmt.Fprintf(w, "%s (%s): %s supervised by %s, %s", v.ID, v.Name, v.Role, v.Department, v.Status)
 				if v.StatusReason != "" {
 					fmt.Fprintf(w, " (%s)", v.StatusReason)
@@ -642,10 +628,9 @@ func newQueryParticipantCmd() *cobra.Command {
 				}
 				provenLine(w, p)
 			})
-		},
+		}),
 	}
-	conn.add(cmd)
-	out.add(cmd)
+	q.add(cmd)
 	return cmd
 }
 
@@ -690,10 +675,7 @@ func newQueryProposalsCmd() *cobra.Command {
 		Use:   "proposals",
 		Short: "List proposals (verified), filtered by status and proposer",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: out.run(func(cmd *cobra.Command, _ []string) error {
 			st, err := proposalStatuses.filter("--status", status)
 			if err != nil {
 				return err
@@ -722,7 +704,7 @@ func newQueryProposalsCmd() *cobra.Command {
 				}
 				provenLine(w, p)
 			})
-		},
+		}),
 	}
 	conn.add(cmd)
 	out.add(cmd)
@@ -740,10 +722,7 @@ func newQueryProposalCmd() *cobra.Command {
 		Use:   "proposal ID",
 		Short: "Show a proposal with every department's vote (or proven absence of one)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: out.run(func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseUint(args[0], 10, 64)
 			if err != nil || id == 0 {
 				return fmt.Errorf("ID must be a proposal number, got %q", args[0])
@@ -786,7 +765,7 @@ func newQueryProposalCmd() *cobra.Command {
 				}
 				provenLine(w, p)
 			})
-		},
+		}),
 	}
 	conn.add(cmd)
 	out.add(cmd)
@@ -794,20 +773,12 @@ func newQueryProposalCmd() *cobra.Command {
 }
 
 func newQueryValidatorsCmd() *cobra.Command {
-	var conn connFlags
-	var out outputFlag
+	var q queryFlags
 	cmd := &cobra.Command{
 		Use:   "validators",
 		Short: "List the active departments with their validator keys and powers, and the quorum (complete, verified)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
-			c, err := conn.client()
-			if err != nil {
-				return err
-			}
+		RunE: q.run(func(cmd *cobra.Command, _ []string, c *client.Client) error {
 			vs, p, err := c.Validators(cmd.Context())
 			if err != nil {
 				return err
@@ -824,17 +795,16 @@ func newQueryValidatorsCmd() *cobra.Command {
 			}
 			view := map[string]any{"validators": rows, "total_power": vs.TotalPower(), "quorum_numerator": vs.QuorumNumerator,
 				"quorum_denominator": vs.QuorumDenominator, "state_height": p.Height, "verified": true}
-			return out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
+			return q.out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
 				for _, r := range rows {
 					fmt.Fprintf(w, "%-12s power %-6d %s\n", r.Department, r.Power, r.PubKey)
 				}
 				fmt.Fprintf(w, "%d departments, total power %d, quorum more than %d/%d of the departments\n", len(rows), vs.TotalPower(), vs.QuorumNumerator, vs.QuorumDenominator)
 				provenLine(w, p)
 			})
-		},
+		}),
 	}
-	conn.add(cmd)
-	out.add(cmd)
+	q.add(cmd)
 	return cmd
 }
 

@@ -39,7 +39,7 @@ command finds, in each lot's verified history, an event the enterprise signed
 recalled, returned, destroyed) as ordinary events on the lots; measure the
 impact with 'traceledger trace forward LOT'.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: tx.out.run(func(cmd *cobra.Command, args []string) error {
 			var err error
 			r.Id = args[0]
 			if r.Level, err = recallLevels.parse("--level", strconv.Itoa(level)); err != nil {
@@ -69,7 +69,7 @@ impact with 'traceledger trace forward LOT'.`,
 				return err
 			}
 			return tx.committed(cmd, res, map[string]any{"recall": r.Id}, "started recall "+r.Id)
-		},
+		}),
 	}
 	tx.add(cmd, "name of the enterprise's or the department's key")
 	f := cmd.Flags()

@@ -57,6 +57,31 @@ func (c *connFlags) client() (*client.Client, error) {
 	return client.New(u, doc)
 }
 
+// queryFlags are the flags of a command that asks a node and prints the
+// verified answer.
+type queryFlags struct {
+	conn connFlags
+	out  outputFlag
+}
+
+// add adds the connection flags and -o/--output (text, json and extra).
+func (q *queryFlags) add(cmd *cobra.Command, extra ...string) {
+	q.conn.add(cmd)
+	q.out.add(cmd, extra...)
+}
+
+// run is the RunE that checks the output format, makes the client of the
+// node (which verifies against the genesis), then runs body with it.
+func (q *queryFlags) run(body func(cmd *cobra.Command, args []string, c *client.Client) error) runFunc {
+	return q.out.run(func(cmd *cobra.Command, args []string) error {
+		c, err := q.conn.client()
+		if err != nil {
+			return err
+		}
+		return body(cmd, args, c)
+	})
+}
+
 func newTxCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "tx",
@@ -84,10 +109,7 @@ file with --payload (it is hashed locally and never sent) or its hash with
 		Example: `  traceledger tx record --from farm1 --subject urn:epc:class:lgtin:6901234.500012.LOT1 \
       --type harvest --payload harvest-lot1.json --note "harvested 1,200 kg"`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := tx.out.check(); err != nil {
-				return err
-			}
+		RunE: tx.out.run(func(cmd *cobra.Command, _ []string) error {
 			sum, err := payload.required()
 			if err != nil {
 				return err
@@ -119,7 +141,7 @@ file with --payload (it is hashed locally and never sent) or its hash with
 				return err
 			}
 			return tx.committed(cmd, res, map[string]any{"already_recorded": false}, "")
-		},
+		}),
 	}
 	tx.add(cmd, "name of the signing key in the keyring")
 	cmd.Flags().StringVar(&subject, "subject", "", "product, lot or item identifier, a URI (required)")
