@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -349,4 +351,26 @@ func (h *hashFlag) required() ([]byte, error) {
 		err = fmt.Errorf("give --%s FILE or --%s-sha256 HEX", h.name, h.name)
 	}
 	return s, err
+}
+
+// decodeKey parses a base64 Ed25519 public key (as `keys show` prints it).
+func decodeKey(flag, s string) ([]byte, error) {
+	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
+	if err != nil || len(b) != 32 {
+		return nil, fmt.Errorf("%s %q is not a base64 32-byte Ed25519 public key (see 'traceledger keys show')", flag, s)
+	}
+	return b, nil
+}
+
+// parseDate reads 2026-01-02 or an RFC 3339 time as Unix milliseconds.
+func parseDate(flag, s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	for _, layout := range []string{time.DateOnly, time.RFC3339} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UnixMilli(), nil
+		}
+	}
+	return 0, fmt.Errorf("%s %q: want a date (2026-01-02) or an RFC 3339 time", flag, s)
 }
