@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
@@ -110,10 +111,13 @@ the field.`,
 	return cmd
 }
 
-// progressLine writes a one-line progress report to w, rewriting it in
-// place with carriage returns; it writes nothing unless w is a terminal.
+// progressLine draws an import's progress on a terminal: a progress bar
+// (github.com/schollz/progressbar) of the new events committed, with the
+// counts, rewritten in place. It draws nothing unless made for a terminal,
+// so a pipe or a file never gets carriage returns.
 type progressLine struct {
-	w    io.Writer
+	w    io.Writer // nil: not a terminal
+	bar  *progressbar.ProgressBar
 	last time.Time
 }
 
@@ -131,6 +135,8 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// update draws pr, at most five times a second unless final; the final
+// report ends the line.
 func (p *progressLine) update(pr client.ImportProgress, final bool) {
 	if p.w == nil {
 		return
@@ -140,16 +146,27 @@ func (p *progressLine) update(pr client.ImportProgress, final bool) {
 		return
 	}
 	p.last = time.Now()
-	bar := ""
-	if newEvents > 0 {
-		const width = 30
-		done := width * pr.Committed / newEvents
-		sent := width*pr.Submitted/newEvents - done
-		bar = "[" + strings.Repeat("#", done) + strings.Repeat("-", sent) + strings.Repeat(" ", width-done-sent) + "] "
+	size, done := int64(newEvents), int64(pr.Committed)
+	if newEvents == 0 { // nothing to submit: a full bar
+		size, done = 1, 1
 	}
-	fmt.Fprintf(p.w, "\r%s%d/%d new events submitted, %d committed (%d already recorded)", bar, pr.Submitted, newEvents, pr.Committed, pr.Known)
-	if final {
-		fmt.Fprintln(p.w)
+	if p.bar == nil {
+		w := p.w
+		p.bar = progressbar.NewOptions64(size,
+			progressbar.OptionSetWriter(w),
+			progressbar.OptionSetWidth(30),
+			progressbar.OptionSetTheme(progressbar.Theme{Saucer: "#", SaucerPadding: " ", BarStart: "[", BarEnd: "]"}),
+			progressbar.OptionShowDescriptionAtLineEnd(),
+			progressbar.OptionSetPredictTime(false),
+			progressbar.OptionSetElapsedTime(false),
+			progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }))
+	} else if p.bar.GetMax64() != size {
+		p.bar.ChangeMax64(size)
+	}
+	p.bar.Describe(fmt.Sprintf("%d/%d new events submitted, %d committed (%d already recorded)", pr.Submitted, newEvents, pr.Committed, pr.Known))
+	p.bar.Set64(done)
+	if final && !p.bar.IsFinished() {
+		p.bar.Exit() // ends the line where the import stopped
 	}
 }
 

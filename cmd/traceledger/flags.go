@@ -275,6 +275,8 @@ type txFlags struct {
 	out  outputFlag
 }
 
+// add adds the connection flags, --from (fromHelp says whose key it
+// names), the passphrase flags and -o/--output.
 func (t *txFlags) add(cmd *cobra.Command, fromHelp string) {
 	t.conn.add(cmd)
 	t.sign.add(cmd, fromHelp)
