@@ -49,10 +49,7 @@ func newAnchorRootCmd() *cobra.Command {
 		Use:   "root LEAVES",
 		Short: "Compute the Merkle root over the event hashes in LEAVES",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: out.run(func(cmd *cobra.Command, args []string) error {
 			ids, err := readLeaves(cmd, args[0])
 			if err != nil {
 				return err
@@ -65,7 +62,7 @@ func newAnchorRootCmd() *cobra.Command {
 			return out.print(cmd.OutOrStdout(), map[string]any{"root": hex.EncodeToString(root[:]), "leaf_count": tree.Size()}, func(w io.Writer) {
 				fmt.Fprintf(w, "%x  (%d event hashes)\n", root, tree.Size())
 			})
-		},
+		}),
 	}
 	out.add(cmd)
 	return cmd
@@ -73,9 +70,7 @@ func newAnchorRootCmd() *cobra.Command {
 
 func newAnchorSubmitCmd() *cobra.Command {
 	var (
-		conn             connFlags
-		sign             signerFlags
-		out              outputFlag
+		tx               txFlags
 		source           string
 		fromTime, toTime string
 	)
@@ -89,10 +84,7 @@ LEAVES: 'anchor prove' needs them.`,
 		Example: `  traceledger anchor submit --from coldchain --source urn:epc:id:giai:6901234.SENSOR7 \
       --from-time 2026-11-28T00:00:00+08:00 --to-time 2026-11-28T23:59:59+08:00 readings-2026-11-28.txt`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: tx.out.run(func(cmd *cobra.Command, args []string) error {
 			ids, err := readLeaves(cmd, args[0])
 			if err != nil {
 				return err
@@ -115,11 +107,7 @@ LEAVES: 'anchor prove' needs them.`,
 				}
 				*t.dst = ts.UnixMilli()
 			}
-			signer, err := sign.signer(cmd.Context(), conn.home)
-			if err != nil {
-				return err
-			}
-			c, err := conn.client()
+			c, signer, err := tx.signer(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -129,14 +117,12 @@ LEAVES: 'anchor prove' needs them.`,
 			}
 			root := tree.Root()
 			view := map[string]any{"root": hex.EncodeToString(root[:]), "leaf_count": tree.Size(), "tx_hash": fmt.Sprintf("%X", res.Hash), "height": res.Height, "log_indexes": res.Indexes}
-			return out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
+			return tx.out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
 				fmt.Fprintf(w, "anchored %x over %d event hashes: tx %X at height %d, log index %v\n", root, tree.Size(), res.Hash, res.Height, res.Indexes)
 			})
-		},
+		}),
 	}
-	conn.add(cmd)
-	sign.add(cmd)
-	out.add(cmd)
+	tx.add(cmd, "name of the signing key in the keyring")
 	cmd.Flags().StringVar(&source, "source", "", "URI of the source (sensor, gateway, stream) (required)")
 	cmd.Flags().StringVar(&fromTime, "from-time", "", "earliest event time covered, RFC 3339 (optional)")
 	cmd.Flags().StringVar(&toTime, "to-time", "", "latest event time covered, RFC 3339 (optional)")
@@ -164,10 +150,7 @@ root (the genesis validator set of --home's genesis, or --trust-height and
 nothing but its own trust root. With -o json standard output carries one JSON
 object: a summary, with the file written or the proof itself ("proof").`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := output.check(); err != nil {
-				return err
-			}
+		RunE: output.run(func(cmd *cobra.Command, args []string) error {
 			ids, err := readLeaves(cmd, args[0])
 			if err != nil {
 				return err
@@ -201,7 +184,7 @@ object: a summary, with the file written or the proof itself ("proof").`,
 				}
 			}
 			return output.document(cmd, outFile, 0o644, bz, "proof", summary, text)
-		},
+		}),
 	}
 	conn.add(cmd)
 	output.add(cmd)
@@ -229,10 +212,7 @@ light-client rules; then the record's inclusion in the log, the anchor's root
 and leaf count, and the event's path to the root. Without a trust root it
 refuses: a proof's own app hash can be recomputed for any forged record.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: out.run(func(cmd *cobra.Command, args []string) error {
 			data, err := readInput(cmd, args[0])
 			if err != nil {
 				return err
@@ -252,7 +232,7 @@ refuses: a proof's own app hash can be recomputed for any forged record.`,
 				fmt.Fprintf(w, "VERIFIED: %s is leaf %d of %d under root %s, anchored by %s at log #%d; the roots hash to app hash %s of header %d on chain %s, reached from %s\n",
 					p.EventHashID, p.LeafIndex, p.TreeSize, p.Root, p.Source, p.LogIndex, p.AppHash, p.HeaderHeight, p.ChainID, root)
 			})
-		},
+		}),
 	}
 	trust.add(cmd, "genesis file of the network: trust starts at its validator set")
 	out.add(cmd)

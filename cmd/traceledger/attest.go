@@ -6,8 +6,6 @@ package main
 // (docs/ATTESTATIONS.md).
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -16,32 +14,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/traceledger/traceledger/app"
 	"github.com/traceledger/traceledger/client"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
-
-// hashFlag reads a SHA-256 from a file to hash or a hex value; neither
-// gives nil.
-func hashFlag(name, file, hexValue string) ([]byte, error) {
-	switch {
-	case file != "" && hexValue != "":
-		return nil, fmt.Errorf("give --%s or --%s-sha256, not both", name, name)
-	case file != "":
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return nil, fmt.Errorf("--%s: %w", name, err)
-		}
-		h := sha256.Sum256(b)
-		return h[:], nil
-	case hexValue != "":
-		b, err := hex.DecodeString(hexValue)
-		if err != nil || len(b) != 32 {
-			return nil, fmt.Errorf("--%s-sha256 %q is not 64 hex digits", name, hexValue)
-		}
-		return b, nil
-	}
-	return nil, nil
-}
 
 // signerParticipant returns the participant id the signing key signs for.
 func signerParticipant(cmd *cobra.Command, c *client.Client, s client.Signer) (string, error) {
@@ -70,21 +46,22 @@ func newTxAttestCmd() *cobra.Command {
 
 func newAttestIssueCmd() *cobra.Command {
 	var (
-		tx                                              govTx
-		a                                               tlv1.IssueAttestation
-		subj                                            tlv1.AttestationSubject
-		from, until, evFile, evHex, auditFile, auditHex string
+		tx              txFlags
+		a               tlv1.IssueAttestation
+		subj            tlv1.AttestationSubject
+		from, until     string
+		evidence, audit hashFlag
 	)
 	cmd := &cobra.Command{
 		Use:   "issue",
 		Short: "Record a signed certification result (the signer must be accredited for the scheme)",
-		Long: `Record a certification result: scheme (` + strings.Join(schemeNames, ", ") + `),
+		Long: `Record a certification result: scheme (` + strings.Join(app.AttestSchemes(), ", ") + `),
 the standard, the certificate number (unique per issuer), the subject (an
 enterprise, a location, a product class and/or lots), scope, mode, validity and
 the SHA-256 of the certificate (and optionally of the audit report). The
 attestation's id is <issuer>/<certificate number>.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: tx.out.run(func(cmd *cobra.Command, _ []string) error {
 			var err error
 			if a.ValidFromMs, err = parseDate("--valid-from", from); err != nil {
 				return err
@@ -92,13 +69,10 @@ attestation's id is <issuer>/<certificate number>.`,
 			if a.ValidUntilMs, err = parseDate("--valid-until", until); err != nil {
 				return err
 			}
-			if a.EvidenceSha256, err = hashFlag("evidence", evFile, evHex); err != nil {
+			if a.EvidenceSha256, err = evidence.required(); err != nil {
 				return err
 			}
-			if a.EvidenceSha256 == nil {
-				return fmt.Errorf("give --evidence FILE or --evidence-sha256 HEX")
-			}
-			if a.AuditReportSha256, err = hashFlag("audit-report", auditFile, auditHex); err != nil {
+			if a.AuditReportSha256, err = audit.sum(); err != nil {
 				return err
 			}
 			a.Subject = &subj
@@ -115,7 +89,7 @@ attestation's id is <issuer>/<certificate number>.`,
 				return err
 			}
 			return tx.committed(cmd, res, map[string]any{"attestation": id}, "issued attestation "+id)
-		},
+		}),
 	}
 	tx.add(cmd, "name of the certifier's key in the keyring")
 	f := cmd.Flags()
@@ -130,26 +104,17 @@ attestation's id is <issuer>/<certificate number>.`,
 	f.StringVar(&a.Mode, "mode", "", "certification mode (initial, recertification, sampling, ...)")
 	f.StringVar(&from, "valid-from", "", "start of validity, 2026-01-02 or RFC 3339 (required)")
 	f.StringVar(&until, "valid-until", "", "end of validity (required)")
-	f.StringVar(&evFile, "evidence", "", "certificate document to hash (stays local)")
-	f.StringVar(&evHex, "evidence-sha256", "", "SHA-256 of the certificate, hex")
-	f.StringVar(&auditFile, "audit-report", "", "audit report to hash and anchor (stays local)")
-	f.StringVar(&auditHex, "audit-report-sha256", "", "SHA-256 of the audit report, hex")
+	evidence.add(cmd, "evidence", "certificate document to hash (stays local)", "SHA-256 of the certificate, hex")
+	audit.add(cmd, "audit-report", "audit report to hash and anchor (stays local)", "SHA-256 of the audit report, hex")
 	for _, r := range []string{"scheme", "standard", "number", "valid-from", "valid-until"} {
 		cmd.MarkFlagRequired(r)
 	}
 	return cmd
 }
 
-var schemeNames = []string{"gap", "organic", "green_food", "geographical_indication", "haccp", "iso22000", "gmp", "gsp", "ccc", "origin_environment", "quarantine", "test_report", "other"}
-
-var attestStatusNames = map[string]tlv1.AttestationStatus{
-	"valid": tlv1.ATTESTATION_STATUS_VALID, "suspended": tlv1.ATTESTATION_STATUS_SUSPENDED,
-	"withdrawn": tlv1.ATTESTATION_STATUS_WITHDRAWN, "cancelled": tlv1.ATTESTATION_STATUS_CANCELLED,
-}
-
 func newAttestStatusCmd() *cobra.Command {
 	var (
-		tx         govTx
+		tx         txFlags
 		to, reason string
 	)
 	cmd := &cobra.Command{
@@ -159,10 +124,10 @@ func newAttestStatusCmd() *cobra.Command {
 (reinstate a suspended one), suspended, withdrawn or cancelled. Withdrawn and
 cancelled are final. Every change is a record.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			st, ok := attestStatusNames[to]
-			if !ok {
-				return fmt.Errorf("--to must be valid, suspended, withdrawn or cancelled, not %q", to)
+		RunE: tx.out.run(func(cmd *cobra.Command, args []string) error {
+			st, err := attestationStatuses.parse("--to", to)
+			if err != nil {
+				return err
 			}
 			c, s, err := tx.signer(cmd.Context())
 			if err != nil {
@@ -173,10 +138,10 @@ cancelled are final. Every change is a record.`,
 				return err
 			}
 			return tx.committed(cmd, res, map[string]any{"attestation": args[0], "status": to}, fmt.Sprintf("attestation %s is now %s", args[0], to))
-		},
+		}),
 	}
 	tx.add(cmd, "name of the issuer's or the supervising department's key")
-	cmd.Flags().StringVar(&to, "to", "", "new status: valid, suspended, withdrawn, cancelled (required)")
+	cmd.Flags().StringVar(&to, "to", "", "new status: "+strings.Join(attestationStatuses.names(), ", ")+" (required)")
 	cmd.Flags().StringVar(&reason, "reason", "", "public reason (required)")
 	cmd.MarkFlagRequired("to")
 	cmd.MarkFlagRequired("reason")
@@ -198,10 +163,7 @@ suspended, withdrawn or cancelled, and its issuer's accreditation for the
 scheme was in force. The answer is computed from the attestation's and the
 issuer's complete histories, verified against a signed header.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: out.run(func(cmd *cobra.Command, args []string) error {
 			t := time.Now().UnixMilli()
 			if at != "" {
 				var err error
@@ -218,7 +180,7 @@ issuer's complete histories, verified against a signed header.`,
 				return err
 			}
 			view := map[string]any{"attestation": args[0], "at": formatMs(t), "valid": v.Valid, "failures": v.Failures,
-				"status_at": strings.ToLower(strings.TrimPrefix(v.StatusAt.String(), "ATTESTATION_STATUS_")), "height": p.Height}
+				"status_at": attestationStatuses.name(v.StatusAt), "height": p.Height}
 			if v.Issued != nil {
 				view["issued_record"] = creditRecordView(v.Issued)
 			}
@@ -247,7 +209,7 @@ issuer's complete histories, verified against a signed header.`,
 				return negative("attestation %s was NOT valid at %s: %s", args[0], formatMs(t), strings.Join(v.Failures, "; "))
 			}
 			return err
-		},
+		}),
 	}
 	conn.add(cmd)
 	out.add(cmd)
@@ -266,7 +228,7 @@ func newAttestCmd() *cobra.Command {
 
 func newAttestExportCmd() *cobra.Command {
 	var (
-		tx      govTx
+		tx      txFlags
 		outFile string
 	)
 	cmd := &cobra.Command{
@@ -279,7 +241,7 @@ checked outside the ledger ('traceledger attest verify'). --out FILE writes it
 to a file instead; with -o json standard output carries one JSON object: a
 summary, with the file written or the credential itself ("credential").`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: tx.out.run(func(cmd *cobra.Command, args []string) error {
 			c, s, err := tx.signer(cmd.Context())
 			if err != nil {
 				return err
@@ -297,7 +259,7 @@ summary, with the file written or the credential itself ("credential").`,
 			}
 			data = append(data, '\n')
 			return tx.out.document(cmd, outFile, 0o644, data, "credential", map[string]any{"attestation": args[0], "signing_key": s.KeyID()}, nil)
-		},
+		}),
 	}
 	tx.add(cmd, "name of the issuing certifier's key in the keyring")
 	cmd.Flags().StringVar(&outFile, "out", "", "write the credential to this file (default standard output)")
@@ -314,10 +276,7 @@ func newAttestVerifyCmd() *cobra.Command {
 		Use:   "verify FILE",
 		Short: "Verify a VC: its eddsa-jcs-2022 signature and that the ledger holds the same attestation, signed by a key of its issuer (--offline: the signature only, not verified)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: out.run(func(cmd *cobra.Command, args []string) error {
 			data, err := os.ReadFile(args[0])
 			if err != nil {
 				return err
@@ -342,7 +301,7 @@ func newAttestVerifyCmd() *cobra.Command {
 			view := map[string]any{"attestation": iv.VC.CredentialSubject.Attestation, "signature": "valid", "signing_key": iv.KeyID,
 				"ledger_checked": !offline, "verified": !offline}
 			if a != nil {
-				view["ledger_status"] = strings.ToLower(strings.TrimPrefix(a.Status.String(), "ATTESTATION_STATUS_"))
+				view["ledger_status"] = attestationStatuses.name(a.Status)
 			}
 			return out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
 				fmt.Fprintf(w, "credential for attestation %s: eddsa-jcs-2022 signature valid (key %s)\n", iv.VC.CredentialSubject.Attestation, iv.KeyID)
@@ -352,7 +311,7 @@ func newAttestVerifyCmd() *cobra.Command {
 					fmt.Fprintf(w, "not verified against the ledger (--offline): that the key is the issuer's is the credential's own claim; run without --offline\n")
 				}
 			})
-		},
+		}),
 	}
 	conn.add(cmd)
 	out.add(cmd)

@@ -61,10 +61,7 @@ beside the state file). --metrics-addr serves Prometheus metrics at /metrics.
 tampering (fork, forged header, bad answer, rewritten history, disagreement);
 else 3 if a node did not answer, 4 if a node lags.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: out.run(func(cmd *cobra.Command, _ []string) error {
 			urls := audit.ParseNodes(nodes)
 			if len(urls) == 0 {
 				return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("--nodes is required: the RPC URLs of the departments' nodes, comma-separated")}
@@ -137,7 +134,7 @@ else 3 if a node did not answer, 4 if a node lags.`,
 				return nil
 			}
 			return err
-		},
+		}),
 	}
 	trust.add(cmd, "genesis file: trust starts at the genesis validator set")
 	out.add(cmd)

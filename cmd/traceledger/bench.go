@@ -61,10 +61,7 @@ work changes absolute figures; compare the ratios to kvstore of one run.`,
   traceledger bench --modes kvstore,single --step 10s
   traceledger bench --modes single,prefilled --prefill 5000000`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: out.run(func(cmd *cobra.Command, _ []string) error {
 			if modes != "" {
 				cfg.Modes = strings.Split(modes, ",")
 			}
@@ -114,7 +111,7 @@ work changes absolute figures; compare the ratios to kvstore of one run.`,
 				}
 			}
 			return err
-		},
+		}),
 	}
 	f := cmd.Flags()
 	f.StringVar(&cfg.Out, "out", "bench-out", "output directory (result.json, plot.png, cache/ with cometbft, net-*/ while running)")

@@ -8,7 +8,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -25,31 +24,24 @@ func newTxCreditCmd() *cobra.Command {
 	return cmd
 }
 
-var complaintCategories = map[string]tlv1.ComplaintCategory{
-	"quality": tlv1.COMPLAINT_CATEGORY_QUALITY, "safety": tlv1.COMPLAINT_CATEGORY_SAFETY, "labelling": tlv1.COMPLAINT_CATEGORY_LABELLING,
-	"fraud": tlv1.COMPLAINT_CATEGORY_FRAUD, "service": tlv1.COMPLAINT_CATEGORY_SERVICE, "other": tlv1.COMPLAINT_CATEGORY_OTHER,
-}
-
 func newCreditComplaintCmd() *cobra.Command {
 	var (
-		tx                   govTx
-		category, file, hexv string
+		tx        txFlags
+		category  string
+		complaint hashFlag
 	)
 	cmd := &cobra.Command{
 		Use:   "complaint ENTERPRISE",
 		Short: "Record a public complaint (its hash and category) against an enterprise",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			cat, ok := complaintCategories[category]
-			if !ok {
-				return fmt.Errorf("--category must be quality, safety, labelling, fraud, service or other, not %q", category)
-			}
-			h, err := hashFlag("complaint", file, hexv)
+		RunE: tx.out.run(func(cmd *cobra.Command, args []string) error {
+			cat, err := complaintCategories.parse("--category", category)
 			if err != nil {
 				return err
 			}
-			if h == nil {
-				return fmt.Errorf("give --complaint FILE or --complaint-sha256 HEX")
+			h, err := complaint.required()
+			if err != nil {
+				return err
 			}
 			c, s, err := tx.signer(cmd.Context())
 			if err != nil {
@@ -60,32 +52,29 @@ func newCreditComplaintCmd() *cobra.Command {
 				return err
 			}
 			return tx.committed(cmd, res, map[string]any{"enterprise": args[0]}, "recorded a complaint against "+args[0])
-		},
+		}),
 	}
 	tx.add(cmd, "name of a department key")
-	cmd.Flags().StringVar(&category, "category", "", "quality, safety, labelling, fraud, service or other (required)")
-	cmd.Flags().StringVar(&file, "complaint", "", "complaint document to hash (stays local)")
-	cmd.Flags().StringVar(&hexv, "complaint-sha256", "", "SHA-256 of the complaint, hex")
+	cmd.Flags().StringVar(&category, "category", "", complaintCategories.list()+" (required)")
+	complaint.add(cmd, "complaint", "complaint document to hash (stays local)", "SHA-256 of the complaint, hex")
 	cmd.MarkFlagRequired("category")
 	return cmd
 }
 
 func newCreditViolationCmd() *cobra.Command {
 	var (
-		tx                      govTx
-		kind, penalty, file, hx string
+		tx            txFlags
+		kind, penalty string
+		decision      hashFlag
 	)
 	cmd := &cobra.Command{
 		Use:   "violation ENTERPRISE",
 		Short: "Record a violation found against an enterprise",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			h, err := hashFlag("decision", file, hx)
+		RunE: tx.out.run(func(cmd *cobra.Command, args []string) error {
+			h, err := decision.required()
 			if err != nil {
 				return err
-			}
-			if h == nil {
-				return fmt.Errorf("give --decision FILE or --decision-sha256 HEX")
 			}
 			c, s, err := tx.signer(cmd.Context())
 			if err != nil {
@@ -96,22 +85,18 @@ func newCreditViolationCmd() *cobra.Command {
 				return err
 			}
 			return tx.committed(cmd, res, map[string]any{"enterprise": args[0]}, "recorded a violation against "+args[0])
-		},
+		}),
 	}
 	tx.add(cmd, "name of a department key")
 	cmd.Flags().StringVar(&kind, "kind", "", "violation kind, e.g. pesticide_residue (required)")
 	cmd.Flags().StringVar(&penalty, "penalty", "", "penalty imposed")
-	cmd.Flags().StringVar(&file, "decision", "", "decision document to hash (stays local)")
-	cmd.Flags().StringVar(&hx, "decision-sha256", "", "SHA-256 of the decision, hex")
+	decision.add(cmd, "decision", "decision document to hash (stays local)", "SHA-256 of the decision, hex")
 	cmd.MarkFlagRequired("kind")
 	return cmd
 }
 
 func newQueryCreditCmd() *cobra.Command {
-	var (
-		conn connFlags
-		out  outputFlag
-	)
+	var q queryFlags
 	cmd := &cobra.Command{
 		Use:   "credit ENTERPRISE",
 		Short: "Show an enterprise's quality-credit profile with proofs",
@@ -120,14 +105,7 @@ suspensions. They come from two histories, "credit:<id>" and
 "participant:<id>", each proven complete by its head and verified against a
 header signed by the departments.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
-			c, err := conn.client()
-			if err != nil {
-				return err
-			}
+		RunE: q.run(func(cmd *cobra.Command, args []string, c *client.Client) error {
 			p, err := c.Credit(cmd.Context(), args[0])
 			if err != nil {
 				return err
@@ -143,13 +121,13 @@ header signed by the departments.`,
 				"certifications": views(p.Certifications), "recalls": views(p.Recalls), "complaints": views(p.Complaints),
 				"violations": views(p.Violations), "suspensions": views(p.Suspensions)}
 			if p.Enterprise != nil {
-				view["status"] = lowerStatus(p.Enterprise.Status.String(), "PARTICIPANT_STATUS_")
+				view["status"] = participantStatuses.name(p.Enterprise.Status)
 			}
-			err = out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
+			err = q.out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
 				if p.Enterprise == nil {
 					fmt.Fprintf(w, "%s is proven NOT registered\n", args[0])
 				} else {
-					fmt.Fprintf(w, "%s (%s), status %s\n", p.Enterprise.Id, p.Enterprise.Name, lowerStatus(p.Enterprise.Status.String(), "PARTICIPANT_STATUS_"))
+					fmt.Fprintf(w, "%s (%s), status %s\n", p.Enterprise.Id, p.Enterprise.Name, participantStatuses.name(p.Enterprise.Status))
 				}
 				for _, sec := range []struct {
 					name string
@@ -168,10 +146,9 @@ header signed by the departments.`,
 				return negative("%s is not registered (absence proven at state height %d)", args[0], p.Proven.Height)
 			}
 			return err
-		},
+		}),
 	}
-	conn.add(cmd)
-	out.add(cmd)
+	q.add(cmd)
 	return cmd
 }
 
@@ -184,14 +161,14 @@ func creditRecordView(r *client.VerifiedRecord) recordView {
 		v.Kind, v.Subject = "attestation_issued", a.AttestationId
 		if a.Issued == nil {
 			v.Kind = "attestation_status"
-			v.Note = strings.ToLower(strings.TrimPrefix(a.To.String(), "ATTESTATION_STATUS_")) + ": " + a.Reason
+			v.Note = attestationStatuses.name(a.To) + ": " + a.Reason
 		}
 	case *tlv1.Record_Credit:
 		switch c := b.Credit.Body.(type) {
 		case *tlv1.CreditRecord_Recall:
 			v.Kind, v.Subject, v.Note = "recall", c.Recall.GetBody().GetId(), c.Recall.GetBody().GetHazard()
 		case *tlv1.CreditRecord_Complaint:
-			v.Kind, v.Subject, v.Note = "complaint", c.Complaint.Enterprise, strings.ToLower(strings.TrimPrefix(c.Complaint.Category.String(), "COMPLAINT_CATEGORY_"))
+			v.Kind, v.Subject, v.Note = "complaint", c.Complaint.Enterprise, complaintCategories.name(c.Complaint.Category)
 		case *tlv1.CreditRecord_Violation:
 			v.Kind, v.Subject, v.Note = "violation", c.Violation.Enterprise, c.Violation.Kind
 		}

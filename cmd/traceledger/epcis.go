@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -12,11 +11,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/traceledger/traceledger/client"
-	"github.com/traceledger/traceledger/client/keyring"
 	"github.com/traceledger/traceledger/epcis"
 )
 
@@ -47,17 +46,7 @@ func (f *formatFlag) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.value, "format", "auto", "document format: auto (by content), json (JSON / JSON-LD) or xml")
 }
 
-func (f *formatFlag) get() (epcis.Format, error) {
-	switch f.value {
-	case "auto", "":
-		return epcis.FormatAuto, nil
-	case "json", "jsonld", "json-ld":
-		return epcis.FormatJSON, nil
-	case "xml":
-		return epcis.FormatXML, nil
-	}
-	return 0, fmt.Errorf("--format must be auto, json or xml, not %q", f.value)
-}
+func (f *formatFlag) get() (epcis.Format, error) { return documentFormats.parse("--format", f.value) }
 
 // readInput reads a file, or standard input for "-".
 func readInput(cmd *cobra.Command, path string) ([]byte, error) {
@@ -84,10 +73,7 @@ the field.`,
 		Example: `  traceledger epcis hash shipment.jsonld
   traceledger epcis hash --prehash shipment.xml`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: out.run(func(cmd *cobra.Command, args []string) error {
 			f, err := format.get()
 			if err != nil {
 				return err
@@ -117,7 +103,7 @@ the field.`,
 					fmt.Fprintln(w, l)
 				}
 			})
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&prehash, "prehash", false, "print the canonical pre-hash strings instead of the hash IDs")
 	format.add(cmd)
@@ -125,38 +111,13 @@ the field.`,
 	return cmd
 }
 
-// signerFlags load the signing key named by --from.
-type signerFlags struct {
-	from string
-	pass passphraseFlags
-}
-
-func (s *signerFlags) add(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&s.from, "from", "", "name of the signing key in the keyring (required)")
-	cmd.MarkFlagRequired("from")
-	s.pass.add(cmd)
-}
-
-func (s *signerFlags) signer(ctx context.Context, home string) (client.Signer, error) {
-	kr, err := keyring.Open(keyring.Dir(home))
-	if err != nil {
-		return client.Signer{}, err
-	}
-	pw, err := keyring.ReadPassphrase(ctx, s.pass.source("Passphrase of "+s.from+": ", false))
-	if err != nil {
-		return client.Signer{}, err
-	}
-	key, err := kr.Signer(s.from, pw)
-	if err != nil {
-		return client.Signer{}, err
-	}
-	return client.Signer{Key: key}, nil
-}
-
-// progressLine writes a one-line progress report to w, rewriting it in
-// place with carriage returns; it writes nothing unless w is a terminal.
+// progressLine draws an import's progress on a terminal: a progress bar
+// (github.com/schollz/progressbar) of the new events committed, with the
+// counts, rewritten in place. It draws nothing unless made for a terminal,
+// so a pipe or a file never gets carriage returns.
 type progressLine struct {
-	w    io.Writer
+	w    io.Writer // nil: not a terminal
+	bar  *progressbar.ProgressBar
 	last time.Time
 }
 
@@ -174,6 +135,8 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// update draws pr, at most five times a second unless final; the final
+// report ends the line.
 func (p *progressLine) update(pr client.ImportProgress, final bool) {
 	if p.w == nil {
 		return
@@ -183,24 +146,33 @@ func (p *progressLine) update(pr client.ImportProgress, final bool) {
 		return
 	}
 	p.last = time.Now()
-	bar := ""
-	if newEvents > 0 {
-		const width = 30
-		done := width * pr.Committed / newEvents
-		sent := width*pr.Submitted/newEvents - done
-		bar = "[" + strings.Repeat("#", done) + strings.Repeat("-", sent) + strings.Repeat(" ", width-done-sent) + "] "
+	size, done := int64(newEvents), int64(pr.Committed)
+	if newEvents == 0 { // nothing to submit: a full bar
+		size, done = 1, 1
 	}
-	fmt.Fprintf(p.w, "\r%s%d/%d new events submitted, %d committed (%d already recorded)", bar, pr.Submitted, newEvents, pr.Committed, pr.Known)
-	if final {
-		fmt.Fprintln(p.w)
+	if p.bar == nil {
+		w := p.w
+		p.bar = progressbar.NewOptions64(size,
+			progressbar.OptionSetWriter(w),
+			progressbar.OptionSetWidth(30),
+			progressbar.OptionSetTheme(progressbar.Theme{Saucer: "#", SaucerPadding: " ", BarStart: "[", BarEnd: "]"}),
+			progressbar.OptionShowDescriptionAtLineEnd(),
+			progressbar.OptionSetPredictTime(false),
+			progressbar.OptionSetElapsedTime(false),
+			progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }))
+	} else if p.bar.GetMax64() != size {
+		p.bar.ChangeMax64(size)
+	}
+	p.bar.Describe(fmt.Sprintf("%d/%d new events submitted, %d committed (%d already recorded)", pr.Submitted, newEvents, pr.Committed, pr.Known))
+	p.bar.Set64(done)
+	if final && !p.bar.IsFinished() {
+		p.bar.Exit() // ends the line where the import stopped
 	}
 }
 
 func newEPCISImportCmd() *cobra.Command {
 	var (
-		conn       connFlags
-		sign       signerFlags
-		out        outputFlag
+		tx         txFlags
 		format     formatFlag
 		hashed     bool
 		payloadDir string
@@ -231,10 +203,7 @@ become the record's context.`,
 		Example: `  traceledger epcis import --from farm1 harvest-2026-11.jsonld
   traceledger epcis import --from farm1 --hashed --payload-dir ./payloads shipments.xml`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: tx.out.run(func(cmd *cobra.Command, args []string) error {
 			f, err := format.get()
 			if err != nil {
 				return err
@@ -259,15 +228,11 @@ become the record's context.`,
 				}
 			}
 			if dryRun {
-				return out.print(cmd.OutOrStdout(), map[string]any{"events": len(events), "valid": true}, func(w io.Writer) {
+				return tx.out.print(cmd.OutOrStdout(), map[string]any{"events": len(events), "valid": true}, func(w io.Writer) {
 					fmt.Fprintf(w, "%d events are valid; nothing submitted (--dry-run)\n", len(events))
 				})
 			}
-			signer, err := sign.signer(cmd.Context(), conn.home)
-			if err != nil {
-				return err
-			}
-			c, err := conn.client()
+			c, signer, err := tx.signer(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -287,7 +252,7 @@ become the record's context.`,
 			newEvents := res.Committed
 			view := map[string]any{"events": res.Total, "recorded": newEvents, "already_recorded": res.Known - res.DuplicatesInDocument,
 				"duplicates_in_document": res.DuplicatesInDocument, "transactions": len(res.Txs), "heights": heights, "mode": map[bool]string{true: "hashed", false: "public"}[hashed]}
-			return out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
+			return tx.out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
 				switch {
 				case newEvents == 0:
 					fmt.Fprintf(w, "nothing to record: all %d events are already on the ledger", res.Total)
@@ -302,11 +267,9 @@ become the record's context.`,
 				}
 				fmt.Fprintln(w)
 			})
-		},
+		}),
 	}
-	conn.add(cmd)
-	sign.add(cmd)
-	out.add(cmd)
+	tx.add(cmd, "name of the signing key in the keyring")
 	format.add(cmd)
 	cmd.Flags().BoolVar(&hashed, "hashed", false, "record hashed events (hash ID, payload SHA-256 and index fields only)")
 	cmd.Flags().StringVar(&payloadDir, "payload-dir", "", "with --hashed: write each event's disclosable payload to DIR/<hash hex>.json")
@@ -335,8 +298,7 @@ func writePayloads(dir string, events []client.PreparedEvent) error {
 
 func newEPCISExportCmd() *cobra.Command {
 	var (
-		conn        connFlags
-		output      outputFlag
+		q           queryFlags
 		id, outFile string
 	)
 	cmd := &cobra.Command{
@@ -358,14 +320,7 @@ output carries one JSON object: a summary, with the file written or the
 document itself ("document").`,
 		Example: `  traceledger epcis export --id urn:epc:class:lgtin:6901234.000012.LOT1 --out lot1.jsonld`,
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := output.check(); err != nil {
-				return err
-			}
-			c, err := conn.client()
-			if err != nil {
-				return err
-			}
+		RunE: q.run(func(cmd *cobra.Command, _ []string, c *client.Client) error {
 			res, err := c.Export(cmd.Context(), id, time.Now())
 			if err != nil {
 				return err
@@ -376,17 +331,16 @@ document itself ("document").`,
 			}
 			summary := map[string]any{"subject": res.Subject, "public_events": res.Public - len(res.Unrendered), "hashed_events": res.Hashed,
 				"other_records": res.Other, "unrendered": unrendered, "state_height": res.Proven.Height, "header_height": res.Proven.Header.Height, "verified": true}
-			return output.document(cmd, outFile, 0o644, res.Document, "document", summary, func(ew io.Writer) {
+			return q.out.document(cmd, outFile, 0o644, res.Document, "document", summary, func(ew io.Writer) {
 				fmt.Fprintf(ew, "%s: %d public events exported, %d hashed events and %d other records listed with proofs (verified at state height %d, header %d)\n",
 					res.Subject, res.Public-len(res.Unrendered), res.Hashed, res.Other, res.Proven.Height, res.Proven.Header.Height)
 				for _, u := range res.Unrendered {
 					fmt.Fprintf(ew, "warning: event %s has no exact JSON-LD rendering; it is listed with its proof only\n", u)
 				}
 			})
-		},
+		}),
 	}
-	conn.add(cmd)
-	output.add(cmd)
+	q.add(cmd)
 	cmd.Flags().StringVar(&id, "id", "", "identifier whose history to export (required)")
 	cmd.Flags().StringVar(&outFile, "out", "", "write the document to this file (default standard output)")
 	cmd.MarkFlagRequired("id")
@@ -410,10 +364,7 @@ Each event is "match" (a hashed event with that payload hash is recorded),
 payload is not the one committed to) or "not-recorded" (absence proven). The
 exit code is 2 if any payload mismatches, else 4 if any event is not recorded.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: out.run(func(cmd *cobra.Command, args []string) error {
 			f, err := format.get()
 			if err != nil {
 				return err
@@ -463,7 +414,7 @@ exit code is 2 if any payload mismatches, else 4 if any event is not recorded.`,
 				return negative("%d of %d events are not recorded (absence proven)", bad, len(checks))
 			}
 			return nil
-		},
+		}),
 	}
 	conn.add(cmd)
 	out.add(cmd)
@@ -480,10 +431,7 @@ func newEPCISShowCmd() *cobra.Command {
 		Use:   "show HASH_ID",
 		Short: "Show the verified record of an event by its Event Hash ID",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: out.run(func(cmd *cobra.Command, args []string) error {
 			if !epcis.ValidHashID(args[0]) {
 				return fmt.Errorf("%q is not an Event Hash ID (ni:///sha-256;<64 hex>?ver=CBV2.0)", args[0])
 			}
@@ -518,7 +466,7 @@ func newEPCISShowCmd() *cobra.Command {
 				return negative("event %s is not recorded (absence proven at state height %d)", args[0], p.Height)
 			}
 			return err
-		},
+		}),
 	}
 	conn.add(cmd)
 	out.add(cmd)

@@ -155,10 +155,14 @@ func TestProgressOnlyOnTerminal(t *testing.T) {
 	if buf.Len() != 0 || st.Size() != 0 {
 		t.Fatalf("progress written to a non-terminal: %q, %d bytes to a file", buf.String(), st.Size())
 	}
-	// The same report on a terminal-like writer is drawn.
+	// The same report on a terminal-like writer is drawn: rewritten in
+	// place, its last state a full bar with the counts, and the line ended.
 	var tty strings.Builder
 	(&progressLine{w: &tty}).update(client.ImportProgress{Total: 10, Submitted: 10, Committed: 10}, true)
-	if !strings.HasPrefix(tty.String(), "\r[") {
-		t.Fatalf("progress line: %q", tty.String())
+	drawn := tty.String()
+	last := drawn[strings.LastIndex(drawn, "\r")+1:]
+	if !strings.HasPrefix(drawn, "\r") || !strings.HasSuffix(last, "\n") ||
+		!strings.Contains(last, "["+strings.Repeat("#", 30)+"]") || !strings.Contains(last, "10/10 new events submitted, 10 committed") {
+		t.Fatalf("progress line: %q", drawn)
 	}
 }

@@ -3,6 +3,10 @@
 package main
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,9 +15,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/traceledger/traceledger/client"
 	"github.com/traceledger/traceledger/client/keyring"
 	"github.com/traceledger/traceledger/node"
 )
@@ -119,7 +125,21 @@ func (o *outputFlag) check() error {
 			return nil
 		}
 	}
-	return &usageError{err: fmt.Errorf("--output must be %s, not %q", strings.Join(o.formats(), " or "), o.format)}
+	return &usageError{err: mustBe("--output", o.formats(), o.format)}
+}
+
+// runFunc is the signature of a command's RunE.
+type runFunc = func(cmd *cobra.Command, args []string) error
+
+// run is the RunE that refuses an unknown output format, then runs body:
+// every command that prints a result checks -o before anything else.
+func (o *outputFlag) run(body runFunc) runFunc {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := o.check(); err != nil {
+			return err
+		}
+		return body(cmd, args)
+	}
 }
 
 // json reports whether the output is JSON.
@@ -198,4 +218,161 @@ func (p *passphraseFlags) source(prompt string, confirm bool) keyring.Source {
 		return keyring.Source{Kind: keyring.FromEnv}
 	}
 	return keyring.Source{Kind: keyring.FromTerminal, Prompt: prompt, Confirm: confirm}
+}
+
+// unlockKeyring opens the keyring of home and reads the passphrase of the
+// key name once (from the source pass selects).
+func unlockKeyring(ctx context.Context, home, name string, pass passphraseFlags) (*keyring.Keyring, []byte, error) {
+	kr, err := keyring.Open(keyring.Dir(home))
+	if err != nil {
+		return nil, nil, err
+	}
+	pw, err := keyring.ReadPassphrase(ctx, pass.source("Passphrase of "+name+": ", false))
+	if err != nil {
+		return nil, nil, err
+	}
+	return kr, pw, nil
+}
+
+// signerFlags are --from and the passphrase flags: the one loader of the
+// signing key of every command that signs.
+type signerFlags struct {
+	from string
+	pass passphraseFlags
+}
+
+// add adds --from (required; fromHelp says whose key it names) and the
+// passphrase flags.
+func (s *signerFlags) add(cmd *cobra.Command, fromHelp string) {
+	cmd.Flags().StringVar(&s.from, "from", "", fromHelp+" (required)")
+	cmd.MarkFlagRequired("from")
+	s.pass.add(cmd)
+}
+
+// keyring opens the keyring of home and reads the passphrase of --from.
+func (s *signerFlags) keyring(ctx context.Context, home string) (*keyring.Keyring, []byte, error) {
+	return unlockKeyring(ctx, home, s.from, s.pass)
+}
+
+// signer loads the --from key of home's keyring.
+func (s *signerFlags) signer(ctx context.Context, home string) (client.Signer, error) {
+	kr, pw, err := s.keyring(ctx, home)
+	if err != nil {
+		return client.Signer{}, err
+	}
+	key, err := kr.Signer(s.from, pw)
+	if err != nil {
+		return client.Signer{}, err
+	}
+	return client.Signer{Key: key}, nil
+}
+
+// txFlags are the flags every command that signs and submits a
+// transaction takes: the node, the signing key and the output format.
+type txFlags struct {
+	conn connFlags
+	sign signerFlags
+	out  outputFlag
+}
+
+// add adds the connection flags, --from (fromHelp says whose key it
+// names), the passphrase flags and -o/--output.
+func (t *txFlags) add(cmd *cobra.Command, fromHelp string) {
+	t.conn.add(cmd)
+	t.sign.add(cmd, fromHelp)
+	t.out.add(cmd)
+}
+
+// signer returns the client and the --from key.
+func (t *txFlags) signer(ctx context.Context) (*client.Client, client.Signer, error) {
+	s, err := t.sign.signer(ctx, t.conn.home)
+	if err != nil {
+		return nil, client.Signer{}, err
+	}
+	c, err := t.conn.client()
+	if err != nil {
+		return nil, client.Signer{}, err
+	}
+	return c, s, nil
+}
+
+// committed prints the outcome of a transaction: its hash, height and log
+// indexes, with extra fields, and line first in text output.
+func (t *txFlags) committed(cmd *cobra.Command, res *client.Committed, extra map[string]any, line string) error {
+	view := map[string]any{"tx_hash": fmt.Sprintf("%X", res.Hash), "height": res.Height, "log_indexes": res.Indexes}
+	for k, v := range extra {
+		view[k] = v
+	}
+	return t.out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
+		if line != "" {
+			fmt.Fprintln(w, line)
+		}
+		fmt.Fprintf(w, "committed: tx %X at height %d, log index %v\n", res.Hash, res.Height, res.Indexes)
+	})
+}
+
+// hashFlag is a SHA-256 given either as a file to hash, --NAME FILE (the
+// file stays local), or as hex, --NAME-sha256 HEX.
+type hashFlag struct {
+	name, file, hex string
+}
+
+// add adds --name (help fileHelp) and --name-sha256 (help hexHelp).
+func (h *hashFlag) add(cmd *cobra.Command, name, fileHelp, hexHelp string) {
+	h.name = name
+	cmd.Flags().StringVar(&h.file, name, "", fileHelp)
+	cmd.Flags().StringVar(&h.hex, name+"-sha256", "", hexHelp)
+}
+
+// sum is the hash given, or nil when neither flag is.
+func (h *hashFlag) sum() ([]byte, error) {
+	switch {
+	case h.file != "" && h.hex != "":
+		return nil, fmt.Errorf("give --%s or --%s-sha256, not both", h.name, h.name)
+	case h.file != "":
+		b, err := os.ReadFile(h.file)
+		if err != nil {
+			return nil, fmt.Errorf("--%s: %w", h.name, err)
+		}
+		s := sha256.Sum256(b)
+		return s[:], nil
+	case h.hex != "":
+		b, err := hex.DecodeString(h.hex)
+		if err != nil || len(b) != sha256.Size {
+			return nil, fmt.Errorf("--%s-sha256 %q is not 64 hex digits", h.name, h.hex)
+		}
+		return b, nil
+	}
+	return nil, nil
+}
+
+// required is the hash given; neither flag is an error.
+func (h *hashFlag) required() ([]byte, error) {
+	s, err := h.sum()
+	if err == nil && s == nil {
+		err = fmt.Errorf("give --%s FILE or --%s-sha256 HEX", h.name, h.name)
+	}
+	return s, err
+}
+
+// decodeKey parses a base64 Ed25519 public key (as `keys show` prints it).
+func decodeKey(flag, s string) ([]byte, error) {
+	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
+	if err != nil || len(b) != 32 {
+		return nil, fmt.Errorf("%s %q is not a base64 32-byte Ed25519 public key (see 'traceledger keys show')", flag, s)
+	}
+	return b, nil
+}
+
+// parseDate reads 2026-01-02 or an RFC 3339 time as Unix milliseconds.
+func parseDate(flag, s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	for _, layout := range []string{time.DateOnly, time.RFC3339} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UnixMilli(), nil
+		}
+	}
+	return 0, fmt.Errorf("%s %q: want a date (2026-01-02) or an RFC 3339 time", flag, s)
 }

@@ -64,10 +64,7 @@ func newGenesisNewCmd() *cobra.Command {
 		Use:   "new",
 		Short: "Start a draft genesis document (no departments yet)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := output.check(); err != nil {
-				return err
-			}
+		RunE: output.run(func(cmd *cobra.Command, _ []string) error {
 			t := time.Now().UTC()
 			if when != "" {
 				var err error
@@ -98,7 +95,7 @@ func newGenesisNewCmd() *cobra.Command {
 				"quorum_numerator": num, "quorum_denominator": den}, func(w io.Writer) {
 				fmt.Fprintf(w, "wrote draft %s (chain %s, quorum %d/%d); add departments with 'traceledger genesis add-department %s'\n", out, chainID, num, den, out)
 			})
-		},
+		}),
 	}
 	output.add(cmd)
 	cmd.Flags().StringVar(&chainID, "chain-id", "", "network (chain) id (required)")
@@ -138,10 +135,7 @@ func newGenesisAddDepartmentCmd() *cobra.Command {
 --admin-key (base64, repeatable) and/or the public part of --admin-name in
 --admin-home's keyring (no passphrase needed). The document must stay valid.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := output.check(); err != nil {
-				return err
-			}
+		RunE: output.run(func(cmd *cobra.Command, args []string) error {
 			switch {
 			case validatorKey != "" && validatorHome != "":
 				return fmt.Errorf("give --validator-key or --validator-home, not both")
@@ -192,7 +186,7 @@ func newGenesisAddDepartmentCmd() *cobra.Command {
 				"validator_pub_key": base64.StdEncoding.EncodeToString(d.ValidatorPubKey)}, func(w io.Writer) {
 				fmt.Fprintf(w, "added department %s (power %d, %d admin keys) to %s\n", d.ID, d.Power, len(d.AdminKeys), args[0])
 			})
-		},
+		}),
 	}
 	output.add(cmd)
 	cmd.Flags().StringVar(&d.ID, "id", "", "department id (required)")
@@ -219,10 +213,7 @@ func newGenesisAddParticipantCmd() *cobra.Command {
 		Use:   "add-participant FILE",
 		Short: "Register an enterprise, certifier or auditor from genesis",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := output.check(); err != nil {
-				return err
-			}
+		RunE: output.run(func(cmd *cobra.Command, args []string) error {
 			for _, s := range keys {
 				k, err := decodeKey("--key", s)
 				if err != nil {
@@ -236,7 +227,7 @@ func newGenesisAddParticipantCmd() *cobra.Command {
 			return output.print(cmd.OutOrStdout(), map[string]any{"file": args[0], "participant": p.ID, "role": p.Role, "department": p.Department}, func(w io.Writer) {
 				fmt.Fprintf(w, "added %s %s (supervised by %s) to %s\n", p.Role, p.ID, p.Department, args[0])
 			})
-		},
+		}),
 	}
 	output.add(cmd)
 	cmd.Flags().StringVar(&p.ID, "id", "", "participant id (required)")
@@ -263,10 +254,7 @@ the state machine's own (credit codes unique, reserved ids), then prints the
 hash to compare with the other departments. FILE defaults to
 <home>/config/genesis.json.`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: out.run(func(cmd *cobra.Command, args []string) error {
 			path := filepath.Join(defaultHome(), "config", "genesis.json")
 			if len(args) == 1 {
 				path = args[0]
@@ -293,7 +281,7 @@ hash to compare with the other departments. FILE defaults to
 				fmt.Fprintf(w, "%s is valid: chain %s, %d departments (power %d), %d participants, quorum %d/%d\nhash %s\n",
 					path, doc.ChainID, len(st.Departments), power, len(st.Participants), st.Params.QuorumNumerator, st.Params.QuorumDenominator, h)
 			})
-		},
+		}),
 	}
 	out.add(cmd)
 	return cmd
@@ -309,10 +297,7 @@ func newGenesisHashCmd() *cobra.Command {
 document in CometBFT's JSON form without insignificant whitespace (see
 genesis.Hash). With --expect, it fails (exit code 2) unless the hash matches.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := output.check(); err != nil {
-				return err
-			}
+		RunE: output.run(func(cmd *cobra.Command, args []string) error {
 			h, err := genesis.HashFile(args[0])
 			if err != nil {
 				return err
@@ -325,7 +310,7 @@ genesis.Hash). With --expect, it fails (exit code 2) unless the hash matches.`,
 				view["matches_expected"] = true
 			}
 			return output.print(cmd.OutOrStdout(), view, func(w io.Writer) { fmt.Fprintln(w, h) })
-		},
+		}),
 	}
 	output.add(cmd)
 	cmd.Flags().StringVar(&expect, "expect", "", "fail unless the hash equals this")

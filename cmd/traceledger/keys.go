@@ -46,10 +46,7 @@ func newKeysAddCmd() *cobra.Command {
 		Long: `add generates a key and stores it encrypted (scrypt + XChaCha20-Poly1305).
 Give its public key (shown) to your supervising department to be registered.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: out.run(func(cmd *cobra.Command, args []string) error {
 			kr, err := keyring.Open(keyring.Dir(home))
 			if err != nil {
 				return err
@@ -64,7 +61,7 @@ Give its public key (shown) to your supervising department to be registered.`,
 			}
 			v := viewOf(info)
 			return out.print(cmd.OutOrStdout(), v, func(w io.Writer) { printKey(w, v) })
-		},
+		}),
 	}
 	addHomeFlag(cmd, &home)
 	pass.add(cmd)
@@ -79,10 +76,7 @@ func newKeysListCmd() *cobra.Command {
 		Use:   "list",
 		Short: "List the keys (public information only)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: out.run(func(cmd *cobra.Command, _ []string) error {
 			kr, err := keyring.Open(keyring.Dir(home))
 			if err != nil {
 				return err
@@ -103,7 +97,7 @@ func newKeysListCmd() *cobra.Command {
 					printKey(w, v)
 				}
 			})
-		},
+		}),
 	}
 	addHomeFlag(cmd, &home)
 	out.add(cmd)
@@ -117,10 +111,7 @@ func newKeysShowCmd() *cobra.Command {
 		Use:   "show NAME",
 		Short: "Show a key's id and public key",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: out.run(func(cmd *cobra.Command, args []string) error {
 			kr, err := keyring.Open(keyring.Dir(home))
 			if err != nil {
 				return err
@@ -131,7 +122,7 @@ func newKeysShowCmd() *cobra.Command {
 			}
 			v := viewOf(info)
 			return out.print(cmd.OutOrStdout(), v, func(w io.Writer) { printKey(w, v) })
-		},
+		}),
 	}
 	addHomeFlag(cmd, &home)
 	out.add(cmd)
@@ -149,15 +140,8 @@ func newKeysExportCmd() *cobra.Command {
 or to standard output. With -o json, standard output carries one JSON object:
 the key's name and id, and the file written or the export itself ("export").`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
-			kr, err := keyring.Open(keyring.Dir(home))
-			if err != nil {
-				return err
-			}
-			pw, err := keyring.ReadPassphrase(cmd.Context(), pass.source("Passphrase of "+args[0]+": ", false))
+		RunE: out.run(func(cmd *cobra.Command, args []string) error {
+			kr, pw, err := unlockKeyring(cmd.Context(), home, args[0], pass)
 			if err != nil {
 				return err
 			}
@@ -175,7 +159,7 @@ the key's name and id, and the file written or the export itself ("export").`,
 			}
 			// The export is secret material: only the owner may read the file.
 			return out.document(cmd, file, 0o600, data, "export", map[string]any{"name": info.Name, "key_id": info.KeyID}, nil)
-		},
+		}),
 	}
 	addHomeFlag(cmd, &home)
 	pass.add(cmd)
@@ -196,10 +180,7 @@ func newKeysImportCmd() *cobra.Command {
 		Use:   "import NAME FILE",
 		Short: "Import a key exported by 'keys export'",
 		Args:  cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: out.run(func(cmd *cobra.Command, args []string) error {
 			data, err := os.ReadFile(args[1])
 			if err != nil {
 				return err
@@ -222,7 +203,7 @@ func newKeysImportCmd() *cobra.Command {
 			}
 			v := viewOf(info)
 			return out.print(cmd.OutOrStdout(), v, func(w io.Writer) { printKey(w, v) })
-		},
+		}),
 	}
 	addHomeFlag(cmd, &home)
 	pass.add(cmd)

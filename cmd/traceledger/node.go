@@ -72,10 +72,7 @@ For a local test network use 'traceledger testnet init' instead.`,
   traceledger init --home ./agri --genesis genesis.json \
       --peers 0f3c...9a1b@market.example.org:26656,77aa...02cd@drug.example.org:26656`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: out.run(func(cmd *cobra.Command, _ []string) error {
 			if err := checkPeers(peers); err != nil {
 				return err
 			}
@@ -150,7 +147,7 @@ For a local test network use 'traceledger testnet init' instead.`,
 				fmt.Fprintf(w, "initialised %s\n  chain id     %s\n  department   %s (admin key %s, id %s)\n  enterprises  %s\n  genesis hash %s\nnext: traceledger start --home %s\n",
 					home, chainID, deptID, admin.Name, admin.KeyID, strings.Join(names, ", "), h, home)
 			})
-		},
+		}),
 	}
 	addHomeFlag(cmd, &home)
 	cmd.Flags().StringVar(&chainID, "chain-id", "traceledger-local", "network (chain) id")

@@ -56,10 +56,7 @@ The bundle goes to --out FILE ('-' or no --out: standard output); with
 -o json standard output carries one JSON object: a summary, with the file
 written or the bundle itself ("bundle").`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: out.run(func(cmd *cobra.Command, _ []string) error {
 			if id == "" {
 				return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("--id is required")}
 			}
@@ -99,7 +96,7 @@ written or the bundle itself ("bundle").`,
 				fmt.Fprintf(w, "wrote %s: %d records of %q at state height %d, %d light blocks from height %d\n",
 					where, len(b.Records), id, b.State.Height, len(b.LightBlocks), b.Trust.Height)
 			})
-		},
+		}),
 	}
 	conn.add(cmd)
 	cmd.Flags().Int64Var(&trust.height, "trust-height", 0, "start the light blocks at this trusted height (with --trust-hash) instead of genesis")

@@ -71,7 +71,7 @@ func viewRecord(r *client.VerifiedRecord) recordView {
 	case *tlv1.Record_Attestation:
 		v.Subject = b.Attestation.AttestationId
 		if b.Attestation.Issued == nil {
-			v.Note = fmt.Sprintf("%s -> %s: %s", lowerStatus(b.Attestation.From.String(), "ATTESTATION_STATUS_"), lowerStatus(b.Attestation.To.String(), "ATTESTATION_STATUS_"), b.Attestation.Reason)
+			v.Note = fmt.Sprintf("%s -> %s: %s", attestationStatuses.name(b.Attestation.From), attestationStatuses.name(b.Attestation.To), b.Attestation.Reason)
 		}
 	case *tlv1.Record_Credit:
 		if rc := b.Credit.GetRecall(); rc != nil {
@@ -111,20 +111,12 @@ func commitSignatures(h *types.SignedHeader) (signed, total int) {
 }
 
 func newQueryStatusCmd() *cobra.Command {
-	var conn connFlags
-	var out outputFlag
+	var q queryFlags
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the chain's committed log size, roots and map size",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
-			c, err := conn.client()
-			if err != nil {
-				return err
-			}
+		RunE: q.run(func(cmd *cobra.Command, _ []string, c *client.Client) error {
 			st, p, err := c.Status(cmd.Context())
 			if err != nil {
 				return err
@@ -132,35 +124,29 @@ func newQueryStatusCmd() *cobra.Command {
 			view := map[string]any{"chain_id": st.ChainID, "height": st.Roots.Height, "log_size": st.Roots.LogSize,
 				"log_root": hex.EncodeToString(st.Roots.LogRoot), "map_root": hex.EncodeToString(st.Roots.MapRoot), "map_size": st.MapSize,
 				"header_height": p.Header.Height, "app_hash": p.Header.AppHash.String(), "verified": true}
-			return out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
+			return q.out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
 				fmt.Fprintf(w, "chain %s at height %d: %d records in the log, %d keys in the map\n", st.ChainID, st.Roots.Height, st.Roots.LogSize, st.MapSize)
 				provenLine(w, p)
 			})
-		},
+		}),
 	}
-	conn.add(cmd)
-	out.add(cmd)
+	q.add(cmd)
 	return cmd
 }
 
 func newQueryRecordCmd() *cobra.Command {
-	var conn connFlags
-	var out outputFlag
+	var q queryFlags
 	var byHash bool
 	cmd := &cobra.Command{
 		Use:   "record INDEX|LEAF_HASH",
 		Short: "Show one log record by index (or by leaf hash with --hash), with its inclusion proof verified",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
-			c, err := conn.client()
-			if err != nil {
-				return err
-			}
-			var r *client.VerifiedRecord
-			var p client.Proven
+		RunE: q.run(func(cmd *cobra.Command, args []string, c *client.Client) error {
+			var (
+				r   *client.VerifiedRecord
+				p   client.Proven
+				err error
+			)
 			if byHash {
 				h, herr := hex.DecodeString(args[0])
 				if herr != nil || len(h) != 32 {
@@ -178,21 +164,19 @@ func newQueryRecordCmd() *cobra.Command {
 				return err
 			}
 			v := viewRecord(r)
-			return out.print(cmd.OutOrStdout(), map[string]any{"record": v, "state_height": p.Height, "header_height": p.Header.Height}, func(w io.Writer) {
+			return q.out.print(cmd.OutOrStdout(), map[string]any{"record": v, "state_height": p.Height, "header_height": p.Header.Height}, func(w io.Writer) {
 				printRecord(w, v)
 				provenLine(w, p)
 			})
-		},
+		}),
 	}
-	conn.add(cmd)
-	out.add(cmd)
+	q.add(cmd)
 	cmd.Flags().BoolVar(&byHash, "hash", false, "the argument is a record's leaf hash (hex)")
 	return cmd
 }
 
 func newQueryHistoryCmd() *cobra.Command {
-	var conn connFlags
-	var out outputFlag
+	var q queryFlags
 	cmd := &cobra.Command{
 		Use:   "history SUBJECT",
 		Short: "Show the complete, verified history of a product, lot or item",
@@ -201,14 +185,7 @@ the subject's head in the authenticated map gives the count and chain hash, and
 the records must rehash to it. An unknown subject is proven absent (exit code
 4).`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
-			c, err := conn.client()
-			if err != nil {
-				return err
-			}
+		RunE: q.run(func(cmd *cobra.Command, args []string, c *client.Client) error {
 			h, p, err := c.History(cmd.Context(), args[0])
 			if err != nil {
 				return err
@@ -217,7 +194,7 @@ the records must rehash to it. An unknown subject is proven absent (exit code
 			for _, r := range h.Records {
 				views = append(views, viewRecord(r))
 			}
-			err = out.print(cmd.OutOrStdout(), map[string]any{"subject": h.Subject, "asked": args[0], "absent": h.Head == nil, "records": views, "state_height": p.Height, "header_height": p.Header.Height, "verified": true}, func(w io.Writer) {
+			err = q.out.print(cmd.OutOrStdout(), map[string]any{"subject": h.Subject, "asked": args[0], "absent": h.Head == nil, "records": views, "state_height": p.Height, "header_height": p.Header.Height, "verified": true}, func(w io.Writer) {
 				if h.Subject != args[0] {
 					fmt.Fprintf(w, "%s files under %s\n", args[0], h.Subject)
 				}
@@ -235,9 +212,8 @@ the records must rehash to it. An unknown subject is proven absent (exit code
 				return negative("%s has no records (absence proven at state height %d)", args[0], p.Height)
 			}
 			return err
-		},
+		}),
 	}
-	conn.add(cmd)
-	out.add(cmd)
+	q.add(cmd)
 	return cmd
 }

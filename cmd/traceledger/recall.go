@@ -5,7 +5,7 @@ package main
 // Recall command: `tx recall start` (docs/ATTESTATIONS.md).
 
 import (
-	"fmt"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -23,7 +23,7 @@ func newTxRecallCmd() *cobra.Command {
 
 func newRecallStartCmd() *cobra.Command {
 	var (
-		tx          govTx
+		tx          txFlags
 		r           tlv1.InitiateRecall
 		level       int
 		from, until string
@@ -39,13 +39,12 @@ command finds, in each lot's verified history, an event the enterprise signed
 recalled, returned, destroyed) as ordinary events on the lots; measure the
 impact with 'traceledger trace forward LOT'.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: tx.out.run(func(cmd *cobra.Command, args []string) error {
 			var err error
 			r.Id = args[0]
-			if level < 1 || level > 3 {
-				return fmt.Errorf("--level must be 1, 2 or 3, not %d", level)
+			if r.Level, err = recallLevels.parse("--level", strconv.Itoa(level)); err != nil {
+				return err
 			}
-			r.Level = tlv1.RecallLevel(level)
 			if r.PeriodFromMs, err = parseDate("--period-from", from); err != nil {
 				return err
 			}
@@ -70,7 +69,7 @@ impact with 'traceledger trace forward LOT'.`,
 				return err
 			}
 			return tx.committed(cmd, res, map[string]any{"recall": r.Id}, "started recall "+r.Id)
-		},
+		}),
 	}
 	tx.add(cmd, "name of the enterprise's or the department's key")
 	f := cmd.Flags()

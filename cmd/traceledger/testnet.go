@@ -75,10 +75,7 @@ serve queries. All keys share a random passphrase written to DIR/passphrase
 		Example: `  traceledger testnet init --departments agri,livestock,market,drug --non-validators 1 --out ./net
   traceledger testnet init --hosts docker --out /net --if-missing`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := output.check(); err != nil {
-				return err
-			}
+		RunE: output.run(func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
 				return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("--out is required")}
 			}
@@ -123,7 +120,7 @@ serve queries. All keys share a random passphrase written to DIR/passphrase
 				fmt.Fprintf(w, "next: traceledger testnet start %s\n", out)
 			}
 			return nil
-		},
+		}),
 	}
 	f := cmd.Flags()
 	f.StringVar(&out, "out", "", "directory of the new network (required)")
@@ -173,10 +170,7 @@ their status. The nodes keep running after this command exits; stop them with
 		Example: `  traceledger testnet start ./net
   traceledger testnet start ./net --nodes market`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := output.check(); err != nil {
-				return err
-			}
+		RunE: output.run(func(cmd *cobra.Command, args []string) error {
 			nw, r, err := loadNet(args[0])
 			if err != nil {
 				return err
@@ -201,7 +195,7 @@ their status. The nodes keep running after this command exits; stop them with
 				}
 			}
 			return printStatus(cmd.Context(), cmd.OutOrStdout(), nw, r, &output)
-		},
+		}),
 	}
 	cmd.Flags().StringSliceVar(&nodes, "nodes", nil, "start only these nodes (default: all)")
 	cmd.Flags().DurationVar(&wait, "wait", time.Minute, "wait this long for the first block (0: do not wait)")
@@ -224,10 +218,7 @@ func newTestnetStopCmd() *cobra.Command {
 --timeout for it to shut down cleanly, then sends SIGKILL. --kill sends SIGKILL
 at once, as a crash would.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := output.check(); err != nil {
-				return err
-			}
+		RunE: output.run(func(cmd *cobra.Command, args []string) error {
 			_, r, err := loadNet(args[0])
 			if err != nil {
 				return err
@@ -244,7 +235,7 @@ at once, as a crash would.`,
 			return output.print(cmd.OutOrStdout(), map[string]any{"stopped": true, "nodes": nodes, "killed": kill}, func(w io.Writer) {
 				fmt.Fprintln(w, "stopped")
 			})
-		},
+		}),
 	}
 	output.add(cmd)
 	cmd.Flags().StringSliceVar(&nodes, "nodes", nil, "stop only these nodes (default: all)")
@@ -264,10 +255,7 @@ committed height and app hash, log and map sizes), and prints them side by
 side, so that a lagging node or a divergent app hash stands out. For a loopback
 network it also shows whether each node's process runs.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := output.check(); err != nil {
-				return err
-			}
+		RunE: output.run(func(cmd *cobra.Command, args []string) error {
 			nw, err := testnet.Load(args[0])
 			if err != nil {
 				return err
@@ -277,7 +265,7 @@ network it also shows whether each node's process runs.`,
 				_, r, _ = loadNet(args[0])
 			}
 			return printStatus(cmd.Context(), cmd.OutOrStdout(), nw, r, &output)
-		},
+		}),
 	}
 	output.add(cmd)
 	return cmd
@@ -371,10 +359,7 @@ governance proposal that adds its validator key (shown by this command) to
 the validator set.`,
 		Example: `  traceledger testnet add-node ./net --name commerce --start`,
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := output.check(); err != nil {
-				return err
-			}
+		RunE: output.run(func(cmd *cobra.Command, args []string) error {
 			nw, err := testnet.Load(args[0])
 			if err != nil {
 				return err
@@ -396,7 +381,7 @@ the validator set.`,
 				fmt.Fprintf(w, "added %s: home %s, RPC %s, P2P %s, validator address %s\nvalidator public key %s (for --validator-key of an add-department proposal)\n",
 					info.Name, info.Home, info.RPCURL, info.P2PAddr, info.ValidatorAddress, base64.StdEncoding.EncodeToString(info.ValidatorPubKey))
 			})
-		},
+		}),
 	}
 	output.add(cmd)
 	cmd.Flags().StringVar(&name, "name", "", "name of the new node (its hostname with --hosts docker)")
@@ -424,10 +409,7 @@ blocks later). Transactions go to --node (default: the first validator).`,
 		Example: `  traceledger testnet add-node ./net --name commerce --start
   traceledger testnet promote ./net commerce`,
 		Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := output.check(); err != nil {
-				return err
-			}
+		RunE: output.run(func(cmd *cobra.Command, args []string) error {
 			nw, err := testnet.Load(args[0])
 			if err != nil {
 				return err
@@ -455,7 +437,7 @@ blocks later). Transactions go to --node (default: the first validator).`,
 			return output.print(cmd.OutOrStdout(), map[string]any{"proposal_id": id, "node": args[1], "power": power, "seconds": took.Seconds()}, func(w io.Writer) {
 				fmt.Fprintf(w, "proposal %d executed: %s is a validator with power %d (%s)\n", id, args[1], power, took)
 			})
-		},
+		}),
 	}
 	output.add(cmd)
 	cmd.Flags().Int64Var(&power, "power", testnet.DefaultPower, "voting power of the new validator")
@@ -474,10 +456,7 @@ writes a fresh validator sign state, as after the loss of a disk; keys and
 configuration stay. Started again, the node block-syncs the whole chain from
 its peers and re-executes it to the same app hash. The node must be stopped.`,
 		Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := output.check(); err != nil {
-				return err
-			}
+		RunE: output.run(func(cmd *cobra.Command, args []string) error {
 			nw, err := testnet.Load(args[0])
 			if err != nil {
 				return err
@@ -499,7 +478,7 @@ its peers and re-executes it to the same app hash. The node must be stopped.`,
 			return output.print(cmd.OutOrStdout(), map[string]any{"node": x.Name, "home": x.Home, "reset": true}, func(w io.Writer) {
 				fmt.Fprintf(w, "deleted the data of %s\n", x.Name)
 			})
-		},
+		}),
 	}
 	output.add(cmd)
 	return cmd
@@ -531,10 +510,7 @@ add-department --validator-key' and 'traceledger genesis add-department
   traceledger tx dept propose add-department --from agri-admin --id commerce --name Commerce \
       --validator-key "$(traceledger node show-validator --home ./net/commerce -o json | jq -r .pub_key)" --admin-key BASE64KEY`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := output.check(); err != nil {
-				return err
-			}
+		RunE: output.run(func(cmd *cobra.Command, _ []string) error {
 			conf := cfg.DefaultConfig()
 			conf.SetRoot(home)
 			path := conf.PrivValidatorKeyFile()
@@ -552,7 +528,7 @@ add-department --validator-key' and 'traceledger genesis add-department
 				fmt.Fprintf(w, "%s\n", view["pub_key"])
 				fmt.Fprintf(cmd.ErrOrStderr(), "%s validator key, address %s (from %s)\n", pub.Type(), view["address"], path)
 			})
-		},
+		}),
 	}
 	addHomeFlag(cmd, &home)
 	output.add(cmd)
@@ -573,17 +549,14 @@ its peers and re-executes it to the same app hash. Stop the node first.
 network.`,
 		Example: `  traceledger node reset-data --home /net/agri`,
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := output.check(); err != nil {
-				return err
-			}
+		RunE: output.run(func(cmd *cobra.Command, _ []string) error {
 			if err := testnet.ResetData(home); err != nil {
 				return err
 			}
 			return output.print(cmd.OutOrStdout(), map[string]any{"home": home, "reset": true}, func(w io.Writer) {
 				fmt.Fprintf(w, "deleted the data of %s\n", home)
 			})
-		},
+		}),
 	}
 	addHomeFlag(cmd, &home)
 	output.add(cmd)
@@ -608,10 +581,7 @@ within --timeout, has a block at --min-height or above, and (with
 healthchecks use it: a FROM-scratch image has no shell or curl.`,
 		Example: `  traceledger node health --node http://127.0.0.1:26657`,
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := output.check(); err != nil {
-				return err
-			}
+		RunE: output.run(func(cmd *cobra.Command, _ []string) error {
 			nodeURL, err := normalizeNodeURL("--node", nodeURL)
 			if err != nil {
 				return err
@@ -649,7 +619,7 @@ healthchecks use it: a FROM-scratch image has no shell or curl.`,
 				return negative("node %s is unhealthy: %s", nodeURL, strings.Join(problems, "; "))
 			}
 			return nil
-		},
+		}),
 	}
 	addNodeFlag(cmd, &nodeURL)
 	cmd.Flags().DurationVar(&maxAge, "max-block-age", 0, "unhealthy if the latest block is older than this (0: no limit)")

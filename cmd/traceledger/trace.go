@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/traceledger/traceledger/client"
 	"github.com/traceledger/traceledger/trace"
 )
 
@@ -29,10 +30,7 @@ proof. An identifier the ledger does not know is a verified absence.`,
 }
 
 func newTraceWalkCmd(verb string, dir trace.Direction) *cobra.Command {
-	var (
-		conn connFlags
-		out  outputFlag
-	)
+	var q queryFlags
 	short := "Trace forward from a lot: downstream lots, items and containers, holders, divisions, last dispositions (a recall's impact)"
 	if dir == trace.Back {
 		short = "Trace back from an item: the lots and inputs it was made from, its origin, and the certifications met on the way"
@@ -41,68 +39,49 @@ func newTraceWalkCmd(verb string, dir trace.Direction) *cobra.Command {
 		Use:   verb + " ID",
 		Short: short,
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
-			c, err := conn.client()
-			if err != nil {
-				return err
-			}
+		RunE: q.run(func(cmd *cobra.Command, args []string, c *client.Client) error {
 			g, err := trace.NewIndex(trace.NewClientSource(c)).Walk(cmd.Context(), args[0], dir)
 			if err != nil {
 				return err
 			}
-			if err := g.Render(cmd.OutOrStdout(), dir, out.format); err != nil {
+			if err := g.Render(cmd.OutOrStdout(), dir, q.out.format); err != nil {
 				return err
 			}
 			if g.Absent {
 				return negative("%s has no history on the ledger (verified absence)", args[0])
 			}
 			return nil
-		},
+		}),
 	}
-	conn.add(cmd)
-	out.add(cmd, "dot")
-	out.aliasFlag(cmd, "format")
+	q.add(cmd, "dot")
+	q.out.aliasFlag(cmd, "format")
 	return cmd
 }
 
 func newTraceLinksCmd() *cobra.Command {
-	var (
-		conn connFlags
-		out  outputFlag
-	)
+	var q queryFlags
 	cmd := &cobra.Command{
 		Use:   "links LOT",
 		Short: "Seven-link report of an agricultural lot: which links have events (in its back-trace) and which are missing",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
-			c, err := conn.client()
-			if err != nil {
-				return err
-			}
+		RunE: q.run(func(cmd *cobra.Command, args []string, c *client.Client) error {
 			g, err := trace.NewIndex(trace.NewClientSource(c)).Walk(cmd.Context(), args[0], trace.Back)
 			if err != nil {
 				return err
 			}
 			if g.Absent {
-				if out.json() {
-					if err := out.print(cmd.OutOrStdout(), map[string]any{"lot": args[0], "absent": true}, nil); err != nil {
+				if q.out.json() {
+					if err := q.out.print(cmd.OutOrStdout(), map[string]any{"lot": args[0], "absent": true}, nil); err != nil {
 						return err
 					}
 				}
 				return negative("%s has no history on the ledger (verified absence)", args[0])
 			}
-			return trace.SevenLinkReport(g).Render(cmd.OutOrStdout(), out.format)
-		},
+			return trace.SevenLinkReport(g).Render(cmd.OutOrStdout(), q.out.format)
+		}),
 	}
-	conn.add(cmd)
-	out.add(cmd)
-	out.aliasFlag(cmd, "format")
+	q.add(cmd)
+	q.out.aliasFlag(cmd, "format")
 	return cmd
 }
 
@@ -120,10 +99,7 @@ histories reached, answer whether it was valid at --at: it existed, was within
 its validity, was not suspended, withdrawn or cancelled, and its issuer was
 accredited for the scheme (from complete, verified histories).`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: out.run(func(cmd *cobra.Command, args []string) error {
 			t := time.Now().UnixMilli()
 			if at != "" {
 				var err error
@@ -171,7 +147,7 @@ accredited for the scheme (from complete, verified histories).`,
 					}
 				}
 			})
-		},
+		}),
 	}
 	conn.add(cmd)
 	out.add(cmd)

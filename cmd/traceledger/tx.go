@@ -3,11 +3,8 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -15,7 +12,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/traceledger/traceledger/client"
-	"github.com/traceledger/traceledger/client/keyring"
 	"github.com/traceledger/traceledger/genesis"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
@@ -61,6 +57,31 @@ func (c *connFlags) client() (*client.Client, error) {
 	return client.New(u, doc)
 }
 
+// queryFlags are the flags of a command that asks a node and prints the
+// verified answer.
+type queryFlags struct {
+	conn connFlags
+	out  outputFlag
+}
+
+// add adds the connection flags and -o/--output (text, json and extra).
+func (q *queryFlags) add(cmd *cobra.Command, extra ...string) {
+	q.conn.add(cmd)
+	q.out.add(cmd, extra...)
+}
+
+// run is the RunE that checks the output format, makes the client of the
+// node (which verifies against the genesis), then runs body with it.
+func (q *queryFlags) run(body func(cmd *cobra.Command, args []string, c *client.Client) error) runFunc {
+	return q.out.run(func(cmd *cobra.Command, args []string) error {
+		c, err := q.conn.client()
+		if err != nil {
+			return err
+		}
+		return body(cmd, args, c)
+	})
+}
+
 func newTxCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "tx",
@@ -74,11 +95,9 @@ func newTxCmd() *cobra.Command {
 
 func newTxRecordCmd() *cobra.Command {
 	var (
-		conn                           connFlags
-		pass                           passphraseFlags
-		out                            outputFlag
-		from, subject, typ, when, note string
-		payloadFile, payloadHash       string
+		tx                       txFlags
+		subject, typ, when, note string
+		payload                  hashFlag
 	)
 	cmd := &cobra.Command{
 		Use:   "record",
@@ -90,86 +109,47 @@ file with --payload (it is hashed locally and never sent) or its hash with
 		Example: `  traceledger tx record --from farm1 --subject urn:epc:class:lgtin:6901234.500012.LOT1 \
       --type harvest --payload harvest-lot1.json --note "harvested 1,200 kg"`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.check(); err != nil {
+		RunE: tx.out.run(func(cmd *cobra.Command, _ []string) error {
+			sum, err := payload.required()
+			if err != nil {
 				return err
-			}
-			var sum []byte
-			switch {
-			case payloadFile != "" && payloadHash != "":
-				return fmt.Errorf("give --payload or --payload-sha256, not both")
-			case payloadFile != "":
-				b, err := os.ReadFile(payloadFile)
-				if err != nil {
-					return err
-				}
-				h := sha256.Sum256(b)
-				sum = h[:]
-			case payloadHash != "":
-				b, err := hex.DecodeString(payloadHash)
-				if err != nil || len(b) != 32 {
-					return fmt.Errorf("--payload-sha256 must be 64 hex digits")
-				}
-				sum = b
-			default:
-				return fmt.Errorf("give the payload with --payload FILE or --payload-sha256 HEX")
 			}
 			if _, err := client.CanonicalSubject(subject); err != nil {
 				return fmt.Errorf("--subject: %w", err)
 			}
 			t := time.Now()
 			if when != "" {
-				var err error
 				if t, err = time.Parse(time.RFC3339, when); err != nil {
 					return fmt.Errorf("--time must be RFC 3339, e.g. 2026-11-28T09:30:00+08:00: %w", err)
 				}
 			}
-			kr, err := keyring.Open(keyring.Dir(conn.home))
-			if err != nil {
-				return err
-			}
-			pw, err := keyring.ReadPassphrase(cmd.Context(), pass.source("Passphrase of "+from+": ", false))
-			if err != nil {
-				return err
-			}
-			key, err := kr.Signer(from, pw)
-			if err != nil {
-				return err
-			}
-			c, err := conn.client()
+			c, key, err := tx.signer(cmd.Context())
 			if err != nil {
 				return err
 			}
 			msg := &tlv1.Msg{Sum: &tlv1.Msg_RecordEvent{RecordEvent: &tlv1.RecordEvent{
 				Subject: subject, EventType: typ, EventTimeMs: t.UnixMilli(), PayloadSha256: sum, Note: note}}}
-			res, err := c.Submit(cmd.Context(), client.Signer{Key: key}, msg)
+			res, err := c.Submit(cmd.Context(), key, msg)
 			if idx, ok := client.AlreadyRecorded(err); ok {
 				// A retry of a recorded event: the ledger refused to record
 				// it twice and named the record (docs/ERRORS.md, code 16).
-				return out.print(cmd.OutOrStdout(), map[string]any{"already_recorded": true, "log_indexes": []uint64{idx}}, func(w io.Writer) {
+				return tx.out.print(cmd.OutOrStdout(), map[string]any{"already_recorded": true, "log_indexes": []uint64{idx}}, func(w io.Writer) {
 					fmt.Fprintf(w, "already recorded at log index %d (not recorded again)\n", idx)
 				})
 			}
 			if err != nil {
 				return err
 			}
-			view := map[string]any{"tx_hash": fmt.Sprintf("%X", res.Hash), "height": res.Height, "log_indexes": res.Indexes, "already_recorded": false}
-			return out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
-				fmt.Fprintf(w, "committed: tx %X at height %d, log index %v\n", res.Hash, res.Height, res.Indexes)
-			})
-		},
+			return tx.committed(cmd, res, map[string]any{"already_recorded": false}, "")
+		}),
 	}
-	conn.add(cmd)
-	pass.add(cmd)
-	out.add(cmd)
-	cmd.Flags().StringVar(&from, "from", "", "name of the signing key in the keyring (required)")
+	tx.add(cmd, "name of the signing key in the keyring")
 	cmd.Flags().StringVar(&subject, "subject", "", "product, lot or item identifier, a URI (required)")
 	cmd.Flags().StringVar(&typ, "type", "", "event type, e.g. harvest, shipping, receiving (required)")
 	cmd.Flags().StringVar(&when, "time", "", "event time, RFC 3339 (default now)")
-	cmd.Flags().StringVar(&payloadFile, "payload", "", "business payload file to hash (stays local)")
-	cmd.Flags().StringVar(&payloadHash, "payload-sha256", "", "SHA-256 of the payload, hex")
+	payload.add(cmd, "payload", "business payload file to hash (stays local)", "SHA-256 of the payload, hex")
 	cmd.Flags().StringVar(&note, "note", "", "optional public note (at most 256 bytes)")
-	for _, f := range []string{"from", "subject", "type"} {
+	for _, f := range []string{"subject", "type"} {
 		cmd.MarkFlagRequired(f)
 	}
 	return cmd

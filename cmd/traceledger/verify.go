@@ -94,10 +94,7 @@ docs/proof-bundle.md.
 Exit code: 0 only if everything verified; 2 if anything did not; 1 for usage
 or file errors.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: out.run(func(cmd *cobra.Command, args []string) error {
 			f, err := os.Open(args[0])
 			if err != nil {
 				return err
@@ -125,7 +122,7 @@ or file errors.`,
 				return notVerified(fmt.Errorf("bundle %s does not verify: %w", args[0], verr))
 			}
 			return nil
-		},
+		}),
 	}
 	trust.add(cmd, "genesis file: trust starts at the genesis validator set")
 	out.add(cmd)

@@ -19,10 +19,7 @@ func newVersionCmd() *cobra.Command {
 		Use:   "version",
 		Short: "Print the versions of traceledger, its protocol and CometBFT",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
+		RunE: out.run(func(cmd *cobra.Command, _ []string) error {
 			v := "devel"
 			if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
 				v = bi.Main.Version
@@ -31,7 +28,7 @@ func newVersionCmd() *cobra.Command {
 			return out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
 				fmt.Fprintf(w, "traceledger %s\napp protocol %d\ncometbft %s (abci %s)\n", v, app.Version, version.TMCoreSemVer, version.ABCIVersion)
 			})
-		},
+		}),
 	}
 	out.add(cmd)
 	return cmd
