@@ -19,49 +19,12 @@ import (
 // record a complaint, read the credit profile, and trace a lot and an
 // unknown identifier.
 func TestAttestRecallCreditTraceCommands(t *testing.T) {
-	home := filepath.Join(t.TempDir(), "agri")
 	t.Setenv("TRACELEDGER_PASSPHRASE", "correct horse battery staple")
-	rpc, p2p := freePort(t), freePort(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if _, err := run(t, ctx, "init", "--home", home, "--chain-id", "attest-cli", "--department", "agri",
-		"--enterprise", "farm1,Green Valley Farm,91520100MA6DKQ1X3R", "--rpc-laddr", "tcp://"+rpc, "--p2p-laddr", "tcp://"+p2p); err != nil {
-		t.Fatal(err)
-	}
-	nodeCtx, stopNode := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() {
-		_, err := run(t, nodeCtx, "start", "--home", home, "--log-level", "error")
-		done <- err
-	}()
-	defer func() {
-		stopNode()
-		if err := <-done; err != nil {
-			t.Errorf("start: %v", err)
-		}
-	}()
-	common := []string{"--home", home, "--node", "http://" + rpc}
-	cli := func(args ...string) (string, error) {
-		t.Helper()
-		return run(t, ctx, append(args, common...)...)
-	}
-	must := func(args ...string) string {
-		t.Helper()
-		out, err := cli(args...)
-		if err != nil {
-			t.Fatalf("%v: %v", args, err)
-		}
-		return out
-	}
-	eventually := func(check func() bool) {
-		t.Helper()
-		for i := 0; !check(); i++ {
-			if i > 50 {
-				t.Fatal("condition not met in time")
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-	}
+	n := startTestNode(t, ctx, "attest-cli")
+	home, cli, must := n.home, n.cli, n.must
+	eventually := func(check func() bool) { t.Helper(); n.eventually("condition", check) }
 	eventually(func() bool { _, err := cli("query", "validators"); return err == nil })
 	lab, err := run(t, ctx, "keys", "add", "lab1", "--home", home, "-o", "json")
 	if err != nil {

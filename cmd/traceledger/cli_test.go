@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -33,6 +34,81 @@ func freePort(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// testNode is a one-department node started by the CLI in this process.
+type testNode struct {
+	t                  *testing.T
+	ctx                context.Context
+	home, url, genesis string
+	// stop stops the node and waits for it (also run at cleanup; a second
+	// call does nothing).
+	stop func()
+}
+
+// startTestNode runs 'init' and 'start' for a one-department network with
+// farm1 registered (timeout_commit 200 ms), and waits until the node
+// answers verified queries.
+func startTestNode(t *testing.T, ctx context.Context, chainID string) testNode {
+	t.Helper()
+	home := filepath.Join(t.TempDir(), chainID)
+	rpc, p2p := freePort(t), freePort(t)
+	if _, err := run(t, ctx, "init", "--home", home, "--chain-id", chainID, "--department", "agri",
+		"--enterprise", "farm1,Green Valley Farm,91520100MA6DKQ1X3R", "--rpc-laddr", "tcp://"+rpc, "--p2p-laddr", "tcp://"+p2p); err != nil {
+		t.Fatalf("init %s: %v", chainID, err)
+	}
+	cfgPath := filepath.Join(home, "config", "config.toml")
+	cfg, _ := os.ReadFile(cfgPath)
+	os.WriteFile(cfgPath, []byte(strings.Replace(string(cfg), `timeout_commit = "1s"`, `timeout_commit = "200ms"`, 1)), 0o600)
+	nodeCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		_, err := run(t, nodeCtx, "start", "--home", home, "--log-level", "error")
+		done <- err
+	}()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("start %s: %v", chainID, err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	n := testNode{t: t, ctx: ctx, home: home, url: "http://" + rpc, genesis: filepath.Join(home, "config", "genesis.json"), stop: stop}
+	n.eventually("node "+chainID+" answers", func() bool {
+		_, err := run(t, ctx, "query", "status", "--home", home)
+		return err == nil
+	})
+	return n
+}
+
+// cli runs a command against the node (--home and --node appended).
+func (n testNode) cli(args ...string) (string, error) {
+	n.t.Helper()
+	return run(n.t, n.ctx, append(args, "--home", n.home, "--node", n.url)...)
+}
+
+// must is cli, failing the test on an error.
+func (n testNode) must(args ...string) string {
+	n.t.Helper()
+	out, err := n.cli(args...)
+	if err != nil {
+		n.t.Fatalf("%v: %v", args, err)
+	}
+	return out
+}
+
+// eventually polls check every 200 ms for up to 20 s.
+func (n testNode) eventually(what string, check func() bool) {
+	n.t.Helper()
+	for i := 0; !check(); i++ {
+		if i > 100 {
+			n.t.Fatalf("%s: not in time", what)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // TestCLIEndToEnd drives the real commands: init, keys, start (in the

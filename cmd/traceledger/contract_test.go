@@ -22,50 +22,6 @@ import (
 	"github.com/traceledger/traceledger/testnet"
 )
 
-// testNode is a one-department node started by the CLI in this process.
-type testNode struct {
-	home, url, genesis string
-}
-
-// startTestNode runs 'init' and 'start' for a one-department network with
-// farm1 registered, and waits until the node answers verified queries.
-func startTestNode(t *testing.T, ctx context.Context, chainID string) testNode {
-	t.Helper()
-	home := filepath.Join(t.TempDir(), chainID)
-	rpc, p2p := freePort(t), freePort(t)
-	if _, err := run(t, ctx, "init", "--home", home, "--chain-id", chainID, "--department", "agri",
-		"--enterprise", "farm1,Green Valley Farm,91520100MA6DKQ1X3R", "--rpc-laddr", "tcp://"+rpc, "--p2p-laddr", "tcp://"+p2p); err != nil {
-		t.Fatalf("init %s: %v", chainID, err)
-	}
-	cfgPath := filepath.Join(home, "config", "config.toml")
-	cfg, _ := os.ReadFile(cfgPath)
-	os.WriteFile(cfgPath, []byte(strings.Replace(string(cfg), `timeout_commit = "1s"`, `timeout_commit = "200ms"`, 1)), 0o600)
-	nodeCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() {
-		_, err := run(t, nodeCtx, "start", "--home", home, "--log-level", "error")
-		done <- err
-	}()
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("start %s: %v", chainID, err)
-		}
-	})
-	n := testNode{home: home, url: "http://" + rpc, genesis: filepath.Join(home, "config", "genesis.json")}
-	for i := 0; ; i++ {
-		_, err := run(t, ctx, "query", "status", "--home", home)
-		if err == nil {
-			break
-		}
-		if i > 100 {
-			t.Fatalf("node %s does not answer: %v", chainID, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	return n
-}
-
 // leafCase says how to run one command of the tree in TestCommandTree.
 type leafCase struct {
 	// args is a valid invocation after the command path (it may name

@@ -47,33 +47,12 @@ func traceDoc(lot string, n int, at time.Time, extra string) string {
 // re-import, export and re-hash, disclosed-payload checks, bad input, and
 // an anchor proved from leaf to ledger.
 func TestEPCISEndToEnd(t *testing.T) {
-	home := filepath.Join(t.TempDir(), "agri")
 	dir := t.TempDir()
 	t.Setenv("TRACELEDGER_PASSPHRASE", "correct horse battery staple")
-	rpc, p2p := freePort(t), freePort(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	if _, err := run(t, ctx, "init", "--home", home, "--chain-id", "epcis-test", "--department", "agri",
-		"--enterprise", "farm1,Green Valley Farm,91520100MA6DKQ1X3R", "--rpc-laddr", "tcp://"+rpc, "--p2p-laddr", "tcp://"+p2p); err != nil {
-		t.Fatalf("init: %v", err)
-	}
-	cfgPath := filepath.Join(home, "config", "config.toml")
-	cfg, _ := os.ReadFile(cfgPath)
-	os.WriteFile(cfgPath, []byte(strings.Replace(string(cfg), `timeout_commit = "1s"`, `timeout_commit = "200ms"`, 1)), 0o600)
-
-	nodeCtx, stopNode := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() {
-		_, err := run(t, nodeCtx, "start", "--home", home, "--log-level", "error")
-		done <- err
-	}()
-	defer func() {
-		stopNode()
-		if err := <-done; err != nil {
-			t.Errorf("start: %v", err)
-		}
-	}()
-	node := "http://" + rpc
+	n := startTestNode(t, ctx, "epcis-test")
+	home, node := n.home, n.url
 	conn := []string{"--home", home, "--node", node}
 	write := func(name, content string) string {
 		p := filepath.Join(dir, name)

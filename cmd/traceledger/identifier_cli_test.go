@@ -23,48 +23,11 @@ import (
 // proven by each spelling, every answer names the same canonical key and
 // the same records, and no spelling reports an absence.
 func TestOneLotOneHistory(t *testing.T) {
-	home := filepath.Join(t.TempDir(), "agri")
 	t.Setenv("TRACELEDGER_PASSPHRASE", "correct horse battery staple")
-	rpc, p2p := freePort(t), freePort(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	if _, err := run(t, ctx, "init", "--home", home, "--chain-id", "one-lot", "--department", "agri",
-		"--enterprise", "farm1,Green Valley Farm,91520100MA6DKQ1X3R", "--rpc-laddr", "tcp://"+rpc, "--p2p-laddr", "tcp://"+p2p); err != nil {
-		t.Fatal(err)
-	}
-	nodeCtx, stopNode := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() {
-		_, err := run(t, nodeCtx, "start", "--home", home, "--log-level", "error")
-		done <- err
-	}()
-	defer func() {
-		stopNode()
-		<-done
-	}()
-	common := []string{"--home", home, "--node", "http://" + rpc}
-	cli := func(args ...string) (string, error) {
-		t.Helper()
-		return run(t, ctx, append(args, common...)...)
-	}
-	must := func(args ...string) string {
-		t.Helper()
-		out, err := cli(args...)
-		if err != nil {
-			t.Fatalf("%v: %v", args, err)
-		}
-		return out
-	}
-	eventually := func(what string, check func() bool) {
-		t.Helper()
-		for i := 0; !check(); i++ {
-			if i > 75 {
-				t.Fatalf("%s: not in time", what)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-	}
-	eventually("node up", func() bool { _, err := cli("query", "validators"); return err == nil })
+	n := startTestNode(t, ctx, "one-lot")
+	home, cli, must, eventually := n.home, n.cli, n.must, n.eventually
 
 	urn := "urn:epc:class:lgtin:6901234.500012.LOT20261130A"
 	canonical, ok := epcis.DigitalLink(urn)

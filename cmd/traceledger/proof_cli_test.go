@@ -19,26 +19,11 @@ import (
 // honest node, twice (the second pass checks consistency from the first
 // pass's checkpoint).
 func TestProofCLI(t *testing.T) {
-	home := filepath.Join(t.TempDir(), "agri")
 	t.Setenv("TRACELEDGER_PASSPHRASE", "correct horse battery staple")
-	rpc, p2p := freePort(t), freePort(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	if _, err := run(t, ctx, "init", "--home", home, "--chain-id", "proof-cli", "--department", "agri",
-		"--enterprise", "farm1,Green Valley Farm,91520100MA6DKQ1X3R", "--rpc-laddr", "tcp://"+rpc, "--p2p-laddr", "tcp://"+p2p); err != nil {
-		t.Fatalf("init: %v", err)
-	}
-	nodeCtx, stopNode := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() {
-		_, err := run(t, nodeCtx, "start", "--home", home, "--log-level", "error")
-		done <- err
-	}()
-	defer func() {
-		stopNode()
-		<-done
-	}()
-	node := "http://" + rpc
+	n := startTestNode(t, ctx, "proof-cli")
+	home, node := n.home, n.url
 	gen := filepath.Join(home, "config", "genesis.json")
 	payload := filepath.Join(t.TempDir(), "p.json")
 	os.WriteFile(payload, []byte(`{"kg":5}`), 0o600)
@@ -63,9 +48,7 @@ func TestProofCLI(t *testing.T) {
 	if _, err := run(t, ctx, "proof", "export", "--home", home, "--node", node, "--id", lot, "--value", "recall/"+lot, "--out", bundle); err != nil {
 		t.Fatalf("proof export: %v", err)
 	}
-	stopNode() // verification needs no network
-	<-done
-	done <- nil
+	n.stop() // verification needs no network
 
 	out, err := run(t, ctx, "verify", bundle, "--genesis", gen, "-o", "json")
 	if err != nil {
@@ -119,26 +102,11 @@ func TestProofCLI(t *testing.T) {
 
 // TestAuditCLIOnce runs audit --once twice against an honest node.
 func TestAuditCLIOnce(t *testing.T) {
-	home := filepath.Join(t.TempDir(), "agri")
 	t.Setenv("TRACELEDGER_PASSPHRASE", "correct horse battery staple")
-	rpc, p2p := freePort(t), freePort(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	if _, err := run(t, ctx, "init", "--home", home, "--chain-id", "audit-cli", "--department", "agri",
-		"--enterprise", "farm1,Green Valley Farm,91520100MA6DKQ1X3R", "--rpc-laddr", "tcp://"+rpc, "--p2p-laddr", "tcp://"+p2p); err != nil {
-		t.Fatalf("init: %v", err)
-	}
-	nodeCtx, stopNode := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() {
-		_, err := run(t, nodeCtx, "start", "--home", home, "--log-level", "error")
-		done <- err
-	}()
-	defer func() {
-		stopNode()
-		<-done
-	}()
-	node := "http://" + rpc
+	n := startTestNode(t, ctx, "audit-cli")
+	home, node := n.home, n.url
 	gen := filepath.Join(home, "config", "genesis.json")
 	lot := "urn:epc:class:lgtin:6901234.500012.AUDITCLI"
 	payload := filepath.Join(t.TempDir(), "p.json")
