@@ -81,7 +81,7 @@ func newAnchorSubmitCmd() *cobra.Command {
 source (the URI of the sensor, gateway or stream; the anchor extends that
 identifier's history) and optionally the time range the events cover. Keep
 LEAVES: 'anchor prove' needs them.`,
-		Example: `  traceledger anchor submit --from coldchain --source urn:epc:id:giai:6901234.SENSOR7 \
+		Example: `  traceledger anchor submit --from farm1 --source urn:epc:id:giai:6901234.SENSOR7 \
       --from-time 2026-11-28T00:00:00+08:00 --to-time 2026-11-28T23:59:59+08:00 readings-2026-11-28.txt`,
 		Args: cobra.ExactArgs(1),
 		RunE: tx.out.run(func(cmd *cobra.Command, args []string) error {

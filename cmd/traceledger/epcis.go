@@ -318,7 +318,7 @@ writing).
 The document goes to --out FILE, or to standard output; with -o json standard
 output carries one JSON object: a summary, with the file written or the
 document itself ("document").`,
-		Example: `  traceledger epcis export --id urn:epc:class:lgtin:6901234.000012.LOT1 --out lot1.jsonld`,
+		Example: `  traceledger epcis export --id urn:epc:class:lgtin:6901234.500012.LOT1 --out lot1.jsonld`,
 		Args:    cobra.NoArgs,
 		RunE: q.run(func(cmd *cobra.Command, _ []string, c *client.Client) error {
 			res, err := c.Export(cmd.Context(), id, time.Now())
