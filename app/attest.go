@@ -190,7 +190,7 @@ func execIssueAttestation(c *execCtx, a *tlv1.IssueAttestation) ([]recordedEvent
 			return nil, err
 		}
 		if p.Role != tlv1.ROLE_ENTERPRISE {
-			return nil, rejectf(tlv1.CodeAttestSubjectUnknown, "issue_attestation.subject.enterprise %q is a %s, not an enterprise", e, RoleName(p.Role))
+			return nil, rejectf(tlv1.CodeAttestSubjectUnknown, "issue_attestation.subject.enterprise %q is a %s, not an enterprise", e, tlv1.RoleName(p.Role))
 		}
 		subjects = append(subjects, tlv1.CreditSubject(e))
 	}

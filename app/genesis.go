@@ -16,13 +16,6 @@ import (
 // GenesisSigner is the signer named in the records written at genesis.
 const GenesisSigner = "genesis"
 
-var roleByName = map[string]tlv1.Role{
-	"department": tlv1.ROLE_DEPARTMENT,
-	"enterprise": tlv1.ROLE_ENTERPRISE,
-	"certifier":  tlv1.ROLE_CERTIFIER,
-	"auditor":    tlv1.ROLE_AUDITOR,
-}
-
 // applyGenesis registers the founding departments and the initial
 // participants, in the order the genesis file lists them, and stores the
 // parameters and the governance state: each department's validator
@@ -61,7 +54,7 @@ func applyGenesis(o *overlay, st *genesis.AppState, timeMs int64) error {
 		return err
 	}
 	for _, gp := range st.Participants {
-		role, ok := roleByName[gp.Role]
+		role, ok := tlv1.RoleByName(gp.Role)
 		if !ok || role == tlv1.ROLE_DEPARTMENT {
 			return fmt.Errorf("participant %q: unknown role %q", gp.ID, gp.Role)
 		}

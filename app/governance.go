@@ -143,7 +143,7 @@ func AuthorizationMatrix() []MessageRoles {
 	for _, mh := range h {
 		mr := MessageRoles{Message: mh.name}
 		for _, r := range mh.roles {
-			mr.Roles = append(mr.Roles, RoleName(r))
+			mr.Roles = append(mr.Roles, tlv1.RoleName(r))
 		}
 		out = append(out, mr)
 	}
@@ -157,22 +157,6 @@ type MessageRoles struct {
 	Message string
 	// Roles are the roles that may send it.
 	Roles []string
-}
-
-// RoleName returns the stable lower-case name of a role ("department",
-// "enterprise", "certifier", "auditor").
-func RoleName(r tlv1.Role) string {
-	switch r {
-	case tlv1.ROLE_DEPARTMENT:
-		return "department"
-	case tlv1.ROLE_ENTERPRISE:
-		return genesis.RoleEnterprise
-	case tlv1.ROLE_CERTIFIER:
-		return genesis.RoleCertifier
-	case tlv1.ROLE_AUDITOR:
-		return genesis.RoleAuditor
-	}
-	return strings.ToLower(strings.TrimPrefix(r.String(), "ROLE_"))
 }
 
 // ---------------------------------------------------------------- helpers
@@ -370,7 +354,7 @@ func requiredYes(n int, num, den uint64, unanimous bool) uint32 {
 func AccreditedFor(p *tlv1.Participant, scheme string, timeMs int64) error {
 	switch {
 	case p.Role != tlv1.ROLE_CERTIFIER:
-		return rejectf(tlv1.CodeNotACertifier, "%q is a %s, not a certifier", p.Id, RoleName(p.Role))
+		return rejectf(tlv1.CodeNotACertifier, "%q is a %s, not a certifier", p.Id, tlv1.RoleName(p.Role))
 	case p.Accreditation == nil:
 		return rejectf(tlv1.CodeAccreditationState, "certifier %q has no accreditation", p.Id)
 	case p.Accreditation.Status != tlv1.ACCREDITATION_STATUS_ACTIVE:

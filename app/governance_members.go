@@ -75,7 +75,7 @@ func validateRegister(r *tlv1.RegisterParticipant) error {
 			return rejectf(tlv1.CodeInvalidMessage, "%s.credit_code %q: %v", f, r.CreditCode, err)
 		}
 	case r.Role != tlv1.ROLE_AUDITOR:
-		return rejectf(tlv1.CodeInvalidMessage, "%s.credit_code is required for a %s", f, RoleName(r.Role))
+		return rejectf(tlv1.CodeInvalidMessage, "%s.credit_code is required for a %s", f, tlv1.RoleName(r.Role))
 	}
 	switch {
 	case r.DivisionCode != "":
@@ -117,7 +117,7 @@ func execRegister(c *execCtx, r *tlv1.RegisterParticipant) ([]recordedEvent, err
 	if found, err := getProto(c.o, tlv1.ParticipantKey(r.Id), &existing); err != nil {
 		return nil, err
 	} else if found {
-		return nil, rejectf(tlv1.CodeDuplicateParticipant, "%s.id %q is already registered (a %s supervised by %q)", f, r.Id, RoleName(existing.Role), existing.Department)
+		return nil, rejectf(tlv1.CodeDuplicateParticipant, "%s.id %q is already registered (a %s supervised by %q)", f, r.Id, tlv1.RoleName(existing.Role), existing.Department)
 	}
 	if r.CreditCode != "" {
 		holder, err := c.o.mapValue(tlv1.CreditCodeKey(r.CreditCode))

@@ -383,7 +383,7 @@ func changeAccreditation(x *changeCtx, id string, edit func(*tlv1.Participant) e
 		return err
 	}
 	if p.Role != tlv1.ROLE_CERTIFIER {
-		return rejectf(tlv1.CodeNotACertifier, "%q is a %s, not a certifier", id, RoleName(p.Role))
+		return rejectf(tlv1.CodeNotACertifier, "%q is a %s, not a certifier", id, tlv1.RoleName(p.Role))
 	}
 	if err := edit(p); err != nil {
 		return err

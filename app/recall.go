@@ -139,7 +139,7 @@ func requireEnterprise(r mapReader, code tlv1.Code, field, id string) error {
 		return err
 	}
 	if p.Role != tlv1.ROLE_ENTERPRISE {
-		return rejectf(code, "%s %q is a %s, not an enterprise", field, id, RoleName(p.Role))
+		return rejectf(code, "%s %q is a %s, not an enterprise", field, id, tlv1.RoleName(p.Role))
 	}
 	return nil
 }
