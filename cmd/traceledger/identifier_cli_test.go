@@ -135,6 +135,30 @@ func TestOneLotOneHistory(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &g); err != nil || g.Absent || len(g.Recalls) != 1 {
 			t.Errorf("trace back %s: %v %s", s, err, out)
 		}
+		// The proof bundle of any spelling is the bundle of the canonical
+		// key, with the same records, and it verifies.
+		bundleFile := filepath.Join(t.TempDir(), "bundle.json")
+		must("proof", "export", "--id", s, "--out", bundleFile)
+		var b struct {
+			Identifier string `json:"identifier"`
+			Records    []struct {
+				Index uint64 `json:"index"`
+			} `json:"records"`
+		}
+		raw, err := os.ReadFile(bundleFile)
+		if err != nil || json.Unmarshal(raw, &b) != nil {
+			t.Fatalf("proof export --id %s: %v", s, err)
+		}
+		var bi []uint64
+		for _, r := range b.Records {
+			bi = append(bi, r.Index)
+		}
+		if b.Identifier != canonical || !slices.Equal(bi, want.indexes()) {
+			t.Errorf("proof export --id %s: bundle of %s with records %v, want %s with %v", s, b.Identifier, bi, canonical, want.indexes())
+		}
+		if out, err := run(t, ctx, "verify", bundleFile, "--genesis", filepath.Join(home, "config", "genesis.json")); err != nil || !strings.Contains(out, "VERIFIED") {
+			t.Errorf("verify the bundle of %s: %v %s", s, err, out)
+		}
 		exported := filepath.Join(t.TempDir(), "export.json")
 		must("epcis", "export", "--id", s, "--out", exported)
 		if raw, err := os.ReadFile(exported); err != nil || !strings.Contains(string(raw), `"packing"`) {
