@@ -77,12 +77,12 @@ func initChain(t testing.TB, a *App, f *fixture) []byte {
 
 func signTx(t testing.TB, key ed25519.PrivateKey, seq uint64, chainID string, msgs ...*tlv1.Msg) []byte {
 	t.Helper()
-	body := tlv1.TxBody{ChainId: chainID, Signer: KeyID(key.Public().(ed25519.PublicKey)), Sequence: seq, Messages: msgs}
+	body := tlv1.TxBody{ChainId: chainID, Signer: tlv1.KeyID(key.Public().(ed25519.PublicKey)), Sequence: seq, Messages: msgs}
 	bb, err := body.Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}
-	tx := tlv1.Tx{BodyBytes: bb, Signature: ed25519.Sign(key, SignBytes(bb))}
+	tx := tlv1.Tx{BodyBytes: bb, Signature: ed25519.Sign(key, tlv1.SignBytes(bb))}
 	raw, err := tx.Marshal()
 	if err != nil {
 		t.Fatal(err)

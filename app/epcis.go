@@ -34,15 +34,6 @@ import (
 // hash recomputation; state checks (duplicates, the event time against the
 // block time) run in FinalizeBlock.
 
-// Limits of the EPCIS messages (the owner's, tlv1.MaxBatchEvents and
-// tlv1.MaxKnownQuery).
-const (
-	// MaxBatchEvents is the most events one RecordEventBatch may carry.
-	MaxBatchEvents = tlv1.MaxBatchEvents
-	// MaxKnownQuery is the most hash IDs one /epcis/known query may ask about.
-	MaxKnownQuery = tlv1.MaxKnownQuery
-)
-
 // epcisRoles may record events and anchors: enterprises, and certifiers for
 // their certification links.
 var epcisRoles = []tlv1.Role{tlv1.ROLE_ENTERPRISE, tlv1.ROLE_CERTIFIER}
@@ -152,10 +143,10 @@ func (d *epcisDomain) checked(e *tlv1.RecordEPCISEvent, msg string, batchIndex i
 // and no hash ID twice.
 func (d *epcisDomain) checkBatch(b *tlv1.RecordEventBatch) error {
 	if b == nil || len(b.Events) == 0 {
-		return rejectf(tlv1.CodeEPCISBatchSize, "record_event_batch.events is empty: a batch carries 1 to %d events", MaxBatchEvents)
+		return rejectf(tlv1.CodeEPCISBatchSize, "record_event_batch.events is empty: a batch carries 1 to %d events", tlv1.MaxBatchEvents)
 	}
-	if len(b.Events) > MaxBatchEvents {
-		return rejectf(tlv1.CodeEPCISBatchSize, "record_event_batch.events has %d events, the limit is %d", len(b.Events), MaxBatchEvents)
+	if len(b.Events) > tlv1.MaxBatchEvents {
+		return rejectf(tlv1.CodeEPCISBatchSize, "record_event_batch.events has %d events, the limit is %d", len(b.Events), tlv1.MaxBatchEvents)
 	}
 	first := make(map[string]int, len(b.Events))
 	for i, e := range b.Events {
@@ -493,8 +484,8 @@ func epcisQueries() map[string]queryHandler {
 			if err := r.Unmarshal(data); err != nil {
 				return nil, rejectf(tlv1.CodeInvalidQuery, "data is not a KnownRequest: %v", err)
 			}
-			if len(r.HashIds) > MaxKnownQuery {
-				return nil, rejectf(tlv1.CodeInvalidQuery, "%d hash IDs, the limit is %d", len(r.HashIds), MaxKnownQuery)
+			if len(r.HashIds) > tlv1.MaxKnownQuery {
+				return nil, rejectf(tlv1.CodeInvalidQuery, "%d hash IDs, the limit is %d", len(r.HashIds), tlv1.MaxKnownQuery)
 			}
 			out := &tlv1.KnownResponse{Height: q.c.info.Height, Known: make([]bool, len(r.HashIds))}
 			for i, id := range r.HashIds {

@@ -204,7 +204,7 @@ func TestEPCISBadInput(t *testing.T) {
 	small := clone(t, hashed)
 	small.GetHashed().Identifiers = small.GetHashed().Identifiers[:1]
 	small.GetHashed().ReadPoint, small.GetHashed().BizStep, small.GetHashed().Disposition = "", "", ""
-	many := make([]*tlv1.RecordEPCISEvent, MaxBatchEvents+1)
+	many := make([]*tlv1.RecordEPCISEvent, tlv1.MaxBatchEvents+1)
 	for i := range many {
 		many[i] = small
 	}

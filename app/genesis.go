@@ -88,7 +88,7 @@ func register(o *overlay, p *tlv1.Participant, keys [][]byte, rec *tlv1.Record, 
 		if len(pub) != ed25519.PublicKeySize {
 			return 0, fmt.Errorf("participant %q: key is %d bytes, want %d", p.Id, len(pub), ed25519.PublicKeySize)
 		}
-		id := KeyID(pub)
+		id := tlv1.KeyID(pub)
 		if v, err := o.mapValue(tlv1.KeyKey(id)); err != nil {
 			return 0, err
 		} else if v != nil {
@@ -153,9 +153,9 @@ func checkGenesisValidators(vals []abci.ValidatorUpdate, st *genesis.AppState) e
 		case len(pk) != ed25519.PublicKeySize:
 			return fmt.Errorf("genesis validators[%d] is not an Ed25519 key", i)
 		case !ok:
-			return fmt.Errorf("genesis validators[%d] (%s) is no department's validator key", i, KeyID(pk))
+			return fmt.Errorf("genesis validators[%d] (%s) is no department's validator key", i, tlv1.KeyID(pk))
 		case power != v.Power:
-			return fmt.Errorf("genesis validators[%d] (%s) has power %d, its department %d", i, KeyID(pk), v.Power, power)
+			return fmt.Errorf("genesis validators[%d] (%s) has power %d, its department %d", i, tlv1.KeyID(pk), v.Power, power)
 		}
 	}
 	return nil

@@ -251,7 +251,7 @@ func getKey(r mapReader, id string) (*tlv1.Key, error) {
 
 // checkNewKey rejects a public key that is already registered.
 func checkNewKey(r mapReader, field string, pub []byte) error {
-	id := KeyID(pub)
+	id := tlv1.KeyID(pub)
 	v, err := r.mapValue(tlv1.KeyKey(id))
 	if err != nil {
 		return err

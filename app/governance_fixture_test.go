@@ -38,7 +38,7 @@ func namedKey(name string) ed25519.PrivateKey {
 
 func namedPub(name string) []byte { return namedKey(name).Public().(ed25519.PublicKey) }
 
-func namedKeyID(name string) string { return KeyID(namedPub(name)) }
+func namedKeyID(name string) string { return tlv1.KeyID(namedPub(name)) }
 
 // testCreditCode returns a valid unified social credit code numbered n.
 func testCreditCode(n int) string {

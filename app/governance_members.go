@@ -229,7 +229,7 @@ func execRotateKey(c *execCtx, r *tlv1.RotateKey) ([]recordedEvent, error) {
 	if err != nil {
 		return nil, err
 	}
-	newID := KeyID(r.NewPublicKey)
+	newID := tlv1.KeyID(r.NewPublicKey)
 	old.Status, old.RevokedHeight, old.RevokeReason, old.ReplacedBy = tlv1.KEY_STATUS_REVOKED, c.height, "rotated", newID
 	if i := slices.Index(p.Keys, old.Id); i >= 0 {
 		p.Keys[i] = newID
@@ -293,7 +293,7 @@ func execRevokeKey(c *execCtx, r *tlv1.RevokeKey) ([]recordedEvent, error) {
 		if err := checkNewKey(c.o, "revoke_key.replacement_public_key", r.ReplacementPublicKey); err != nil {
 			return nil, err
 		}
-		nk = &tlv1.Key{Id: KeyID(r.ReplacementPublicKey), PublicKey: r.ReplacementPublicKey, Participant: owner.Id, Status: tlv1.KEY_STATUS_ACTIVE, AddedHeight: c.height}
+		nk = &tlv1.Key{Id: tlv1.KeyID(r.ReplacementPublicKey), PublicKey: r.ReplacementPublicKey, Participant: owner.Id, Status: tlv1.KEY_STATUS_ACTIVE, AddedHeight: c.height}
 		keys = append(keys, nk.Id)
 	}
 	if len(keys) == 0 {

@@ -27,7 +27,7 @@ func valUpdates(t *testing.T, ups []abci.ValidatorUpdate) map[string]int64 {
 		if len(pk) != 32 {
 			t.Fatalf("validator update with a non-Ed25519 key: %v", u)
 		}
-		out[KeyID(pk)] = u.Power
+		out[tlv1.KeyID(pk)] = u.Power
 	}
 	return out
 }

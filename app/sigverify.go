@@ -63,7 +63,7 @@ func (a *App) preverifySignatures(r mapReader, txs [][]byte, chainID string) {
 		if pub == nil {
 			continue
 		}
-		jobs = append(jobs, job{hash: hash, msg: SignBytes(tx.BodyBytes), sig: tx.Signature, pub: pub, keyID: body.Signer})
+		jobs = append(jobs, job{hash: hash, msg: tlv1.SignBytes(tx.BodyBytes), sig: tx.Signature, pub: pub, keyID: body.Signer})
 	}
 	if len(jobs) == 0 {
 		return

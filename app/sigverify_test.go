@@ -134,14 +134,14 @@ func TestPreverifyCachesOnlyValid(t *testing.T) {
 		[]byte("garbage"))
 	reader := a.genesisBlock.o // the state before the first block
 	a.preverifySignatures(reader, append(append([][]byte{}, invalid...), valid...), testChainID)
-	farmID := KeyID(f.farm.Public().(ed25519.PublicKey))
+	farmID := tlv1.KeyID(f.farm.Public().(ed25519.PublicKey))
 	for _, tx := range valid {
 		if !a.sigs.verified(TxHash(tx), farmID) {
 			t.Fatal("a valid signature was not cached")
 		}
 	}
 	for i, tx := range invalid {
-		if a.sigs.verified(TxHash(tx), farmID) || a.sigs.verified(TxHash(tx), KeyID(keyFromSeed(50).Public().(ed25519.PublicKey))) {
+		if a.sigs.verified(TxHash(tx), farmID) || a.sigs.verified(TxHash(tx), tlv1.KeyID(keyFromSeed(50).Public().(ed25519.PublicKey))) {
 			t.Fatalf("invalid tx %d was cached as verified", i)
 		}
 	}
@@ -164,7 +164,7 @@ func FuzzPreverify(f *testing.F) {
 	pubs := map[string]ed25519.PublicKey{}
 	for _, k := range []ed25519.PrivateKey{fx.farm, fx.market, fx.admin} {
 		pub := k.Public().(ed25519.PublicKey)
-		pubs[KeyID(pub)] = pub
+		pubs[tlv1.KeyID(pub)] = pub
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		a.preverifySignatures(reader, [][]byte{raw}, testChainID)
@@ -175,7 +175,7 @@ func FuzzPreverify(f *testing.F) {
 		}
 		if a.sigs.verified(TxHash(raw), body.Signer) {
 			pub := pubs[body.Signer]
-			if pub == nil || !ed25519.Verify(pub, SignBytes(tx.BodyBytes), tx.Signature) {
+			if pub == nil || !ed25519.Verify(pub, tlv1.SignBytes(tx.BodyBytes), tx.Signature) {
 				t.Fatalf("cached as verified, but the signature does not verify")
 			}
 		}

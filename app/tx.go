@@ -10,13 +10,6 @@ import (
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
-// SignBytes and KeyID are defined with the wire types, shared with the
-// client.
-var (
-	SignBytes = tlv1.SignBytes
-	KeyID     = tlv1.KeyID
-)
-
 // TxHash is the hash CometBFT and TraceLedger use for a transaction.
 func TxHash(tx []byte) []byte {
 	h := sha256.Sum256(tx)
@@ -87,7 +80,7 @@ func authTx(r mapReader, d *decodedTx, wantSeq func(*tlv1.Key) uint64, verified 
 		return nil, nil, err
 	}
 	if verified == nil || !verified(d.hash, key.Id) {
-		if !verify(key.PublicKey, SignBytes(d.tx.BodyBytes), d.tx.Signature) {
+		if !verify(key.PublicKey, tlv1.SignBytes(d.tx.BodyBytes), d.tx.Signature) {
 			return nil, nil, rejectf(tlv1.CodeBadSignature, "signature does not verify for key %s", key.Id)
 		}
 	}
