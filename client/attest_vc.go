@@ -45,13 +45,13 @@ const (
 // ErrVC is wrapped by every VC import failure.
 var ErrVC = errors.New("verifiable credential rejected")
 
-// Base58Encode encodes b in the Bitcoin base58 alphabet (leading zero
+// base58Encode encodes b in the Bitcoin base58 alphabet (leading zero
 // bytes become '1'), as multibase base58btc and did:key use it.
-func Base58Encode(b []byte) string { return base58.Encode(b) }
+func base58Encode(b []byte) string { return base58.Encode(b) }
 
-// Base58Decode decodes a Bitcoin-alphabet base58 string. The empty string
+// base58Decode decodes a Bitcoin-alphabet base58 string. The empty string
 // decodes to no bytes.
-func Base58Decode(s string) ([]byte, error) {
+func base58Decode(s string) ([]byte, error) {
 	if s == "" {
 		// mr-tron/base58 refuses the empty string; zero bytes encode to it.
 		return nil, nil
@@ -65,7 +65,7 @@ func Base58Decode(s string) ([]byte, error) {
 
 // DIDKey returns the did:key of an Ed25519 public key.
 func DIDKey(pub ed25519.PublicKey) string {
-	return "did:key:z" + Base58Encode(append([]byte{0xed, 0x01}, pub...))
+	return "did:key:z" + base58Encode(append([]byte{0xed, 0x01}, pub...))
 }
 
 // parseDIDKeyMethod returns the Ed25519 key of a verification method
@@ -76,7 +76,7 @@ func parseDIDKeyMethod(vm string) (ed25519.PublicKey, error) {
 	if !ok || !okPrefix || frag != "z"+mb {
 		return nil, fmt.Errorf("verificationMethod %q is not did:key:<multikey>#<multikey>", vm)
 	}
-	b, err := Base58Decode(mb)
+	b, err := base58Decode(mb)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +170,7 @@ func ExportVC(a *tlv1.Attestation, key ed25519.PrivateKey, created time.Time) ([
 	if err != nil {
 		return nil, err
 	}
-	proof.ProofValue = "z" + Base58Encode(ed25519.Sign(key, hd))
+	proof.ProofValue = "z" + base58Encode(ed25519.Sign(key, hd))
 	vc.Proof = proof
 	return json.MarshalIndent(vc, "", "  ")
 }
@@ -229,7 +229,7 @@ func ImportVC(data []byte) (*ImportedVC, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: proofValue is not multibase base58btc", ErrVC)
 	}
-	sigBytes, err := Base58Decode(sig)
+	sigBytes, err := base58Decode(sig)
 	if err != nil || len(sigBytes) != ed25519.SignatureSize {
 		return nil, fmt.Errorf("%w: proofValue is not a 64-byte signature", ErrVC)
 	}

@@ -30,15 +30,15 @@ func TestBase58(t *testing.T) {
 		{[]byte("The quick brown fox jumps over the lazy dog."), "USm3fpXnKG5EUBx2ndxBDMPVciP5hGey2Jh4NDv6gmeo1LkMeiKrLJUUBk6Z"},
 		{[]byte{0, 0, 0x28, 0x7f, 0xb4, 0xcd}, "11233QC4"},
 	} {
-		if got := Base58Encode(tc.in); got != tc.out {
+		if got := base58Encode(tc.in); got != tc.out {
 			t.Errorf("encode %x = %q, want %q", tc.in, got, tc.out)
 		}
-		back, err := Base58Decode(tc.out)
+		back, err := base58Decode(tc.out)
 		if err != nil || !bytes.Equal(back, tc.in) && !(len(back) == 0 && len(tc.in) == 0) {
 			t.Errorf("decode %q = %x %v, want %x", tc.out, back, err, tc.in)
 		}
 	}
-	if _, err := Base58Decode("0OIl"); err == nil {
+	if _, err := base58Decode("0OIl"); err == nil {
 		t.Error("characters outside the alphabet accepted")
 	}
 }

@@ -23,9 +23,6 @@ import (
 
 // Batch sizes and transaction room.
 const (
-	// MaxBatchEvents is the most events one RecordEventBatch carries
-	// (tlv1.MaxBatchEvents).
-	MaxBatchEvents = tlv1.MaxBatchEvents
 	// knownChunk is how many hash IDs one /epcis/known query carries: the
 	// request travels hex-encoded in JSON-RPC, whose body CometBFT limits
 	// to 1 MB by default (rpc.max_body_bytes).
@@ -365,8 +362,8 @@ func (e *ImportError) Unwrap() error { return e.Err }
 // committed. It is idempotent: events already recorded are skipped, so a
 // second import of the same document records nothing.
 func (c *Client) Import(ctx context.Context, events []PreparedEvent, opts ImportOptions) (*ImportResult, error) {
-	if opts.MaxBatch <= 0 || opts.MaxBatch > MaxBatchEvents {
-		opts.MaxBatch = MaxBatchEvents
+	if opts.MaxBatch <= 0 || opts.MaxBatch > tlv1.MaxBatchEvents {
+		opts.MaxBatch = tlv1.MaxBatchEvents
 	}
 	if opts.InFlight <= 0 {
 		opts.InFlight = 8

@@ -17,6 +17,7 @@ import (
 
 	"github.com/traceledger/traceledger/client"
 	"github.com/traceledger/traceledger/epcis"
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
 func newEPCISCmd() *cobra.Command {
@@ -273,7 +274,7 @@ become the record's context.`,
 	format.add(cmd)
 	cmd.Flags().BoolVar(&hashed, "hashed", false, "record hashed events (hash ID, payload SHA-256 and index fields only)")
 	cmd.Flags().StringVar(&payloadDir, "payload-dir", "", "with --hashed: write each event's disclosable payload to DIR/<hash hex>.json")
-	cmd.Flags().IntVar(&batch, "batch", client.MaxBatchEvents, "most events per transaction (1 to 1000)")
+	cmd.Flags().IntVar(&batch, "batch", tlv1.MaxBatchEvents, "most events per transaction (1 to 1000)")
 	cmd.Flags().IntVar(&inFlight, "in-flight", 8, "transactions awaiting commit at once")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "validate and hash only; submit nothing (no node needed)")
 	return cmd
