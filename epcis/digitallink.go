@@ -450,6 +450,33 @@ func dlAI(seg string) string {
 	return seg
 }
 
+// looksLikeDigitalLink reports whether an http(s) URI has the shape of a
+// GS1 Digital Link: a path segment naming a primary key (01, gtin, 00, 414,
+// ...) followed by a value that starts with four digits, as every primary
+// key's value does. Such a URI that canonicalDL refuses (a wrong check
+// digit, a bad length) is a malformed identifier, not an opaque one.
+func looksLikeDigitalLink(uri string) bool {
+	if !strings.HasPrefix(uri, "https://") && !strings.HasPrefix(uri, "http://") {
+		return false
+	}
+	rest := uri
+	if i := strings.IndexAny(rest, "?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	rest = rest[strings.Index(rest, "//")+2:]
+	slash := strings.IndexByte(rest, '/')
+	if slash < 0 {
+		return false
+	}
+	segs := strings.Split(rest[slash+1:], "/")
+	for i := 0; i+1 < len(segs); i++ {
+		if _, primary := dlQualifiers[dlAI(segs[i])]; primary && len(segs[i+1]) >= 4 && allDigits(segs[i+1][:4]) {
+			return true
+		}
+	}
+	return false
+}
+
 // canonicalDL rewrites a GS1 Digital Link URI on any domain to its
 // constrained canonical form.
 func canonicalDL(uri string) (string, bool) {
@@ -541,37 +568,44 @@ func validDLKey(ai string, val *string) bool {
 	}
 	switch ai {
 	case "00":
-		return len(v) == 18 && allDigits(v)
+		return len(v) == 18 && allDigits(v) && checkDigitOK(v)
 	case "01":
 		if !allDigits(v) {
 			return false
 		}
 		switch len(v) {
 		case 8, 12, 13:
-			*val = strings.Repeat("0", 14-len(v)) + v
-			return true
+			v = strings.Repeat("0", 14-len(v)) + v
 		case 14:
-			return true
+		default:
+			return false
 		}
-		return false
+		*val = v
+		return checkDigitOK(v)
 	case "253":
-		return len(v) >= 13 && allDigits(v[:13]) && validDLText(v[13:], 0, 17)
+		return len(v) >= 13 && allDigits(v[:13]) && checkDigitOK(v[:13]) && validDLText(v[13:], 0, 17)
 	case "255":
-		return len(v) >= 13 && len(v) <= 25 && allDigits(v)
+		return len(v) >= 13 && len(v) <= 25 && allDigits(v) && checkDigitOK(v[:13])
 	case "401", "8004":
 		return validDLText(v, 1, 30)
-	case "402":
-		return len(v) == 17 && allDigits(v)
-	case "414", "417":
-		return len(v) == 13 && allDigits(v)
+	case "402", "414", "417", "8017", "8018":
+		n := map[string]int{"402": 17, "414": 13, "417": 13, "8017": 18, "8018": 18}[ai]
+		return len(v) == n && allDigits(v) && checkDigitOK(v)
 	case "8003":
-		return len(v) >= 14 && allDigits(v[:14]) && validDLText(v[14:], 0, 16)
-	case "8006", "8017", "8018":
-		return len(v) == 18 && allDigits(v)
+		return len(v) >= 14 && allDigits(v[:14]) && checkDigitOK(v[:14]) && validDLText(v[14:], 0, 16)
+	case "8006":
+		return len(v) == 18 && allDigits(v) && checkDigitOK(v[:14])
 	case "8010":
 		return validDLCPID(v)
 	}
 	return false
+}
+
+// checkDigitOK reports whether the last of digits is the GS1 check digit
+// of the others: a key with a wrong check digit names nothing, and two
+// wrong ones must not become two histories of one product.
+func checkDigitOK(digits string) bool {
+	return len(digits) > 1 && withCheckDigit(digits[:len(digits)-1]) == digits
 }
 
 func validDLQualifier(ai, v string) bool {

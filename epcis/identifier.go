@@ -110,6 +110,9 @@ func ParseIdentifier(s string) (Identifier, error) {
 	if isGS1EPCScheme(s) {
 		return id, fmt.Errorf("%w: malformed EPC URI (EPC Tag Data Standard syntax)", ErrInvalidURI)
 	}
+	if looksLikeDigitalLink(s) {
+		return id, fmt.Errorf("%w: malformed GS1 Digital Link (a key's length, characters or check digit is wrong)", ErrInvalidURI)
+	}
 	return id, nil
 }
 

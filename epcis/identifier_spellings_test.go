@@ -3,6 +3,7 @@
 package epcis
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -62,6 +63,34 @@ func TestEveryGS1KeyInEverySpelling(t *testing.T) {
 			t.Errorf("%s and %s share the canonical key %s", k.epc, other, k.canonical)
 		}
 		seen[k.canonical] = k.epc
+	}
+}
+
+// TestMalformedDigitalLinks: a Digital Link whose key has a wrong check
+// digit or length names nothing: it is refused, not kept as an opaque URI
+// (which would give one product a second, misspelt history).
+func TestMalformedDigitalLinks(t *testing.T) {
+	for _, s := range []string{
+		"https://id.gs1.org/01/56901234000128",          // GTIN check digit 8, not 7
+		"https://id.gs1.org/01/56901234000129/10/LOT7",  // 9, not 7
+		"https://qr.example.com/gtin/56901234000120",    // short name, wrong digit
+		"https://id.gs1.org/01/5690123400012",           // 13 digits: a GTIN-13 with check digit 2, wrong
+		"https://id.gs1.org/00/169012340000000014",      // SSCC check digit 4, not 3
+		"https://id.gs1.org/414/6901234000017",          // GLN check digit 7, not 6
+		"https://id.gs1.org/8018/690123400000000422",    // GSRN
+		"https://id.gs1.org/8003/06901234000055PALLET9", // GRAI
+	} {
+		if id, err := ParseIdentifier(s); err == nil {
+			t.Errorf("%s accepted as %s (%s)", s, id.Canonical, id.Scheme)
+		} else if !errors.Is(err, ErrInvalidURI) {
+			t.Errorf("%s: %v does not wrap ErrInvalidURI", s, err)
+		}
+	}
+	// Other http URIs stay opaque.
+	for _, s := range []string{"https://example.com/01/about", "https://example.com/product/42", "https://example.com/01"} {
+		if id, err := ParseIdentifier(s); err != nil || id.Scheme != SchemeOpaque {
+			t.Errorf("%s: %v %s, want an opaque identifier", s, err, id.Scheme)
+		}
 	}
 }
 
