@@ -138,3 +138,31 @@ func loopback(addr net.Addr) bool {
 	ta, ok := addr.(*net.TCPAddr)
 	return ok && ta.IP.IsLoopback()
 }
+
+// startNodeAPI serves the HTTP API for the node of home (in this process,
+// read through its RPC like any client) on addr, in the background. It
+// returns once it listens; stop shuts it down gracefully.
+func startNodeAPI(cmd *cobra.Command, home, addr string) (stop func() error, err error) {
+	f := serveFlags{home: home, addr: addr, timeout: api.DefaultTimeout, maxBody: api.DefaultMaxBodyBytes}
+	c, err := f.client()
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on --api-addr %s: %w", addr, err)
+	}
+	if !loopback(ln.Addr()) {
+		ln.Close()
+		return nil, &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("--api-addr %s is not a loopback address: run 'traceledger serve' with --tls-cert/--tls-key for a public API", addr)}
+	}
+	srv := api.New(c, api.Options{Logger: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	fmt.Fprintf(cmd.ErrOrStderr(), "API on http://%s\n", ln.Addr())
+	return func() error {
+		cancel()
+		return <-done
+	}, nil
+}

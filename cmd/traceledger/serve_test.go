@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -62,5 +63,44 @@ func TestServe(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop")
+	}
+}
+
+// TestStartAPIAddr: 'start --api-addr' serves the API of its own node.
+func TestStartAPIAddr(t *testing.T) {
+	t.Setenv("TRACELEDGER_PASSPHRASE", "correct horse battery staple")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	home := filepath.Join(t.TempDir(), "apinode")
+	rpc, p2p, apiAddr := freePort(t), freePort(t), freePort(t)
+	if _, err := run(t, ctx, "init", "--home", home, "--chain-id", "start-api-test", "--department", "agri",
+		"--rpc-laddr", "tcp://"+rpc, "--p2p-laddr", "tcp://"+p2p); err != nil {
+		t.Fatal(err)
+	}
+	nodeCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		_, err := run(t, nodeCtx, "start", "--home", home, "--log-level", "error", "--api-addr", apiAddr)
+		done <- err
+	}()
+	for i := 0; ; i++ {
+		res, err := http.Get("http://" + apiAddr + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if i > 150 {
+			t.Fatalf("the node's API is not ready: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	if _, err := http.Get("http://" + apiAddr + "/healthz"); err == nil {
+		t.Fatal("the API still serves after the node stopped")
 	}
 }
