@@ -58,6 +58,12 @@ func TestReadRoutes(t *testing.T) {
 		{"attestation unknown valid at", "/v1/attestations/" + seg("lab/NOPE") + "?valid_at=" + future, 404, tlv1.CodeAttestNotFound, "id"},
 		{"attestation bad id", "/v1/attestations/nolab", 400, tlv1.CodeInvalidQuery, "id"},
 		{"attestation bad time", "/v1/attestations/" + seg(attID) + "?valid_at=yesterday", 400, tlv1.CodeInvalidQuery, "valid_at"},
+		{"validators", "/v1/validators", 200, 0, ""},
+		{"proposal", "/v1/proposals/1", 200, 0, ""},
+		{"proposal unknown", "/v1/proposals/999", 404, tlv1.CodeProposalNotFound, "id"},
+		{"proposal bad id", "/v1/proposals/one", 400, tlv1.CodeInvalidQuery, "id"},
+		{"recall", "/v1/recalls/" + recallID, 200, 0, ""},
+		{"recall unknown", "/v1/recalls/R-NONE", 404, tlv1.CodeNotFound, "id"},
 		{"credit", "/v1/credit/farm", 200, 0, ""},
 		{"credit unknown", "/v1/credit/ghost", 404, tlv1.CodeParticipantNotFound, "enterprise"},
 		{"trace back", "/v1/trace/back/" + seg(lotEPC), 200, 0, ""},
@@ -200,9 +206,24 @@ func TestReadAnswers(t *testing.T) {
 			t.Fatalf("valid at %v: %+v", tc.at, va)
 		}
 	}
+	var vs api.ValidatorsAnswer
+	get(t, ts.URL+"/v1/validators").answer(t, &vs)
+	if len(vs.Departments) != 1 || vs.TotalPower <= 0 || vs.QuorumDenominator == 0 {
+		t.Fatalf("validators: %+v", vs)
+	}
+	var pr api.ProposalAnswer
+	get(t, ts.URL+"/v1/proposals/1").answer(t, &pr)
+	if len(pr.Votes) != 1 || string(pr.Votes[0]) == "null" || !strings.Contains(string(pr.Proposal), "lab") {
+		t.Fatalf("proposal 1: %s %s", pr.Proposal, pr.Votes)
+	}
+	var rc api.RecallAnswer
+	get(t, ts.URL+"/v1/recalls/"+recallID).answer(t, &rc)
+	if rc.ID != recallID || !strings.Contains(string(rc.Recall), "APILOT2") {
+		t.Fatalf("recall: %s", rc.Recall)
+	}
 	var ca api.CreditAnswer
 	get(t, ts.URL+"/v1/credit/farm").answer(t, &ca)
-	if !strings.Contains(string(ca.Enterprise), `"farm"`) || len(ca.Certifications) != 1 {
+	if !strings.Contains(string(ca.Enterprise), `"farm"`) || len(ca.Certifications) != 1 || len(ca.Recalls) != 1 {
 		t.Fatalf("credit: %d certifications: %s", len(ca.Certifications), ca.Enterprise)
 	}
 	var tr api.TraceAnswer

@@ -40,6 +40,9 @@ const (
 	lotEPC     = "urn:epc:class:lgtin:6901234.500012.APILOT1"
 	unknownLot = "urn:epc:class:lgtin:6901234.500012.NEVER1"
 	attID      = "lab/GAP-1"
+	// recalledLot is another lot of the farm, recalled as recallID.
+	recalledLot = "urn:epc:class:lgtin:6901234.500012.APILOT2"
+	recallID    = "R-1"
 )
 
 // lotDL is lotEPC as a GS1 Digital Link on another domain with a query
@@ -182,6 +185,20 @@ func startFixture(home string) (*fixture, func(), error) {
 		ValidFromMs: now.Add(-24 * time.Hour).UnixMilli(), ValidUntilMs: now.Add(24 * time.Hour).UnixMilli(), EvidenceSha256: evidence[:]}); err != nil {
 		stop()
 		return nil, nil, fmt.Errorf("issue attestation: %w", err)
+	}
+	if _, err := f.c.Submit(ctx, client.Signer{Key: farmKey}, eventMsg(recalledLot, 0)); err != nil {
+		stop()
+		return nil, nil, fmt.Errorf("record event of %s: %w", recalledLot, err)
+	}
+	rc := &tlv1.InitiateRecall{Id: recallID, Enterprise: "farm", Lots: []string{recalledLot}, Reason: "residue", Hazard: "pesticide residue",
+		Level: tlv1.RECALL_LEVEL_2, PeriodFromMs: now.Add(-24 * time.Hour).UnixMilli(), PeriodUntilMs: now.Add(24 * time.Hour).UnixMilli()}
+	if err := f.c.FillHeldEvidence(ctx, rc); err != nil {
+		stop()
+		return nil, nil, fmt.Errorf("held evidence: %w", err)
+	}
+	if _, err := f.c.InitiateRecall(ctx, client.Signer{Key: farmKey}, rc); err != nil {
+		stop()
+		return nil, nil, fmt.Errorf("recall: %w", err)
 	}
 	return f, stop, nil
 }
