@@ -423,6 +423,31 @@ func TestUnreachableNode(t *testing.T) {
 	}
 }
 
+// TestMethodsAndCORS: a wrong method is 405 naming the right one; reads
+// answer any origin and their preflight.
+func TestMethodsAndCORS(t *testing.T) {
+	ts, _ := apiServer(t, fx.url, api.Options{})
+	r := do(t, http.MethodPost, ts.URL+"/v1/status", []byte("{}"), nil)
+	if r.status != http.StatusMethodNotAllowed || r.header.Get("Allow") != "GET" {
+		t.Fatalf("POST /v1/status: %d %q", r.status, r.header.Get("Allow"))
+	}
+	if p := r.problem(t); tlv1.Code(p.Code) != tlv1.CodeInvalidQuery {
+		t.Fatalf("405: %+v", p)
+	}
+	g := do(t, http.MethodGet, ts.URL+"/v1/status", nil, map[string]string{"Origin": "https://portal.example"})
+	if g.status != 200 || g.header.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(g.header.Get("Access-Control-Expose-Headers"), "ETag") {
+		t.Fatalf("CORS read: %d %v", g.status, g.header)
+	}
+	pf := do(t, http.MethodOptions, ts.URL+"/v1/history/"+seg(lotEPC), nil, map[string]string{"Origin": "https://portal.example", "Access-Control-Request-Method": "GET"})
+	if pf.status != http.StatusNoContent || !strings.Contains(pf.header.Get("Access-Control-Allow-Methods"), "GET") {
+		t.Fatalf("preflight: %d %v", pf.status, pf.header)
+	}
+	sub := do(t, http.MethodPost, ts.URL+"/v1/txs", []byte(`{"tx":""}`), map[string]string{"Origin": "https://portal.example"})
+	if sub.header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatal("a submission answered a foreign origin")
+	}
+}
+
 // TestHealthAndLimits: readiness, the time limit and graceful shutdown.
 func TestHealthAndLimits(t *testing.T) {
 	ts, _ := apiServer(t, fx.url, api.Options{})
@@ -579,8 +604,8 @@ func TestSubmit(t *testing.T) {
 	if got := farmSequence(t, ts.URL); got != next {
 		t.Fatalf("refused transactions moved the sequence: %d -> %d", next, got)
 	}
-	if r := do(t, http.MethodGet, ts.URL+"/v1/txs", nil, nil); r.status == 200 {
-		t.Fatal("GET /v1/txs answered 200")
+	if r := do(t, http.MethodGet, ts.URL+"/v1/txs", nil, nil); r.status != http.StatusMethodNotAllowed || r.header.Get("Allow") != "POST" {
+		t.Fatalf("GET /v1/txs: %d %q", r.status, r.header.Get("Allow"))
 	}
 
 }

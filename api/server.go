@@ -88,8 +88,44 @@ func New(c *client.Client, opts Options) *Server {
 	return s
 }
 
-// Handler is the API's HTTP handler.
-func (s *Server) Handler() http.Handler { return s.mux }
+// Handler is the API's HTTP handler. Reads are public: they answer any
+// origin (CORS), and a browser's preflight for them is answered here.
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		if r.Header.Get("Origin") != "" && (r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions) {
+			h.Set("Access-Control-Allow-Origin", "*")
+			h.Set("Access-Control-Expose-Headers", "ETag, X-TraceLedger-Height")
+		}
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			h.Set("Access-Control-Allow-Methods", "GET, HEAD")
+			h.Set("Access-Control-Allow-Headers", "If-None-Match")
+			h.Set("Access-Control-Max-Age", "86400")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		s.mux.ServeHTTP(w, r)
+	})
+}
+
+// noRoute answers a request no route takes: 405 naming the method a route
+// of that path takes, else 404.
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "/" && pattern != "" {
+			w.Header().Set("Allow", m)
+			writeProblem(w, &problemError{status: http.StatusMethodNotAllowed, code: tlv1.CodeInvalidQuery,
+				detail: fmt.Sprintf("%s does not take %s", r.URL.Path, r.Method), hint: "use " + m + "; see docs/API.md"})
+			return
+		}
+	}
+	writeProblem(w, notFound(tlv1.CodeNotFound, "", "see docs/API.md for the routes", "no route %s %s", r.Method, r.URL.Path))
+}
 
 // VerificationFailures is how many node answers failed verification and
 // were refused since the server started.
@@ -113,9 +149,7 @@ func (s *Server) routes() {
 	s.read("GET /v1/bundles/{identifier}", s.bundle)
 	s.read("GET /v1/consistency", s.consistency)
 	s.mux.HandleFunc("POST /v1/txs", s.submit)
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, notFound(tlv1.CodeNotFound, "", "see docs/API.md for the routes", "no route %s %s", r.Method, r.URL.Path))
-	})
+	s.mux.HandleFunc("/", s.noRoute)
 }
 
 // A read is prepared from the request (input checks, canonical key) before
