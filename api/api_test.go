@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -295,7 +296,7 @@ func TestConsistency(t *testing.T) {
 // Cache-Control immutable, 304 on If-None-Match without asking the node);
 // answers at the latest height get a short max-age; errors are no-store.
 func TestCaching(t *testing.T) {
-	ts, _ := apiServer(t, fx.url, api.Options{LatestMaxAge: 2 * time.Second})
+	ts, srv := apiServer(t, fx.url, api.Options{LatestMaxAge: 2 * time.Second})
 	path := "/v1/history/" + seg(lotEPC)
 	latest := get(t, ts.URL+path)
 	h, _ := latest.answer(t, nil)
@@ -333,6 +334,13 @@ func TestCaching(t *testing.T) {
 	}
 	if bad := get(t, ts.URL+"/v1/records/abc"); bad.header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("an error is cached: %q", bad.header.Get("Cache-Control"))
+	}
+	m := metricsText(t, srv)
+	for _, want := range []string{"traceledger_api_not_modified_total 1", `traceledger_api_requests_total{code="304",route="GET /v1/history/{identifier}"} 1`,
+		`traceledger_api_requests_total{code="400",route="GET /v1/records/{index}"} 1`, "traceledger_api_node_up 1"} {
+		if !strings.Contains(m, want) {
+			t.Fatalf("metrics lack %q:\n%s", want, m)
+		}
 	}
 }
 
@@ -388,6 +396,9 @@ func TestLyingNode(t *testing.T) {
 			}
 			if refused < uint64(len(paths)-1) {
 				t.Fatalf("only %d of %d answers refused", refused, len(paths))
+			}
+			if m := metricsText(t, s); !strings.Contains(m, fmt.Sprintf("traceledger_api_verification_failures_total %d", refused)) || !strings.Contains(m, "traceledger_api_node_up 0") {
+				t.Fatalf("metrics do not show the refusals:\n%s", m)
 			}
 			if st, rz := get(t, ts.URL+"/v1/status"), get(t, ts.URL+"/readyz"); st.status != rz.status {
 				t.Fatalf("ready %d in front of a node whose status is %d", rz.status, st.status)
@@ -608,4 +619,15 @@ func TestSubmit(t *testing.T) {
 		t.Fatalf("GET /v1/txs: %d %q", r.status, r.header.Get("Allow"))
 	}
 
+}
+
+// metricsText scrapes the server's metrics.
+func metricsText(t *testing.T, s *api.Server) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	s.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != 200 {
+		t.Fatalf("metrics: %d", rec.Code)
+	}
+	return rec.Body.String()
 }

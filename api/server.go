@@ -66,6 +66,7 @@ type Server struct {
 	blocks   map[int64]blockEntry
 
 	failures atomic.Uint64
+	metrics  *metrics
 }
 
 // New returns a Server reading through c.
@@ -84,6 +85,7 @@ func New(c *client.Client, opts Options) *Server {
 		lg = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{c: c, opts: opts, mux: http.NewServeMux(), log: lg, blocks: map[int64]blockEntry{}}
+	s.metrics = newMetrics(s)
 	s.routes()
 	return s
 }
@@ -104,7 +106,7 @@ func (s *Server) Handler() http.Handler {
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
-		s.mux.ServeHTTP(w, r)
+		s.metrics.observe(w, r, s.mux)
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"path/filepath"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 // serveFlags configure the HTTP API server.
 type serveFlags struct {
 	home, genesis, addr string
+	metricsAddr         string
 	nodes               []string
 	tlsCert, tlsKey     string
 	publicHTTP          bool
@@ -57,6 +59,7 @@ serve HTTPS.`,
 	cmd.Flags().StringVar(&f.tlsCert, "tls-cert", "", "serve HTTPS with this certificate file (PEM; with --tls-key)")
 	cmd.Flags().StringVar(&f.tlsKey, "tls-key", "", "the private key file of --tls-cert (PEM)")
 	cmd.Flags().BoolVar(&f.publicHTTP, "public-http", false, "allow plain HTTP on a non-loopback address (behind a TLS-terminating proxy)")
+	cmd.Flags().StringVar(&f.metricsAddr, "metrics-addr", "", "also serve Prometheus metrics at http://HOST:PORT/metrics (an operator's address; off by default)")
 	cmd.Flags().DurationVar(&f.timeout, "timeout", api.DefaultTimeout, "time limit of one request")
 	cmd.Flags().Int64Var(&f.maxBody, "max-body", api.DefaultMaxBodyBytes, "size limit of a request body, bytes")
 	return cmd
@@ -100,6 +103,15 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	srv := api.New(c, api.Options{Timeout: f.timeout, MaxBodyBytes: f.maxBody, Logger: logger})
 	fmt.Fprintf(cmd.ErrOrStderr(), "API of chain %s (verified state height %d, header %d) on %s://%s; Ctrl-C to stop\n",
 		st.ChainID, p.Height, p.Header.Height, scheme, ln.Addr())
+	if f.metricsAddr != "" {
+		stopMetrics, err := serveMetrics(srv, f.metricsAddr)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stopMetrics()
+		fmt.Fprintf(cmd.ErrOrStderr(), "metrics on http://%s/metrics\n", f.metricsAddr)
+	}
 	err = srv.Serve(ctx, ln)
 	fmt.Fprintf(cmd.ErrOrStderr(), "stopped; %d answers refused for failed verification\n", srv.VerificationFailures())
 	return err
@@ -164,5 +176,22 @@ func startNodeAPI(cmd *cobra.Command, home, addr string) (stop func() error, err
 	return func() error {
 		cancel()
 		return <-done
+	}, nil
+}
+
+// serveMetrics serves srv's metrics at /metrics on addr in the background.
+func serveMetrics(srv *api.Server, addr string) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on --metrics-addr %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", srv.MetricsHandler())
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), api.ShutdownGrace)
+		defer cancel()
+		_ = hs.Shutdown(ctx)
 	}, nil
 }

@@ -24,11 +24,11 @@ func TestServe(t *testing.T) {
 	if _, err := run(t, ctx, "serve", "--home", n.home, "--addr", "0.0.0.0:0"); exitCodeOf(err) != exitUsage || !strings.Contains(err.Error(), "loopback") {
 		t.Fatalf("plain HTTP on a public address: %v", err)
 	}
-	addr := freePort(t)
+	addr, metricsAddr := freePort(t), freePort(t)
 	sctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
-		_, err := run(t, sctx, "serve", "--node", n.url, "--genesis", n.genesis, "--addr", addr)
+		_, err := run(t, sctx, "serve", "--node", n.url, "--genesis", n.genesis, "--addr", addr, "--metrics-addr", metricsAddr)
 		done <- err
 	}()
 	var body []byte
@@ -54,6 +54,15 @@ func TestServe(t *testing.T) {
 	}
 	if err := json.Unmarshal(body, &a); err != nil || a.ChainID != "serve-test" || len(a.Evidence.LightBlocks) != 1 {
 		t.Fatalf("status: %v %s", err, body)
+	}
+	if res, err := http.Get("http://" + metricsAddr + "/metrics"); err != nil {
+		t.Fatal(err)
+	} else {
+		m, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if !strings.Contains(string(m), `traceledger_api_requests_total{code="200",route="GET /v1/status"}`) {
+			t.Fatalf("metrics: %s", m)
+		}
 	}
 	stop()
 	select {
