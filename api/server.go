@@ -52,6 +52,13 @@ type Options struct {
 	// Logger receives verification failures and server errors; nil
 	// discards them.
 	Logger *slog.Logger
+	// ProductPage is the URL of the portal's product page, where the
+	// resolver sends browsers, with {id} for the percent-encoded canonical
+	// key; empty means the verified history (/v1/history/{id}).
+	ProductPage string
+	// BaseURL is the public URL of the API (scheme and host) the resolver's
+	// links use; empty means the request's own.
+	BaseURL string
 }
 
 // Server answers the HTTP API from one verifying client.
@@ -119,7 +126,7 @@ func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
 		}
 		probe := r.Clone(r.Context())
 		probe.Method = m
-		if _, pattern := s.mux.Handler(probe); pattern != "/" && pattern != "" {
+		if _, pattern := s.mux.Handler(probe); pattern != "/" && pattern != "" && pattern != resolverPattern {
 			w.Header().Set("Allow", m)
 			writeProblem(w, &problemError{status: http.StatusMethodNotAllowed, code: tlv1.CodeInvalidQuery,
 				detail: fmt.Sprintf("%s does not take %s", r.URL.Path, r.Method), hint: "use " + m + "; see docs/API.md"})
@@ -151,6 +158,8 @@ func (s *Server) routes() {
 	s.read("GET /v1/bundles/{identifier}", s.bundle)
 	s.read("GET /v1/consistency", s.consistency)
 	s.mux.HandleFunc("POST /v1/txs", s.submit)
+	s.mux.HandleFunc("GET /.well-known/gs1resolver", s.wellKnown)
+	s.mux.HandleFunc(resolverPattern, s.resolve)
 	s.mux.HandleFunc("/", s.noRoute)
 }
 

@@ -21,13 +21,14 @@ import (
 
 // serveFlags configure the HTTP API server.
 type serveFlags struct {
-	home, genesis, addr string
-	metricsAddr         string
-	nodes               []string
-	tlsCert, tlsKey     string
-	publicHTTP          bool
-	timeout             time.Duration
-	maxBody             int64
+	home, genesis, addr  string
+	metricsAddr          string
+	productPage, baseURL string
+	nodes                []string
+	tlsCert, tlsKey      string
+	publicHTTP           bool
+	timeout              time.Duration
+	maxBody              int64
 }
 
 func newServeCmd() *cobra.Command {
@@ -60,6 +61,8 @@ serve HTTPS.`,
 	cmd.Flags().StringVar(&f.tlsKey, "tls-key", "", "the private key file of --tls-cert (PEM)")
 	cmd.Flags().BoolVar(&f.publicHTTP, "public-http", false, "allow plain HTTP on a non-loopback address (behind a TLS-terminating proxy)")
 	cmd.Flags().StringVar(&f.metricsAddr, "metrics-addr", "", "also serve Prometheus metrics at http://HOST:PORT/metrics (an operator's address; off by default)")
+	cmd.Flags().StringVar(&f.productPage, "product-page", "", "URL of the portal's product page the GS1 resolver sends browsers to, {id} for the canonical key (default: the verified history)")
+	cmd.Flags().StringVar(&f.baseURL, "base-url", "", "public URL of the API (scheme://host) for the resolver's links (default: the request's host)")
 	cmd.Flags().DurationVar(&f.timeout, "timeout", api.DefaultTimeout, "time limit of one request")
 	cmd.Flags().Int64Var(&f.maxBody, "max-body", api.DefaultMaxBodyBytes, "size limit of a request body, bytes")
 	return cmd
@@ -100,7 +103,8 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 		return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("--addr %s is not a loopback address: serve HTTPS (--tls-cert, --tls-key) or pass --public-http behind a TLS proxy", f.addr)}
 	}
 	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-	srv := api.New(c, api.Options{Timeout: f.timeout, MaxBodyBytes: f.maxBody, Logger: logger})
+	srv := api.New(c, api.Options{Timeout: f.timeout, MaxBodyBytes: f.maxBody, Logger: logger,
+		ProductPage: f.productPage, BaseURL: f.baseURL})
 	fmt.Fprintf(cmd.ErrOrStderr(), "API of chain %s (verified state height %d, header %d) on %s://%s; Ctrl-C to stop\n",
 		st.ChainID, p.Height, p.Header.Height, scheme, ln.Addr())
 	if f.metricsAddr != "" {
