@@ -75,6 +75,7 @@ type problemError struct {
 	cacheable bool
 }
 
+// Error implements error.
 func (e *problemError) Error() string {
 	return fmt.Sprintf("%d %s (code %d): %s", e.status, e.code, uint32(e.code), e.detail)
 }
