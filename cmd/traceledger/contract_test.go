@@ -135,6 +135,7 @@ func TestCommandTree(t *testing.T) {
 		"query status":                           {conn: true},
 		"query validators":                       {conn: true},
 		"start":                                  {args: []string{"--home", scratch}, noOutput: "runs a node in the foreground until interrupted; it prints no result"},
+		"serve":                                  {args: []string{"--addr", "127.0.0.1:0"}, conn: true, noOutput: "runs the HTTP API in the foreground until interrupted; it prints no result"},
 		"testnet add-node":                       {args: []string{tn, "--name", "extra2"}},
 		"testnet init":                           {args: []string{"--out", filepath.Join(dir, "net2")}},
 		"testnet promote":                        {args: []string{tn, "extra"}, down: []string{tn, "extra", "--node", unreachable, "--timeout", "10s"}, foreign: []string{tn, "extra", "--node", b.url, "--timeout", "10s"}},

@@ -101,6 +101,7 @@ Exit codes (the same for every command):
 		newProofCmd(), newVerifyCmd(), newAuditCmd(),
 		newGenesisCmd(),
 		newTraceCmd(), newAttestCmd(),
+		newServeCmd(),
 	)
 	strictTree(root)
 	return root

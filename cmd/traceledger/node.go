@@ -249,7 +249,7 @@ func buildHome(home string, build func(dir string) error) (err error) {
 }
 
 func newStartCmd() *cobra.Command {
-	var home, logLevel string
+	var home, logLevel, apiAddr string
 	cmd := &cobra.Command{
 		Use:   "start",
 		Short: "Run the node in the foreground until interrupted",
@@ -276,6 +276,14 @@ resumes where it stopped.`,
 				return err
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "node running, RPC %s; Ctrl-C to stop\n", n.RPCAddress())
+			if apiAddr != "" {
+				stopAPI, err := startNodeAPI(cmd, home, apiAddr)
+				if err != nil {
+					n.Stop()
+					return err
+				}
+				defer stopAPI()
+			}
 			<-cmd.Context().Done()
 			fmt.Fprintln(cmd.ErrOrStderr(), "stopping...")
 			return n.Stop()
@@ -283,5 +291,6 @@ resumes where it stopped.`,
 	}
 	addHomeFlag(cmd, &home)
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, error, or per module (e.g. consensus:info,*:error)")
+	cmd.Flags().StringVar(&apiAddr, "api-addr", "", "also serve the HTTP API (docs/API.md) on this loopback HOST:PORT")
 	return cmd
 }

@@ -46,6 +46,15 @@ const (
 	CodeProofUnsupportedStore Code = 81 // a /store/<name>/key path names a store that has no standard-format proofs
 )
 
+// HTTP API codes (90-98; see docs/API.md): failures of the API server
+// itself, never returned by a node.
+const (
+	CodeAPINotVerified     Code = 90 // a node's answer failed verification: the API server refused to serve it
+	CodeAPINodeUnavailable Code = 91 // the API server could not reach a node (or a verified header) to answer
+	CodeAPIRequestTooLarge Code = 92 // the request body exceeds the API server's limit
+	CodeAPITimeout         Code = 93 // the answer was not ready within the API server's time limit
+)
+
 // Attestation, recall and credit codes (100-129; see docs/ATTESTATIONS.md).
 const (
 	CodeAttestInvalid           Code = 100 // an attestation message field is malformed
@@ -139,6 +148,11 @@ var codeNames = map[Code]string{
 
 	CodeProofSizeAhead:        "proof_size_ahead",
 	CodeProofUnsupportedStore: "proof_unsupported_store",
+
+	CodeAPINotVerified:     "answer_not_verified",
+	CodeAPINodeUnavailable: "node_unavailable",
+	CodeAPIRequestTooLarge: "request_too_large",
+	CodeAPITimeout:         "request_timeout",
 
 	CodeParticipantNotFound:  "participant_not_found",
 	CodeDuplicateParticipant: "duplicate_participant",

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/traceledger/traceledger/api"
+	"github.com/traceledger/traceledger/client"
+	"github.com/traceledger/traceledger/genesis"
+)
+
+// serveFlags configure the HTTP API server.
+type serveFlags struct {
+	home, genesis, addr  string
+	metricsAddr          string
+	productPage, baseURL string
+	nodes                []string
+	tlsCert, tlsKey      string
+	publicHTTP           bool
+	timeout              time.Duration
+	maxBody              int64
+}
+
+func newServeCmd() *cobra.Command {
+	var f serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the HTTP API in front of nodes, verifying every answer before serving it",
+		Long: `serve runs TraceLedger's HTTP API (docs/API.md) in the foreground until
+interrupted. It reads from the first --node and verifies every answer against
+headers CometBFT's light client checks from the genesis file (the further
+--node addresses are its witnesses): an answer that fails is never served
+(502, counted and logged). Every read answer carries its evidence: the node's
+answers with their proofs and the light blocks they end in.
+
+Before it listens, serve reads a verified status from the node, so a wrong
+address or a node of another chain stops it at once. Plain HTTP is served only
+on a loopback address unless --public-http; give --tls-cert and --tls-key to
+serve HTTPS.`,
+		Example: `  traceledger serve --node http://127.0.0.1:26657 --genesis genesis.json --addr 127.0.0.1:8080
+  traceledger serve --home ./observer --node http://10.0.0.5:26657 --node http://10.0.0.6:26657 \
+      --addr 0.0.0.0:8443 --tls-cert api.crt --tls-key api.key`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, f) },
+	}
+	addHomeFlag(cmd, &f.home)
+	cmd.Flags().StringArrayVar(&f.nodes, "node", nil, "CometBFT RPC address of a node, http://HOST:PORT; repeat it: the first is read from, the others are light-client witnesses (default: the rpc.laddr of --home's config/config.toml when it has one, else "+defaultNodeURL+")")
+	cmd.Flags().StringVar(&f.genesis, "genesis", "", "genesis file, the trust root for verification (default <home>/config/genesis.json)")
+	cmd.Flags().StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on, HOST:PORT")
+	cmd.Flags().StringVar(&f.tlsCert, "tls-cert", "", "serve HTTPS with this certificate file (PEM; with --tls-key)")
+	cmd.Flags().StringVar(&f.tlsKey, "tls-key", "", "the private key file of --tls-cert (PEM)")
+	cmd.Flags().BoolVar(&f.publicHTTP, "public-http", false, "allow plain HTTP on a non-loopback address (behind a TLS-terminating proxy)")
+	cmd.Flags().StringVar(&f.metricsAddr, "metrics-addr", "", "also serve Prometheus metrics at http://HOST:PORT/metrics (an operator's address; off by default)")
+	cmd.Flags().StringVar(&f.productPage, "product-page", "", "URL of the portal's product page the GS1 resolver sends browsers to, {id} for the canonical key (default: the verified history)")
+	cmd.Flags().StringVar(&f.baseURL, "base-url", "", "public URL of the API (scheme://host) for the resolver's links (default: the request's host)")
+	cmd.Flags().DurationVar(&f.timeout, "timeout", api.DefaultTimeout, "time limit of one request")
+	cmd.Flags().Int64Var(&f.maxBody, "max-body", api.DefaultMaxBodyBytes, "size limit of a request body, bytes")
+	return cmd
+}
+
+// runServe checks the node, listens and serves until the command's
+// context ends.
+func runServe(cmd *cobra.Command, f serveFlags) error {
+	c, err := f.client()
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	sctx, cancel := context.WithTimeout(ctx, time.Minute)
+	st, p, err := c.Status(sctx)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("check the node before serving: %w", err)
+	}
+	if (f.tlsCert == "") != (f.tlsKey == "") {
+		return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("--tls-cert and --tls-key go together")}
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return fmt.Errorf("listen on --addr %s: %w", f.addr, err)
+	}
+	scheme := "http"
+	if f.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("--tls-cert/--tls-key: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		scheme = "https"
+	} else if !f.publicHTTP && !loopback(ln.Addr()) {
+		ln.Close()
+		return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("--addr %s is not a loopback address: serve HTTPS (--tls-cert, --tls-key) or pass --public-http behind a TLS proxy", f.addr)}
+	}
+	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+	srv := api.New(c, api.Options{Timeout: f.timeout, MaxBodyBytes: f.maxBody, Logger: logger,
+		ProductPage: f.productPage, BaseURL: f.baseURL})
+	fmt.Fprintf(cmd.ErrOrStderr(), "API of chain %s (verified state height %d, header %d) on %s://%s; Ctrl-C to stop\n",
+		st.ChainID, p.Height, p.Header.Height, scheme, ln.Addr())
+	if f.metricsAddr != "" {
+		stopMetrics, err := serveMetrics(srv, f.metricsAddr)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stopMetrics()
+		fmt.Fprintf(cmd.ErrOrStderr(), "metrics on http://%s/metrics\n", f.metricsAddr)
+	}
+	err = srv.Serve(ctx, ln)
+	fmt.Fprintf(cmd.ErrOrStderr(), "stopped; %d answers refused for failed verification\n", srv.VerificationFailures())
+	return err
+}
+
+// client builds the verifying client from the flags.
+func (f serveFlags) client() (*client.Client, error) {
+	var urls []string
+	for _, n := range f.nodes {
+		u, err := normalizeNodeURL("--node", n)
+		if err != nil {
+			return nil, err
+		}
+		urls = append(urls, u)
+	}
+	if len(urls) == 0 {
+		u, ok := rpcFromHome(f.home)
+		if !ok {
+			u = defaultNodeURL
+		}
+		urls = []string{u}
+	}
+	path := f.genesis
+	if path == "" {
+		path = filepath.Join(f.home, "config", "genesis.json")
+	}
+	doc, _, err := genesis.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("load genesis (the trust root): %w; pass --genesis FILE, or --home of a node home of the network", err)
+	}
+	return client.New(urls[0], doc, urls[1:]...)
+}
+
+// loopback reports whether addr is a loopback address.
+func loopback(addr net.Addr) bool {
+	ta, ok := addr.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
+}
+
+// startNodeAPI serves the HTTP API for the node of home (in this process,
+// read through its RPC like any client) on addr, in the background. It
+// returns once it listens; stop shuts it down gracefully.
+func startNodeAPI(cmd *cobra.Command, home, addr string) (stop func() error, err error) {
+	f := serveFlags{home: home, addr: addr, timeout: api.DefaultTimeout, maxBody: api.DefaultMaxBodyBytes}
+	c, err := f.client()
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on --api-addr %s: %w", addr, err)
+	}
+	if !loopback(ln.Addr()) {
+		ln.Close()
+		return nil, &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("--api-addr %s is not a loopback address: run 'traceledger serve' with --tls-cert/--tls-key for a public API", addr)}
+	}
+	srv := api.New(c, api.Options{Logger: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	fmt.Fprintf(cmd.ErrOrStderr(), "API on http://%s\n", ln.Addr())
+	return func() error {
+		cancel()
+		return <-done
+	}, nil
+}
+
+// serveMetrics serves srv's metrics at /metrics on addr in the background.
+func serveMetrics(srv *api.Server, addr string) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on --metrics-addr %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", srv.MetricsHandler())
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), api.ShutdownGrace)
+		defer cancel()
+		_ = hs.Shutdown(ctx)
+	}, nil
+}
