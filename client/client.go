@@ -421,10 +421,13 @@ func (c *Client) Value(ctx context.Context, key string) ([]byte, Proven, error) 
 	return v, p, err
 }
 
-// Status is the chain's verified committed state.
+// Status is the chain's verified committed state: ChainID and Roots are
+// verified (the roots against a header the light client checked).
 type Status struct {
 	ChainID string
 	Roots   *tlv1.StateRoots
+	// MapSize is the number of map keys as the node reports it. Nothing
+	// commits to it (it is not under the app hash): a hint, not evidence.
 	MapSize uint64
 }
 

@@ -122,10 +122,10 @@ func newQueryStatusCmd() *cobra.Command {
 				return err
 			}
 			view := map[string]any{"chain_id": st.ChainID, "height": st.Roots.Height, "log_size": st.Roots.LogSize,
-				"log_root": hex.EncodeToString(st.Roots.LogRoot), "map_root": hex.EncodeToString(st.Roots.MapRoot), "map_size": st.MapSize,
+				"log_root": hex.EncodeToString(st.Roots.LogRoot), "map_root": hex.EncodeToString(st.Roots.MapRoot), "map_size_unproven": st.MapSize,
 				"header_height": p.Header.Height, "app_hash": p.Header.AppHash.String(), "verified": true}
 			return q.out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
-				fmt.Fprintf(w, "chain %s at height %d: %d records in the log, %d keys in the map\n", st.ChainID, st.Roots.Height, st.Roots.LogSize, st.MapSize)
+				fmt.Fprintf(w, "chain %s at height %d: %d records in the log (verified); the node counts %d keys in the map (not proven)\n", st.ChainID, st.Roots.Height, st.Roots.LogSize, st.MapSize)
 				provenLine(w, p)
 			})
 		}),
