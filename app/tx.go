@@ -3,6 +3,7 @@
 package app
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"fmt"
@@ -68,7 +69,31 @@ func decodeTx(h handlers, raw []byte, chainID string, maxBytes int64, maxMsgs ui
 		}
 		d.handlers[i] = mh
 	}
+	// Strict decoding: a transaction has one encoding. Unknown fields
+	// (which the outer signature does not cover, or which ride in the body
+	// unread), reordered, repeated or non-minimal fields would let a relay
+	// commit the same signed content under another hash; re-encoding what
+	// was decoded with the stable marshaler must give the bytes received.
+	if err := canonicalBytes("tx", &d.tx, raw); err != nil {
+		return nil, err
+	}
+	if err := canonicalBytes("tx.body_bytes", &d.body, d.tx.BodyBytes); err != nil {
+		return nil, err
+	}
 	return d, nil
+}
+
+// canonicalBytes checks that raw is the stable-marshaler encoding of m,
+// which was decoded from it.
+func canonicalBytes(what string, m interface{ Marshal() ([]byte, error) }, raw []byte) error {
+	bz, err := m.Marshal()
+	if err != nil {
+		return fmt.Errorf("re-encode %s: %w", what, err)
+	}
+	if !bytes.Equal(bz, raw) {
+		return rejectf(tlv1.CodeTxNotCanonical, "%s is not in canonical protobuf form (%d bytes received, %d in canonical form): unknown, repeated or out-of-order fields; build it with the client library or a stable marshaler", what, len(raw), len(bz))
+	}
+	return nil
 }
 
 // authTx looks up the signer in state r and checks key status, participant

@@ -34,6 +34,7 @@ const (
 	CodeParticipantInactive Code = 14 // the signer's participant is suspended
 	CodeEventInFuture       Code = 15 // the event time is too far after the block time
 	CodeEventDuplicate      Code = 16 // the signer already recorded this trace event (subject, type, time, payload); data names the record
+	CodeTxNotCanonical      Code = 17 // the Tx or TxBody bytes are not the canonical encoding of what they decode to (unknown fields, reordered or repeated fields)
 	CodeInvalidQuery        Code = 30 // a query path or request is malformed
 	CodeNotFound            Code = 31 // the queried record does not exist
 	CodeHeightUnavailable   Code = 32 // the queried height is not kept (only latest and latest-1)
@@ -131,6 +132,7 @@ var codeNames = map[Code]string{
 	CodeParticipantInactive: "participant_inactive",
 	CodeEventInFuture:       "event_in_future",
 	CodeEventDuplicate:      "event_duplicate",
+	CodeTxNotCanonical:      "tx_not_canonical",
 	CodeInvalidQuery:        "invalid_query",
 	CodeNotFound:            "not_found",
 	CodeHeightUnavailable:   "height_unavailable",
