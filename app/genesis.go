@@ -40,6 +40,7 @@ func applyGenesis(o *overlay, st *genesis.AppState, timeMs int64) error {
 		if len(d.ValidatorPubKey) != ed25519.PublicKeySize || d.Power <= 0 {
 			return fmt.Errorf("department %q: validator key of %d bytes with power %d", d.ID, len(d.ValidatorPubKey), d.Power)
 		}
+		recordValidatorKey(o, d.ValidatorPubKey, d.ID)
 		dv := &tlv1.Department{Id: d.ID, ValidatorPubKey: d.ValidatorPubKey, Power: d.Power, Status: tlv1.DEPARTMENT_STATUS_ACTIVE}
 		if err := putProto(o, tlv1.DepartmentKey(d.ID), dv); err != nil {
 			return err

@@ -263,7 +263,19 @@ func checkNewKey(r mapReader, field string, pub []byte) error {
 		}
 		return rejectf(tlv1.CodeDuplicateKey, "%s: key %s is already registered to %q", field, id, k.Participant)
 	}
+	if dept, err := r.mapValue(tlv1.ValidatorKeyKey(pub)); err != nil {
+		return err
+	} else if dept != nil {
+		return rejectf(tlv1.CodeDuplicateKey, "%s: key %s is the validator key of department %q (validator keys, past or present, never sign as participants)", field, id, dept)
+	}
 	return nil
+}
+
+// recordValidatorKey remembers that pub is department dept's validator key,
+// for good: checkNewKey refuses it as a participant key, and no other
+// department may take it.
+func recordValidatorKey(o *overlay, pub []byte, dept string) {
+	o.set(tlv1.ValidatorKeyKey(pub), []byte(dept))
 }
 
 // supervisorOf returns the department that supervises p now: the

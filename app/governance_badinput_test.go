@@ -158,6 +158,7 @@ func TestGovernanceBadInput(t *testing.T) {
 		{"new department with a taken id", "agri", add(func(a *tlv1.AddDepartment) { a.Id = "farm" }), tlv1.CodeDuplicateParticipant, stateful, "already registered"},
 		{"new department with a registered admin key", "agri", add(func(a *tlv1.AddDepartment) { a.AdminKeys = [][]byte{namedPub("farm")} }), tlv1.CodeDuplicateKey, stateful, "already registered"},
 		{"new department with a validator's key", "agri", add(func(a *tlv1.AddDepartment) { a.ValidatorPubKey = namedPub("val-agri") }), tlv1.CodeDuplicateKey, stateful, `department "agri"`},
+		{"new department whose validator key signs for a participant", "agri", add(func(a *tlv1.AddDepartment) { a.ValidatorPubKey = namedPub("farm") }), tlv1.CodeDuplicateKey, stateful, "participant's signing key"},
 		{"remove an unknown department", "agri", prop(removeDeptChange("commerce", "agri")), tlv1.CodeUnknownDepartment, stateful, "not a department"},
 		{"remove with an unknown successor", "agri", prop(removeDeptChange("ahv", "commerce")), tlv1.CodeUnknownDepartment, stateful, "successor"},
 		{"remove with itself as successor", "agri", prop(removeDeptChange("ahv", "ahv")), tlv1.CodeInvalidMessage, stateless, "successor"},
@@ -191,6 +192,8 @@ func TestGovernanceBadInput(t *testing.T) {
 		{"duplicate credit code", "drug", reg(func(r *tlv1.RegisterParticipant) { r.CreditCode = testCreditCode(1) }), tlv1.CodeDuplicateParticipant, stateful, `registered to "farm"`},
 		{"duplicate key", "agri", reg(func(r *tlv1.RegisterParticipant) { r.PublicKeys = [][]byte{namedPub("lab")} }), tlv1.CodeDuplicateKey, stateful, `registered to "lab"`},
 		{"registration by an enterprise", "farm", registerMsg("newco", tlv1.ROLE_ENTERPRISE, 99, "newco"), tlv1.CodeUnauthorized, stateless, "may not be sent"},
+		{"a department's validator key as a participant key", "agri", reg(func(r *tlv1.RegisterParticipant) { r.PublicKeys = [][]byte{namedPub("val-drug")} }), tlv1.CodeDuplicateKey, stateful, `validator key of department "drug"`},
+		{"rotation to a validator key", "farm", rotateMsg("farm", "val-agri"), tlv1.CodeDuplicateKey, stateful, `validator key of department "agri"`},
 		// status and keys
 		{"suspension without reason", "agri", &tlv1.Msg{Sum: &tlv1.Msg_SuspendParticipant{SuspendParticipant: &tlv1.SuspendParticipant{Participant: "farm"}}}, tlv1.CodeInvalidMessage, stateless, "reason"},
 		{"suspension by another department", "drug", suspendMsg("farm"), tlv1.CodeOutOfJurisdiction, stateful, "supervised by"},

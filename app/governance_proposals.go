@@ -418,10 +418,17 @@ func applyAddDepartment(x *changeCtx, a *tlv1.AddDepartment) ([]*tlv1.ValidatorP
 	}
 	var total int64
 	ids := make([]string, 0, len(depts)+1)
+	if dept, err := x.o.mapValue(tlv1.ValidatorKeyKey(a.ValidatorPubKey)); err != nil {
+		return nil, err
+	} else if dept != nil {
+		return nil, rejectf(tlv1.CodeDuplicateKey, "%s.validator_pub_key is (or was) the validator key of department %q", f, dept)
+	}
+	if v, err := x.o.mapValue(tlv1.KeyKey(tlv1.KeyID(a.ValidatorPubKey))); err != nil {
+		return nil, err
+	} else if v != nil {
+		return nil, rejectf(tlv1.CodeDuplicateKey, "%s.validator_pub_key is a participant's signing key", f)
+	}
 	for _, d := range depts {
-		if string(d.ValidatorPubKey) == string(a.ValidatorPubKey) {
-			return nil, rejectf(tlv1.CodeDuplicateKey, "%s.validator_pub_key is the validator key of department %q", f, d.Id)
-		}
 		total += d.Power
 		ids = append(ids, d.Id)
 	}
@@ -434,6 +441,7 @@ func applyAddDepartment(x *changeCtx, a *tlv1.AddDepartment) ([]*tlv1.ValidatorP
 		return nil, err
 	}
 	x.recs = append(x.recs, recordedEvent{index: idx, subjects: []string{tlv1.ParticipantSubject(a.Id)}})
+	recordValidatorKey(x.o, a.ValidatorPubKey, a.Id)
 	d := &tlv1.Department{Id: a.Id, ValidatorPubKey: a.ValidatorPubKey, Power: a.Power, Status: tlv1.DEPARTMENT_STATUS_ACTIVE,
 		JoinedHeight: x.height, ProposalId: x.proposalID}
 	if err := putProto(x.o, tlv1.DepartmentKey(a.Id), d); err != nil {

@@ -226,7 +226,8 @@ func keyAddress(k []byte) string { return cmted25519.PubKey(k).Address().String(
 //     MaxTotalVotingPower;
 //   - every public key is 32 bytes; validator keys are unique among
 //     validators; admin keys and participant keys are unique among all
-//     admin and participant keys; each department has at least one admin
+//     admin and participant keys, and none is a validator key (a validator
+//     key never signs as a participant); each department has at least one admin
 //     key and each participant at least one key;
 //   - a participant's role is "enterprise", "certifier" or "auditor" and its
 //     department exists;
@@ -338,6 +339,13 @@ func Validate(st AppState) error {
 		}
 	}
 
+	// A validator key never signs as a participant (the state machine
+	// refuses it too, code 42): no key may be both.
+	for key, field := range accountKeys {
+		if vf, dup := validators[key]; dup {
+			p.add(field, ruleErr(ErrDuplicate, "key %s is also the validator key at %s", keyAddress([]byte(key)), vf))
+		}
+	}
 	validateParams(&p, st.Params)
 	return p.err()
 }

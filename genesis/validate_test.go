@@ -87,7 +87,9 @@ func TestValidateRules(t *testing.T) {
 		}, "departments[1].power: total voting power exceeds"},
 
 		// validator keys
-		{"validator key may equal an admin key", func(st *AppState) { st.Departments[0].ValidatorPubKey = key(101) }, ""},
+		// A validator key never signs as a participant (issue 16; the state
+		// machine refuses it with code 42), so genesis refuses it too.
+		{"validator key equal to an admin key", func(st *AppState) { st.Departments[0].ValidatorPubKey = key(101) }, "departments[0].admin_keys[0]: key " + keyAddress(key(101)) + " is also the validator key at departments[0].validator_pub_key"},
 		{"validator key short", func(st *AppState) { st.Departments[0].ValidatorPubKey = key(1)[:31] }, "departments[0].validator_pub_key: public key is 31 bytes, want 32"},
 		{"validator key missing", func(st *AppState) { st.Departments[0].ValidatorPubKey = nil }, "departments[0].validator_pub_key: public key is 0 bytes, want 32"},
 		{"validator keys unique", func(st *AppState) { st.Departments[1].ValidatorPubKey = key(1) }, "departments[1].validator_pub_key: key " + keyAddress(key(1)) + " duplicates departments[0].validator_pub_key"},
@@ -98,7 +100,7 @@ func TestValidateRules(t *testing.T) {
 		{"admin keys unique across departments", func(st *AppState) { st.Departments[1].AdminKeys[0] = key(101) }, "departments[1].admin_keys[0]: key " + keyAddress(key(101)) + " duplicates departments[0].admin_keys[0]"},
 		{"participant key equal to admin key", func(st *AppState) { st.Participants[0].Keys[0] = key(102) }, "participants[0].keys[0]: key " + keyAddress(key(102)) + " duplicates departments[1].admin_keys[0]"},
 		{"participant keys unique", func(st *AppState) { st.Participants[2].Keys = append(st.Participants[2].Keys, key(201)) }, "participants[2].keys[1]: key " + keyAddress(key(201)) + " duplicates participants[0].keys[0]"},
-		{"participant key may equal a validator key", func(st *AppState) { st.Participants[0].Keys[0] = key(2) }, ""},
+		{"participant key equal to a validator key", func(st *AppState) { st.Participants[0].Keys[0] = key(2) }, "participants[0].keys[0]: key " + keyAddress(key(2)) + " is also the validator key at departments[1].validator_pub_key"},
 		{"no participant keys", func(st *AppState) { st.Participants[2].Keys = nil }, "participants[2].keys: at least one key is required"},
 		{"participant key short", func(st *AppState) { st.Participants[2].Keys[0] = []byte{1, 2, 3} }, "participants[2].keys[0]: public key is 3 bytes, want 32"},
 

@@ -28,6 +28,7 @@ const (
 	PrefixAttestation   = "attestation/"  // attestation/<issuer>/<number> -> Attestation
 	PrefixRecall        = "recall/"       // recall/<id> -> Recall
 	PrefixTraceEvent    = "trace/"        // trace/<hex digest> -> RecordEvent index entry (TraceEventKey)
+	PrefixValidatorKey  = "valkey/"       // valkey/<key id> -> id of the department whose validator key it is or was
 	KeyParams           = "params"        // the chain parameters
 	KeyDepartments      = "gov/departments"
 	KeyGovernanceState  = "gov/state"
@@ -39,7 +40,7 @@ const (
 var KeyPrefixes = []string{
 	PrefixHead, PrefixParticipant, PrefixKey, PrefixDepartment, PrefixProposal, PrefixVote,
 	PrefixDeadline, PrefixCreditCode, PrefixEvent, PrefixAnchor, PrefixAttestation, PrefixRecall,
-	PrefixTraceEvent, KeyParams, KeyDepartments, KeyGovernanceState,
+	PrefixTraceEvent, PrefixValidatorKey, KeyParams, KeyDepartments, KeyGovernanceState,
 }
 
 // HeadKey is the map key of a subject's history head.
@@ -80,6 +81,11 @@ func AttestationID(issuer, number string) string { return issuer + attestationID
 // AttestationKey is the map key of an attestation's current state; id is
 // an AttestationID ("<issuer>/<number>").
 func AttestationKey(id string) string { return PrefixAttestation + id }
+
+// ValidatorKeyKey is the map key that records which department a validator
+// public key belongs or belonged to; such a key never becomes a
+// participant's signing key.
+func ValidatorKeyKey(pub []byte) string { return PrefixValidatorKey + KeyID(pub) }
 
 // RecallKey is the map key of a recall.
 func RecallKey(id string) string { return PrefixRecall + id }
