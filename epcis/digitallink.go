@@ -450,14 +450,11 @@ func dlAI(seg string) string {
 	return seg
 }
 
-// looksLikeDigitalLink reports whether an http(s) URI has the shape of a
-// GS1 Digital Link: a path segment naming a primary key (01, gtin, 00, 414,
-// ...) followed by a value that starts with four digits, as every primary
-// key's value does. Such a URI that canonicalDL refuses (a wrong check
-// digit, a bad length) is a malformed identifier, not an opaque one.
-func looksLikeDigitalLink(uri string) bool {
+// dlPathSegments returns the path segments of an http(s) URI, without its
+// query string, fragment or a trailing empty segment.
+func dlPathSegments(uri string) ([]string, bool) {
 	if !strings.HasPrefix(uri, "https://") && !strings.HasPrefix(uri, "http://") {
-		return false
+		return nil, false
 	}
 	rest := uri
 	if i := strings.IndexAny(rest, "?#"); i >= 0 {
@@ -466,9 +463,22 @@ func looksLikeDigitalLink(uri string) bool {
 	rest = rest[strings.Index(rest, "//")+2:]
 	slash := strings.IndexByte(rest, '/')
 	if slash < 0 {
-		return false
+		return nil, false
 	}
 	segs := strings.Split(rest[slash+1:], "/")
+	if n := len(segs); n > 0 && segs[n-1] == "" {
+		segs = segs[:n-1]
+	}
+	return segs, true
+}
+
+// looksLikeDigitalLink reports whether an http(s) URI has the shape of a
+// GS1 Digital Link: a path segment naming a primary key (01, gtin, 00, 414,
+// ...) followed by a value that starts with four digits, as every primary
+// key's value does. Such a URI that canonicalDL refuses (a wrong check
+// digit, a bad length) is a malformed identifier, not an opaque one.
+func looksLikeDigitalLink(uri string) bool {
+	segs, _ := dlPathSegments(uri)
 	for i := 0; i+1 < len(segs); i++ {
 		if _, primary := dlQualifiers[dlAI(segs[i])]; primary && len(segs[i+1]) >= 4 && allDigits(segs[i+1][:4]) {
 			return true
@@ -480,18 +490,9 @@ func looksLikeDigitalLink(uri string) bool {
 // canonicalDL rewrites a GS1 Digital Link URI on any domain to its
 // constrained canonical form.
 func canonicalDL(uri string) (string, bool) {
-	rest := uri
-	if i := strings.IndexAny(rest, "?#"); i >= 0 {
-		rest = rest[:i]
-	}
-	rest = rest[strings.Index(rest, "//")+2:]
-	slash := strings.IndexByte(rest, '/')
-	if slash < 0 {
+	segs, ok := dlPathSegments(uri)
+	if !ok {
 		return "", false
-	}
-	segs := strings.Split(rest[slash+1:], "/")
-	if n := len(segs); n > 0 && segs[n-1] == "" {
-		segs = segs[:n-1]
 	}
 	for i := 0; i+1 < len(segs); i++ {
 		if _, primary := dlQualifiers[dlAI(segs[i])]; !primary {
