@@ -15,16 +15,19 @@ import (
 // after. A change that alters them changes the protocol: it needs a new
 // app-hash version and a note in docs/PROOFS.md, not a new constant here.
 //
-// App protocol version 2 (issue 12) changed both on purpose: record_event
-// subjects are filed under their canonical identifier (the fixtures name
-// their lots as EPC URIs, so the heads moved to Digital Link keys), and
-// every recorded event gets a "trace/<digest>" entry that makes a retry a
-// duplicate (so makeChain now gives each event its own type: its old
-// chain repeated identical events), and the chain parameters at "params"
-// are a protobuf tlv1.ChainParams instead of genesis JSON, and every
-// department's validator key is remembered at "valkey/<key id>" so that it
-// never becomes a participant key. Version 1's
-// values were df863370... (chain) and 21db324b... (filled).
+// App protocol version 2 (issues 12, 16 and 20) changed both on purpose:
+//   - record_event subjects are filed under their canonical identifier (the
+//     fixtures name their lots as EPC URIs, so the heads moved to Digital
+//     Link keys);
+//   - every recorded event gets a "trace/<digest>" entry that makes a retry
+//     a duplicate (so makeChain gives each event its own type: its old
+//     chain repeated identical events);
+//   - the chain parameters at "params" are a protobuf tlv1.ChainParams
+//     instead of genesis JSON;
+//   - every department's validator key is remembered at "valkey/<key id>",
+//     so that it never becomes a participant key.
+//
+// Version 1's values were df863370... (chain) and 21db324b... (filled).
 func TestAppHashGolden(t *testing.T) {
 	const (
 		wantChain  = "b88fa6c3615fc38a1a1db686888a9239e4aefb198a766f7763966a4d5928f0cf"
