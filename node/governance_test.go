@@ -20,8 +20,8 @@ import (
 
 	"github.com/traceledger/traceledger/client"
 	"github.com/traceledger/traceledger/client/keyring"
-	"github.com/traceledger/traceledger/node/pvfile"
 	"github.com/traceledger/traceledger/node"
+	"github.com/traceledger/traceledger/node/pvfile"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 	"github.com/traceledger/traceledger/testnet"
 )

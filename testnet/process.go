@@ -16,8 +16,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/traceledger/traceledger/node/pvfile"
 	"github.com/traceledger/traceledger/node"
+	"github.com/traceledger/traceledger/node/pvfile"
 )
 
 // Directories of a network directory used by the process runner.

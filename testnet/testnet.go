@@ -58,8 +58,8 @@ import (
 
 	"github.com/traceledger/traceledger/client/keyring"
 	"github.com/traceledger/traceledger/genesis"
-	"github.com/traceledger/traceledger/node/pvfile"
 	"github.com/traceledger/traceledger/node"
+	"github.com/traceledger/traceledger/node/pvfile"
 )
 
 // Address plans for Options.Hosts.

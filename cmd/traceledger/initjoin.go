@@ -29,8 +29,8 @@ import (
 	"github.com/traceledger/traceledger/app"
 	"github.com/traceledger/traceledger/client/keyring"
 	"github.com/traceledger/traceledger/genesis"
-	"github.com/traceledger/traceledger/node/pvfile"
 	"github.com/traceledger/traceledger/node"
+	"github.com/traceledger/traceledger/node/pvfile"
 )
 
 // joinOptions are the init flags that matter with --genesis.
