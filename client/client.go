@@ -155,14 +155,7 @@ type TxError struct {
 
 // newTxError builds the error of a refused transaction from its result.
 func newTxError(stage string, code uint32, codespace, log string, data []byte) *TxError {
-	e := &TxError{Code: code, Codespace: codespace, Log: log, Stage: stage}
-	if codespace == tlv1.Codespace && len(data) > 0 {
-		var r tlv1.Rejection
-		if r.Unmarshal(data) == nil && r.Code == code {
-			e.Rejection = &r
-		}
-	}
-	return e
+	return &TxError{Code: code, Codespace: codespace, Log: log, Stage: stage, Rejection: tlv1.RejectionOf(codespace, code, data)}
 }
 
 // AlreadyRecorded reports whether err refuses a transaction because what

@@ -179,14 +179,8 @@ func (s *Sender) broadcast(ctx context.Context, url string, tx []byte) error {
 		return fmt.Errorf("bench: %s answered %q", url, truncate(b, 200))
 	}
 	if out.Result.Code != 0 {
-		e := &CheckTxError{Code: out.Result.Code, Log: out.Result.Log}
-		if out.Result.Codespace == tlv1.Codespace && len(out.Result.Data) > 0 {
-			var r tlv1.Rejection
-			if r.Unmarshal(out.Result.Data) == nil {
-				e.Rejection = &r
-			}
-		}
-		return e
+		return &CheckTxError{Code: out.Result.Code, Log: out.Result.Log,
+			Rejection: tlv1.RejectionOf(out.Result.Codespace, out.Result.Code, out.Result.Data)}
 	}
 	return nil
 }

@@ -97,3 +97,32 @@ func TestCodeNames(t *testing.T) {
 		t.Error("code 9999 is known")
 	}
 }
+
+// TestRejectionOf: the facts are read only from this application's refusals
+// whose data names the same code.
+func TestRejectionOf(t *testing.T) {
+	next := uint64(7)
+	data, err := (&Rejection{Code: uint32(CodeSequenceGap), NextSequence: &next}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := RejectionOf(Codespace, uint32(CodeSequenceGap), data); r == nil || r.NextSequence == nil || *r.NextSequence != 7 {
+		t.Fatalf("RejectionOf = %+v", r)
+	}
+	for _, tc := range []struct {
+		name      string
+		codespace string
+		code      uint32
+		data      []byte
+	}{
+		{"another codespace", "sdk", uint32(CodeSequenceGap), data},
+		{"another code", Codespace, uint32(CodeSequenceReplayed), data},
+		{"accepted", Codespace, 0, data},
+		{"no data", Codespace, uint32(CodeSequenceGap), nil},
+		{"not a Rejection", Codespace, uint32(CodeSequenceGap), []byte{0xff, 0xff}},
+	} {
+		if r := RejectionOf(tc.codespace, tc.code, tc.data); r != nil {
+			t.Errorf("%s: %+v, want nil", tc.name, r)
+		}
+	}
+}
