@@ -1820,8 +1820,9 @@ func (m *AnchorRecord) GetAnchor() *AnchorRoot {
 	return nil
 }
 
-// EPCISIndexEntry is the map value at "event/<hash id>" and
-// "anchor/<hex root>": where the record is in the log.
+// EPCISIndexEntry is the map value at "event/<hash id>",
+// "anchor/<hex root>" and "trace/<digest>" (a trace event's identity, see
+// TraceEventKey): where the record is in the log.
 type EPCISIndexEntry struct {
 	Index    uint64 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
 	LeafHash []byte `protobuf:"bytes,2,opt,name=leaf_hash,json=leafHash,proto3" json:"leaf_hash,omitempty"`
