@@ -36,7 +36,9 @@ import (
 
 // Version is the application protocol version reported to CometBFT.
 // Version 2 files every history under the identifier's canonical form
-// (identifier.go); version 1 filed some as typed.
+// (identifier.go), makes record_event idempotent, stores the chain
+// parameters as protobuf, remembers validator keys and decodes
+// transactions strictly (docs/PROOFS.md lists what changed).
 const Version uint64 = 2
 
 // crashPoint names a place in the block cycle where a test stops the app

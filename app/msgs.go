@@ -11,9 +11,9 @@ import (
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
-// Field limits of RecordEvent.
+// Field limits of RecordEvent (the subject's is epcis.MaxIdentifierBytes,
+// checked by canonicalSubject).
 const (
-	maxSubjectBytes   = 512
 	maxEventTypeBytes = 64
 	maxNoteBytes      = 256
 )
