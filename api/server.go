@@ -136,6 +136,14 @@ func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
 	writeProblem(w, notFound(tlv1.CodeNotFound, "", "see docs/API.md for the routes", "no route %s %s", r.Method, r.URL.Path))
 }
 
+// Handle registers h for pattern (http.ServeMux syntax) beside the API's
+// own routes, behind the same metrics and CORS handling: the EPCIS
+// interface and the portal mount themselves on the API server this way.
+// It panics, as ServeMux does, on a pattern that conflicts with a route.
+func (s *Server) Handle(pattern string, h http.Handler) {
+	s.mux.Handle(pattern, h)
+}
+
 // VerificationFailures is how many node answers failed verification and
 // were refused since the server started.
 func (s *Server) VerificationFailures() uint64 { return s.failures.Load() }
