@@ -59,6 +59,8 @@ type reader struct {
 	s   *Server
 	ctx context.Context
 
+	latest bool // a latest read: its header must be fresh (client.CheckFresh)
+
 	mu      sync.Mutex
 	height  int64 // the state height every query is asked at (0 until the first answer, for latest)
 	ev      Evidence
@@ -67,7 +69,7 @@ type reader struct {
 }
 
 func (s *Server) newReader(ctx context.Context, height int64) *reader {
-	return &reader{s: s, ctx: ctx, height: height, blocks: map[int64]json.RawMessage{}, pending: map[string]*tlv1.StateRoots{}}
+	return &reader{s: s, ctx: ctx, latest: height == 0, height: height, blocks: map[int64]json.RawMessage{}, pending: map[string]*tlv1.StateRoots{}}
 }
 
 // query asks path with req at the reader's height (the first answer of a
@@ -147,6 +149,11 @@ func (r *reader) verify() error {
 		p, err := r.s.verifyRoots(r.ctx, roots, roots.Height)
 		if err != nil {
 			return err
+		}
+		if r.latest {
+			if err := r.s.c.CheckFresh(p); err != nil {
+				return err
+			}
 		}
 		lb, err := r.s.lightBlock(r.ctx, p.Header)
 		if err != nil {

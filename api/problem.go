@@ -96,6 +96,7 @@ func classify(ctx context.Context, err error) (p *problemError, verificationFail
 	var pe *problemError
 	var qe *client.QueryError
 	var cm *client.ChainIDMismatchError
+	var stale *client.StaleError
 	switch {
 	case errors.As(err, &pe):
 		return pe, false
@@ -106,6 +107,9 @@ func classify(ctx context.Context, err error) (p *problemError, verificationFail
 	case errors.As(err, &cm):
 		return &problemError{status: http.StatusBadGateway, code: tlv1.CodeAPINotVerified, detail: err.Error(),
 			hint: "the API server's node runs another chain than its genesis: the operator must point it at a node of this chain"}, true
+	case errors.As(err, &stale):
+		return &problemError{status: http.StatusBadGateway, code: tlv1.CodeAPIAnswerStale, detail: err.Error(),
+			hint: "the node's latest answer is genuine but old (it may be lagging, halted or replaying): it was not served as current; retry, or ask with ?height= for a historical answer"}, false
 	case errors.Is(err, client.ErrNotVerified):
 		return &problemError{status: http.StatusBadGateway, code: tlv1.CodeAPINotVerified, detail: err.Error(),
 			hint: "the node's answer did not verify and was not served; retry later, and report it to the operator"}, true

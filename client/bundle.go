@@ -98,6 +98,12 @@ func (c *Client) ExportBundle(ctx context.Context, opts ExportOptions) (*bundle.
 	if _, err := bundle.Verify(b, root, prooflight.HeaderOptions{Now: time.Now()}); err != nil {
 		return nil, notVerified(fmt.Errorf("the exported bundle does not verify: %w", err))
 	}
+	if opts.Height == 0 {
+		// A bundle of the latest state must be current (the freshness bound).
+		if err := c.CheckFresh(Proven{Height: h, Header: blocks[len(blocks)-1].SignedHeader}); err != nil {
+			return nil, err
+		}
+	}
 	return b, nil
 }
 

@@ -34,6 +34,8 @@ type Client struct {
 	witness  []string
 	seqs     map[string]uint64 // key id -> next sequence this client will use
 	chainOK  bool              // the node's chain id was found to be the genesis's
+	maxAge   time.Duration     // freshness bound of latest answers (fresh.go)
+	now      func() time.Time  // the clock freshness is judged by; nil: time.Now
 }
 
 // ChainIDMismatchError is a node of another chain than the trust root's:

@@ -89,7 +89,8 @@ func rootedAnswer[T any, R answer[T]](ctx context.Context, c *Client, path strin
 // verifiedQuery runs path with req at the node's latest height, checks the
 // answer against its own roots with verify (which returns what the caller
 // is after, and may count on the roots being present), then checks the
-// roots against a header the light client verified. It returns verify's
+// roots against a header the light client verified, and that header's
+// freshness (CheckFresh: a latest answer must be current). It returns verify's
 // result, the answer and what it rests on. A refusal by the node is a
 // *QueryError; every failure to verify wraps ErrNotVerified.
 func verifiedQuery[V any, T any, R answer[T]](ctx context.Context, c *Client, path string, req marshaler, verify func(R) (V, error)) (V, R, Proven, error) {
@@ -104,6 +105,9 @@ func verifiedQuery[V any, T any, R answer[T]](ctx context.Context, c *Client, pa
 	}
 	p, err := c.verifyRoots(ctx, r.GetRoots(), h)
 	if err != nil {
+		return none, nil, Proven{}, err
+	}
+	if err := c.CheckFresh(p); err != nil {
 		return none, nil, Proven{}, err
 	}
 	return v, r, p, nil

@@ -331,7 +331,7 @@ document itself ("document").`,
 				unrendered = []string{}
 			}
 			summary := map[string]any{"subject": res.Subject, "public_events": res.Public - len(res.Unrendered), "hashed_events": res.Hashed,
-				"other_records": res.Other, "unrendered": unrendered, "state_height": res.Proven.Height, "header_height": res.Proven.Header.Height, "verified": true}
+				"other_records": res.Other, "unrendered": unrendered, "state_height": res.Proven.Height, "header_height": res.Proven.Header.Height, "header_time": res.Proven.Header.Time.UTC().Format(time.RFC3339Nano), "verified": true}
 			return q.out.document(cmd, outFile, 0o644, res.Document, "document", summary, func(ew io.Writer) {
 				fmt.Fprintf(ew, "%s: %d public events exported, %d hashed events and %d other records listed with proofs (verified at state height %d, header %d)\n",
 					res.Subject, res.Public-len(res.Unrendered), res.Hashed, res.Other, res.Proven.Height, res.Proven.Header.Height)
@@ -444,7 +444,7 @@ func newEPCISShowCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			view := map[string]any{"hash_id": args[0], "recorded": ve != nil, "state_height": p.Height, "header_height": p.Header.Height, "verified": true}
+			view := map[string]any{"hash_id": args[0], "recorded": ve != nil, "state_height": p.Height, "header_height": p.Header.Height, "header_time": p.Header.Time.UTC().Format(time.RFC3339Nano), "verified": true}
 			if ve != nil {
 				view["log_index"], view["leaf_hash"], view["height"], view["signer"] = ve.Index, hex.EncodeToString(ve.LeafHash[:]), ve.Record.Height, ve.Record.Signer
 				view["subjects"], view["kind"] = ve.EPCIS.Subjects, map[bool]string{true: "public", false: "hashed"}[ve.EPCIS.GetPublic() != nil]

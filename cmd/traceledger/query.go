@@ -92,8 +92,8 @@ func printRecord(w io.Writer, v recordView) {
 
 func provenLine(w io.Writer, p client.Proven) {
 	signed, total := commitSignatures(p.Header)
-	fmt.Fprintf(w, "verified at state height %d against header %d (app hash %X, signed by %d of %d validators)\n",
-		p.Height, p.Header.Height, p.Header.AppHash, signed, total)
+	fmt.Fprintf(w, "verified at state height %d against header %d of %s (app hash %X, signed by %d of %d validators)\n",
+		p.Height, p.Header.Height, p.Header.Time.UTC().Format(time.RFC3339), p.Header.AppHash, signed, total)
 }
 
 // commitSignatures counts the validators whose signature for the block is
@@ -123,7 +123,7 @@ func newQueryStatusCmd() *cobra.Command {
 			}
 			view := map[string]any{"chain_id": st.ChainID, "height": st.Roots.Height, "log_size": st.Roots.LogSize,
 				"log_root": hex.EncodeToString(st.Roots.LogRoot), "map_root": hex.EncodeToString(st.Roots.MapRoot), "map_size_unproven": st.MapSize,
-				"header_height": p.Header.Height, "app_hash": p.Header.AppHash.String(), "verified": true}
+				"header_height": p.Header.Height, "header_time": p.Header.Time.UTC().Format(time.RFC3339Nano), "app_hash": p.Header.AppHash.String(), "verified": true}
 			return q.out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
 				fmt.Fprintf(w, "chain %s at height %d: %d records in the log (verified); the node counts %d keys in the map (not proven)\n", st.ChainID, st.Roots.Height, st.Roots.LogSize, st.MapSize)
 				provenLine(w, p)
@@ -164,7 +164,7 @@ func newQueryRecordCmd() *cobra.Command {
 				return err
 			}
 			v := viewRecord(r)
-			return q.out.print(cmd.OutOrStdout(), map[string]any{"record": v, "state_height": p.Height, "header_height": p.Header.Height}, func(w io.Writer) {
+			return q.out.print(cmd.OutOrStdout(), map[string]any{"record": v, "state_height": p.Height, "header_height": p.Header.Height, "header_time": p.Header.Time.UTC().Format(time.RFC3339Nano)}, func(w io.Writer) {
 				printRecord(w, v)
 				provenLine(w, p)
 			})
@@ -194,7 +194,7 @@ the records must rehash to it. An unknown subject is proven absent (exit code
 			for _, r := range h.Records {
 				views = append(views, viewRecord(r))
 			}
-			err = q.out.print(cmd.OutOrStdout(), map[string]any{"subject": h.Subject, "asked": args[0], "absent": h.Head == nil, "records": views, "state_height": p.Height, "header_height": p.Header.Height, "verified": true}, func(w io.Writer) {
+			err = q.out.print(cmd.OutOrStdout(), map[string]any{"subject": h.Subject, "asked": args[0], "absent": h.Head == nil, "records": views, "state_height": p.Height, "header_height": p.Header.Height, "header_time": p.Header.Time.UTC().Format(time.RFC3339Nano), "verified": true}, func(w io.Writer) {
 				if h.Subject != args[0] {
 					fmt.Fprintf(w, "%s files under %s\n", args[0], h.Subject)
 				}

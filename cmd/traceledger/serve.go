@@ -29,6 +29,7 @@ type serveFlags struct {
 	publicHTTP           bool
 	timeout              time.Duration
 	maxBody              int64
+	maxAge               time.Duration
 }
 
 func newServeCmd() *cobra.Command {
@@ -65,6 +66,7 @@ serve HTTPS.`,
 	cmd.Flags().StringVar(&f.baseURL, "base-url", "", "public URL of the API (scheme://host) for the resolver's links (default: the request's host)")
 	cmd.Flags().DurationVar(&f.timeout, "timeout", api.DefaultTimeout, "time limit of one request")
 	cmd.Flags().Int64Var(&f.maxBody, "max-body", api.DefaultMaxBodyBytes, "size limit of a request body, bytes")
+	addMaxAgeFlag(cmd, &f.maxAge)
 	return cmd
 }
 
@@ -146,7 +148,7 @@ func (f serveFlags) client() (*client.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load genesis (the trust root): %w; pass --genesis FILE, or --home of a node home of the network", err)
 	}
-	return client.New(urls[0], doc, urls[1:]...)
+	return newClient(urls[0], doc, f.maxAge, urls[1:]...)
 }
 
 // loopback reports whether addr is a loopback address.
@@ -159,7 +161,7 @@ func loopback(addr net.Addr) bool {
 // read through its RPC like any client) on addr, in the background. It
 // returns once it listens; stop shuts it down gracefully.
 func startNodeAPI(cmd *cobra.Command, home, addr string) (stop func() error, err error) {
-	f := serveFlags{home: home, addr: addr, timeout: api.DefaultTimeout, maxBody: api.DefaultMaxBodyBytes}
+	f := serveFlags{home: home, addr: addr, timeout: api.DefaultTimeout, maxBody: api.DefaultMaxBodyBytes, maxAge: client.DefaultMaxAnswerAge}
 	c, err := f.client()
 	if err != nil {
 		return nil, err

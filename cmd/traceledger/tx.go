@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/cometbft/cometbft/types"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -19,6 +20,7 @@ import (
 // connFlags are what every command that talks to a node needs.
 type connFlags struct {
 	home, node, genesis string
+	maxAge              time.Duration
 	flags               *pflag.FlagSet
 }
 
@@ -26,7 +28,27 @@ func (c *connFlags) add(cmd *cobra.Command) {
 	addHomeFlag(cmd, &c.home)
 	cmd.Flags().StringVar(&c.node, "node", "", "CometBFT RPC address of a node, http://HOST:PORT (default: the rpc.laddr of --home's config/config.toml when it has one, else "+defaultNodeURL+")")
 	cmd.Flags().StringVar(&c.genesis, "genesis", "", "genesis file, the trust root for verification (default <home>/config/genesis.json)")
+	addMaxAgeFlag(cmd, &c.maxAge)
 	c.flags = cmd.Flags()
+}
+
+// addMaxAgeFlag adds --max-age, the freshness bound of latest answers.
+func addMaxAgeFlag(cmd *cobra.Command, d *time.Duration) {
+	cmd.Flags().DurationVar(d, "max-age", client.DefaultMaxAnswerAge, "refuse a latest answer whose verified header is older than this (a lagging, halted or replaying node); 0 accepts any age")
+}
+
+// newClient connects to nodeURL (witnesses after it) trusting doc, with
+// the freshness bound maxAge (0: none).
+func newClient(nodeURL string, doc *types.GenesisDoc, maxAge time.Duration, witnesses ...string) (*client.Client, error) {
+	c, err := client.New(nodeURL, doc, witnesses...)
+	if err != nil {
+		return nil, err
+	}
+	if maxAge == 0 {
+		maxAge = -1
+	}
+	c.SetMaxAnswerAge(maxAge)
+	return c, nil
 }
 
 // nodeURL is --node, or the RPC address of the node whose home is --home,
@@ -54,7 +76,7 @@ func (c *connFlags) client() (*client.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load genesis (the trust root): %w; pass --genesis FILE, or --home of a node home of the network", err)
 	}
-	return client.New(u, doc)
+	return newClient(u, doc, c.maxAge)
 }
 
 // queryFlags are the flags of a command that asks a node and prints the
