@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/traceledger/traceledger/app"
+	"github.com/traceledger/traceledger/internal/secretfile"
 	"github.com/traceledger/traceledger/node/pvfile"
 )
 
@@ -65,6 +67,9 @@ func New(ctx context.Context, conf *cfg.Config, logger log.Logger) (*Node, error
 	}
 	// The keys are read before the application database is opened, so that
 	// a missing or damaged key file leaves nothing to close.
+	if err := secretfile.Check(conf.NodeKeyFile()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("node key: %w", err)
+	}
 	nodeKey, err := p2p.LoadNodeKey(conf.NodeKeyFile())
 	if err != nil {
 		return nil, fmt.Errorf("load node key %s: %w", conf.NodeKeyFile(), err)

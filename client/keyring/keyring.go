@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/traceledger/traceledger/internal/secretfile"
 )
 
 // Errors that callers may branch on. Each is returned wrapped, with the key
@@ -32,6 +34,10 @@ var (
 	// ErrEmptyPassphrase means an empty passphrase was given where a key is
 	// to be encrypted.
 	ErrEmptyPassphrase = errors.New("empty passphrase")
+	// ErrNotPrivate means a key or passphrase file grants group or others
+	// access, or belongs to another user: it is refused unread, and the
+	// error says the chmod.
+	ErrNotPrivate = secretfile.ErrNotPrivate
 )
 
 // DirName is the name of the key directory inside a TraceLedger home.
@@ -296,6 +302,9 @@ func (k *Keyring) decrypt(name string, passphrase []byte) ([]byte, *keyFile, err
 func (k *Keyring) read(name string) (*keyFile, error) {
 	if err := ValidateName(name); err != nil {
 		return nil, err
+	}
+	if err := secretfile.Check(k.path(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("key %q: %w", name, err)
 	}
 	fh, err := os.Open(k.path(name))
 	if err != nil {

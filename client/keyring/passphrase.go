@@ -8,9 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 
 	"golang.org/x/term"
+
+	"github.com/traceledger/traceledger/internal/secretfile"
 )
 
 // DefaultEnvVar is the environment variable that FromEnv reads when no other
@@ -130,6 +133,9 @@ func ReadPassphrase(ctx context.Context, src Source) ([]byte, error) {
 func passphraseFromFile(path string) ([]byte, error) {
 	if path == "" {
 		return nil, errors.New("no file named")
+	}
+	if err := secretfile.Check(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
 	}
 	f, err := os.Open(path)
 	if err != nil {

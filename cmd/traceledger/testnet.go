@@ -14,10 +14,9 @@ import (
 	"time"
 
 	cfg "github.com/cometbft/cometbft/config"
-	cmtjson "github.com/cometbft/cometbft/libs/json"
-	"github.com/cometbft/cometbft/privval"
 	"github.com/spf13/cobra"
 
+	"github.com/traceledger/traceledger/node/pvfile"
 	"github.com/traceledger/traceledger/testnet"
 )
 
@@ -514,15 +513,11 @@ add-department --validator-key' and 'traceledger genesis add-department
 			conf := cfg.DefaultConfig()
 			conf.SetRoot(home)
 			path := conf.PrivValidatorKeyFile()
-			data, err := os.ReadFile(path)
+			pv, err := pvfile.LoadKey(path, conf.PrivValidatorStateFile())
 			if err != nil {
-				return fmt.Errorf("no validator key at %s (is --home a node home? 'traceledger init' creates one): %w", path, err)
+				return fmt.Errorf("%w (is --home a node home? 'traceledger init' creates one)", err)
 			}
-			var key privval.FilePVKey
-			if err := cmtjson.Unmarshal(data, &key); err != nil || key.PubKey == nil {
-				return fmt.Errorf("%s is not a CometBFT validator key file: %v", path, err)
-			}
-			pub := key.PubKey
+			pub := pv.Key.PubKey
 			view := map[string]any{"pub_key": base64.StdEncoding.EncodeToString(pub.Bytes()), "type": pub.Type(), "address": pub.Address().String(), "key_file": path}
 			return output.print(cmd.OutOrStdout(), view, func(w io.Writer) {
 				fmt.Fprintf(w, "%s\n", view["pub_key"])

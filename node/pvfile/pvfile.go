@@ -23,6 +23,8 @@ import (
 
 	cmtjson "github.com/cometbft/cometbft/libs/json"
 	"github.com/cometbft/cometbft/privval"
+
+	"github.com/traceledger/traceledger/internal/secretfile"
 )
 
 // Load reads the validator's key (priv_validator_key.json) and its
@@ -59,6 +61,9 @@ func Load(keyFile, stateFile string) (*privval.FilePV, error) {
 // last-sign state that belongs to stateFile (nothing is written). It is for
 // reading the validator's public key, and for ResetState.
 func LoadKey(keyFile, stateFile string) (*privval.FilePV, error) {
+	if err := secretfile.Check(keyFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("validator key: %w", err)
+	}
 	data, err := os.ReadFile(keyFile)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
