@@ -54,6 +54,7 @@ const (
 	CodeAPINodeUnavailable Code = 91 // the API server could not reach a node (or a verified header) to answer
 	CodeAPIRequestTooLarge Code = 92 // the request body exceeds the API server's limit
 	CodeAPITimeout         Code = 93 // the answer was not ready within the API server's time limit
+	CodeAPIRateLimited     Code = 94 // the client sent more requests than the API server's per-client rate limit allows
 )
 
 // Attestation, recall and credit codes (100-129; see docs/ATTESTATIONS.md).
@@ -155,6 +156,7 @@ var codeNames = map[Code]string{
 	CodeAPINodeUnavailable: "node_unavailable",
 	CodeAPIRequestTooLarge: "request_too_large",
 	CodeAPITimeout:         "request_timeout",
+	CodeAPIRateLimited:     "rate_limited",
 
 	CodeParticipantNotFound:  "participant_not_found",
 	CodeDuplicateParticipant: "duplicate_participant",
