@@ -91,7 +91,8 @@ func (w *gzipWriter) WriteHeader(code int) {
 		if tag := h.Get("ETag"); w.accepts && tag != "" && !strings.HasPrefix(tag, "W/") && listsTag(w.inm, "W/"+tag) {
 			h.Set("ETag", "W/"+tag)
 		}
-	case compressible && w.accepts && !w.head && code != http.StatusNoContent:
+	case code == http.StatusNoContent:
+	case compressible && w.accepts && !w.head:
 		addVary(h)
 		w.state = gzPending
 		return
