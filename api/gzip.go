@@ -35,8 +35,8 @@ func newGzipWriter() any {
 // variant's ETag is the weak form of the answer's (W/"..."), as the two
 // variants are the same answer in different bytes; a revalidation with
 // that tag still matches (matchETag compares weakly, as RFC 9110 has
-// If-None-Match do), and its 304 names the tag the client holds. 204, 304
-// and HEAD answers are never compressed.
+// If-None-Match do), and its 304 names the tag the client holds. 204, 206,
+// 304 and HEAD answers are never compressed.
 func (s *Server) compress(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		gw := &gzipWriter{ResponseWriter: w, s: s, accepts: acceptsGzip(r.Header.Values("Accept-Encoding")),
@@ -91,7 +91,8 @@ func (w *gzipWriter) WriteHeader(code int) {
 		if tag := h.Get("ETag"); w.accepts && tag != "" && !strings.HasPrefix(tag, "W/") && listsTag(w.inm, "W/"+tag) {
 			h.Set("ETag", "W/"+tag)
 		}
-	case code == http.StatusNoContent:
+	case code == http.StatusNoContent, code == http.StatusPartialContent:
+		// No body, or a byte range of the uncompressed answer.
 	case compressible && w.accepts && !w.head:
 		addVary(h)
 		w.state = gzPending
@@ -129,6 +130,7 @@ func (w *gzipWriter) startGzip() error {
 	h := w.Header()
 	h.Set("Content-Encoding", "gzip")
 	h.Del("Content-Length")
+	h.Del("Accept-Ranges") // ranges would count the compressed bytes
 	if tag := h.Get("ETag"); tag != "" && !strings.HasPrefix(tag, "W/") {
 		h.Set("ETag", "W/"+tag)
 	}
