@@ -25,7 +25,13 @@ import (
 // (the access log is written before an answer is returned).
 func opsServer(t *testing.T, opts api.Options) http.Handler {
 	t.Helper()
-	c, err := client.New(fx.url, fx.doc)
+	return opsServerAt(t, fx.url, opts)
+}
+
+// opsServerAt is opsServer in front of nodeURL.
+func opsServerAt(t *testing.T, nodeURL string, opts api.Options) http.Handler {
+	t.Helper()
+	c, err := client.New(nodeURL, fx.doc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,5 +128,24 @@ func TestOpsEndToEnd(t *testing.T) {
 	}
 	if w := ask(limited, "/readyz", nil); w.Code != 200 {
 		t.Fatalf("readiness is limited: %d", w.Code)
+	}
+}
+
+// TestRequestIDInErrorLog: the server's log line of a failed request
+// names the request id the answer carries.
+func TestRequestIDInErrorLog(t *testing.T) {
+	dead, err := freeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logBuf bytes.Buffer
+	h := opsServerAt(t, "http://"+dead, api.Options{Logger: slog.New(slog.NewJSONHandler(&logBuf, nil))})
+	w := ask(h, "/v1/status", map[string]string{api.RequestIDHeader: "trace-1"})
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get(api.RequestIDHeader) != "trace-1" {
+		t.Fatalf("status %d, request id %q", w.Code, w.Header().Get(api.RequestIDHeader))
+	}
+	var line map[string]any
+	if err := json.Unmarshal(bytes.TrimSpace(logBuf.Bytes()), &line); err != nil || line["request_id"] != "trace-1" {
+		t.Fatalf("error log: %v: %s", err, logBuf.String())
 	}
 }

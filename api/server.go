@@ -206,7 +206,8 @@ func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
 }
 
 // Handle registers h for pattern (http.ServeMux syntax) beside the API's
-// own routes, behind the same metrics and CORS handling: the EPCIS
+// own routes, behind the same layers (request id, access log, metrics,
+// rate limit, gzip, CORS; see Handler): the EPCIS
 // interface and the portal mount themselves on the API server this way.
 // It panics, as ServeMux does, on a pattern that conflicts with a route.
 func (s *Server) Handle(pattern string, h http.Handler) {
