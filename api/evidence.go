@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	cmtjson "github.com/cometbft/cometbft/libs/json"
 	rpcclient "github.com/cometbft/cometbft/rpc/client"
@@ -87,7 +88,9 @@ func (r *reader) query(path string, req marshaler, resp unmarshaler) (int64, err
 	r.mu.Lock()
 	at := r.height
 	r.mu.Unlock()
+	start := time.Now()
 	res, err := r.s.c.RPC().ABCIQueryWithOptions(r.ctx, path, data, rpcclient.ABCIQueryOptions{Height: at})
+	r.s.metrics.nodeQuery.WithLabelValues(path).Observe(time.Since(start).Seconds())
 	if err != nil {
 		return 0, fmt.Errorf("query %s: %w", path, err)
 	}

@@ -15,7 +15,8 @@ import (
 // metrics are the server's Prometheus metrics, in its own registry (no
 // global state): requests by route and status, latency by route,
 // verification failures, answers served from a client's cache (304), and
-// whether the last read reached a verifying node.
+// whether the last read reached a verifying node, how long node queries
+// take, and the rate limits' refusals and tables.
 type metrics struct {
 	reg         *prometheus.Registry
 	requests    *prometheus.CounterVec
@@ -23,6 +24,8 @@ type metrics struct {
 	unverified  prometheus.CounterFunc
 	notModified prometheus.Counter
 	nodeUp      prometheus.Gauge
+	nodeQuery   *prometheus.HistogramVec
+	limited     *prometheus.CounterVec
 }
 
 func newMetrics(s *Server) *metrics {
@@ -37,7 +40,19 @@ func newMetrics(s *Server) *metrics {
 		Help: "Reads answered 304 from the client's cached copy (height-keyed ETag)."})
 	m.nodeUp = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "traceledger", Subsystem: "api", Name: "node_up",
 		Help: "1 when the last read reached the node and verified, 0 when the node was unreachable or its answer failed."})
-	m.reg.MustRegister(m.requests, m.latency, m.unverified, m.notModified, m.nodeUp)
+	m.nodeQuery = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: "traceledger", Subsystem: "api", Name: "node_query_duration_seconds",
+		Help: "Time the node took to answer one ABCI query (before verification), by query path.", Buckets: []float64{.001, .002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10}}, []string{"path"})
+	m.limited = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "traceledger", Subsystem: "api", Name: "rate_limited_total",
+		Help: "Requests refused with 429 by a per-client rate limit, by limit (read or submit)."}, []string{"limit"})
+	m.reg.MustRegister(m.requests, m.latency, m.unverified, m.notModified, m.nodeUp, m.nodeQuery, m.limited)
+	for _, t := range []*limiterTable{s.readLimit, s.submitLimit} {
+		if t != nil {
+			m.limited.WithLabelValues(t.name)
+			m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "traceledger", Subsystem: "api", Name: "rate_limit_clients",
+				Help: "Clients a rate limit keeps a token bucket for (bounded by Options.RateClients).", ConstLabels: prometheus.Labels{"limit": t.name}},
+				func() float64 { return float64(t.len()) }))
+		}
+	}
 	return m
 }
 
@@ -61,6 +76,11 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 		w.status = http.StatusOK
 	}
 	return w.ResponseWriter.Write(b)
+}
+
+// layer is the metrics layer of the handler chain.
+func (m *metrics) layer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { m.observe(w, r, next) })
 }
 
 // observe serves r with next and records it.

@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,6 +60,28 @@ type Options struct {
 	// BaseURL is the public URL of the API (scheme and host) the resolver's
 	// links use; empty means the request's own.
 	BaseURL string
+
+	// ReadRate and ReadBurst are each client's token bucket for public
+	// reads (GET, HEAD, OPTIONS): ReadRate requests a second, ReadBurst at
+	// once; SubmitRate and SubmitBurst the stricter one for everything
+	// else (POST /v1/txs). Zero takes the defaults (DefaultReadRate, ...);
+	// a negative rate turns that limit off. Health, readiness and metrics
+	// are never limited.
+	ReadRate    float64
+	ReadBurst   int
+	SubmitRate  float64
+	SubmitBurst int
+	// RateClients caps how many clients each limit remembers; the client
+	// idle longest makes room (DefaultRateClients when zero).
+	RateClients int
+	// TrustedProxies are the reverse proxies whose Forwarded or
+	// X-Forwarded-For header names the client (ParseTrustedProxy); from
+	// any other peer those headers are ignored and the peer is the client.
+	TrustedProxies []netip.Prefix
+	// AccessLog receives one line per request (method, path, route,
+	// status, bytes, duration, client, height, request id); nil turns the
+	// access log off.
+	AccessLog *slog.Logger
 }
 
 // Server answers the HTTP API from one verifying client.
@@ -74,6 +97,9 @@ type Server struct {
 
 	failures atomic.Uint64
 	metrics  *metrics
+
+	readLimit, submitLimit *limiterTable // nil: off
+	gzipPool               sync.Pool     // of *gzip.Writer
 }
 
 // New returns a Server reading through c.
@@ -87,11 +113,28 @@ func New(c *client.Client, opts Options) *Server {
 	if opts.LatestMaxAge <= 0 {
 		opts.LatestMaxAge = DefaultLatestMaxAge
 	}
+	if opts.ReadRate == 0 {
+		opts.ReadRate = DefaultReadRate
+	}
+	if opts.ReadBurst <= 0 {
+		opts.ReadBurst = max(DefaultReadBurst, int(opts.ReadRate))
+	}
+	if opts.SubmitRate == 0 {
+		opts.SubmitRate = DefaultSubmitRate
+	}
+	if opts.SubmitBurst <= 0 {
+		opts.SubmitBurst = max(DefaultSubmitBurst, int(opts.SubmitRate))
+	}
+	if opts.RateClients <= 0 {
+		opts.RateClients = DefaultRateClients
+	}
 	lg := opts.Logger
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{c: c, opts: opts, mux: http.NewServeMux(), log: lg, blocks: map[int64]blockEntry{}}
+	s.gzipPool.New = newGzipWriter
+	s.readLimit, s.submitLimit = newLimits(opts)
 	s.metrics = newMetrics(s)
 	s.routes()
 	return s
@@ -99,22 +142,48 @@ func New(c *client.Client, opts Options) *Server {
 
 // Handler is the API's HTTP handler. Reads are public: they answer any
 // origin (CORS), and a browser's preflight for them is answered here.
+//
+// A request passes, in this order: request id (taken or made, echoed;
+// the client resolved through trusted proxies) -> access log -> metrics
+// -> rate limit -> gzip -> CORS -> the routes. So the access log and the
+// metrics see every request, refused ones included; a refused request
+// costs neither compression nor routing; and only the request-id layer
+// replaces the request, so the metrics and the access log read the route
+// pattern the mux stamps on the one request they share.
 func (s *Server) Handler() http.Handler {
+	var h http.Handler = s.mux
+	h = cors(h)
+	h = s.compress(h)
+	h = s.rateLimit(h)
+	h = s.metrics.layer(h)
+	h = s.accessLog(h)
+	return s.withRequestInfo(h)
+}
+
+// cors answers a browser: reads are open to any origin, and their
+// preflight is answered here.
+func cors(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		if r.Header.Get("Origin") != "" && (r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions) {
-			h.Set("Access-Control-Allow-Origin", "*")
-			h.Set("Access-Control-Expose-Headers", "ETag, X-TraceLedger-Height")
-		}
+		corsHeaders(h, r)
 		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 			h.Set("Access-Control-Allow-Methods", "GET, HEAD")
-			h.Set("Access-Control-Allow-Headers", "If-None-Match")
+			h.Set("Access-Control-Allow-Headers", "If-None-Match, "+RequestIDHeader)
 			h.Set("Access-Control-Max-Age", "86400")
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
-		s.metrics.observe(w, r, s.mux)
+		next.ServeHTTP(w, r)
 	})
+}
+
+// corsHeaders opens a read's answer to any origin, exposing the headers
+// a page needs.
+func corsHeaders(h http.Header, r *http.Request) {
+	if r.Header.Get("Origin") != "" && (r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions) {
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Access-Control-Expose-Headers", "ETag, "+heightHeader+", Retry-After, "+RequestIDHeader)
+	}
 }
 
 // noRoute answers a request no route takes: 405 naming the method a route
@@ -137,7 +206,8 @@ func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
 }
 
 // Handle registers h for pattern (http.ServeMux syntax) beside the API's
-// own routes, behind the same metrics and CORS handling: the EPCIS
+// own routes, behind the same layers (request id, access log, metrics,
+// rate limit, gzip, CORS; see Handler): the EPCIS
 // interface and the portal mount themselves on the API server this way.
 // It panics, as ServeMux does, on a pattern that conflicts with a route.
 func (s *Server) Handle(pattern string, h http.Handler) {
@@ -285,9 +355,9 @@ func (s *Server) fail(ctx context.Context, w http.ResponseWriter, r *http.Reques
 	p, unverified := classify(ctx, err)
 	if unverified {
 		n := s.failures.Add(1)
-		s.log.Error("refused an answer that failed verification", "method", r.Method, "path", r.URL.Path, "err", err, "failures", n)
+		s.log.Error("refused an answer that failed verification", "method", r.Method, "path", r.URL.Path, "err", err, "failures", n, "request_id", RequestID(ctx))
 	} else if p.status >= 500 {
-		s.log.Warn("request failed", "method", r.Method, "path", r.URL.Path, "status", p.status, "err", err)
+		s.log.Warn("request failed", "method", r.Method, "path", r.URL.Path, "status", p.status, "err", err, "request_id", RequestID(ctx))
 	}
 	if p.cacheable && p.height > 0 {
 		s.cacheHeaders(w, p.height, r.URL.Query().Has("height"), "")

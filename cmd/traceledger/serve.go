@@ -7,8 +7,10 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -30,6 +32,11 @@ type serveFlags struct {
 	timeout              time.Duration
 	maxBody              int64
 	maxAge               time.Duration
+	// rate limits per client (0: off), trusted proxies, access log
+	readRate, submitRate   float64
+	readBurst, submitBurst int
+	trustedProxies         []string
+	accessLog              string
 }
 
 func newServeCmd() *cobra.Command {
@@ -47,7 +54,13 @@ answers with their proofs and the light blocks they end in.
 Before it listens, serve reads a verified status from the node, so a wrong
 address or a node of another chain stops it at once. Plain HTTP is served only
 on a loopback address unless --public-http; give --tls-cert and --tls-key to
-serve HTTPS.`,
+serve HTTPS.
+
+Each client may make --rate-limit public reads a second (bursts of
+--rate-burst) and --submit-rate-limit submissions (429 with Retry-After
+beyond them; 0 turns a limit off). The client is the peer's address, or,
+from a --trusted-proxy, the address its Forwarded or X-Forwarded-For header
+names. --access-log writes one JSON line per request.`,
 		Example: `  traceledger serve --node http://127.0.0.1:26657 --genesis genesis.json --addr 127.0.0.1:8080
   traceledger serve --home ./observer --node http://10.0.0.5:26657 --node http://10.0.0.6:26657 \
       --addr 0.0.0.0:8443 --tls-cert api.crt --tls-key api.key`,
@@ -67,12 +80,71 @@ serve HTTPS.`,
 	cmd.Flags().DurationVar(&f.timeout, "timeout", api.DefaultTimeout, "time limit of one request")
 	cmd.Flags().Int64Var(&f.maxBody, "max-body", api.DefaultMaxBodyBytes, "size limit of a request body, bytes")
 	addMaxAgeFlag(cmd, &f.maxAge)
+	cmd.Flags().Float64Var(&f.readRate, "rate-limit", api.DefaultReadRate, "public reads a second per client (token bucket; 429 beyond it); 0 turns the limit off")
+	cmd.Flags().IntVar(&f.readBurst, "rate-burst", api.DefaultReadBurst, "public reads a client may make at once")
+	cmd.Flags().Float64Var(&f.submitRate, "submit-rate-limit", api.DefaultSubmitRate, "submissions (POST) a second per client; 0 turns the limit off")
+	cmd.Flags().IntVar(&f.submitBurst, "submit-rate-burst", api.DefaultSubmitBurst, "submissions a client may make at once")
+	cmd.Flags().StringArrayVar(&f.trustedProxies, "trusted-proxy", nil, "address or network (CIDR) of a reverse proxy whose Forwarded/X-Forwarded-For header names the client; repeat it (default: none, the peer is the client)")
+	cmd.Flags().StringVar(&f.accessLog, "access-log", "", "write one JSON line per request to FILE (appended), or - for standard output (default: off)")
 	return cmd
+}
+
+// opsOptions turns the rate-limit, proxy and access-log flags into
+// options; closeLog closes the access log's file.
+func (f serveFlags) opsOptions(cmd *cobra.Command) (o api.Options, closeLog func() error, err error) {
+	closeLog = func() error { return nil }
+	usage := func(format string, args ...any) error {
+		return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf(format, args...)}
+	}
+	rate := func(flag string, v float64) (float64, error) {
+		switch {
+		case v < 0 || math.IsNaN(v) || math.IsInf(v, 0):
+			return 0, usage("--%s %v: give requests a second, or 0 for no limit", flag, v)
+		case v == 0:
+			return -1, nil // api.Options: negative is off
+		}
+		return v, nil
+	}
+	if o.ReadRate, err = rate("rate-limit", f.readRate); err != nil {
+		return o, closeLog, err
+	}
+	if o.SubmitRate, err = rate("submit-rate-limit", f.submitRate); err != nil {
+		return o, closeLog, err
+	}
+	if f.readBurst < 1 || f.submitBurst < 1 {
+		return o, closeLog, usage("--rate-burst and --submit-rate-burst must be at least 1")
+	}
+	o.ReadBurst, o.SubmitBurst = f.readBurst, f.submitBurst
+	for _, tp := range f.trustedProxies {
+		p, err := api.ParseTrustedProxy(tp)
+		if err != nil {
+			return o, closeLog, usage("--trusted-proxy: %w", err)
+		}
+		o.TrustedProxies = append(o.TrustedProxies, p)
+	}
+	switch f.accessLog {
+	case "":
+	case "-":
+		o.AccessLog = slog.New(slog.NewJSONHandler(cmd.OutOrStdout(), nil))
+	default:
+		fh, err := os.OpenFile(f.accessLog, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+		if err != nil {
+			return o, closeLog, fmt.Errorf("--access-log: %w", err)
+		}
+		o.AccessLog = slog.New(slog.NewJSONHandler(fh, nil))
+		closeLog = fh.Close
+	}
+	return o, closeLog, nil
 }
 
 // runServe checks the node, listens and serves until the command's
 // context ends.
 func runServe(cmd *cobra.Command, f serveFlags) error {
+	opts, closeLog, err := f.opsOptions(cmd)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
 	c, err := f.client()
 	if err != nil {
 		return err
@@ -105,8 +177,9 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 		return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("--addr %s is not a loopback address: serve HTTPS (--tls-cert, --tls-key) or pass --public-http behind a TLS proxy", f.addr)}
 	}
 	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-	srv := api.New(c, api.Options{Timeout: f.timeout, MaxBodyBytes: f.maxBody, Logger: logger,
-		ProductPage: f.productPage, BaseURL: f.baseURL})
+	opts.Timeout, opts.MaxBodyBytes, opts.Logger = f.timeout, f.maxBody, logger
+	opts.ProductPage, opts.BaseURL = f.productPage, f.baseURL
+	srv := api.New(c, opts)
 	fmt.Fprintf(cmd.ErrOrStderr(), "API of chain %s (verified state height %d, header %d) on %s://%s; Ctrl-C to stop\n",
 		st.ChainID, p.Height, p.Header.Height, scheme, ln.Addr())
 	if f.metricsAddr != "" {

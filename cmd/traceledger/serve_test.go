@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,10 +26,12 @@ func TestServe(t *testing.T) {
 		t.Fatalf("plain HTTP on a public address: %v", err)
 	}
 	addr, metricsAddr := freePort(t), freePort(t)
+	accessLog := filepath.Join(t.TempDir(), "access.log")
 	sctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
-		_, err := run(t, sctx, "serve", "--node", n.url, "--genesis", n.genesis, "--addr", addr, "--metrics-addr", metricsAddr)
+		_, err := run(t, sctx, "serve", "--node", n.url, "--genesis", n.genesis, "--addr", addr, "--metrics-addr", metricsAddr,
+			"--access-log", accessLog, "--rate-limit", "1000", "--rate-burst", "1000", "--trusted-proxy", "10.0.0.0/8")
 		done <- err
 	}()
 	var body []byte
@@ -72,6 +75,53 @@ func TestServe(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop")
+	}
+	// The access log has a JSON line for the status read.
+	logged, err := os.ReadFile(accessLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, line := range strings.Split(strings.TrimSpace(string(logged)), "\n") {
+		var l struct {
+			Route     string `json:"route"`
+			Status    int    `json:"status"`
+			RequestID string `json:"request_id"`
+		}
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatalf("access log line %q: %v", line, err)
+		}
+		found = found || (l.Route == "GET /v1/status" && l.Status == http.StatusOK && l.RequestID != "")
+	}
+	if !found {
+		t.Fatalf("no access log line of the status read:\n%s", logged)
+	}
+}
+
+// TestServeOpsFlags: malformed rate-limit and proxy flags are usage
+// errors, found before any node is asked.
+func TestServeOpsFlags(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"negative rate", []string{"--rate-limit", "-1"}, "--rate-limit"},
+		{"negative submit rate", []string{"--submit-rate-limit", "-5"}, "--submit-rate-limit"},
+		{"zero burst", []string{"--rate-burst", "0"}, "--rate-burst"},
+		{"proxy not an address", []string{"--trusted-proxy", "proxy.example"}, "--trusted-proxy"},
+		{"proxy network malformed", []string{"--trusted-proxy", "10.0.0.0/99"}, "--trusted-proxy"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{"serve", "--node", "http://127.0.0.1:1", "--genesis", filepath.Join(t.TempDir(), "none.json")}, c.args...)
+			_, err := run(t, ctx, args...)
+			if exitCodeOf(err) != exitUsage || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("%v: exit %d, %v", c.args, exitCodeOf(err), err)
+			}
+		})
 	}
 }
 

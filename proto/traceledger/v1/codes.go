@@ -54,6 +54,7 @@ const (
 	CodeAPINodeUnavailable Code = 91 // the API server could not reach a node (or a verified header) to answer
 	CodeAPIRequestTooLarge Code = 92 // the request body exceeds the API server's limit
 	CodeAPITimeout         Code = 93 // the answer was not ready within the API server's time limit
+	CodeAPIRateLimited     Code = 94 // the client sent more requests than the API server's per-client rate limit allows
 	CodeAPIAnswerStale     Code = 95 // a node's latest answer verified but its header is older than the freshness bound
 )
 
@@ -156,6 +157,7 @@ var codeNames = map[Code]string{
 	CodeAPINodeUnavailable: "node_unavailable",
 	CodeAPIRequestTooLarge: "request_too_large",
 	CodeAPITimeout:         "request_timeout",
+	CodeAPIRateLimited:     "rate_limited",
 	CodeAPIAnswerStale:     "answer_stale",
 
 	CodeParticipantNotFound:  "participant_not_found",
