@@ -330,7 +330,14 @@ func validateReply(req *http.Request, r reply) error {
 	case req.Method == http.MethodOptions && req.Header.Get("Access-Control-Request-Method") != "":
 		route = &routers.Route{Spec: c.doc, Method: req.Method, Operation: c.preflight}
 	default:
-		route, params, err = c.router.FindRoute(req)
+		find := req
+		if req.Method == http.MethodHead {
+			// A GET route answers HEAD: the GET operation's statuses and
+			// headers, no body (ValidateResponse checks nothing more).
+			find = req.Clone(req.Context())
+			find.Method = http.MethodGet
+		}
+		route, params, err = c.router.FindRoute(find)
 		if errors.Is(err, routers.ErrPathNotFound) || errors.Is(err, routers.ErrMethodNotAllowed) {
 			route, err = &routers.Route{Spec: c.doc, Method: req.Method, Operation: c.noRoute}, nil
 		}

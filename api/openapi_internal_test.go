@@ -4,6 +4,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -95,11 +96,9 @@ func covers(muxMethod, muxPath, method, path string) bool {
 	return ok && onlyWildcards(rest)
 }
 
-// sampleRequest is a request for the operation's path with every path
-// parameter filled in from its schema (the first of its enum, 0 for an
-// integer, else a word).
-func sampleRequest(t *testing.T, method, path string, op *openapi3.Operation) *http.Request {
-	t.Helper()
+// samplePath is the operation's path with every path parameter filled in
+// from its schema (the first of its enum, 0 for an integer, else a word).
+func samplePath(path string, op *openapi3.Operation) (string, error) {
 	u := path
 	for _, pr := range op.Parameters {
 		p := pr.Value
@@ -118,22 +117,17 @@ func sampleRequest(t *testing.T, method, path string, op *openapi3.Operation) *h
 		u = strings.ReplaceAll(u, "{"+p.Name+"}", v)
 	}
 	if strings.Contains(u, "{") {
-		t.Fatalf("%s %s: a path parameter is not declared (sample %s)", method, path, u)
+		return "", fmt.Errorf("a path parameter is not declared (sample %s)", u)
 	}
-	return httptest.NewRequest(method, u, nil)
+	return u, nil
 }
 
-// TestOpenAPICoversEveryRoute: every route the server registers has an
-// operation in the document, every operation is a registered route, and
-// a request to each operation's path reaches that route on the server's
-// own mux (no other route shadows it).
-func TestOpenAPICoversEveryRoute(t *testing.T) {
-	doc := loadOpenAPI(t)
-	s := New(nil, Options{})
-	routes := s.Routes()
-	if len(routes) < 10 {
-		t.Fatalf("only %d routes: %v", len(routes), routes)
-	}
+// routeCoverage walks routes (ServeMux patterns, registered on mux) and
+// the document's operations both ways and returns what does not match:
+// a route without an operation, an operation without exactly one route,
+// an operation whose path reaches another route on mux.
+func routeCoverage(doc *openapi3.T, routes []string, mux *http.ServeMux) []string {
+	var out []string
 	type operation struct{ method, path string }
 	var ops []operation
 	for path, item := range doc.Paths.Map() {
@@ -147,24 +141,48 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 				}
 			}
 			if len(served) != 1 {
-				t.Errorf("%s %s: served by %d routes %v, want one", method, path, len(served), served)
+				out = append(out, fmt.Sprintf("%s %s: served by %d routes %v, want one", method, path, len(served), served))
 				continue
 			}
-			req := sampleRequest(t, method, path, op)
-			if _, pattern := s.mux.Handler(req); pattern != served[0] {
-				t.Errorf("%s %s: %s reaches route %q, want %q", method, path, req.URL.Path, pattern, served[0])
+			u, err := samplePath(path, op)
+			if err != nil {
+				out = append(out, fmt.Sprintf("%s %s: %v", method, path, err))
+				continue
+			}
+			if _, pattern := mux.Handler(httptest.NewRequest(method, u, nil)); pattern != served[0] {
+				out = append(out, fmt.Sprintf("%s %s: %s reaches route %q, want %q", method, path, u, pattern, served[0]))
 			}
 		}
 	}
 	for _, rt := range routes {
 		m, p, ok := strings.Cut(rt, " ")
 		if !ok {
-			t.Errorf("route %q takes any method: the document names one per operation", rt)
+			out = append(out, fmt.Sprintf("route %q takes any method: the document names one per operation", rt))
 			continue
 		}
 		if !slices.ContainsFunc(ops, func(o operation) bool { return covers(m, p, o.method, o.path) }) {
-			t.Errorf("route %q has no operation in the document", rt)
+			out = append(out, fmt.Sprintf("route %q has no operation in the document", rt))
 		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestOpenAPICoversEveryRoute: every route the server registers has an
+// operation in the document, every operation is a registered route, and
+// a request to each operation's path reaches that route on the server's
+// own mux (no other route shadows it). The walk itself is shown to fail
+// on a document without a route's operation, a route without an
+// operation, and an operation another route shadows.
+func TestOpenAPICoversEveryRoute(t *testing.T) {
+	doc := loadOpenAPI(t)
+	s := New(nil, Options{})
+	routes := s.Routes()
+	if len(routes) < 10 || !slices.Contains(routes, "GET /v1/openapi.json") {
+		t.Fatalf("routes: %v", routes)
+	}
+	for _, p := range routeCoverage(doc, routes, s.mux) {
+		t.Error(p)
 	}
 	// The resolver's primary keys are the ones it answers.
 	ai := doc.Paths.Value("/{ai}/{key}").Get.Parameters.GetByInAndName(openapi3.ParameterInPath, "ai")
@@ -176,6 +194,33 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 	if !slices.Equal(enum, resolverPrimaryKeys) {
 		t.Errorf("the document's primary keys %v, the resolver's %v", enum, resolverPrimaryKeys)
 	}
+
+	t.Run("a route without an operation", func(t *testing.T) {
+		d := loadOpenAPI(t)
+		d.Paths.Delete("/v1/validators")
+		if got := routeCoverage(d, routes, s.mux); !slices.Equal(got, []string{`route "GET /v1/validators" has no operation in the document`}) {
+			t.Fatalf("%q", got)
+		}
+	})
+	t.Run("an operation without a route", func(t *testing.T) {
+		less := slices.DeleteFunc(slices.Clone(routes), func(r string) bool { return r == "POST /v1/txs" })
+		if got := routeCoverage(doc, less, s.mux); len(got) != 1 || !strings.HasPrefix(got[0], "POST /v1/txs: served by 0 routes") {
+			t.Fatalf("%q", got)
+		}
+	})
+	t.Run("a shadowed operation", func(t *testing.T) {
+		mux := http.NewServeMux()
+		for _, r := range routes {
+			mux.HandleFunc(r, func(http.ResponseWriter, *http.Request) {})
+		}
+		// A route a later version might add that takes the resolver's
+		// two-segment paths.
+		mux.HandleFunc("GET /{ai}/{key}", func(http.ResponseWriter, *http.Request) {})
+		got := routeCoverage(doc, routes, mux)
+		if len(got) != 1 || !strings.Contains(got[0], `reaches route "GET /{ai}/{key}"`) {
+			t.Fatalf("%q", got)
+		}
+	})
 }
 
 // TestOpenAPITranslation: the path translation the coverage test rests
