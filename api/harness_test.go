@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -19,11 +20,16 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	cfg "github.com/cometbft/cometbft/config"
 	"github.com/cometbft/cometbft/types"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/traceledger/traceledger/api"
 	"github.com/traceledger/traceledger/client"
@@ -245,7 +251,14 @@ func do(t *testing.T, method, u string, body []byte, hdr map[string]string) repl
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
-	res, err := http.DefaultClient.Do(req)
+	return send(t, http.DefaultClient, req)
+}
+
+// send sends req with hc, reads the whole answer and checks it against the
+// OpenAPI document: every answer a test gets is validated.
+func send(t *testing.T, hc *http.Client, req *http.Request) reply {
+	t.Helper()
+	res, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +267,108 @@ func do(t *testing.T, method, u string, body []byte, hdr map[string]string) repl
 	if err != nil {
 		t.Fatal(err)
 	}
-	return reply{status: res.StatusCode, header: res.Header, body: b}
+	r := reply{status: res.StatusCode, header: res.Header, body: b}
+	if err := validateReply(req, r); err != nil {
+		t.Fatalf("%s %s: the answer does not match the OpenAPI document: %v", req.Method, req.URL.RequestURI(), err)
+	}
+	return r
+}
+
+// openAPIContract is the API's OpenAPI document, loaded and validated once,
+// with kin-openapi's router over its paths and the operations of the
+// answers given before or without routing (CORS preflight, no route, a
+// method the route does not take), which the document describes as
+// components.responses.
+type openAPIContract struct {
+	doc       *openapi3.T
+	router    routers.Router
+	preflight *openapi3.Operation
+	noRoute   *openapi3.Operation
+}
+
+var loadContract = sync.OnceValues(func() (*openAPIContract, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(api.OpenAPI())
+	if err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("validate: %w", err)
+	}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("router: %w", err)
+	}
+	resp := func(name string) *openapi3.ResponseRef {
+		r := doc.Components.Responses[name]
+		if r == nil {
+			err = fmt.Errorf("components.responses has no %s", name)
+		}
+		return r
+	}
+	c := &openAPIContract{doc: doc, router: router,
+		preflight: &openapi3.Operation{Responses: openapi3.NewResponses(openapi3.WithStatus(http.StatusNoContent, resp("Preflight")))},
+		noRoute: &openapi3.Operation{Responses: openapi3.NewResponses(openapi3.WithStatus(http.StatusNotFound, resp("NoRoute")),
+			openapi3.WithStatus(http.StatusMethodNotAllowed, resp("MethodNotAllowed")))}}
+	return c, err
+})
+
+// validateReply checks an answer against the operation of its request:
+// the status must be documented, the documented headers present and well
+// formed, and the body of the documented media type and schema
+// (openapi3filter.ValidateResponse, which validates OpenAPI 3.1 schemas as
+// JSON Schema 2020-12). Redirects and 304, which ValidateResponse passes
+// unchecked, are checked here for their status and required headers.
+func validateReply(req *http.Request, r reply) error {
+	c, err := loadContract()
+	if err != nil {
+		return fmt.Errorf("the OpenAPI document: %w", err)
+	}
+	var route *routers.Route
+	var params map[string]string
+	switch {
+	case req.Method == http.MethodOptions && req.Header.Get("Access-Control-Request-Method") != "":
+		route = &routers.Route{Spec: c.doc, Method: req.Method, Operation: c.preflight}
+	default:
+		find := req
+		if req.Method == http.MethodHead {
+			// A GET route answers HEAD: the GET operation's statuses and
+			// headers, no body (ValidateResponse checks nothing more).
+			find = req.Clone(req.Context())
+			find.Method = http.MethodGet
+		}
+		route, params, err = c.router.FindRoute(find)
+		if errors.Is(err, routers.ErrPathNotFound) || errors.Is(err, routers.ErrMethodNotAllowed) {
+			route, err = &routers.Route{Spec: c.doc, Method: req.Method, Operation: c.noRoute}, nil
+		}
+		if err != nil {
+			return fmt.Errorf("find the operation: %w", err)
+		}
+	}
+	ref := route.Operation.Responses.Status(r.status)
+	if ref == nil || ref.Value == nil {
+		return fmt.Errorf("status %d is not documented for %s %s", r.status, route.Method, route.Path)
+	}
+	if len(ref.Value.Content) == 0 && len(r.body) > 0 {
+		return fmt.Errorf("status %d of %s %s is documented without a body, got %d bytes", r.status, route.Method, route.Path, len(r.body))
+	}
+	switch r.status {
+	case http.StatusNotModified, http.StatusMovedPermanently, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		for name, h := range ref.Value.Headers {
+			if h.Value != nil && h.Value.Required && r.header.Get(name) == "" {
+				return fmt.Errorf("status %d of %s %s without the required header %s", r.status, route.Method, route.Path, name)
+			}
+		}
+		return nil
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+		Status:                 r.status,
+		Header:                 r.header,
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
+	}
+	in.SetBodyBytes(r.body)
+	return openapi3filter.ValidateResponse(context.Background(), in)
 }
 
 func get(t *testing.T, u string) reply { t.Helper(); return do(t, http.MethodGet, u, nil, nil) }

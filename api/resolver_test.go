@@ -4,7 +4,6 @@ package api_test
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -28,16 +27,7 @@ func resolveGet(t *testing.T, u, accept string) reply {
 	if accept != "" {
 		req.Header.Set("Accept", accept)
 	}
-	res, err := noRedirect.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return reply{status: res.StatusCode, header: res.Header, body: b}
+	return send(t, noRedirect, req)
 }
 
 // TestResolver: browsers get a 307 to the product page, machines the

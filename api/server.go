@@ -100,6 +100,11 @@ type Server struct {
 
 	readLimit, submitLimit *limiterTable // nil: off
 	gzipPool               sync.Pool     // of *gzip.Writer
+
+	// table is the API's routes (routeTable).
+	table []route
+	// docTag is the ETag of the OpenAPI document.
+	docTag string
 }
 
 // New returns a Server reading through c.
@@ -132,10 +137,11 @@ func New(c *client.Client, opts Options) *Server {
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{c: c, opts: opts, mux: http.NewServeMux(), log: lg, blocks: map[int64]blockEntry{}}
+	s := &Server{c: c, opts: opts, mux: http.NewServeMux(), log: lg, blocks: map[int64]blockEntry{}, docTag: openAPITag()}
 	s.gzipPool.New = newGzipWriter
 	s.readLimit, s.submitLimit = newLimits(opts)
 	s.metrics = newMetrics(s)
+	s.table = s.routeTable()
 	s.routes()
 	return s
 }
@@ -218,27 +224,57 @@ func (s *Server) Handle(pattern string, h http.Handler) {
 // were refused since the server started.
 func (s *Server) VerificationFailures() uint64 { return s.failures.Load() }
 
-// routes registers every route.
+// route is one of the API's own routes: a ServeMux pattern and what
+// answers it. The table below is the one list of them: routes registers
+// it, Routes reports it, and the OpenAPI document is checked against it.
+type route struct {
+	pattern string
+	handler http.HandlerFunc
+}
+
+// routeTable is every route of the API, in registration order.
+func (s *Server) routeTable() []route {
+	return []route{
+		{"GET /healthz", s.healthz},
+		{"GET /readyz", s.readyz},
+		{"GET /v1/openapi.json", s.openAPI},
+		{"GET /v1/status", s.read(s.status)},
+		{"GET /v1/records/{index}", s.read(s.record)},
+		{"GET /v1/history/{identifier}", s.read(s.history)},
+		{"GET /v1/values/{key}", s.read(s.value)},
+		{"GET /v1/participants/{id}", s.read(s.participant)},
+		{"GET /v1/attestations/{id}", s.read(s.attestation)},
+		{"GET /v1/credit/{enterprise}", s.read(s.credit)},
+		{"GET /v1/validators", s.read(s.validators)},
+		{"GET /v1/proposals/{id}", s.read(s.proposal)},
+		{"GET /v1/recalls/{id}", s.read(s.recall)},
+		{"GET /v1/trace/{direction}/{identifier}", s.read(s.trace)},
+		{"GET /v1/bundles/{identifier}", s.read(s.bundle)},
+		{"GET /v1/consistency", s.read(s.consistency)},
+		{"POST /v1/txs", s.submit},
+		{"GET /.well-known/gs1resolver", s.wellKnown},
+		{resolverPattern, s.resolve},
+	}
+}
+
+// routes registers every route, and noRoute for the paths none takes.
 func (s *Server) routes() {
-	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.HandleFunc("GET /readyz", s.readyz)
-	s.read("GET /v1/status", s.status)
-	s.read("GET /v1/records/{index}", s.record)
-	s.read("GET /v1/history/{identifier}", s.history)
-	s.read("GET /v1/values/{key}", s.value)
-	s.read("GET /v1/participants/{id}", s.participant)
-	s.read("GET /v1/attestations/{id}", s.attestation)
-	s.read("GET /v1/credit/{enterprise}", s.credit)
-	s.read("GET /v1/validators", s.validators)
-	s.read("GET /v1/proposals/{id}", s.proposal)
-	s.read("GET /v1/recalls/{id}", s.recall)
-	s.read("GET /v1/trace/{direction}/{identifier}", s.trace)
-	s.read("GET /v1/bundles/{identifier}", s.bundle)
-	s.read("GET /v1/consistency", s.consistency)
-	s.mux.HandleFunc("POST /v1/txs", s.submit)
-	s.mux.HandleFunc("GET /.well-known/gs1resolver", s.wellKnown)
-	s.mux.HandleFunc(resolverPattern, s.resolve)
+	for _, rt := range s.table {
+		s.mux.HandleFunc(rt.pattern, rt.handler)
+	}
 	s.mux.HandleFunc("/", s.noRoute)
+}
+
+// Routes lists the ServeMux patterns of the API's own routes, the ones
+// its OpenAPI document (GET /v1/openapi.json) describes: not the
+// catch-all that answers 404 and 405, nor handlers mounted with Handle,
+// which describe themselves.
+func (s *Server) Routes() []string {
+	out := make([]string, 0, len(s.table))
+	for _, rt := range s.table {
+		out = append(out, rt.pattern)
+	}
+	return out
 }
 
 // A read is prepared from the request (input checks, canonical key) before
@@ -274,9 +310,9 @@ type raw struct {
 	body        any
 }
 
-// read registers a read route.
-func (s *Server) read(pattern string, f readFunc) {
-	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+// read is the handler of a read route.
+func (s *Server) read(f readFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), s.opts.Timeout)
 		defer cancel()
 		height, perr := heightParam(r)
@@ -319,7 +355,7 @@ func (s *Server) read(pattern string, f readFunc) {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		writeJSON(w, http.StatusOK, Answer{ChainID: s.c.ChainID(), Height: h, Data: data, Evidence: rd.evidence()})
-	})
+	}
 }
 
 // latestAttempts is how often a latest read is tried again when the node
