@@ -32,7 +32,7 @@ func TestOpenAPIServed(t *testing.T) {
 	if other := do(t, http.MethodGet, ts.URL+"/v1/openapi.json", nil, map[string]string{"If-None-Match": `"0"`}); other.status != 200 {
 		t.Fatalf("another tag: %d", other.status)
 	}
-	if head := do(t, http.MethodHead, ts.URL+"/v1/openapi.json", nil, nil); head.status != 200 || len(head.body) != 0 || head.header.Get("ETag") != tag {
+	if head := do(t, http.MethodHead, ts.URL+"/v1/openapi.json", nil, nil); head.status != 200 || len(head.body) != 0 || strings.TrimPrefix(head.header.Get("ETag"), "W/") != strings.TrimPrefix(tag, "W/") {
 		t.Fatalf("HEAD: %d, %d bytes, ETag %q", head.status, len(head.body), head.header.Get("ETag"))
 	}
 }
