@@ -360,6 +360,7 @@ func TestLyingNode(t *testing.T) {
 		"/v1/status",
 		"/v1/records/1",
 		"/v1/history/" + seg(lotEPC),
+		"/v1/history/" + seg(lotEPC) + "?offset=1&limit=2",
 		"/v1/values/" + seg(tlv1.ParticipantKey("farm")),
 		"/v1/participants/farm",
 		"/v1/attestations/" + seg(attID),

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -113,6 +114,32 @@ type HistoryAnswer struct {
 	Head      HeadView     `json:"head"`
 	HeadProof bundle.Value `json:"head_proof"`
 	Records   []RecordView `json:"records"`
+	// Page is set for a paged read (?limit=, ?offset=): Records are then
+	// the page's records, at positions Page.Offset, Page.Offset+1, ...
+	Page *PageView `json:"page,omitempty"`
+}
+
+// PageView is where a page of a history sits and what links it to the
+// head (docs/PROOFS.md, "Paged histories"): ChainBefore, the records and
+// SuffixLeafHashes rehash to Head.ChainHash in Count-Offset steps.
+type PageView struct {
+	// Offset is the position of the page's first record (0 is the oldest);
+	// Count is the history's record count (the head's), Limit the most
+	// records the page was asked with.
+	Offset uint64 `json:"offset"`
+	Limit  uint32 `json:"limit"`
+	Count  uint64 `json:"count"`
+	// ChainBefore is the chain hash over the records before the page
+	// (empty for the first page); SuffixLeafHashes the leaf hashes of the
+	// records after it, oldest first.
+	ChainBefore      bundle.Hex   `json:"chain_before"`
+	SuffixLeafHashes []bundle.Hex `json:"suffix_leaf_hashes"`
+	// Next is the page of newer records, Prev the page of older ones
+	// (relative URLs; absent at the newest or the oldest end, and Prev
+	// also when that page would end further than MaxHistorySuffix records
+	// before the newest).
+	Next string `json:"next,omitempty"`
+	Prev string `json:"prev,omitempty"`
 }
 
 // HeadView is a history head.
@@ -171,6 +198,13 @@ func (s *Server) history(r *http.Request) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
+	req, err := pageParams(r, canonical)
+	if err != nil {
+		return nil, err
+	}
+	if req != nil {
+		return s.historyPage(given, canonical, req), nil
+	}
 	return &prepared{key: "history\x00" + canonical, fetch: func(rd *reader) (any, error) {
 		resp, vh, err := readHistory(rd, canonical)
 		if err != nil {
@@ -187,6 +221,77 @@ func (s *Server) history(r *http.Request) (*prepared, error) {
 			Head:      HeadView{Count: vh.Head.Count, LastIndex: vh.Head.LastIndex, ChainHash: vh.Head.ChainHash},
 			HeadProof: bundle.ValueOf(resp.Head), Records: recs}, nil
 	}}, nil
+}
+
+// pageParams reads ?offset= and ?limit= into a page request for subject,
+// or nil when neither is given (the whole history). A limit alone asks
+// for the newest records; an offset alone for a page of MaxHistoryPage.
+func pageParams(r *http.Request, subject string) (*tlv1.HistoryRequest, error) {
+	q := r.URL.Query()
+	if !q.Has("offset") && !q.Has("limit") {
+		return nil, nil
+	}
+	req := &tlv1.HistoryRequest{Subject: subject, Limit: tlv1.MaxHistoryPage, FromEnd: !q.Has("offset")}
+	if q.Has("offset") {
+		v := q.Get("offset")
+		off, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return nil, badRequest(tlv1.CodeInvalidQuery, "offset", "give the position of the page's first record: 0 is the oldest", "offset %q is not a non-negative integer", v)
+		}
+		req.Offset = off
+	}
+	if q.Has("limit") {
+		v := q.Get("limit")
+		l, err := strconv.ParseUint(v, 10, 32)
+		if err != nil || l == 0 || l > tlv1.MaxHistoryPage {
+			return nil, badRequest(tlv1.CodeInvalidQuery, "limit", fmt.Sprintf("give the most records the page holds, 1 to %d", tlv1.MaxHistoryPage), "limit %q is not an integer from 1 to %d", v, tlv1.MaxHistoryPage)
+		}
+		req.Limit = uint32(l)
+	}
+	return req, nil
+}
+
+// historyPage reads and verifies one page of a history against its head.
+func (s *Server) historyPage(given, canonical string, req *tlv1.HistoryRequest) *prepared {
+	key := fmt.Sprintf("history\x00%s\x00%d\x00%d\x00%t", canonical, req.Offset, req.Limit, req.FromEnd)
+	return &prepared{key: key, fetch: func(rd *reader) (any, error) {
+		var resp tlv1.HistoryResponse
+		h, err := rd.query(tlv1.PathHistory, req, &resp)
+		if err != nil {
+			return nil, err
+		}
+		vp, err := client.VerifyHistoryPage(canonical, tlv1.HeadKey(canonical), req, &resp, nil)
+		if err != nil {
+			return nil, err
+		}
+		if err := rd.roots(resp.Roots, h); err != nil {
+			return nil, err
+		}
+		if vp.Head == nil {
+			return nil, absent(rd, tlv1.CodeNotFound, "identifier", "%s (canonical %s) has no history on the ledger", given, canonical)
+		}
+		recs, err := recordViews(&resp, &proof.VerifiedHistory{Subject: canonical, Head: vp.Head, Records: vp.Records})
+		if err != nil {
+			return nil, err
+		}
+		pv := &PageView{Offset: vp.Offset, Limit: req.Limit, Count: vp.Head.Count, ChainBefore: resp.ChainBefore, SuffixLeafHashes: []bundle.Hex{}}
+		for _, lh := range resp.SuffixLeafHashes {
+			pv.SuffixLeafHashes = append(pv.SuffixLeafHashes, lh)
+		}
+		link := func(offset uint64, limit uint64) string {
+			return fmt.Sprintf("/v1/history/%s?offset=%d&limit=%d", url.PathEscape(canonical), offset, limit)
+		}
+		if end := vp.End(); end < vp.Head.Count {
+			pv.Next = link(end, uint64(req.Limit))
+		}
+		if vp.Offset > 0 && vp.Head.Count-vp.Offset <= tlv1.MaxHistorySuffix {
+			l := min(vp.Offset, uint64(req.Limit))
+			pv.Prev = link(vp.Offset-l, l)
+		}
+		return HistoryAnswer{Identifier: given, Canonical: canonical, State: rootsView(resp.Roots),
+			Head:      HeadView{Count: vp.Head.Count, LastIndex: vp.Head.LastIndex, ChainHash: vp.Head.ChainHash},
+			HeadProof: bundle.ValueOf(resp.Head), Records: recs, Page: pv}, nil
+	}}
 }
 
 // ValueAnswer is a verified map entry.

@@ -36,7 +36,7 @@ func newQueries() map[string]queryHandler {
 			if err := r.Unmarshal(data); err != nil {
 				return nil, rejectf(tlv1.CodeInvalidQuery, "data is not a HistoryRequest: %v", err)
 			}
-			return q.history(r.Subject)
+			return q.history(&r)
 		},
 		tlv1.PathValue: func(q *querier, data []byte) (marshaler, error) {
 			var r tlv1.ValueRequest
@@ -70,8 +70,9 @@ func (a *App) queryPaths() []string {
 	return out
 }
 
-// MaxHistoryRecords caps the records one history answer carries.
-const MaxHistoryRecords = 10000
+// MaxHistoryRecords caps the records one unpaged history answer carries
+// (longer histories are read in pages of tlv1.MaxHistoryPage).
+const MaxHistoryRecords = tlv1.MaxHistoryRecords
 
 // Query answers read requests with proofs. Only the latest committed height
 // and the one before it are served: the log itself carries all history.
@@ -184,7 +185,15 @@ func (q *querier) value(key string) (*tlv1.ProvenValue, error) {
 	return &tlv1.ProvenValue{Key: key, Value: val, Proof: q.c.tree.Prove(proof.MapKeyHash([]byte(key)))}, nil
 }
 
-func (q *querier) history(subject string) (*tlv1.HistoryResponse, error) {
+// history answers a HistoryRequest: the whole history (limit 0), or the
+// page the request selects (proof.HistoryPageBounds) with what links it to
+// the head: the chain value before it and the leaf hashes after it, up to
+// the head or the request's anchor (docs/PROOFS.md, "Paged histories").
+// The chain value before a page is rehashed from the subject's first
+// record, so a page costs reads of every record up to the end of its
+// suffix; it is not kept in the state.
+func (q *querier) history(r *tlv1.HistoryRequest) (*tlv1.HistoryResponse, error) {
+	subject := r.Subject
 	if subject == "" {
 		return nil, rejectf(tlv1.CodeInvalidQuery, "subject is empty")
 	}
@@ -199,16 +208,45 @@ func (q *querier) history(subject string) (*tlv1.HistoryResponse, error) {
 	}
 	resp := &tlv1.HistoryResponse{Roots: q.roots(), Head: head}
 	if head.Value == nil {
-		return resp, nil // proven absent: no history
+		return resp, nil // proven absent: no history, whichever page was asked
 	}
 	var h tlv1.Head
 	if err := h.Unmarshal(head.Value); err != nil {
 		return nil, fmt.Errorf("decode head of %q: %w", subject, err)
 	}
-	if h.Count > MaxHistoryRecords {
-		return nil, rejectf(tlv1.CodeInvalidQuery, "%q has %d records, more than one answer carries (%d)", subject, h.Count, MaxHistoryRecords)
+	if r.Limit == 0 && h.Count > MaxHistoryRecords {
+		return nil, rejectf(tlv1.CodeInvalidQuery, "%q has %d records, more than one answer carries (%d): ask for it in pages (HistoryRequest limit, at most %d records a page; from_end for the newest)",
+			subject, h.Count, MaxHistoryRecords, tlv1.MaxHistoryPage)
 	}
-	for n := uint64(0); n < h.Count; n++ {
+	b, err := proof.HistoryPageBounds(r, h.Count)
+	if err != nil {
+		return nil, rejectf(tlv1.CodeInvalidQuery, "history page of %q (%d records): %v", truncate(subject, 100), h.Count, err)
+	}
+	leafAt := func(n uint64) ([32]byte, error) {
+		idx, err := q.v.historyIndex(subject, n)
+		if err != nil {
+			return [32]byte{}, err
+		}
+		rec, err := q.v.record(idx)
+		if err != nil {
+			return [32]byte{}, err
+		}
+		if rec == nil {
+			return [32]byte{}, fmt.Errorf("record %d missing from storage", idx)
+		}
+		return proof.LeafHash(rec), nil
+	}
+	var chain []byte
+	for n := uint64(0); n < b.Start; n++ {
+		lh, err := leafAt(n)
+		if err != nil {
+			return nil, err
+		}
+		c := proof.ChainHash(chain, lh)
+		chain = c[:]
+	}
+	resp.Offset, resp.ChainBefore = b.Start, chain
+	for n := b.Start; n < b.End; n++ {
 		idx, err := q.v.historyIndex(subject, n)
 		if err != nil {
 			return nil, err
@@ -218,6 +256,13 @@ func (q *querier) history(subject string) (*tlv1.HistoryResponse, error) {
 			return nil, err
 		}
 		resp.Records = append(resp.Records, pr)
+	}
+	for n := b.End; n < b.SuffixEnd; n++ {
+		lh, err := leafAt(n)
+		if err != nil {
+			return nil, err
+		}
+		resp.SuffixLeafHashes = append(resp.SuffixLeafHashes, lh[:])
 	}
 	return resp, nil
 }

@@ -363,10 +363,15 @@ func (c *Client) verifyRoots(ctx context.Context, roots *tlv1.StateRoots, height
 // under its canonical form (CanonicalSubject; the history's Subject says
 // which), with its roots checked against a header the light client
 // verified. An unknown subject returns a history with a nil Head, proven
-// absent.
+// absent. A long history is read in pages (HistoryPagesOf); Proven is the
+// newest page's, which holds the head.
 func (c *Client) History(ctx context.Context, subject string) (*VerifiedHistory, Proven, error) {
-	_, vh, p, err := c.ProvenHistory(ctx, subject)
-	return vh, p, err
+	hp, err := c.HistoryPagesOf(ctx, subject)
+	if err != nil {
+		return nil, Proven{}, err
+	}
+	recs, _, _ := hp.Records()
+	return &VerifiedHistory{Subject: hp.Subject, Head: hp.Head, Records: recs}, hp.Proven(), nil
 }
 
 // Record returns the verified record at a log index.

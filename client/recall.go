@@ -20,26 +20,6 @@ func (c *Client) Recall(ctx context.Context, id string) (*tlv1.Recall, Proven, e
 	return valueOf[tlv1.Recall](ctx, c, tlv1.RecallKey(id), "recall")
 }
 
-// ProvenHistory returns the /history answer for subject as the node sent
-// it (with each record's inclusion proof) and the verified history, asked
-// for under subject's canonical form (CanonicalSubject; the history's
-// Subject says which), after checking it exactly as History does:
-// completeness against the head and the roots against a header the light
-// client verified.
-func (c *Client) ProvenHistory(ctx context.Context, subject string) (*tlv1.HistoryResponse, *VerifiedHistory, Proven, error) {
-	subject, err := CanonicalSubject(subject)
-	if err != nil {
-		return nil, nil, Proven{}, err
-	}
-	vh, resp, p, err := verifiedQuery(ctx, c, tlv1.PathHistory, &tlv1.HistoryRequest{Subject: subject}, func(resp *tlv1.HistoryResponse) (*VerifiedHistory, error) {
-		return VerifyHistory(subject, tlv1.HeadKey(subject), resp)
-	})
-	if err != nil {
-		return nil, nil, Proven{}, err
-	}
-	return resp, vh, p, nil
-}
-
 // VerifyAnswerRoots checks that an answer's roots are for height and are
 // committed by a header the light client verifies.
 func (c *Client) VerifyAnswerRoots(ctx context.Context, roots *tlv1.StateRoots, height int64) (Proven, error) {

@@ -3,7 +3,6 @@
 package proof
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 
@@ -111,47 +110,12 @@ type VerifiedHistory struct {
 // record's inclusion proof, and completeness: the records are in log order,
 // there are head.count of them, they rehash to head.chain_hash, and the last
 // is at head.last_index. A node that hides, adds or reorders a record fails.
+// It is VerifyHistoryPage for the unpaged request (limit 0): an answer with
+// a page's offset, chain before or suffix is not a whole history.
 func VerifyHistory(subject, headKey string, resp *traceledgerv1.HistoryResponse) (*VerifiedHistory, error) {
-	if resp == nil || resp.Roots == nil {
-		return nil, fmt.Errorf("%w: empty history answer", ErrMalformedProof)
-	}
-	present, err := VerifyValue(resp.Roots, headKey, resp.Head)
+	p, err := VerifyHistoryPage(subject, headKey, &traceledgerv1.HistoryRequest{Subject: subject}, resp, nil)
 	if err != nil {
 		return nil, err
 	}
-	out := &VerifiedHistory{Subject: subject}
-	if !present {
-		if len(resp.Records) != 0 {
-			return nil, fmt.Errorf("%w: subject is proven absent but %d records came with it", ErrChainMismatch, len(resp.Records))
-		}
-		return out, nil
-	}
-	var head traceledgerv1.Head
-	if err := head.Unmarshal(resp.Head.Value); err != nil {
-		return nil, fmt.Errorf("%w: head does not decode: %v", ErrMalformedProof, err)
-	}
-	out.Head = &head
-	if uint64(len(resp.Records)) != head.Count {
-		return nil, fmt.Errorf("%w: head says %d records, answer has %d", ErrChainMismatch, head.Count, len(resp.Records))
-	}
-	var chain []byte
-	for i, pr := range resp.Records {
-		vr, err := VerifyRecord(resp.Roots, pr)
-		if err != nil {
-			return nil, err
-		}
-		if i > 0 && vr.Index <= out.Records[i-1].Index {
-			return nil, fmt.Errorf("%w: records out of log order at %d", ErrChainMismatch, i)
-		}
-		c := ChainHash(chain, vr.LeafHash)
-		chain = c[:]
-		out.Records = append(out.Records, vr)
-	}
-	if !bytes.Equal(chain, head.ChainHash) {
-		return nil, fmt.Errorf("%w: records rehash to chain %X, head says %X (a record is missing, extra or reordered)", ErrChainMismatch, chain, head.ChainHash)
-	}
-	if head.Count > 0 && out.Records[len(out.Records)-1].Index != head.LastIndex {
-		return nil, fmt.Errorf("%w: last record is at index %d, head says %d", ErrChainMismatch, out.Records[len(out.Records)-1].Index, head.LastIndex)
-	}
-	return out, nil
+	return &VerifiedHistory{Subject: subject, Head: p.Head, Records: p.Records}, nil
 }

@@ -21,13 +21,20 @@ type ClientSource struct {
 // NewClientSource returns a Source reading from c.
 func NewClientSource(c *client.Client) *ClientSource { return &ClientSource{C: c} }
 
-// History implements Source.
+// History implements Source. A long history is read in pages
+// (client.HistoryPagesOf), each record kept with the roots its page was
+// proven at.
 func (s *ClientSource) History(ctx context.Context, subject string) (*History, error) {
-	resp, vh, _, err := s.C.ProvenHistory(ctx, subject)
+	hp, err := s.C.HistoryPagesOf(ctx, subject)
 	if err != nil {
 		return nil, err
 	}
-	return &History{Subject: subject, Head: vh.Head, Records: vh.Records, Proofs: resp.Records, Roots: resp.Roots}, nil
+	recs, proofs, roots := hp.Records()
+	h := &History{Subject: subject, Head: hp.Head, Records: recs, Proofs: proofs, Roots: hp.Pages[0].Response.Roots}
+	if len(hp.Pages) > 1 {
+		h.RecordRoots = roots
+	}
+	return h, nil
 }
 
 // Participant implements Source.

@@ -40,6 +40,10 @@ type History struct {
 	Proofs  []*tlv1.ProvenRecord
 	// Roots are the state roots the proofs end in (at Roots.Height).
 	Roots *tlv1.StateRoots
+	// RecordRoots, when set, are the roots Proofs[i] ends in, for a
+	// history read in pages at several heights (client.HistoryPagesOf);
+	// Roots are then the newest page's, which hold the head.
+	RecordRoots []*tlv1.StateRoots
 }
 
 // VerifyHistoryResponse checks a /history answer for subject (map key
@@ -276,6 +280,9 @@ func (x *Index) put(subject string, h *History) *entry {
 		}
 		ev := Decode(vr, pr)
 		ev.Roots = h.Roots
+		if i < len(h.RecordRoots) && h.RecordRoots[i] != nil {
+			ev.Roots = h.RecordRoots[i]
+		}
 		e.events = append(e.events, ev)
 	}
 	x.subjects[subject] = e

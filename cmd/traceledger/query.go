@@ -177,43 +177,119 @@ func newQueryRecordCmd() *cobra.Command {
 
 func newQueryHistoryCmd() *cobra.Command {
 	var q queryFlags
+	var offset uint64
+	var limit uint32
 	cmd := &cobra.Command{
 		Use:   "history SUBJECT",
-		Short: "Show the complete, verified history of a product, lot or item",
+		Short: "Show the complete, verified history of a product, lot or item, or one page of it",
 		Long: `history prints every record of SUBJECT in log order. Completeness is proven:
 the subject's head in the authenticated map gives the count and chain hash, and
-the records must rehash to it. An unknown subject is proven absent (exit code
-4).`,
+the records must rehash to it. A long history is read in pages of ` + strconv.Itoa(tlv1.MaxHistoryPage) + `
+records and shown whole. An unknown subject is proven absent (exit code 4).
+
+--limit N (at most ` + strconv.Itoa(tlv1.MaxHistoryPage) + `) shows one page: the newest N records, or with
+--offset P the records at positions P to P+N-1 (0 is the oldest). A page is
+proven to be exactly those positions of the complete history: the chain value
+before it and the leaf hashes of the records after it must rehash to the head
+(docs/PROOFS.md, "Paged histories"). A page may end at most ` + strconv.Itoa(tlv1.MaxHistorySuffix) + ` records
+before the newest.`,
 		Args: cobra.ExactArgs(1),
 		RunE: q.run(func(cmd *cobra.Command, args []string, c *client.Client) error {
-			h, p, err := c.History(cmd.Context(), args[0])
+			paged := cmd.Flags().Changed("offset") || cmd.Flags().Changed("limit")
+			if !paged {
+				return showHistory(cmd, q, c, args[0])
+			}
+			if limit == 0 {
+				limit = tlv1.MaxHistoryPage
+			}
+			var pg *client.VerifiedPage
+			var p client.Proven
+			var err error
+			if cmd.Flags().Changed("offset") {
+				pg, p, err = c.HistoryPage(cmd.Context(), args[0], offset, limit)
+			} else {
+				pg, p, err = c.NewestHistoryPage(cmd.Context(), args[0], limit)
+			}
 			if err != nil {
 				return err
 			}
-			views := make([]recordView, 0, len(h.Records))
-			for _, r := range h.Records {
-				views = append(views, viewRecord(r))
-			}
-			err = q.out.print(cmd.OutOrStdout(), map[string]any{"subject": h.Subject, "asked": args[0], "absent": h.Head == nil, "records": views, "state_height": p.Height, "header_height": p.Header.Height, "header_time": p.Header.Time.UTC().Format(time.RFC3339Nano), "verified": true}, func(w io.Writer) {
-				if h.Subject != args[0] {
-					fmt.Fprintf(w, "%s files under %s\n", args[0], h.Subject)
-				}
-				if h.Head == nil {
-					fmt.Fprintf(w, "%s has no records (absence proven)\n", h.Subject)
-				} else {
-					fmt.Fprintf(w, "%s: %d records, complete (chain hash %X)\n", h.Subject, h.Head.Count, h.Head.ChainHash)
-				}
-				for _, v := range views {
-					printRecord(w, v)
-				}
-				provenLine(w, p)
-			})
-			if err == nil && h.Head == nil {
-				return negative("%s has no records (absence proven at state height %d)", args[0], p.Height)
-			}
-			return err
+			return showHistoryPage(cmd, q, args[0], pg, p, limit)
 		}),
 	}
 	q.add(cmd)
+	cmd.Flags().Uint64Var(&offset, "offset", 0, "show the page starting at this position (0 is the oldest record); without it, --limit shows the newest records")
+	cmd.Flags().Uint32Var(&limit, "limit", 0, fmt.Sprintf("show one page of at most this many records (1 to %d; 0 with --offset: %d)", tlv1.MaxHistoryPage, tlv1.MaxHistoryPage))
 	return cmd
+}
+
+// showHistory prints a whole verified history.
+func showHistory(cmd *cobra.Command, q queryFlags, c *client.Client, asked string) error {
+	h, p, err := c.History(cmd.Context(), asked)
+	if err != nil {
+		return err
+	}
+	views := make([]recordView, 0, len(h.Records))
+	for _, r := range h.Records {
+		views = append(views, viewRecord(r))
+	}
+	err = q.out.print(cmd.OutOrStdout(), map[string]any{"subject": h.Subject, "asked": asked, "absent": h.Head == nil, "records": views, "state_height": p.Height, "header_height": p.Header.Height, "header_time": p.Header.Time.UTC().Format(time.RFC3339Nano), "verified": true}, func(w io.Writer) {
+		if h.Subject != asked {
+			fmt.Fprintf(w, "%s files under %s\n", asked, h.Subject)
+		}
+		if h.Head == nil {
+			fmt.Fprintf(w, "%s has no records (absence proven)\n", h.Subject)
+		} else {
+			fmt.Fprintf(w, "%s: %d records, complete (chain hash %X)\n", h.Subject, h.Head.Count, h.Head.ChainHash)
+		}
+		for _, v := range views {
+			printRecord(w, v)
+		}
+		provenLine(w, p)
+	})
+	if err == nil && h.Head == nil {
+		return negative("%s has no records (absence proven at state height %d)", asked, p.Height)
+	}
+	return err
+}
+
+// showHistoryPage prints one verified page of a history.
+func showHistoryPage(cmd *cobra.Command, q queryFlags, asked string, pg *client.VerifiedPage, p client.Proven, limit uint32) error {
+	views := make([]recordView, 0, len(pg.Records))
+	for _, r := range pg.Records {
+		views = append(views, viewRecord(r))
+	}
+	var count uint64
+	if pg.Head != nil {
+		count = pg.Head.Count
+	}
+	out := map[string]any{"subject": pg.Subject, "asked": asked, "absent": pg.Head == nil, "offset": pg.Offset, "count": count,
+		"records": views, "state_height": p.Height, "header_height": p.Header.Height, "header_time": p.Header.Time.UTC().Format(time.RFC3339Nano), "verified": true}
+	err := q.out.print(cmd.OutOrStdout(), out, func(w io.Writer) {
+		if pg.Subject != asked {
+			fmt.Fprintf(w, "%s files under %s\n", asked, pg.Subject)
+		}
+		switch {
+		case pg.Head == nil:
+			fmt.Fprintf(w, "%s has no records (absence proven)\n", pg.Subject)
+		case len(pg.Records) == 0:
+			fmt.Fprintf(w, "%s: no records at positions from %d of %d (chain hash %X)\n", pg.Subject, pg.Offset, count, pg.Head.ChainHash)
+		default:
+			fmt.Fprintf(w, "%s: records %d to %d of %d (positions from 0, the oldest), proven against the head (chain hash %X)\n",
+				pg.Subject, pg.Offset, pg.End()-1, count, pg.Head.ChainHash)
+		}
+		for _, v := range views {
+			printRecord(w, v)
+		}
+		if pg.Offset > 0 {
+			fmt.Fprintf(w, "older: --offset %d --limit %d\n", pg.Offset-min(pg.Offset, uint64(limit)), min(pg.Offset, uint64(limit)))
+		}
+		if !pg.Newest() {
+			fmt.Fprintf(w, "newer: --offset %d --limit %d\n", pg.End(), limit)
+		}
+		provenLine(w, p)
+	})
+	if err == nil && pg.Head == nil {
+		return negative("%s has no records (absence proven at state height %d)", asked, p.Height)
+	}
+	return err
 }

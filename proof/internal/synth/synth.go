@@ -130,3 +130,37 @@ func (s *State) History(t testing.TB, subject string) *traceledgerv1.HistoryResp
 	resp.Head = s.Value(traceledgerv1.HeadKey(subject), hb)
 	return resp
 }
+
+// HistoryPage is the honest answer to the history request req for
+// Subject, built from the whole history as a node builds it: the records
+// at the positions req selects, the chain value before them and the leaf
+// hashes after them up to the head or the anchor.
+func (s *State) HistoryPage(t testing.TB, req *traceledgerv1.HistoryRequest) *traceledgerv1.HistoryResponse {
+	t.Helper()
+	full := s.History(t, Subject)
+	b, err := proof.HistoryPageBounds(req, uint64(len(subjectIndexes)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := &traceledgerv1.HistoryResponse{Roots: full.Roots, Head: full.Head, Offset: b.Start, Records: full.Records[b.Start:b.End]}
+	var chain []byte
+	for _, i := range subjectIndexes[:b.Start] {
+		c := proof.ChainHash(chain, s.LogLeaves[i])
+		chain = c[:]
+	}
+	resp.ChainBefore = chain
+	for _, i := range subjectIndexes[b.End:b.SuffixEnd] {
+		resp.SuffixLeafHashes = append(resp.SuffixLeafHashes, slices.Clone(s.LogLeaves[i][:]))
+	}
+	return resp
+}
+
+// ChainAt is Subject's chain value over its first n records (empty for 0).
+func (s *State) ChainAt(n int) []byte {
+	var chain []byte
+	for _, i := range subjectIndexes[:n] {
+		c := proof.ChainHash(chain, s.LogLeaves[i])
+		chain = c[:]
+	}
+	return chain
+}
