@@ -430,8 +430,14 @@ func newEPCISShowCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "show HASH_ID",
-		Short: "Show the verified record of an event by its Event Hash ID",
-		Args:  cobra.ExactArgs(1),
+		Short: "Show every verified recording of an event by its Event Hash ID",
+		Long: `show looks an Event Hash ID up on the ledger and verifies the answer: the
+event's index entry, and every participant's recording it lists (each
+participant may record an event once; who recorded it first decides nothing
+for the others), each proven in the log, a public event re-hashed. It prints
+one line per recording, in log order, or that the event is proven absent
+(exit 4). With -o json, "recordings" lists them.`,
+		Args: cobra.ExactArgs(1),
 		RunE: out.run(func(cmd *cobra.Command, args []string) error {
 			if !epcis.ValidHashID(args[0]) {
 				return fmt.Errorf("%q is not an Event Hash ID (ni:///sha-256;<64 hex>?ver=CBV2.0)", args[0])
@@ -444,22 +450,29 @@ func newEPCISShowCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			view := map[string]any{"hash_id": args[0], "recorded": ve != nil, "state_height": p.Height, "header_height": p.Header.Height, "header_time": p.Header.Time.UTC().Format(time.RFC3339Nano), "verified": true}
+			recordings := []map[string]any{}
 			if ve != nil {
-				view["log_index"], view["leaf_hash"], view["height"], view["signer"] = ve.Index, hex.EncodeToString(ve.LeafHash[:]), ve.Record.Height, ve.Record.Signer
-				view["subjects"], view["kind"] = ve.EPCIS.Subjects, map[bool]string{true: "public", false: "hashed"}[ve.EPCIS.GetPublic() != nil]
-				if c := ve.EPCIS.Context; c != nil {
-					view["chain_link"], view["domain_step"] = epcis.ChainLinkName(c.ChainLink), epcis.DomainStepName(c.DomainStep)
-				}
-				if h := ve.EPCIS.GetHashed(); h != nil {
-					view["payload_sha256"] = hex.EncodeToString(h.PayloadSha256)
+				for _, r := range ve.Recordings {
+					rv := map[string]any{"signer": r.Signer, "log_index": r.Index, "leaf_hash": hex.EncodeToString(r.LeafHash[:]), "height": r.Record.Height,
+						"subjects": r.EPCIS.Subjects, "kind": recordingKind(r)}
+					if c := r.EPCIS.Context; c != nil {
+						rv["chain_link"], rv["domain_step"] = epcis.ChainLinkName(c.ChainLink), epcis.DomainStepName(c.DomainStep)
+					}
+					if h := r.EPCIS.GetHashed(); h != nil {
+						rv["payload_sha256"] = hex.EncodeToString(h.PayloadSha256)
+					}
+					recordings = append(recordings, rv)
 				}
 			}
+			view := map[string]any{"hash_id": args[0], "recorded": ve != nil, "recordings": recordings, "state_height": p.Height, "header_height": p.Header.Height, "header_time": p.Header.Time.UTC().Format(time.RFC3339Nano), "verified": true}
 			err = out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
 				if ve == nil {
 					fmt.Fprintf(w, "%s is not recorded (absence proven)\n", args[0])
 				} else {
-					fmt.Fprintf(w, "%s: %s event, log #%d at height %d by %s, subjects %s  VERIFIED\n", args[0], view["kind"], ve.Index, ve.Record.Height, ve.Record.Signer, strings.Join(ve.EPCIS.Subjects, " "))
+					fmt.Fprintf(w, "%s: recorded by %d participants  VERIFIED\n", args[0], len(ve.Recordings))
+					for _, r := range ve.Recordings {
+						fmt.Fprintf(w, "  %s: %s event, log #%d at height %d, subjects %s\n", r.Signer, recordingKind(r), r.Index, r.Record.Height, strings.Join(r.EPCIS.Subjects, " "))
+					}
 				}
 				provenLine(w, p)
 			})
@@ -472,4 +485,12 @@ func newEPCISShowCmd() *cobra.Command {
 	conn.add(cmd)
 	out.add(cmd)
 	return cmd
+}
+
+// recordingKind is "public" or "hashed".
+func recordingKind(r client.EventRecording) string {
+	if r.EPCIS.GetPublic() != nil {
+		return "public"
+	}
+	return "hashed"
 }

@@ -10,4 +10,13 @@ const (
 	MaxBatchEvents = 1000
 	// MaxKnownQuery is the most hash IDs one /epcis/known query may ask about.
 	MaxKnownQuery = 10000
+	// MaxEventRecorders is the most participants that may record one Event
+	// Hash ID (each once; CodeEPCISEventRecorders beyond). Any participant
+	// may record any event, so that nobody can take a partner's event by
+	// recording it first; the bound keeps the "event/<hash id>" map value
+	// (about 80 bytes a recording) and the /epcis/event answer (one proven
+	// record a recording) small however many record it. The members of a
+	// supply chain that see one event are a handful; filling the list takes
+	// this many registered participants, each named in it and accountable.
+	MaxEventRecorders = 32
 )
