@@ -311,8 +311,9 @@ func trim(s string) string { return string(bytes.TrimSpace([]byte(s))) }
 
 // ImportProgress reports an import's progress.
 type ImportProgress struct {
-	// Total is the number of events in the document; Known of them were
-	// already recorded (or repeat an earlier event of the document).
+	// Total is the number of events in the document; Known of them the
+	// signer's participant had already recorded (or repeat an earlier
+	// event of the document).
 	Total, Known int
 	// Submitted and Committed count new events sent and committed.
 	Submitted, Committed int
@@ -335,6 +336,9 @@ type ImportOptions struct {
 // ImportResult is the outcome of an import.
 type ImportResult struct {
 	ImportProgress
+	// Recorder is the participant the signer signs for: Known counts the
+	// events it had recorded already, whoever else recorded them.
+	Recorder string
 	// DuplicatesInDocument counts events that repeat an earlier event of
 	// the same document (same hash ID).
 	DuplicatesInDocument int
@@ -383,7 +387,6 @@ func (c *Client) Import(ctx context.Context, events []PreparedEvent, opts Import
 			opts.Progress(r.ImportProgress)
 		}
 	}
-	res := &ImportResult{ImportProgress: ImportProgress{Total: len(events)}}
 	ids := make([]string, len(events))
 	for i, e := range events {
 		ids[i] = e.HashID
@@ -392,6 +395,7 @@ func (c *Client) Import(ctx context.Context, events []PreparedEvent, opts Import
 	if err != nil {
 		return nil, err
 	}
+	res := &ImportResult{ImportProgress: ImportProgress{Total: len(events)}, Recorder: recorder}
 	known, err := c.Known(ctx, ids, recorder)
 	if err != nil {
 		return nil, err

@@ -187,13 +187,15 @@ func newEPCISImportCmd() *cobra.Command {
 		Long: `import reads an EPCIS 2.0 document in JSON / JSON-LD or XML (EPCISDocument,
 EPCISQueryDocument or a single event), checks every event as the validators
 will (an error names the event index and the field, and nothing is sent),
-computes every Event Hash ID, and submits the events not yet on the ledger in
-RecordEventBatch transactions of up to 1,000 events (fewer when the network's
+computes every Event Hash ID, and submits the events the signer's participant
+has not recorded yet in RecordEventBatch transactions of up to 1,000 events (fewer when the network's
 max_tx_bytes is reached), several in flight, waiting until all are committed.
 Progress goes to standard error when it is a terminal.
 
-Re-importing the same document records nothing twice: events already recorded
-are skipped, and the summary says how many.
+Re-importing the same document records nothing twice: events the participant
+already recorded are skipped, and the summary says how many. Another
+participant's recording of an event does not count: each participant records
+its own (the ledger lists every recording, see 'traceledger epcis show').
 
 By default events are recorded in full (public). With --hashed only the hash
 ID, the payload's SHA-256 and the index fields go on the ledger; --payload-dir
@@ -251,16 +253,16 @@ become the record's context.`,
 				heights = append(heights, tx.Height)
 			}
 			newEvents := res.Committed
-			view := map[string]any{"events": res.Total, "recorded": newEvents, "already_recorded": res.Known - res.DuplicatesInDocument,
+			view := map[string]any{"events": res.Total, "recorder": res.Recorder, "recorded": newEvents, "already_recorded": res.Known - res.DuplicatesInDocument,
 				"duplicates_in_document": res.DuplicatesInDocument, "transactions": len(res.Txs), "heights": heights, "mode": map[bool]string{true: "hashed", false: "public"}[hashed]}
 			return tx.out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
 				switch {
 				case newEvents == 0:
-					fmt.Fprintf(w, "nothing to record: all %d events are already on the ledger", res.Total)
+					fmt.Fprintf(w, "nothing to record: %s already recorded all %d events", res.Recorder, res.Total)
 				default:
-					fmt.Fprintf(w, "recorded %d of %d events in %d transactions (heights %v)", newEvents, res.Total, len(res.Txs), heights)
+					fmt.Fprintf(w, "recorded %d of %d events as %s in %d transactions (heights %v)", newEvents, res.Total, res.Recorder, len(res.Txs), heights)
 					if n := res.Known - res.DuplicatesInDocument; n > 0 {
-						fmt.Fprintf(w, "; %d were already recorded", n)
+						fmt.Fprintf(w, "; %s had already recorded %d", res.Recorder, n)
 					}
 				}
 				if res.DuplicatesInDocument > 0 {
@@ -362,8 +364,10 @@ EPCIS 2.0 document), its Event Hash ID and the SHA-256 of its JCS-canonical
 payload, looks the hash ID up on the ledger and verifies the answer's proofs.
 Each event is "match" (a hashed event with that payload hash is recorded),
 "public" (recorded in full), "payload-mismatch" (recorded, but the disclosed
-payload is not the one committed to) or "not-recorded" (absence proven). The
-exit code is 2 if any payload mismatches, else 4 if any event is not recorded.`,
+payload is not the one committed to) or "not-recorded" (absence proven). When
+several participants recorded the event, the verdict rests on the recording
+that matches best, and -o json lists each one under "recordings". The exit code
+is 2 if any payload mismatches, else 4 if any event is not recorded.`,
 		Args: cobra.ExactArgs(1),
 		RunE: out.run(func(cmd *cobra.Command, args []string) error {
 			f, err := format.get()
@@ -396,6 +400,9 @@ exit code is 2 if any payload mismatches, else 4 if any event is not recorded.`,
 					fmt.Fprintf(w, "event %d  %s  %-16s", ch.Index, ch.HashID, strings.ToUpper(ch.Status))
 					if ch.Status != "not-recorded" {
 						fmt.Fprintf(w, "  log #%d, height %d, by %s", ch.LogIndex, ch.Height, ch.Signer)
+						if n := len(ch.Recordings); n > 1 {
+							fmt.Fprintf(w, " (%d recordings: 'epcis show %s')", n, ch.HashID)
+						}
 					}
 					if ch.Recorded != "" {
 						fmt.Fprintf(w, "  (ledger payload sha256 %s, disclosed %s)", ch.Recorded, ch.PayloadSHA256)
