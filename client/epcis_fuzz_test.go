@@ -13,8 +13,9 @@ import (
 // FuzzVerifyEventResponse feeds arbitrary answers to the event and anchor
 // verifiers: they must never panic, and an answer they accept must be about
 // the event (or root) asked for, each recording signed by the participant
-// the index names. The committed corpus holds genuine answers (an event
-// recorded by two participants, an anchor) from TestEPCISRecorders.
+// the index names. The committed corpus holds genuine answers of an
+// in-memory app (an event recorded by two participants, an anchor, an
+// absence).
 func FuzzVerifyEventResponse(f *testing.F) {
 	const id = "ni:///sha-256;0000000000000000000000000000000000000000000000000000000000000000?ver=CBV2.0"
 	f.Add([]byte{})
