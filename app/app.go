@@ -38,8 +38,12 @@ import (
 // Version 2 files every history under the identifier's canonical form
 // (identifier.go), makes record_event idempotent, stores the chain
 // parameters as protobuf, remembers validator keys and decodes
-// transactions strictly (docs/PROOFS.md lists what changed).
-const Version uint64 = 2
+// transactions strictly (docs/PROOFS.md lists what changed). Version 3
+// lets every participant record an EPCIS event once: "event/<hash id>"
+// holds an EPCISEventIndex listing each recording with its signer, a
+// duplicate is the same participant's second recording, and one hash ID
+// takes at most tlv1.MaxEventRecorders recordings (issue 16, finding 4).
+const Version uint64 = 3
 
 // crashPoint names a place in the block cycle where a test stops the app
 // (TestCrashRecovery); the application never stops there on its own.

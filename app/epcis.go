@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/traceledger/traceledger/epcis"
@@ -22,9 +23,13 @@ import (
 // A RecordEventBatch carries up to 1,000 of them in one signed transaction,
 // all or nothing. Each event becomes one log record (an EPCISRecord),
 // appended to the history of every identifier it names (canonical form, see
-// epcis.ParseIdentifier), and the map entry "event/<hash id>" points at it:
-// a second event with the same hash ID is rejected, and any event can be
-// found by its hash ID with a proof.
+// epcis.ParseIdentifier), and the map entry "event/<hash id>" (an
+// EPCISEventIndex) lists it with its signer. An Event Hash ID names what
+// happened, not who may say so: any participant may record the event, once
+// (a second recording by the same participant is a duplicate, code 65),
+// and no participant's recording keeps another's out, so an enterprise
+// cannot pre-empt a partner's event by recording it first (app protocol
+// 3). Every recording can be found by the hash ID with a proof.
 //
 // An AnchorRoot records a Merkle root over up to 1,000,000 event hash IDs
 // of a high-volume source; the map entry "anchor/<hex root>" points at its
@@ -373,16 +378,20 @@ func execEPCISEvent(c *execCtx, e *tlv1.RecordEPCISEvent, ck *checkedEvent, msg 
 			where, ck.eventTimeMs, c.maxFutureMs/1000, c.timeMs)
 	}
 	key := tlv1.EventKey(ck.hashID)
-	if v, err := c.o.mapValue(key); err != nil {
+	var index tlv1.EPCISEventIndex
+	if _, err := getProto(c.o, key, &index); err != nil {
 		return recordedEvent{}, err
-	} else if v != nil {
-		var ent tlv1.EPCISIndexEntry
-		if err := ent.Unmarshal(v); err != nil {
-			return recordedEvent{}, fmt.Errorf("decode %s: %w", key, err)
+	}
+	for _, ent := range index.Entries {
+		if ent.Signer == c.signer.Id {
+			e := rejectf(tlv1.CodeEPCISDuplicateEvent, "%s: %s already recorded event %s at log index %d", where, c.signer.Id, ck.hashID, ent.Index)
+			e.Facts.ExistingIndex = factU64(ent.Index)
+			return recordedEvent{}, e
 		}
-		e := rejectf(tlv1.CodeEPCISDuplicateEvent, "%s: event %s is already recorded at log index %d", where, ck.hashID, ent.Index)
-		e.Facts.ExistingIndex = factU64(ent.Index)
-		return recordedEvent{}, e
+	}
+	if len(index.Entries) >= tlv1.MaxEventRecorders {
+		return recordedEvent{}, rejectf(tlv1.CodeEPCISEventRecorders, "%s: event %s is already recorded by %d participants, the most one event may have (%s first, at log index %d)",
+			where, ck.hashID, len(index.Entries), index.Entries[0].Signer, index.Entries[0].Index)
 	}
 	body := &tlv1.EPCISRecord{HashId: ck.hashID, Context: e.Context, Subjects: ck.subjects, BatchIndex: uint32(batchIndex)}
 	switch k := e.Kind.(type) {
@@ -397,8 +406,9 @@ func execEPCISEvent(c *execCtx, e *tlv1.RecordEPCISEvent, ck *checkedEvent, msg 
 	if err != nil {
 		return recordedEvent{}, err
 	}
-	ent := &tlv1.EPCISIndexEntry{Index: idx, LeafHash: c.o.leafHashes[len(c.o.leafHashes)-1]}
-	if err := putProto(c.o, key, ent); err != nil {
+	// Log indexes only grow, so appending keeps the entries in log order.
+	index.Entries = append(index.Entries, &tlv1.EPCISIndexEntry{Index: idx, LeafHash: c.o.leafHashes[len(c.o.leafHashes)-1], Signer: c.signer.Id})
+	if err := putProto(c.o, key, &index); err != nil {
 		return recordedEvent{}, err
 	}
 	return recordedEvent{index: idx, subjects: ck.subjects}, nil
@@ -467,7 +477,7 @@ func epcisQueries() map[string]queryHandler {
 			if !epcis.ValidHashID(r.HashId) {
 				return nil, rejectf(tlv1.CodeInvalidQuery, "hash_id %q is not an Event Hash ID", truncate(r.HashId, 100))
 			}
-			return q.indexed(tlv1.EventKey(r.HashId))
+			return q.eventRecordings(tlv1.EventKey(r.HashId))
 		},
 		tlv1.PathEPCISAnchor: func(q *querier, data []byte) (marshaler, error) {
 			var r tlv1.AnchorRequest
@@ -489,18 +499,19 @@ func epcisQueries() map[string]queryHandler {
 			}
 			out := &tlv1.KnownResponse{Height: q.c.info.Height, Known: make([]bool, len(r.HashIds))}
 			for i, id := range r.HashIds {
-				v, err := q.v.mapValue(tlv1.EventKey(id))
+				var index tlv1.EPCISEventIndex
+				found, err := getProto(q.v, tlv1.EventKey(id), &index)
 				if err != nil {
 					return nil, err
 				}
-				out.Known[i] = v != nil
+				out.Known[i] = found && (r.Recorder == "" || slices.ContainsFunc(index.Entries, func(e *tlv1.EPCISIndexEntry) bool { return e.Signer == r.Recorder }))
 			}
 			return out, nil
 		},
 	}
 }
 
-// indexed proves the index entry at key and, when present, its record.
+// indexed proves the anchor index entry at key and, when present, its record.
 func (q *querier) indexed(key string) (*tlv1.EventResponse, error) {
 	pv, err := q.value(key)
 	if err != nil {
@@ -514,11 +525,46 @@ func (q *querier) indexed(key string) (*tlv1.EventResponse, error) {
 	if err := ent.Unmarshal(pv.Value); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", key, err)
 	}
-	if resp.Record, err = q.provenRecord(ent.Index); err != nil {
+	pr, err := q.entryRecord(key, &ent)
+	if err != nil {
 		return nil, err
 	}
-	if got := proof.LeafHash(resp.Record.Record); string(got[:]) != string(ent.LeafHash) {
-		return nil, fmt.Errorf("%s points at record %d whose leaf hash is %X, not %X", key, ent.Index, got, ent.LeafHash)
+	resp.Records = []*tlv1.ProvenRecord{pr}
+	return resp, nil
+}
+
+// eventRecordings proves the event index at key and, when present, every
+// recording it lists, in its order.
+func (q *querier) eventRecordings(key string) (*tlv1.EventResponse, error) {
+	pv, err := q.value(key)
+	if err != nil {
+		return nil, err
+	}
+	resp := &tlv1.EventResponse{Roots: q.roots(), Entry: pv}
+	if pv.Value == nil {
+		return resp, nil // proven absent
+	}
+	var index tlv1.EPCISEventIndex
+	if err := index.Unmarshal(pv.Value); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", key, err)
+	}
+	resp.Records = make([]*tlv1.ProvenRecord, len(index.Entries))
+	for i, ent := range index.Entries {
+		if resp.Records[i], err = q.entryRecord(key, ent); err != nil {
+			return nil, err
+		}
 	}
 	return resp, nil
+}
+
+// entryRecord proves the record an index entry at key points at.
+func (q *querier) entryRecord(key string, ent *tlv1.EPCISIndexEntry) (*tlv1.ProvenRecord, error) {
+	pr, err := q.provenRecord(ent.Index)
+	if err != nil {
+		return nil, err
+	}
+	if got := proof.LeafHash(pr.Record); string(got[:]) != string(ent.LeafHash) {
+		return nil, fmt.Errorf("%s points at record %d whose leaf hash is %X, not %X", key, ent.Index, got, ent.LeafHash)
+	}
+	return pr, nil
 }

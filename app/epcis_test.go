@@ -116,21 +116,22 @@ func TestEPCISRecordAndProve(t *testing.T) {
 		}
 		verifyAppHash(t, resp.Roots, appHash)
 		ve, err := client.VerifyEventResponse(e.HashId, &resp)
-		if err != nil || ve == nil {
-			t.Fatalf("event %d: %v", i, err)
+		if err != nil || ve == nil || len(ve.Recordings) != 1 {
+			t.Fatalf("event %d: %v %v", i, ve, err)
 		}
-		if i < 3 && (ve.EPCIS.GetPublic() == nil || ve.EPCIS.BatchIndex != uint32(i) || ve.Record.Signer != "farm") {
-			t.Fatalf("event %d: record %+v", i, ve.EPCIS)
+		r := ve.Recordings[0]
+		if i < 3 && (r.EPCIS.GetPublic() == nil || r.EPCIS.BatchIndex != uint32(i) || r.Record.Signer != "farm" || r.Signer != "farm") {
+			t.Fatalf("event %d: record %+v", i, r.EPCIS)
 		}
-		if i == 3 && (ve.EPCIS.GetHashed() == nil || ve.Record.Signer != "market") {
-			t.Fatalf("hashed event: record %+v", ve.EPCIS)
+		if i == 3 && (r.EPCIS.GetHashed() == nil || r.Record.Signer != "market" || r.Signer != "market") {
+			t.Fatalf("hashed event: record %+v", r.EPCIS)
 		}
-		if ve.EPCIS.Context.GetChainLink() != tlv1.CHAIN_LINK_PRODUCTION_RECORD {
-			t.Fatalf("event %d: context %v", i, ve.EPCIS.Context)
+		if r.EPCIS.Context.GetChainLink() != tlv1.CHAIN_LINK_PRODUCTION_RECORD {
+			t.Fatalf("event %d: context %v", i, r.EPCIS.Context)
 		}
 		// A tampered answer does not verify.
-		resp.Record.Record = append([]byte(nil), resp.Record.Record...)
-		resp.Record.Record[len(resp.Record.Record)-1] ^= 1
+		resp.Records[0].Record = append([]byte(nil), resp.Records[0].Record...)
+		resp.Records[0].Record[len(resp.Records[0].Record)-1] ^= 1
 		if _, err := client.VerifyEventResponse(e.HashId, &resp); err == nil {
 			t.Fatalf("event %d: a tampered record verified", i)
 		}

@@ -34,16 +34,38 @@ const (
 	txOverhead = 512
 )
 
-// VerifiedEvent is an EPCIS event proven to be recorded under its hash ID:
-// the map entry "event/<hash id>" is proven, the record it points at is
-// proven in the log, and a public event re-hashes to the hash ID.
+// VerifiedEvent is an EPCIS event proven to be recorded under its hash ID,
+// with every recording of it: the map entry "event/<hash id>" is proven,
+// each record it lists is proven in the log, and a public event re-hashes
+// to the hash ID. Any participant may record an event (once): a recording
+// by one participant says nothing about whether another recorded it.
 type VerifiedEvent struct {
 	HashID string
+	// Recordings are the participants' recordings in log order, one per
+	// participant, never empty.
+	Recordings []EventRecording
+}
+
+// EventRecording is one participant's proven recording of an event.
+type EventRecording struct {
+	// Signer is the participant that recorded it.
+	Signer string
 	// Index and LeafHash locate the record in the log.
 	Index    uint64
 	LeafHash [32]byte
 	Record   *tlv1.Record
 	EPCIS    *tlv1.EPCISRecord
+}
+
+// By returns participant's recording of the event, or nil when it has
+// none.
+func (v *VerifiedEvent) By(participant string) *EventRecording {
+	for i := range v.Recordings {
+		if v.Recordings[i].Signer == participant {
+			return &v.Recordings[i]
+		}
+	}
+	return nil
 }
 
 // VerifiedAnchor is an anchored root proven to be recorded.
@@ -58,95 +80,77 @@ type VerifiedAnchor struct {
 	Roots       *tlv1.StateRoots
 }
 
-// verifyIndexed checks an EventResponse for the map entry key: the entry's
-// proof (membership or absence), and for a present entry the record's
-// inclusion proof and that the entry points at exactly that record.
-// It returns nil for a proven absence.
-func verifyIndexed(key string, resp *tlv1.EventResponse) (*VerifiedRecord, error) {
-	if resp == nil || resp.Roots == nil || resp.Entry == nil || resp.Entry.Proof == nil {
-		return nil, fmt.Errorf("%w: answer lacks roots or proof", ErrNotVerified)
+// VerifyEventResponse checks an /epcis/event answer against its own roots
+// (the roots themselves are checked against a header by the caller): every
+// recording the index lists (proof.VerifyEventAnswer), and that each public
+// event re-hashes to hashID. It returns nil, nil when the event is proven
+// not to be recorded.
+func VerifyEventResponse(hashID string, resp *tlv1.EventResponse) (*VerifiedEvent, error) {
+	entries, vrs, err := proof.VerifyEventAnswer(hashID, resp)
+	if err != nil {
+		return nil, notVerified(err)
 	}
-	if resp.Entry.Key != key {
-		return nil, fmt.Errorf("%w: answer is for key %q, asked for %q", ErrNotVerified, resp.Entry.Key, key)
+	if len(vrs) == 0 {
+		return nil, nil
 	}
-	var mapRoot, logRoot [32]byte
-	if len(resp.Roots.MapRoot) != 32 || len(resp.Roots.LogRoot) != 32 {
-		return nil, fmt.Errorf("%w: roots are not 32-byte hashes", ErrNotVerified)
-	}
-	copy(mapRoot[:], resp.Roots.MapRoot)
-	copy(logRoot[:], resp.Roots.LogRoot)
-	if len(resp.Entry.Value) == 0 {
-		if err := proof.VerifyMapAbsence(mapRoot, []byte(key), resp.Entry.Proof); err != nil {
-			return nil, fmt.Errorf("%w: absence of %q: %v", ErrNotVerified, key, err)
+	out := &VerifiedEvent{HashID: hashID, Recordings: make([]EventRecording, len(vrs))}
+	for i, vr := range vrs {
+		er := vr.Record.GetEpcis()
+		if p := er.GetPublic(); p != nil {
+			got, err := epcis.HashProto(p, int(er.BatchIndex))
+			if err != nil || got != hashID {
+				return nil, fmt.Errorf("%w: the public event of record %d hashes to %s (%v), not %s", ErrNotVerified, vr.Index, got, err, hashID)
+			}
 		}
-		if resp.Record != nil {
+		out.Recordings[i] = EventRecording{Signer: entries[i].Signer, Index: vr.Index, LeafHash: vr.LeafHash, Record: vr.Record, EPCIS: er}
+	}
+	return out, nil
+}
+
+// VerifyAnchorResponse checks an /epcis/anchor answer against its own
+// roots: the "anchor/<hex root>" entry (membership or absence) and, when
+// present, the one record it points at. nil, nil means the root is proven
+// not to be anchored.
+func VerifyAnchorResponse(root []byte, resp *tlv1.EventResponse) (*VerifiedAnchor, error) {
+	if resp == nil || resp.Roots == nil {
+		return nil, fmt.Errorf("%w: answer lacks roots", ErrNotVerified)
+	}
+	key := tlv1.AnchorKey(root)
+	present, err := proof.VerifyValue(resp.Roots, key, resp.Entry)
+	if err != nil {
+		return nil, notVerified(err)
+	}
+	if !present {
+		if len(resp.Records) != 0 {
 			return nil, fmt.Errorf("%w: %q is proven absent but a record came with it", ErrNotVerified, key)
 		}
 		return nil, nil
-	}
-	if err := proof.VerifyMapMembership(mapRoot, []byte(key), resp.Entry.Value, resp.Entry.Proof); err != nil {
-		return nil, fmt.Errorf("%w: map entry %q: %v", ErrNotVerified, key, err)
 	}
 	var ent tlv1.EPCISIndexEntry
 	if err := ent.Unmarshal(resp.Entry.Value); err != nil {
 		return nil, fmt.Errorf("%w: map entry %q does not decode: %v", ErrNotVerified, key, err)
 	}
-	pr := resp.Record
-	if pr == nil || pr.Inclusion == nil || pr.Index != ent.Index || pr.Inclusion.Index != ent.Index || pr.Inclusion.Size_ != resp.Roots.LogSize {
+	if len(resp.Records) != 1 || resp.Records[0] == nil || resp.Records[0].Index != ent.Index {
 		return nil, fmt.Errorf("%w: %q points at record %d, the answer's record proof does not match", ErrNotVerified, key, ent.Index)
 	}
-	leaf := proof.LeafHash(pr.Record)
-	if !bytes.Equal(leaf[:], ent.LeafHash) {
-		return nil, fmt.Errorf("%w: record %d has leaf hash %X, %q says %X", ErrNotVerified, pr.Index, leaf, key, ent.LeafHash)
-	}
-	if err := proof.VerifyInclusion(leaf, pr.Index, resp.Roots.LogSize, pr.Inclusion.Hashes, logRoot); err != nil {
-		return nil, fmt.Errorf("%w: record %d: %v", ErrNotVerified, pr.Index, err)
-	}
-	var rec tlv1.Record
-	if err := rec.Unmarshal(pr.Record); err != nil {
-		return nil, fmt.Errorf("%w: record %d does not decode: %v", ErrNotVerified, pr.Index, err)
-	}
-	return &VerifiedRecord{Index: pr.Index, LeafHash: leaf, Record: &rec}, nil
-}
-
-// VerifyEventResponse checks an /epcis/event answer against its own roots
-// (the roots themselves are checked against a header by the caller). It
-// returns nil, nil when the event is proven not to be recorded.
-func VerifyEventResponse(hashID string, resp *tlv1.EventResponse) (*VerifiedEvent, error) {
-	vr, err := verifyIndexed(tlv1.EventKey(hashID), resp)
-	if err != nil || vr == nil {
+	pr := resp.Records[0]
+	vr, err := verifyRecord(resp.Roots, pr)
+	if err != nil {
 		return nil, err
 	}
-	er := vr.Record.GetEpcis()
-	if er == nil || er.HashId != hashID {
-		return nil, fmt.Errorf("%w: record %d is not the EPCIS record of %s", ErrNotVerified, vr.Index, hashID)
-	}
-	if p := er.GetPublic(); p != nil {
-		got, err := epcis.HashProto(p, int(er.BatchIndex))
-		if err != nil || got != hashID {
-			return nil, fmt.Errorf("%w: the public event of record %d hashes to %s (%v), not %s", ErrNotVerified, vr.Index, got, err, hashID)
-		}
-	}
-	return &VerifiedEvent{HashID: hashID, Index: vr.Index, LeafHash: vr.LeafHash, Record: vr.Record, EPCIS: er}, nil
-}
-
-// VerifyAnchorResponse checks an /epcis/anchor answer against its own
-// roots; nil, nil means the root is proven not to be anchored.
-func VerifyAnchorResponse(root []byte, resp *tlv1.EventResponse) (*VerifiedAnchor, error) {
-	vr, err := verifyIndexed(tlv1.AnchorKey(root), resp)
-	if err != nil || vr == nil {
-		return nil, err
+	if !bytes.Equal(vr.LeafHash[:], ent.LeafHash) {
+		return nil, fmt.Errorf("%w: record %d has leaf hash %X, %q says %X", ErrNotVerified, vr.Index, vr.LeafHash, key, ent.LeafHash)
 	}
 	ar := vr.Record.GetAnchor()
 	if ar == nil || ar.Anchor == nil || !bytes.Equal(ar.Anchor.Root, root) {
 		return nil, fmt.Errorf("%w: record %d is not the anchor of %X", ErrNotVerified, vr.Index, root)
 	}
 	return &VerifiedAnchor{Index: vr.Index, LeafHash: vr.LeafHash, Record: vr.Record, Anchor: ar.Anchor,
-		RecordBytes: resp.Record.Record, Inclusion: resp.Record.Inclusion, Roots: resp.Roots}, nil
+		RecordBytes: pr.Record, Inclusion: pr.Inclusion, Roots: resp.Roots}, nil
 }
 
-// Event returns the verified record of the event with hashID, or nil when
-// it is proven not to be recorded.
+// Event returns the verified recordings of the event with hashID, every
+// participant's, or nil when it is proven not to be recorded.
 func (c *Client) Event(ctx context.Context, hashID string) (*VerifiedEvent, Proven, error) {
 	ve, _, p, err := verifiedQuery(ctx, c, tlv1.PathEPCISEvent, &tlv1.EventRequest{HashId: hashID}, func(resp *tlv1.EventResponse) (*VerifiedEvent, error) {
 		return VerifyEventResponse(hashID, resp)
@@ -163,14 +167,15 @@ func (c *Client) Anchor(ctx context.Context, root []byte) (*VerifiedAnchor, Prov
 	return va, p, err
 }
 
-// Known reports which of hashIDs are recorded. The answer is not proven:
-// importers use it to skip recorded events (the ledger rejects a duplicate
-// anyway); use Event for a proof.
-func (c *Client) Known(ctx context.Context, hashIDs []string) ([]bool, error) {
+// Known reports which of hashIDs the participant recorder recorded (any
+// participant when recorder is empty). The answer is not proven:
+// importers use it to skip the events they recorded already (the ledger
+// rejects a duplicate anyway); use Event for a proof.
+func (c *Client) Known(ctx context.Context, hashIDs []string, recorder string) ([]bool, error) {
 	out := make([]bool, 0, len(hashIDs))
 	for start := 0; start < len(hashIDs); start += knownChunk {
 		end := min(start+knownChunk, len(hashIDs))
-		resp, _, err := queryAnswer[tlv1.KnownResponse](ctx, c, tlv1.PathEPCISKnown, &tlv1.KnownRequest{HashIds: hashIDs[start:end]}, 0)
+		resp, _, err := queryAnswer[tlv1.KnownResponse](ctx, c, tlv1.PathEPCISKnown, &tlv1.KnownRequest{HashIds: hashIDs[start:end], Recorder: recorder}, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -306,8 +311,9 @@ func trim(s string) string { return string(bytes.TrimSpace([]byte(s))) }
 
 // ImportProgress reports an import's progress.
 type ImportProgress struct {
-	// Total is the number of events in the document; Known of them were
-	// already recorded (or repeat an earlier event of the document).
+	// Total is the number of events in the document; Known of them the
+	// signer's participant had already recorded (or repeat an earlier
+	// event of the document).
 	Total, Known int
 	// Submitted and Committed count new events sent and committed.
 	Submitted, Committed int
@@ -330,6 +336,9 @@ type ImportOptions struct {
 // ImportResult is the outcome of an import.
 type ImportResult struct {
 	ImportProgress
+	// Recorder is the participant the signer signs for: Known counts the
+	// events it had recorded already, whoever else recorded them.
+	Recorder string
 	// DuplicatesInDocument counts events that repeat an earlier event of
 	// the same document (same hash ID).
 	DuplicatesInDocument int
@@ -356,11 +365,13 @@ func (e *ImportError) Error() string {
 // Unwrap returns the node's rejection.
 func (e *ImportError) Unwrap() error { return e.Err }
 
-// Import submits prepared events that the ledger does not hold yet, in
-// batches of up to MaxBatch events that fit in a transaction, with up to
-// InFlight transactions awaiting commit, and waits until all are
-// committed. It is idempotent: events already recorded are skipped, so a
-// second import of the same document records nothing.
+// Import submits prepared events that the signer's participant has not
+// recorded yet, in batches of up to MaxBatch events that fit in a
+// transaction, with up to InFlight transactions awaiting commit, and waits
+// until all are committed. It is idempotent: events the participant
+// already recorded are skipped, so a second import of the same document
+// records nothing. Another participant's recording of an event does not
+// count: each participant records its own (docs/ERRORS.md, code 65).
 func (c *Client) Import(ctx context.Context, events []PreparedEvent, opts ImportOptions) (*ImportResult, error) {
 	if opts.MaxBatch <= 0 || opts.MaxBatch > tlv1.MaxBatchEvents {
 		opts.MaxBatch = tlv1.MaxBatchEvents
@@ -376,12 +387,16 @@ func (c *Client) Import(ctx context.Context, events []PreparedEvent, opts Import
 			opts.Progress(r.ImportProgress)
 		}
 	}
-	res := &ImportResult{ImportProgress: ImportProgress{Total: len(events)}}
 	ids := make([]string, len(events))
 	for i, e := range events {
 		ids[i] = e.HashID
 	}
-	known, err := c.Known(ctx, ids)
+	recorder, err := c.KeyParticipant(ctx, opts.Signer.KeyID())
+	if err != nil {
+		return nil, err
+	}
+	res := &ImportResult{ImportProgress: ImportProgress{Total: len(events)}, Recorder: recorder}
+	known, err := c.Known(ctx, ids, recorder)
 	if err != nil {
 		return nil, err
 	}
@@ -455,6 +470,23 @@ func (c *Client) Import(ctx context.Context, events []PreparedEvent, opts Import
 		}
 	}
 	return res, nil
+}
+
+// KeyParticipant returns the id of the participant that the registered key
+// keyID signs for, read with a proof.
+func (c *Client) KeyParticipant(ctx context.Context, keyID string) (string, error) {
+	bz, _, err := c.Value(ctx, tlv1.KeyKey(keyID))
+	if err != nil {
+		return "", fmt.Errorf("read key %s: %w", keyID, err)
+	}
+	if bz == nil {
+		return "", fmt.Errorf("key %s is not registered on this network: ask your department to register it", keyID)
+	}
+	var k tlv1.Key
+	if err := k.Unmarshal(bz); err != nil {
+		return "", fmt.Errorf("%w: key %s does not decode: %v", ErrNotVerified, keyID, err)
+	}
+	return k.Participant, nil
 }
 
 // importError names the document event a batch rejection is about.
@@ -641,16 +673,31 @@ type PayloadCheck struct {
 	Index         int    `json:"index"`
 	HashID        string `json:"hash_id"`
 	PayloadSHA256 string `json:"payload_sha256"`
-	// Status is "match" (a hashed event with this hash ID and payload
-	// hash is recorded), "public" (the event is recorded in full),
-	// "payload-mismatch" (recorded, but with another payload hash: the
-	// disclosed payload is not the one committed to) or "not-recorded"
-	// (proven absent).
+	// Status is "match" (a hashed recording of this hash ID commits to
+	// this payload hash), "public" (the event is recorded in full),
+	// "payload-mismatch" (recorded, but every recording commits to
+	// another payload hash: the disclosed payload is not the one
+	// committed to) or "not-recorded" (proven absent). LogIndex, Signer
+	// and Height are those of the recording the status rests on (the
+	// first that matches, else the first public one, else the first).
 	Status   string `json:"status"`
 	LogIndex uint64 `json:"log_index,omitempty"`
 	Signer   string `json:"signer,omitempty"`
 	Height   int64  `json:"height,omitempty"`
-	// Recorded is the payload hash the ledger holds, when it differs.
+	// Recorded is the payload hash that recording holds, when it differs.
+	Recorded string `json:"recorded_payload_sha256,omitempty"`
+	// Recordings is every participant's recording of the event, each with
+	// its own status ("match", "public" or "payload-mismatch").
+	Recordings []PayloadRecording `json:"recordings,omitempty"`
+}
+
+// PayloadRecording is one participant's recording as a payload check sees it.
+type PayloadRecording struct {
+	Signer   string `json:"signer"`
+	LogIndex uint64 `json:"log_index"`
+	Height   int64  `json:"height"`
+	Status   string `json:"status"`
+	// Recorded is the payload hash of a mismatching hashed recording.
 	Recorded string `json:"recorded_payload_sha256,omitempty"`
 }
 
@@ -680,16 +727,24 @@ func (c *Client) CheckPayloads(ctx context.Context, data []byte, format epcis.Fo
 		}
 		last = p
 		if ve != nil {
-			pc.LogIndex, pc.Signer, pc.Height = ve.Index, ve.Record.Signer, ve.Record.Height
-			if hd := ve.EPCIS.GetHashed(); hd != nil {
-				if bytes.Equal(hd.PayloadSha256, payloads[i].SHA256[:]) {
-					pc.Status = "match"
-				} else {
-					pc.Status, pc.Recorded = "payload-mismatch", hex.EncodeToString(hd.PayloadSha256)
+			best := -1
+			rank := map[string]int{"match": 2, "public": 1, "payload-mismatch": 0}
+			for _, r := range ve.Recordings {
+				pr := PayloadRecording{Signer: r.Signer, LogIndex: r.Index, Height: r.Record.Height, Status: "public"}
+				if hd := r.EPCIS.GetHashed(); hd != nil {
+					if bytes.Equal(hd.PayloadSha256, payloads[i].SHA256[:]) {
+						pr.Status = "match"
+					} else {
+						pr.Status, pr.Recorded = "payload-mismatch", hex.EncodeToString(hd.PayloadSha256)
+					}
 				}
-			} else {
-				pc.Status = "public"
+				pc.Recordings = append(pc.Recordings, pr)
+				if best < 0 || rank[pr.Status] > rank[pc.Recordings[best].Status] {
+					best = len(pc.Recordings) - 1
+				}
 			}
+			b := pc.Recordings[best]
+			pc.Status, pc.LogIndex, pc.Signer, pc.Height, pc.Recorded = b.Status, b.LogIndex, b.Signer, b.Height, b.Recorded
 		}
 		out[i] = pc
 	}

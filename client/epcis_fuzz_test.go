@@ -12,7 +12,10 @@ import (
 
 // FuzzVerifyEventResponse feeds arbitrary answers to the event and anchor
 // verifiers: they must never panic, and an answer they accept must be about
-// the event (or root) asked for.
+// the event (or root) asked for, each recording signed by the participant
+// the index names. The committed corpus holds genuine answers of an
+// in-memory app (an event recorded by two participants, an anchor, an
+// absence).
 func FuzzVerifyEventResponse(f *testing.F) {
 	const id = "ni:///sha-256;0000000000000000000000000000000000000000000000000000000000000000?ver=CBV2.0"
 	f.Add([]byte{})
@@ -22,8 +25,15 @@ func FuzzVerifyEventResponse(f *testing.F) {
 		if resp.Unmarshal(data) != nil {
 			return
 		}
-		if ve, err := VerifyEventResponse(id, &resp); err == nil && ve != nil && ve.EPCIS.HashId != id {
-			t.Fatalf("verified a record of %s for %s", ve.EPCIS.HashId, id)
+		if ve, err := VerifyEventResponse(id, &resp); err == nil && ve != nil {
+			if len(ve.Recordings) == 0 {
+				t.Fatal("verified an event with no recording")
+			}
+			for _, r := range ve.Recordings {
+				if r.EPCIS.HashId != id || r.Record.Signer != r.Signer {
+					t.Fatalf("verified a record of %s by %s for %s by %s", r.EPCIS.HashId, r.Record.Signer, id, r.Signer)
+				}
+			}
 		}
 		root := make([]byte, 32)
 		if va, err := VerifyAnchorResponse(root, &resp); err == nil && va != nil && string(va.Anchor.Root) != string(root) {

@@ -187,13 +187,15 @@ func newEPCISImportCmd() *cobra.Command {
 		Long: `import reads an EPCIS 2.0 document in JSON / JSON-LD or XML (EPCISDocument,
 EPCISQueryDocument or a single event), checks every event as the validators
 will (an error names the event index and the field, and nothing is sent),
-computes every Event Hash ID, and submits the events not yet on the ledger in
-RecordEventBatch transactions of up to 1,000 events (fewer when the network's
+computes every Event Hash ID, and submits the events the signer's participant
+has not recorded yet in RecordEventBatch transactions of up to 1,000 events (fewer when the network's
 max_tx_bytes is reached), several in flight, waiting until all are committed.
 Progress goes to standard error when it is a terminal.
 
-Re-importing the same document records nothing twice: events already recorded
-are skipped, and the summary says how many.
+Re-importing the same document records nothing twice: events the participant
+already recorded are skipped, and the summary says how many. Another
+participant's recording of an event does not count: each participant records
+its own (the ledger lists every recording, see 'traceledger epcis show').
 
 By default events are recorded in full (public). With --hashed only the hash
 ID, the payload's SHA-256 and the index fields go on the ledger; --payload-dir
@@ -251,16 +253,16 @@ become the record's context.`,
 				heights = append(heights, tx.Height)
 			}
 			newEvents := res.Committed
-			view := map[string]any{"events": res.Total, "recorded": newEvents, "already_recorded": res.Known - res.DuplicatesInDocument,
+			view := map[string]any{"events": res.Total, "recorder": res.Recorder, "recorded": newEvents, "already_recorded": res.Known - res.DuplicatesInDocument,
 				"duplicates_in_document": res.DuplicatesInDocument, "transactions": len(res.Txs), "heights": heights, "mode": map[bool]string{true: "hashed", false: "public"}[hashed]}
 			return tx.out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
 				switch {
 				case newEvents == 0:
-					fmt.Fprintf(w, "nothing to record: all %d events are already on the ledger", res.Total)
+					fmt.Fprintf(w, "nothing to record: %s already recorded all %d events", res.Recorder, res.Total)
 				default:
-					fmt.Fprintf(w, "recorded %d of %d events in %d transactions (heights %v)", newEvents, res.Total, len(res.Txs), heights)
+					fmt.Fprintf(w, "recorded %d of %d events as %s in %d transactions (heights %v)", newEvents, res.Total, res.Recorder, len(res.Txs), heights)
 					if n := res.Known - res.DuplicatesInDocument; n > 0 {
-						fmt.Fprintf(w, "; %d were already recorded", n)
+						fmt.Fprintf(w, "; %s had already recorded %d", res.Recorder, n)
 					}
 				}
 				if res.DuplicatesInDocument > 0 {
@@ -362,8 +364,10 @@ EPCIS 2.0 document), its Event Hash ID and the SHA-256 of its JCS-canonical
 payload, looks the hash ID up on the ledger and verifies the answer's proofs.
 Each event is "match" (a hashed event with that payload hash is recorded),
 "public" (recorded in full), "payload-mismatch" (recorded, but the disclosed
-payload is not the one committed to) or "not-recorded" (absence proven). The
-exit code is 2 if any payload mismatches, else 4 if any event is not recorded.`,
+payload is not the one committed to) or "not-recorded" (absence proven). When
+several participants recorded the event, the verdict rests on the recording
+that matches best, and -o json lists each one under "recordings". The exit code
+is 2 if any payload mismatches, else 4 if any event is not recorded.`,
 		Args: cobra.ExactArgs(1),
 		RunE: out.run(func(cmd *cobra.Command, args []string) error {
 			f, err := format.get()
@@ -396,6 +400,9 @@ exit code is 2 if any payload mismatches, else 4 if any event is not recorded.`,
 					fmt.Fprintf(w, "event %d  %s  %-16s", ch.Index, ch.HashID, strings.ToUpper(ch.Status))
 					if ch.Status != "not-recorded" {
 						fmt.Fprintf(w, "  log #%d, height %d, by %s", ch.LogIndex, ch.Height, ch.Signer)
+						if n := len(ch.Recordings); n > 1 {
+							fmt.Fprintf(w, " (%d recordings: 'epcis show %s')", n, ch.HashID)
+						}
 					}
 					if ch.Recorded != "" {
 						fmt.Fprintf(w, "  (ledger payload sha256 %s, disclosed %s)", ch.Recorded, ch.PayloadSHA256)
@@ -430,8 +437,14 @@ func newEPCISShowCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "show HASH_ID",
-		Short: "Show the verified record of an event by its Event Hash ID",
-		Args:  cobra.ExactArgs(1),
+		Short: "Show every verified recording of an event by its Event Hash ID",
+		Long: `show looks an Event Hash ID up on the ledger and verifies the answer: the
+event's index entry, and every participant's recording it lists (each
+participant may record an event once; who recorded it first decides nothing
+for the others), each proven in the log, a public event re-hashed. It prints
+one line per recording, in log order, or that the event is proven absent
+(exit 4). With -o json, "recordings" lists them.`,
+		Args: cobra.ExactArgs(1),
 		RunE: out.run(func(cmd *cobra.Command, args []string) error {
 			if !epcis.ValidHashID(args[0]) {
 				return fmt.Errorf("%q is not an Event Hash ID (ni:///sha-256;<64 hex>?ver=CBV2.0)", args[0])
@@ -444,22 +457,29 @@ func newEPCISShowCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			view := map[string]any{"hash_id": args[0], "recorded": ve != nil, "state_height": p.Height, "header_height": p.Header.Height, "header_time": p.Header.Time.UTC().Format(time.RFC3339Nano), "verified": true}
+			recordings := []map[string]any{}
 			if ve != nil {
-				view["log_index"], view["leaf_hash"], view["height"], view["signer"] = ve.Index, hex.EncodeToString(ve.LeafHash[:]), ve.Record.Height, ve.Record.Signer
-				view["subjects"], view["kind"] = ve.EPCIS.Subjects, map[bool]string{true: "public", false: "hashed"}[ve.EPCIS.GetPublic() != nil]
-				if c := ve.EPCIS.Context; c != nil {
-					view["chain_link"], view["domain_step"] = epcis.ChainLinkName(c.ChainLink), epcis.DomainStepName(c.DomainStep)
-				}
-				if h := ve.EPCIS.GetHashed(); h != nil {
-					view["payload_sha256"] = hex.EncodeToString(h.PayloadSha256)
+				for _, r := range ve.Recordings {
+					rv := map[string]any{"signer": r.Signer, "log_index": r.Index, "leaf_hash": hex.EncodeToString(r.LeafHash[:]), "height": r.Record.Height,
+						"subjects": r.EPCIS.Subjects, "kind": recordingKind(r)}
+					if c := r.EPCIS.Context; c != nil {
+						rv["chain_link"], rv["domain_step"] = epcis.ChainLinkName(c.ChainLink), epcis.DomainStepName(c.DomainStep)
+					}
+					if h := r.EPCIS.GetHashed(); h != nil {
+						rv["payload_sha256"] = hex.EncodeToString(h.PayloadSha256)
+					}
+					recordings = append(recordings, rv)
 				}
 			}
+			view := map[string]any{"hash_id": args[0], "recorded": ve != nil, "recordings": recordings, "state_height": p.Height, "header_height": p.Header.Height, "header_time": p.Header.Time.UTC().Format(time.RFC3339Nano), "verified": true}
 			err = out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
 				if ve == nil {
 					fmt.Fprintf(w, "%s is not recorded (absence proven)\n", args[0])
 				} else {
-					fmt.Fprintf(w, "%s: %s event, log #%d at height %d by %s, subjects %s  VERIFIED\n", args[0], view["kind"], ve.Index, ve.Record.Height, ve.Record.Signer, strings.Join(ve.EPCIS.Subjects, " "))
+					fmt.Fprintf(w, "%s: recorded by %d participants  VERIFIED\n", args[0], len(ve.Recordings))
+					for _, r := range ve.Recordings {
+						fmt.Fprintf(w, "  %s: %s event, log #%d at height %d, subjects %s\n", r.Signer, recordingKind(r), r.Index, r.Record.Height, strings.Join(r.EPCIS.Subjects, " "))
+					}
 				}
 				provenLine(w, p)
 			})
@@ -472,4 +492,12 @@ func newEPCISShowCmd() *cobra.Command {
 	conn.add(cmd)
 	out.add(cmd)
 	return cmd
+}
+
+// recordingKind is "public" or "hashed".
+func recordingKind(r client.EventRecording) string {
+	if r.EPCIS.GetPublic() != nil {
+		return "public"
+	}
+	return "hashed"
 }

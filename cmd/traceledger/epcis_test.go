@@ -311,3 +311,92 @@ func forgeAnchorProof(t *testing.T, genuine []byte) []byte {
 	}
 	return out
 }
+
+// TestEPCISPartnerRecordsFirst reproduces issue 16's finding 4 against a
+// real node: a pharmacy imports the farm's shipment document first; the
+// farm's own import must still record every event (protocol 2 answered
+// "nothing to record: already on the ledger" and the history showed the
+// events signed by the pharmacy only), a re-import records nothing, and
+// 'epcis show' lists both recorders, verified, in log order.
+func TestEPCISPartnerRecordsFirst(t *testing.T) {
+	t.Setenv("TRACELEDGER_PASSPHRASE", "correct horse battery staple")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	n := startTestNode(t, ctx, "epcis-partner")
+	n.eventually("validators", func() bool { _, err := n.cli("query", "validators"); return err == nil })
+	kout, err := run(t, ctx, "keys", "add", "pharmacy1", "--home", n.home, "-o", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var key struct {
+		PublicKey string `json:"public_key"`
+	}
+	if err := json.Unmarshal([]byte(kout), &key); err != nil {
+		t.Fatal(err)
+	}
+	n.must("tx", "participant", "register", "--from", "agri-admin", "--id", "pharmacy1", "--name", "City Pharmacy",
+		"--credit-code", "91520100MA6DLG8R28", "--division", "520000", "--key", key.PublicKey)
+
+	doc := filepath.Join(t.TempDir(), "shipment.jsonld")
+	if err := os.WriteFile(doc, []byte(traceDoc("LOTP", 3, time.Now().Add(-time.Hour).Truncate(time.Second), "")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	type importView struct {
+		Recorder        string `json:"recorder"`
+		Recorded        int    `json:"recorded"`
+		AlreadyRecorded int    `json:"already_recorded"`
+	}
+	importAs := func(from string) importView {
+		t.Helper()
+		out := n.must("epcis", "import", doc, "--from", from, "-o", "json")
+		var v importView
+		if err := json.Unmarshal([]byte(out), &v); err != nil {
+			t.Fatalf("import output: %v %s", err, out)
+		}
+		return v
+	}
+	if v := importAs("pharmacy1"); v.Recorder != "pharmacy1" || v.Recorded != 3 {
+		t.Fatalf("pharmacy's import of the farm's document: %+v", v)
+	}
+	if v := importAs("farm1"); v.Recorder != "farm1" || v.Recorded != 3 || v.AlreadyRecorded != 0 {
+		t.Fatalf("farm's import after the pharmacy's: %+v, want 3 recorded (the pharmacy's recordings are not the farm's)", v)
+	}
+	if v := importAs("farm1"); v.Recorded != 0 || v.AlreadyRecorded != 3 {
+		t.Fatalf("farm's re-import: %+v", v)
+	}
+	if out := n.must("epcis", "import", doc, "--from", "farm1"); !strings.Contains(out, "nothing to record: farm1 already recorded all 3 events") {
+		t.Fatalf("farm's re-import (text): %s", out)
+	}
+
+	hashOut, err := run(t, ctx, "epcis", "hash", doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strings.Fields(hashOut)[0]
+	out := n.must("epcis", "show", id, "-o", "json")
+	var show struct {
+		Recorded   bool `json:"recorded"`
+		Verified   bool `json:"verified"`
+		Recordings []struct {
+			Signer   string `json:"signer"`
+			LogIndex uint64 `json:"log_index"`
+			Kind     string `json:"kind"`
+		} `json:"recordings"`
+	}
+	if err := json.Unmarshal([]byte(out), &show); err != nil {
+		t.Fatalf("show output: %v %s", err, out)
+	}
+	if !show.Recorded || !show.Verified || len(show.Recordings) != 2 || show.Recordings[0].Signer != "pharmacy1" || show.Recordings[1].Signer != "farm1" ||
+		show.Recordings[0].LogIndex >= show.Recordings[1].LogIndex || show.Recordings[1].Kind != "public" {
+		t.Fatalf("epcis show: %s", out)
+	}
+	text := n.must("epcis", "show", id)
+	if !strings.Contains(text, "recorded by 2 participants  VERIFIED") || !strings.Contains(text, "  pharmacy1: public event") || !strings.Contains(text, "  farm1: public event") {
+		t.Fatalf("epcis show (text): %s", text)
+	}
+	// The lot's history holds both participants' records.
+	out = n.must("query", "history", "urn:epc:class:lgtin:6901234.000012.LOTP", "-o", "json")
+	if strings.Count(out, `"pharmacy1"`) != 3 || strings.Count(out, `"farm1"`) != 3 {
+		t.Fatalf("history: %s", out)
+	}
+}

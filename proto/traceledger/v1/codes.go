@@ -108,10 +108,11 @@ const (
 	CodeEPCISMissingField      Code = 62 // a required field (eventTime, eventTimeZoneOffset, action, ...) is missing
 	CodeEPCISInvalidIdentifier Code = 63 // an identifier is not a URI or fails its scheme's structure check
 	CodeEPCISHashMismatch      Code = 64 // a public event's recomputed Event Hash ID differs from hash_id
-	CodeEPCISDuplicateEvent    Code = 65 // the Event Hash ID is already recorded (or twice in the batch)
+	CodeEPCISDuplicateEvent    Code = 65 // the signer already recorded this Event Hash ID (or the batch holds it twice); other participants' recordings do not count
 	CodeEPCISBatchSize         Code = 66 // a batch is empty or holds more than 1,000 events
 	CodeEPCISInvalidAnchor     Code = 67 // an AnchorRoot field is malformed
 	CodeEPCISDuplicateAnchor   Code = 68 // the root is already anchored
+	CodeEPCISEventRecorders    Code = 69 // MaxEventRecorders participants already recorded this Event Hash ID
 )
 
 // codeNames is the one table of stable code names (docs/ERRORS.md lists
@@ -149,6 +150,7 @@ var codeNames = map[Code]string{
 	CodeEPCISBatchSize:         "epcis_batch_size",
 	CodeEPCISInvalidAnchor:     "epcis_invalid_anchor",
 	CodeEPCISDuplicateAnchor:   "epcis_duplicate_anchor",
+	CodeEPCISEventRecorders:    "epcis_event_recorders",
 
 	CodeProofSizeAhead:        "proof_size_ahead",
 	CodeProofUnsupportedStore: "proof_unsupported_store",

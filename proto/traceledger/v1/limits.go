@@ -21,4 +21,15 @@ const (
 	// ends further than this before the newest record is refused; ask it
 	// with an anchor (walking from the newest page back) instead.
 	MaxHistorySuffix = 100000
+	// MaxEventRecorders is the most participants that may record one Event
+	// Hash ID (each once; CodeEPCISEventRecorders beyond). Any participant
+	// may record any event, so that nobody can take a partner's event by
+	// recording it first; the bound keeps the "event/<hash id>" map value
+	// (about 45 bytes and the participant id a recording), which every
+	// further recording reads and rewrites, and the /epcis/event answer
+	// (one proven record a recording) small however many record it. The
+	// members of a supply chain that see one event are a handful; filling
+	// the list takes this many registered participants, each named in it
+	// and accountable to its department.
+	MaxEventRecorders = 32
 )
