@@ -52,7 +52,13 @@ serves on ` + defaultDemoServe + `, or on a free port when that one is taken;
 			if err := demo.CheckServeAddr(opts.Serve); err != nil {
 				return &usageError{cmd: cmd.CommandPath(), err: err}
 			}
-			return demo.Run(cmd.Context(), opts)
+			err := demo.Run(cmd.Context(), opts)
+			if errors.Is(err, demo.ErrServeAddr) {
+				// A taken port is the user's choice to change, not an
+				// unreachable node.
+				return withCode(exitUsage, err)
+			}
+			return err
 		},
 	}
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep the temporary home for inspection")

@@ -47,6 +47,14 @@ func TestDemoServe(t *testing.T) {
 	if _, err := run(t, ctx, "demo", "--serve="); exitCodeOf(err) != exitUsage {
 		t.Fatalf("demo --serve=: %v", err)
 	}
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	if _, err := run(t, ctx, "demo", "--serve="+taken.Addr().String()); exitCodeOf(err) != exitUsage || hint(err) != "" {
+		t.Fatalf("demo --serve on a taken address: exit %d, hint %q: %v", exitCodeOf(err), hint(err), err)
+	}
 	if l, err := net.Listen("tcp", defaultDemoServe); err == nil {
 		defer l.Close()
 	}

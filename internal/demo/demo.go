@@ -14,6 +14,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -249,6 +250,10 @@ func serve(ctx context.Context, out io.Writer, ln net.Listener, c *client.Client
 	return nil
 }
 
+// ErrServeAddr marks an Options.Serve address that cannot be served: not
+// loopback, malformed, or taken.
+var ErrServeAddr = errors.New("cannot serve the demo's API there")
+
 // CheckServeAddr checks an Options.Serve address without listening ("" is
 // fine: no API): HOST:PORT on a loopback address.
 func CheckServeAddr(addr string) error {
@@ -257,10 +262,10 @@ func CheckServeAddr(addr string) error {
 	}
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("serve address %q: give HOST:PORT on a loopback address, e.g. 127.0.0.1:8080", addr)
+		return fmt.Errorf("%w: serve address %q: give HOST:PORT on a loopback address, e.g. 127.0.0.1:8080", ErrServeAddr, addr)
 	}
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return fmt.Errorf("serve address %q is not a loopback address: the demo serves plain HTTP on this machine only (e.g. 127.0.0.1:8080)", addr)
+		return fmt.Errorf("%w: serve address %q is not a loopback address: the demo serves plain HTTP on this machine only (e.g. 127.0.0.1:8080)", ErrServeAddr, addr)
 	}
 	return nil
 }
@@ -277,7 +282,7 @@ func listenLoopback(addr string, anyPort bool) (net.Listener, error) {
 		ln, err = net.Listen("tcp", "127.0.0.1:0")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+		return nil, fmt.Errorf("%w: listen on %s: %w (choose another with --serve=HOST:PORT)", ErrServeAddr, addr, err)
 	}
 	return ln, nil
 }
