@@ -36,6 +36,7 @@ type Client struct {
 	chainOK  bool              // the node's chain id was found to be the genesis's
 	maxAge   time.Duration     // freshness bound of latest answers (fresh.go)
 	now      func() time.Time  // the clock freshness is judged by; nil: time.Now
+	bc       Broadcaster       // where transactions go; nil: the node's RPC
 }
 
 // ChainIDMismatchError is a node of another chain than the trust root's:
@@ -221,13 +222,17 @@ func (c *Client) nextSequence(ctx context.Context, s Signer) (uint64, error) {
 
 // Submit signs msgs as one transaction, broadcasts it, and waits until it is
 // committed. A rejection returns a *TxError; the local sequence is then
-// re-read from the node on the next call.
+// re-read from the node on the next call. The transaction goes through the
+// client's Broadcaster (the node's RPC unless UseBroadcaster chose another).
 func (c *Client) Submit(ctx context.Context, s Signer, msgs ...*tlv1.Msg) (*Committed, error) {
-	hash, err := c.broadcast(ctx, s, msgs...)
+	out, err := c.broadcast(ctx, s, true, msgs...)
 	if err != nil {
 		return nil, err
 	}
-	out, err := c.WaitTx(ctx, hash)
+	if out.Height > 0 {
+		return out, nil
+	}
+	out, err = c.WaitTx(ctx, out.Hash)
 	if err != nil {
 		c.forgetSequence(s.KeyID())
 	}
@@ -235,13 +240,14 @@ func (c *Client) Submit(ctx context.Context, s Signer, msgs ...*tlv1.Msg) (*Comm
 }
 
 // broadcast signs msgs as one transaction with s's next sequence and hands
-// it to the node's mempool (broadcast_tx_sync), returning its hash. When
-// CheckTx refuses it, the local sequence is forgotten (re-read from the
-// node on next use) and the error is a *TxError of stage "check"; when the
-// node cannot be reached it is forgotten too. When the mempool accepts it,
-// the next sequence is recorded as this one plus one, so that further
-// transactions can be broadcast before this one commits.
-func (c *Client) broadcast(ctx context.Context, s Signer, msgs ...*tlv1.Msg) ([]byte, error) {
+// it to the Broadcaster (with commit, one that can wait for the block
+// does), returning its outcome (Height 0 when not waited for). When it is
+// refused (a *TxError of stage "check", or "deliver" after a wait) or the
+// transport fails, the local sequence is forgotten (re-read from the node
+// on next use). When it is accepted, the next sequence is recorded as this
+// one plus one, so that further transactions can be broadcast before this
+// one commits.
+func (c *Client) broadcast(ctx context.Context, s Signer, commit bool, msgs ...*tlv1.Msg) (*Committed, error) {
 	seq, err := c.nextSequence(ctx, s)
 	if err != nil {
 		return nil, err
@@ -251,19 +257,15 @@ func (c *Client) broadcast(ctx context.Context, s Signer, msgs ...*tlv1.Msg) ([]
 		return nil, err
 	}
 	id := s.KeyID()
-	res, err := c.rpc.BroadcastTxSync(ctx, txBytes)
+	out, err := c.broadcaster().BroadcastTx(ctx, txBytes, commit)
 	if err != nil {
 		c.forgetSequence(id)
-		return nil, fmt.Errorf("broadcast: %w", err)
-	}
-	if res.Code != 0 {
-		c.forgetSequence(id)
-		return nil, newTxError("check", res.Code, res.Codespace, res.Log, res.Data)
+		return nil, err
 	}
 	c.mu.Lock()
 	c.seqs[id] = seq + 1
 	c.mu.Unlock()
-	return res.Hash, nil
+	return out, nil
 }
 
 func (c *Client) forgetSequence(id string) {

@@ -442,7 +442,7 @@ func (c *Client) Import(ctx context.Context, events []PreparedEvent, opts Import
 		for i, e := range b {
 			msgs[i] = e.Msg
 		}
-		hash, err := c.broadcast(ctx, opts.Signer, &tlv1.Msg{Sum: &tlv1.Msg_RecordEventBatch{RecordEventBatch: &tlv1.RecordEventBatch{Events: msgs}}})
+		sent, err := c.broadcast(ctx, opts.Signer, false, &tlv1.Msg{Sum: &tlv1.Msg_RecordEventBatch{RecordEventBatch: &tlv1.RecordEventBatch{Events: msgs}}})
 		var refused *TxError
 		if errors.As(err, &refused) { // CheckTx refused the batch
 			for len(window) > 0 { // let what was accepted commit, then report
@@ -456,7 +456,7 @@ func (c *Client) Import(ctx context.Context, events []PreparedEvent, opts Import
 			return res, err
 		}
 		res.Submitted += len(b)
-		window = append(window, inflight{hash: hash, batch: b})
+		window = append(window, inflight{hash: sent.Hash, batch: b})
 		progress(res)
 		if len(window) >= opts.InFlight {
 			if err := wait(); err != nil {

@@ -41,7 +41,21 @@ type HeaderVerifier struct {
 	mu      sync.Mutex // serialises lc's verification
 	lc      *light.Client
 	chainID string
+	// witnesses are the light client's witnesses, and awaited the highest
+	// height they were all seen to have (see awaitWitnesses).
+	witnesses []provider.Provider
+	awaited   int64
 }
+
+// witnessCatchUp bounds how long a verification of a new height waits for
+// the witnesses to have that block. The block H+1 that commits an answer
+// at H is the newest one: a witness is often a few milliseconds behind the
+// primary, and CometBFT's light client, finding a witness without the
+// block, sleeps 2 * max clock drift + max block lag (30 s by default)
+// before it compares. Waiting here for the block to reach every witness
+// takes milliseconds; a witness still without it after witnessCatchUp is
+// left to the light client's own rule.
+const witnessCatchUp = 3 * time.Second
 
 // NewHeaderVerifier roots trust in the genesis document: it fetches the
 // light block at the first height from primary, checks that its validator
@@ -90,7 +104,7 @@ func NewHeaderVerifierFromRoot(ctx context.Context, root prooflight.TrustRoot, p
 	if err != nil {
 		return nil, fmt.Errorf("start light client: %w", err)
 	}
-	return &HeaderVerifier{lc: lc, chainID: root.ChainID}, nil
+	return &HeaderVerifier{lc: lc, chainID: root.ChainID, witnesses: witnesses}, nil
 }
 
 // CheckGenesisLightBlock checks that lb, the first block of the chain, was
@@ -127,6 +141,7 @@ func LightBlockWhenReady(ctx context.Context, p provider.Provider, height int64)
 func (v *HeaderVerifier) VerifyHeader(ctx context.Context, height int64) (*types.LightBlock, error) {
 	for {
 		v.mu.Lock()
+		v.awaitWitnesses(ctx, height)
 		lb, err := v.lc.VerifyLightBlockAtHeight(ctx, height, time.Now())
 		v.mu.Unlock()
 		if err == nil {
@@ -140,6 +155,27 @@ func (v *HeaderVerifier) VerifyHeader(ctx context.Context, height int64) (*types
 			return nil, fmt.Errorf("waiting for header %d: %w", height, ctx.Err())
 		case <-time.After(200 * time.Millisecond):
 		}
+	}
+}
+
+// awaitWitnesses waits, for up to witnessCatchUp, until every witness has
+// the block at height, once per new height (the caller holds v.mu). It
+// decides nothing: the light client then fetches and cross-checks the
+// block as always.
+func (v *HeaderVerifier) awaitWitnesses(ctx context.Context, height int64) {
+	if height <= v.awaited {
+		return
+	}
+	wctx, cancel := context.WithTimeout(ctx, witnessCatchUp)
+	defer cancel()
+	all := true
+	for _, w := range v.witnesses {
+		if _, err := LightBlockWhenReady(wctx, w, height); err != nil {
+			all = false
+		}
+	}
+	if all {
+		v.awaited = height
 	}
 }
 

@@ -465,7 +465,9 @@ func TestDockerJoin(t *testing.T) {
 // TestDockerCompose brings up the root docker-compose.yml with the test
 // image under a project name of its own: the init service writes the homes
 // into the volumes, the four validators and the observer start, commit
-// blocks within a minute and report healthy; `down -v` removes it all.
+// blocks within a minute and report healthy; the API server in front of
+// the observer answers /readyz and a /v1/status whose evidence checks
+// against the network's genesis from the host; `down -v` removes it all.
 func TestDockerCompose(t *testing.T) {
 	ctx := dockerCtx(t, 4*time.Minute)
 	image := testImage(t)
@@ -478,10 +480,14 @@ func TestDockerCompose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	apiPort, err := freePort("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
 	run := func(ctx context.Context, args ...string) (string, error) {
 		full := append(append(compose[1:len(compose):len(compose)], "-p", project, "-f", "../docker-compose.yml"), args...)
 		cmd := exec.CommandContext(ctx, compose[0], full...)
-		cmd.Env = append(os.Environ(), "TRACELEDGER_IMAGE="+image, "TRACELEDGER_RPC_PORT="+strconv.Itoa(port))
+		cmd.Env = append(os.Environ(), "TRACELEDGER_IMAGE="+image, "TRACELEDGER_RPC_PORT="+strconv.Itoa(port), "TRACELEDGER_API_PORT="+strconv.Itoa(apiPort))
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			return string(out), fmt.Errorf("%s %s: %w\n%s", compose[0], strings.Join(full, " "), err, out)
@@ -554,6 +560,31 @@ func TestDockerCompose(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /abci_info: %s", resp.Status)
 	}
+	// The HTTP API, published on the host's loopback, verifies what it
+	// serves; its evidence checks here against the network's genesis (the
+	// file the API server was given, copied out of the observer).
+	obs, err := run(ctx, "ps", "-q", "observer1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	genesisPath := filepath.Join(t.TempDir(), "genesis.json")
+	if _, err := docker(ctx, "cp", strings.TrimSpace(obs)+":/testnet/genesis.json", genesisPath); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := types.GenesisDocFromFile(genesisPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiURL := "http://127.0.0.1:" + strconv.Itoa(apiPort)
+	actx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	waitReady(actx, t, apiURL)
+	r, err := httpDo(ctx, http.MethodGet, apiURL+"/v1/status", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := checkStatusAnswer(t, doc, r)
+	t.Logf("API server ready, verified status at height %d, %s after `up -d`", h, time.Since(start).Round(10*time.Millisecond))
 }
 
 // composeCommand returns `docker compose` if the plugin works, else

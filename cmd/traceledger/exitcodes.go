@@ -133,6 +133,15 @@ func exitCodeOf(err error) exitCode {
 	if errors.As(err, &ae) {
 		return exitNegative
 	}
+	var pe *client.APIError
+	if errors.As(err, &pe) {
+		// The API server answered, but not about the transaction: its
+		// node is unreachable or slow (5xx), or it is no TraceLedger API.
+		if pe.Status >= 500 {
+			return exitUnreachable
+		}
+		return exitUsage
+	}
 	var qe *client.QueryError
 	if errors.As(err, &qe) {
 		switch tlv1.Code(qe.Code) {

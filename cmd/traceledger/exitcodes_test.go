@@ -44,6 +44,9 @@ func TestExitCodeOf(t *testing.T) {
 		{"not found", fmt.Errorf("record: %w", &client.QueryError{Code: uint32(tlv1.CodeNotFound)}), exitNegative},
 		{"absent", fmt.Errorf("prove: %w", &client.AbsentError{What: "anchor", Height: 3}), exitNegative},
 		{"negative", negative("lot %s has no records", "x"), exitNegative},
+		{"API node unavailable", fmt.Errorf("submit: %w", &client.APIError{Status: 503, Code: uint32(tlv1.CodeAPINodeUnavailable)}), exitUnreachable},
+		{"API is no TraceLedger API", &client.APIError{Status: 404}, exitUsage},
+		{"API refused the tx", fmt.Errorf("submit: %w", &client.TxError{Code: uint32(tlv1.CodeBadSignature), Stage: "check"}), exitUsage},
 		{"explicit wins", notVerified(fmt.Errorf("bundle: %w", refused)), exitNotVerified},
 	} {
 		if got := exitCodeOf(tc.err); got != tc.want {

@@ -268,19 +268,61 @@ func (s *signerFlags) signer(ctx context.Context, home string) (client.Signer, e
 }
 
 // txFlags are the flags every command that signs and submits a
-// transaction takes: the node, the signing key and the output format.
+// transaction takes: the node, the API server to submit through instead
+// of the node (--api), the signing key and the output format.
 type txFlags struct {
 	conn connFlags
+	api  string
 	sign signerFlags
 	out  outputFlag
 }
 
-// add adds the connection flags, --from (fromHelp says whose key it
+// add adds the connection flags, --api, --from (fromHelp says whose key it
 // names), the passphrase flags and -o/--output.
 func (t *txFlags) add(cmd *cobra.Command, fromHelp string) {
 	t.conn.add(cmd)
+	cmd.Flags().StringVar(&t.api, "api", "", "submit the signed transaction through this TraceLedger API server (POST /v1/txs), http(s)://HOST:PORT, instead of the node's RPC; reads and their verification stay with --node")
 	t.sign.add(cmd, fromHelp)
 	t.out.add(cmd)
+}
+
+// client is the verifying client of the node, submitting through --api
+// when it is given.
+func (t *txFlags) client() (*client.Client, error) {
+	var b client.Broadcaster
+	if t.api != "" {
+		u, err := normalizeAPIURL(t.api)
+		if err != nil {
+			return nil, err
+		}
+		ab, err := client.NewAPIBroadcaster(u, nil)
+		if err != nil {
+			return nil, &usageError{err: fmt.Errorf("--api: %w", err)}
+		}
+		b = ab
+	}
+	c, err := t.conn.client()
+	if err != nil {
+		return nil, err
+	}
+	if b != nil {
+		c.UseBroadcaster(b)
+	}
+	return c, nil
+}
+
+// normalizeAPIURL checks --api: a bare HOST:PORT gets http://; the scheme
+// must be http or https.
+func normalizeAPIURL(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if !strings.Contains(s, "://") {
+		s = "http://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
+		return "", &usageError{err: fmt.Errorf("--api %q: give the address of a TraceLedger API server, http(s)://HOST:PORT, e.g. http://127.0.0.1:8080", s)}
+	}
+	return u.String(), nil
 }
 
 // signer returns the client and the --from key.
@@ -289,7 +331,7 @@ func (t *txFlags) signer(ctx context.Context) (*client.Client, client.Signer, er
 	if err != nil {
 		return nil, client.Signer{}, err
 	}
-	c, err := t.conn.client()
+	c, err := t.client()
 	if err != nil {
 		return nil, client.Signer{}, err
 	}

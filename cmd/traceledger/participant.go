@@ -185,7 +185,7 @@ keyring, or created there (with the same passphrase) if it does not exist.`,
 			if err != nil {
 				return err
 			}
-			c, err := tx.conn.client()
+			c, err := tx.client()
 			if err != nil {
 				return err
 			}

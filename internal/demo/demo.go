@@ -4,7 +4,8 @@
 // one-department network started in-process in a temporary home, a
 // vegetable lot recorded from field to shelf by a farm, a wholesale market
 // and a retailer, and the lot's history read back and verified against the
-// signed header. It is what `traceledger demo` runs.
+// signed header. It is what `traceledger demo` runs; with Options.Serve
+// the network stays up behind the HTTP API until interrupted.
 package demo
 
 import (
@@ -13,17 +14,23 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	cfg "github.com/cometbft/cometbft/config"
 	"github.com/cometbft/cometbft/libs/log"
 
+	"github.com/traceledger/traceledger/api"
 	"github.com/traceledger/traceledger/client"
+	"github.com/traceledger/traceledger/epcis"
 	"github.com/traceledger/traceledger/genesis"
 	"github.com/traceledger/traceledger/node"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
@@ -39,6 +46,13 @@ type Options struct {
 	Keep bool
 	// Home, if set, is used instead of a temporary directory.
 	Home string
+	// Serve, if set, is a loopback address (HOST:PORT) where the demo's
+	// HTTP API is served once the lot is recorded, with the network left
+	// running, until ctx ends (then both shut down gracefully). A newcomer
+	// can then look at the verified answers with a browser or curl.
+	Serve string
+	// ServeAnyPort serves on a free loopback port when Serve is taken.
+	ServeAnyPort bool
 }
 
 // Step is one event of the lot's journey.
@@ -87,6 +101,16 @@ func Run(ctx context.Context, opts Options) error {
 		if !opts.Keep {
 			defer os.RemoveAll(dir)
 		}
+	}
+	var ln net.Listener
+	if opts.Serve != "" {
+		// Listen first: a bad or taken address fails before the demo runs.
+		l, err := listenLoopback(opts.Serve, opts.ServeAnyPort)
+		if err != nil {
+			return err
+		}
+		ln = l
+		defer ln.Close()
 	}
 	fmt.Fprintf(out, "TraceLedger demo: one department, three enterprises, one vegetable lot\nhome: %s\n\n", home)
 
@@ -196,8 +220,71 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("unknown lot has a history")
 	}
 	fmt.Fprintf(out, "\n%s: no records, proven absent at height %d (VERIFIED)\n", unknown, up.Height)
-	fmt.Fprintf(out, "\ndemo finished in %s; shutting down\n", time.Since(start).Round(100*time.Millisecond))
+	if ln == nil {
+		fmt.Fprintf(out, "\ndemo finished in %s; shutting down\n", time.Since(start).Round(100*time.Millisecond))
+		return nil
+	}
+	fmt.Fprintf(out, "\ndemo finished in %s; the network keeps running\n", time.Since(start).Round(100*time.Millisecond))
+	return serve(ctx, out, ln, c, logFile, "http://"+rpcAddr, filepath.Join(home, "config", "genesis.json"))
+}
+
+// serve answers the demo network's HTTP API on ln until ctx ends.
+func serve(ctx context.Context, out io.Writer, ln net.Listener, c *client.Client, logTo io.Writer, rpcURL, genesisPath string) error {
+	canonical, err := epcis.CanonicalIdentifier(Lot)
+	if err != nil {
+		return err
+	}
+	srv := api.New(c, api.Options{Logger: slog.New(slog.NewTextHandler(logTo, nil))})
+	base := "http://" + ln.Addr().String()
+	gs1Path := strings.TrimPrefix(canonical, "https://id.gs1.org")
+	fmt.Fprintf(out, "\nAPI on %s (every answer verified, with its evidence; docs/API.md). Try:\n", base)
+	fmt.Fprintf(out, "  curl %s/v1/status\n", base)
+	fmt.Fprintf(out, "  curl %s/v1/history/%s\n", base, url.PathEscape(Lot))
+	fmt.Fprintf(out, "  curl -H 'Accept: application/linkset+json' %s%s    # the GS1 resolver\n", base, gs1Path)
+	fmt.Fprintf(out, "  traceledger query history --node %s --genesis %s %s\n", rpcURL, genesisPath, Lot)
+	fmt.Fprintf(out, "Ctrl-C stops the API and the network.\n")
+	if err := srv.Serve(ctx, ln); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nstopped: API and network shut down\n")
 	return nil
+}
+
+// ErrServeAddr marks an Options.Serve address that cannot be served: not
+// loopback, malformed, or taken.
+var ErrServeAddr = errors.New("cannot serve the demo's API there")
+
+// CheckServeAddr checks an Options.Serve address without listening ("" is
+// fine: no API): HOST:PORT on a loopback address.
+func CheckServeAddr(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%w: serve address %q: give HOST:PORT on a loopback address, e.g. 127.0.0.1:8080", ErrServeAddr, addr)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("%w: serve address %q is not a loopback address: the demo serves plain HTTP on this machine only (e.g. 127.0.0.1:8080)", ErrServeAddr, addr)
+	}
+	return nil
+}
+
+// listenLoopback listens on addr, which must be a loopback address (the
+// demo serves plain HTTP); with anyPort, a taken addr gives way to a free
+// loopback port.
+func listenLoopback(addr string, anyPort bool) (net.Listener, error) {
+	if err := CheckServeAddr(addr); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil && anyPort {
+		ln, err = net.Listen("tcp", "127.0.0.1:0")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: listen on %s: %w (choose another with --serve=HOST:PORT)", ErrServeAddr, addr, err)
+	}
+	return ln, nil
 }
 
 func newParticipant(id, name, creditCode string) *participant {
