@@ -54,6 +54,9 @@ const (
 	CodeAPINodeUnavailable Code = 91 // the API server could not reach a node (or a verified header) to answer
 	CodeAPIRequestTooLarge Code = 92 // the request body exceeds the API server's limit
 	CodeAPITimeout         Code = 93 // the answer was not ready within the API server's time limit
+	// The EPCIS capture gateway's callers (docs/EPCIS-REST.md).
+	CodeAPIUnauthenticated Code = 96 // the request carries no bearer token, or one the gateway does not know (or revoked)
+	CodeAPIForbidden       Code = 97 // the token's participant may not do this (act as another participant, read another's job)
 )
 
 // Attestation, recall and credit codes (100-129; see docs/ATTESTATIONS.md).
@@ -155,6 +158,8 @@ var codeNames = map[Code]string{
 	CodeAPINodeUnavailable: "node_unavailable",
 	CodeAPIRequestTooLarge: "request_too_large",
 	CodeAPITimeout:         "request_timeout",
+	CodeAPIUnauthenticated: "unauthenticated",
+	CodeAPIForbidden:       "forbidden",
 
 	CodeParticipantNotFound:  "participant_not_found",
 	CodeDuplicateParticipant: "duplicate_participant",
