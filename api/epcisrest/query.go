@@ -52,10 +52,10 @@ var otherParams = []string{
 type query struct {
 	// subjects are the canonical identifiers to read, with the roles each
 	// MATCH_ parameter accepts.
-	subjects map[string]bool
-	match    []identifierMatch
-	eventIDs []string
-	types    []string
+	subjects                             map[string]bool
+	match                                []identifierMatch
+	eventIDs                             []string
+	types                                []string
 	geEvent, ltEvent, geRecord, ltRecord *int64
 	actions, bizSteps, dispositions      []string
 	readPoints, bizLocations             []string
