@@ -482,3 +482,50 @@ func TestJobsSurviveRestart(t *testing.T) {
 		t.Fatalf("finished job after another restart: %+v", j3)
 	}
 }
+
+// TestLaterBatchRefused: events the gateway cannot check (an event time
+// the ledger finds too far after its block time) are refused by the
+// ledger batch by batch. Under rollback the job stops there and reports
+// exactly the events earlier batches recorded; under proceed the refused
+// event is taken out and the rest of its batch recorded.
+func TestLaterBatchRefused(t *testing.T) {
+	g := newGateway(t, epcisrest.Options{MaxBatch: 2})
+	future := func(lot string) map[string]any {
+		e := event(lot, 0, "shipping", false)
+		e["eventTime"] = time.Now().Add(72 * time.Hour).UTC().Format(time.RFC3339)
+		return e
+	}
+	for _, tc := range []struct {
+		behaviour string
+		recorded  []int
+	}{
+		{"rollback", []int{0, 1}},
+		{"proceed", []int{0, 1, 2, 4}},
+	} {
+		t.Run(tc.behaviour, func(t *testing.T) {
+			lot := "LB" + tc.behaviour
+			doc := document(t, event(lot, 0, "commissioning", false), event(lot, 1, "packing", false), event(lot, 2, "storing", false), future(lot), event(lot, 4, "receiving", false))
+			ids := hashes(t, doc)
+			j := g.wait(g.farm, g.capture(g.farm, doc, epcisrest.HeaderErrorBehaviour, tc.behaviour, epcisrest.HeaderCaptureMode, "public"))
+			var got []int
+			for _, r := range j.Recorded {
+				got = append(got, r.EventIndex)
+				if r.EventID != ids[r.EventIndex] || j2(t, r.EventID) != r.LogIndex {
+					t.Fatalf("recorded %+v is not on the ledger so", r)
+				}
+			}
+			if j.Success || !slices.Equal(got, tc.recorded) {
+				t.Fatalf("job: recorded %v, want %v: %+v", got, tc.recorded, j)
+			}
+			if e := j.Errors[0]; e.EventIndex == nil || *e.EventIndex != 3 || e.Name != tlv1.CodeEventInFuture.String() {
+				t.Fatalf("error: %+v", e)
+			}
+			for i, id := range ids {
+				ve, _, err := fx.c.Event(t.Context(), id)
+				if err != nil || (ve != nil) != slices.Contains(tc.recorded, i) {
+					t.Fatalf("event %d on the ledger: %v %v", i, ve != nil, err)
+				}
+			}
+		})
+	}
+}

@@ -73,6 +73,9 @@ type Options struct {
 	Timeout time.Duration
 	// Logger receives job progress and failures; nil discards them.
 	Logger *slog.Logger
+	// MaxBatch is the most events per RecordEventBatch (default and
+	// limit 1,000, the ledger's).
+	MaxBatch int
 	// RetryDelay is how long a job whose node was unreachable waits before
 	// it tries again (default 2 s).
 	RetryDelay time.Duration
@@ -126,6 +129,9 @@ func New(c *client.Client, opts Options) (*Gateway, error) {
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
+	}
+	if opts.MaxBatch <= 0 || opts.MaxBatch > tlv1.MaxBatchEvents {
+		opts.MaxBatch = tlv1.MaxBatchEvents
 	}
 	if opts.RetryDelay <= 0 {
 		opts.RetryDelay = 2 * time.Second

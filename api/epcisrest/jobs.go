@@ -128,7 +128,7 @@ func (g *Gateway) stepJob(ctx context.Context, id string) (done bool, err error)
 		if len(todo) == 0 {
 			return true, g.finish(jf)
 		}
-		batch, tooBig := packBatch(todo, maxBytes)
+		batch, tooBig := packBatch(todo, g.opts.MaxBatch, maxBytes)
 		if tooBig >= 0 {
 			e := events[tooBig]
 			g.exclude(jf, tooBig, e.HashID, fmt.Errorf("the event is %d bytes, more than a transaction may carry (%d): capture it hashed", e.Msg.Size(), maxBytes))
@@ -325,10 +325,10 @@ func (g *Gateway) todo(jf *jobFile, events []client.PreparedEvent) []client.Prep
 	return out
 }
 
-// packBatch takes the first batch of todo: up to tlv1.MaxBatchEvents
-// events whose messages fit in maxBytes. tooBig is the document index of a
-// first event that fits no transaction, else -1.
-func packBatch(todo []client.PreparedEvent, maxBytes int) (batch []client.PreparedEvent, tooBig int) {
+// packBatch takes the first batch of todo: up to maxEvents events whose
+// messages fit in maxBytes. tooBig is the document index of a first event
+// that fits no transaction, else -1.
+func packBatch(todo []client.PreparedEvent, maxEvents, maxBytes int) (batch []client.PreparedEvent, tooBig int) {
 	size := 0
 	for _, e := range todo {
 		n := e.Msg.Size() + 8
@@ -338,7 +338,7 @@ func packBatch(todo []client.PreparedEvent, maxBytes int) (batch []client.Prepar
 			}
 			break
 		}
-		if len(batch) == tlv1.MaxBatchEvents || size+n > maxBytes {
+		if len(batch) == maxEvents || size+n > maxBytes {
 			break
 		}
 		batch = append(batch, e)
