@@ -29,6 +29,7 @@ type serveFlags struct {
 	publicHTTP           bool
 	timeout              time.Duration
 	maxBody              int64
+	gateway              gatewayFlags
 }
 
 func newServeCmd() *cobra.Command {
@@ -65,6 +66,7 @@ serve HTTPS.`,
 	cmd.Flags().StringVar(&f.baseURL, "base-url", "", "public URL of the API (scheme://host) for the resolver's links (default: the request's host)")
 	cmd.Flags().DurationVar(&f.timeout, "timeout", api.DefaultTimeout, "time limit of one request")
 	cmd.Flags().Int64Var(&f.maxBody, "max-body", api.DefaultMaxBodyBytes, "size limit of a request body, bytes")
+	f.gateway.add(cmd)
 	return cmd
 }
 
@@ -105,6 +107,12 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 	srv := api.New(c, api.Options{Timeout: f.timeout, MaxBodyBytes: f.maxBody, Logger: logger,
 		ProductPage: f.productPage, BaseURL: f.baseURL})
+	stopGateway, err := f.gateway.start(cmd, c, srv, logger, f.timeout)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopGateway()
 	fmt.Fprintf(cmd.ErrOrStderr(), "API of chain %s (verified state height %d, header %d) on %s://%s; Ctrl-C to stop\n",
 		st.ChainID, p.Height, p.Header.Height, scheme, ln.Addr())
 	if f.metricsAddr != "" {
