@@ -469,7 +469,15 @@ func (g *Gateway) captureEvent(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	com, err := g.submit(ctx, cr.signer, []client.PreparedEvent{ev})
+	var com *client.Committed
+	for attempt := 1; ; attempt++ {
+		com, err = g.submit(ctx, cr.signer, []client.PreparedEvent{ev})
+		var te *client.TxError
+		if attempt < 3 && errors.As(err, &te) && transient(te) {
+			continue // the sequence is re-read
+		}
+		break
+	}
 	if idx, ok := client.AlreadyRecorded(err); ok {
 		g.conflict(w, ev.HashID, idx)
 		return

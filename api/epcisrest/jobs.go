@@ -151,9 +151,15 @@ func (g *Gateway) stepJob(ctx context.Context, id string) (done bool, err error)
 		com, err := g.submit(ctx, signer, batch)
 		var te *client.TxError
 		switch {
-		case err == nil:
+		case err == nil && len(com.Indexes) == len(batch):
 			g.recorded(jf, batch, com)
 			jf.Pending = nil
+		case err == nil: // committed, but the result does not name one record per event: ask the ledger
+			if rerr := g.resolvePending(ctx, jf, events); rerr != nil {
+				return false, rerr
+			}
+		case errors.As(err, &te) && transient(te):
+			return false, err // the batch stays pending; the next try re-reads the sequence
 		case errors.As(err, &te):
 			// First: was the batch recorded after all (a resumed job
 			// whose earlier transaction committed)?
@@ -187,6 +193,20 @@ func (g *Gateway) stepJob(ctx context.Context, id string) (done bool, err error)
 			return false, err
 		}
 	}
+}
+
+// transient reports whether a refusal says nothing about the events: a
+// sequence out of step (another client of the same key) or a refusal by
+// CometBFT itself (mempool full, transaction already in its cache).
+func transient(te *client.TxError) bool {
+	if te.Codespace != tlv1.Codespace {
+		return true
+	}
+	switch tlv1.Code(te.Code) {
+	case tlv1.CodeSequenceReplayed, tlv1.CodeSequenceGap:
+		return true
+	}
+	return false
 }
 
 // check validates every event and looks up those already on the ledger,
