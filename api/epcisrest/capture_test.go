@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -528,4 +529,27 @@ func TestLaterBatchRefused(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCaptureXML: an XML document is captured like JSON-LD, and its events
+// come back in JSON-LD re-hashing to the IDs of the XML.
+func TestCaptureXML(t *testing.T) {
+	g := newGateway(t, epcisrest.Options{})
+	doc, err := os.ReadFile("../../docs/examples/receiving.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := epcis.HashDocument(bytes.NewReader(doc), epcis.FormatXML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := g.wait(g.farm, g.capture(g.farm, doc, "Content-Type", "application/xml", epcisrest.HeaderCaptureMode, "public"))
+	if !j.Success || len(j.Recorded) != len(want) {
+		t.Fatalf("job: %+v", j)
+	}
+	d, r := g.query("/epcis/events?EQ_eventID="+url.QueryEscape(strings.Join(want, "|")), nil)
+	if !slices.Equal(d.eventIDs(), want) {
+		t.Fatalf("events %v, want %v", d.eventIDs(), want)
+	}
+	rehash(t, r.body, want)
 }
