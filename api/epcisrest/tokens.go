@@ -56,15 +56,16 @@ type tokenFile struct {
 }
 
 // Tokens is the token store of a gateway home. It rereads the file when it
-// changed on disk, so tokens added or revoked by the CLI take effect on a
-// running gateway.
+// changed on disk (another file renamed into place), so tokens added or
+// revoked by the CLI take effect on a running gateway at once.
 type Tokens struct {
 	p paths
 
-	mu      sync.Mutex
-	modTime time.Time
-	size    int64
-	byHash  map[string]Token
+	mu sync.Mutex
+	// st is the file byHash was read from: every write renames a new
+	// file into place, so another inode means another content.
+	st     os.FileInfo
+	byHash map[string]Token
 }
 
 // OpenTokens opens the token store of the gateway home.
@@ -130,7 +131,7 @@ func (t *Tokens) Add(name, participant, key string) (string, Token, error) {
 	if err := writeJSONDurable(t.p.tokens(), f); err != nil {
 		return "", Token{}, fmt.Errorf("tokens: %w", err)
 	}
-	t.modTime = time.Time{}
+	t.st = nil
 	return secret, tok, nil
 }
 
@@ -167,7 +168,7 @@ func (t *Tokens) Revoke(name string) (Token, error) {
 	if err := writeJSONDurable(t.p.tokens(), f); err != nil {
 		return Token{}, fmt.Errorf("tokens: %w", err)
 	}
-	t.modTime = time.Time{}
+	t.st = nil
 	return tok, nil
 }
 
@@ -178,10 +179,10 @@ func (t *Tokens) lookup(secret string) (Token, bool, error) {
 	st, err := os.Stat(t.p.tokens())
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		t.byHash, t.modTime = nil, time.Time{}
+		t.byHash, t.st = nil, nil
 	case err != nil:
 		return Token{}, false, fmt.Errorf("tokens: %w", err)
-	case t.byHash == nil || !st.ModTime().Equal(t.modTime) || st.Size() != t.size:
+	case t.st == nil || !os.SameFile(t.st, st) || !st.ModTime().Equal(t.st.ModTime()) || st.Size() != t.st.Size():
 		f, err := t.read()
 		if err != nil {
 			return Token{}, false, err
@@ -190,7 +191,7 @@ func (t *Tokens) lookup(secret string) (Token, bool, error) {
 		for _, tok := range f.Tokens {
 			t.byHash[tok.SHA256] = tok
 		}
-		t.modTime, t.size = st.ModTime(), st.Size()
+		t.st = st
 	}
 	tok, ok := t.byHash[tokenHash(secret)]
 	return tok, ok, nil
