@@ -58,8 +58,11 @@ type EventRecording struct {
 }
 
 // By returns participant's recording of the event, or nil when it has
-// none.
+// none (or v, an event proven unrecorded, is nil).
 func (v *VerifiedEvent) By(participant string) *EventRecording {
+	if v == nil {
+		return nil
+	}
 	for i := range v.Recordings {
 		if v.Recordings[i].Signer == participant {
 			return &v.Recordings[i]
@@ -233,78 +236,106 @@ type PreparedEvent struct {
 // that a bad event is reported with its index and field before anything is
 // submitted. Nothing needs a node.
 func PrepareImport(data []byte, format epcis.Format, mode ImportMode) ([]PreparedEvent, error) {
-	events, err := epcis.ParseBytes(data, format)
+	out, errs, err := PrepareEach(data, format, mode)
 	if err != nil {
 		return nil, err
+	}
+	for _, e := range errs {
+		if e != nil {
+			return nil, e
+		}
+	}
+	return out, nil
+}
+
+// PrepareEach is PrepareImport event by event: a document that parses
+// gives one PreparedEvent or one error (an *epcis.EventError naming the
+// event's index and field) per event, in document order, so that a
+// capture can record the good events of a document and report each bad
+// one. err is set only when the document itself does not parse.
+func PrepareEach(data []byte, format epcis.Format, mode ImportMode) (events []PreparedEvent, errs []error, err error) {
+	evs, err := epcis.ParseBytes(data, format)
+	if err != nil {
+		return nil, nil, err
 	}
 	var payloads []epcis.Payload
 	if mode == ImportHashed {
 		if payloads, err = epcis.Payloads(data, format); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		if len(payloads) != len(events) {
-			return nil, fmt.Errorf("epcis: %d payloads for %d events", len(payloads), len(events))
+		if len(payloads) != len(evs) {
+			return nil, nil, fmt.Errorf("epcis: %d payloads for %d events", len(payloads), len(evs))
 		}
 	}
-	out := make([]PreparedEvent, len(events))
-	for i, ev := range events {
-		hashID, err := epcis.HashID(ev)
-		if err != nil {
-			return nil, err
-		}
-		p, err := epcis.ToProto(ev)
-		if err != nil {
-			return nil, err
-		}
-		ck, err := epcis.CheckProto(p, i)
-		if err != nil {
-			return nil, err
-		}
-		if ck.HashID != hashID {
-			// The typed form must carry everything the hash covers; a
-			// difference is a bug in package epcis, not in the document.
-			return nil, &epcis.EventError{Index: i, Err: fmt.Errorf("the event hashes to %s but its protobuf form to %s (please report this)", hashID, ck.HashID)}
-		}
-		ctx, err := epcis.ContextFromEvent(ev)
-		if err != nil {
-			return nil, err
-		}
-		msg := &tlv1.RecordEPCISEvent{HashId: hashID, Context: ctx}
-		pe := PreparedEvent{Index: i, HashID: hashID, Msg: msg}
+	events = make([]PreparedEvent, len(evs))
+	errs = make([]error, len(evs))
+	for i, ev := range evs {
+		var pl *epcis.Payload
 		if mode == ImportHashed {
-			pl := payloads[i]
-			// The payload is what the enterprise discloses later: alone, it
-			// must give the same hash ID, or 'epcis check' could not tie it
-			// to this record.
-			if got, err := epcis.HashDocument(bytes.NewReader(pl.JSON), epcis.FormatJSON); err != nil || len(got) != 1 || got[0] != hashID {
-				return nil, &epcis.EventError{Index: i, Err: fmt.Errorf("the event's disclosable payload does not hash to its hash ID %s (got %v, %v); a document-level ignoreFields, for example, does not travel with one event", hashID, got, err)}
-			}
-			pe.Payload = &pl
-			h := &tlv1.HashedEvent{
-				Type: p.Type, EventTimeMs: ck.EventTimeMs, EventTimeZoneOffset: trim(p.EventTimeZoneOffset),
-				BizStep: trim(p.BizStep), Disposition: trim(p.Disposition),
-				Identifiers: ck.Identifiers, PayloadSha256: pl.SHA256[:],
-			}
-			if p.ReadPoint != nil {
-				h.ReadPoint = trim(p.ReadPoint.Id)
-			}
-			if p.BizLocation != nil {
-				h.BizLocation = trim(p.BizLocation.Id)
-			}
-			if _, err := epcis.CheckHashed(h, i); err != nil {
-				return nil, err
-			}
-			msg.Kind = &tlv1.RecordEPCISEvent_Hashed{Hashed: h}
-		} else {
-			msg.Kind = &tlv1.RecordEPCISEvent_Public{Public: p}
+			pl = &payloads[i]
 		}
-		if err := epcis.CheckContext(ctx); err != nil {
-			return nil, &epcis.EventError{Index: i, Err: err}
-		}
-		pe.size = msg.Size()
-		out[i] = pe
+		events[i], errs[i] = prepareEvent(i, ev, pl)
 	}
-	return out, nil
+	return events, errs, nil
+}
+
+// prepareEvent checks the i-th event of a document and builds its
+// message: hashed when pl (its disclosable payload) is given, else public.
+func prepareEvent(i int, ev epcis.Event, pl *epcis.Payload) (PreparedEvent, error) {
+	hashID, err := epcis.HashID(ev)
+	if err != nil {
+		return PreparedEvent{}, err
+	}
+	p, err := epcis.ToProto(ev)
+	if err != nil {
+		return PreparedEvent{}, err
+	}
+	ck, err := epcis.CheckProto(p, i)
+	if err != nil {
+		return PreparedEvent{}, err
+	}
+	if ck.HashID != hashID {
+		// The typed form must carry everything the hash covers; a
+		// difference is a bug in package epcis, not in the document.
+		return PreparedEvent{}, &epcis.EventError{Index: i, Err: fmt.Errorf("the event hashes to %s but its protobuf form to %s (please report this)", hashID, ck.HashID)}
+	}
+	ctx, err := epcis.ContextFromEvent(ev)
+	if err != nil {
+		return PreparedEvent{}, err
+	}
+	msg := &tlv1.RecordEPCISEvent{HashId: hashID, Context: ctx}
+	pe := PreparedEvent{Index: i, HashID: hashID, Msg: msg}
+	if pl != nil {
+		// The payload is what the enterprise discloses later: alone, it
+		// must give the same hash ID, or 'epcis check' could not tie it
+		// to this record.
+		if got, err := epcis.HashDocument(bytes.NewReader(pl.JSON), epcis.FormatJSON); err != nil || len(got) != 1 || got[0] != hashID {
+			return PreparedEvent{}, &epcis.EventError{Index: i, Err: fmt.Errorf("the event's disclosable payload does not hash to its hash ID %s (got %v, %v); a document-level ignoreFields, for example, does not travel with one event", hashID, got, err)}
+		}
+		pe.Payload = pl
+		h := &tlv1.HashedEvent{
+			Type: p.Type, EventTimeMs: ck.EventTimeMs, EventTimeZoneOffset: trim(p.EventTimeZoneOffset),
+			BizStep: trim(p.BizStep), Disposition: trim(p.Disposition),
+			Identifiers: ck.Identifiers, PayloadSha256: pl.SHA256[:],
+		}
+		if p.ReadPoint != nil {
+			h.ReadPoint = trim(p.ReadPoint.Id)
+		}
+		if p.BizLocation != nil {
+			h.BizLocation = trim(p.BizLocation.Id)
+		}
+		if _, err := epcis.CheckHashed(h, i); err != nil {
+			return PreparedEvent{}, err
+		}
+		msg.Kind = &tlv1.RecordEPCISEvent_Hashed{Hashed: h}
+	} else {
+		msg.Kind = &tlv1.RecordEPCISEvent_Public{Public: p}
+	}
+	if err := epcis.CheckContext(ctx); err != nil {
+		return PreparedEvent{}, &epcis.EventError{Index: i, Err: err}
+	}
+	pe.size = msg.Size()
+	return pe, nil
 }
 
 func trim(s string) string { return string(bytes.TrimSpace([]byte(s))) }

@@ -22,7 +22,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/traceledger/traceledger/app"
-	"github.com/traceledger/traceledger/internal/secretfile"
+	"github.com/traceledger/traceledger/client/keyring/secretfile"
 	"github.com/traceledger/traceledger/node/pvfile"
 )
 

@@ -14,7 +14,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/traceledger/traceledger/internal/secretfile"
+	"github.com/traceledger/traceledger/client/keyring/secretfile"
 )
 
 // Errors that callers may branch on. Each is returned wrapped, with the key

@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/traceledger/traceledger/internal/secretfile"
+	"github.com/traceledger/traceledger/client/keyring/secretfile"
 )
 
 // DefaultEnvVar is the environment variable that FromEnv reads when no other

@@ -95,6 +95,9 @@ func TestCommandTree(t *testing.T) {
 	scratch := filepath.Join(dir, "scratch")
 	unreachable := "http://127.0.0.1:1"
 	cases := map[string]leafCase{
+		"api token add":                          {args: []string{"t9", "--participant", "farm1", "--home", a.home}},
+		"api token list":                         {args: []string{"--home", a.home}},
+		"api token revoke":                       {args: []string{"t9", "--home", a.home}},
 		"anchor prove":                           {args: []string{leafFile, "--event", leaves[0]}, conn: true},
 		"anchor root":                            {args: []string{leafFile}},
 		"anchor submit":                          {args: []string{leafFile, "--from", "farm1", "--source", "urn:epc:id:giai:6901234.TREE7"}, conn: true},

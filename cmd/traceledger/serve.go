@@ -37,6 +37,7 @@ type serveFlags struct {
 	readBurst, submitBurst int
 	trustedProxies         []string
 	accessLog              string
+	gateway                gatewayFlags
 }
 
 func newServeCmd() *cobra.Command {
@@ -86,6 +87,7 @@ names. --access-log writes one JSON line per request.`,
 	cmd.Flags().IntVar(&f.submitBurst, "submit-rate-burst", api.DefaultSubmitBurst, "submissions a client may make at once")
 	cmd.Flags().StringArrayVar(&f.trustedProxies, "trusted-proxy", nil, "address or network (CIDR) of a reverse proxy whose Forwarded/X-Forwarded-For header names the client; repeat it (default: none, the peer is the client)")
 	cmd.Flags().StringVar(&f.accessLog, "access-log", "", "write one JSON line per request to FILE (appended), or - for standard output (default: off)")
+	f.gateway.add(cmd)
 	return cmd
 }
 
@@ -180,6 +182,12 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	opts.Timeout, opts.MaxBodyBytes, opts.Logger = f.timeout, f.maxBody, logger
 	opts.ProductPage, opts.BaseURL = f.productPage, f.baseURL
 	srv := api.New(c, opts)
+	stopGateway, err := f.gateway.start(cmd, c, srv, logger, f.timeout)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopGateway()
 	fmt.Fprintf(cmd.ErrOrStderr(), "API of chain %s (verified state height %d, header %d) on %s://%s; Ctrl-C to stop\n",
 		st.ChainID, p.Height, p.Header.Height, scheme, ln.Addr())
 	if f.metricsAddr != "" {

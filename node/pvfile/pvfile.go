@@ -24,7 +24,7 @@ import (
 	cmtjson "github.com/cometbft/cometbft/libs/json"
 	"github.com/cometbft/cometbft/privval"
 
-	"github.com/traceledger/traceledger/internal/secretfile"
+	"github.com/traceledger/traceledger/client/keyring/secretfile"
 )
 
 // Load reads the validator's key (priv_validator_key.json) and its

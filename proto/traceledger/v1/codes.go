@@ -56,6 +56,9 @@ const (
 	CodeAPITimeout         Code = 93 // the answer was not ready within the API server's time limit
 	CodeAPIRateLimited     Code = 94 // the client sent more requests than the API server's per-client rate limit allows
 	CodeAPIAnswerStale     Code = 95 // a node's latest answer verified but its header is older than the freshness bound
+	// The EPCIS capture gateway's callers (docs/EPCIS-REST.md).
+	CodeAPIUnauthenticated Code = 96 // the request carries no bearer token, or one the gateway does not know (or revoked)
+	CodeAPIForbidden       Code = 97 // the token's participant may not do this (act as another participant, read another's job)
 )
 
 // Attestation, recall and credit codes (100-129; see docs/ATTESTATIONS.md).
@@ -161,6 +164,8 @@ var codeNames = map[Code]string{
 	CodeAPITimeout:         "request_timeout",
 	CodeAPIRateLimited:     "rate_limited",
 	CodeAPIAnswerStale:     "answer_stale",
+	CodeAPIUnauthenticated: "unauthenticated",
+	CodeAPIForbidden:       "forbidden",
 
 	CodeParticipantNotFound:  "participant_not_found",
 	CodeDuplicateParticipant: "duplicate_participant",
