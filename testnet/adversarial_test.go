@@ -77,6 +77,9 @@ type adversary struct {
 	shipped  []SentTx          // shipper's honest transactions, committed
 	refused  map[string]int    // "code name" -> refusals seen, for the summary
 	shipSubj string
+	// killedFrom and killedTo are the heights between which a validator
+	// was down (kill9); the honest traffic must commit in between.
+	killedFrom, killedTo int64
 }
 
 func newAdversary(t *testing.T, c *processCluster) *adversary {
@@ -142,6 +145,18 @@ func TestAdversarial(t *testing.T) {
 	// verifyTraffic reads res again through stop: with the shipper's.
 	verifyTraffic(ctx, t, c, stop, pick(c, vMarket)[0])
 	a.checkByHash(ctx, t, res)
+	if a.killedTo > 0 {
+		n := 0
+		for _, s := range res.Committed {
+			if s.Height > a.killedFrom && s.Height <= a.killedTo {
+				n++
+			}
+		}
+		if n == 0 {
+			t.Errorf("no honest transaction committed at heights %d to %d, while a validator was down and junk flowed", a.killedFrom+1, a.killedTo)
+		}
+		t.Logf("%d honest transactions committed at heights %d to %d, while drug was down or catching up", n, a.killedFrom+1, a.killedTo)
+	}
 	checkAgreement(ctx, t, c.nodes())
 	a.checkLedger(ctx, t, res)
 	for _, n := range c.nodes() {
@@ -445,6 +460,10 @@ func (a *adversary) forged(ctx context.Context, t *testing.T) {
 // sequence_replayed. It is committed once (checked at the end).
 func (a *adversary) replayed(ctx context.Context, t *testing.T) {
 	a.mu.Lock()
+	if len(a.shipped) == 0 {
+		a.mu.Unlock()
+		t.Fatal("no committed transaction of the shipper to replay (the malleation step failed)")
+	}
 	sent := a.shipped[0]
 	a.mu.Unlock()
 	r, err := a.cl.RPC().Tx(ctx, sent.Hash, false)
@@ -760,10 +779,11 @@ func (a *adversary) staleReplay(ctx context.Context, t *testing.T, p *rpcProxy) 
 // the three others go on committing, and the victim restarts and catches
 // up (the other loopback tests cover crash recovery at length).
 func (a *adversary) kill9(ctx context.Context, t *testing.T) {
+	rest := except(a.c, vDrug)
+	from := maxOf(heights(ctx, rest))
 	if err := a.c.kill(ctx, vDrug); err != nil {
 		t.Fatal(err)
 	}
-	rest := except(a.c, vDrug)
 	a.junkFlood(ctx, t, pick(a.c, vMarket)[0].RPCURL)
 	d := waitAdvance(ctx, t, rest, 3)
 	t.Logf("kill -9 of drug: the other three committed 3 more blocks in %s", d.Round(10*time.Millisecond))
@@ -772,6 +792,7 @@ func (a *adversary) kill9(ctx context.Context, t *testing.T) {
 	}
 	d, h := waitCaughtUp(ctx, t, pick(a.c, vDrug)[0], rest)
 	t.Logf("drug restarted and caught up to height %d in %s", h, d.Round(10*time.Millisecond))
+	a.killedFrom, a.killedTo = from, h
 }
 
 // ---------------------------------------------------------------- checks
