@@ -82,6 +82,7 @@ type adversary struct {
 	killedFrom, killedTo int64
 }
 
+// newAdversary reads the keys of the network c and connects to agri.
 func newAdversary(t *testing.T, c *processCluster) *adversary {
 	t.Helper()
 	nw := c.network()
@@ -672,8 +673,16 @@ func (a *adversary) tampering(ctx context.Context, t *testing.T) {
 		alter func(method string, params, result map[string]any)
 	}{
 		{"passes answers through", nil},
-		{"hides the last record", alterHistory(func(hr *tlv1.HistoryResponse) { hr.Records = hr.Records[:len(hr.Records)-1] })},
-		{"alters a record", alterHistory(func(hr *tlv1.HistoryResponse) { hr.Records[0].Record[len(hr.Records[0].Record)-1] ^= 1 })},
+		{"hides the last record", alterHistory(func(hr *tlv1.HistoryResponse) {
+			if len(hr.Records) > 0 {
+				hr.Records = hr.Records[:len(hr.Records)-1]
+			}
+		})},
+		{"alters a record", alterHistory(func(hr *tlv1.HistoryResponse) {
+			if len(hr.Records) > 0 && len(hr.Records[0].Record) > 0 {
+				hr.Records[0].Record[len(hr.Records[0].Record)-1] ^= 1
+			}
+		})},
 		{"claims another height", func(method string, params, result map[string]any) {
 			if method != "abci_query" {
 				return
