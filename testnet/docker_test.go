@@ -575,6 +575,17 @@ func TestDockerCompose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The public-facing API container holds the trust root and no secret.
+	apiID, err := run(ctx, "ps", "-q", "api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := docker(ctx, "cp", strings.TrimSpace(apiID)+":/trust/genesis.json", filepath.Join(t.TempDir(), "api-genesis.json")); err != nil {
+		t.Errorf("the API container has no /trust/genesis.json: %v", err)
+	}
+	if _, err := docker(ctx, "cp", strings.TrimSpace(apiID)+":/testnet/passphrase", filepath.Join(t.TempDir(), "leaked")); err == nil {
+		t.Errorf("the API container can read the network's passphrase")
+	}
 	apiURL := "http://127.0.0.1:" + strconv.Itoa(apiPort)
 	actx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()

@@ -50,6 +50,7 @@ func newTestnetInitCmd() *cobra.Command {
 		nonVals, basePort   int
 		timeoutCommit       time.Duration
 		ifMissing           bool
+		trustOut            string
 		output              outputFlag
 	)
 	cmd := &cobra.Command{
@@ -84,6 +85,9 @@ serve queries. All keys share a random passphrase written to DIR/passphrase
 			}
 			if ifMissing {
 				if nw, err := testnet.Load(out); err == nil {
+					if err := writeTrustCopy(nw, trustOut); err != nil {
+						return err
+					}
 					return output.print(cmd.OutOrStdout(), view(nw, false), func(w io.Writer) {
 						fmt.Fprintf(w, "%s already holds network %s (%d nodes): nothing to do\n", out, nw.ChainID, len(nw.Nodes))
 					})
@@ -94,6 +98,9 @@ serve queries. All keys share a random passphrase written to DIR/passphrase
 				TimeoutCommit: timeoutCommit, BasePort: basePort, Enterprises: enterprises,
 			})
 			if err != nil {
+				return err
+			}
+			if err := writeTrustCopy(nw, trustOut); err != nil {
 				return err
 			}
 			if output.json() {
@@ -131,8 +138,33 @@ serve queries. All keys share a random passphrase written to DIR/passphrase
 	f.DurationVar(&timeoutCommit, "timeout-commit", testnet.DefaultTimeoutCommit, "CometBFT commit timeout (the pause between blocks)")
 	f.StringSliceVar(&enterprises, "enterprises", []string{"farm1"}, "enterprise ids registered at genesis, with keys")
 	f.BoolVar(&ifMissing, "if-missing", false, "do nothing if --out already holds a network (for container entry points)")
+	f.StringVar(&trustOut, "trust-out", "", "also copy the genesis (the public trust root) to DIR/genesis.json, for containers that must see no key or passphrase (the API server's)")
 	output.add(cmd)
 	return cmd
+}
+
+// writeTrustCopy copies the network's genesis into dir (nothing when dir
+// is empty): the one file a verifying client needs, kept apart from the
+// keys and the shared passphrase.
+func writeTrustCopy(nw *testnet.Network, dir string) error {
+	if dir == "" {
+		return nil
+	}
+	data, err := os.ReadFile(filepath.Join(nw.Dir, testnet.GenesisFile))
+	if err != nil {
+		return fmt.Errorf("read the network's genesis: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--trust-out: %w", err)
+	}
+	tmp := filepath.Join(dir, "."+testnet.GenesisFile+".tmp")
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return fmt.Errorf("--trust-out: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, testnet.GenesisFile)); err != nil {
+		return fmt.Errorf("--trust-out: %w", err)
+	}
+	return nil
 }
 
 func loadNet(dir string) (*testnet.Network, *testnet.Runner, error) {
