@@ -8,26 +8,29 @@ import (
 	"testing"
 )
 
-// TestAPIDependencies keeps the API a client: `go list -deps` of package
-// api names neither the application nor the node (nor internal/).
+// TestAPIDependencies keeps the HTTP face a client: `go list -deps` of
+// package api and of the EPCIS interface mounted on it names neither the
+// application nor the node (nor internal/, nor cmd/).
 func TestAPIDependencies(t *testing.T) {
 	const module = "github.com/traceledger/traceledger"
 	bin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skipf("no go command: %v", err)
 	}
-	out, err := exec.Command(bin, "list", "-deps", module+"/api").Output()
-	if err != nil {
-		t.Fatalf("go list -deps: %v", err)
-	}
-	deps := strings.Fields(string(out))
-	if len(deps) == 0 {
-		t.Fatal("go list -deps listed nothing")
-	}
-	for _, d := range deps {
-		for _, banned := range []string{module + "/app", module + "/node", module + "/internal", module + "/cmd"} {
-			if d == banned || strings.HasPrefix(d, banned+"/") {
-				t.Errorf("package api depends on %s", d)
+	for _, pkg := range []string{module + "/api", module + "/api/epcisrest"} {
+		out, err := exec.Command(bin, "list", "-deps", pkg).Output()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v", pkg, err)
+		}
+		deps := strings.Fields(string(out))
+		if len(deps) == 0 {
+			t.Fatalf("go list -deps %s listed nothing", pkg)
+		}
+		for _, d := range deps {
+			for _, banned := range []string{module + "/app", module + "/node", module + "/internal", module + "/cmd"} {
+				if d == banned || strings.HasPrefix(d, banned+"/") {
+					t.Errorf("package %s depends on %s", pkg, d)
+				}
 			}
 		}
 	}
