@@ -41,6 +41,9 @@
       creditNone: '没有读取企业信用。', creditCode: '统一社会信用代码 {c}', creditStatus: '状态：{s}',
       creditCounts: '召回 {r} 次，投诉 {c} 次，违规 {v} 次，暂停 {s} 次', creditReason: '原因：{r}',
       levels: { 1: '一', 2: '二', 3: '三' },
+      schemes: { gap: '良好农业规范（GAP）', organic: '有机产品', green_food: '绿色食品', geographical_indication: '地理标志产品', haccp: 'HACCP',
+        iso22000: 'ISO 22000', gmp: 'GMP', gsp: 'GSP', ccc: '3C 强制认证', origin_environment: '产地环境', quarantine: '检疫', test_report: '检验报告', other: '其他' },
+      moreErrors: '另有 {n} 项',
       bizsteps: { commissioning: '赋码', harvesting: '采收', planting: '种植', shipping: '发货', receiving: '收货', packing: '包装',
         transforming: '加工', inspecting: '检验', retail_selling: '零售', storing: '储存', accepting: '验收', sampling: '抽样',
         departing: '离开', arriving: '到达', loading: '装车', unloading: '卸车', sensor_reporting: '传感记录', destroying: '销毁' }
@@ -79,6 +82,9 @@
       creditNone: 'No enterprise credit read.', creditCode: 'Unified social credit code {c}', creditStatus: 'Status: {s}',
       creditCounts: '{r} recalls, {c} complaints, {v} violations, {s} suspensions', creditReason: 'Reason: {r}',
       levels: { 1: '1', 2: '2', 3: '3' },
+      schemes: { gap: 'Good Agricultural Practice (GAP)', organic: 'Organic', green_food: 'Green Food', geographical_indication: 'Geographical indication',
+        haccp: 'HACCP', iso22000: 'ISO 22000', gmp: 'GMP', gsp: 'GSP', ccc: 'CCC', origin_environment: 'Origin environment', quarantine: 'Quarantine', test_report: 'Test report', other: 'Other' },
+      moreErrors: '{n} more',
       bizsteps: {}
     }
   };
@@ -146,6 +152,19 @@
     }
     const parts = id.split(/[:/]/).filter(Boolean);
     return parts.slice(-2).join(':') || id;
+  }
+
+  // nodeLabel is a graph node's two lines: the lot or serial, and the
+  // product key.
+  function nodeLabel(id) {
+    const m = /\/01\/(\d{14})(?:\/10\/([^/?]+))?(?:\/21\/([^/?]+))?/.exec(id);
+    if (m) {
+      const sub = 'GTIN ' + m[1];
+      if (m[3]) return [(lang === 'zh' ? '序列号 ' : 'serial ') + decodeURIComponent(m[3]), sub];
+      if (m[2]) return [(lang === 'zh' ? '批次 ' : 'lot ') + decodeURIComponent(m[2]), sub];
+      return [sub, ''];
+    }
+    return [shortId(id), ''];
   }
 
   function bizStep(s) {
@@ -275,7 +294,9 @@
     v.dataset.state = state;
     $('verdict-text').textContent = text;
     const ul = $('verdict-errors');
-    ul.replaceChildren(...errors.map((e) => el('li', { text: e })));
+    const shown = errors.slice(0, 5).map((e) => el('li', { text: e }));
+    if (errors.length > 5) shown.push(el('li', { text: t('moreErrors', { n: errors.length - 5 }) }));
+    ul.replaceChildren(...shown);
   }
 
   function name(out, id) {
@@ -392,7 +413,7 @@
     for (const n of g.nodes) if (!depth.has(n)) depth.set(n, 0);
     const rows = [];
     for (const n of g.nodes) { const d = depth.get(n); (rows[d] = rows[d] || []).push(n); }
-    const W = 170, H = 48, GX = 20, GY = 56, PAD = 12;
+    const W = 170, H = 66, GX = 20, GY = 56, PAD = 12;
     const widest = Math.max(...rows.map((r) => (r ? r.length : 0)));
     const width = Math.max(widest * (W + GX) - GX + 2 * PAD, 320);
     const height = rows.length * (H + GY) - GY + 2 * PAD;
@@ -425,15 +446,18 @@
     for (const n of g.nodes) {
       const p = pos.get(n);
       const cls = 'node' + (n === g.root ? ' root' : '') + (recalled.has(n) ? ' recalled' : '');
-      const label = shortId(n);
-      const text = svg('text', { x: p.x + 8, y: p.y + 20 });
-      text.textContent = label.length > 22 ? label.slice(0, 21) + '…' : label;
-      const sub = svg('text', { x: p.x + 8, y: p.y + 38 });
+      const [main, sub] = nodeLabel(n);
+      const fit = (s, max) => (s.length > max ? s.slice(0, max - 1) + '…' : s);
+      const l1 = svg('text', { class: 'main', x: p.x + 8, y: p.y + 20 });
+      l1.textContent = fit(main, 18);
+      const l2 = svg('text', { x: p.x + 8, y: p.y + 38 });
+      l2.textContent = fit(sub, 22);
+      const l3 = svg('text', { x: p.x + 8, y: p.y + 56 });
       const disp = g.last_disposition && g.last_disposition[n];
-      sub.textContent = recalled.has(n) ? '⚠ ' + t('recallTitle') : (disp ? disp.replace(/^.*[:/-]/, '') : '');
+      l3.textContent = recalled.has(n) ? '⚠ ' + t('recallTitle') : (disp ? disp.replace(/^.*[:/-]/, '') : '');
       const tip = svg('title');
       tip.textContent = n;
-      root.append(svg('g', { class: cls }, tip, svg('rect', { x: p.x, y: p.y, width: W, height: H, rx: 6 }), text, sub));
+      root.append(svg('g', { class: cls }, tip, svg('rect', { x: p.x, y: p.y, width: W, height: H, rx: 6 }), l1, l2, l3));
     }
     fig.replaceChildren(root, el('figcaption', { text: t('graphCaption', { n: g.nodes.length, e: g.edges.length }) }));
   }
@@ -463,7 +487,7 @@
       const now = out.attestations[a.id];
       const status = now ? now.status : a.status;
       return el('li', {},
-        el('h3', { text: (a.scheme || '').toUpperCase() + (a.standard ? ' · ' + a.standard : '') }),
+        el('h3', { text: tt('schemes', a.scheme || '') + (a.standard ? ' · ' + a.standard : '') }),
         el('p', { text: t('certNo', { n: a.certificate_number || a.id }) }),
         el('p', { text: t('certIssuer', { i: name(out, a.issuer) }) }),
         el('p', { text: t('certValid', { f: fmtDate(a.valid_from_ms), u: fmtDate(a.valid_until_ms) }) }),

@@ -241,7 +241,10 @@ type verifier struct {
 }
 
 func (v *verifier) fail(format string, args ...any) {
-	v.res.Errors = append(v.res.Errors, fmt.Sprintf(format, args...))
+	msg := fmt.Sprintf(format, args...)
+	if !slices.Contains(v.res.Errors, msg) {
+		v.res.Errors = append(v.res.Errors, msg)
+	}
 }
 
 func (v *verifier) check(format string, args ...any) {
