@@ -5,6 +5,7 @@ package portal_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -262,6 +263,47 @@ func TestPortalInChromium(t *testing.T) {
 			}
 		}
 		t.Logf("50-record history: verified in %s ms in Chromium (performance.now, first run), %.2f ms in Go (native, best of 5)", st.VerifyMs, float64(best.Microseconds())/1000)
+		// The WebAssembly verifier in the page and the Go verifier give the
+		// same result on the same input, honest and tampered.
+		for name, input := range map[string]verify.Input{"honest": in, "tampered": tamperInput(t, in)} {
+			b, _ := json.Marshal(input)
+			lit, _ := json.Marshal(string(b))
+			type verdict struct {
+				Verified bool     `json:"verified"`
+				Errors   []string `json:"errors"`
+				Count    uint64   `json:"count"`
+				Nodes    int      `json:"nodes"`
+				Records  int      `json:"records_checked"`
+			}
+			page, err := chromedp.Run(bctx, chromedp.Evaluate[verdict](`(() => { const r = JSON.parse(window.traceledgerVerify(`+string(lit)+`));
+  return {verified: r.verified, errors: r.errors, count: r.history ? r.history.count : 0, nodes: r.graph ? r.graph.nodes.length : 0, records_checked: r.records_checked}; })()`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := verify.Verify(input)
+			want := verdict{Verified: g.Verified, Errors: g.Errors, Records: g.Records}
+			if g.History != nil {
+				want.Count = g.History.Count
+			}
+			if g.Graph != nil {
+				want.Nodes = len(g.Graph.Nodes)
+			}
+			if fmt.Sprint(page) != fmt.Sprint(want) {
+				t.Errorf("%s: the page's verifier says %+v, the Go verifier %+v", name, page, want)
+			}
+			if name == "honest" {
+				best, err := chromedp.Run(bctx, chromedp.Evaluate[float64](`(() => { const s = `+string(lit)+`; let best = 1e9;
+  for (let i = 0; i < 5; i++) { const t0 = performance.now(); window.traceledgerVerify(s); best = Math.min(best, performance.now() - t0); }
+  return best; })()`))
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("50-record history in Chromium: best of 5 %.1f ms (performance.now)", best)
+			}
+			if name == "tampered" && page.Verified {
+				t.Error("the page's verifier accepts the tampered input")
+			}
+		}
 		if os.Getenv("TRACELEDGER_WRITE_TESTDATA") != "" {
 			b, _ := json.Marshal(in)
 			if err := os.WriteFile(filepath.Join("verify", "testdata", "history50.json"), b, 0o644); err != nil {
@@ -285,4 +327,17 @@ func TestPortalInChromium(t *testing.T) {
 		t.Logf("lying proxy: %q, first error %q", st.Text, st.Errors[0])
 		shoot(t, bctx, dir, "phone-lie.png")
 	})
+}
+
+// tamperInput is in with one byte of the bundle's first record changed.
+func tamperInput(t *testing.T, in verify.Input) verify.Input {
+	t.Helper()
+	var b map[string]any
+	if err := json.Unmarshal(in.Bundle, &b); err != nil {
+		t.Fatal(err)
+	}
+	alter(b, uint64(b["records"].([]any)[0].(map[string]any)["index"].(float64)))
+	out := in
+	out.Bundle, _ = json.Marshal(b)
+	return out
 }
