@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/traceledger/traceledger/portal"
+	"github.com/traceledger/traceledger/portal/label"
 	"github.com/traceledger/traceledger/portal/verify"
 )
 
@@ -232,9 +233,13 @@ func TestPortalInChromium(t *testing.T) {
 		if st := waitVerdict(t, bctx); st.State != "verified" || productPath(st) != want {
 			t.Errorf("search %s: %q at %s", element, st.State, st.Path)
 		}
-		// The GS1 resolver (a QR label's URL) sends the browser there too,
+		// A QR label's URL (the GS1 resolver) sends the browser there too,
 		// and so does an EPC URI typed in the search box.
-		mustDo(t, bctx, chromedp.Navigate(base+gtinLot))
+		labelURL, err := label.URL(base, lotL1)
+		if err != nil || labelURL != base+gtinLot {
+			t.Fatalf("label URL %q, %v; want %q", labelURL, err, base+gtinLot)
+		}
+		mustDo(t, bctx, chromedp.Navigate(labelURL))
 		if st := waitVerdict(t, bctx); st.State != "verified" || productPath(st) != want {
 			t.Errorf("resolver %s: %q at %s", gtinLot, st.State, st.Path)
 		}

@@ -587,7 +587,11 @@ func (v *verifier) crossCheck(what string, data json.RawMessage) {
 					vr := v.records[idx]
 					if b, err := base64Decode(s); err != nil || vr == nil || !bytes.Equal(b, vr.Bytes) {
 						bad++
-						if bad <= 3 {
+						if bad > 3 {
+							// enough said
+						} else if vr == nil {
+							v.fail("%s: the server's data shows record %d, which the evidence does not prove", what, idx)
+						} else {
 							v.fail("%s: the server's data shows record %d differently from the verified evidence", what, idx)
 						}
 					}
