@@ -4,7 +4,7 @@ GO            ?= go
 GOGOPROTO_VER := v1.7.2
 PROTOC_GEN    := $(shell $(GO) env GOPATH)/bin/protoc-gen-gocosmos
 
-.PHONY: help build test demo proto proto-tools bench bench-go bench-load lint image
+.PHONY: help build test demo proto proto-tools bench bench-go bench-load lint image wasm
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -14,6 +14,14 @@ build: ## build bin/traceledger (static)
 
 test: ## run the whole test suite (the README's test command, what .ci/run runs)
 	go test -count=1 -timeout 45m ./...
+
+WASM_DIR := portal/assets
+
+wasm: ## build the portal's WebAssembly verifier (portal/assets/verifier.wasm.gz, committed) with the toolchain's wasm_exec.js
+	GOOS=js GOARCH=wasm CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $(WASM_DIR)/verifier.wasm ./portal/wasm
+	gzip -9 -n -f $(WASM_DIR)/verifier.wasm
+	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(WASM_DIR)/wasm_exec.js
+	$(GO) env GOVERSION > $(WASM_DIR)/verifier.goversion
 
 demo: ## run the embedded demo
 	$(GO) run ./cmd/traceledger demo

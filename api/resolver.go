@@ -61,8 +61,11 @@ var linkTypes = []string{linkDefault, linkTraceability, linkEPCIS, linkCertifica
 func (s *Server) links(base, canonical string) map[string][]Link {
 	id := url.PathEscape(canonical)
 	page := strings.ReplaceAll(s.opts.ProductPage, "{id}", id)
-	if page == "" {
+	switch {
+	case page == "":
 		page = base + "/v1/history/" + id
+	case strings.HasPrefix(page, "/"):
+		page = base + page // a page on this server (the portal)
 	}
 	return map[string][]Link{
 		linkDefault:       {{Href: page, Title: "Product page", Type: "text/html"}},

@@ -55,7 +55,8 @@ type Options struct {
 	Logger *slog.Logger
 	// ProductPage is the URL of the portal's product page, where the
 	// resolver sends browsers, with {id} for the percent-encoded canonical
-	// key; empty means the verified history (/v1/history/{id}).
+	// key; a path (/portal/p/{id}) is on this server, at BaseURL; empty
+	// means the verified history (/v1/history/{id}).
 	ProductPage string
 	// BaseURL is the public URL of the API (scheme and host) the resolver's
 	// links use; empty means the request's own.

@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 
+// This file reads through package client (CometBFT); the WebAssembly
+// verifier of the portal builds the walk without it.
+
+//go:build !(js && wasm)
+
 package trace
 
 import (

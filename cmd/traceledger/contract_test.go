@@ -115,6 +115,7 @@ func TestCommandTree(t *testing.T) {
 		"genesis add-department":                 {args: []string{filepath.Join(dir, "g.json"), "--id", "x", "--name", "X", "--validator-key", b64Key(1)}},
 		"genesis add-participant":                {args: []string{filepath.Join(dir, "g.json"), "--id", "x", "--name", "X", "--department", "agri", "--key", b64Key(2)}},
 		"genesis hash":                           {args: []string{a.genesis}},
+		"label qr":                               {args: []string{"urn:epc:class:lgtin:6901234.500012.LOT1", "--resolver", "https://r.example", "--out", filepath.Join(dir, "label.png")}},
 		"genesis new":                            {args: []string{"--chain-id", "x", "--out", filepath.Join(dir, "g.json")}},
 		"genesis validate":                       {args: []string{a.genesis}},
 		"init":                                   {args: []string{"--home", scratch}},

@@ -101,7 +101,7 @@ Exit codes (the same for every command):
 		newProofCmd(), newVerifyCmd(), newAuditCmd(),
 		newGenesisCmd(),
 		newTraceCmd(), newAttestCmd(),
-		newServeCmd(), newAPICmd(),
+		newServeCmd(), newAPICmd(), newLabelCmd(),
 	)
 	strictTree(root)
 	return root

@@ -14,11 +14,13 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/cometbft/cometbft/types"
 	"github.com/spf13/cobra"
 
 	"github.com/traceledger/traceledger/api"
 	"github.com/traceledger/traceledger/client"
 	"github.com/traceledger/traceledger/genesis"
+	"github.com/traceledger/traceledger/portal"
 )
 
 // serveFlags configure the HTTP API server.
@@ -29,6 +31,7 @@ type serveFlags struct {
 	nodes                []string
 	tlsCert, tlsKey      string
 	publicHTTP           bool
+	portal               bool
 	timeout              time.Duration
 	maxBody              int64
 	maxAge               time.Duration
@@ -61,7 +64,13 @@ Each client may make --rate-limit public reads a second (bursts of
 --rate-burst) and --submit-rate-limit submissions (429 with Retry-After
 beyond them; 0 turns a limit off). The client is the peer's address, or,
 from a --trusted-proxy, the address its Forwarded or X-Forwarded-For header
-names. --access-log writes one JSON line per request.`,
+names. --access-log writes one JSON line per request.
+
+The public query portal (docs/PORTAL.md) is served at / with it unless
+--portal=false: a search page, product pages at /portal/p/{id} (where the
+GS1 resolver sends browsers, unless --product-page says otherwise) and a
+verifier that checks every answer in the browser against the genesis file
+the page carries.`,
 		Example: `  traceledger serve --node http://127.0.0.1:26657 --genesis genesis.json --addr 127.0.0.1:8080
   traceledger serve --home ./observer --node http://10.0.0.5:26657 --node http://10.0.0.6:26657 \
       --addr 0.0.0.0:8443 --tls-cert api.crt --tls-key api.key`,
@@ -76,7 +85,8 @@ names. --access-log writes one JSON line per request.`,
 	cmd.Flags().StringVar(&f.tlsKey, "tls-key", "", "the private key file of --tls-cert (PEM)")
 	cmd.Flags().BoolVar(&f.publicHTTP, "public-http", false, "allow plain HTTP on a non-loopback address (behind a TLS-terminating proxy)")
 	cmd.Flags().StringVar(&f.metricsAddr, "metrics-addr", "", "also serve Prometheus metrics at http://HOST:PORT/metrics (an operator's address; off by default)")
-	cmd.Flags().StringVar(&f.productPage, "product-page", "", "URL of the portal's product page the GS1 resolver sends browsers to, {id} for the canonical key (default: the verified history)")
+	cmd.Flags().StringVar(&f.productPage, "product-page", "", "URL of the portal's product page the GS1 resolver sends browsers to, {id} for the canonical key (default: this server's portal, "+portal.ProductPath+"; the verified history with --portal=false)")
+	cmd.Flags().BoolVar(&f.portal, "portal", true, "serve the public query portal at / (docs/PORTAL.md)")
 	cmd.Flags().StringVar(&f.baseURL, "base-url", "", "public URL of the API (scheme://host) for the resolver's links (default: the request's host)")
 	cmd.Flags().DurationVar(&f.timeout, "timeout", api.DefaultTimeout, "time limit of one request")
 	cmd.Flags().Int64Var(&f.maxBody, "max-body", api.DefaultMaxBodyBytes, "size limit of a request body, bytes")
@@ -147,7 +157,7 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 		return err
 	}
 	defer closeLog()
-	c, err := f.client()
+	c, doc, err := f.client()
 	if err != nil {
 		return err
 	}
@@ -181,7 +191,11 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 	opts.Timeout, opts.MaxBodyBytes, opts.Logger = f.timeout, f.maxBody, logger
 	opts.ProductPage, opts.BaseURL = f.productPage, f.baseURL
-	srv := api.New(c, opts)
+	srv, err := f.newServer(c, doc, opts)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	stopGateway, err := f.gateway.start(cmd, c, srv, logger, f.timeout)
 	if err != nil {
 		ln.Close()
@@ -204,13 +218,29 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	return err
 }
 
-// client builds the verifying client from the flags.
-func (f serveFlags) client() (*client.Client, error) {
+// newServer builds the API server with opts, with the portal mounted
+// unless --portal=false.
+func (f serveFlags) newServer(c *client.Client, doc *types.GenesisDoc, opts api.Options) (*api.Server, error) {
+	if f.portal && opts.ProductPage == "" {
+		opts.ProductPage = portal.ProductPath
+	}
+	srv := api.New(c, opts)
+	if f.portal {
+		if err := portal.Mount(srv, portal.Options{Genesis: doc}); err != nil {
+			return nil, err
+		}
+	}
+	return srv, nil
+}
+
+// client builds the verifying client from the flags; doc is the genesis
+// document it trusts.
+func (f serveFlags) client() (c *client.Client, doc *types.GenesisDoc, err error) {
 	var urls []string
 	for _, n := range f.nodes {
 		u, err := normalizeNodeURL("--node", n)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		urls = append(urls, u)
 	}
@@ -225,11 +255,12 @@ func (f serveFlags) client() (*client.Client, error) {
 	if path == "" {
 		path = filepath.Join(f.home, "config", "genesis.json")
 	}
-	doc, _, err := genesis.Load(path)
+	doc, _, err = genesis.Load(path)
 	if err != nil {
-		return nil, fmt.Errorf("load genesis (the trust root): %w; pass --genesis FILE, or --home of a node home of the network", err)
+		return nil, nil, fmt.Errorf("load genesis (the trust root): %w; pass --genesis FILE, or --home of a node home of the network", err)
 	}
-	return newClient(urls[0], doc, f.maxAge, urls[1:]...)
+	c, err = newClient(urls[0], doc, f.maxAge, urls[1:]...)
+	return c, doc, err
 }
 
 // loopback reports whether addr is a loopback address.
@@ -238,12 +269,12 @@ func loopback(addr net.Addr) bool {
 	return ok && ta.IP.IsLoopback()
 }
 
-// startNodeAPI serves the HTTP API for the node of home (in this process,
-// read through its RPC like any client) on addr, in the background. It
-// returns once it listens; stop shuts it down gracefully.
+// startNodeAPI serves the HTTP API and the portal for the node of home (in
+// this process, read through its RPC like any client) on addr, in the
+// background. It returns once it listens; stop shuts it down gracefully.
 func startNodeAPI(cmd *cobra.Command, home, addr string) (stop func() error, err error) {
-	f := serveFlags{home: home, addr: addr, timeout: api.DefaultTimeout, maxBody: api.DefaultMaxBodyBytes, maxAge: client.DefaultMaxAnswerAge}
-	c, err := f.client()
+	f := serveFlags{home: home, addr: addr, timeout: api.DefaultTimeout, maxBody: api.DefaultMaxBodyBytes, maxAge: client.DefaultMaxAnswerAge, portal: true}
+	c, doc, err := f.client()
 	if err != nil {
 		return nil, err
 	}
@@ -255,11 +286,16 @@ func startNodeAPI(cmd *cobra.Command, home, addr string) (stop func() error, err
 		ln.Close()
 		return nil, &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("--api-addr %s is not a loopback address: run 'traceledger serve' with --tls-cert/--tls-key for a public API", addr)}
 	}
-	srv := api.New(c, api.Options{Logger: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))})
+	opts := api.Options{Timeout: f.timeout, MaxBodyBytes: f.maxBody, Logger: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))}
+	srv, err := f.newServer(c, doc, opts)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
-	fmt.Fprintf(cmd.ErrOrStderr(), "API on http://%s\n", ln.Addr())
+	fmt.Fprintf(cmd.ErrOrStderr(), "API and portal on http://%s\n", ln.Addr())
 	return func() error {
 		cancel()
 		return <-done
