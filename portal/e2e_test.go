@@ -232,6 +232,11 @@ func lyingProxy(t *testing.T, apiURL string, target uint64) string {
 	t.Helper()
 	u, _ := url.Parse(apiURL)
 	rp := httputil.NewSingleHostReverseProxy(u)
+	direct := rp.Director
+	rp.Director = func(r *http.Request) {
+		direct(r)
+		r.Header.Del("Accept-Encoding") // plain JSON to alter (the API compresses on request)
+	}
 	rp.ModifyResponse = func(res *http.Response) error {
 		if !strings.HasPrefix(res.Request.URL.Path, "/v1/") || res.StatusCode != http.StatusOK {
 			return nil
