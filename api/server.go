@@ -95,8 +95,9 @@ type Server struct {
 	blockMu  sync.Mutex
 	blocks   map[int64]blockEntry
 
-	failures atomic.Uint64
-	metrics  *metrics
+	failures  atomic.Uint64
+	conflicts atomic.Uint64 // witness conflicts (witnessConflict)
+	metrics   *metrics
 
 	readLimit, submitLimit *limiterTable // nil: off
 	gzipPool               sync.Pool     // of *gzip.Writer
@@ -143,8 +144,35 @@ func New(c *client.Client, opts Options) *Server {
 	s.metrics = newMetrics(s)
 	s.table = s.routeTable()
 	s.routes()
+	c.OnWitnessConflict(s.witnessConflict)
 	return s
 }
+
+// witnessConflict counts and logs a witness that served a header other
+// than the primary's for a height the light client checked. CometBFT's
+// light client drops that witness and keeps serving headers verified
+// against the primary when another witness confirmed them; when the
+// conflicting header verifies instead (an attack on the primary's side),
+// the primary's header is refused and the read answered 502.
+func (s *Server) witnessConflict(c client.WitnessConflict) {
+	n := s.conflicts.Add(1)
+	s.log.Error("a witness served a header that conflicts with the primary's", "witness", c.Witness, "height", c.Height,
+		"primary_hash", hexOf(c.PrimaryHash), "witness_hash", hexOf(c.WitnessHash), "witness_error", errString(c.Err),
+		"primary_refused", c.Attack, "witness_conflicts", n)
+}
+
+// errString is err's text, or "" for nil.
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// WitnessConflicts is how many times a witness served a header that
+// conflicts with the primary's (or a malformed one) since the server
+// started.
+func (s *Server) WitnessConflicts() uint64 { return s.conflicts.Load() }
 
 // Handler is the API's HTTP handler. Reads are public: they answer any
 // origin (CORS), and a browser's preflight for them is answered here.
@@ -478,7 +506,12 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "height": rd.answeredHeight(), "verification_failures": s.VerificationFailures()})
+	ready := map[string]any{"status": "ready", "height": rd.answeredHeight(), "verification_failures": s.VerificationFailures(),
+		"witness_conflicts": s.WitnessConflicts()}
+	if n, ok := s.c.Witnesses(); ok {
+		ready["witnesses"] = n
+	}
+	writeJSON(w, http.StatusOK, ready)
 }
 
 // HTTPServer returns an http.Server for the API with read, write and idle
