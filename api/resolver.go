@@ -118,7 +118,7 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := &prepared{key: "resolve\x00" + canonical, fetch: func(rd *reader) (any, error) {
-		_, vh, err := readHistory(rd, canonical)
+		_, vh, err := readHistory(rd, canonical, walked)
 		if err != nil {
 			return nil, err
 		}

@@ -106,6 +106,15 @@ type Server struct {
 	table []route
 	// docTag is the ETag of the OpenAPI document.
 	docTag string
+	// walk is how whole histories are walked (smaller only in tests).
+	walk walkLimits
+}
+
+// walkLimits are the page size whole histories are walked in and the
+// caps of readHistory.
+type walkLimits struct {
+	page           uint32
+	served, walked uint64
 }
 
 // New returns a Server reading through c.
@@ -138,7 +147,7 @@ func New(c *client.Client, opts Options) *Server {
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{c: c, opts: opts, mux: http.NewServeMux(), log: lg, blocks: map[int64]blockEntry{}, docTag: openAPITag()}
+	s := &Server{c: c, opts: opts, mux: http.NewServeMux(), log: lg, blocks: map[int64]blockEntry{}, docTag: openAPITag(), walk: walkLimits{page: tlv1.MaxHistoryPage, served: maxServedHistory, walked: maxWalkedHistory}}
 	s.gzipPool.New = newGzipWriter
 	s.readLimit, s.submitLimit = newLimits(opts)
 	s.metrics = newMetrics(s)
