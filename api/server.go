@@ -153,7 +153,9 @@ func New(c *client.Client, opts Options) *Server {
 	s.metrics = newMetrics(s)
 	s.table = s.routeTable()
 	s.routes()
-	c.OnWitnessConflict(s.witnessConflict)
+	if c != nil {
+		c.OnWitnessConflict(s.witnessConflict)
+	}
 	return s
 }
 
@@ -284,6 +286,7 @@ func (s *Server) routeTable() []route {
 		{"GET /v1/credit/{enterprise}", s.read(s.credit)},
 		{"GET /v1/validators", s.read(s.validators)},
 		{"GET /v1/proposals/{id}", s.read(s.proposal)},
+		{"GET /v1/recalls", s.read(s.lotRecalls)},
 		{"GET /v1/recalls/{id}", s.read(s.recall)},
 		{"GET /v1/trace/{direction}/{identifier}", s.read(s.trace)},
 		{"GET /v1/bundles/{identifier}", s.read(s.bundle)},
