@@ -271,3 +271,22 @@ func TestLyingWitness(t *testing.T) {
 		})
 	}
 }
+
+// TestOnlyWitnessLies: when the one witness lies, no witness confirms the
+// primary's headers: reads are refused 503 (not served, not counted as
+// verification failures), and the conflict is counted.
+func TestOnlyWitnessLies(t *testing.T) {
+	liar, on := headerProxy(t, fx.url, faultConflict)
+	ts, s := apiServerWith(t, fx.url, []string{liar}, api.Options{})
+	if r := get(t, ts.URL+"/v1/status"); r.status != http.StatusOK {
+		t.Fatalf("before the lie: %d %s", r.status, r.body)
+	}
+	on.Store(true)
+	r := get(t, ts.URL+"/v1/history/"+seg(lotEPC))
+	if p := r.problem(t); r.status != http.StatusServiceUnavailable || tlv1.Code(p.Code) != tlv1.CodeAPINodeUnavailable {
+		t.Fatalf("with only a lying witness: %d %s", r.status, r.body)
+	}
+	if s.WitnessConflicts() == 0 || s.VerificationFailures() != 0 {
+		t.Fatalf("%d conflicts, %d verification failures", s.WitnessConflicts(), s.VerificationFailures())
+	}
+}
