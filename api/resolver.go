@@ -69,7 +69,8 @@ func (s *Server) links(base, canonical string) map[string][]Link {
 		linkTraceability:  {{Href: base + "/v1/trace/back/" + id, Title: "Trace back, with a proof per edge", Type: "application/json"}},
 		linkEPCIS:         {{Href: base + "/v1/history/" + id, Title: "Complete verified history", Type: "application/json"}},
 		linkCertification: {{Href: base + "/v1/trace/back/" + id, Title: "Attestations found in the trace (graph.attestations)", Type: "application/json"}},
-		linkRecallStatus:  {{Href: base + "/v1/trace/forward/" + id, Title: "Recalls found in the trace (graph.recalls)", Type: "application/json"}},
+		linkRecallStatus: {{Href: base + "/v1/recalls?lot=" + url.QueryEscape(canonical), Title: "Every recall recorded against this key, proven complete", Type: "application/json"},
+			{Href: base + "/v1/trace/forward/" + id, Title: "Recalls found in the trace (graph.recalls)", Type: "application/json"}},
 	}
 }
 
