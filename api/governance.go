@@ -129,3 +129,69 @@ func (s *Server) recall(r *http.Request) (*prepared, error) {
 		return RecallAnswer{ID: id, State: rootsView(resp.Roots), Recall: js, Entry: bundle.ValueOf(resp.Value)}, nil
 	}}, nil
 }
+
+// LotRecallsAnswer is every recall recorded against a lot, from the lot's
+// complete, verified history: a recall is appended to the history of every
+// lot it names (docs/PROOFS.md, "Absence and status"), so the history's
+// recall records, with the head that proves it complete, are all the
+// recalls of the lot as of the answer's height, and an empty list proves
+// there is none.
+type LotRecallsAnswer struct {
+	// Lot is as asked; Canonical the key its history is filed under.
+	Lot       string       `json:"lot"`
+	Canonical string       `json:"canonical"`
+	State     bundle.State `json:"state"`
+	Head      HeadView     `json:"head"`
+	HeadProof bundle.Value `json:"head_proof"`
+	// Recalls are the recall records, oldest first.
+	Recalls []LotRecall `json:"recalls"`
+}
+
+// LotRecall is one recall record of a lot's history.
+type LotRecall struct {
+	ID     string          `json:"id"`
+	Recall json.RawMessage `json:"recall"`
+	// Record is the log record with its inclusion proof.
+	Record RecordView `json:"record"`
+}
+
+// lotRecalls answers GET /v1/recalls?lot=.
+func (s *Server) lotRecalls(r *http.Request) (*prepared, error) {
+	given := r.URL.Query().Get("lot")
+	if given == "" {
+		return nil, badRequest(tlv1.CodeEPCISInvalidIdentifier, "lot", "give the lot: /v1/recalls?lot=<identifier, percent-encoded>; a recall by id is /v1/recalls/{id}", "no lot")
+	}
+	canonical, err := client.CanonicalSubject(given)
+	if err != nil {
+		return nil, &problemError{status: http.StatusBadRequest, code: tlv1.CodeEPCISInvalidIdentifier, field: "lot", detail: err.Error(),
+			hint: "give a GS1 key (EPC URI or Digital Link on any domain), a national code that passes its structure check, or another absolute URI, percent-encoded"}
+	}
+	return &prepared{key: "lot-recalls\x00" + canonical, fetch: func(rd *reader) (any, error) {
+		resp, vh, err := readHistory(rd, canonical, walked)
+		if err != nil {
+			return nil, err
+		}
+		if vh.Head == nil {
+			return nil, absent(rd, tlv1.CodeNotFound, "lot", "%s (canonical %s) has no history on the ledger", given, canonical)
+		}
+		out := LotRecallsAnswer{Lot: given, Canonical: canonical, State: rootsView(resp.Roots),
+			Head:      HeadView{Count: vh.Head.Count, LastIndex: vh.Head.LastIndex, ChainHash: vh.Head.ChainHash},
+			HeadProof: bundle.ValueOf(resp.Head), Recalls: []LotRecall{}}
+		for i, vr := range vh.Records {
+			rc := vr.Record.GetCredit().GetRecall()
+			if rc == nil {
+				continue
+			}
+			js, err := protoJSON(rc)
+			if err != nil {
+				return nil, err
+			}
+			v, err := recordView(vr, resp.Records[i])
+			if err != nil {
+				return nil, err
+			}
+			out.Recalls = append(out.Recalls, LotRecall{ID: rc.GetBody().GetId(), Recall: js, Record: v})
+		}
+		return out, nil
+	}}, nil
+}

@@ -3,11 +3,15 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/traceledger/traceledger/api"
+	"github.com/traceledger/traceledger/epcis"
 	"github.com/traceledger/traceledger/proof"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
@@ -109,5 +113,47 @@ func TestHistoryPages(t *testing.T) {
 	r := get(t, lying.URL+"/v1/history/"+seg(lotEPC)+"?offset=1&limit=1")
 	if r.status != http.StatusBadGateway || tlv1.Code(r.problem(t).Code) != tlv1.CodeAPINotVerified || ls.VerificationFailures() != 1 {
 		t.Fatalf("a page with a forged chain before: %d %s", r.status, r.body)
+	}
+}
+
+// TestWholeHistoryWalk: reads that need a whole history walk it page by
+// page at one height (here one record a page), serving the same records
+// as a one-page read, every page in the evidence; a history longer than
+// the read's cap is refused with 400 telling the caller to page.
+func TestWholeHistoryWalk(t *testing.T) {
+	canonical, err := epcis.CanonicalIdentifier(lotEPC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, _ := apiServer(t, fx.url, api.Options{})
+	var one api.HistoryAnswer
+	get(t, ts.URL+"/v1/history/"+seg(lotEPC)).answer(t, &one)
+
+	pts, ps := apiServer(t, fx.url, api.Options{})
+	api.SetHistoryWalk(ps, 1, 100, 100)
+	var paged api.HistoryAnswer
+	_, ev := get(t, pts.URL+"/v1/history/"+seg(lotEPC)).answer(t, &paged)
+	if len(paged.Records) != len(one.Records) || paged.Head.Count != one.Head.Count || len(ev.Answers) != len(one.Records) {
+		t.Fatalf("walked %d records in %d answers, want %d", len(paged.Records), len(ev.Answers), len(one.Records))
+	}
+	for i, r := range paged.Records {
+		if r.Index != one.Records[i].Index || !slices.Equal(r.Bytes, one.Records[i].Bytes) {
+			t.Fatalf("record %d differs between the walk and the one-page read", i)
+		}
+	}
+	for _, p := range []string{"/v1/credit/farm", "/v1/trace/back/" + seg(lotEPC), "/v1/attestations/" + seg(attID) + "?valid_at=" + fmt.Sprint(time.Now().UnixMilli())} {
+		if r := get(t, pts.URL+p); r.status != http.StatusOK {
+			t.Fatalf("%s walked in pages: %d %s", p, r.status, r.body)
+		}
+	}
+
+	capped, cs := apiServer(t, fx.url, api.Options{})
+	api.SetHistoryWalk(cs, 1, 2, 2)
+	for _, p := range []string{"/v1/history/" + seg(lotEPC), "/v1/trace/back/" + seg(lotEPC)} {
+		r := get(t, capped.URL+p)
+		pr := r.problem(t)
+		if r.status != http.StatusBadRequest || tlv1.Code(pr.Code) != tlv1.CodeInvalidQuery || pr.Field != "identifier" || !strings.Contains(pr.Hint, "/v1/history/"+seg(canonical)) {
+			t.Fatalf("%s: a history over the cap: %d %s", p, r.status, r.body)
+		}
 	}
 }

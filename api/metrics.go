@@ -22,6 +22,7 @@ type metrics struct {
 	requests    *prometheus.CounterVec
 	latency     *prometheus.HistogramVec
 	unverified  prometheus.CounterFunc
+	conflicts   prometheus.CounterFunc
 	notModified prometheus.Counter
 	nodeUp      prometheus.Gauge
 	nodeQuery   *prometheus.HistogramVec
@@ -36,6 +37,8 @@ func newMetrics(s *Server) *metrics {
 		Help: "Time to answer a request, by route pattern.", Buckets: []float64{.002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}}, []string{"route"})
 	m.unverified = prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "traceledger", Subsystem: "api", Name: "verification_failures_total",
 		Help: "Node answers that failed verification and were refused (502)."}, func() float64 { return float64(s.VerificationFailures()) })
+	m.conflicts = prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "traceledger", Subsystem: "api", Name: "witness_conflicts_total",
+		Help: "Headers a witness served that conflict with the primary's (or were malformed); the light client drops that witness."}, func() float64 { return float64(s.WitnessConflicts()) })
 	m.notModified = prometheus.NewCounter(prometheus.CounterOpts{Namespace: "traceledger", Subsystem: "api", Name: "not_modified_total",
 		Help: "Reads answered 304 from the client's cached copy (height-keyed ETag)."})
 	m.nodeUp = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "traceledger", Subsystem: "api", Name: "node_up",
@@ -44,7 +47,7 @@ func newMetrics(s *Server) *metrics {
 		Help: "Time the node took to answer one ABCI query (before verification), by query path.", Buckets: []float64{.001, .002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10}}, []string{"path"})
 	m.limited = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "traceledger", Subsystem: "api", Name: "rate_limited_total",
 		Help: "Requests refused with 429 by a per-client rate limit, by limit (read or submit)."}, []string{"limit"})
-	m.reg.MustRegister(m.requests, m.latency, m.unverified, m.notModified, m.nodeUp, m.nodeQuery, m.limited)
+	m.reg.MustRegister(m.requests, m.latency, m.unverified, m.conflicts, m.notModified, m.nodeUp, m.nodeQuery, m.limited)
 	for _, t := range []*limiterTable{s.readLimit, s.submitLimit} {
 		if t != nil {
 			m.limited.WithLabelValues(t.name)

@@ -7,7 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
+
+	"github.com/cometbft/cometbft/light"
+	"github.com/cometbft/cometbft/light/provider"
 
 	"github.com/traceledger/traceledger/client"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
@@ -110,6 +115,21 @@ func classify(ctx context.Context, err error) (p *problemError, verificationFail
 	case errors.As(err, &stale):
 		return &problemError{status: http.StatusBadGateway, code: tlv1.CodeAPIAnswerStale, detail: err.Error(),
 			hint: "the node's latest answer is genuine but old (it may be lagging, halted or replaying): it was not served as current; retry, or ask with ?height= for a historical answer"}, false
+	case transportFailure(err):
+		// Checked before ErrNotVerified: a header (or answer) that could
+		// not be fetched was not shown false, whatever wraps the error.
+		if timedOut(ctx, err) {
+			return &problemError{status: http.StatusGatewayTimeout, code: tlv1.CodeAPITimeout, detail: err.Error(),
+				hint: "the node did not answer in time; retry (a verified answer waits for the next block's header)"}, false
+		}
+		return &problemError{status: http.StatusServiceUnavailable, code: tlv1.CodeAPINodeUnavailable, detail: err.Error(),
+			hint: "retry later; the API server cannot reach its node"}, false
+	case errors.Is(err, light.ErrNoWitnesses):
+		return &problemError{status: http.StatusServiceUnavailable, code: tlv1.CodeAPINodeUnavailable, detail: err.Error(),
+			hint: "the API server has no witness left to cross-check headers against (a witness that served a conflicting header is dropped): the operator must restart it with honest witnesses"}, false
+	case errors.Is(err, light.ErrFailedHeaderCrossReferencing):
+		return &problemError{status: http.StatusServiceUnavailable, code: tlv1.CodeAPINodeUnavailable, detail: err.Error(),
+			hint: "no witness confirmed the node's header (unreachable, behind, or dropped for serving a conflicting header): the answer was not served; retry later, and report it to the operator"}, false
 	case errors.Is(err, client.ErrNotVerified):
 		return &problemError{status: http.StatusBadGateway, code: tlv1.CodeAPINotVerified, detail: err.Error(),
 			hint: "the node's answer did not verify and was not served; retry later, and report it to the operator"}, true
@@ -121,6 +141,31 @@ func classify(ctx context.Context, err error) (p *problemError, verificationFail
 	}
 	return &problemError{status: http.StatusServiceUnavailable, code: tlv1.CodeAPINodeUnavailable, detail: err.Error(),
 		hint: "retry later; the API server cannot reach its node"}, false
+}
+
+// transportFailure reports whether err is a failure to reach or hear from
+// a node (connection refused or dropped, a time-out, a deadline while
+// fetching) rather than an answer that failed a check: the CLI's
+// "unreachable".
+func transportFailure(err error) bool {
+	var ue *url.Error
+	var oe *net.OpError
+	var de *net.DNSError
+	switch {
+	case errors.As(err, &ue) && ue.Op != "parse",
+		errors.As(err, &oe), errors.As(err, &de),
+		errors.Is(err, provider.ErrNoResponse),
+		errors.Is(err, context.DeadlineExceeded):
+		return true
+	}
+	return false
+}
+
+// timedOut reports whether a transport failure is a time-out.
+func timedOut(ctx context.Context, err error) bool {
+	var te interface{ Timeout() bool }
+	return errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil ||
+		(errors.As(err, &te) && te.Timeout())
 }
 
 // queryProblem maps a node's refusal of a query to a problem.

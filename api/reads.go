@@ -163,21 +163,94 @@ func identifierParam(r *http.Request, name string) (given, canonical string, err
 	return given, canonical, nil
 }
 
-// readHistory reads and verifies subject's history (already canonical).
-func readHistory(rd *reader, subject string) (*tlv1.HistoryResponse, *proof.VerifiedHistory, error) {
-	var resp tlv1.HistoryResponse
-	h, err := rd.query(tlv1.PathHistory, &tlv1.HistoryRequest{Subject: subject}, &resp)
+// Whole histories are walked in pages (docs/PROOFS.md, "Paged
+// histories"): one node answer carries at most tlv1.MaxHistoryPage records
+// and an unpaged one at most tlv1.MaxHistoryRecords, while anyone can
+// lengthen a lot's history. A read that needs a whole history asks for
+// the newest page, then each older page anchored at the chain value
+// before the page after it, all at the reader's height; a history that
+// fits one page is one query, its answer the unpaged one. The walk is
+// bounded: a history longer than the read's cap is refused with 400,
+// telling the caller to page (/v1/history/{identifier}?offset=&limit=).
+const (
+	// maxServedHistory caps a whole history served record by record
+	// (/v1/history without a page, an attestation's valid-at histories):
+	// the node's own cap on an unpaged answer.
+	maxServedHistory = tlv1.MaxHistoryRecords
+	// maxWalkedHistory caps a history a composite read walks to find the
+	// records it serves (credit, trace, recalls, the resolver).
+	maxWalkedHistory = 100000
+)
+
+// historyUse says what a whole history is read for, and so its cap.
+type historyUse int
+
+const (
+	served historyUse = iota // served record by record: maxServedHistory
+	walked                   // walked for some of its records: maxWalkedHistory
+)
+
+// readHistory reads and verifies subject's whole history (already
+// canonical), walking its pages at the reader's height; a history longer
+// than use's cap is refused (400).
+func readHistory(rd *reader, subject string, use historyUse) (*tlv1.HistoryResponse, *proof.VerifiedHistory, error) {
+	key := tlv1.HeadKey(subject)
+	page, limit := rd.s.walk.page, rd.s.walk.served
+	if use == walked {
+		limit = rd.s.walk.walked
+	}
+	req := &tlv1.HistoryRequest{Subject: subject, FromEnd: true, Limit: page}
+	var first tlv1.HistoryResponse
+	h, err := rd.query(tlv1.PathHistory, req, &first)
 	if err != nil {
 		return nil, nil, err
 	}
-	vh, err := client.VerifyHistory(subject, tlv1.HeadKey(subject), &resp)
+	vp, err := client.VerifyHistoryPage(subject, key, req, &first, nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := rd.roots(resp.Roots, h); err != nil {
+	if err := rd.roots(first.Roots, h); err != nil {
 		return nil, nil, err
 	}
-	return &resp, vh, nil
+	if vp.Head == nil || vp.Offset == 0 {
+		return &first, &proof.VerifiedHistory{Subject: subject, Head: vp.Head, Records: vp.Records}, nil
+	}
+	if vp.Head.Count > limit {
+		return nil, nil, &problemError{status: http.StatusBadRequest, code: tlv1.CodeInvalidQuery, field: "identifier",
+			detail: fmt.Sprintf("%s has %d records, more than this read walks (%d)", subject, vp.Head.Count, limit),
+			hint:   fmt.Sprintf("read the history in pages: /v1/history/%s?limit=%d for the newest, then each page's prev link", url.PathEscape(subject), tlv1.MaxHistoryPage)}
+	}
+	rootsBytes, err := first.Roots.Marshal()
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode roots: %w", err)
+	}
+	pages := [][]*tlv1.ProvenRecord{first.Records}
+	total := len(first.Records)
+	for vp.Offset > 0 {
+		l := min(vp.Offset, uint64(page))
+		preq := &tlv1.HistoryRequest{Subject: subject, Offset: vp.Offset - l, Limit: uint32(l), Anchor: vp.Offset}
+		var resp tlv1.HistoryResponse
+		if _, err := rd.query(tlv1.PathHistory, preq, &resp); err != nil {
+			return nil, nil, fmt.Errorf("history of %s, page at %d: %w", subject, preq.Offset, err)
+		}
+		if b, err := resp.Roots.Marshal(); err != nil || string(b) != string(rootsBytes) {
+			return nil, nil, notVerified(fmt.Errorf("history page at %d of %s answered at other roots than its newest page", preq.Offset, subject))
+		}
+		if vp, err = client.VerifyHistoryPage(subject, key, preq, &resp, vp.ChainBefore); err != nil {
+			return nil, nil, err
+		}
+		pages = append(pages, resp.Records)
+		total += len(resp.Records)
+	}
+	whole := &tlv1.HistoryResponse{Roots: first.Roots, Head: first.Head, Records: make([]*tlv1.ProvenRecord, 0, total)}
+	for i := len(pages) - 1; i >= 0; i-- {
+		whole.Records = append(whole.Records, pages[i]...)
+	}
+	vh, err := client.VerifyHistory(subject, key, whole)
+	if err != nil {
+		return nil, nil, err
+	}
+	return whole, vh, nil
 }
 
 // recordViews renders a verified history's records with their proofs.
@@ -206,7 +279,7 @@ func (s *Server) history(r *http.Request) (*prepared, error) {
 		return s.historyPage(given, canonical, req), nil
 	}
 	return &prepared{key: "history\x00" + canonical, fetch: func(rd *reader) (any, error) {
-		resp, vh, err := readHistory(rd, canonical)
+		resp, vh, err := readHistory(rd, canonical, served)
 		if err != nil {
 			return nil, err
 		}
@@ -469,7 +542,7 @@ func (s *Server) attestation(r *http.Request) (*prepared, error) {
 		var hists []HistoryAnswer
 		var views = map[uint64]RecordView{}
 		read := func(subject string) (*proof.VerifiedHistory, error) {
-			resp, vh, err := readHistory(rd, subject)
+			resp, vh, err := readHistory(rd, subject, served)
 			if err != nil {
 				return nil, err
 			}
@@ -555,7 +628,7 @@ func (s *Server) credit(r *http.Request) (*prepared, error) {
 		if out.Enterprise, err = protoJSON(&p); err != nil {
 			return nil, err
 		}
-		cresp, ch, err := readHistory(rd, tlv1.CreditSubject(id))
+		cresp, ch, err := readHistory(rd, tlv1.CreditSubject(id), walked)
 		if err != nil {
 			return nil, err
 		}
@@ -584,7 +657,7 @@ func (s *Server) credit(r *http.Request) (*prepared, error) {
 			}
 			*list = append(*list, v)
 		}
-		mresp, mh, err := readHistory(rd, tlv1.ParticipantSubject(id))
+		mresp, mh, err := readHistory(rd, tlv1.ParticipantSubject(id), walked)
 		if err != nil {
 			return nil, err
 		}
@@ -628,7 +701,7 @@ func (src readerSource) History(_ context.Context, subject string) (*trace.Histo
 	if err != nil {
 		return nil, err
 	}
-	resp, vh, err := readHistory(src.rd, canonical)
+	resp, vh, err := readHistory(src.rd, canonical, walked)
 	if err != nil {
 		return nil, err
 	}

@@ -72,7 +72,8 @@ func (s *Server) links(base, canonical string) map[string][]Link {
 		linkTraceability:  {{Href: base + "/v1/trace/back/" + id, Title: "Trace back, with a proof per edge", Type: "application/json"}},
 		linkEPCIS:         {{Href: base + "/v1/history/" + id, Title: "Complete verified history", Type: "application/json"}},
 		linkCertification: {{Href: base + "/v1/trace/back/" + id, Title: "Attestations found in the trace (graph.attestations)", Type: "application/json"}},
-		linkRecallStatus:  {{Href: base + "/v1/trace/forward/" + id, Title: "Recalls found in the trace (graph.recalls)", Type: "application/json"}},
+		linkRecallStatus: {{Href: base + "/v1/recalls?lot=" + url.QueryEscape(canonical), Title: "Every recall recorded against this key, proven complete", Type: "application/json"},
+			{Href: base + "/v1/trace/forward/" + id, Title: "Recalls found in the trace (graph.recalls)", Type: "application/json"}},
 	}
 }
 
@@ -121,7 +122,7 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := &prepared{key: "resolve\x00" + canonical, fetch: func(rd *reader) (any, error) {
-		_, vh, err := readHistory(rd, canonical)
+		_, vh, err := readHistory(rd, canonical, walked)
 		if err != nil {
 			return nil, err
 		}

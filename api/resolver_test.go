@@ -73,6 +73,10 @@ func TestResolver(t *testing.T) {
 			t.Fatalf("anchor %q, want %q", anchor, canon)
 		}
 	}
+	// The recall status is first the recalls recorded against the key.
+	if r := resolveGet(t, ts.URL+path+"?linkType=gs1:recallStatus", ""); r.status != http.StatusTemporaryRedirect || !strings.Contains(r.header.Get("Location"), "/v1/recalls?lot=") {
+		t.Fatalf("linkType=gs1:recallStatus: %d %q", r.status, r.header.Get("Location"))
+	}
 	// A link type picks its link; the links it names answer.
 	r := resolveGet(t, ts.URL+path+"?linkType=gs1:epcis", "")
 	if r.status != http.StatusTemporaryRedirect || !strings.Contains(r.header.Get("Location"), "/v1/history/") {

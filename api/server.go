@@ -96,8 +96,9 @@ type Server struct {
 	blockMu  sync.Mutex
 	blocks   map[int64]blockEntry
 
-	failures atomic.Uint64
-	metrics  *metrics
+	failures  atomic.Uint64
+	conflicts atomic.Uint64 // witness conflicts (witnessConflict)
+	metrics   *metrics
 
 	readLimit, submitLimit *limiterTable // nil: off
 	gzipPool               sync.Pool     // of *gzip.Writer
@@ -106,6 +107,15 @@ type Server struct {
 	table []route
 	// docTag is the ETag of the OpenAPI document.
 	docTag string
+	// walk is how whole histories are walked (smaller only in tests).
+	walk walkLimits
+}
+
+// walkLimits are the page size whole histories are walked in and the
+// caps of readHistory.
+type walkLimits struct {
+	page           uint32
+	served, walked uint64
 }
 
 // New returns a Server reading through c.
@@ -138,14 +148,43 @@ func New(c *client.Client, opts Options) *Server {
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{c: c, opts: opts, mux: http.NewServeMux(), log: lg, blocks: map[int64]blockEntry{}, docTag: openAPITag()}
+	s := &Server{c: c, opts: opts, mux: http.NewServeMux(), log: lg, blocks: map[int64]blockEntry{}, docTag: openAPITag(), walk: walkLimits{page: tlv1.MaxHistoryPage, served: maxServedHistory, walked: maxWalkedHistory}}
 	s.gzipPool.New = newGzipWriter
 	s.readLimit, s.submitLimit = newLimits(opts)
 	s.metrics = newMetrics(s)
 	s.table = s.routeTable()
 	s.routes()
+	if c != nil {
+		c.OnWitnessConflict(s.witnessConflict)
+	}
 	return s
 }
+
+// witnessConflict counts and logs a witness that served a header other
+// than the primary's for a height the light client checked. CometBFT's
+// light client drops that witness and keeps serving headers verified
+// against the primary when another witness confirmed them; when the
+// conflicting header verifies instead (an attack on the primary's side),
+// the primary's header is refused and the read answered 502.
+func (s *Server) witnessConflict(c client.WitnessConflict) {
+	n := s.conflicts.Add(1)
+	s.log.Error("a witness served a header that conflicts with the primary's", "witness", c.Witness, "height", c.Height,
+		"primary_hash", hexOf(c.PrimaryHash), "witness_hash", hexOf(c.WitnessHash), "witness_error", errString(c.Err),
+		"primary_refused", c.Attack, "witness_conflicts", n)
+}
+
+// errString is err's text, or "" for nil.
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// WitnessConflicts is how many times a witness served a header that
+// conflicts with the primary's (or a malformed one) since the server
+// started.
+func (s *Server) WitnessConflicts() uint64 { return s.conflicts.Load() }
 
 // Handler is the API's HTTP handler. Reads are public: they answer any
 // origin (CORS), and a browser's preflight for them is answered here.
@@ -243,11 +282,14 @@ func (s *Server) routeTable() []route {
 		{"GET /v1/records/{index}", s.read(s.record)},
 		{"GET /v1/history/{identifier}", s.read(s.history)},
 		{"GET /v1/values/{key}", s.read(s.value)},
+		{"GET /v1/participants", s.read(s.participants)},
 		{"GET /v1/participants/{id}", s.read(s.participant)},
 		{"GET /v1/attestations/{id}", s.read(s.attestation)},
 		{"GET /v1/credit/{enterprise}", s.read(s.credit)},
 		{"GET /v1/validators", s.read(s.validators)},
+		{"GET /v1/proposals", s.read(s.proposals)},
 		{"GET /v1/proposals/{id}", s.read(s.proposal)},
+		{"GET /v1/recalls", s.read(s.lotRecalls)},
 		{"GET /v1/recalls/{id}", s.read(s.recall)},
 		{"GET /v1/trace/{direction}/{identifier}", s.read(s.trace)},
 		{"GET /v1/bundles/{identifier}", s.read(s.bundle)},
@@ -479,7 +521,12 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "height": rd.answeredHeight(), "verification_failures": s.VerificationFailures()})
+	ready := map[string]any{"status": "ready", "height": rd.answeredHeight(), "verification_failures": s.VerificationFailures(),
+		"witness_conflicts": s.WitnessConflicts()}
+	if n, ok := s.c.Witnesses(); ok {
+		ready["witnesses"] = n
+	}
+	writeJSON(w, http.StatusOK, ready)
 }
 
 // HTTPServer returns an http.Server for the API with read, write and idle

@@ -115,16 +115,10 @@ func (s *Server) decodeTx(w http.ResponseWriter, r *http.Request) (*TxRequest, *
 }
 
 // txError is the refusal of a transaction with the facts its result's
-// data carries.
+// data carries, decoded by the contract owner (tlv1.RejectionOf), the one
+// decoder of refusal facts.
 func txError(stage string, code uint32, codespace, log string, data []byte) *client.TxError {
-	e := &client.TxError{Code: code, Codespace: codespace, Log: log, Stage: stage}
-	if codespace == tlv1.Codespace && len(data) > 0 {
-		var rj tlv1.Rejection
-		if rj.Unmarshal(data) == nil && rj.Code == code {
-			e.Rejection = &rj
-		}
-	}
-	return e
+	return &client.TxError{Code: code, Codespace: codespace, Log: log, Stage: stage, Rejection: tlv1.RejectionOf(codespace, code, data)}
 }
 
 // txProblem answers a refused transaction: 422 with the stable code and

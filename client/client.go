@@ -37,6 +37,8 @@ type Client struct {
 	maxAge   time.Duration     // freshness bound of latest answers (fresh.go)
 	now      func() time.Time  // the clock freshness is judged by; nil: time.Now
 	bc       Broadcaster       // where transactions go; nil: the node's RPC
+	// onConflict is told of witness conflicts (OnWitnessConflict).
+	onConflict func(WitnessConflict)
 }
 
 // ChainIDMismatchError is a node of another chain than the trust root's:
@@ -120,6 +122,7 @@ func (c *Client) headerVerifier(ctx context.Context) (*HeaderVerifier, error) {
 	if err != nil {
 		return nil, err
 	}
+	v.onConflict = c.onConflict
 	c.verifier = v
 	return v, nil
 }

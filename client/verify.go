@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -41,10 +42,14 @@ type HeaderVerifier struct {
 	mu      sync.Mutex // serialises lc's verification
 	lc      *light.Client
 	chainID string
-	// witnesses are the light client's witnesses, and awaited the highest
-	// height they were all seen to have (see awaitWitnesses).
-	witnesses []provider.Provider
-	awaited   int64
+	// awaited is the highest height the witnesses were all seen to have
+	// (see awaitWitnesses).
+	awaited int64
+	// watched are every provider given to the light client (primary and
+	// witnesses; the light client may swap them), onConflict is told of
+	// witness conflicts.
+	watched    []*watchedProvider
+	onConflict func(WitnessConflict)
 }
 
 // witnessCatchUp bounds how long a verification of a new height waits for
@@ -74,21 +79,27 @@ func NewHeaderVerifier(ctx context.Context, doc *types.GenesisDoc, primaryURL st
 // NewHeaderVerifierFromRoot starts CometBFT's light client from root: the
 // genesis validator set, or a trusted height and header hash.
 func NewHeaderVerifierFromRoot(ctx context.Context, root prooflight.TrustRoot, primaryURL string, witnessURLs []string) (*HeaderVerifier, error) {
-	primary, err := lighthttp.New(root.ChainID, primaryURL)
+	p, err := lighthttp.New(root.ChainID, primaryURL)
 	if err != nil {
 		return nil, fmt.Errorf("light client provider %s: %w", primaryURL, err)
 	}
+	primary := watch(p)
+	watched := []*watchedProvider{primary}
 	var witnesses []provider.Provider
 	for _, u := range witnessURLs {
 		w, err := lighthttp.New(root.ChainID, u)
 		if err != nil {
 			return nil, fmt.Errorf("light client witness %s: %w", u, err)
 		}
-		witnesses = append(witnesses, w)
+		ww := watch(w)
+		watched = append(watched, ww)
+		witnesses = append(witnesses, ww)
 	}
 	if len(witnesses) == 0 {
 		w, _ := lighthttp.New(root.ChainID, primaryURL)
-		witnesses = append(witnesses, w)
+		ww := watch(w)
+		watched = append(watched, ww)
+		witnesses = append(witnesses, ww)
 	}
 	lb, err := LightBlockWhenReady(ctx, primary, root.StartHeight())
 	if err != nil {
@@ -104,7 +115,7 @@ func NewHeaderVerifierFromRoot(ctx context.Context, root prooflight.TrustRoot, p
 	if err != nil {
 		return nil, fmt.Errorf("start light client: %w", err)
 	}
-	return &HeaderVerifier{lc: lc, chainID: root.ChainID, witnesses: witnesses}, nil
+	return &HeaderVerifier{lc: lc, chainID: root.ChainID, watched: watched}, nil
 }
 
 // CheckGenesisLightBlock checks that lb, the first block of the chain, was
@@ -141,8 +152,16 @@ func LightBlockWhenReady(ctx context.Context, p provider.Provider, height int64)
 func (v *HeaderVerifier) VerifyHeader(ctx context.Context, height int64) (*types.LightBlock, error) {
 	for {
 		v.mu.Lock()
+		for _, w := range v.watched {
+			w.reset()
+		}
 		v.awaitWitnesses(ctx, height)
 		lb, err := v.lc.VerifyLightBlockAtHeight(ctx, height, time.Now())
+		if v.onConflict != nil {
+			for _, c := range v.conflicts(height, lb, err) {
+				v.onConflict(c)
+			}
+		}
 		v.mu.Unlock()
 		if err == nil {
 			return lb, nil
@@ -169,7 +188,8 @@ func (v *HeaderVerifier) awaitWitnesses(ctx context.Context, height int64) {
 	wctx, cancel := context.WithTimeout(ctx, witnessCatchUp)
 	defer cancel()
 	all := true
-	for _, w := range v.witnesses {
+	// The light client's current witnesses: not one it dropped.
+	for _, w := range slices.Clone(v.lc.Witnesses()) {
 		if _, err := LightBlockWhenReady(wctx, w, height); err != nil {
 			all = false
 		}

@@ -214,7 +214,7 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 		fmt.Fprintf(cmd.ErrOrStderr(), "metrics on http://%s/metrics\n", f.metricsAddr)
 	}
 	err = srv.Serve(ctx, ln)
-	fmt.Fprintf(cmd.ErrOrStderr(), "stopped; %d answers refused for failed verification\n", srv.VerificationFailures())
+	fmt.Fprintf(cmd.ErrOrStderr(), "stopped; %d answers refused for failed verification, %d witness conflicts\n", srv.VerificationFailures(), srv.WitnessConflicts())
 	return err
 }
 
