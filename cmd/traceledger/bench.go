@@ -205,6 +205,7 @@ their rpc arm of the same run. It writes OUT/api-result.json.`,
 	f.IntVar(&apiCfg.Pairs, "pairs", 1, "--modes api: observer + API server pairs, 1 or 2")
 	f.IntVar(&apiCfg.Workers, "read-workers", 32, "--modes api: concurrent readers, one request at a time each")
 	f.IntVar(&apiCfg.Subjects, "subjects", 2000, "--modes api: subjects of 5 records written through the network and read")
+	f.IntVar(&apiCfg.Witnesses, "witnesses", 0, "--modes api: validators the API servers and the rpc arms cross-check headers with (0: the observer alone; CometBFT's light client then never waits for a lagging witness, see docs/PERFORMANCE.md)")
 	f.Float64Var(&apiCfg.LoadRate, "load-rate", 1000, "--modes api: single events/s offered during +load arms (about half of what 4 validators commit on a 2-core machine)")
 	f.BoolVar(&cfg.KeepNetworks, "keep", false, "keep the network directories after each mode")
 	f.StringVar(&cfg.Cluster.LogLevel, "log-level", "error", "node log level")

@@ -148,6 +148,13 @@ type APIConfig struct {
 	LoadRate float64
 	// LoadLanes submit the load (default 16).
 	LoadLanes int
+	// Witnesses is how many validators the API servers and the rpc arms'
+	// light clients cross-check headers with (0: none besides the observer
+	// itself, which the light client then uses as its witness). CometBFT's
+	// light client sleeps 2*MaxClockDrift+MaxBlockLag (30 s by default)
+	// whenever a witness is a block behind the observer on a new header,
+	// which at sub-second blocks is frequent: see docs/PERFORMANCE.md.
+	Witnesses int
 	// PprofBase, when positive, makes API server i serve pprof on
 	// 127.0.0.1:PprofBase+i.
 	PprofBase int
@@ -229,6 +236,9 @@ type ArmResult struct {
 	// HeightGone counts pinned reads refused because the node no longer
 	// kept the height (it keeps two; the height moved on meanwhile).
 	HeightGone int `json:"height_gone,omitempty"`
+	// HeightRetries counts pinned reads asked again at a newer height
+	// because the node had dropped the first (warm-up included).
+	HeightRetries int `json:"height_retries,omitempty"`
 	// VerificationFailures are answers that failed verification: for rpc
 	// arms in the bench, for api arms the servers'
 	// traceledger_api_verification_failures_total over the arm.
@@ -269,6 +279,7 @@ type APIResult struct {
 		StepSeconds     float64  `json:"step_seconds"`
 		WarmupSeconds   float64  `json:"warmup_seconds"`
 		LoadRate        float64  `json:"load_events_per_sec"`
+		Witnesses       int      `json:"witnesses"`
 		Arms            []string `json:"arms"`
 	} `json:"config"`
 	PrefillEvents  int         `json:"prefill_events"`
@@ -338,6 +349,7 @@ func RunAPIReads(ctx context.Context, cfg APIConfig) (*APIResult, error) {
 	rc := &r.res.Config
 	rc.Validators, rc.Pairs, rc.TimeoutCommitMs, rc.Workers = cfg.Cluster.Validators, cfg.Pairs, cfg.Cluster.TimeoutCommit.Milliseconds(), cfg.Workers
 	rc.Subjects, rc.StepSeconds, rc.WarmupSeconds, rc.LoadRate, rc.Arms = cfg.Subjects, cfg.Step.Seconds(), cfg.Warmup.Seconds(), cfg.LoadRate, cfg.Arms
+	rc.Witnesses = cfg.Witnesses
 	err := r.measure(ctx)
 	r.stop()
 	if err != nil {
@@ -434,8 +446,8 @@ func (r *apiRun) measure(ctx context.Context) error {
 			return fmt.Errorf("bench: arm %s: %w", a, err)
 		}
 		r.res.Arms = append(r.res.Arms, ar)
-		r.logf("  %-22s %6.0f reads/s, p50 %6.1f p95 %6.1f p99 %6.1f ms, errors %d (height gone %d), unverified %d, 304 %.0f%%, api cores %s, bench %.2f, %.1f blocks/s%s, load %.1f",
-			a, ar.PerSec, ar.Latency.P50, ar.Latency.P95, ar.Latency.P99, ar.Errors, ar.HeightGone, ar.VerificationFailures, 100*ar.NotModifiedShare,
+		r.logf("  %-22s %6.0f reads/s, p50 %6.1f p95 %6.1f p99 %6.1f ms, errors %d (height gone %d, retried %d), unverified %d, 304 %.0f%%, api cores %s, bench %.2f, %.1f blocks/s%s, load %.1f",
+			a, ar.PerSec, ar.Latency.P50, ar.Latency.P95, ar.Latency.P99, ar.Errors, ar.HeightGone, ar.HeightRetries, ar.VerificationFailures, 100*ar.NotModifiedShare,
 			apiCores(ar.Procs), procCores(ar.Procs, "bench"), ar.BlocksPerSec, loadString(ar), load1())
 		if ar.FirstError != "" {
 			r.logf("    first error: %s", firstLine(ar.FirstError))
@@ -521,7 +533,7 @@ func (r *apiRun) startServers(ctx context.Context) error {
 	gen := filepath.Join(cl.Dir, testnet.GenesisFile)
 	logDir := filepath.Join(cl.Dir, "logs")
 	var witnesses []string
-	for _, v := range cl.Validators() {
+	for _, v := range cl.Validators()[:min(r.cfg.Witnesses, len(cl.Validators()))] {
 		witnesses = append(witnesses, v.RPCURL)
 	}
 	for i, o := range cl.Observers() {
@@ -591,6 +603,8 @@ func (r *apiRun) startServers(ctx context.Context) error {
 // that pinned reads ask at a height whose header is committed and which the
 // node still keeps.
 type heightFollower struct {
+	c    *rpchttp.HTTP
+	mu   sync.Mutex // one poll at a time
 	h    atomic.Int64
 	done chan struct{}
 	wg   sync.WaitGroup
@@ -601,12 +615,8 @@ func followHeight(url string) (*heightFollower, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bench: connect to %s: %w", url, err)
 	}
-	f := &heightFollower{done: make(chan struct{})}
-	poll := func() {
-		if info, err := c.ABCIInfo(context.Background()); err == nil {
-			f.h.Store(info.Response.LastBlockHeight)
-		}
-	}
+	f := &heightFollower{c: c, done: make(chan struct{})}
+	poll := f.refresh
 	poll()
 	f.wg.Add(1)
 	go func() {
@@ -631,6 +641,15 @@ func followHeight(url string) (*heightFollower, error) {
 func (f *heightFollower) pinned() int64 { return max(1, f.h.Load()-1) }
 
 func (f *heightFollower) latest() int64 { return f.h.Load() }
+
+// refresh asks the node for its latest height now.
+func (f *heightFollower) refresh() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if info, err := f.c.ABCIInfo(context.Background()); err == nil && info.Response.LastBlockHeight > f.h.Load() {
+		f.h.Store(info.Response.LastBlockHeight)
+	}
+}
 
 func (f *heightFollower) stop() {
 	close(f.done)
@@ -661,6 +680,10 @@ type rpcReader struct {
 }
 
 func (rr *rpcReader) read(ctx context.Context, subject string) (readOutcome, error) {
+	subject, err := client.CanonicalSubject(subject) // as the API server does with every request
+	if err != nil {
+		return readOutcome{}, err
+	}
 	var at int64
 	if rr.pinned {
 		at = rr.height.pinned()
@@ -863,14 +886,14 @@ func (r *apiRun) arm(ctx context.Context, name string) (ArmResult, error) {
 	smp := SampleProcs(pids, 500*time.Millisecond)
 	t0 := time.Now()
 	measureFrom, end := t0.Add(cfg.Warmup), t0.Add(cfg.Step)
-	actx, cancel := context.WithDeadline(ctx, end)
+	lctx, cancel := context.WithDeadline(ctx, end)
 	defer cancel()
 	var lwg sync.WaitGroup
 	if load {
 		lwg.Add(1)
 		go func() {
 			defer lwg.Done()
-			NewSender(len(r.loadLanes)).Offer(actx, r.loadLanes, cfg.LoadRate, cfg.Step, r.tr)
+			NewSender(len(r.loadLanes)).Offer(lctx, r.loadLanes, cfg.LoadRate, cfg.Step, r.tr)
 		}()
 	}
 	type sample struct {
@@ -881,6 +904,7 @@ func (r *apiRun) arm(ctx context.Context, name string) (ArmResult, error) {
 	var mu sync.Mutex
 	var lat []float64
 	var recs, full, bytes int
+	var retries atomic.Int64
 	var wg sync.WaitGroup
 	for w, rd := range readers {
 		wg.Add(1)
@@ -888,14 +912,22 @@ func (r *apiRun) arm(ctx context.Context, name string) (ArmResult, error) {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(w), uint64(len(name))))
 			var local []sample
-			for actx.Err() == nil {
+			hf := r.heights[w%pairs]
+			// A request in flight at the end is let finish (never cut: a
+			// cut read would count as a failure of the server).
+			for time.Now().Before(end) && ctx.Err() == nil {
 				s := r.pick(rng)
 				st := time.Now()
-				out, err := rd.read(actx, s)
-				d := time.Since(st)
-				if actx.Err() != nil && err != nil {
-					break // cut by the end of the arm
+				out, err := rd.read(ctx, s)
+				// A pinned read whose height the node dropped meanwhile
+				// (it keeps two) is asked again at the new height, as a
+				// client following heights would; the latency includes it.
+				for try := 0; try < 3 && errors.Is(err, errHeightGone); try++ {
+					retries.Add(1)
+					hf.refresh()
+					out, err = rd.read(ctx, s)
 				}
+				d := time.Since(st)
 				if st.Before(measureFrom) {
 					continue
 				}
@@ -947,6 +979,7 @@ func (r *apiRun) arm(ctx context.Context, name string) (ArmResult, error) {
 	ar.PerSec = ratio(float64(ar.Reads), secs)
 	ar.Latency = SummariseLatency(lat)
 	ar.NotModifiedShare = ratio(float64(ar.NotModified), float64(ar.Reads))
+	ar.HeightRetries = int(retries.Load())
 	ar.Records = ratio(float64(recs), float64(full))
 	ar.BodyBytes = ratio(float64(bytes), float64(full))
 	ar.BlocksPerSec = ratio(float64(h1-h0), t1.Sub(t0).Seconds())
