@@ -84,7 +84,9 @@ time each:
               cache's 304 path and its hit rate
 
 An arm may end in +load (the network commits single events at --load-rate
-meanwhile) and +2pairs (readers spread over two pairs; needs --pairs 2). Every
+meanwhile), +2pairs (readers spread over two pairs; needs --pairs 2) and, for
+api arms, +before (read from API servers of --before-binary, a build before a
+change, in front of the same observers: before and after in one run). Every
 arm reports reads/s, latency p50/p95/p99, errors, answers that failed
 verification, the share of 304 answers, and the CPU of every process
 (validators, observers, API servers, this tool), with api arms as ratios to
@@ -205,6 +207,7 @@ their rpc arm of the same run. It writes OUT/api-result.json.`,
 	f.IntVar(&apiCfg.Pairs, "pairs", 1, "--modes api: observer + API server pairs, 1 or 2")
 	f.IntVar(&apiCfg.Workers, "read-workers", 32, "--modes api: concurrent readers, one request at a time each")
 	f.IntVar(&apiCfg.Subjects, "subjects", 2000, "--modes api: subjects of 5 records written through the network and read")
+	f.StringVar(&apiCfg.BeforeBinary, "before-binary", "", "--modes api: a traceledger build before a change of the API server; a second API server from it runs in front of each observer for the +before arms (e.g. api-pinned+before)")
 	f.IntVar(&apiCfg.Witnesses, "witnesses", 0, "--modes api: validators the API servers and the rpc arms cross-check headers with (0: the observer alone; CometBFT's light client then never waits for a lagging witness, see docs/PERFORMANCE.md)")
 	f.Float64Var(&apiCfg.LoadRate, "load-rate", 1000, "--modes api: single events/s offered during +load arms (about half of what 4 validators commit on a 2-core machine)")
 	f.BoolVar(&cfg.KeepNetworks, "keep", false, "keep the network directories after each mode")

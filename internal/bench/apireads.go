@@ -65,6 +65,10 @@ const (
 const (
 	SuffixLoad   = "+load"
 	Suffix2Pairs = "+2pairs"
+	// SuffixBefore reads from the API servers of APIConfig.BeforeBinary
+	// (in front of the same observers), to measure a change of the API
+	// server before and after in one run.
+	SuffixBefore = "+before"
 )
 
 // DefaultArms is the measurement of one run with one pair; arms with
@@ -76,9 +80,17 @@ var DefaultArms = []string{
 
 // ParseArm splits an arm name into its kind and suffixes.
 func ParseArm(name string) (kind string, load bool, pairs int, err error) {
+	kind, load, pairs, _, err = parseArm(name)
+	return kind, load, pairs, err
+}
+
+func parseArm(name string) (kind string, load bool, pairs int, before bool, err error) {
 	kind, pairs = name, 1
 	for {
 		switch {
+		case strings.HasSuffix(kind, SuffixBefore):
+			kind, before = strings.TrimSuffix(kind, SuffixBefore), true
+			continue
 		case strings.HasSuffix(kind, SuffixLoad):
 			kind, load = strings.TrimSuffix(kind, SuffixLoad), true
 			continue
@@ -89,10 +101,15 @@ func ParseArm(name string) (kind string, load bool, pairs int, err error) {
 		break
 	}
 	switch kind {
-	case ArmRPC, ArmAPI, ArmRPCPinned, ArmAPIPinned, ArmAPIFollow:
-		return kind, load, pairs, nil
+	case ArmRPC, ArmRPCPinned:
+		if before {
+			return "", false, 0, false, fmt.Errorf("bench: read arm %q: +before is for api arms", name)
+		}
+		return kind, load, pairs, before, nil
+	case ArmAPI, ArmAPIPinned, ArmAPIFollow:
+		return kind, load, pairs, before, nil
 	}
-	return "", false, 0, fmt.Errorf("bench: unknown read arm %q (known: rpc, api, rpc-pinned, api-pinned, api-follow, each optionally +load and +2pairs)", name)
+	return "", false, 0, false, fmt.Errorf("bench: unknown read arm %q (known: rpc, api, rpc-pinned, api-pinned, api-follow, each optionally +load, +2pairs, and for api arms +before)", name)
 }
 
 func isAPIArm(kind string) bool {
@@ -155,6 +172,10 @@ type APIConfig struct {
 	// whenever a witness is a block behind the observer on a new header,
 	// which at sub-second blocks is frequent: see docs/PERFORMANCE.md.
 	Witnesses int
+	// BeforeBinary, when set, runs a second API server in front of each
+	// observer from this traceledger executable (a build before a change)
+	// for the +before arms.
+	BeforeBinary string
 	// PprofBase, when positive, makes API server i serve pprof on
 	// 127.0.0.1:PprofBase+i.
 	PprofBase int
@@ -216,6 +237,8 @@ type ArmResult struct {
 	Kind  string `json:"kind"`
 	Load  bool   `json:"load,omitempty"`
 	Pairs int    `json:"pairs"`
+	// Before is set for an arm read from the BeforeBinary servers.
+	Before bool `json:"before,omitempty"`
 	// Workers read concurrently, one request at a time each.
 	Workers int `json:"workers"`
 	// Reads are the verified answers counted in the measured window
@@ -308,6 +331,8 @@ type apiRun struct {
 	tr      *Tracker
 	w       *Watcher
 	servers []*apiServer
+	// before are the BeforeBinary servers, one per observer.
+	before  []*apiServer
 	heights []*heightFollower
 	// hv verifies headers for the rpc arms (one per observer).
 	hv []*client.HeaderVerifier
@@ -334,9 +359,12 @@ func (r *apiRun) logf(format string, args ...any) {
 func RunAPIReads(ctx context.Context, cfg APIConfig) (*APIResult, error) {
 	cfg.defaults()
 	for _, a := range cfg.Arms {
-		_, _, pairs, err := ParseArm(a)
+		_, _, pairs, before, err := parseArm(a)
 		if err != nil {
 			return nil, err
+		}
+		if before && cfg.BeforeBinary == "" {
+			return nil, fmt.Errorf("bench: arm %s needs a before binary (--before-binary)", a)
 		}
 		if pairs > cfg.Pairs {
 			return nil, fmt.Errorf("bench: arm %s needs 2 observer + API server pairs (--pairs 2)", a)
@@ -376,7 +404,7 @@ func (r *apiRun) write() error {
 }
 
 func (r *apiRun) stop() {
-	for _, s := range r.servers {
+	for _, s := range append(r.servers, r.before...) {
 		if err := s.p.stop(30 * time.Second); err != nil {
 			r.logf("stop %s: %v", s.name, err)
 		}
@@ -537,32 +565,18 @@ func (r *apiRun) startServers(ctx context.Context) error {
 		witnesses = append(witnesses, v.RPCURL)
 	}
 	for i, o := range cl.Observers() {
-		port, err := freePort("127.0.0.1")
+		srv, err := r.startServer(fmt.Sprintf("api%d", i+1), r.cfg.Binary, o, witnesses, gen, logDir, r.cfg.PprofBase, i)
 		if err != nil {
 			return err
 		}
-		mport, err := freePort("127.0.0.1")
-		if err != nil {
-			return err
+		r.servers = append(r.servers, srv)
+		if r.cfg.BeforeBinary != "" {
+			srv, err := r.startServer(fmt.Sprintf("api%d-before", i+1), r.cfg.BeforeBinary, o, witnesses, gen, logDir, r.cfg.PprofBase, 10+i)
+			if err != nil {
+				return err
+			}
+			r.before = append(r.before, srv)
 		}
-		s := &apiServer{name: fmt.Sprintf("api%d", i+1), url: "http://127.0.0.1:" + strconv.Itoa(port),
-			metrics: "http://127.0.0.1:" + strconv.Itoa(mport) + "/metrics", observer: o}
-		args := []string{"serve", "--node", o.RPCURL}
-		for _, w := range witnesses {
-			args = append(args, "--node", w)
-		}
-		args = append(args, "--genesis", gen, "--addr", "127.0.0.1:"+strconv.Itoa(port),
-			"--metrics-addr", "127.0.0.1:"+strconv.Itoa(mport), "--rate-limit", "0", "--submit-rate-limit", "0")
-		if r.cfg.PprofBase > 0 {
-			s.pprof = "127.0.0.1:" + strconv.Itoa(r.cfg.PprofBase+i)
-			args = append(args, "--pprof-addr", s.pprof)
-		}
-		p, err := startProc(r.cfg.Binary, args, filepath.Join(logDir, s.name+".log"))
-		if err != nil {
-			return err
-		}
-		s.p = p
-		r.servers = append(r.servers, s)
 		hf, err := followHeight(o.RPCURL)
 		if err != nil {
 			return err
@@ -575,7 +589,7 @@ func (r *apiRun) startServers(ctx context.Context) error {
 		r.hv = append(r.hv, hv)
 	}
 	hc := &http.Client{Timeout: 5 * time.Second}
-	for _, s := range r.servers {
+	for _, s := range append(r.servers, r.before...) {
 		deadline := time.Now().Add(2 * time.Minute)
 		for {
 			resp, err := hc.Get(s.url + "/readyz")
@@ -597,6 +611,36 @@ func (r *apiRun) startServers(ctx context.Context) error {
 		r.logf("API server %s on %s in front of %s (pid %d)", s.name, s.url, s.observer.Name, s.p.cmd.Process.Pid)
 	}
 	return nil
+}
+
+// startServer starts `bin serve` in front of observer o.
+func (r *apiRun) startServer(name, bin string, o ClusterNode, witnesses []string, gen, logDir string, pprofBase, pprofOffset int) (*apiServer, error) {
+	port, err := freePort("127.0.0.1")
+	if err != nil {
+		return nil, err
+	}
+	mport, err := freePort("127.0.0.1")
+	if err != nil {
+		return nil, err
+	}
+	s := &apiServer{name: name, url: "http://127.0.0.1:" + strconv.Itoa(port),
+		metrics: "http://127.0.0.1:" + strconv.Itoa(mport) + "/metrics", observer: o}
+	args := []string{"serve", "--node", o.RPCURL}
+	for _, w := range witnesses {
+		args = append(args, "--node", w)
+	}
+	args = append(args, "--genesis", gen, "--addr", "127.0.0.1:"+strconv.Itoa(port),
+		"--metrics-addr", "127.0.0.1:"+strconv.Itoa(mport), "--rate-limit", "0", "--submit-rate-limit", "0")
+	if pprofBase > 0 {
+		s.pprof = "127.0.0.1:" + strconv.Itoa(pprofBase+pprofOffset)
+		args = append(args, "--pprof-addr", s.pprof)
+	}
+	p, err := startProc(bin, args, filepath.Join(logDir, name+".log"))
+	if err != nil {
+		return nil, err
+	}
+	s.p = p
+	return s, nil
 }
 
 // heightFollower polls a node's latest height (abci_info) every 50 ms, so
@@ -830,12 +874,19 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 // arm runs one arm.
 func (r *apiRun) arm(ctx context.Context, name string) (ArmResult, error) {
-	kind, load, pairs, err := ParseArm(name)
+	kind, load, pairs, before, err := parseArm(name)
 	if err != nil {
 		return ArmResult{}, err
 	}
 	cfg := r.cfg
-	ar := ArmResult{Name: name, Kind: kind, Load: load, Pairs: pairs, Workers: cfg.Workers}
+	ar := ArmResult{Name: name, Kind: kind, Load: load, Pairs: pairs, Before: before, Workers: cfg.Workers}
+	servers := r.servers
+	if before {
+		if len(r.before) == 0 {
+			return ar, fmt.Errorf("bench: arm %s needs APIConfig.BeforeBinary", name)
+		}
+		servers = r.before
+	}
 	var cache *etagCache
 	if kind == ArmAPIFollow {
 		cache = &etagCache{m: map[string]etagEntry{}}
@@ -848,7 +899,7 @@ func (r *apiRun) arm(ctx context.Context, name string) (ArmResult, error) {
 	for w := range readers {
 		p := w % pairs
 		if isAPIArm(kind) {
-			readers[w] = &apiReader{hc: hc, base: r.servers[p].url, height: r.heights[p], pinned: isPinnedArm(kind), cache: cache}
+			readers[w] = &apiReader{hc: hc, base: servers[p].url, height: r.heights[p], pinned: isPinnedArm(kind), cache: cache}
 			continue
 		}
 		c, err := rpchttp.New(r.servers[p].observer.RPCURL, "/websocket")
@@ -872,13 +923,13 @@ func (r *apiRun) arm(ctx context.Context, name string) (ArmResult, error) {
 	}
 	pids := r.cl.PIDs()
 	names := r.cl.Names()
-	for _, s := range r.servers[:pairs] {
+	for _, s := range servers[:pairs] {
 		pids[s.name] = s.p.cmd.Process.Pid
 		names = append(names, s.name)
 	}
 	pids["bench"] = os.Getpid()
 	names = append(names, "bench")
-	before, err := r.scrape(pairs)
+	c0, err := scrape(servers[:pairs])
 	if err != nil {
 		return ar, err
 	}
@@ -967,13 +1018,13 @@ func (r *apiRun) arm(ctx context.Context, name string) (ArmResult, error) {
 	lwg.Wait()
 	ar.Procs = smp.Stop(names)
 	h1 := r.heights[0].latest()
-	after, err := r.scrape(pairs)
+	c1, err := scrape(servers[:pairs])
 	if err != nil {
 		return ar, err
 	}
-	ar.ServerNotModified = int(after.notModified - before.notModified)
+	ar.ServerNotModified = int(c1.notModified - c0.notModified)
 	if isAPIArm(kind) {
-		ar.VerificationFailures += int(after.unverified - before.unverified)
+		ar.VerificationFailures += int(c1.unverified - c0.unverified)
 	}
 	secs := t1.Sub(measureFrom).Seconds()
 	ar.PerSec = ratio(float64(ar.Reads), secs)
@@ -1017,10 +1068,10 @@ type serverCounters struct {
 	notModified, unverified float64
 }
 
-// scrape reads the first pairs API servers' metrics.
-func (r *apiRun) scrape(pairs int) (serverCounters, error) {
+// scrape reads the API servers' metrics.
+func scrape(servers []*apiServer) (serverCounters, error) {
 	var sc serverCounters
-	for _, s := range r.servers[:pairs] {
+	for _, s := range servers {
 		m, err := ScrapeMetrics(s.metrics, "traceledger_api_not_modified_total", "traceledger_api_verification_failures_total")
 		if err != nil {
 			return sc, err

@@ -20,6 +20,8 @@ func TestParseArm(t *testing.T) {
 		{name: "api-pinned+2pairs", kind: ArmAPIPinned, pairs: 2},
 		{name: "rpc-pinned+load+2pairs", kind: ArmRPCPinned, load: true, pairs: 2},
 		{name: "api-follow+2pairs+load", kind: ArmAPIFollow, load: true, pairs: 2},
+		{name: "api-pinned+before+load", kind: ArmAPIPinned, load: true, pairs: 1},
+		{name: "rpc+before", bad: true},
 		{name: "graphql", bad: true},
 		{name: "+load", bad: true},
 		{name: "api+3pairs", bad: true},
