@@ -273,8 +273,11 @@ type ArmResult struct {
 	NotModified       int     `json:"not_modified,omitempty"`
 	NotModifiedShare  float64 `json:"not_modified_share,omitempty"`
 	ServerNotModified int     `json:"server_not_modified,omitempty"`
-	// Records is the mean records per full answer (5), BodyBytes the mean
-	// size of an answer as received (gzip when the server compressed).
+	// Records is the mean records per full answer (5); BodyBytes the mean
+	// size of an answer's body: for api arms the JSON after Go's transport
+	// undid gzip (the server compresses, the bench accepts gzip like a
+	// browser), for rpc arms the node's protobuf answer value (its JSON-RPC
+	// envelope carries it in base64).
 	Records   float64 `json:"records_per_answer"`
 	BodyBytes float64 `json:"body_bytes,omitempty"`
 	// Procs is the CPU and memory of each process over the whole arm:
@@ -852,13 +855,7 @@ func (ar *apiReader) read(ctx context.Context, subject string) (readOutcome, err
 			ar.cache.mu.Unlock()
 		}
 	}
-	// Bytes as received on the wire: Go's transport undoes gzip, so count
-	// the Content-Length the server sent when it gave one.
-	n := cr.n
-	if resp.ContentLength > 0 {
-		n = int(resp.ContentLength)
-	}
-	return readOutcome{records: len(data.Records), bytes: n}, nil
+	return readOutcome{records: len(data.Records), bytes: cr.n}, nil
 }
 
 type countingReader struct {
