@@ -38,7 +38,7 @@ const (
 	// ArmRPC: abci_query /history over CometBFT's RPC of the observer at
 	// the latest height, every proof of the answer verified against its
 	// roots, and the roots against header H+1 with CometBFT's light client
-	// (client.HeaderVerifier, witnesses the validators): the baseline, the
+	// (client.HeaderVerifier, the API servers' witnesses): the baseline, the
 	// same verification work the API server does.
 	ArmRPC = "rpc"
 	// ArmAPI: GET /v1/history/{id} from the API server in front of the
@@ -556,9 +556,10 @@ type apiServer struct {
 	observer            ClusterNode
 }
 
-// startServers starts one API server per observer, reading from it with
-// the validators as light-client witnesses, and one header verifier per
-// observer for the rpc arms (the same witnesses).
+// startServers starts one API server per observer (and one from
+// BeforeBinary), reading from it with the first Witnesses validators as
+// light-client witnesses, and one header verifier per observer for the rpc
+// arms (the same witnesses).
 func (r *apiRun) startServers(ctx context.Context) error {
 	cl := r.cl
 	gen := filepath.Join(cl.Dir, testnet.GenesisFile)
