@@ -192,12 +192,40 @@ func (r *reader) answeredHeight() int64 {
 	return r.height
 }
 
-// verifyRoots checks roots against the light client's headers, one check at
-// a time (the light client is not documented as safe for concurrent
-// verification).
+// verifyRoots checks roots against the light client's headers.
+//
+// Requests at one state height share the wait for its header H+1: the
+// first asks the light client (which waits while the header is not yet
+// committed); the others wait for that check to end and then check their
+// own roots, which for a header already verified is a lookup in the light
+// client's store. Nothing else is serialised here: client.HeaderVerifier
+// runs the light client one call at a time itself, so a request whose
+// header is already verified never queues behind one that waits for the
+// next block. A leader that fails (its node's roots did not match, or its
+// request ended) decides nothing for the others: each checks its own.
 func (s *Server) verifyRoots(ctx context.Context, roots *tlv1.StateRoots, height int64) (client.Proven, error) {
-	s.verifyMu.Lock()
-	defer s.verifyMu.Unlock()
+	s.flightMu.Lock()
+	f, follower := s.flights[height]
+	if !follower {
+		f = make(chan struct{})
+		s.flights[height] = f
+	}
+	s.flightMu.Unlock()
+	if follower {
+		s.metrics.sharedHeaderWaits.Inc()
+		select {
+		case <-f:
+		case <-ctx.Done():
+			return client.Proven{}, fmt.Errorf("waiting for header %d: %w", height+1, ctx.Err())
+		}
+		return s.c.VerifyAnswerRoots(ctx, roots, height)
+	}
+	defer func() {
+		s.flightMu.Lock()
+		delete(s.flights, height)
+		s.flightMu.Unlock()
+		close(f)
+	}()
 	return s.c.VerifyAnswerRoots(ctx, roots, height)
 }
 

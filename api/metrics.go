@@ -27,6 +27,9 @@ type metrics struct {
 	nodeUp      prometheus.Gauge
 	nodeQuery   *prometheus.HistogramVec
 	limited     *prometheus.CounterVec
+	// sharedHeaderWaits counts reads that waited for another read's check
+	// of the same header instead of asking the light client themselves.
+	sharedHeaderWaits prometheus.Counter
 }
 
 func newMetrics(s *Server) *metrics {
@@ -47,7 +50,9 @@ func newMetrics(s *Server) *metrics {
 		Help: "Time the node took to answer one ABCI query (before verification), by query path.", Buckets: []float64{.001, .002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10}}, []string{"path"})
 	m.limited = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "traceledger", Subsystem: "api", Name: "rate_limited_total",
 		Help: "Requests refused with 429 by a per-client rate limit, by limit (read or submit)."}, []string{"limit"})
-	m.reg.MustRegister(m.requests, m.latency, m.unverified, m.conflicts, m.notModified, m.nodeUp, m.nodeQuery, m.limited)
+	m.sharedHeaderWaits = prometheus.NewCounter(prometheus.CounterOpts{Namespace: "traceledger", Subsystem: "api", Name: "shared_header_waits_total",
+		Help: "Reads that waited for another read's light-client check of the same header rather than asking the light client themselves."})
+	m.reg.MustRegister(m.requests, m.latency, m.unverified, m.conflicts, m.notModified, m.nodeUp, m.nodeQuery, m.limited, m.sharedHeaderWaits)
 	for _, t := range []*limiterTable{s.readLimit, s.submitLimit} {
 		if t != nil {
 			m.limited.WithLabelValues(t.name)

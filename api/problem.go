@@ -130,6 +130,12 @@ func classify(ctx context.Context, err error) (p *problemError, verificationFail
 	case errors.Is(err, light.ErrFailedHeaderCrossReferencing):
 		return &problemError{status: http.StatusServiceUnavailable, code: tlv1.CodeAPINodeUnavailable, detail: err.Error(),
 			hint: "no witness confirmed the node's header (unreachable, behind, or dropped for serving a conflicting header): the answer was not served; retry later, and report it to the operator"}, false
+	case ctx.Err() != nil && errors.Is(err, client.ErrNotVerified):
+		// The request ended (the client went away, or the time limit
+		// passed) while its answer waited for a header: the light client
+		// reports that as a failed check, but nothing was found wrong.
+		return &problemError{status: http.StatusGatewayTimeout, code: tlv1.CodeAPITimeout, detail: err.Error(),
+			hint: "retry; a verified answer waits for the next block's header"}, false
 	case errors.Is(err, client.ErrNotVerified):
 		return &problemError{status: http.StatusBadGateway, code: tlv1.CodeAPINotVerified, detail: err.Error(),
 			hint: "the node's answer did not verify and was not served; retry later, and report it to the operator"}, true

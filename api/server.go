@@ -92,7 +92,10 @@ type Server struct {
 	mux  *http.ServeMux
 	log  *slog.Logger
 
-	verifyMu sync.Mutex // one header check at a time
+	// flights are the header checks under way, by state height; the
+	// channel closes when the check ends (verifyRoots).
+	flightMu sync.Mutex
+	flights  map[int64]chan struct{}
 	blockMu  sync.Mutex
 	blocks   map[int64]blockEntry
 
@@ -148,7 +151,7 @@ func New(c *client.Client, opts Options) *Server {
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{c: c, opts: opts, mux: http.NewServeMux(), log: lg, blocks: map[int64]blockEntry{}, docTag: openAPITag(), walk: walkLimits{page: tlv1.MaxHistoryPage, served: maxServedHistory, walked: maxWalkedHistory}}
+	s := &Server{c: c, opts: opts, mux: http.NewServeMux(), log: lg, blocks: map[int64]blockEntry{}, flights: map[int64]chan struct{}{}, docTag: openAPITag(), walk: walkLimits{page: tlv1.MaxHistoryPage, served: maxServedHistory, walked: maxWalkedHistory}}
 	s.gzipPool.New = newGzipWriter
 	s.readLimit, s.submitLimit = newLimits(opts)
 	s.metrics = newMetrics(s)

@@ -10,6 +10,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"time"
@@ -27,6 +28,7 @@ import (
 type serveFlags struct {
 	home, genesis, addr  string
 	metricsAddr          string
+	pprofAddr            string
 	productPage, baseURL string
 	nodes                []string
 	tlsCert, tlsKey      string
@@ -85,6 +87,7 @@ the page carries.`,
 	cmd.Flags().StringVar(&f.tlsKey, "tls-key", "", "the private key file of --tls-cert (PEM)")
 	cmd.Flags().BoolVar(&f.publicHTTP, "public-http", false, "allow plain HTTP on a non-loopback address (behind a TLS-terminating proxy)")
 	cmd.Flags().StringVar(&f.metricsAddr, "metrics-addr", "", "also serve Prometheus metrics at http://HOST:PORT/metrics (an operator's address; off by default)")
+	cmd.Flags().StringVar(&f.pprofAddr, "pprof-addr", "", "also serve Go's pprof profiles at http://HOST:PORT/debug/pprof/ (for profiling, e.g. by 'traceledger bench --modes api'; off by default)")
 	cmd.Flags().StringVar(&f.productPage, "product-page", "", "URL of the portal's product page the GS1 resolver sends browsers to, {id} for the canonical key (default: this server's portal, "+portal.ProductPath+"; the verified history with --portal=false)")
 	cmd.Flags().BoolVar(&f.portal, "portal", true, "serve the public query portal at / (docs/PORTAL.md)")
 	cmd.Flags().StringVar(&f.baseURL, "base-url", "", "public URL of the API (scheme://host) for the resolver's links (default: the request's host)")
@@ -213,6 +216,15 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 		defer stopMetrics()
 		fmt.Fprintf(cmd.ErrOrStderr(), "metrics on http://%s/metrics\n", f.metricsAddr)
 	}
+	if f.pprofAddr != "" {
+		stopPprof, err := servePprof(f.pprofAddr)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stopPprof()
+		fmt.Fprintf(cmd.ErrOrStderr(), "pprof on http://%s/debug/pprof/\n", f.pprofAddr)
+	}
 	err = srv.Serve(ctx, ln)
 	fmt.Fprintf(cmd.ErrOrStderr(), "stopped; %d answers refused for failed verification, %d witness conflicts\n", srv.VerificationFailures(), srv.WitnessConflicts())
 	return err
@@ -299,6 +311,28 @@ func startNodeAPI(cmd *cobra.Command, home, addr string) (stop func() error, err
 	return func() error {
 		cancel()
 		return <-done
+	}, nil
+}
+
+// servePprof serves Go's profiles at /debug/pprof/ on addr in the
+// background, on a mux of its own (never on the API's address).
+func servePprof(addr string) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on --pprof-addr %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), api.ShutdownGrace)
+		defer cancel()
+		_ = hs.Shutdown(ctx)
 	}, nil
 }
 

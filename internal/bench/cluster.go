@@ -38,6 +38,10 @@ const (
 type ClusterOptions struct {
 	// Validators is the number of validators (4 in the issue's targets).
 	Validators int
+	// Observers is the number of non-validator nodes (TraceLedger only),
+	// named observer1, observer2, ...: they follow the chain without
+	// voting, where reads are meant to go.
+	Observers int
 	// TimeoutCommit is CometBFT's commit timeout on every node.
 	TimeoutCommit time.Duration
 	// Signers is the number of enterprise keys registered at genesis
@@ -67,6 +71,8 @@ type ClusterNode struct {
 	Home   string `json:"home"`
 	RPCURL string `json:"rpc_url"`
 	PID    int    `json:"pid"`
+	// Observer is set for a non-validator node.
+	Observer bool `json:"observer,omitempty"`
 }
 
 // Cluster is a running loopback network of either kind.
@@ -136,9 +142,15 @@ func InitTraceLedger(dir string, opts ClusterOptions) (*Cluster, error) {
 	}
 	cheap := keyring.WithScrypt(1<<4, 8, 1) // test network keys: a cheap KDF
 	nw, err := testnet.Init(dir, testnet.Options{
-		ChainID: "bench-traceledger", Departments: depts, Hosts: testnet.HostsLoopback,
+		ChainID: "bench-traceledger", Departments: depts, NonValidators: opts.Observers, Hosts: testnet.HostsLoopback,
 		TimeoutCommit: opts.TimeoutCommit, Enterprises: ents, KeyringOptions: []keyring.Option{cheap},
 		Configure: func(name string, c *cfg.Config) {
+			// Validators d1..dN are nodes 0..N-1, observers follow them.
+			if o, ok := strings.CutPrefix(name, "observer"); ok {
+				i, _ := strconv.Atoi(o)
+				configure(opts, opts.Validators+i-1, c)
+				return
+			}
 			i, _ := strconv.Atoi(strings.TrimPrefix(name, "d"))
 			configure(opts, i-1, c)
 		},
@@ -160,7 +172,7 @@ func InitTraceLedger(dir string, opts ClusterOptions) (*Cluster, error) {
 	}
 	cl := &Cluster{Kind: KindTraceLedger, Dir: nw.Dir, ChainID: nw.ChainID, Genesis: nw.Genesis}
 	for _, n := range nw.Nodes {
-		cl.Nodes = append(cl.Nodes, ClusterNode{Name: n.Name, Home: n.Home, RPCURL: n.RPCURL})
+		cl.Nodes = append(cl.Nodes, ClusterNode{Name: n.Name, Home: n.Home, RPCURL: n.RPCURL, Observer: !n.Validator})
 	}
 	for _, e := range ents {
 		k, err := nw.EnterpriseKey(e, cheap)
@@ -357,6 +369,28 @@ func (c *Cluster) PIDs() map[string]int {
 		m[n.Name] = n.PID
 	}
 	return m
+}
+
+// Validators are the validator nodes, in genesis order.
+func (c *Cluster) Validators() []ClusterNode {
+	var out []ClusterNode
+	for _, n := range c.Nodes {
+		if !n.Observer {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Observers are the non-validator nodes, in order.
+func (c *Cluster) Observers() []ClusterNode {
+	var out []ClusterNode
+	for _, n := range c.Nodes {
+		if n.Observer {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // Names lists the node names in order.

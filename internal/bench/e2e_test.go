@@ -86,3 +86,69 @@ func TestEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestAPIReadsEndToEnd runs the API read measurement for real on a small
+// network (2 validators, one observer, one API server child process): one
+// arm of each kind of a second or two, and one under write load. It checks
+// the plumbing, not the speed: every arm read 5-record histories, none
+// failed verification, the follow arm got 304s that the server counted
+// too, the API server's CPU was sampled, api arms carry their ratio to an
+// rpc arm, and the result file was written.
+func TestAPIReadsEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a network of processes and an API server; skipped with -short")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	defer cancel()
+	out := t.TempDir()
+	bin := filepath.Join(out, "traceledger")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/traceledger/traceledger/cmd/traceledger")
+	if b, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build traceledger: %v\n%s", err, b)
+	}
+	var log strings.Builder
+	arms := []string{ArmRPC, ArmAPI, ArmRPCPinned, ArmAPIPinned, ArmAPIFollow, ArmAPIPinned + SuffixLoad}
+	res, err := RunAPIReads(ctx, APIConfig{
+		Out: out, Binary: bin, Cluster: ClusterOptions{Validators: 2, TimeoutCommit: 200 * time.Millisecond},
+		Subjects: 40, Workers: 2, Step: 2 * time.Second, Warmup: 500 * time.Millisecond,
+		Arms: arms, LoadRate: 50, LoadLanes: 2, Log: &log,
+	})
+	t.Log(log.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range arms {
+		a := res.Arm(name)
+		if a == nil {
+			t.Fatalf("arm %s missing", name)
+		}
+		if a.Reads == 0 || a.PerSec <= 0 || a.Latency.N != a.Reads || a.Latency.P99 < a.Latency.P50 {
+			t.Errorf("arm %s: reads %d, %.1f/s, latency %+v", name, a.Reads, a.PerSec, a.Latency)
+		}
+		if a.VerificationFailures != 0 || a.Errors != 0 {
+			t.Errorf("arm %s: %d errors (%s), %d verification failures", name, a.Errors, a.FirstError, a.VerificationFailures)
+		}
+		if a.Reads > a.NotModified && a.Records != EventsPerSubject {
+			t.Errorf("arm %s: %.2f records per answer, want %d", name, a.Records, EventsPerSubject)
+		}
+		kind, _, _, _ := ParseArm(name)
+		if isAPIArm(kind) {
+			if procCores(a.Procs, "api1") <= 0 {
+				t.Errorf("arm %s: API server CPU not sampled: %+v", name, a.Procs)
+			}
+			if a.Baseline == "" && !a.Load {
+				t.Errorf("arm %s: no baseline ratio", name)
+			}
+		}
+	}
+	f := res.Arm(ArmAPIFollow)
+	if f.NotModified == 0 || f.ServerNotModified == 0 || f.NotModifiedShare <= 0 {
+		t.Errorf("follow arm: %d 304s received, %d counted by the server", f.NotModified, f.ServerNotModified)
+	}
+	if l := res.Arm(ArmAPIPinned + SuffixLoad); l.CommittedEventsPerSec <= 0 {
+		t.Errorf("load arm: nothing committed meanwhile: %+v", l)
+	}
+	if st, err := os.Stat(filepath.Join(out, "api-result.json")); err != nil || st.Size() == 0 {
+		t.Errorf("api-result.json not written: %v", err)
+	}
+}

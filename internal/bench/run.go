@@ -29,6 +29,9 @@ const (
 	ModeBatch100  = "batch100"  // one RecordEventBatch of 100 hashed EPCIS events per transaction
 	ModeBatch1000 = "batch1000" // one RecordEventBatch of 1,000 hashed EPCIS events per transaction
 	ModePrefilled = "prefilled" // single, on a ledger first filled with Config.PrefillEvents events
+	// ModeAPI is RunAPIReads (verified reads through the HTTP API against
+	// abci_query), not a mode of Run: the command runs it alone.
+	ModeAPI = "api"
 )
 
 // DefaultModes is the full measurement.
