@@ -68,7 +68,7 @@ func TestDisclosure(t *testing.T) {
 	body := func(f func(d *tlv1.Disclose)) *tlv1.Msg {
 		d := &tlv1.Disclose{EventIndexes: []uint64{lot.LastIndex}, CiphertextSha256: bytes.Repeat([]byte{7}, 32), CiphertextSize: 900,
 			Recipients: []*tlv1.DisclosureRecipient{{Participant: "market", KeyId: marketK}, {Participant: "agri", KeyId: agriK}},
-			Purpose: "pesticide residue investigation", LegalBasis: "Food Safety Law art. 110"}
+			Purpose:    "pesticide residue investigation", LegalBasis: "Food Safety Law art. 110"}
 		if f != nil {
 			f(d)
 		}
@@ -155,7 +155,9 @@ func TestDisclosure(t *testing.T) {
 		{"not an event", stateful, tlv1.CodeDisclosureNotYourEvent, "not a trace event", "farm", body(func(d *tlv1.Disclose) { d.EventIndexes = []uint64{0} })},
 		{"beyond the log", stateful, tlv1.CodeDisclosureNotYourEvent, "no such record", "farm", body(func(d *tlv1.Disclose) { d.EventIndexes = []uint64{1 << 40} })},
 		{"rotated recipient key", stateful, tlv1.CodeDisclosureRecipient, "rotated", "farm", body(nil)},
-		{"revoked recipient key", stateful, tlv1.CodeDisclosureRecipient, "revoked", "farm", body(func(d *tlv1.Disclose) { d.Recipients = []*tlv1.DisclosureRecipient{{Participant: "farm", KeyId: farmK}} })},
+		{"revoked recipient key", stateful, tlv1.CodeDisclosureRecipient, "revoked", "farm", body(func(d *tlv1.Disclose) {
+			d.Recipients = []*tlv1.DisclosureRecipient{{Participant: "farm", KeyId: farmK}}
+		})},
 		{"recipient without that key", stateful, tlv1.CodeDisclosureRecipient, "has no encryption key", "farm", body(func(d *tlv1.Disclose) { d.Recipients[0] = &tlv1.DisclosureRecipient{Participant: "lab", KeyId: agriK} })},
 		{"unknown recipient", stateful, tlv1.CodeDisclosureRecipient, "not registered", "farm", body(func(d *tlv1.Disclose) { d.Recipients[0].Participant = "ghost" })},
 		{"unknown request", stateful, tlv1.CodeDisclosureRequestUnknown, "no disclosure request", "farm", body(func(d *tlv1.Disclose) { d.Recipients = d.Recipients[1:]; d.Request = "market/Q9" })},
