@@ -117,6 +117,34 @@ func TestDiscloseEndToEnd(t *testing.T) {
 	if !opened.Verified || len(opened.Events) != 1 || !bytes.Equal(opened.Events[0].Payload, payload) {
 		t.Fatalf("open -o json: %+v", opened)
 	}
+	// Rotation: aud1 rotates its encryption key; the old key can no longer
+	// be disclosed to (create reads the current keys), a new disclosure
+	// opens with the new key and not with the old one.
+	var keys struct {
+		Keys []struct {
+			ID string `json:"id"`
+		} `json:"keys"`
+	}
+	jsonOf(n.must("query", "encryption-keys", "aud1", "-o", "json"), &keys)
+	if len(keys.Keys) != 1 {
+		t.Fatalf("aud1's keys: %+v", keys)
+	}
+	if _, err := run(t, ctx, "keys", "add-encryption", "aud1-enc2", "--home", n.home); err != nil {
+		t.Fatal(err)
+	}
+	n.must("tx", "participant", "add-encryption-key", "--from", "aud1", "--key", "aud1-enc2", "--replaces", keys.Keys[0].ID)
+	var again struct {
+		Disclosure uint64 `json:"disclosure"`
+	}
+	jsonOf(n.must("disclose", "create", "--from", "farm1", "--events", evs, "--to", "aud1", "--payload", evs+"="+pfile,
+		"--store", store, "--purpose", "re-disclosure to the rotated key", "--legal-basis", "Food Safety Law art. 110", "-o", "json"), &again)
+	d2 := strconv.FormatUint(again.Disclosure, 10)
+	if out := n.must("disclose", "open", d2, "--from", "aud1-enc2", "--store", store); !strings.Contains(out, "verified disclosure") {
+		t.Fatalf("open with the rotated key: %s", out)
+	}
+	if _, err := n.cli("disclose", "open", d2, "--from", "aud1-enc", "--store", store); exitCodeOf(err) != exitUsage {
+		t.Fatalf("open with the old key: %v", err)
+	}
 	// The audit trail: the disclosure record, verified, names its recipients.
 	if out := n.must("query", "record", d); !strings.Contains(out, "agri,aud1") || !strings.Contains(out, "VERIFIED") {
 		t.Fatalf("query record %s: %s", d, out)
