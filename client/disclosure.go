@@ -308,6 +308,24 @@ func (c *Client) OverdueRequests(ctx context.Context, enterprise string) ([]Requ
 	return slices.DeleteFunc(all, func(r RequestState) bool { return !r.Overdue || r.Request.Body.GetEnterprise() != enterprise }), nil
 }
 
+// Disclosures returns the verified disclosure records of participant's
+// complete history "disclosure:<id>": every disclosure it made, received
+// or that answered its requests, in log order. This is the audit trail of
+// who was given the data behind which events.
+func (c *Client) Disclosures(ctx context.Context, participant string) ([]*VerifiedRecord, Proven, error) {
+	h, p, err := c.History(ctx, tlv1.DisclosureSubject(participant))
+	if err != nil {
+		return nil, p, err
+	}
+	var out []*VerifiedRecord
+	for _, r := range h.Records {
+		if r.Record.GetDisclosure().GetDisclosure() != nil {
+			out = append(out, r)
+		}
+	}
+	return out, p, nil
+}
+
 // BlobStore is a content-addressed directory of ciphertexts: each file is
 // named by the lower-case hex SHA-256 of its bytes. It holds only
 // ciphertext; Get checks the hash of what it reads.

@@ -582,3 +582,54 @@ func describeDisclosureRecord(r *tlv1.DisclosureRecord) (subject, note string) {
 	}
 	return "", ""
 }
+
+type disclosureView struct {
+	Index      uint64                      `json:"disclosure"`
+	Time       string                      `json:"time"`
+	Discloser  string                      `json:"discloser"`
+	Events     []uint64                    `json:"event_indexes"`
+	Recipients []*tlv1.DisclosureRecipient `json:"recipients"`
+	Purpose    string                      `json:"purpose"`
+	LegalBasis string                      `json:"legal_basis"`
+	Request    string                      `json:"request,omitempty"`
+	Ciphertext string                      `json:"ciphertext_sha256"`
+}
+
+func newQueryDisclosuresCmd() *cobra.Command {
+	var q queryFlags
+	cmd := &cobra.Command{
+		Use:   "disclosures PARTICIPANT",
+		Short: "List the disclosures a participant made or received (who was given which events' data), verified",
+		Long: `The disclosures come from the participant's verified, complete history
+"disclosure:<id>": each names the events, the recipients and the key each was
+encrypted to, the purpose and the legal basis. The ledger proves who was given
+the data, not what a recipient did with it (docs/DISCLOSURE.md).`,
+		Args: cobra.ExactArgs(1),
+		RunE: q.run(func(cmd *cobra.Command, args []string, c *client.Client) error {
+			recs, p, err := c.Disclosures(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			views := []disclosureView{}
+			for _, r := range recs {
+				d := r.Record.GetDisclosure().GetDisclosure()
+				views = append(views, disclosureView{Index: r.Index, Time: time.UnixMilli(r.Record.TimeMs).UTC().Format(time.RFC3339), Discloser: r.Record.Signer,
+					Events: d.EventIndexes, Recipients: d.Recipients, Purpose: d.Purpose, LegalBasis: d.LegalBasis, Request: d.Request,
+					Ciphertext: hex.EncodeToString(d.CiphertextSha256)})
+			}
+			return q.out.print(cmd.OutOrStdout(), map[string]any{"participant": args[0], "disclosures": views, "height": p.Height, "verified": true}, func(w io.Writer) {
+				for _, v := range views {
+					to := make([]string, 0, len(v.Recipients))
+					for _, r := range v.Recipients {
+						to = append(to, r.Participant+"/"+r.KeyId)
+					}
+					fmt.Fprintf(w, "%d  %s  %s -> %s  events %v  purpose %q  legal basis %q\n", v.Index, v.Time, v.Discloser, strings.Join(to, ","), v.Events, v.Purpose, v.LegalBasis)
+				}
+				fmt.Fprintf(w, "%d disclosures\n", len(views))
+				provenLine(w, p)
+			})
+		}),
+	}
+	q.add(cmd)
+	return cmd
+}

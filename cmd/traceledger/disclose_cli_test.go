@@ -145,7 +145,20 @@ func TestDiscloseEndToEnd(t *testing.T) {
 	if _, err := n.cli("disclose", "open", d2, "--from", "aud1-enc", "--store", store); exitCodeOf(err) != exitUsage {
 		t.Fatalf("open with the old key: %v", err)
 	}
-	// The audit trail: the disclosure record, verified, names its recipients.
+	// The audit trail: the disclosure record, verified, names its
+	// recipients, and each recipient's history lists what it was given.
+	var trail struct {
+		Disclosures []disclosureView `json:"disclosures"`
+		Verified    bool             `json:"verified"`
+	}
+	jsonOf(n.must("query", "disclosures", "aud1", "-o", "json"), &trail)
+	if !trail.Verified || len(trail.Disclosures) != 2 || trail.Disclosures[0].Index != created.Disclosure || trail.Disclosures[1].Discloser != "farm1" {
+		t.Fatalf("aud1's disclosures: %+v", trail)
+	}
+	jsonOf(n.must("query", "disclosures", "aud2", "-o", "json"), &trail)
+	if len(trail.Disclosures) != 0 {
+		t.Fatalf("aud2 was given nothing: %+v", trail)
+	}
 	if out := n.must("query", "record", d); !strings.Contains(out, "agri,aud1") || !strings.Contains(out, "VERIFIED") {
 		t.Fatalf("query record %s: %s", d, out)
 	}

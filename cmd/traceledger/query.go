@@ -32,7 +32,7 @@ exit codes).`,
 	cmd.AddCommand(newQueryStatusCmd(), newQueryRecordCmd(), newQueryHistoryCmd())
 	cmd.AddCommand(newQueryParticipantsCmd(), newQueryParticipantCmd(), newQueryProposalsCmd(), newQueryProposalCmd(), newQueryValidatorsCmd())
 	cmd.AddCommand(newQueryAttestationCmd(), newQueryCreditCmd())
-	cmd.AddCommand(newQueryEncryptionKeysCmd(), newQueryDisclosureRequestsCmd())
+	cmd.AddCommand(newQueryEncryptionKeysCmd(), newQueryDisclosureRequestsCmd(), newQueryDisclosuresCmd())
 	return cmd
 }
 
