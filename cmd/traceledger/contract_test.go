@@ -113,6 +113,7 @@ func TestCommandTree(t *testing.T) {
 		"tx disclosure refuse":                   {args: []string{"agri/Q9", "--from", "farm1", "--reason", "r"}, conn: true},
 		"query encryption-keys":                  {args: []string{"farm1"}, conn: true},
 		"query disclosure-requests":              {args: []string{"farm1"}, conn: true},
+		"query disclosures":                      {args: []string{"farm1"}, conn: true},
 		"api token add":                          {args: []string{"t9", "--participant", "farm1", "--home", a.home}},
 		"api token list":                         {args: []string{"--home", a.home}},
 		"api token revoke":                       {args: []string{"t9", "--home", a.home}},
