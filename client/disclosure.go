@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -371,6 +372,32 @@ func (s BlobStore) Get(sum []byte) ([]byte, error) {
 		return nil, fmt.Errorf("blob store: %s holds bytes hashing to %x: %w", s.path(sum), got, ErrCiphertextMismatch)
 	}
 	return data, nil
+}
+
+// HTTPBlobFetcher fetches ciphertexts from an API server's GET
+// /v1/blobs/{sha256} (base is its URL, http(s)://HOST:PORT); nil hc is
+// http.DefaultClient. The bytes are not trusted: OpenDisclosure checks
+// them against the verified record.
+func HTTPBlobFetcher(base string, hc *http.Client) func(sum []byte) ([]byte, error) {
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	return func(sum []byte) ([]byte, error) {
+		u := strings.TrimRight(base, "/") + "/v1/blobs/" + hex.EncodeToString(sum)
+		resp, err := hc.Get(u)
+		if err != nil {
+			return nil, fmt.Errorf("fetch %s: %w", u, err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("fetch %s: %s", u, resp.Status)
+		}
+		data, err := io.ReadAll(io.LimitReader(resp.Body, tlv1.MaxDisclosureCiphertext+1))
+		if err != nil {
+			return nil, fmt.Errorf("fetch %s: %w", u, err)
+		}
+		return data, nil
+	}
 }
 
 // ParseSHA256 reads a 64-digit hex SHA-256.

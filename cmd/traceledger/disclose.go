@@ -340,7 +340,11 @@ altered ciphertext or payload exits 2; a key that is not a recipient exits 1.`,
 			if err != nil {
 				return err
 			}
-			vd, err := c.OpenDisclosure(cmd.Context(), index, client.BlobStore{Dir: store}.Get, id)
+			fetch := client.BlobStore{Dir: store}.Get
+			if strings.HasPrefix(store, "http://") || strings.HasPrefix(store, "https://") {
+				fetch = client.HTTPBlobFetcher(store, nil)
+			}
+			vd, err := c.OpenDisclosure(cmd.Context(), index, fetch, id)
 			switch {
 			case errors.Is(err, client.ErrCiphertextMismatch), errors.Is(err, client.ErrPayloadMismatch):
 				return notVerified(fmt.Errorf("disclosure %d is NOT verified: %w", index, err))
@@ -375,7 +379,7 @@ altered ciphertext or payload exits 2; a key that is not a recipient exits 1.`,
 	}
 	q.add(cmd)
 	cmd.Flags().StringVar(&from, "from", "", "name of your encryption key in the keyring (required)")
-	cmd.Flags().StringVar(&store, "store", "", "content-addressed ciphertext store directory (required)")
+	cmd.Flags().StringVar(&store, "store", "", "content-addressed ciphertext store: a directory, or an API server http(s)://HOST:PORT serving GET /v1/blobs/{sha256} (required)")
 	pass.add(cmd)
 	cmd.MarkFlagRequired("from")
 	cmd.MarkFlagRequired("store")

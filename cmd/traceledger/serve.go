@@ -26,6 +26,7 @@ type serveFlags struct {
 	home, genesis, addr  string
 	metricsAddr          string
 	productPage, baseURL string
+	blobStore            string
 	nodes                []string
 	tlsCert, tlsKey      string
 	publicHTTP           bool
@@ -76,6 +77,7 @@ names. --access-log writes one JSON line per request.`,
 	cmd.Flags().StringVar(&f.tlsKey, "tls-key", "", "the private key file of --tls-cert (PEM)")
 	cmd.Flags().BoolVar(&f.publicHTTP, "public-http", false, "allow plain HTTP on a non-loopback address (behind a TLS-terminating proxy)")
 	cmd.Flags().StringVar(&f.metricsAddr, "metrics-addr", "", "also serve Prometheus metrics at http://HOST:PORT/metrics (an operator's address; off by default)")
+	cmd.Flags().StringVar(&f.blobStore, "blob-store", "", "serve the ciphertexts of this content-addressed disclosure store at GET /v1/blobs/{sha256} (docs/DISCLOSURE.md)")
 	cmd.Flags().StringVar(&f.productPage, "product-page", "", "URL of the portal's product page the GS1 resolver sends browsers to, {id} for the canonical key (default: the verified history)")
 	cmd.Flags().StringVar(&f.baseURL, "base-url", "", "public URL of the API (scheme://host) for the resolver's links (default: the request's host)")
 	cmd.Flags().DurationVar(&f.timeout, "timeout", api.DefaultTimeout, "time limit of one request")
@@ -181,6 +183,7 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 	opts.Timeout, opts.MaxBodyBytes, opts.Logger = f.timeout, f.maxBody, logger
 	opts.ProductPage, opts.BaseURL = f.productPage, f.baseURL
+	opts.BlobDir = f.blobStore
 	srv := api.New(c, opts)
 	stopGateway, err := f.gateway.start(cmd, c, srv, logger, f.timeout)
 	if err != nil {
