@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -117,6 +118,32 @@ func TestDiscloseEndToEnd(t *testing.T) {
 	if !opened.Verified || len(opened.Events) != 1 || !bytes.Equal(opened.Events[0].Payload, payload) {
 		t.Fatalf("open -o json: %+v", opened)
 	}
+	// The same ciphertext through an API server's GET /v1/blobs/{sha256}.
+	addr := freePort(t)
+	sctx, stopServe := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() {
+		_, err := run(t, sctx, "serve", "--node", n.url, "--genesis", n.genesis, "--addr", addr, "--blob-store", store)
+		served <- err
+	}()
+	defer func() {
+		stopServe()
+		if err := <-served; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	n.eventually("serve answers", func() bool {
+		res, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	})
+	if out := n.must("disclose", "open", d, "--from", "aud1-enc", "--store", "http://"+addr); !strings.Contains(out, "verified disclosure") {
+		t.Fatalf("open through the API: %s", out)
+	}
+
 	// Rotation: aud1 rotates its encryption key; the old key can no longer
 	// be disclosed to (create reads the current keys), a new disclosure
 	// opens with the new key and not with the old one.
