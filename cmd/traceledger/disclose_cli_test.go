@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -283,7 +284,13 @@ func TestDiscloseEndToEnd(t *testing.T) {
 		t.Fatalf("credit profile overdue requests: %v", credit.Overdue)
 	}
 	n.must("tx", "disclosure", "refuse", "agri/Q1", "--from", "farm1", "--reason", "the lot was destroyed before sale")
-	jsonOf(n.must("disclose", "create", "--from", "farm1", "--events", evs, "--to", "agri", "--payload", evs+"="+pfile, "--request", "agri/Q2",
+	// The answer takes its payload from a directory keyed by payload hash,
+	// as the EPCIS gateway keeps them.
+	pdir := filepath.Join(dir, "payloads")
+	os.MkdirAll(pdir, 0o700)
+	ph := sha256.Sum256(payload)
+	os.WriteFile(filepath.Join(pdir, hex.EncodeToString(ph[:])+".json"), payload, 0o600)
+	jsonOf(n.must("disclose", "create", "--from", "farm1", "--events", evs, "--to", "agri", "--payload-dir", pdir, "--request", "agri/Q2",
 		"--store", store, "--purpose", "inspection", "--legal-basis", "Food Safety Law art. 110", "-o", "json"), &created)
 	jsonOf(n.must("query", "disclosure-requests", "farm1", "-o", "json"), &reqs)
 	if len(reqs.Requests) != 2 || reqs.Requests[0].Status != "refused" || reqs.Requests[1].Status != "disclosed" || reqs.Requests[0].Overdue ||
