@@ -5,9 +5,11 @@ package app
 import (
 	"bytes"
 	"testing"
+	"time"
 
 	"filippo.io/age"
 
+	"github.com/traceledger/traceledger/client"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
@@ -65,6 +67,16 @@ func TestDisclosure(t *testing.T) {
 	var lot2 tlv1.Head
 	g.get(tlv1.HeadKey("urn:x:lot-2"), &lot2)
 
+	// A hashed EPCIS event may be disclosed; a public one holds nothing to
+	// disclose.
+	at := blockTime(g.h + 1)
+	hashedRes := g.ok("farm", eventMsgOf(prepared(t, epcisDoc(at.Add(-time.Hour), 1), client.ImportHashed)[0]))
+	publicRes := g.ok("farm", eventMsgOf(prepared(t, epcisDoc(at.Add(-2*time.Hour), 1), client.ImportPublic)[0]))
+	hashedIdx, publicIdx := client.RecordIndexes(hashedRes.TxResults[0].Events), client.RecordIndexes(publicRes.TxResults[0].Events)
+	if len(hashedIdx) != 1 || len(publicIdx) != 1 {
+		t.Fatalf("EPCIS record indexes %v %v", hashedIdx, publicIdx)
+	}
+
 	body := func(f func(d *tlv1.Disclose)) *tlv1.Msg {
 		d := &tlv1.Disclose{EventIndexes: []uint64{lot.LastIndex}, CiphertextSha256: bytes.Repeat([]byte{7}, 32), CiphertextSize: 900,
 			Recipients: []*tlv1.DisclosureRecipient{{Participant: "market", KeyId: marketK}, {Participant: "agri", KeyId: agriK}},
@@ -75,7 +87,8 @@ func TestDisclosure(t *testing.T) {
 		return discloseMsg(d)
 	}
 	g.ok("farm", body(nil))
-	for s, want := range map[string]uint64{tlv1.DisclosureSubject("farm"): 1, tlv1.DisclosureSubject("market"): 1, tlv1.DisclosureSubject("agri"): 1} {
+	g.ok("farm", body(func(d *tlv1.Disclose) { d.EventIndexes = []uint64{lot.LastIndex, hashedIdx[0]} }))
+	for s, want := range map[string]uint64{tlv1.DisclosureSubject("farm"): 2, tlv1.DisclosureSubject("market"): 2, tlv1.DisclosureSubject("agri"): 2} {
 		if n := g.headCount(s); n != want {
 			t.Errorf("history %q has %d records, want %d", s, n, want)
 		}
@@ -119,8 +132,8 @@ func TestDisclosure(t *testing.T) {
 		t.Fatalf("answered request: %+v", &q)
 	}
 	// The requester's history shows the answer although it is no recipient.
-	if n := g.headCount(tlv1.DisclosureSubject("market")); n != 2+2+1+1 {
-		t.Errorf("market's disclosure history has %d records, want 6", n)
+	if n := g.headCount(tlv1.DisclosureSubject("market")); n != 3+2+1+1 {
+		t.Errorf("market's disclosure history has %d records, want 7", n)
 	}
 	g.ok("market", req("Q3", nil))
 
@@ -152,6 +165,7 @@ func TestDisclosure(t *testing.T) {
 		{"no legal basis", stateless, tlv1.CodeDisclosureInvalid, "legal_basis", "farm", body(func(d *tlv1.Disclose) { d.LegalBasis = "" })},
 		{"bad request id", stateless, tlv1.CodeDisclosureInvalid, "not <department>/<number>", "farm", body(func(d *tlv1.Disclose) { d.Request = "Q1" })},
 		{"another's event", stateful, tlv1.CodeDisclosureNotYourEvent, "recorded by \"slaughter\"", "farm", body(func(d *tlv1.Disclose) { d.EventIndexes = []uint64{lot2.LastIndex} })},
+		{"public EPCIS event", stateful, tlv1.CodeDisclosureNotYourEvent, "public", "farm", body(func(d *tlv1.Disclose) { d.EventIndexes = []uint64{publicIdx[0]} })},
 		{"not an event", stateful, tlv1.CodeDisclosureNotYourEvent, "not a trace event", "farm", body(func(d *tlv1.Disclose) { d.EventIndexes = []uint64{0} })},
 		{"beyond the log", stateful, tlv1.CodeDisclosureNotYourEvent, "no such record", "farm", body(func(d *tlv1.Disclose) { d.EventIndexes = []uint64{1 << 40} })},
 		{"rotated recipient key", stateful, tlv1.CodeDisclosureRecipient, "rotated", "farm", body(nil)},
