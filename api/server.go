@@ -83,6 +83,9 @@ type Options struct {
 	// status, bytes, duration, client, height, request id); nil turns the
 	// access log off.
 	AccessLog *slog.Logger
+	// BlobDir is a content-addressed ciphertext store (client.BlobStore)
+	// served at GET /v1/blobs/{sha256}; empty serves none.
+	BlobDir string
 }
 
 // Server answers the HTTP API from one verifying client.
@@ -297,6 +300,7 @@ func (s *Server) routeTable() []route {
 		{"GET /v1/trace/{direction}/{identifier}", s.read(s.trace)},
 		{"GET /v1/bundles/{identifier}", s.read(s.bundle)},
 		{"GET /v1/consistency", s.read(s.consistency)},
+		{"GET /v1/blobs/{sha256}", s.blob},
 		{"POST /v1/txs", s.submit},
 		{"GET /.well-known/gs1resolver", s.wellKnown},
 		{resolverPattern, s.resolve},

@@ -43,7 +43,12 @@ import (
 // holds an EPCISEventIndex listing each recording with its signer, a
 // duplicate is the same participant's second recording, and one hash ID
 // takes at most tlv1.MaxEventRecorders recordings (issue 16, finding 4).
-const Version uint64 = 3
+// Version 4 adds encryption keys and disclosure (issue 18,
+// docs/DISCLOSURE.md): the messages add_encryption_key,
+// revoke_encryption_key, disclose, request_disclosure and
+// refuse_disclosure, the map keys "enckey/", "enckeys/" and "discreq/",
+// and the history scheme "disclosure:"; existing messages are unchanged.
+const Version uint64 = 4
 
 // crashPoint names a place in the block cycle where a test stops the app
 // (TestCrashRecovery); the application never stops there on its own.

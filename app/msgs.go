@@ -38,7 +38,7 @@ type handlers map[reflect.Type]*msgHandler
 // message kind by adding a handler to its own list.
 func newHandlers() handlers {
 	h := handlers{}
-	for _, set := range [][]msgHandler{eventHandlers(), governanceHandlers(), epcisHandlers(), attestHandlers(), recallHandlers(), creditHandlers()} {
+	for _, set := range [][]msgHandler{eventHandlers(), governanceHandlers(), epcisHandlers(), attestHandlers(), recallHandlers(), creditHandlers(), disclosureHandlers()} {
 		for i := range set {
 			if set[i].validate == nil || set[i].exec == nil || set[i].name == "" {
 				panic("app: incomplete handler for " + set[i].name)

@@ -34,7 +34,11 @@ type CreditProfile struct {
 	// Suspensions are the governance records of the membership history that
 	// change the participant's status (suspensions and reinstatements).
 	Suspensions []*VerifiedRecord
-	Proven      Proven
+	// OverdueRequests are the disclosure requests addressed to the
+	// enterprise that are still unanswered past their deadline (from its
+	// verified disclosure history; docs/DISCLOSURE.md).
+	OverdueRequests []RequestState
+	Proven          Proven
 }
 
 // Credit returns the verified credit profile of an enterprise; the
@@ -77,6 +81,9 @@ func (c *Client) Credit(ctx context.Context, enterprise string) (*CreditProfile,
 		if r.Record.GetGovernance().GetParticipantStatusChanged() != nil {
 			out.Suspensions = append(out.Suspensions, r)
 		}
+	}
+	if out.OverdueRequests, err = c.OverdueRequests(ctx, enterprise); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

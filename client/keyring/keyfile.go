@@ -12,6 +12,7 @@ import (
 	"io"
 	"math/bits"
 
+	"filippo.io/age"
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/chacha20poly1305"
 	"golang.org/x/crypto/scrypt"
@@ -28,7 +29,13 @@ const (
 	kindExport = "export"
 
 	algorithmEd25519 = "ed25519"
-	cipherXChaCha    = "xchacha20-poly1305"
+	// algorithmX25519Age is an encryption key: the secret is an age X25519
+	// identity string (AGE-SECRET-KEY-1...), the public key its recipient
+	// string (age1...), the key id traceledgerv1.EncryptionKeyID.
+	algorithmX25519Age = "x25519-age"
+	// ageIdentitySize is the length of an age X25519 identity string.
+	ageIdentitySize = 74
+	cipherXChaCha   = "xchacha20-poly1305"
 
 	kdfScrypt   = "scrypt"
 	kdfArgon2id = "argon2id"
@@ -162,12 +169,38 @@ func additionalData(h *header) ([]byte, error) {
 // and name, using the KDF and costs of kdf with a fresh salt and nonce from
 // rnd.
 func seal(rnd io.Reader, kind, name string, seed, passphrase []byte, kdf kdfParams) (*keyFile, error) {
-	if len(seed) != ed25519.SeedSize {
-		return nil, fmt.Errorf("seed is %d bytes, want %d", len(seed), ed25519.SeedSize)
+	return sealAs(rnd, kind, name, algorithmEd25519, seed, passphrase, kdf)
+}
+
+// publicOf returns the public key and key id of a secret of algorithm alg:
+// an Ed25519 seed, or an age X25519 identity string.
+func publicOf(alg string, secret []byte) ([]byte, string, error) {
+	switch alg {
+	case algorithmEd25519:
+		if len(secret) != ed25519.SeedSize {
+			return nil, "", fmt.Errorf("seed is %d bytes, want %d", len(secret), ed25519.SeedSize)
+		}
+		priv := ed25519.NewKeyFromSeed(secret)
+		defer clear(priv)
+		pub := bytes.Clone(priv.Public().(ed25519.PublicKey))
+		return pub, KeyID(pub), nil
+	case algorithmX25519Age:
+		id, err := age.ParseX25519Identity(string(secret))
+		if err != nil {
+			return nil, "", fmt.Errorf("age identity: %w", err)
+		}
+		r := id.Recipient().String()
+		return []byte(r), traceledgerv1.EncryptionKeyID(r), nil
 	}
-	priv := ed25519.NewKeyFromSeed(seed)
-	defer clear(priv)
-	pub := priv.Public().(ed25519.PublicKey)
+	return nil, "", fmt.Errorf("unsupported algorithm %q", alg)
+}
+
+// sealAs is seal for a secret of algorithm alg.
+func sealAs(rnd io.Reader, kind, name, alg string, seed, passphrase []byte, kdf kdfParams) (*keyFile, error) {
+	pub, keyID, err := publicOf(alg, seed)
+	if err != nil {
+		return nil, err
+	}
 
 	kdf.Salt = make([]byte, saltSize)
 	if _, err := io.ReadFull(rnd, kdf.Salt); err != nil {
@@ -177,8 +210,8 @@ func seal(rnd io.Reader, kind, name string, seed, passphrase []byte, kdf kdfPara
 		Version:   FormatVersion,
 		Kind:      kind,
 		Name:      name,
-		KeyID:     KeyID(pub),
-		Algorithm: algorithmEd25519,
+		KeyID:     keyID,
+		Algorithm: alg,
 		PublicKey: pub,
 		KDF:       kdf,
 		Cipher:    cipherXChaCha,
@@ -225,18 +258,17 @@ func (f *keyFile) open(passphrase []byte) ([]byte, error) {
 	if err != nil {
 		return nil, ErrWrongPassphrase
 	}
-	priv := ed25519.NewKeyFromSeed(seed)
-	defer clear(priv)
-	if subtle.ConstantTimeCompare(priv.Public().(ed25519.PublicKey), f.PublicKey) != 1 {
+	pub, _, err := publicOf(f.Algorithm, seed)
+	if err != nil || subtle.ConstantTimeCompare(pub, f.PublicKey) != 1 {
 		clear(seed)
-		return nil, fmt.Errorf("%w: seed does not match public key", ErrCorrupt)
+		return nil, fmt.Errorf("%w: secret does not match public key", ErrCorrupt)
 	}
 	return seed, nil
 }
 
 // info returns the public information of f.
 func (f *keyFile) info(name string) Info {
-	return Info{Name: name, KeyID: f.KeyID, PublicKey: bytes.Clone(f.PublicKey)}
+	return Info{Name: name, KeyID: f.KeyID, PublicKey: bytes.Clone(f.PublicKey), Algorithm: f.Algorithm}
 }
 
 // encode returns the file's JSON text, indented, with a final newline.
@@ -280,14 +312,26 @@ func parseKeyFile(data []byte) (*keyFile, error) {
 	if err := ValidateName(f.Name); err != nil {
 		return nil, err
 	}
-	if f.Algorithm != algorithmEd25519 {
+	secretSize := ed25519.SeedSize
+	switch f.Algorithm {
+	case algorithmEd25519:
+		if len(f.PublicKey) != ed25519.PublicKeySize {
+			return nil, fmt.Errorf("public key is %d bytes, want %d", len(f.PublicKey), ed25519.PublicKeySize)
+		}
+		if want := KeyID(f.PublicKey); f.KeyID != want {
+			return nil, fmt.Errorf("key id %q does not match the public key (want %s)", f.KeyID, want)
+		}
+	case algorithmX25519Age:
+		r, err := age.ParseX25519Recipient(string(f.PublicKey))
+		if err != nil || r.String() != string(f.PublicKey) {
+			return nil, errors.New("public key is not an age X25519 recipient in canonical form")
+		}
+		if want := traceledgerv1.EncryptionKeyID(string(f.PublicKey)); f.KeyID != want {
+			return nil, fmt.Errorf("key id %q does not match the recipient (want %s)", f.KeyID, want)
+		}
+		secretSize = ageIdentitySize
+	default:
 		return nil, fmt.Errorf("unsupported algorithm %q", f.Algorithm)
-	}
-	if len(f.PublicKey) != ed25519.PublicKeySize {
-		return nil, fmt.Errorf("public key is %d bytes, want %d", len(f.PublicKey), ed25519.PublicKeySize)
-	}
-	if want := KeyID(f.PublicKey); f.KeyID != want {
-		return nil, fmt.Errorf("key id %q does not match the public key (want %s)", f.KeyID, want)
 	}
 	if err := checkKDF(f.KDF, true); err != nil {
 		return nil, err
@@ -298,7 +342,7 @@ func parseKeyFile(data []byte) (*keyFile, error) {
 	if len(f.Nonce) != chacha20poly1305.NonceSizeX {
 		return nil, fmt.Errorf("nonce is %d bytes, want %d", len(f.Nonce), chacha20poly1305.NonceSizeX)
 	}
-	if want := ed25519.SeedSize + chacha20poly1305.Overhead; len(f.Ciphertext) != want {
+	if want := secretSize + chacha20poly1305.Overhead; len(f.Ciphertext) != want {
 		return nil, fmt.Errorf("ciphertext is %d bytes, want %d", len(f.Ciphertext), want)
 	}
 	return &f, nil

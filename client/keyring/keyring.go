@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 
+	"filippo.io/age"
+
 	"github.com/traceledger/traceledger/client/keyring/secretfile"
 )
 
@@ -38,6 +40,9 @@ var (
 	// access, or belongs to another user: it is refused unread, and the
 	// error says the chmod.
 	ErrNotPrivate = secretfile.ErrNotPrivate
+	// ErrWrongKind means a signing key was asked to decrypt, or an
+	// encryption key to sign.
+	ErrWrongKind = errors.New("wrong kind of key")
 )
 
 // DirName is the name of the key directory inside a TraceLedger home.
@@ -55,9 +60,16 @@ type Info struct {
 	Name string `json:"name"`
 	// KeyID is KeyID(PublicKey).
 	KeyID string `json:"key_id"`
-	// PublicKey is the 32-byte Ed25519 public key.
+	// PublicKey is the 32-byte Ed25519 public key, or for an encryption
+	// key the age X25519 recipient string's bytes.
 	PublicKey ed25519.PublicKey `json:"public_key"`
+	// Algorithm is "ed25519" for a signing key, "x25519-age" for an
+	// encryption key (AddEncryption).
+	Algorithm string `json:"algorithm"`
 }
+
+// IsEncryption reports whether the key is an encryption key.
+func (i Info) IsEncryption() bool { return i.Algorithm == algorithmX25519Age }
 
 // Keyring is a directory of encrypted key files. Its methods may be called
 // concurrently, also from several processes: creating a key never replaces
@@ -152,20 +164,56 @@ func (k *Keyring) Add(name string, passphrase []byte) (Info, error) {
 // ImportSeed stores the key with the given 32-byte Ed25519 seed under name,
 // encrypted with passphrase.
 func (k *Keyring) ImportSeed(name string, seed, passphrase []byte) (Info, error) {
+	return k.importAs(name, algorithmEd25519, seed, passphrase)
+}
+
+// AddEncryption generates a new age X25519 identity (an encryption key)
+// and stores it under name encrypted with passphrase, like a signing key.
+// Its Info.PublicKey is the recipient string to register on the ledger
+// (tx participant add-encryption-key).
+func (k *Keyring) AddEncryption(name string, passphrase []byte) (Info, error) {
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		return Info{}, keyErr(name, fmt.Errorf("generate: %w", err))
+	}
+	secret := []byte(id.String())
+	defer clear(secret)
+	return k.importAs(name, algorithmX25519Age, secret, passphrase)
+}
+
+// Identity decrypts the encryption key name with passphrase and returns
+// it as an age identity.
+func (k *Keyring) Identity(name string, passphrase []byte) (*age.X25519Identity, error) {
+	secret, f, err := k.decrypt(name, passphrase)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(secret)
+	if f.Algorithm != algorithmX25519Age {
+		return nil, keyErr(name, fmt.Errorf("%w: it is a %s signing key, not an encryption key", ErrWrongKind, f.Algorithm))
+	}
+	id, err := age.ParseX25519Identity(string(secret))
+	if err != nil {
+		return nil, keyErr(name, fmt.Errorf("%w: %w", ErrCorrupt, err))
+	}
+	return id, nil
+}
+
+func (k *Keyring) importAs(name, alg string, seed, passphrase []byte) (Info, error) {
 	if err := ValidateName(name); err != nil {
 		return Info{}, err
 	}
 	if len(passphrase) == 0 {
 		return Info{}, keyErr(name, ErrEmptyPassphrase)
 	}
-	if len(seed) != ed25519.SeedSize {
-		return Info{}, keyErr(name, fmt.Errorf("seed is %d bytes, want %d", len(seed), ed25519.SeedSize))
+	if _, _, err := publicOf(alg, seed); err != nil {
+		return Info{}, keyErr(name, err)
 	}
 	// Fail fast before the deliberately slow KDF; create checks again.
 	if _, err := os.Lstat(k.path(name)); err == nil {
 		return Info{}, keyErr(name, ErrExists)
 	}
-	f, err := seal(k.rand, kindKey, name, seed, passphrase, k.kdf)
+	f, err := sealAs(k.rand, kindKey, name, alg, seed, passphrase, k.kdf)
 	if err != nil {
 		return Info{}, keyErr(name, err)
 	}
@@ -186,12 +234,12 @@ func (k *Keyring) Export(name string, passphrase, exportPassphrase []byte) ([]by
 	if len(exportPassphrase) == 0 {
 		return nil, keyErr(name, ErrEmptyPassphrase)
 	}
-	seed, _, err := k.decrypt(name, passphrase)
+	seed, kf, err := k.decrypt(name, passphrase)
 	if err != nil {
 		return nil, err
 	}
 	defer clear(seed)
-	f, err := seal(k.rand, kindExport, name, seed, exportPassphrase, k.kdf)
+	f, err := sealAs(k.rand, kindExport, name, kf.Algorithm, seed, exportPassphrase, k.kdf)
 	if err != nil {
 		return nil, keyErr(name, err)
 	}
@@ -217,7 +265,7 @@ func (k *Keyring) Import(name string, data, exportPassphrase, passphrase []byte)
 		return Info{}, keyErr(name, err)
 	}
 	defer clear(seed)
-	return k.ImportSeed(name, seed, passphrase)
+	return k.importAs(name, f.Algorithm, seed, passphrase)
 }
 
 // List returns the public information of every key, sorted by name. Files
@@ -262,11 +310,14 @@ func (k *Keyring) Show(name string) (Info, error) {
 // Signer decrypts the key name with passphrase and returns its private key.
 // Callers should clear it when done.
 func (k *Keyring) Signer(name string, passphrase []byte) (ed25519.PrivateKey, error) {
-	seed, _, err := k.decrypt(name, passphrase)
+	seed, f, err := k.decrypt(name, passphrase)
 	if err != nil {
 		return nil, err
 	}
 	defer clear(seed)
+	if f.Algorithm != algorithmEd25519 {
+		return nil, keyErr(name, fmt.Errorf("%w: it is an encryption key, it cannot sign", ErrWrongKind))
+	}
 	return ed25519.NewKeyFromSeed(seed), nil
 }
 

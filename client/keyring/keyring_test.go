@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	traceledgerv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
 // testOpts keep the KDF cheap so tests are fast.
@@ -634,5 +636,53 @@ func TestFileFormat(t *testing.T) {
 	kdf := m["kdf"].(map[string]any)
 	if kdf["name"] != "scrypt" || kdf["n"] != float64(16) || kdf["r"] != float64(1) || kdf["p"] != float64(1) {
 		t.Errorf("kdf = %v", kdf)
+	}
+}
+
+// TestEncryptionKey: an encryption key is stored encrypted like a signing
+// key, opens as an age identity whose recipient is its public key, cannot
+// sign, survives export and import, and a signing key cannot decrypt.
+func TestEncryptionKey(t *testing.T) {
+	k := newTestKeyring(t)
+	pw := []byte("pw")
+	info, err := k.AddEncryption("enc", pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !info.IsEncryption() || !strings.HasPrefix(string(info.PublicKey), "age1") || info.KeyID != traceledgerv1.EncryptionKeyID(string(info.PublicKey)) {
+		t.Fatalf("info: %+v", info)
+	}
+	id, err := k.Identity("enc", pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id.Recipient().String() != string(info.PublicKey) {
+		t.Fatalf("identity's recipient %s, want %s", id.Recipient(), info.PublicKey)
+	}
+	if _, err := k.Identity("enc", []byte("wrong")); !errors.Is(err, ErrWrongPassphrase) {
+		t.Fatalf("wrong passphrase: %v", err)
+	}
+	if _, err := k.Signer("enc", pw); !errors.Is(err, ErrWrongKind) {
+		t.Fatalf("Signer of an encryption key: %v", err)
+	}
+	if _, err := k.Add("sig", pw); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Identity("sig", pw); !errors.Is(err, ErrWrongKind) {
+		t.Fatalf("Identity of a signing key: %v", err)
+	}
+	exp, err := k.Export("enc", pw, []byte("export"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := k.Import("enc2", exp, []byte("export"), pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.KeyID != info.KeyID || !in.IsEncryption() {
+		t.Fatalf("imported: %+v", in)
+	}
+	if _, err := k.Identity("enc2", pw); err != nil {
+		t.Fatal(err)
 	}
 }

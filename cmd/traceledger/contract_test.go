@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/age"
 	"github.com/spf13/cobra"
 
 	"github.com/traceledger/traceledger/client"
@@ -94,7 +95,25 @@ func TestCommandTree(t *testing.T) {
 	}
 	scratch := filepath.Join(dir, "scratch")
 	unreachable := "http://127.0.0.1:1"
+	if _, err := run(t, ctx, "keys", "add-encryption", "tree-enc", "--home", a.home); err != nil {
+		t.Fatalf("keys add-encryption: %v", err)
+	}
+	encID, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
 	cases := map[string]leafCase{
+		"keys add-encryption":                  {args: []string{"e9", "--home", a.home}},
+		"tx participant add-encryption-key":    {args: []string{"--from", "farm1", "--recipient", encID.Recipient().String()}, conn: true},
+		"tx participant revoke-encryption-key": {args: []string{strings.Repeat("A", 40), "--from", "farm1", "--reason", "r"}, conn: true},
+		"disclose create": {args: []string{"--from", "farm1", "--events", "1", "--to", "agri", "--payload", "1=" + payload, "--store", filepath.Join(dir, "blobs"),
+			"--purpose", "p", "--legal-basis", "l"}, conn: true},
+		"disclose open":                          {args: []string{"1", "--from", "tree-enc", "--store", filepath.Join(dir, "blobs")}, conn: true},
+		"tx disclosure request":                  {args: []string{"--from", "agri-admin", "--number", "Q9", "--enterprise", "farm1", "--lot", lot, "--deadline", "2030-01-01", "--purpose", "p", "--legal-basis", "l"}, conn: true},
+		"tx disclosure refuse":                   {args: []string{"agri/Q9", "--from", "farm1", "--reason", "r"}, conn: true},
+		"query encryption-keys":                  {args: []string{"farm1"}, conn: true},
+		"query disclosure-requests":              {args: []string{"farm1"}, conn: true},
+		"query disclosures":                      {args: []string{"farm1"}, conn: true},
 		"api token add":                          {args: []string{"t9", "--participant", "farm1", "--home", a.home}},
 		"api token list":                         {args: []string{"--home", a.home}},
 		"api token revoke":                       {args: []string{"t9", "--home", a.home}},

@@ -8,6 +8,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -123,6 +124,11 @@ header signed by the departments.`,
 			if p.Enterprise != nil {
 				view["status"] = participantStatuses.name(p.Enterprise.Status)
 			}
+			overdue := make([]string, 0, len(p.OverdueRequests))
+			for _, r := range p.OverdueRequests {
+				overdue = append(overdue, r.ID)
+			}
+			view["overdue_disclosure_requests"] = overdue
 			err = q.out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
 				if p.Enterprise == nil {
 					fmt.Fprintf(w, "%s is proven NOT registered\n", args[0])
@@ -137,6 +143,11 @@ header signed by the departments.`,
 					for _, r := range sec.rs {
 						printRecord(w, creditRecordView(r))
 					}
+				}
+				fmt.Fprintf(w, "overdue disclosure requests: %d\n", len(overdue))
+				for _, r := range p.OverdueRequests {
+					fmt.Fprintf(w, "  %s  by %s, deadline %s, legal basis %q\n", r.ID, r.Request.Requester,
+						time.UnixMilli(r.Request.Body.GetDeadlineMs()).UTC().Format(time.RFC3339), r.Request.Body.GetLegalBasis())
 				}
 				if p.Proven.Header != nil {
 					provenLine(w, p.Proven)

@@ -18,7 +18,7 @@ func newKeysCmd() *cobra.Command {
 		Use:   "keys",
 		Short: "Manage the encrypted signing keys in <home>/keys",
 	}
-	cmd.AddCommand(newKeysAddCmd(), newKeysListCmd(), newKeysShowCmd(), newKeysExportCmd(), newKeysImportCmd())
+	cmd.AddCommand(newKeysAddCmd(), newKeysListCmd(), newKeysShowCmd(), newKeysExportCmd(), newKeysImportCmd(), newKeysAddEncryptionCmd())
 	return cmd
 }
 

@@ -28,7 +28,7 @@ it cannot touch another department's participants. Every participant rotates
 its own key (the old key signs the new) and may revoke its own keys.`,
 	}
 	cmd.AddCommand(newParticipantRegisterCmd(), newParticipantStatusCmd("suspend"), newParticipantStatusCmd("reinstate"),
-		newParticipantRotateKeyCmd(), newParticipantRevokeKeyCmd())
+		newParticipantRotateKeyCmd(), newParticipantRevokeKeyCmd(), newParticipantAddEncryptionKeyCmd(), newParticipantRevokeEncryptionKeyCmd())
 	return cmd
 }
 

@@ -32,6 +32,7 @@ exit codes).`,
 	cmd.AddCommand(newQueryStatusCmd(), newQueryRecordCmd(), newQueryHistoryCmd())
 	cmd.AddCommand(newQueryParticipantsCmd(), newQueryParticipantCmd(), newQueryProposalsCmd(), newQueryProposalCmd(), newQueryValidatorsCmd())
 	cmd.AddCommand(newQueryAttestationCmd(), newQueryCreditCmd())
+	cmd.AddCommand(newQueryEncryptionKeysCmd(), newQueryDisclosureRequestsCmd(), newQueryDisclosuresCmd())
 	return cmd
 }
 
@@ -77,6 +78,8 @@ func viewRecord(r *client.VerifiedRecord) recordView {
 		if rc := b.Credit.GetRecall(); rc != nil {
 			v.Subject, v.Note = rc.GetBody().GetId(), rc.GetBody().GetReason()
 		}
+	case *tlv1.Record_Disclosure:
+		v.Subject, v.Note = describeDisclosureRecord(b.Disclosure)
 	}
 	return v
 }

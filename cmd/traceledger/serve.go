@@ -30,6 +30,7 @@ type serveFlags struct {
 	metricsAddr          string
 	pprofAddr            string
 	productPage, baseURL string
+	blobStore            string
 	nodes                []string
 	tlsCert, tlsKey      string
 	publicHTTP           bool
@@ -90,6 +91,7 @@ the page carries.`,
 	cmd.Flags().StringVar(&f.pprofAddr, "pprof-addr", "", "also serve Go's pprof profiles at http://HOST:PORT/debug/pprof/ (for profiling, e.g. by 'traceledger bench --modes api'; off by default)")
 	cmd.Flags().StringVar(&f.productPage, "product-page", "", "URL of the portal's product page the GS1 resolver sends browsers to, {id} for the canonical key (default: this server's portal, "+portal.ProductPath+"; the verified history with --portal=false)")
 	cmd.Flags().BoolVar(&f.portal, "portal", true, "serve the public query portal at / (docs/PORTAL.md)")
+	cmd.Flags().StringVar(&f.blobStore, "blob-store", "", "serve the ciphertexts of this content-addressed disclosure store at GET /v1/blobs/{sha256} (docs/DISCLOSURE.md)")
 	cmd.Flags().StringVar(&f.baseURL, "base-url", "", "public URL of the API (scheme://host) for the resolver's links (default: the request's host)")
 	cmd.Flags().DurationVar(&f.timeout, "timeout", api.DefaultTimeout, "time limit of one request")
 	cmd.Flags().Int64Var(&f.maxBody, "max-body", api.DefaultMaxBodyBytes, "size limit of a request body, bytes")
@@ -194,6 +196,7 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 	opts.Timeout, opts.MaxBodyBytes, opts.Logger = f.timeout, f.maxBody, logger
 	opts.ProductPage, opts.BaseURL = f.productPage, f.baseURL
+	opts.BlobDir = f.blobStore
 	srv, err := f.newServer(c, doc, opts)
 	if err != nil {
 		ln.Close()

@@ -112,6 +112,7 @@ func newTxCmd() *cobra.Command {
 	cmd.AddCommand(newTxRecordCmd())
 	cmd.AddCommand(newTxDeptCmd(), newTxParticipantCmd())
 	cmd.AddCommand(newTxAttestCmd(), newTxRecallCmd(), newTxCreditCmd())
+	cmd.AddCommand(newTxDisclosureCmd())
 	return cmd
 }
 

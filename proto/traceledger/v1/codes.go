@@ -80,6 +80,20 @@ const (
 	CodeCreditUnknownEnterprise Code = 121 // the complaint or violation names no registered enterprise
 )
 
+// Encryption-key and disclosure codes (130-139; see docs/DISCLOSURE.md).
+const (
+	CodeDisclosureInvalid        Code = 130 // an encryption-key, disclosure, request or refusal field is malformed
+	CodeDisclosureNotYourEvent   Code = 131 // a disclosed log index is not a trace event (record_event or hashed EPCIS event) the signer recorded
+	CodeDisclosureRecipient      Code = 132 // a recipient is not an active participant, or the named encryption key is not its active key
+	CodeDisclosureRequestUnknown Code = 133 // no disclosure request has that id
+	CodeDisclosureRequestClosed  Code = 134 // the request was already answered (disclosed or refused)
+	CodeDisclosureRequestExists  Code = 135 // the requester already used that request number
+	CodeDisclosureForbidden      Code = 136 // the signer may not answer this request (it is addressed to another enterprise)
+	CodeEncryptionKeyDuplicate   Code = 137 // the encryption key is already registered
+	CodeEncryptionKeyNotFound    Code = 138 // the named encryption key is not registered for that participant
+	CodeEncryptionKeyInactive    Code = 139 // the named encryption key is already revoked
+)
+
 // Governance and membership codes (40-59; see docs/GOVERNANCE.md).
 const (
 	CodeParticipantNotFound  Code = 40 // the named participant is not registered
@@ -202,6 +216,17 @@ var codeNames = map[Code]string{
 	CodeRecallNotHeld:           "recall_not_held",
 	CodeCreditInvalid:           "credit_invalid",
 	CodeCreditUnknownEnterprise: "credit_unknown_enterprise",
+
+	CodeDisclosureInvalid:        "disclosure_invalid",
+	CodeDisclosureNotYourEvent:   "disclosure_not_your_event",
+	CodeDisclosureRecipient:      "disclosure_recipient",
+	CodeDisclosureRequestUnknown: "disclosure_request_unknown",
+	CodeDisclosureRequestClosed:  "disclosure_request_closed",
+	CodeDisclosureRequestExists:  "disclosure_request_exists",
+	CodeDisclosureForbidden:      "disclosure_forbidden",
+	CodeEncryptionKeyDuplicate:   "encryption_key_duplicate",
+	CodeEncryptionKeyNotFound:    "encryption_key_not_found",
+	CodeEncryptionKeyInactive:    "encryption_key_inactive",
 }
 
 // String returns the code's stable name, e.g. "sequence_gap".

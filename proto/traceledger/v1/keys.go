@@ -41,6 +41,7 @@ var KeyPrefixes = []string{
 	PrefixHead, PrefixParticipant, PrefixKey, PrefixDepartment, PrefixProposal, PrefixVote,
 	PrefixDeadline, PrefixCreditCode, PrefixEvent, PrefixAnchor, PrefixAttestation, PrefixRecall,
 	PrefixTraceEvent, PrefixValidatorKey, KeyParams, KeyDepartments, KeyGovernanceState,
+	PrefixEncryptionKey, PrefixEncryptionKeySet, PrefixDisclosureRequest,
 }
 
 // HeadKey is the map key of a subject's history head.
@@ -173,7 +174,7 @@ const (
 )
 
 // ReservedSubjectSchemes lists the subject schemes trace events may not use.
-var ReservedSubjectSchemes = []string{SubjectParticipant, SubjectProposal, SubjectGovernance, SubjectAttestation, SubjectRecall, SubjectCredit}
+var ReservedSubjectSchemes = []string{SubjectParticipant, SubjectProposal, SubjectGovernance, SubjectAttestation, SubjectRecall, SubjectCredit, SubjectDisclosure}
 
 // IsReservedSubject reports whether subject belongs to a scheme that only
 // the state machine's own records use.

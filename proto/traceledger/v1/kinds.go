@@ -33,6 +33,11 @@ const (
 	KindRecall
 	KindComplaint
 	KindViolation
+	KindEncryptionKeyChanged
+	KindDisclosure
+	KindDisclosureRequest
+	KindDisclosureRefused
+	KindDisclosureOther // a disclosure-domain record whose body this version does not know
 )
 
 // recordKindNames is the one table of the kinds' stable names.
@@ -58,6 +63,11 @@ var recordKindNames = [...]string{
 	KindRecall:                   "recall",
 	KindComplaint:                "complaint",
 	KindViolation:                "violation",
+	KindEncryptionKeyChanged:     "encryption_key_changed",
+	KindDisclosure:               "disclosure",
+	KindDisclosureRequest:        "disclosure_request",
+	KindDisclosureRefused:        "disclosure_refused",
+	KindDisclosureOther:          "disclosure_other",
 }
 
 // String returns the kind's stable name, e.g. "attestation_issued".
@@ -118,6 +128,18 @@ func KindOf(r *Record) RecordKind {
 			return KindViolation
 		}
 		return KindCredit
+	case *Record_Disclosure:
+		switch b.Disclosure.GetBody().(type) {
+		case *DisclosureRecord_EncryptionKey:
+			return KindEncryptionKeyChanged
+		case *DisclosureRecord_Disclosure:
+			return KindDisclosure
+		case *DisclosureRecord_Request:
+			return KindDisclosureRequest
+		case *DisclosureRecord_Refused:
+			return KindDisclosureRefused
+		}
+		return KindDisclosureOther
 	}
 	return KindUnknown
 }
