@@ -66,6 +66,12 @@ type Options struct {
 	Dir string
 	// Logger receives operational messages; nil discards them.
 	Logger log.Logger
+	// SnapshotInterval takes a state-sync snapshot every so many heights
+	// (0: none); SnapshotKeepRecent snapshots are kept (0: 2); SnapshotDir
+	// holds them (default: app.snapshots beside Dir). See snapshot.go.
+	SnapshotInterval   uint64
+	SnapshotKeepRecent int
+	SnapshotDir        string
 }
 
 // testHooks are the settings only this package's tests use (through
@@ -120,6 +126,8 @@ type App struct {
 	pool    *mempoolState // CheckTx's pending sequences and caches, under checkMu
 	sigs    *sigCache
 	sigv    *sigVerifier // Ed25519 with crypto/ed25519's rules, faster (ed25519.go)
+
+	snaps *snapshotter // state-sync snapshots (snapshot.go)
 }
 
 var _ abci.Application = (*App)(nil)
@@ -138,7 +146,7 @@ func newApp(opts Options, hooks testHooks) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{st: st, logger: logger, hook: hooks.crash, pool: newMempoolState(), sigs: newSigCache(1 << 16), sigv: newSigVerifier(), handlers: newHandlers(), queries: newQueries()}
+	a := &App{st: st, logger: logger, hook: hooks.crash, pool: newMempoolState(), sigs: newSigCache(1 << 16), sigv: newSigVerifier(), handlers: newHandlers(), queries: newQueries(), snaps: newSnapshotter(opts)}
 	ci, err := st.lastCommit()
 	if err != nil {
 		st.close()
@@ -185,8 +193,11 @@ func (a *App) loadCommitted(ci *tlv1.CommitInfo) (*committed, error) {
 	return &committed{info: ci, tree: tree, params: params}, nil
 }
 
-// Close closes the database.
-func (a *App) Close() error { return a.st.close() }
+// Close waits for a snapshot being written and closes the database.
+func (a *App) Close() error {
+	a.snaps.wait()
+	return a.st.close()
+}
 
 // crash reports whether the test hook stops the cycle at p.
 func (a *App) crash(p crashPoint) bool { return a.hook != nil && a.hook(p) }
@@ -483,6 +494,7 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	a.genesisBlock = nil
 	a.mu.Unlock()
 	a.block = nil
+	a.afterCommit(pb.info.Height) // a snapshot, on its own goroutine
 
 	// The mempool is rechecked against the new state from scratch; the
 	// values CheckTx cached move to the new height.
