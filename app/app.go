@@ -147,6 +147,10 @@ func newApp(opts Options, hooks testHooks) (*App, error) {
 		return nil, err
 	}
 	a := &App{st: st, logger: logger, hook: hooks.crash, pool: newMempoolState(), sigs: newSigCache(1 << 16), sigv: newSigVerifier(), handlers: newHandlers(), queries: newQueries(), snaps: newSnapshotter(opts)}
+	if err := a.snaps.loadRestored(st); err != nil {
+		st.close()
+		return nil, err
+	}
 	ci, err := st.lastCommit()
 	if err != nil {
 		st.close()
@@ -212,7 +216,7 @@ func (a *App) latest() *committed {
 // Info reports the last committed height and app hash, so that CometBFT's
 // handshake replays exactly the blocks the app has not committed.
 func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, error) {
-	resp := &abci.ResponseInfo{Data: "traceledger", Version: "1", AppVersion: Version}
+	resp := &abci.ResponseInfo{Data: a.infoData(), Version: "1", AppVersion: Version}
 	if c := a.latest(); c != nil {
 		resp.LastBlockHeight = c.info.Height
 		resp.LastBlockAppHash = c.info.AppHash

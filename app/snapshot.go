@@ -10,11 +10,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -79,6 +81,57 @@ type snapshotter struct {
 	lastErr error
 
 	restore restoreSlot
+
+	restoredFrom atomic.Int64 // the snapshot height this node was restored from, 0 if none
+}
+
+// prefixLocal keys facts about this node that are not state: they are in
+// no app hash and no snapshot. 'l' "restored" -> u64be(height of the
+// snapshot this database was restored from).
+const prefixLocal = 'l'
+
+var keyRestored = []byte{prefixLocal, 'r', 'e', 's', 't', 'o', 'r', 'e', 'd'}
+
+// loadRestored reads the height this database was restored from.
+func (s *snapshotter) loadRestored(st *store) error {
+	v := st.viewAt(math.MaxInt64)
+	defer v.discard()
+	b, err := v.get(keyRestored)
+	if err != nil {
+		return fmt.Errorf("read the state-sync marker: %w", err)
+	}
+	if len(b) == 8 {
+		s.restoredFrom.Store(int64(binary.BigEndian.Uint64(b)))
+	}
+	return nil
+}
+
+// InfoData is the JSON document in ABCI Info's data: which application
+// answers and, on a node restored by state sync, the snapshot height it
+// was restored from (its blocks start after it).
+type InfoData struct {
+	App             string `json:"app"`
+	StateSyncedFrom int64  `json:"state_synced_from,omitempty"`
+}
+
+// ParseInfoData decodes ABCI Info's data (an older node's plain
+// "traceledger" decodes as the app name alone).
+func ParseInfoData(data string) InfoData {
+	var d InfoData
+	if err := json.Unmarshal([]byte(data), &d); err != nil {
+		return InfoData{App: data}
+	}
+	return d
+}
+
+// infoData is this node's InfoData, encoded.
+func (a *App) infoData() string {
+	d := InfoData{App: "traceledger"}
+	if a.snaps != nil {
+		d.StateSyncedFrom = a.snaps.restoredFrom.Load()
+	}
+	b, _ := json.Marshal(d)
+	return string(b)
 }
 
 // newSnapshotter returns the snapshotter of opts; interval 0 takes no
@@ -180,6 +233,9 @@ func (s *snapshotter) write(txn *badger.Txn, height uint64) (*snapshotMeta, erro
 			continue
 		}
 		k := item.Key()
+		if k[0] == prefixLocal {
+			continue
+		}
 		err := item.Value(func(v []byte) error {
 			if bytes.Equal(k, keyCommit) {
 				sawMarker = true

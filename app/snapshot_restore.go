@@ -220,6 +220,7 @@ func (a *App) ApplySnapshotChunk(_ context.Context, req *abci.RequestApplySnapsh
 	a.cur, a.prev = c, nil
 	a.mu.Unlock()
 	slot.r, slot.done = nil, r
+	a.snaps.restoredFrom.Store(int64(r.height))
 	a.logger.Info("snapshot restored", "height", r.height, "app_hash", fmt.Sprintf("%X", c.info.AppHash), "log_size", c.info.LogSize)
 	return res(abci.ResponseApplySnapshotChunk_ACCEPT)
 }
@@ -319,6 +320,9 @@ func (a *App) finishRestore(r *restoring) (*committed, error) {
 	txn := a.st.db.NewTransactionAt(r.height, true)
 	defer txn.Discard()
 	if err := txn.Set(keyCommit, r.marker); err != nil {
+		return nil, err
+	}
+	if err := txn.Set(keyRestored, u64(r.height)); err != nil {
 		return nil, err
 	}
 	if err := txn.CommitAt(r.height, nil); err != nil {

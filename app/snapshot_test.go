@@ -368,3 +368,52 @@ func TestSnapshotOfferRefusals(t *testing.T) {
 		}
 	}
 }
+
+func TestSnapshotRestoredHeightSurvivesRestart(t *testing.T) {
+	src := newSnapSource(t, 40)
+	sn := src.snapshot[40]
+	dir := t.TempDir()
+	dst, err := newApp(Options{Dir: dir}, testHooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	restoreAll(t, dst, sn, src.hashes[40], src.chunks(t, sn))
+	if err := dst.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := newApp(Options{Dir: dir}, testHooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	checkInfo(t, again, 40, src.hashes[40])
+	info, _ := again.Info(context.Background(), &abci.RequestInfo{})
+	if d := ParseInfoData(info.Data); d.StateSyncedFrom != 40 || d.App != "traceledger" {
+		t.Fatalf("Info data %q: want the restored height 40", info.Data)
+	}
+	srcInfo, _ := src.a.Info(context.Background(), &abci.RequestInfo{})
+	if d := ParseInfoData(srcInfo.Data); d.StateSyncedFrom != 0 {
+		t.Fatalf("a replayed node says it was state-synced: %q", srcInfo.Data)
+	}
+	// A snapshot the restored node takes carries no node-local key: it
+	// restores on a third node.
+	again.snaps.interval = 1
+	again.snaps.dir = t.TempDir()
+	r, err := finalize(t, again, 41, src.blocks[40])
+	if err != nil {
+		t.Fatal(err)
+	}
+	again.snaps.wait()
+	ls, _ := again.ListSnapshots(context.Background(), &abci.RequestListSnapshots{})
+	if len(ls.Snapshots) != 1 {
+		t.Fatalf("%d snapshots", len(ls.Snapshots))
+	}
+	third := freshApp(t)
+	var chunks [][]byte
+	for i := uint32(0); i < ls.Snapshots[0].Chunks; i++ {
+		c, _ := again.LoadSnapshotChunk(context.Background(), &abci.RequestLoadSnapshotChunk{Height: 41, Format: SnapshotFormat, Chunk: i})
+		chunks = append(chunks, c.Chunk)
+	}
+	restoreAll(t, third, ls.Snapshots[0], r.AppHash, chunks)
+	checkInfo(t, third, 41, r.AppHash)
+}
