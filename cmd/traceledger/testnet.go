@@ -358,6 +358,9 @@ func printStatus(ctx context.Context, w io.Writer, nw *testnet.Network, r *testn
 			if s.CatchingUp {
 				sync = "catching up"
 			}
+			if s.StateSyncedFrom > 0 {
+				sync += fmt.Sprintf(" (state-synced from %d)", s.StateSyncedFrom)
+			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%d\t%s\t%d\t%d\n", s.Name, role, proc, s.Height, s.Peers, sync,
 				s.AppHeight, shorten(s.AppLastHash, 16), s.LogSize, s.MapSize)
 		}
@@ -633,6 +636,9 @@ healthchecks use it: a FROM-scratch image has no shell or curl.`,
 			if err := output.print(cmd.OutOrStdout(), res, func(w io.Writer) {
 				if res.Healthy {
 					fmt.Fprintf(w, "healthy: height %d, %d peers, app hash %s\n", s.Height, s.Peers, s.AppHash)
+					if s.StateSyncedFrom > 0 {
+						fmt.Fprintf(w, "state-synced from the snapshot at height %d: blocks from %d on are stored here, earlier ones only on the nodes that replayed them\n", s.StateSyncedFrom, s.EarliestHeight)
+					}
 				} else {
 					fmt.Fprintf(w, "unhealthy: %s\n", strings.Join(problems, "; "))
 				}
