@@ -339,65 +339,54 @@ func (a *App) finishRestore(r *restoring) (*committed, error) {
 // leaf index, and every history (index rows, chain hash, count and last
 // index against the subject's head in the map), and compares them with
 // what the snapshot wrote and ci commits to. The map is checked by
-// loadCommitted. Nothing a later proof reads is taken on trust.
+// loadCommitted. Nothing a later proof reads is taken on trust. Every
+// prefix is read once in key order (random reads made a restore about as
+// slow as a replay): the records first, keeping their leaf hashes and the
+// computed nodes in memory, then each derived prefix against them.
 func (a *App) verifyRestored(ci *tlv1.CommitInfo) error {
 	v := a.st.viewAt(ci.Height)
 	defer v.discard()
 	lg, recs := emptyTree("log"), emptyTree("records tree")
-	var n, distinct uint64 // records; records the leaf index names
-	check := func(t *treeAppender, key func(uint, uint64) []byte) error {
+	leaves := make([][32]byte, 0, ci.LogSize)
+	lastOf := make(map[[32]byte]uint64, ci.LogSize) // leaf hash -> its last record
+	computed := [2]map[nodeID][]byte{{}, {}}        // log, records tree
+	keep := func(i int, t *treeAppender) {
 		for _, nd := range t.nodes {
-			got, err := v.get(key(nd.level, nd.index))
-			if err != nil {
-				return err
-			}
-			if !bytes.Equal(got, nd.hash) {
-				return fmt.Errorf("%s node (%d,%d) is %X in the snapshot, the records give %X", t.name, nd.level, nd.index, got, nd.hash)
-			}
+			computed[i][nodeID{nd.level, nd.index}] = nd.hash
 		}
 		t.nodes = t.nodes[:0]
-		return nil
 	}
 	err := v.iterate(prefixRecord, func(k, rec []byte) error {
+		n := uint64(len(leaves))
 		if len(k) != 9 || binary.BigEndian.Uint64(k[1:]) != n {
 			return fmt.Errorf("record key %x out of order (expected index %d)", k, n)
 		}
-		idx := n
-		leaf := leafHashOf(rec)
-		if err := lg.append(leaf); err != nil {
+		var leaf [32]byte
+		copy(leaf[:], leafHashOf(rec))
+		if err := lg.append(leaf[:]); err != nil {
 			return err
 		}
-		rl := proof.RecordsLeafHash(idx, rec)
+		rl := proof.RecordsLeafHash(n, rec)
 		if err := recs.append(rl[:]); err != nil {
 			return err
 		}
-		got, err := v.get(leafKey(leaf))
-		if err != nil {
-			return err
-		}
-		if bytes.Equal(got, u64(idx)) {
-			distinct++
-		} else if err := sameLeafLater(v, got, idx, leaf); err != nil {
-			return err
-		}
-		n++
-		if err := check(lg, nodeKey); err != nil {
-			return err
-		}
-		return check(recs, recordsNodeKey)
+		leaves = append(leaves, leaf)
+		lastOf[leaf] = n
+		keep(0, lg)
+		keep(1, recs)
+		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if n != ci.LogSize {
-		return fmt.Errorf("snapshot holds %d records, the log has %d", n, ci.LogSize)
+	if uint64(len(leaves)) != ci.LogSize {
+		return fmt.Errorf("snapshot holds %d records, the log has %d", len(leaves), ci.LogSize)
 	}
 	for _, t := range []struct {
-		a     *treeAppender
-		root  []byte
-		rng   [][]byte
-		count byte
-	}{{lg, ci.LogRoot, ci.LogRange, prefixNode}, {recs, ci.RecordsRoot, ci.RecordsRange, prefixRecordsNode}} {
+		a    *treeAppender
+		root []byte
+		rng  [][]byte
+	}{{lg, ci.LogRoot, ci.LogRange}, {recs, ci.RecordsRoot, ci.RecordsRange}} {
 		root, err := t.a.root()
 		if err != nil {
 			return err
@@ -415,38 +404,60 @@ func (a *App) verifyRestored(ci *tlv1.CommitInfo) error {
 			}
 		}
 	}
-	// Every stored node and leaf-index row was compared above; the counts
-	// make sure the snapshot brought nothing else under those prefixes.
-	for _, c := range []struct {
-		p    byte
-		want uint64
-	}{{prefixNode, storedNodes(ci.LogSize)}, {prefixRecordsNode, storedNodes(ci.LogSize)}, {prefixLeaf, distinct}} {
-		got, err := v.count(c.p, c.p != prefixLeaf)
+	// Stored nodes: each one computed, equal, and none missing. Levels
+	// below storedLevel (databases written before issue 8) are never read.
+	for i, p := range []byte{prefixNode, prefixRecordsNode} {
+		seen := 0
+		err := v.iterate(p, func(k, val []byte) error {
+			if len(k) != 10 {
+				return fmt.Errorf("tree node key %x malformed", k)
+			}
+			if k[1] < storedLevel {
+				return nil
+			}
+			want, ok := computed[i][nodeID{uint(k[1]), binary.BigEndian.Uint64(k[2:])}]
+			if !ok || !bytes.Equal(want, val) {
+				return fmt.Errorf("tree node %x in the snapshot is not the one the records give", k)
+			}
+			seen++
+			return nil
+		})
 		if err != nil {
 			return err
 		}
-		if got != c.want {
-			return fmt.Errorf("snapshot holds %d entries under prefix %q, the records give %d", got, c.p, c.want)
+		if seen != len(computed[i]) {
+			return fmt.Errorf("snapshot holds %d nodes under prefix %q, the records give %d", seen, p, len(computed[i]))
 		}
 	}
-	return a.verifyHistories(v)
+	// The leaf index: one row per distinct leaf, naming its last record.
+	seen := 0
+	err = v.iterate(prefixLeaf, func(k, val []byte) error {
+		var leaf [32]byte
+		if len(k) != 33 || len(val) != 8 {
+			return fmt.Errorf("leaf index row %x malformed", k)
+		}
+		copy(leaf[:], k[1:])
+		if idx, ok := lastOf[leaf]; !ok || idx != binary.BigEndian.Uint64(val) {
+			return fmt.Errorf("leaf index row %x names record %x, the records give %d", k, val, idx)
+		}
+		seen++
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if seen != len(lastOf) {
+		return fmt.Errorf("snapshot holds %d leaf index rows, the records give %d", seen, len(lastOf))
+	}
+	return a.verifyHistories(v, leaves)
 }
 
-// storedNodes is the number of perfect subtrees of level >= storedLevel
-// in a tree of n leaves.
-func storedNodes(n uint64) uint64 {
-	var c uint64
-	for l := uint(storedLevel); l < 64 && n>>l > 0; l++ {
-		c += n >> l
-	}
-	return c
-}
 
 // verifyHistories checks every history index row: rows of a subject are
 // numbered from 0, point at records in increasing order, and their chain
 // hash, count and last index are the subject's head in the map; and every
 // head has its rows.
-func (a *App) verifyHistories(v *view) error {
+func (a *App) verifyHistories(v *view, leaves [][32]byte) error {
 	var subject string
 	var have bool
 	var n, last uint64
@@ -493,14 +504,10 @@ func (a *App) verifyHistories(v *view) error {
 		if row != n {
 			return fmt.Errorf("history of %q: row %d where %d was expected", s, row, n)
 		}
-		rec, err := v.record(idx)
-		if err != nil {
-			return err
-		}
-		if rec == nil {
+		if idx >= uint64(len(leaves)) {
 			return fmt.Errorf("history of %q: record %d missing", s, idx)
 		}
-		chain = chainHash(chain, leafHashOf(rec))
+		chain = chainHash(chain, leaves[idx][:])
 		n, last = n+1, idx
 		return nil
 	})
@@ -534,40 +541,6 @@ func (v *view) iterate(p byte, fn func(k, val []byte) error) error {
 		if err := item.Value(func(val []byte) error { return fn(k, val) }); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// count is the number of live keys under prefix p; with nodes, only tree
-// nodes of storedLevel and up (databases written before issue 8 also hold
-// lower ones, which nothing reads).
-func (v *view) count(p byte, nodes bool) (uint64, error) {
-	it := v.txn.NewIterator(badger.IteratorOptions{Prefix: []byte{p}})
-	defer it.Close()
-	var n uint64
-	for it.Rewind(); it.Valid(); it.Next() {
-		item := it.Item()
-		if item.IsDeletedOrExpired() || (nodes && len(item.Key()) > 1 && item.Key()[1] < storedLevel) {
-			continue
-		}
-		n++
-	}
-	return n, nil
-}
-
-// sameLeafLater accepts a leaf-index row that names a later record than
-// idx when that record has the same leaf hash (a later identical record
-// overwrote the row).
-func sameLeafLater(v *view, got []byte, idx uint64, leaf []byte) error {
-	if len(got) != 8 || binary.BigEndian.Uint64(got) <= idx {
-		return fmt.Errorf("leaf index of record %d is %x", idx, got)
-	}
-	rec, err := v.record(binary.BigEndian.Uint64(got))
-	if err != nil {
-		return err
-	}
-	if rec == nil || !bytes.Equal(leafHashOf(rec), leaf) {
-		return fmt.Errorf("leaf index of record %d names record %x, which has another leaf hash", idx, got)
 	}
 	return nil
 }
