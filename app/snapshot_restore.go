@@ -238,6 +238,25 @@ func (a *App) abortRestore(slot *restoreSlot) {
 func (a *App) writeChunk(r *restoring, chunk []byte) error {
 	wb := a.st.db.NewWriteBatchAt(r.height)
 	defer wb.Cancel()
+	err := decodeEntries(chunk, func(k, v []byte) error {
+		if !knownPrefix(k[0]) {
+			return fmt.Errorf("key %x has a prefix this version does not know", k)
+		}
+		if bytes.Equal(k, keyCommit) {
+			r.marker = append([]byte(nil), v...)
+			return nil
+		}
+		return wb.Set(append([]byte(nil), k...), append([]byte(nil), v...))
+	})
+	if err != nil {
+		return err
+	}
+	return wb.Flush()
+}
+
+// decodeEntries calls fn for each entry of a chunk (appendEntry's form);
+// keys are never empty. k and v alias chunk.
+func decodeEntries(chunk []byte, fn func(k, v []byte) error) error {
 	for p := chunk; len(p) > 0; {
 		k, rest, err := readField(p)
 		if err != nil {
@@ -249,20 +268,13 @@ func (a *App) writeChunk(r *restoring, chunk []byte) error {
 		}
 		p = rest
 		if len(k) == 0 {
-			return fmt.Errorf("empty key")
+			return errors.New("empty key")
 		}
-		if !knownPrefix(k[0]) {
-			return fmt.Errorf("key %x has a prefix this version does not know", k)
-		}
-		if bytes.Equal(k, keyCommit) {
-			r.marker = append([]byte(nil), v...)
-			continue
-		}
-		if err := wb.Set(append([]byte(nil), k...), append([]byte(nil), v...)); err != nil {
+		if err := fn(k, v); err != nil {
 			return err
 		}
 	}
-	return wb.Flush()
+	return nil
 }
 
 // readField reads one uvarint-length-prefixed field.
@@ -451,7 +463,6 @@ func (a *App) verifyRestored(ci *tlv1.CommitInfo) error {
 	}
 	return a.verifyHistories(v, leaves)
 }
-
 
 // verifyHistories checks every history index row: rows of a subject are
 // numbered from 0, point at records in increasing order, and their chain
