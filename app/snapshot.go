@@ -145,7 +145,21 @@ func newSnapshotter(opts Options) *snapshotter {
 	if keep <= 0 {
 		keep = DefaultSnapshotKeepRecent
 	}
-	return &snapshotter{dir: dir, interval: opts.SnapshotInterval, keep: keep, chunkSize: SnapshotChunkSize}
+	s := &snapshotter{dir: dir, interval: opts.SnapshotInterval, keep: keep, chunkSize: SnapshotChunkSize}
+	s.removePartial()
+	return s
+}
+
+// removePartial deletes the temporary directories of snapshots a stopped
+// node did not finish.
+func (s *snapshotter) removePartial() {
+	if s.dir == "" {
+		return
+	}
+	tmps, _ := filepath.Glob(filepath.Join(s.dir, "tmp-*"))
+	for _, d := range tmps {
+		os.RemoveAll(d)
+	}
 }
 
 // wait blocks until a snapshot being written is done (Close, tests).
