@@ -30,6 +30,7 @@ func TestLoopbackStateSync(t *testing.T) {
 	if res.Events() < 1000 {
 		t.Fatalf("only %d events confirmed; the test wants thousands", res.Events())
 	}
+	t.Logf("%d events in %d confirmed transactions before the node joins", res.Events(), len(res.Committed))
 	var last int64
 	for _, s := range res.Committed {
 		last = max(last, s.Height)
