@@ -32,6 +32,8 @@ import (
 //	                                        written before issue 8 also hold levels 0 and 1)
 //	'h' leafHash                         -> u64be(index)
 //	'x' u16be(len) subject u64be(n)      -> u64be(log index of the subject's n-th record, n from 0)
+//	'k' u8(level) u64be(index)           -> records-tree node (app/proofquery.go)
+//	'l' ...                              -> node-local facts, in no snapshot (app/snapshot.go)
 const (
 	prefixCommit  = 'c'
 	prefixMap     = 'm'
