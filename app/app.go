@@ -71,6 +71,12 @@ type Options struct {
 	Dir string
 	// Logger receives operational messages; nil discards them.
 	Logger log.Logger
+	// SnapshotInterval takes a state-sync snapshot every so many heights
+	// (0: none); SnapshotKeepRecent snapshots are kept (0: 2); SnapshotDir
+	// holds them (default: app.snapshots beside Dir). See snapshot.go.
+	SnapshotInterval   uint64
+	SnapshotKeepRecent int
+	SnapshotDir        string
 }
 
 // testHooks are the settings only this package's tests use (through
@@ -125,6 +131,8 @@ type App struct {
 	pool    *mempoolState // CheckTx's pending sequences and caches, under checkMu
 	sigs    *sigCache
 	sigv    *sigVerifier // Ed25519 with crypto/ed25519's rules, faster (ed25519.go)
+
+	snaps *snapshotter // state-sync snapshots (snapshot.go)
 }
 
 var _ abci.Application = (*App)(nil)
@@ -143,7 +151,11 @@ func newApp(opts Options, hooks testHooks) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{st: st, logger: logger, hook: hooks.crash, pool: newMempoolState(), sigs: newSigCache(1 << 16), sigv: newSigVerifier(), handlers: newHandlers(), queries: newQueries()}
+	a := &App{st: st, logger: logger, hook: hooks.crash, pool: newMempoolState(), sigs: newSigCache(1 << 16), sigv: newSigVerifier(), handlers: newHandlers(), queries: newQueries(), snaps: newSnapshotter(opts)}
+	if err := a.snaps.loadRestored(st); err != nil {
+		st.close()
+		return nil, err
+	}
 	ci, err := st.lastCommit()
 	if err != nil {
 		st.close()
@@ -190,8 +202,11 @@ func (a *App) loadCommitted(ci *tlv1.CommitInfo) (*committed, error) {
 	return &committed{info: ci, tree: tree, params: params}, nil
 }
 
-// Close closes the database.
-func (a *App) Close() error { return a.st.close() }
+// Close waits for a snapshot being written and closes the database.
+func (a *App) Close() error {
+	a.snaps.wait()
+	return a.st.close()
+}
 
 // crash reports whether the test hook stops the cycle at p.
 func (a *App) crash(p crashPoint) bool { return a.hook != nil && a.hook(p) }
@@ -206,7 +221,7 @@ func (a *App) latest() *committed {
 // Info reports the last committed height and app hash, so that CometBFT's
 // handshake replays exactly the blocks the app has not committed.
 func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, error) {
-	resp := &abci.ResponseInfo{Data: "traceledger", Version: "1", AppVersion: Version}
+	resp := &abci.ResponseInfo{Data: a.infoData(), Version: "1", AppVersion: Version}
 	if c := a.latest(); c != nil {
 		resp.LastBlockHeight = c.info.Height
 		resp.LastBlockAppHash = c.info.AppHash
@@ -488,6 +503,7 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	a.genesisBlock = nil
 	a.mu.Unlock()
 	a.block = nil
+	a.afterCommit(pb.info.Height) // a snapshot, on its own goroutine
 
 	// The mempool is rechecked against the new state from scratch; the
 	// values CheckTx cached move to the new height.

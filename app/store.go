@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/transparency-dev/merkle/rfc6962"
@@ -31,6 +32,8 @@ import (
 //	                                        written before issue 8 also hold levels 0 and 1)
 //	'h' leafHash                         -> u64be(index)
 //	'x' u16be(len) subject u64be(n)      -> u64be(log index of the subject's n-th record, n from 0)
+//	'k' u8(level) u64be(index)           -> records-tree node (app/proofquery.go)
+//	'l' ...                              -> node-local facts, in no snapshot (app/snapshot.go)
 const (
 	prefixCommit  = 'c'
 	prefixMap     = 'm'
@@ -85,6 +88,9 @@ func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 type store struct {
 	db    *badger.DB
 	nodes *nodeCache // upper log nodes, shared by every view
+
+	pinMu sync.Mutex
+	pins  map[uint64]int // heights a snapshot is reading (snapshot.go)
 }
 
 // openStore opens (or creates) the badger database in dir.
@@ -316,7 +322,7 @@ func (s *store) commit(w *write, ci *tlv1.CommitInfo, beforeMarker func() error)
 	// Versions older than the previous height are no longer readable by
 	// queries; let compaction drop them.
 	if ci.Height > 1 {
-		s.db.SetDiscardTs(version - 1)
+		s.db.SetDiscardTs(s.discardTs(version - 1))
 	}
 	return nil
 }

@@ -94,6 +94,9 @@ func WriteConfig(home string, configure func(*cfg.Config)) error {
 		return fmt.Errorf("invalid node configuration: %w", err)
 	}
 	cfg.WriteConfigFile(filepath.Join(home, "config", "config.toml"), conf)
+	if _, err := os.Stat(AppConfigFile(home)); err != nil {
+		return WriteAppConfig(home, DefaultAppConfig())
+	}
 	return nil
 }
 

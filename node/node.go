@@ -78,7 +78,12 @@ func New(ctx context.Context, conf *cfg.Config, logger log.Logger) (*Node, error
 	if err != nil {
 		return nil, err
 	}
-	a, err := app.New(app.Options{Dir: AppDBDir(conf.RootDir), Logger: logger.With("module", "traceledger")})
+	ac, err := LoadAppConfig(conf.RootDir)
+	if err != nil {
+		return nil, err
+	}
+	a, err := app.New(app.Options{Dir: AppDBDir(conf.RootDir), Logger: logger.With("module", "traceledger"),
+		SnapshotInterval: ac.SnapshotInterval, SnapshotKeepRecent: ac.SnapshotKeepRecent})
 	if err != nil {
 		return nil, err
 	}

@@ -111,12 +111,44 @@ func AddNode(nw *Network, name string, kopts ...keyring.Option) (NodeInfo, error
 	if err := genesis.Save(nw.Genesis, conf.GenesisFile()); err != nil {
 		return NodeInfo{}, err
 	}
+	if ac, err := node.LoadAppConfig(nw.Nodes[0].Home); err != nil {
+		return NodeInfo{}, err
+	} else if err := node.WriteAppConfig(home, ac); err != nil {
+		return NodeInfo{}, err
+	}
 	nw.Nodes = append(nw.Nodes, info)
 	if err := nw.save(); err != nil {
 		nw.Nodes = nw.Nodes[:len(nw.Nodes)-1]
 		return NodeInfo{}, err
 	}
 	return info, nil
+}
+
+// AddStateSyncNode is AddNode for a node that joins by state sync: its
+// configuration gets [statesync] with the RPC servers of the first two
+// validators of the running network and a trust height and hash verified
+// from the genesis by the light client (node.EnableStateSync). Started,
+// it restores the newest snapshot its peers offer, then block-syncs the
+// blocks after it; the blocks before it are not on this node.
+func AddStateSyncNode(ctx context.Context, nw *Network, name string, kopts ...keyring.Option) (NodeInfo, int64, error) {
+	var rpcs []string
+	for _, v := range nw.Validators() {
+		if len(rpcs) < 2 {
+			rpcs = append(rpcs, v.RPCURL)
+		}
+	}
+	if len(rpcs) == 1 {
+		rpcs = append(rpcs, rpcs[0]) // a one-validator network: the one node is both
+	}
+	info, err := AddNode(nw, name, kopts...)
+	if err != nil {
+		return NodeInfo{}, 0, err
+	}
+	h, _, err := node.EnableStateSync(ctx, info.Home, rpcs)
+	if err != nil {
+		return info, 0, fmt.Errorf("testnet: state sync of %s: %w", name, err)
+	}
+	return info, h, nil
 }
 
 // Promote makes node name, added by AddNode, the validator of a new

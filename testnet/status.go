@@ -12,6 +12,7 @@ import (
 
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 
+	"github.com/traceledger/traceledger/app"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
@@ -43,6 +44,12 @@ type NodeStatus struct {
 	AppLastHash string `json:"app_last_hash"`
 	LogSize     uint64 `json:"log_size"`
 	MapSize     uint64 `json:"map_size"`
+	// EarliestHeight is the lowest block this node stores; StateSyncedFrom
+	// is the snapshot height a node restored by state sync started from
+	// (0 for a node that replayed the chain): blocks before it are not on
+	// this node, they remain the audit evidence of the nodes that have them.
+	EarliestHeight  int64 `json:"earliest_height"`
+	StateSyncedFrom int64 `json:"state_synced_from,omitempty"`
 }
 
 func rpcClient(url string) (*rpchttp.HTTP, error) {
@@ -71,6 +78,7 @@ func QueryStatus(ctx context.Context, name, url string) NodeStatus {
 	st.AppHash = s.SyncInfo.LatestAppHash.String()
 	st.BlockTime = s.SyncInfo.LatestBlockTime
 	st.CatchingUp = s.SyncInfo.CatchingUp
+	st.EarliestHeight = s.SyncInfo.EarliestBlockHeight
 	st.VotingPower = s.ValidatorInfo.VotingPower
 	if ni, err := c.NetInfo(ctx); err == nil {
 		st.Peers = ni.NPeers
@@ -80,6 +88,7 @@ func QueryStatus(ctx context.Context, name, url string) NodeStatus {
 	if info, err := c.ABCIInfo(ctx); err == nil {
 		st.AppHeight = info.Response.LastBlockHeight
 		st.AppLastHash = strings.ToUpper(fmt.Sprintf("%X", info.Response.LastBlockAppHash))
+		st.StateSyncedFrom = app.ParseInfoData(info.Response.Data).StateSyncedFrom
 	} else {
 		st.Error = "abci_info: " + err.Error()
 	}

@@ -97,6 +97,11 @@ const DefaultChainID = "traceledger-testnet"
 // zero.
 const DefaultTimeoutCommit = 500 * time.Millisecond
 
+// DefaultSnapshotInterval is a test network's snapshot interval: short,
+// so that a node can join by state sync a few seconds after the start
+// (a production home defaults to node.DefaultSnapshotInterval).
+const DefaultSnapshotInterval = 10
+
 // DefaultPower is the voting power of each department's validator.
 const DefaultPower = 10
 
@@ -115,6 +120,10 @@ type Options struct {
 	// TimeoutCommit is CometBFT's commit timeout; zero means
 	// DefaultTimeoutCommit.
 	TimeoutCommit time.Duration
+	// SnapshotInterval is every node's state-sync snapshot interval in
+	// heights; zero means DefaultSnapshotInterval, negative turns
+	// snapshots off.
+	SnapshotInterval int
 	// BasePort, for the loopback plan, gives node i the P2P port
 	// BasePort+10*i and the RPC port BasePort+10*i+1. Zero picks free ports
 	// (what tests want, so that several networks can coexist).
@@ -622,6 +631,18 @@ func (b *initBuilder) writeHome(info NodeInfo, p nodePlan) error {
 	})
 	if err != nil {
 		return fmt.Errorf("testnet: config of %s: %w", p.name, err)
+	}
+	ac := node.DefaultAppConfig()
+	switch iv := b.opts.SnapshotInterval; {
+	case iv == 0:
+		ac.SnapshotInterval = DefaultSnapshotInterval
+	case iv < 0:
+		ac.SnapshotInterval = 0
+	default:
+		ac.SnapshotInterval = uint64(iv)
+	}
+	if err := node.WriteAppConfig(info.Home, ac); err != nil {
+		return fmt.Errorf("testnet: app config of %s: %w", p.name, err)
 	}
 	return genesis.Save(b.nw.Genesis, filepath.Join(info.Home, "config", "genesis.json"))
 }

@@ -40,6 +40,8 @@ type joinOptions struct {
 	department                      string
 	adminKey, enterprises           bool // --department given; --enterprise given
 	pass                            passphraseFlags
+	stateSync                       bool     // --state-sync
+	rpcs                            []string // --rpc, for state sync
 }
 
 // checkPeers checks --peers entries: ID@HOST:PORT with a 40-hex-digit node
@@ -118,6 +120,21 @@ func initJoin(cmd *cobra.Command, out *outputFlag, opts joinOptions) error {
 	if err := app.ValidateGenesisState(*st); err != nil {
 		return fmt.Errorf("%s: %w", opts.genesis, err)
 	}
+	// State sync: the trust height and hash are asked of the servers and
+	// verified from the genesis before anything is written.
+	var syncConf func(*cfg.Config)
+	if opts.stateSync {
+		if len(opts.rpcs) < 2 {
+			return &usageError{cmd: cmd.CommandPath(), err: errors.New("--state-sync needs --rpc with two or more RPC URLs of the network's nodes")}
+		}
+		h, hash, err := node.StateSyncTrust(cmd.Context(), doc, opts.rpcs)
+		if err != nil {
+			return fmt.Errorf("state sync trust height: %w", err)
+		}
+		syncConf = func(c *cfg.Config) { node.SetStateSync(c, opts.rpcs, h, hash) }
+	} else if len(opts.rpcs) > 0 {
+		return &usageError{cmd: cmd.CommandPath(), err: errors.New("--rpc is for --state-sync")}
+	}
 	created := false
 	var admin *keyring.Info
 	if err := checkFreeHome(opts.home); err == nil {
@@ -127,6 +144,9 @@ func initJoin(cmd *cobra.Command, out *outputFlag, opts joinOptions) error {
 			c.RPC.ListenAddress, c.P2P.ListenAddress = opts.rpcAddr, opts.p2pAddr
 			c.P2P.PersistentPeers = strings.Join(opts.peers, ",")
 			c.Moniker = opts.department
+			if syncConf != nil {
+				syncConf(c)
+			}
 		}
 		configure(conf)
 		if err := conf.ValidateBasic(); err != nil {
@@ -184,6 +204,9 @@ func initJoin(cmd *cobra.Command, out *outputFlag, opts joinOptions) error {
 		}
 		if cmd.Flags().Changed("p2p-laddr") {
 			conf.P2P.ListenAddress = opts.p2pAddr
+		}
+		if syncConf != nil {
+			syncConf(conf)
 		}
 		if err := conf.ValidateBasic(); err != nil {
 			return fmt.Errorf("invalid node configuration: %w", err)

@@ -29,7 +29,8 @@ func newInitCmd() *cobra.Command {
 	var (
 		home, chainID, deptID, deptName, division string
 		rpcAddr, p2pAddr, genesisFile             string
-		enterprises, peers                        []string
+		enterprises, peers, rpcs                  []string
+		stateSync                                 bool
 		pass                                      passphraseFlags
 		out                                       outputFlag
 	)
@@ -78,7 +79,11 @@ For a local test network use 'traceledger testnet init' instead.`,
 			}
 			if genesisFile != "" {
 				return initJoin(cmd, &out, joinOptions{home: home, genesis: genesisFile, peers: peers, rpcAddr: rpcAddr, p2pAddr: p2pAddr,
-					department: deptID, adminKey: cmd.Flags().Changed("department"), enterprises: len(enterprises) > 0, pass: pass})
+					department: deptID, adminKey: cmd.Flags().Changed("department"), enterprises: len(enterprises) > 0, pass: pass,
+					stateSync: stateSync, rpcs: rpcs})
+			}
+			if stateSync {
+				return &usageError{cmd: cmd.CommandPath(), err: errors.New("--state-sync joins an existing network: give its --genesis FILE (and --peers)")}
 			}
 			var parts []genesis.Participant
 			var names []string
@@ -159,6 +164,8 @@ For a local test network use 'traceledger testnet init' instead.`,
 	cmd.Flags().StringVar(&p2pAddr, "p2p-laddr", "tcp://127.0.0.1:26656", "P2P listen address")
 	cmd.Flags().StringVar(&genesisFile, "genesis", "", "join the network of this genesis file (built with 'traceledger genesis new|add-department') instead of founding a one-department network")
 	cmd.Flags().StringSliceVar(&peers, "peers", nil, "persistent peers, ID@HOST:PORT, comma-separated")
+	cmd.Flags().BoolVar(&stateSync, "state-sync", false, "with --genesis: join by state sync from a snapshot (docs/SNAPSHOTS.md) instead of replaying every block")
+	cmd.Flags().StringSliceVar(&rpcs, "rpc", nil, "with --state-sync: two or more RPC URLs of the network's nodes, comma-separated; the trust height and hash come from their latest header, verified from the genesis")
 	pass.add(cmd)
 	out.add(cmd)
 	return cmd

@@ -48,6 +48,7 @@ func newTestnetInitCmd() *cobra.Command {
 		out, chainID, hosts string
 		depts, enterprises  []string
 		nonVals, basePort   int
+		snapshotInterval    int
 		timeoutCommit       time.Duration
 		ifMissing           bool
 		trustOut            string
@@ -96,6 +97,7 @@ serve queries. All keys share a random passphrase written to DIR/passphrase
 			nw, err := testnet.Init(out, testnet.Options{
 				ChainID: chainID, Departments: depts, NonValidators: nonVals, Hosts: hosts,
 				TimeoutCommit: timeoutCommit, BasePort: basePort, Enterprises: enterprises,
+				SnapshotInterval: snapshotInterval,
 			})
 			if err != nil {
 				return err
@@ -137,6 +139,7 @@ serve queries. All keys share a random passphrase written to DIR/passphrase
 	f.IntVar(&basePort, "base-port", 26600, "loopback: first port (node i uses base+10*i for P2P, base+10*i+1 for RPC); 0 picks free ports")
 	f.DurationVar(&timeoutCommit, "timeout-commit", testnet.DefaultTimeoutCommit, "CometBFT commit timeout (the pause between blocks)")
 	f.StringSliceVar(&enterprises, "enterprises", []string{"farm1"}, "enterprise ids registered at genesis, with keys")
+	f.IntVar(&snapshotInterval, "snapshot-interval", testnet.DefaultSnapshotInterval, "state-sync snapshot every so many heights on every node (negative: none)")
 	f.BoolVar(&ifMissing, "if-missing", false, "do nothing if --out already holds a network (for container entry points)")
 	f.StringVar(&trustOut, "trust-out", "", "also copy the genesis (the public trust root) to DIR/genesis.json, for containers that must see no key or passphrase (the API server's)")
 	output.add(cmd)
@@ -358,6 +361,9 @@ func printStatus(ctx context.Context, w io.Writer, nw *testnet.Network, r *testn
 			if s.CatchingUp {
 				sync = "catching up"
 			}
+			if s.StateSyncedFrom > 0 {
+				sync += fmt.Sprintf(" (state-synced from %d)", s.StateSyncedFrom)
+			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%d\t%s\t%d\t%d\n", s.Name, role, proc, s.Height, s.Peers, sync,
 				s.AppHeight, shorten(s.AppLastHash, 16), s.LogSize, s.MapSize)
 		}
@@ -374,9 +380,10 @@ func shorten(s string, n int) string {
 
 func newTestnetAddNodeCmd() *cobra.Command {
 	var (
-		name   string
-		start  bool
-		output outputFlag
+		name      string
+		start     bool
+		stateSync bool
+		output    outputFlag
 	)
 	cmd := &cobra.Command{
 		Use:   "add-node DIR",
@@ -387,7 +394,12 @@ the first node with its own addresses. Started ('testnet start DIR --nodes
 NAME', or --start), it block-syncs the chain from its peers and then follows
 consensus as a non-validator. It votes only after the departments pass a
 governance proposal that adds its validator key (shown by this command) to
-the validator set.`,
+the validator set.
+
+With --state-sync (a running network) the node instead restores the newest
+snapshot of the application state its peers offer, checked against a header
+the light client verified from the genesis (trust height and hash asked of the
+first two validators now), and block-syncs only the blocks after it.`,
 		Example: `  traceledger testnet add-node ./net --name commerce --start`,
 		Args:    cobra.ExactArgs(1),
 		RunE: output.run(func(cmd *cobra.Command, args []string) error {
@@ -395,7 +407,13 @@ the validator set.`,
 			if err != nil {
 				return err
 			}
-			info, err := testnet.AddNode(nw, name)
+			var info testnet.NodeInfo
+			var trustHeight int64
+			if stateSync {
+				info, trustHeight, err = testnet.AddStateSyncNode(cmd.Context(), nw, name)
+			} else {
+				info, err = testnet.AddNode(nw, name)
+			}
 			if err != nil {
 				return err
 			}
@@ -408,7 +426,7 @@ the validator set.`,
 					return err
 				}
 			}
-			return output.print(cmd.OutOrStdout(), map[string]any{"node": info, "validator_pub_key": base64.StdEncoding.EncodeToString(info.ValidatorPubKey), "started": start}, func(w io.Writer) {
+			return output.print(cmd.OutOrStdout(), map[string]any{"node": info, "validator_pub_key": base64.StdEncoding.EncodeToString(info.ValidatorPubKey), "started": start, "state_sync_trust_height": trustHeight}, func(w io.Writer) {
 				fmt.Fprintf(w, "added %s: home %s, RPC %s, P2P %s, validator address %s\nvalidator public key %s (for --validator-key of an add-department proposal)\n",
 					info.Name, info.Home, info.RPCURL, info.P2PAddr, info.ValidatorAddress, base64.StdEncoding.EncodeToString(info.ValidatorPubKey))
 			})
@@ -417,6 +435,7 @@ the validator set.`,
 	output.add(cmd)
 	cmd.Flags().StringVar(&name, "name", "", "name of the new node (its hostname with --hosts docker)")
 	cmd.Flags().BoolVar(&start, "start", false, "start the node at once (loopback networks)")
+	cmd.Flags().BoolVar(&stateSync, "state-sync", false, "join by state sync from a snapshot instead of replaying every block (the network must be running)")
 	cmd.MarkFlagRequired("name")
 	return cmd
 }
@@ -633,6 +652,9 @@ healthchecks use it: a FROM-scratch image has no shell or curl.`,
 			if err := output.print(cmd.OutOrStdout(), res, func(w io.Writer) {
 				if res.Healthy {
 					fmt.Fprintf(w, "healthy: height %d, %d peers, app hash %s\n", s.Height, s.Peers, s.AppHash)
+					if s.StateSyncedFrom > 0 {
+						fmt.Fprintf(w, "state-synced from the snapshot at height %d: blocks from %d on are stored here, earlier ones only on the nodes that replayed them\n", s.StateSyncedFrom, s.EarliestHeight)
+					}
 				} else {
 					fmt.Fprintf(w, "unhealthy: %s\n", strings.Join(problems, "; "))
 				}
