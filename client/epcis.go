@@ -451,14 +451,17 @@ func (c *Client) Import(ctx context.Context, events []PreparedEvent, opts Import
 		return res, err
 	}
 	type inflight struct {
-		hash  []byte
+		sent  sentTx
 		batch []PreparedEvent
 	}
 	var window []inflight
 	wait := func() error {
 		f := window[0]
 		window = window[1:]
-		com, err := c.WaitTx(ctx, f.hash)
+		com, err := c.WaitTx(ctx, f.sent.hash)
+		if err == nil {
+			err = c.verifyCommit(ctx, f.sent, com)
+		}
 		if err != nil {
 			c.forgetSequence(opts.Signer.KeyID())
 			return importError(err, f.batch)
@@ -473,7 +476,7 @@ func (c *Client) Import(ctx context.Context, events []PreparedEvent, opts Import
 		for i, e := range b {
 			msgs[i] = e.Msg
 		}
-		sent, err := c.broadcast(ctx, opts.Signer, false, &tlv1.Msg{Sum: &tlv1.Msg_RecordEventBatch{RecordEventBatch: &tlv1.RecordEventBatch{Events: msgs}}})
+		_, sent, err := c.broadcast(ctx, opts.Signer, false, &tlv1.Msg{Sum: &tlv1.Msg_RecordEventBatch{RecordEventBatch: &tlv1.RecordEventBatch{Events: msgs}}})
 		var refused *TxError
 		if errors.As(err, &refused) { // CheckTx refused the batch
 			for len(window) > 0 { // let what was accepted commit, then report
@@ -487,7 +490,7 @@ func (c *Client) Import(ctx context.Context, events []PreparedEvent, opts Import
 			return res, err
 		}
 		res.Submitted += len(b)
-		window = append(window, inflight{hash: sent.Hash, batch: b})
+		window = append(window, inflight{sent: sent, batch: b})
 		progress(res)
 		if len(window) >= opts.InFlight {
 			if err := wait(); err != nil {
