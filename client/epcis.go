@@ -228,6 +228,9 @@ type PreparedEvent struct {
 	// Payload is the disclosable payload of a hashed event (nil for public).
 	Payload *epcis.Payload
 	size    int
+	// eventTimeMs is the event time in Unix milliseconds (PlanImport
+	// checks it against the future-skew bound).
+	eventTimeMs int64
 }
 
 // PrepareImport parses an EPCIS 2.0 document (JSON / JSON-LD or XML; an
@@ -335,6 +338,7 @@ func prepareEvent(i int, ev epcis.Event, pl *epcis.Payload) (PreparedEvent, erro
 		return PreparedEvent{}, &epcis.EventError{Index: i, Err: err}
 	}
 	pe.size = msg.Size()
+	pe.eventTimeMs = ck.EventTimeMs
 	return pe, nil
 }
 
@@ -446,7 +450,7 @@ func (c *Client) Import(ctx context.Context, events []PreparedEvent, opts Import
 		seen[e.HashID] = true
 	}
 	progress(res)
-	batches, err := packBatches(todo, opts.MaxBatch, int(opts.MaxTxBytes)-txOverhead)
+	batches, err := planBatches(todo, opts.MaxBatch, ImportLimits{ChainID: c.genesis.ChainID, MaxTxBytes: opts.MaxTxBytes, MaxMsgsPerTx: DefaultMaxMsgsPerTx})
 	if err != nil {
 		return res, err
 	}
@@ -544,7 +548,8 @@ func packBatches(events []PreparedEvent, maxEvents, maxBytes int) ([][]PreparedE
 	for _, e := range events {
 		n := e.size + 8 // field tag and length
 		if n > maxBytes {
-			return nil, &ImportError{Index: e.Index, HashID: e.HashID, Err: fmt.Errorf("the event is %d bytes, more than a transaction may carry (%d): record it hashed", n, maxBytes)}
+			return nil, &ImportError{Index: e.Index, HashID: e.HashID, Err: &LimitError{Code: tlv1.CodeTxTooLarge, Index: -1,
+				What: "the event's encoding (bytes) is more than a transaction may carry beside its envelope (record it hashed)", Got: int64(n), Limit: int64(maxBytes)}}
 		}
 		if len(cur) == maxEvents || size+n > maxBytes {
 			out = append(out, cur)
