@@ -24,6 +24,7 @@ import (
 	rpctypes "github.com/cometbft/cometbft/rpc/jsonrpc/types"
 
 	"github.com/traceledger/traceledger/client"
+	"github.com/traceledger/traceledger/epcis"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
@@ -154,11 +155,31 @@ func TestSubmitConfirmedByProof(t *testing.T) {
 			}
 		})
 	}
+	// An import through the lying proxy: its batches are swallowed and
+	// their commits faked (one naming the honest record, one none).
+	for _, events := range [][]abci.Event{{recordEvent(honest.Indexes[0])}, nil} {
+		prepared, err := client.PrepareImport(planDoc(fmt.Sprintf("FAKE%d", len(events)), 3, time.Now().Add(-time.Hour), 0), epcis.FormatAuto, client.ImportPublic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		px.mu.Lock()
+		px.fake, px.height, px.events = true, st.SyncInfo.LatestBlockHeight, events
+		px.mu.Unlock()
+		res, err := c.Import(ctx, prepared, client.ImportOptions{Signer: signer})
+		px.mu.Lock()
+		px.fake = false
+		px.mu.Unlock()
+		var nv *client.CommitNotVerifiedError
+		var ie *client.ImportError
+		if !errors.As(err, &nv) || !errors.As(err, &ie) || res == nil || res.Committed != 0 || len(res.Txs) != 0 {
+			t.Fatalf("import through a lying proxy: %+v, %v; want a *CommitNotVerifiedError and nothing counted committed", res, err)
+		}
+	}
 	px.mu.Lock()
 	dropped := px.dropped
 	px.mu.Unlock()
-	if dropped != 3 {
-		t.Fatalf("the proxy swallowed %d transactions, want 3", dropped)
+	if dropped != 5 {
+		t.Fatalf("the proxy swallowed %d transactions, want 5", dropped)
 	}
 	// The sequence the swallowed transactions used was forgotten: the next
 	// submission reads it again and commits.

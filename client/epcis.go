@@ -407,6 +407,9 @@ func (e *ImportError) Unwrap() error { return e.Err }
 // already recorded are skipped, so a second import of the same document
 // records nothing. Another participant's recording of an event does not
 // count: each participant records its own (docs/ERRORS.md, code 65).
+// Every batch's commit is confirmed by proof once the batches are in (see
+// Submit): one the node claims but that does not verify is a
+// *CommitNotVerifiedError, and is not counted in the result.
 func (c *Client) Import(ctx context.Context, events []PreparedEvent, opts ImportOptions) (*ImportResult, error) {
 	if opts.MaxBatch <= 0 || opts.MaxBatch > tlv1.MaxBatchEvents {
 		opts.MaxBatch = tlv1.MaxBatchEvents
@@ -459,21 +462,40 @@ func (c *Client) Import(ctx context.Context, events []PreparedEvent, opts Import
 		batch []PreparedEvent
 	}
 	var window []inflight
+	// The node's word that a batch committed is confirmed by proof
+	// (verifyCommit) once the batches are in, all in one pass: each read
+	// waits for the header after the latest block, so reads made together
+	// share that wait instead of adding a block per batch.
+	var unverified []inflight
 	wait := func() error {
 		f := window[0]
 		window = window[1:]
 		com, err := c.WaitTx(ctx, f.sent.hash)
-		if err == nil {
-			err = c.verifyCommit(ctx, f.sent, com)
-		}
 		if err != nil {
 			c.forgetSequence(opts.Signer.KeyID())
 			return importError(err, f.batch)
 		}
 		res.Committed += len(f.batch)
 		res.Txs = append(res.Txs, com)
+		unverified = append(unverified, f)
 		progress(res)
 		return nil
+	}
+	verifyAll := func(err error) error {
+		first := len(res.Txs) - len(unverified)
+		for i, f := range unverified {
+			if verr := c.verifyCommit(ctx, f.sent, res.Txs[first+i]); verr != nil {
+				c.forgetSequence(opts.Signer.KeyID())
+				for _, g := range unverified[i:] {
+					res.Committed -= len(g.batch)
+				}
+				res.Txs = res.Txs[:first+i]
+				unverified = nil
+				return importError(verr, f.batch)
+			}
+		}
+		unverified = nil
+		return err
 	}
 	for _, b := range batches {
 		msgs := make([]*tlv1.RecordEPCISEvent, len(b))
@@ -488,26 +510,26 @@ func (c *Client) Import(ctx context.Context, events []PreparedEvent, opts Import
 					break
 				}
 			}
-			return res, importError(err, b)
+			return res, verifyAll(importError(err, b))
 		}
 		if err != nil {
-			return res, err
+			return res, verifyAll(err)
 		}
 		res.Submitted += len(b)
 		window = append(window, inflight{sent: sent, batch: b})
 		progress(res)
 		if len(window) >= opts.InFlight {
 			if err := wait(); err != nil {
-				return res, err
+				return res, verifyAll(err)
 			}
 		}
 	}
 	for len(window) > 0 {
 		if err := wait(); err != nil {
-			return res, err
+			return res, verifyAll(err)
 		}
 	}
-	return res, nil
+	return res, verifyAll(nil)
 }
 
 // KeyParticipant returns the id of the participant that the registered key
