@@ -4,7 +4,7 @@ GO            ?= go
 GOGOPROTO_VER := v1.7.2
 PROTOC_GEN    := $(shell $(GO) env GOPATH)/bin/protoc-gen-gocosmos
 
-.PHONY: help build test demo proto proto-tools bench bench-go bench-load lint image wasm
+.PHONY: help build test test-determinism demo proto proto-tools bench bench-go bench-load lint image wasm
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -14,6 +14,9 @@ build: ## build bin/traceledger (static)
 
 test: ## run the whole test suite (the README's test command, what .ci/run runs)
 	go test -count=1 -timeout 45m ./...
+
+test-determinism: ## the determinism guard under the race detector (needs cgo and gcc)
+	CGO_ENABLED=1 $(GO) test -race -count=1 -run 'TestDeterminism' ./app/
 
 WASM_DIR := portal/assets
 

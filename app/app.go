@@ -546,9 +546,10 @@ func (pb *pendingBlock) stage(w *write) {
 	}
 }
 
-// CheckTx admits a transaction to the mempool after the cheap checks, the
-// signer and sequence checks against committed state plus the mempool's
-// pending sequences, the signature, and authorization. A re-check of a
+// CheckTx admits a transaction to the mempool after the cheap stateless
+// checks, the signer and sequence checks against committed state plus the
+// mempool's pending sequences, the messages' own rules, the signature, and
+// authorization, in that order (cheap before expensive). A re-check of a
 // transaction this node admitted before repeats only the stateful checks
 // (see admission.go).
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
@@ -556,9 +557,34 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	if err != nil {
 		return checkResult(err), nil
 	}
+	wantSeq := func(k *tlv1.Key) uint64 { // under checkMu
+		if s, ok := a.pool.pendingSeq[k.Id]; ok {
+			return s
+		}
+		return k.Sequence
+	}
 	var d *decodedTx
 	if req.Type != abci.CheckTxType_Recheck {
-		if d, err = decodeTx(a.handlers, req.Tx, cs.chainID, cs.params.MaxTxBytes, cs.params.MaxMsgsPerTx); err != nil {
+		// Cheap checks before expensive ones (docs/ERRORS.md, "Order of
+		// checks"): the stateless frame, then signer, key, participant and
+		// sequence, and only then canonical form, the messages' own rules
+		// (an EPCIS event's hash is recomputed) and, under the lock, the
+		// signature.
+		if d, err = decodeTxCheap(a.handlers, req.Tx, cs.chainID, cs.params.MaxTxBytes, cs.params.MaxMsgsPerTx); err != nil {
+			return checkResult(err), nil
+		}
+		a.checkMu.Lock()
+		r, release := a.checkReader(cs)
+		_, _, err = authSigner(r, d.body.Signer, d.body.Sequence, wantSeq)
+		release()
+		a.checkMu.Unlock()
+		if err != nil {
+			return checkResult(err), nil
+		}
+		if err := d.canonical(); err != nil {
+			return checkResult(err), nil
+		}
+		if err := d.validateMsgs(); err != nil {
 			return checkResult(err), nil
 		}
 	}
@@ -566,12 +592,6 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	defer a.checkMu.Unlock()
 	r, release := a.checkReader(cs)
 	defer release()
-	wantSeq := func(k *tlv1.Key) uint64 {
-		if s, ok := a.pool.pendingSeq[k.Id]; ok {
-			return s
-		}
-		return k.Sequence
-	}
 	if d == nil {
 		ad, _ := a.pool.admitted.get(string(TxHash(req.Tx)))
 		if ad != nil && int64(len(req.Tx)) <= cs.params.MaxTxBytes && uint32(len(ad.handlers)) <= cs.params.MaxMsgsPerTx {

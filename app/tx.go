@@ -27,9 +27,46 @@ type decodedTx struct {
 	handlers []*msgHandler
 }
 
-// decodeTx applies the checks that need no state: size, encoding, chain id,
-// message count and each message's own field rules.
+// decodeTx applies the checks that need no state, in the order block
+// execution (deliverTx) applies them, which is part of consensus (the code a
+// transaction bad in several ways gets is in the block's results): size,
+// encoding, chain id, message count, each message's own field rules, then
+// canonical form.
 func decodeTx(h handlers, raw []byte, chainID string, maxBytes int64, maxMsgs uint32) (*decodedTx, error) {
+	d, err := decodeFrame(raw, chainID, maxBytes, maxMsgs)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.lookupMsgs(h, true); err != nil {
+		return nil, err
+	}
+	if err := d.canonical(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// decodeTxCheap is decodeTx without the canonical-form check (a re-encoding
+// of the whole transaction) and the messages' own field rules, which can be
+// expensive (an EPCIS event's hash is recomputed from its content): CheckTx
+// runs it, then the signer, key status and sequence checks, and only then
+// canonical, validateMsgs and the signature, so that junk from unknown or
+// revoked keys, or with a used sequence, costs no hashing (issue 16,
+// finding 8; docs/ERRORS.md, "Order of checks").
+func decodeTxCheap(h handlers, raw []byte, chainID string, maxBytes int64, maxMsgs uint32) (*decodedTx, error) {
+	d, err := decodeFrame(raw, chainID, maxBytes, maxMsgs)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.lookupMsgs(h, false); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// decodeFrame checks size, encoding, chain id, the signature's length, the
+// signer's presence and the message count.
+func decodeFrame(raw []byte, chainID string, maxBytes int64, maxMsgs uint32) (*decodedTx, error) {
 	if int64(len(raw)) > maxBytes {
 		return nil, rejectf(tlv1.CodeTxTooLarge, "transaction is %d bytes, the limit is %d", len(raw), maxBytes)
 	}
@@ -58,29 +95,46 @@ func decodeTx(h handlers, raw []byte, chainID string, maxBytes int64, maxMsgs ui
 	if uint32(len(d.body.Messages)) > maxMsgs {
 		return nil, rejectf(tlv1.CodeTooManyMessages, "body.messages has %d messages, the limit is %d", len(d.body.Messages), maxMsgs)
 	}
+	return d, nil
+}
+
+// lookupMsgs finds each message's handler and, with validate, checks the
+// message's own field rules right after (message by message).
+func (d *decodedTx) lookupMsgs(h handlers, validate bool) error {
 	d.handlers = make([]*msgHandler, len(d.body.Messages))
 	for i, m := range d.body.Messages {
 		mh, err := h.lookup(m)
-		if err == nil {
+		if err == nil && validate {
 			err = mh.validate(m)
 		}
 		if err != nil {
-			return nil, msgErr(i, err)
+			return msgErr(i, err)
 		}
 		d.handlers[i] = mh
 	}
-	// Strict decoding: a transaction has one encoding. Unknown fields
-	// (which the outer signature does not cover, or which ride in the body
-	// unread), reordered, repeated or non-minimal fields would let a relay
-	// commit the same signed content under another hash; re-encoding what
-	// was decoded with the stable marshaler must give the bytes received.
-	if err := canonicalBytes("tx", &d.tx, raw); err != nil {
-		return nil, err
+	return nil
+}
+
+// validateMsgs checks each message's own field rules (after decodeTxCheap).
+func (d *decodedTx) validateMsgs() error {
+	for i, m := range d.body.Messages {
+		if err := d.handlers[i].validate(m); err != nil {
+			return msgErr(i, err)
+		}
 	}
-	if err := canonicalBytes("tx.body_bytes", &d.body, d.tx.BodyBytes); err != nil {
-		return nil, err
+	return nil
+}
+
+// canonical is the strict-decoding check. A transaction has one encoding:
+// unknown fields (which the outer signature does not cover, or which ride
+// in the body unread), reordered, repeated or non-minimal fields would let a
+// relay commit the same signed content under another hash; re-encoding what
+// was decoded with the stable marshaler must give the bytes received.
+func (d *decodedTx) canonical() error {
+	if err := canonicalBytes("tx", &d.tx, d.raw); err != nil {
+		return err
 	}
-	return d, nil
+	return canonicalBytes("tx.body_bytes", &d.body, d.tx.BodyBytes)
 }
 
 // canonicalBytes checks that raw is the stable-marshaler encoding of m,

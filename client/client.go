@@ -8,6 +8,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
@@ -139,8 +140,14 @@ func (s Signer) KeyID() string { return tlv1.KeyID(s.Key.Public().(ed25519.Publi
 type Committed struct {
 	Hash   []byte
 	Height int64
-	// Indexes are the log indexes of the records the transaction appended.
+	// Indexes are the log indexes of the records the transaction appended,
+	// as the node reports them.
 	Indexes []uint64
+	// Proven is what the confirmation of the commit rests on: Submit and
+	// Import read back the first record (or, for a transaction naming
+	// none, the signer's sequence) with a verified query. Zero when the
+	// outcome is only the node's word (WaitTx alone).
+	Proven Proven
 }
 
 // TxError is a transaction the network rejected, with its stable code.
@@ -223,23 +230,29 @@ func (c *Client) nextSequence(ctx context.Context, s Signer) (uint64, error) {
 	return k.Sequence, nil
 }
 
-// Submit signs msgs as one transaction, broadcasts it, and waits until it is
-// committed. A rejection returns a *TxError; the local sequence is then
-// re-read from the node on the next call. The transaction goes through the
-// client's Broadcaster (the node's RPC unless UseBroadcaster chose another).
+// Submit signs msgs as one transaction, broadcasts it, waits until it is
+// committed, and confirms the commit with a verified read (commit.go): the
+// node's word that it committed is not taken alone. A rejection returns a
+// *TxError; a claimed commit that does not verify a *CommitNotVerifiedError
+// (wrapping ErrNotVerified); the local sequence is then re-read from the
+// node on the next call. The transaction goes through the client's
+// Broadcaster (the node's RPC unless UseBroadcaster chose another).
 func (c *Client) Submit(ctx context.Context, s Signer, msgs ...*tlv1.Msg) (*Committed, error) {
-	out, err := c.broadcast(ctx, s, true, msgs...)
+	out, sent, err := c.broadcast(ctx, s, true, msgs...)
 	if err != nil {
 		return nil, err
 	}
-	if out.Height > 0 {
-		return out, nil
+	if out.Height <= 0 {
+		if out, err = c.WaitTx(ctx, sent.hash); err != nil {
+			c.forgetSequence(sent.keyID)
+			return nil, err
+		}
 	}
-	out, err = c.WaitTx(ctx, out.Hash)
-	if err != nil {
-		c.forgetSequence(s.KeyID())
+	if err := c.verifyCommit(ctx, sent, out); err != nil {
+		c.forgetSequence(sent.keyID)
+		return nil, err
 	}
-	return out, err
+	return out, nil
 }
 
 // broadcast signs msgs as one transaction with s's next sequence and hands
@@ -249,26 +262,30 @@ func (c *Client) Submit(ctx context.Context, s Signer, msgs ...*tlv1.Msg) (*Comm
 // transport fails, the local sequence is forgotten (re-read from the node
 // on next use). When it is accepted, the next sequence is recorded as this
 // one plus one, so that further transactions can be broadcast before this
-// one commits.
-func (c *Client) broadcast(ctx context.Context, s Signer, commit bool, msgs ...*tlv1.Msg) (*Committed, error) {
+// one commits. The transaction's hash is computed here from the signed
+// bytes; a transport that names another is not believed (ErrNotVerified).
+func (c *Client) broadcast(ctx context.Context, s Signer, commit bool, msgs ...*tlv1.Msg) (*Committed, sentTx, error) {
 	seq, err := c.nextSequence(ctx, s)
 	if err != nil {
-		return nil, err
+		return nil, sentTx{}, err
 	}
 	txBytes, err := BuildTx(c.genesis.ChainID, s, seq, msgs...)
 	if err != nil {
-		return nil, err
+		return nil, sentTx{}, err
 	}
-	id := s.KeyID()
+	sent := sentTx{hash: txHashOf(txBytes), keyID: s.KeyID(), sequence: seq}
 	out, err := c.broadcaster().BroadcastTx(ctx, txBytes, commit)
+	if err == nil && !bytes.Equal(out.Hash, sent.hash) {
+		err = fmt.Errorf("%w: the transport accepted transaction %X as %X", ErrNotVerified, sent.hash, out.Hash)
+	}
 	if err != nil {
-		c.forgetSequence(id)
-		return nil, err
+		c.forgetSequence(sent.keyID)
+		return nil, sentTx{}, err
 	}
 	c.mu.Lock()
-	c.seqs[id] = seq + 1
+	c.seqs[sent.keyID] = seq + 1
 	c.mu.Unlock()
-	return out, nil
+	return out, sent, nil
 }
 
 func (c *Client) forgetSequence(id string) {
@@ -278,7 +295,8 @@ func (c *Client) forgetSequence(id string) {
 }
 
 // WaitTx waits until the transaction with hash is in a committed block and
-// returns its outcome.
+// returns its outcome, as the node's tx RPC reports it: nothing in that
+// answer is proven (Submit and Import confirm it with a verified read).
 func (c *Client) WaitTx(ctx context.Context, hash []byte) (*Committed, error) {
 	for {
 		r, err := c.rpc.Tx(ctx, hash, false)

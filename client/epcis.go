@@ -228,6 +228,9 @@ type PreparedEvent struct {
 	// Payload is the disclosable payload of a hashed event (nil for public).
 	Payload *epcis.Payload
 	size    int
+	// eventTimeMs is the event time in Unix milliseconds (PlanImport
+	// checks it against the future-skew bound).
+	eventTimeMs int64
 }
 
 // PrepareImport parses an EPCIS 2.0 document (JSON / JSON-LD or XML; an
@@ -335,6 +338,7 @@ func prepareEvent(i int, ev epcis.Event, pl *epcis.Payload) (PreparedEvent, erro
 		return PreparedEvent{}, &epcis.EventError{Index: i, Err: err}
 	}
 	pe.size = msg.Size()
+	pe.eventTimeMs = ck.EventTimeMs
 	return pe, nil
 }
 
@@ -403,6 +407,9 @@ func (e *ImportError) Unwrap() error { return e.Err }
 // already recorded are skipped, so a second import of the same document
 // records nothing. Another participant's recording of an event does not
 // count: each participant records its own (docs/ERRORS.md, code 65).
+// Every batch's commit is confirmed by proof once the batches are in (see
+// Submit): one the node claims but that does not verify is a
+// *CommitNotVerifiedError, and is not counted in the result.
 func (c *Client) Import(ctx context.Context, events []PreparedEvent, opts ImportOptions) (*ImportResult, error) {
 	if opts.MaxBatch <= 0 || opts.MaxBatch > tlv1.MaxBatchEvents {
 		opts.MaxBatch = tlv1.MaxBatchEvents
@@ -446,34 +453,56 @@ func (c *Client) Import(ctx context.Context, events []PreparedEvent, opts Import
 		seen[e.HashID] = true
 	}
 	progress(res)
-	batches, err := packBatches(todo, opts.MaxBatch, int(opts.MaxTxBytes)-txOverhead)
+	batches, err := planBatches(todo, opts.MaxBatch, ImportLimits{ChainID: c.genesis.ChainID, MaxTxBytes: opts.MaxTxBytes, MaxMsgsPerTx: DefaultMaxMsgsPerTx})
 	if err != nil {
 		return res, err
 	}
 	type inflight struct {
-		hash  []byte
+		sent  sentTx
 		batch []PreparedEvent
 	}
 	var window []inflight
+	// The node's word that a batch committed is confirmed by proof
+	// (verifyCommit) once the batches are in, all in one pass: each read
+	// waits for the header after the latest block, so reads made together
+	// share that wait instead of adding a block per batch.
+	var unverified []inflight
 	wait := func() error {
 		f := window[0]
 		window = window[1:]
-		com, err := c.WaitTx(ctx, f.hash)
+		com, err := c.WaitTx(ctx, f.sent.hash)
 		if err != nil {
 			c.forgetSequence(opts.Signer.KeyID())
 			return importError(err, f.batch)
 		}
 		res.Committed += len(f.batch)
 		res.Txs = append(res.Txs, com)
+		unverified = append(unverified, f)
 		progress(res)
 		return nil
+	}
+	verifyAll := func(err error) error {
+		first := len(res.Txs) - len(unverified)
+		for i, f := range unverified {
+			if verr := c.verifyCommit(ctx, f.sent, res.Txs[first+i]); verr != nil {
+				c.forgetSequence(opts.Signer.KeyID())
+				for _, g := range unverified[i:] {
+					res.Committed -= len(g.batch)
+				}
+				res.Txs = res.Txs[:first+i]
+				unverified = nil
+				return importError(verr, f.batch)
+			}
+		}
+		unverified = nil
+		return err
 	}
 	for _, b := range batches {
 		msgs := make([]*tlv1.RecordEPCISEvent, len(b))
 		for i, e := range b {
 			msgs[i] = e.Msg
 		}
-		sent, err := c.broadcast(ctx, opts.Signer, false, &tlv1.Msg{Sum: &tlv1.Msg_RecordEventBatch{RecordEventBatch: &tlv1.RecordEventBatch{Events: msgs}}})
+		_, sent, err := c.broadcast(ctx, opts.Signer, false, &tlv1.Msg{Sum: &tlv1.Msg_RecordEventBatch{RecordEventBatch: &tlv1.RecordEventBatch{Events: msgs}}})
 		var refused *TxError
 		if errors.As(err, &refused) { // CheckTx refused the batch
 			for len(window) > 0 { // let what was accepted commit, then report
@@ -481,26 +510,26 @@ func (c *Client) Import(ctx context.Context, events []PreparedEvent, opts Import
 					break
 				}
 			}
-			return res, importError(err, b)
+			return res, verifyAll(importError(err, b))
 		}
 		if err != nil {
-			return res, err
+			return res, verifyAll(err)
 		}
 		res.Submitted += len(b)
-		window = append(window, inflight{hash: sent.Hash, batch: b})
+		window = append(window, inflight{sent: sent, batch: b})
 		progress(res)
 		if len(window) >= opts.InFlight {
 			if err := wait(); err != nil {
-				return res, err
+				return res, verifyAll(err)
 			}
 		}
 	}
 	for len(window) > 0 {
 		if err := wait(); err != nil {
-			return res, err
+			return res, verifyAll(err)
 		}
 	}
-	return res, nil
+	return res, verifyAll(nil)
 }
 
 // KeyParticipant returns the id of the participant that the registered key
@@ -541,7 +570,8 @@ func packBatches(events []PreparedEvent, maxEvents, maxBytes int) ([][]PreparedE
 	for _, e := range events {
 		n := e.size + 8 // field tag and length
 		if n > maxBytes {
-			return nil, &ImportError{Index: e.Index, HashID: e.HashID, Err: fmt.Errorf("the event is %d bytes, more than a transaction may carry (%d): record it hashed", n, maxBytes)}
+			return nil, &ImportError{Index: e.Index, HashID: e.HashID, Err: &LimitError{Code: tlv1.CodeTxTooLarge, Index: -1,
+				What: "the event's encoding (bytes) is more than a transaction may carry beside its envelope (record it hashed)", Got: int64(n), Limit: int64(maxBytes)}}
 		}
 		if len(cur) == maxEvents || size+n > maxBytes {
 			out = append(out, cur)

@@ -231,9 +231,7 @@ become the record's context.`,
 				}
 			}
 			if dryRun {
-				return tx.out.print(cmd.OutOrStdout(), map[string]any{"events": len(events), "valid": true}, func(w io.Writer) {
-					fmt.Fprintf(w, "%d events are valid; nothing submitted (--dry-run)\n", len(events))
-				})
+				return dryRunImport(cmd, &tx, events, batch)
 			}
 			c, signer, err := tx.signer(cmd.Context())
 			if err != nil {
@@ -278,8 +276,45 @@ become the record's context.`,
 	cmd.Flags().StringVar(&payloadDir, "payload-dir", "", "with --hashed: write each event's disclosable payload to DIR/<hash hex>.json")
 	cmd.Flags().IntVar(&batch, "batch", tlv1.MaxBatchEvents, "most events per transaction (1 to 1000)")
 	cmd.Flags().IntVar(&inFlight, "in-flight", 8, "transactions awaiting commit at once")
-	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "validate and hash only; submit nothing (no node needed)")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "validate, hash and apply every limit the submission meets (the chain's params read with a proof from the node; with no node reachable, the default params); submit nothing")
 	return cmd
+}
+
+// dryRunImport applies every limit an import of events meets without
+// submitting (client.PlanImport): batch size, transaction size against
+// params.max_tx_bytes, messages per transaction, event times against the
+// future-skew bound, with the same codes the import would meet. The params
+// are read with a proof from the node; when no node can be reached (or no
+// genesis is at hand) the defaults are applied, and the output says so.
+func dryRunImport(cmd *cobra.Command, tx *txFlags, events []client.PreparedEvent, batch int) error {
+	lim, source := client.DefaultImportLimits(""), ""
+	c, err := tx.conn.client()
+	if err != nil {
+		source = fmt.Sprintf("default params (%v)", err)
+	} else if lim, err = c.ImportLimits(cmd.Context()); err != nil {
+		if !unreachable(err) {
+			return err
+		}
+		lim, source = client.DefaultImportLimits(c.ChainID()), fmt.Sprintf("default params (node not reached: %v)", err)
+	} else {
+		source = fmt.Sprintf("chain params verified at height %d", lim.Proven.Height)
+	}
+	plan, err := client.PlanImport(events, batch, lim, time.Now())
+	if err != nil {
+		return err
+	}
+	largest := 0
+	for _, n := range plan.TxBytes {
+		largest = max(largest, n)
+	}
+	view := map[string]any{"events": plan.Events, "valid": true, "duplicates_in_document": plan.Duplicates,
+		"transactions": len(plan.Batches), "largest_tx_bytes": largest,
+		"limits": map[string]any{"max_tx_bytes": lim.MaxTxBytes, "max_msgs_per_tx": lim.MaxMsgsPerTx,
+			"max_event_future_skew_seconds": int64(lim.MaxEventFutureSkew / time.Second), "verified": lim.Verified, "source": source}}
+	return tx.out.print(cmd.OutOrStdout(), view, func(w io.Writer) {
+		fmt.Fprintf(w, "%d events are valid and within the limits (%s): at most %d transactions, the largest %d of %d bytes; nothing submitted (--dry-run)\n",
+			plan.Events, source, len(plan.Batches), largest, lim.MaxTxBytes)
+	})
 }
 
 func writePayloads(dir string, events []client.PreparedEvent) error {
