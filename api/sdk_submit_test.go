@@ -128,7 +128,21 @@ func TestAPISubmitThroughSDK(t *testing.T) {
 		t.Fatalf("AlreadyRecorded through the API: %d %v", i, ok)
 	}
 	// After the refusals the client still submits: a refused broadcast
-	// re-reads the sequence.
+	// re-reads the sequence. A transaction refused in a block leaves the
+	// mempool's cache, so Submit's rebroadcast of those bytes may still be
+	// pending (holding the sequence) after the result was found: let the
+	// mempool drain first.
+	for {
+		n, err := c.RPC().NumUnconfirmedTxs(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n.Total == 0 {
+			break
+		}
+		nextBlock(t, ctx, c)
+	}
+	nextBlock(t, ctx, c)
 	if _, err := c.Submit(ctx, farm, eventMsg(sdkLot, 6)); err != nil {
 		t.Fatalf("submit after refusals: %v", err)
 	}
