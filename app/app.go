@@ -22,7 +22,9 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/libs/log"
@@ -43,7 +45,11 @@ import (
 // holds an EPCISEventIndex listing each recording with its signer, a
 // duplicate is the same participant's second recording, and one hash ID
 // takes at most tlv1.MaxEventRecorders recordings (issue 16, finding 4).
-const Version uint64 = 3
+// Version 4 adds the schedule_upgrade proposal kind and its map values
+// (upgrade/plan, upgrade/done/<name>) and log records (upgrade_scheduled,
+// upgrade_applied); see app/upgrade.go. A state upgraded by a governed
+// upgrade reports that upgrade's app version instead (App.AppVersion).
+const Version uint64 = 4
 
 // crashPoint names a place in the block cycle where a test stops the app
 // (TestCrashRecovery); the application never stops there on its own.
@@ -66,6 +72,14 @@ type Options struct {
 	Dir string
 	// Logger receives operational messages; nil discards them.
 	Logger log.Logger
+	// Upgrades are registered in addition to the binary's own
+	// (app/upgrade.go): tests and demonstrations build "the new binary"
+	// with them.
+	Upgrades []Upgrade
+	// AllowEarlyUpgradeBinary lets a binary whose registered upgrade is not
+	// due in the next block start anyway, to replay older blocks under the
+	// old rules (a node that missed an upgrade catching up).
+	AllowEarlyUpgradeBinary bool
 }
 
 // testHooks are the settings only this package's tests use (through
@@ -83,6 +97,8 @@ type committed struct {
 	info   *tlv1.CommitInfo
 	tree   *smt.Tree
 	params genesis.Params
+	// appVersion is the app version of the latest upgrade done, 0 when none.
+	appVersion uint64
 }
 
 // pendingBlock is a block executed by FinalizeBlock (or the genesis state
@@ -95,6 +111,8 @@ type pendingBlock struct {
 	recs   *treeAppender // the records tree (app/proofquery.go)
 	info   *tlv1.CommitInfo
 	params genesis.Params
+	// appVersion is set when the block ran an upgrade (app/upgrade.go).
+	appVersion uint64
 }
 
 // App is the TraceLedger ABCI application. Its consensus methods are called
@@ -120,6 +138,12 @@ type App struct {
 	pool    *mempoolState // CheckTx's pending sequences and caches, under checkMu
 	sigs    *sigCache
 	sigv    *sigVerifier // Ed25519 with crypto/ed25519's rules, faster (ed25519.go)
+
+	upgrades   registry      // the upgrades this binary registers (app/upgrade.go)
+	appVersion atomic.Uint64 // the committed state's app version, for Info
+	haltOnce   sync.Once
+	halted     chan struct{} // closed when the app stopped the chain (Halted)
+	haltErr    error
 }
 
 var _ abci.Application = (*App)(nil)
@@ -138,7 +162,14 @@ func newApp(opts Options, hooks testHooks) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{st: st, logger: logger, hook: hooks.crash, pool: newMempoolState(), sigs: newSigCache(1 << 16), sigv: newSigVerifier(), handlers: newHandlers(), queries: newQueries()}
+	ups, err := newRegistry(opts.Upgrades)
+	if err != nil {
+		st.close()
+		return nil, err
+	}
+	a := &App{st: st, logger: logger, hook: hooks.crash, pool: newMempoolState(), sigs: newSigCache(1 << 16), sigv: newSigVerifier(), handlers: newHandlers(), queries: newQueries(),
+		upgrades: ups, halted: make(chan struct{})}
+	a.appVersion.Store(Version)
 	ci, err := st.lastCommit()
 	if err != nil {
 		st.close()
@@ -151,6 +182,16 @@ func newApp(opts Options, hooks testHooks) (*App, error) {
 			return nil, err
 		}
 		a.cur = c
+		if c.appVersion != 0 {
+			a.appVersion.Store(c.appVersion)
+		}
+		v := a.st.viewAt(ci.Height)
+		err = a.checkStartable(committedMap{v: v, tree: c.tree}, ci.Height, c.appVersion, opts.AllowEarlyUpgradeBinary)
+		v.discard()
+		if err != nil {
+			st.close()
+			return nil, err
+		}
 		logger.Info("restored app state", "height", ci.Height, "log_size", ci.LogSize, "map_size", c.tree.Len())
 	}
 	return a, nil
@@ -162,8 +203,16 @@ func (a *App) loadCommitted(ci *tlv1.CommitInfo) (*committed, error) {
 	defer v.discard()
 	var leaves []smt.Leaf
 	var params genesis.Params
+	var appVersion uint64
 	err := v.forEachMapEntry(func(key string, value []byte) error {
 		leaves = append(leaves, smt.Leaf{KeyHash: proof.MapKeyHash([]byte(key)), ValueHash: proof.MapValueHash(value)})
+		if strings.HasPrefix(key, tlv1.PrefixUpgradeDone) {
+			var d tlv1.UpgradeDone
+			if err := d.Unmarshal(value); err != nil {
+				return fmt.Errorf("decode %s: %w", key, err)
+			}
+			appVersion = max(appVersion, d.AppVersion)
+		}
 		if key == tlv1.KeyParams {
 			var err error
 			params, err = decodeParams(value)
@@ -182,7 +231,7 @@ func (a *App) loadCommitted(ci *tlv1.CommitInfo) (*committed, error) {
 	if !bytes.Equal(root[:], ci.MapRoot) {
 		return nil, fmt.Errorf("app database is corrupt: map root at height %d is %X, the commit marker says %X", ci.Height, root, ci.MapRoot)
 	}
-	return &committed{info: ci, tree: tree, params: params}, nil
+	return &committed{info: ci, tree: tree, params: params, appVersion: appVersion}, nil
 }
 
 // Close closes the database.
@@ -201,7 +250,7 @@ func (a *App) latest() *committed {
 // Info reports the last committed height and app hash, so that CometBFT's
 // handshake replays exactly the blocks the app has not committed.
 func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, error) {
-	resp := &abci.ResponseInfo{Data: "traceledger", Version: "1", AppVersion: Version}
+	resp := &abci.ResponseInfo{Data: "traceledger", Version: "1", AppVersion: a.appVersion.Load()}
 	if c := a.latest(); c != nil {
 		resp.LastBlockHeight = c.info.Height
 		resp.LastBlockAppHash = c.info.AppHash
@@ -339,6 +388,10 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	a.preverifySignatures(reader, req.Txs, chainID) // bench (issue 8): parallel, outcome-neutral; see sigverify.go
 	blk := newOverlay(reader, lg.size())
 	timeMs := req.Time.UnixMilli()
+	up, err := a.beginBlockUpgrade(blk, req.Height, timeMs)
+	if err != nil {
+		return nil, a.halt(err)
+	}
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, raw := range req.Txs {
 		results[i] = a.deliverTx(blk, raw, req.Height, timeMs, chainID, params)
@@ -357,11 +410,13 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	if err != nil {
 		return nil, err
 	}
+	pb.appVersion = up.version
 	a.block = pb
 	if a.crash(crashAfterFinalize) {
 		return nil, errCrash
 	}
-	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: pb.info.AppHash, ValidatorUpdates: valUpdates, Events: events}, nil
+	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: pb.info.AppHash, ValidatorUpdates: valUpdates,
+		Events: append(up.events, events...), ConsensusParamUpdates: up.params}, nil
 }
 
 func (a *App) chainID() string {
@@ -477,7 +532,13 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	if err != nil {
 		return nil, err
 	}
-	next := &committed{info: pb.info, tree: pb.tree, params: pb.params}
+	next := &committed{info: pb.info, tree: pb.tree, params: pb.params, appVersion: pb.appVersion}
+	if next.appVersion == 0 && a.cur != nil {
+		next.appVersion = a.cur.appVersion
+	}
+	if next.appVersion != 0 {
+		a.appVersion.Store(next.appVersion)
+	}
 	a.mu.Lock()
 	a.prev, a.cur = a.cur, next
 	a.genesisBlock = nil

@@ -41,6 +41,7 @@ var KeyPrefixes = []string{
 	PrefixHead, PrefixParticipant, PrefixKey, PrefixDepartment, PrefixProposal, PrefixVote,
 	PrefixDeadline, PrefixCreditCode, PrefixEvent, PrefixAnchor, PrefixAttestation, PrefixRecall,
 	PrefixTraceEvent, PrefixValidatorKey, KeyParams, KeyDepartments, KeyGovernanceState,
+	KeyUpgradePlan, PrefixUpgradeDone,
 }
 
 // HeadKey is the map key of a subject's history head.
