@@ -62,6 +62,11 @@ type Node struct {
 // New opens the application and builds the CometBFT node for the home
 // described by conf. Call Start to run it and Stop to shut it down.
 func New(ctx context.Context, conf *cfg.Config, logger log.Logger) (*Node, error) {
+	return NewWithOptions(ctx, conf, logger, Options{})
+}
+
+// NewWithOptions is New with the application options of opts.
+func NewWithOptions(ctx context.Context, conf *cfg.Config, logger log.Logger, opts Options) (*Node, error) {
 	if logger == nil {
 		logger = log.NewNopLogger()
 	}
@@ -78,7 +83,8 @@ func New(ctx context.Context, conf *cfg.Config, logger log.Logger) (*Node, error
 	if err != nil {
 		return nil, err
 	}
-	a, err := app.New(app.Options{Dir: AppDBDir(conf.RootDir), Logger: logger.With("module", "traceledger")})
+	a, err := app.New(app.Options{Dir: AppDBDir(conf.RootDir), Logger: logger.With("module", "traceledger"),
+		Upgrades: opts.Upgrades, AllowEarlyUpgradeBinary: opts.AllowEarlyUpgradeBinary})
 	if err != nil {
 		return nil, err
 	}

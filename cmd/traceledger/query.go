@@ -32,6 +32,7 @@ exit codes).`,
 	cmd.AddCommand(newQueryStatusCmd(), newQueryRecordCmd(), newQueryHistoryCmd())
 	cmd.AddCommand(newQueryParticipantsCmd(), newQueryParticipantCmd(), newQueryProposalsCmd(), newQueryProposalCmd(), newQueryValidatorsCmd())
 	cmd.AddCommand(newQueryAttestationCmd(), newQueryCreditCmd())
+	cmd.AddCommand(newQueryUpgradeCmd()) // cmd/traceledger/upgrade.go
 	return cmd
 }
 
