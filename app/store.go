@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/transparency-dev/merkle/rfc6962"
@@ -85,6 +86,9 @@ func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 type store struct {
 	db    *badger.DB
 	nodes *nodeCache // upper log nodes, shared by every view
+
+	pinMu sync.Mutex
+	pins  map[uint64]int // versions a backup reads (app/backup.go)
 }
 
 // openStore opens (or creates) the badger database in dir.
@@ -316,7 +320,7 @@ func (s *store) commit(w *write, ci *tlv1.CommitInfo, beforeMarker func() error)
 	// Versions older than the previous height are no longer readable by
 	// queries; let compaction drop them.
 	if ci.Height > 1 {
-		s.db.SetDiscardTs(version - 1)
+		s.db.SetDiscardTs(s.discardTs(version))
 	}
 	return nil
 }
