@@ -54,9 +54,11 @@ func LoadConfig(home string) (*cfg.Config, error) {
 
 // Node is a running TraceLedger node.
 type Node struct {
-	comet *cmtnode.Node
-	app   *app.App
-	conf  *cfg.Config
+	comet     *cmtnode.Node
+	app       *app.App
+	conf      *cfg.Config
+	stopAdmin func() // the admin socket (node/backup.go), nil before Start
+	logger    log.Logger
 }
 
 // New opens the application and builds the CometBFT node for the home
@@ -98,7 +100,7 @@ func NewWithOptions(ctx context.Context, conf *cfg.Config, logger log.Logger, op
 		a.Close()
 		return nil, fmt.Errorf("create CometBFT node: %w", err)
 	}
-	return &Node{comet: n, app: a, conf: conf}, nil
+	return &Node{comet: n, app: a, conf: conf, logger: logger}, nil
 }
 
 // Start starts consensus, p2p and the RPC server.
@@ -106,12 +108,24 @@ func (n *Node) Start() error {
 	if err := n.comet.Start(); err != nil {
 		return fmt.Errorf("start node: %w", err)
 	}
+	// Without the admin socket the node runs on; only backups of it while
+	// it runs are unavailable (a socket path longer than the system allows,
+	// a read-only data directory).
+	if stop, err := serveAdmin(n.conf.RootDir, n.app); err != nil {
+		n.logger.Error("admin socket unavailable: `traceledger node backup` works on this home only while the node is stopped", "err", err)
+	} else {
+		n.stopAdmin = stop
+	}
 	return nil
 }
 
 // Stop stops the node and closes the application database.
 func (n *Node) Stop() error {
 	var errs []error
+	if n.stopAdmin != nil {
+		n.stopAdmin()
+		n.stopAdmin = nil
+	}
 	if n.comet.IsRunning() {
 		if err := n.comet.Stop(); err != nil {
 			errs = append(errs, fmt.Errorf("stop node: %w", err))

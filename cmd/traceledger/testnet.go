@@ -522,6 +522,7 @@ func newNodeCmd() *cobra.Command {
 		Short: "Check a running node",
 	}
 	cmd.AddCommand(newNodeHealthCmd(), newNodeResetDataCmd(), newNodeShowValidatorCmd())
+	cmd.AddCommand(newNodeBackupCmd(), newNodeRestoreCmd()) // cmd/traceledger/backup.go
 	return cmd
 }
 
