@@ -15,7 +15,8 @@ import (
 // TestLoopbackBackupRestore: a validator's app state is backed up while
 // the network runs under load, without stopping it; the backup is restored
 // on a fresh home, which starts at the backup's height, catches up from its
-// peers and reaches their app hash; no acknowledged transaction is lost.
+// peers and reaches their app hash (at every node, the same blocks and
+// app hash at the common height); no acknowledged transaction is lost.
 func TestLoopbackBackupRestore(t *testing.T) {
 	ctx := loopbackCtx(t, 3*time.Minute)
 	c := newProcessCluster(t, 0, "load1")
@@ -55,6 +56,10 @@ func TestLoopbackBackupRestore(t *testing.T) {
 	d, h := waitCaughtUp(ctx, t, info, vals)
 	recovery(t, c, "backup: restored node caught up from its peers", d, "to height "+strconv.FormatInt(h, 10))
 	waitAdvance(ctx, t, append(c.nodes(), info), 2)
-	verifyTraffic(ctx, t, c, stop, info)
+	// The traffic is checked through a validator: a light client that
+	// starts from the genesis needs the headers before the backup's
+	// height, which the restored node does not hold (docs/OPERATIONS.md);
+	// the restored node's state is the same, by its app hash.
+	verifyTraffic(ctx, t, c, stop, vals[0])
 	checkAgreement(ctx, t, append(c.nodes(), info))
 }
