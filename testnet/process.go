@@ -47,6 +47,9 @@ type Runner struct {
 	LogLevel string
 	// StopTimeout replaces DefaultStopTimeout when positive.
 	StopTimeout time.Duration
+	// StartArgs are added to every `traceledger start` (e.g. the flags of
+	// a software upgrade's new binary).
+	StartArgs []string
 
 	mu     sync.Mutex
 	exited map[string]chan struct{} // closed when a child this Runner started has been reaped
@@ -146,7 +149,7 @@ func (r *Runner) Start(names ...string) error {
 			return fmt.Errorf("testnet: open log of %s: %w", n.Name, err)
 		}
 		fmt.Fprintf(logf, "=== testnet: starting %s at %s\n", n.Name, time.Now().UTC().Format(time.RFC3339Nano))
-		cmd := exec.Command(r.Binary, "start", "--home", n.Home, "--log-level", level)
+		cmd := exec.Command(r.Binary, append([]string{"start", "--home", n.Home, "--log-level", level}, r.StartArgs...)...)
 		cmd.Stdout, cmd.Stderr = logf, logf
 		// A process group of its own: Ctrl-C in the terminal that ran
 		// `testnet start` does not reach the nodes.

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package testnet
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/traceledger/traceledger/client"
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
+)
+
+// TestLoopbackUpgrade: on four validators under load, an upgrade scheduled
+// by proposal stops every node at its height (each exits naming the binary
+// it needs); restarted as the new binary (--test-upgrade), they continue
+// past it with one fork-free chain: the same blocks and app hash on every
+// node, the upgrade recorded once on the ledger at the height, the app
+// version in the headers after it changed, and no acknowledged transaction
+// lost.
+func TestLoopbackUpgrade(t *testing.T) {
+	ctx := loopbackCtx(t, 3*time.Minute)
+	c := newProcessCluster(t, 0, "load1")
+	stop := traffic(t, c, 5, 20*time.Millisecond, "load1")
+	defer stop()
+	settle(ctx, t, c, 2*time.Second)
+	vals := c.nw.Validators()
+	cl, err := client.New(vals[0].RPCURL, c.nw.Genesis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := maxOf(heights(ctx, vals))
+	upH := h + 25
+	sum := sha256.Sum256([]byte("the new binary"))
+	proposer, err := c.nw.AdminKey(vals[0].Name, fastKDF...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _, err := cl.Propose(ctx, client.Signer{Key: proposer}, &tlv1.SubmitProposal{Title: "upgrade v2",
+		Change: &tlv1.ProposalChange{Change: &tlv1.ProposalChange_ScheduleUpgrade{ScheduleUpgrade: &tlv1.ScheduleUpgrade{
+			Name: "v2", Height: upH, Version: "v2.0.0-test", BinarySha256: sum[:]}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vals[:3] {
+		k, err := c.nw.AdminKey(v.Name, fastKDF...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cl.Vote(ctx, client.Signer{Key: k}, id, true); err != nil {
+			t.Fatalf("%s votes: %v", v.Name, err)
+		}
+	}
+	plan, _, err := cl.UpgradePlan(ctx)
+	if err != nil || plan.GetUpgrade().GetHeight() != upH {
+		t.Fatalf("plan after the votes: %v %v", plan, err)
+	}
+
+	// Every node stops by itself before executing the upgrade height.
+	deadline := time.Now().Add(90 * time.Second)
+	for _, v := range vals {
+		for {
+			if _, up := c.r.PID(v.Name); !up {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s still runs; heights %v, upgrade at %d", v.Name, heights(ctx, vals), upH)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		log, _ := c.logs(v.Name)
+		if !bytes.Contains(log, []byte("UPGRADE NEEDED at height")) || !bytes.Contains(log, []byte("v2.0.0-test")) {
+			t.Fatalf("%s's log does not name the binary it needs:\n%s", v.Name, tail(log))
+		}
+	}
+	res := stop() // the traffic stops while the network waits
+	t.Logf("every node stopped at height %d; %d transactions were confirmed before", upH, len(res.Committed))
+
+	// The new binary continues.
+	c.r.StartArgs = []string{"--test-upgrade", "v2"}
+	if err := c.start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := WaitHeight(ctx, vals, upH+3); err != nil {
+		t.Fatalf("no progress after the upgrade: %v", err)
+	}
+	recovery(t, c, "upgrade: all four restarted with the new binary commit 3 blocks past the height", time.Since(start), "")
+	checkAgreement(ctx, t, vals)
+	for _, v := range vals {
+		cv, err := client.New(v.RPCURL, c.nw.Genesis)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done, _, err := cv.UpgradeDone(ctx, "v2")
+		if err != nil || done == nil || done.Height != upH {
+			t.Fatalf("%s: upgrade record %v (%v)", v.Name, done, err)
+		}
+		blk, err := cv.RPC().Block(ctx, ptr(upH+2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if blk.Block.Version.App != done.AppVersion {
+			t.Fatalf("%s: header %d has app version %d, want %d", v.Name, upH+2, blk.Block.Version.App, done.AppVersion)
+		}
+	}
+	hist, _, err := cl.History(ctx, tlv1.UpgradeSubject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied := 0
+	for _, r := range hist.Records {
+		if r.Record.GetGovernance().GetUpgradeApplied() != nil {
+			applied++
+			if r.Record.Height != upH {
+				t.Fatalf("upgrade_applied at height %d, want %d", r.Record.Height, upH)
+			}
+		}
+	}
+	if applied != 1 {
+		t.Fatalf("%d upgrade_applied records, want 1", applied)
+	}
+	n, err := VerifyTraffic(ctx, c.nw.Genesis, vals[1].RPCURL, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("traffic: %d confirmed transactions, %d records verified after the upgrade", len(res.Committed), n)
+}
+
+func ptr(h int64) *int64 { return &h }
+
+func tail(b []byte) string {
+	s := string(b)
+	if i := strings.LastIndex(s, "=== testnet: starting"); i >= 0 {
+		s = s[i:]
+	}
+	if len(s) > 3000 {
+		s = s[len(s)-3000:]
+	}
+	return s
+}
