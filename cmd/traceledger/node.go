@@ -297,6 +297,13 @@ same home to continue (docs/GOVERNANCE.md, "Software upgrades").`,
 			case <-cmd.Context().Done():
 			case <-n.Halted():
 				fmt.Fprintf(cmd.ErrOrStderr(), "node halted: %v\n", n.HaltErr())
+				// Peers still connected get the decided upgrade block's
+				// votes from this node for a moment, so that a peer that
+				// had not seen them stops at the height too.
+				select {
+				case <-cmd.Context().Done():
+				case <-time.After(haltGrace):
+				}
 				fmt.Fprintln(cmd.ErrOrStderr(), "stopping...")
 				return errors.Join(upgradeStop(n.HaltErr()), n.Stop())
 			}

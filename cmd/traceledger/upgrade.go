@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -140,6 +141,10 @@ No plan (or an upgrade that did not run) is a verified negative answer: exit 4.`
 	q.add(cmd)
 	return cmd
 }
+
+// haltGrace is how long `start` keeps a node halted at an upgrade
+// connected to its peers before it exits.
+const haltGrace = 5 * time.Second
 
 // upgradeStartFlags are the flags of `start` that choose the binary's
 // upgrades.
