@@ -16,8 +16,10 @@ import (
 )
 
 // TestLoopbackUpgrade: on four validators under load, an upgrade scheduled
-// by proposal stops every node at its height (each exits naming the binary
-// it needs); restarted as the new binary (--test-upgrade), they continue
+// by proposal stops every running node at its height (each exits naming the
+// binary it needs); restarted as the new binary (--test-upgrade), they
+// continue; a node down during the upgrade is refused by the new binary,
+// then replays with --upgrade-early and catches up; they continue
 // past it with one fork-free chain: the same blocks and app hash on every
 // node, the upgrade recorded once on the ledger at the height, the app
 // version in the headers after it changed, and no acknowledged transaction
@@ -59,6 +61,12 @@ func TestLoopbackUpgrade(t *testing.T) {
 	if err != nil || plan.GetUpgrade().GetHeight() != upH {
 		t.Fatalf("plan after the votes: %v %v", plan, err)
 	}
+	// One department misses the upgrade: its node is down from before the
+	// height until after the others upgraded.
+	late, live := vals[3], vals[:3]
+	if err := c.stop(ctx, late.Name); err != nil {
+		t.Fatal(err)
+	}
 
 	// The nodes stop by themselves at the upgrade height; one that did not
 	// see the decided upgrade block waits at the height, unable to go on
@@ -67,7 +75,7 @@ func TestLoopbackUpgrade(t *testing.T) {
 	deadline := time.Now().Add(90 * time.Second)
 	halted := map[string]bool{}
 	for len(halted) == 0 {
-		for _, v := range vals {
+		for _, v := range live {
 			if _, up := c.r.PID(v.Name); !up {
 				halted[v.Name] = true
 			}
@@ -78,7 +86,7 @@ func TestLoopbackUpgrade(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	time.Sleep(8 * time.Second) // the halt grace period of the others
-	for _, v := range vals {
+	for _, v := range live {
 		if _, up := c.r.PID(v.Name); !up {
 			halted[v.Name] = true
 		}
@@ -95,20 +103,47 @@ func TestLoopbackUpgrade(t *testing.T) {
 			t.Fatalf("%s committed the upgrade height %d with the old binary", v.Name, upH)
 		}
 	}
-	t.Logf("%d of %d nodes stopped by themselves at height %d", len(halted), len(vals), upH)
+	t.Logf("%d of %d running nodes stopped by themselves at height %d", len(halted), len(live), upH)
 	res := stop() // the traffic stops while the network waits
 	t.Logf("every node stopped at height %d; %d transactions were confirmed before", upH, len(res.Committed))
 
 	// The new binary continues.
-	c.r.StartArgs = []string{"--test-upgrade", "v2"}
-	if err := c.start(ctx); err != nil {
+	newBinary := []string{"--test-upgrade", "v2"}
+	c.r.StartArgs = newBinary
+	names := []string{live[0].Name, live[1].Name, live[2].Name}
+	if err := c.start(ctx, names...); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	if _, err := WaitHeight(ctx, vals, upH+3); err != nil {
+	if _, err := WaitHeight(ctx, live, upH+3); err != nil {
 		t.Fatalf("no progress after the upgrade: %v", err)
 	}
-	recovery(t, c, "upgrade: all four restarted with the new binary commit 3 blocks past the height", time.Since(start), "")
+	recovery(t, c, "upgrade: three restarted with the new binary commit 3 blocks past the height", time.Since(start), "")
+
+	// The node that missed it: the new binary refuses to start on its
+	// state from before the height, then replays with --upgrade-early,
+	// migrating at the height like the others.
+	if err := c.start(ctx, late.Name); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		if _, up := c.r.PID(late.Name); !up {
+			break
+		}
+		if i > 150 {
+			t.Fatalf("the new binary started on %s's state from before the upgrade", late.Name)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if log, _ := c.logs(late.Name); !bytes.Contains(log[bytes.LastIndex(log, []byte("=== testnet: starting")):], []byte("which has not run")) {
+		t.Fatalf("%s's new binary did not say why it refused:\n%s", late.Name, tail(log))
+	}
+	c.r.StartArgs = append(newBinary, "--upgrade-early")
+	if err := c.start(ctx, late.Name); err != nil {
+		t.Fatal(err)
+	}
+	d, h := waitCaughtUp(ctx, t, late, live)
+	recovery(t, c, "upgrade: the node that missed it replays past the height with the new binary", d, fmt.Sprintf("to height %d", h))
 	checkAgreement(ctx, t, vals)
 	for _, v := range vals {
 		cv, err := client.New(v.RPCURL, c.nw.Genesis)
