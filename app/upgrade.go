@@ -123,7 +123,7 @@ type registry map[string]Upgrade
 func newRegistry(extra []Upgrade) (registry, error) {
 	r := registry{}
 	for _, u := range append(append([]Upgrade(nil), builtinUpgrades...), extra...) {
-		if err := tlv1Check(u.Name); err != nil {
+		if err := checkUpgradeName(u.Name); err != nil {
 			return nil, fmt.Errorf("registered upgrade %q: %w", u.Name, err)
 		}
 		if _, dup := r[u.Name]; dup {
@@ -137,7 +137,9 @@ func newRegistry(extra []Upgrade) (registry, error) {
 	return r, nil
 }
 
-func tlv1Check(name string) error {
+// checkUpgradeName checks a registered name with the rules of the
+// proposal's name field.
+func checkUpgradeName(name string) error {
 	if err := checkID("name", name); err != nil {
 		return errors.New(errMsg(err))
 	}
@@ -333,5 +335,5 @@ func applyScheduleUpgrade(x *changeCtx, ch *tlv1.ProposalChange) ([]*tlv1.Valida
 		tlv1.ProposalSubject(x.proposalID), tlv1.UpgradeSubject)
 }
 
-// upgradeNames lists the registered upgrade names, for log messages.
+// String lists the registered upgrade names, for log messages.
 func (r registry) String() string { return strings.Join(r.names(), ",") }
