@@ -140,6 +140,10 @@ func (r *Runner) Start(names ...string) error {
 	if level == "" {
 		level = "info"
 	}
+	extra, err := r.startArgs() // testnet/upgrade.go
+	if err != nil {
+		return err
+	}
 	for _, n := range nodes {
 		if _, ok := r.PID(n.Name); ok {
 			continue
@@ -149,7 +153,7 @@ func (r *Runner) Start(names ...string) error {
 			return fmt.Errorf("testnet: open log of %s: %w", n.Name, err)
 		}
 		fmt.Fprintf(logf, "=== testnet: starting %s at %s\n", n.Name, time.Now().UTC().Format(time.RFC3339Nano))
-		cmd := exec.Command(r.Binary, append([]string{"start", "--home", n.Home, "--log-level", level}, r.StartArgs...)...)
+		cmd := exec.Command(r.Binary, append([]string{"start", "--home", n.Home, "--log-level", level}, extra...)...)
 		cmd.Stdout, cmd.Stderr = logf, logf
 		// A process group of its own: Ctrl-C in the terminal that ran
 		// `testnet start` does not reach the nodes.

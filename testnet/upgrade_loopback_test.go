@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -196,4 +197,34 @@ func tail(b []byte) string {
 		s = s[len(s)-3000:]
 	}
 	return s
+}
+
+// TestLoopbackTestnetUpgrade: `traceledger testnet upgrade` drives the
+// rolling upgrade of a running network under load; the nodes agree after
+// it, and a later stop and start of the network runs the new binary again
+// (DIR/upgrades.json).
+func TestLoopbackTestnetUpgrade(t *testing.T) {
+	ctx := loopbackCtx(t, 3*time.Minute)
+	c := newProcessCluster(t, 0, "load1")
+	stop := traffic(t, c, 5, 20*time.Millisecond, "load1")
+	defer stop()
+	settle(ctx, t, c, 2*time.Second)
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, traceledgerBinary(t), "testnet", "upgrade", c.nw.Dir, "--name", "v2", "--in", "12", "-o", "json")
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("testnet upgrade: %v\n%s", err, out.String())
+	}
+	t.Logf("testnet upgrade: %s", out.String())
+	vals := c.nw.Validators()
+	checkAgreement(ctx, t, vals)
+	if err := c.stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitAdvance(ctx, t, vals, 2)
+	checkAgreement(ctx, t, vals)
+	verifyTraffic(ctx, t, c, stop, vals[0])
 }

@@ -40,6 +40,7 @@ test network unfit for anything else.`,
 	}
 	cmd.AddCommand(newTestnetInitCmd(), newTestnetStartCmd(), newTestnetStopCmd(), newTestnetStatusCmd(),
 		newTestnetAddNodeCmd(), newTestnetPromoteCmd(), newTestnetResetNodeCmd())
+	cmd.AddCommand(newTestnetUpgradeCmd()) // cmd/traceledger/upgrade.go
 	return cmd
 }
 

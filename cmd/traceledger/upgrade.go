@@ -7,6 +7,7 @@ package main
 // binary's upgrades (docs/GOVERNANCE.md, "Software upgrades").
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -22,6 +23,7 @@ import (
 	"github.com/traceledger/traceledger/client"
 	"github.com/traceledger/traceledger/node"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
+	"github.com/traceledger/traceledger/testnet"
 )
 
 // proposeUpgradeCmd is `tx dept propose upgrade`.
@@ -181,4 +183,52 @@ func isUpgradeError(err error) bool {
 	var early *app.UpgradeTooEarlyError
 	var tooNew *app.StateTooNewError
 	return errors.As(err, &need) || errors.As(err, &early) || errors.As(err, &tooNew)
+}
+
+// newTestnetUpgradeCmd is `testnet upgrade DIR --name NAME`.
+func newTestnetUpgradeCmd() *cobra.Command {
+	var (
+		name    string
+		in      int64
+		timeout time.Duration
+		output  outputFlag
+	)
+	cmd := &cobra.Command{
+		Use:   "upgrade DIR",
+		Short: "Drive a governed software upgrade of a running loopback network",
+		Long: `upgrade schedules the software upgrade --name at the current height plus --in
+by a proposal the validators pass, waits until the nodes stop at that height
+(each naming the binary it needs), and starts them again as the new binary:
+for a test network the same executable with --test-upgrade NAME, which DIR
+remembers (DIR/upgrades.json) for every later 'testnet start'. It returns
+when every node has passed the height (docs/GOVERNANCE.md, "Software
+upgrades").`,
+		Example: `  traceledger testnet upgrade ./net --name v2 --in 20`,
+		Args:    cobra.ExactArgs(1),
+		RunE: output.run(func(cmd *cobra.Command, args []string) error {
+			nw, r, err := loadNet(args[0])
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			start := time.Now()
+			res, err := testnet.Upgrade(ctx, nw, r, name, in)
+			if err != nil {
+				return err
+			}
+			took := time.Since(start).Round(10 * time.Millisecond)
+			return output.print(cmd.OutOrStdout(), map[string]any{"name": name, "height": res.Height, "proposal_id": res.ProposalID,
+				"stopped_by_themselves": res.Stopped, "seconds": took.Seconds()}, func(w io.Writer) {
+				fmt.Fprintf(w, "upgrade %s (proposal %d) ran at height %d; %d of %d nodes stopped by themselves there; all run the new binary (%s)\n",
+					name, res.ProposalID, res.Height, len(res.Stopped), len(nw.Nodes), took)
+			})
+		}),
+	}
+	cmd.Flags().StringVar(&name, "name", "", "the upgrade's name (required)")
+	cmd.Flags().Int64Var(&in, "in", 20, "blocks from now to the upgrade height")
+	cmd.Flags().DurationVar(&timeout, "timeout", 3*time.Minute, "give up after this long")
+	cmd.MarkFlagRequired("name")
+	output.add(cmd)
+	return cmd
 }
