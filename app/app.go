@@ -22,7 +22,9 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/libs/log"
@@ -48,7 +50,12 @@ import (
 // revoke_encryption_key, disclose, request_disclosure and
 // refuse_disclosure, the map keys "enckey/", "enckeys/" and "discreq/",
 // and the history scheme "disclosure:"; existing messages are unchanged.
-const Version uint64 = 4
+//
+// Version 5 adds the schedule_upgrade proposal kind and its map values
+// (upgrade/plan, upgrade/done/<name>) and log records (upgrade_scheduled,
+// upgrade_applied); see app/upgrade.go. A state upgraded by a governed
+// upgrade reports that upgrade's app version instead (App.AppVersion).
+const Version uint64 = 5
 
 // crashPoint names a place in the block cycle where a test stops the app
 // (TestCrashRecovery); the application never stops there on its own.
@@ -77,6 +84,14 @@ type Options struct {
 	SnapshotInterval   uint64
 	SnapshotKeepRecent int
 	SnapshotDir        string
+	// Upgrades are registered in addition to the binary's own
+	// (app/upgrade.go): tests and demonstrations build "the new binary"
+	// with them.
+	Upgrades []Upgrade
+	// AllowEarlyUpgradeBinary lets a binary whose registered upgrade is not
+	// due in the next block start anyway, to replay older blocks under the
+	// old rules (a node that missed an upgrade catching up).
+	AllowEarlyUpgradeBinary bool
 }
 
 // testHooks are the settings only this package's tests use (through
@@ -94,6 +109,8 @@ type committed struct {
 	info   *tlv1.CommitInfo
 	tree   *smt.Tree
 	params genesis.Params
+	// appVersion is the app version of the latest upgrade done, 0 when none.
+	appVersion uint64
 }
 
 // pendingBlock is a block executed by FinalizeBlock (or the genesis state
@@ -106,6 +123,8 @@ type pendingBlock struct {
 	recs   *treeAppender // the records tree (app/proofquery.go)
 	info   *tlv1.CommitInfo
 	params genesis.Params
+	// appVersion is set when the block ran an upgrade (app/upgrade.go).
+	appVersion uint64
 }
 
 // App is the TraceLedger ABCI application. Its consensus methods are called
@@ -133,6 +152,12 @@ type App struct {
 	sigv    *sigVerifier // Ed25519 with crypto/ed25519's rules, faster (ed25519.go)
 
 	snaps *snapshotter // state-sync snapshots (snapshot.go)
+
+	upgrades   registry      // the upgrades this binary registers (app/upgrade.go)
+	appVersion atomic.Uint64 // the committed state's app version, for Info
+	haltOnce   sync.Once
+	halted     chan struct{} // closed when the app stopped the chain (Halted)
+	haltErr    error
 }
 
 var _ abci.Application = (*App)(nil)
@@ -151,7 +176,14 @@ func newApp(opts Options, hooks testHooks) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{st: st, logger: logger, hook: hooks.crash, pool: newMempoolState(), sigs: newSigCache(1 << 16), sigv: newSigVerifier(), handlers: newHandlers(), queries: newQueries(), snaps: newSnapshotter(opts)}
+	ups, err := newRegistry(opts.Upgrades)
+	if err != nil {
+		st.close()
+		return nil, err
+	}
+	a := &App{st: st, logger: logger, hook: hooks.crash, pool: newMempoolState(), sigs: newSigCache(1 << 16), sigv: newSigVerifier(), handlers: newHandlers(), queries: newQueries(),
+		snaps: newSnapshotter(opts), upgrades: ups, halted: make(chan struct{})}
+	a.appVersion.Store(Version)
 	if err := a.snaps.loadRestored(st); err != nil {
 		st.close()
 		return nil, err
@@ -168,6 +200,16 @@ func newApp(opts Options, hooks testHooks) (*App, error) {
 			return nil, err
 		}
 		a.cur = c
+		if c.appVersion != 0 {
+			a.appVersion.Store(c.appVersion)
+		}
+		v := a.st.viewAt(ci.Height)
+		err = a.checkStartable(committedMap{v: v, tree: c.tree}, ci.Height, c.appVersion, opts.AllowEarlyUpgradeBinary)
+		v.discard()
+		if err != nil {
+			st.close()
+			return nil, err
+		}
 		logger.Info("restored app state", "height", ci.Height, "log_size", ci.LogSize, "map_size", c.tree.Len())
 	}
 	return a, nil
@@ -179,8 +221,16 @@ func (a *App) loadCommitted(ci *tlv1.CommitInfo) (*committed, error) {
 	defer v.discard()
 	var leaves []smt.Leaf
 	var params genesis.Params
+	var appVersion uint64
 	err := v.forEachMapEntry(func(key string, value []byte) error {
 		leaves = append(leaves, smt.Leaf{KeyHash: proof.MapKeyHash([]byte(key)), ValueHash: proof.MapValueHash(value)})
+		if strings.HasPrefix(key, tlv1.PrefixUpgradeDone) {
+			var d tlv1.UpgradeDone
+			if err := d.Unmarshal(value); err != nil {
+				return fmt.Errorf("decode %s: %w", key, err)
+			}
+			appVersion = max(appVersion, d.AppVersion)
+		}
 		if key == tlv1.KeyParams {
 			var err error
 			params, err = decodeParams(value)
@@ -199,7 +249,7 @@ func (a *App) loadCommitted(ci *tlv1.CommitInfo) (*committed, error) {
 	if !bytes.Equal(root[:], ci.MapRoot) {
 		return nil, fmt.Errorf("app database is corrupt: map root at height %d is %X, the commit marker says %X", ci.Height, root, ci.MapRoot)
 	}
-	return &committed{info: ci, tree: tree, params: params}, nil
+	return &committed{info: ci, tree: tree, params: params, appVersion: appVersion}, nil
 }
 
 // Close waits for a snapshot being written and closes the database.
@@ -221,7 +271,7 @@ func (a *App) latest() *committed {
 // Info reports the last committed height and app hash, so that CometBFT's
 // handshake replays exactly the blocks the app has not committed.
 func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, error) {
-	resp := &abci.ResponseInfo{Data: a.infoData(), Version: "1", AppVersion: Version}
+	resp := &abci.ResponseInfo{Data: a.infoData(), Version: "1", AppVersion: a.appVersion.Load()}
 	if c := a.latest(); c != nil {
 		resp.LastBlockHeight = c.info.Height
 		resp.LastBlockAppHash = c.info.AppHash
@@ -359,6 +409,10 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	a.preverifySignatures(reader, req.Txs, chainID) // bench (issue 8): parallel, outcome-neutral; see sigverify.go
 	blk := newOverlay(reader, lg.size())
 	timeMs := req.Time.UnixMilli()
+	up, err := a.beginBlockUpgrade(blk, req.Height, timeMs)
+	if err != nil {
+		return nil, a.halt(err)
+	}
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, raw := range req.Txs {
 		results[i] = a.deliverTx(blk, raw, req.Height, timeMs, chainID, params)
@@ -377,11 +431,13 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	if err != nil {
 		return nil, err
 	}
+	pb.appVersion = up.version
 	a.block = pb
 	if a.crash(crashAfterFinalize) {
 		return nil, errCrash
 	}
-	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: pb.info.AppHash, ValidatorUpdates: valUpdates, Events: events}, nil
+	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: pb.info.AppHash, ValidatorUpdates: valUpdates,
+		Events: append(up.events, events...), ConsensusParamUpdates: up.params}, nil
 }
 
 func (a *App) chainID() string {
@@ -497,7 +553,13 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	if err != nil {
 		return nil, err
 	}
-	next := &committed{info: pb.info, tree: pb.tree, params: pb.params}
+	next := &committed{info: pb.info, tree: pb.tree, params: pb.params, appVersion: pb.appVersion}
+	if next.appVersion == 0 && a.cur != nil {
+		next.appVersion = a.cur.appVersion
+	}
+	if next.appVersion != 0 {
+		a.appVersion.Store(next.appVersion)
+	}
 	a.mu.Lock()
 	a.prev, a.cur = a.cur, next
 	a.genesisBlock = nil

@@ -25,6 +25,7 @@ func FuzzGovernanceMsg(f *testing.F) {
 		proposeMsg("acc", 0, false, accreditChange("lab", "gap")),
 		proposeMsg("s", 0, false, suspendAccreditationChange("lab")),
 		proposeMsg("w", 0, false, withdrawAccreditationChange("lab")),
+		proposeMsg("up", 0, false, upgradeChange("v2", 1000)),
 		voteMsg(1, true), voteMsg(2, false),
 		registerMsg("newco", tlv1.ROLE_ENTERPRISE, 99, "newco"),
 		registerMsg("newlab", tlv1.ROLE_CERTIFIER, 98, "newlab"),

@@ -61,6 +61,7 @@ var changeHandlers = map[string]changeHandler{
 	"accredit_certifier":     {validateAccreditCertifier, applyAccreditCertifier},
 	"suspend_accreditation":  {validateSuspendAccreditation, applySuspendAccreditation},
 	"withdraw_accreditation": {validateWithdrawAccreditation, applyWithdrawAccreditation},
+	"schedule_upgrade":       {validateScheduleUpgrade, applyScheduleUpgrade}, // app/upgrade.go
 }
 
 // changeHandlerOf returns the handler and name of ch's kind.

@@ -368,8 +368,8 @@ func (s *snapshotter) chunk(height uint64, format uint32, i uint32) ([]byte, err
 	return b, err
 }
 
-// pin keeps badger from discarding the versions a snapshot at h reads
-// until unpin.
+// pin keeps badger from discarding the versions a snapshot or a backup at
+// h reads until unpin.
 func (s *store) pin(h uint64) {
 	s.pinMu.Lock()
 	defer s.pinMu.Unlock()

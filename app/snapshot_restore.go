@@ -219,6 +219,9 @@ func (a *App) ApplySnapshotChunk(_ context.Context, req *abci.RequestApplySnapsh
 	a.mu.Lock()
 	a.cur, a.prev = c, nil
 	a.mu.Unlock()
+	if c.appVersion != 0 { // a state past a governed upgrade keeps its version
+		a.appVersion.Store(c.appVersion)
+	}
 	slot.r, slot.done = nil, r
 	a.snaps.restoredFrom.Store(int64(r.height))
 	a.logger.Info("snapshot restored", "height", r.height, "app_hash", fmt.Sprintf("%X", c.info.AppHash), "log_size", c.info.LogSize)

@@ -90,7 +90,7 @@ type store struct {
 	nodes *nodeCache // upper log nodes, shared by every view
 
 	pinMu sync.Mutex
-	pins  map[uint64]int // heights a snapshot is reading (snapshot.go)
+	pins  map[uint64]int // versions a snapshot or a backup is reading (snapshot.go)
 }
 
 // openStore opens (or creates) the badger database in dir.

@@ -54,14 +54,21 @@ func LoadConfig(home string) (*cfg.Config, error) {
 
 // Node is a running TraceLedger node.
 type Node struct {
-	comet *cmtnode.Node
-	app   *app.App
-	conf  *cfg.Config
+	comet     *cmtnode.Node
+	app       *app.App
+	conf      *cfg.Config
+	stopAdmin func() // the admin socket (node/backup.go), nil before Start
+	logger    log.Logger
 }
 
 // New opens the application and builds the CometBFT node for the home
 // described by conf. Call Start to run it and Stop to shut it down.
 func New(ctx context.Context, conf *cfg.Config, logger log.Logger) (*Node, error) {
+	return NewWithOptions(ctx, conf, logger, Options{})
+}
+
+// NewWithOptions is New with the application options of opts.
+func NewWithOptions(ctx context.Context, conf *cfg.Config, logger log.Logger, opts Options) (*Node, error) {
 	if logger == nil {
 		logger = log.NewNopLogger()
 	}
@@ -83,7 +90,8 @@ func New(ctx context.Context, conf *cfg.Config, logger log.Logger) (*Node, error
 		return nil, err
 	}
 	a, err := app.New(app.Options{Dir: AppDBDir(conf.RootDir), Logger: logger.With("module", "traceledger"),
-		SnapshotInterval: ac.SnapshotInterval, SnapshotKeepRecent: ac.SnapshotKeepRecent})
+		SnapshotInterval: ac.SnapshotInterval, SnapshotKeepRecent: ac.SnapshotKeepRecent,
+		Upgrades: opts.Upgrades, AllowEarlyUpgradeBinary: opts.AllowEarlyUpgradeBinary})
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +105,7 @@ func New(ctx context.Context, conf *cfg.Config, logger log.Logger) (*Node, error
 		a.Close()
 		return nil, fmt.Errorf("create CometBFT node: %w", err)
 	}
-	return &Node{comet: n, app: a, conf: conf}, nil
+	return &Node{comet: n, app: a, conf: conf, logger: logger}, nil
 }
 
 // Start starts consensus, p2p and the RPC server.
@@ -105,12 +113,24 @@ func (n *Node) Start() error {
 	if err := n.comet.Start(); err != nil {
 		return fmt.Errorf("start node: %w", err)
 	}
+	// Without the admin socket the node runs on; only backups of it while
+	// it runs are unavailable (a socket path longer than the system allows,
+	// a read-only data directory).
+	if stop, err := serveAdmin(n.conf.RootDir, n.app); err != nil {
+		n.logger.Error("admin socket unavailable: `traceledger node backup` works on this home only while the node is stopped", "err", err)
+	} else {
+		n.stopAdmin = stop
+	}
 	return nil
 }
 
 // Stop stops the node and closes the application database.
 func (n *Node) Stop() error {
 	var errs []error
+	if n.stopAdmin != nil {
+		n.stopAdmin()
+		n.stopAdmin = nil
+	}
 	if n.comet.IsRunning() {
 		if err := n.comet.Stop(); err != nil {
 			errs = append(errs, fmt.Errorf("stop node: %w", err))

@@ -47,6 +47,9 @@ type Runner struct {
 	LogLevel string
 	// StopTimeout replaces DefaultStopTimeout when positive.
 	StopTimeout time.Duration
+	// StartArgs are added to every `traceledger start` (e.g. the flags of
+	// a software upgrade's new binary).
+	StartArgs []string
 
 	mu     sync.Mutex
 	exited map[string]chan struct{} // closed when a child this Runner started has been reaped
@@ -137,6 +140,10 @@ func (r *Runner) Start(names ...string) error {
 	if level == "" {
 		level = "info"
 	}
+	extra, err := r.startArgs() // testnet/upgrade.go
+	if err != nil {
+		return err
+	}
 	for _, n := range nodes {
 		if _, ok := r.PID(n.Name); ok {
 			continue
@@ -146,7 +153,7 @@ func (r *Runner) Start(names ...string) error {
 			return fmt.Errorf("testnet: open log of %s: %w", n.Name, err)
 		}
 		fmt.Fprintf(logf, "=== testnet: starting %s at %s\n", n.Name, time.Now().UTC().Format(time.RFC3339Nano))
-		cmd := exec.Command(r.Binary, "start", "--home", n.Home, "--log-level", level)
+		cmd := exec.Command(r.Binary, append([]string{"start", "--home", n.Home, "--log-level", level}, extra...)...)
 		cmd.Stdout, cmd.Stderr = logf, logf
 		// A process group of its own: Ctrl-C in the terminal that ran
 		// `testnet start` does not reach the nodes.

@@ -128,6 +128,7 @@ passes only if every department votes yes.`,
 		}, func(f *proposeFlags) (*tlv1.ProposalChange, error) {
 			return &tlv1.ProposalChange{Change: &tlv1.ProposalChange_WithdrawAccreditation{WithdrawAccreditation: &tlv1.WithdrawAccreditation{Certifier: f.id, Reason: f.reason}}}, nil
 		}),
+		proposeUpgradeCmd(), // cmd/traceledger/upgrade.go
 	)
 	return cmd
 }

@@ -39,6 +39,9 @@ const (
 	// exitNegative: the node answered and the answer verified, but it is
 	// negative: not found, proven absent, NOT valid.
 	exitNegative exitCode = 4
+	// exitUpgrade: the node stopped at a governed software upgrade, or
+	// this binary does not fit the state (docs/GOVERNANCE.md).
+	exitUpgrade exitCode = 5
 )
 
 // exitCodeInfo is one row of the exit-code table.
@@ -56,6 +59,7 @@ var exitCodes = []exitCodeInfo{
 	{exitNotVerified, "not-verified", "verification failed or evidence of tampering: a proof, bundle, credential or header that does not check; a node of another chain"},
 	{exitUnreachable, "unreachable", "could not reach or ask a node: connection refused, time-out, query refused by the node"},
 	{exitNegative, "negative", "the node answered and the answer verified, but it is negative: not found, absence proven, NOT valid"},
+	{exitUpgrade, "upgrade", "the node stopped at a governed software upgrade, or this binary does not fit its state: install the binary the message names"},
 }
 
 // exitCodesText is the table as text, one code per line (for --help).
@@ -125,6 +129,9 @@ func exitCodeOf(err error) exitCode {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code
+	}
+	if isUpgradeError(err) {
+		return exitUpgrade
 	}
 	if unreachable(err) {
 		return exitUnreachable

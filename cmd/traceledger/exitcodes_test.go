@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/traceledger/traceledger/app"
 	"github.com/traceledger/traceledger/client"
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
@@ -48,6 +49,10 @@ func TestExitCodeOf(t *testing.T) {
 		{"API is no TraceLedger API", &client.APIError{Status: 404}, exitUsage},
 		{"API refused the tx", fmt.Errorf("submit: %w", &client.TxError{Code: uint32(tlv1.CodeBadSignature), Stage: "check"}), exitUsage},
 		{"explicit wins", notVerified(fmt.Errorf("bundle: %w", refused)), exitNotVerified},
+		{"upgrade needed", fmt.Errorf("open: %w", &app.UpgradeNeededError{Plan: &tlv1.UpgradePlan{}}), exitUpgrade},
+		{"upgrade too early", &app.UpgradeTooEarlyError{Name: "v2", NextHeight: 3}, exitUpgrade},
+		{"state too new", &app.StateTooNewError{StateVersion: 5, BinaryVersion: 4}, exitUpgrade},
+		{"halted", upgradeStop(errors.New("x")), exitUpgrade},
 	} {
 		if got := exitCodeOf(tc.err); got != tc.want {
 			t.Errorf("%s: exit code %d, want %d (%v)", tc.name, got, tc.want, tc.err)

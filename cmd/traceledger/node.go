@@ -257,13 +257,19 @@ func buildHome(home string, build func(dir string) error) (err error) {
 
 func newStartCmd() *cobra.Command {
 	var home, logLevel, apiAddr string
+	var up upgradeStartFlags
 	cmd := &cobra.Command{
 		Use:   "start",
 		Short: "Run the node in the foreground until interrupted",
 		Long: `start runs CometBFT and the TraceLedger application in one process, with the
 configuration in <home>/config. Blocks are kept forever (they are audit
 evidence). Stop it with Ctrl-C or SIGTERM; it shuts down cleanly and a restart
-resumes where it stopped.`,
+resumes where it stopped.
+
+At a governed software upgrade the node stops by itself at the upgrade height
+and exits (code 5) with a message naming the binary it needs (version and
+SHA-256; 'traceledger query upgrade' shows the plan); start that binary on the
+same home to continue (docs/GOVERNANCE.md, "Software upgrades").`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			conf, err := node.LoadConfig(home)
@@ -274,8 +280,11 @@ resumes where it stopped.`,
 			if err != nil {
 				return fmt.Errorf("--log-level: %w", err)
 			}
-			n, err := node.New(cmd.Context(), conf, logger)
+			n, err := node.NewWithOptions(cmd.Context(), conf, logger, up.options())
 			if err != nil {
+				if isUpgradeError(err) {
+					return upgradeStop(err)
+				}
 				return err
 			}
 			if err := n.Start(); err != nil {
@@ -291,7 +300,20 @@ resumes where it stopped.`,
 				}
 				defer stopAPI()
 			}
-			<-cmd.Context().Done()
+			select {
+			case <-cmd.Context().Done():
+			case <-n.Halted():
+				fmt.Fprintf(cmd.ErrOrStderr(), "node halted: %v\n", n.HaltErr())
+				// Peers still connected get the decided upgrade block's
+				// votes from this node for a moment, so that a peer that
+				// had not seen them stops at the height too.
+				select {
+				case <-cmd.Context().Done():
+				case <-time.After(haltGrace):
+				}
+				fmt.Fprintln(cmd.ErrOrStderr(), "stopping...")
+				return errors.Join(upgradeStop(n.HaltErr()), n.Stop())
+			}
 			fmt.Fprintln(cmd.ErrOrStderr(), "stopping...")
 			return n.Stop()
 		},
@@ -299,5 +321,6 @@ resumes where it stopped.`,
 	addHomeFlag(cmd, &home)
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, error, or per module (e.g. consensus:info,*:error)")
 	cmd.Flags().StringVar(&apiAddr, "api-addr", "", "also serve the HTTP API (docs/API.md) on this loopback HOST:PORT")
+	up.add(cmd)
 	return cmd
 }

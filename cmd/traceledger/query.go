@@ -33,6 +33,7 @@ exit codes).`,
 	cmd.AddCommand(newQueryParticipantsCmd(), newQueryParticipantCmd(), newQueryProposalsCmd(), newQueryProposalCmd(), newQueryValidatorsCmd())
 	cmd.AddCommand(newQueryAttestationCmd(), newQueryCreditCmd())
 	cmd.AddCommand(newQueryEncryptionKeysCmd(), newQueryDisclosureRequestsCmd(), newQueryDisclosuresCmd())
+	cmd.AddCommand(newQueryUpgradeCmd()) // cmd/traceledger/upgrade.go
 	return cmd
 }
 

@@ -40,6 +40,7 @@ test network unfit for anything else.`,
 	}
 	cmd.AddCommand(newTestnetInitCmd(), newTestnetStartCmd(), newTestnetStopCmd(), newTestnetStatusCmd(),
 		newTestnetAddNodeCmd(), newTestnetPromoteCmd(), newTestnetResetNodeCmd())
+	cmd.AddCommand(newTestnetUpgradeCmd()) // cmd/traceledger/upgrade.go
 	return cmd
 }
 
@@ -541,6 +542,7 @@ func newNodeCmd() *cobra.Command {
 		Short: "Check a running node",
 	}
 	cmd.AddCommand(newNodeHealthCmd(), newNodeResetDataCmd(), newNodeShowValidatorCmd())
+	cmd.AddCommand(newNodeBackupCmd(), newNodeRestoreCmd()) // cmd/traceledger/backup.go
 	return cmd
 }
 

@@ -115,6 +115,7 @@ const (
 	CodeUnknownDepartment    Code = 56 // the named department is not an active department
 	CodeNotACertifier        Code = 57 // the named participant is not a certifier
 	CodeAccreditationState   Code = 58 // the accreditation is not in a state the change applies to
+	CodeUpgradeState         Code = 59 // the upgrade cannot be scheduled: its name already ran, or its height is not after the current one
 )
 
 // EPCIS event codes (60-79; see docs/ERRORS.md). Each message names the
@@ -200,6 +201,7 @@ var codeNames = map[Code]string{
 	CodeUnknownDepartment:    "unknown_department",
 	CodeNotACertifier:        "not_a_certifier",
 	CodeAccreditationState:   "accreditation_state",
+	CodeUpgradeState:         "upgrade_state",
 
 	CodeAttestInvalid:           "attest_invalid",
 	CodeAttestUnaccredited:      "attest_unaccredited",

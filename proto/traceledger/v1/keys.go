@@ -42,6 +42,7 @@ var KeyPrefixes = []string{
 	PrefixDeadline, PrefixCreditCode, PrefixEvent, PrefixAnchor, PrefixAttestation, PrefixRecall,
 	PrefixTraceEvent, PrefixValidatorKey, KeyParams, KeyDepartments, KeyGovernanceState,
 	PrefixEncryptionKey, PrefixEncryptionKeySet, PrefixDisclosureRequest,
+	KeyUpgradePlan, PrefixUpgradeDone,
 }
 
 // HeadKey is the map key of a subject's history head.

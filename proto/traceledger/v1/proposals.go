@@ -56,6 +56,10 @@ var proposalKinds = []ProposalKind{
 		a := ch.GetWithdrawAccreditation()
 		return fmt.Sprintf("withdraw the accreditation of %s: %s", a.GetCertifier(), a.GetReason())
 	}},
+	{"schedule_upgrade", (*ProposalChange_ScheduleUpgrade)(nil), func(ch *ProposalChange) string {
+		u := ch.GetScheduleUpgrade()
+		return fmt.Sprintf("upgrade %s at height %d to version %s (sha256 %x)", u.GetName(), u.GetHeight(), u.GetVersion(), u.GetBinarySha256())
+	}},
 }
 
 // ProposalKinds returns every proposal kind, in table order.
