@@ -17,6 +17,7 @@ import (
 // writer reports that JSON-LD cannot carry the event.
 func FuzzProtoRoundTrip(f *testing.F) {
 	addConformanceSeeds(f, ".jsonld", ".xml")
+	addSyntaxSeeds(f)
 	f.Add([]byte(txJSON))
 	f.Add([]byte(txXML))
 	f.Fuzz(func(t *testing.T, data []byte) {

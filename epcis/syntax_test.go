@@ -242,6 +242,15 @@ func TestCanonName(t *testing.T) {
 	}
 }
 
+// addSyntaxSeeds adds both renderings of every syntaxCases event to a
+// fuzz corpus (FuzzPreHash, FuzzProtoRoundTrip).
+func addSyntaxSeeds(f *testing.F) {
+	for _, c := range syntaxCases {
+		f.Add([]byte(c.xml))
+		f.Add([]byte(c.json))
+	}
+}
+
 func preHashes(t *testing.T, doc string, f Format) []string {
 	t.Helper()
 	events, err := ParseBytes([]byte(doc), f)
