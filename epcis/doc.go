@@ -114,9 +114,9 @@
 // # Where this differs from the reference implementation
 //
 // The conformance vectors in testdata/conformance come from the public
-// reference implementation (RalphTro/epcis-event-hash-generator) and all
-// pass but one row listed below. Where that implementation departs from the published algorithm in
-// ways the vectors do not pin down, this package follows the algorithm:
+// reference implementation (RalphTro/epcis-event-hash-generator) and pass,
+// but for the one row named below. Where that implementation departs from
+// the published algorithm, this package follows the algorithm:
 //
 //   - epcList precedes parentID (the published property order; the
 //     reference code puts parentID first, which matters only for a
