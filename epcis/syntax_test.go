@@ -3,6 +3,10 @@
 package epcis
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -137,8 +141,9 @@ func TestSyntaxSameHash(t *testing.T) {
 }
 
 // TestSyntaxRoundTrip: an event captured in one syntax and answered in
-// JSON-LD by this package's writer (directly, and through the ledger's
-// protobuf form as a query answer is built) re-hashes to the same ID.
+// JSON-LD or in XML by this package's writers (directly, and through the
+// ledger's protobuf form as a query answer is built) re-hashes to the
+// same ID.
 func TestSyntaxRoundTrip(t *testing.T) {
 	for _, c := range syntaxCases {
 		for _, in := range []struct {
@@ -195,7 +200,76 @@ func TestSyntaxRoundTrip(t *testing.T) {
 					t.Fatalf("ParseJSON: %v", err)
 				}
 				compareHashes(t, "JSON-LD answer from the ledger's form", want, hashAll(t, back2))
+
+				// Captured, then answered in XML (directly and from the
+				// ledger's form).
+				for _, src := range []struct {
+					what   string
+					events []Event
+				}{{"XML answer", events}, {"XML answer from the ledger's form", viaProto}} {
+					x, err := MarshalDocumentXML(src.events, time.Unix(0, 0))
+					if err != nil {
+						t.Fatalf("%s: MarshalDocumentXML: %v", src.what, err)
+					}
+					if strings.Contains(string(x), `"`+mdaIRI+`"`) {
+						t.Errorf("%s declares the JSON-LD spelling of the master-data namespace:\n%s", src.what, x)
+					}
+					back, err := ParseXML(x)
+					if err != nil {
+						t.Fatalf("%s: ParseXML: %v\n%s", src.what, err, x)
+					}
+					compareHashes(t, src.what, want, hashAll(t, back))
+				}
 			})
+		}
+	}
+}
+
+// TestExportXMLRoundTrip renders every conformance document in XML and
+// reads it back: each event re-hashes to its ID (or is reported as not
+// representable, which no conformance event is).
+func TestExportXMLRoundTrip(t *testing.T) {
+	for _, c := range conformanceCases(t) {
+		data, err := os.ReadFile(filepath.Join(conformanceDir, c.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		events, err := ParseBytes(data, c.format)
+		if err != nil {
+			t.Fatalf("%s: %v", c.file, err)
+		}
+		want := hashAll(t, events)
+		x, err := MarshalDocumentXML(events, time.Unix(0, 0))
+		if err != nil {
+			t.Errorf("%s: %v", c.file, err)
+			continue
+		}
+		back, err := ParseXML(x)
+		if err != nil {
+			t.Fatalf("%s: ParseXML: %v\n%s", c.file, err, x)
+		}
+		compareHashes(t, c.file, want, hashAll(t, back))
+	}
+}
+
+// TestExportXMLNotRepresentable: what XML cannot carry exactly is refused
+// with ErrNotRepresentable, naming the event and field.
+func TestExportXMLNotRepresentable(t *testing.T) {
+	base := []Field{{Name: "eventTime", Value: "2026-01-01T00:00:00Z"}, {Name: "eventTimeZoneOffset", Value: "+00:00"}}
+	for _, c := range []struct {
+		name  string
+		field Field
+	}{
+		{"compact name of an unknown prefix", Field{Name: "ex:foo", Value: "1"}},
+		{"control character", Field{Name: "{https://ns.example.com/}note", Value: "a\x01b"}},
+		{"extension wrapper name", Field{Name: "extension", Value: "1"}},
+		{"empty namespace", Field{Name: "{}x", Value: "1"}},
+	} {
+		ev := Event{Index: 3, Type: "ObjectEvent", Fields: append(slices.Clone(base), c.field)}
+		_, err := MarshalDocumentXML([]Event{ev}, time.Unix(0, 0))
+		var ee *EventError
+		if !errors.Is(err, ErrNotRepresentable) || !errors.As(err, &ee) || ee.Index != 3 {
+			t.Errorf("%s: err %v, want ErrNotRepresentable for event 3", c.name, err)
 		}
 	}
 }
