@@ -167,6 +167,11 @@
 //     other URI unchanged.
 //   - MarshalDocument and MarshalEvent write JSON-LD that ParseJSON reads
 //     back into the same tree (or report ErrNotRepresentable).
+//     MarshalDocumentXML writes EPCIS 2.0 XML that ParseXML reads back
+//     into a tree with the same pre-hash (CBV bare words as Web URIs, the
+//     master-data namespace in its XML spelling), so an event captured in
+//     one syntax can be answered in the other under the same Event Hash ID
+//     (TestSyntaxRoundTrip, TestExportXMLRoundTrip, FuzzProtoRoundTrip).
 //   - Payloads gives each event's disclosable payload and the SHA-256 of
 //     its JCS (RFC 8785) form, which a hashed event commits to.
 //   - ContextFromEvent reads TraceLedger's extension fields (chain link,

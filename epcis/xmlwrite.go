@@ -35,6 +35,34 @@ var xmlPrefixes = map[string]string{
 	TraceLedgerNS:              "tl",
 }
 
+// xmlWordRoles are the fields whose JSON-LD bare words (CBV and GS1 Web
+// Vocabulary terms, "shipping", "Temperature") the XML writer spells as
+// their Web URIs, the form the XML binding takes; the pre-hash expands
+// them alike. Keyed by the enclosing field's name and the field's name.
+var xmlWordRoles = map[[2]string]role{
+	{"", "bizStep"}:                    roleBizStep,
+	{"", "disposition"}:                roleDisp,
+	{"persistentDisposition", "set"}:   roleDisp,
+	{"persistentDisposition", "unset"}: roleDisp,
+	{"bizTransaction", "type"}:         roleBTT,
+	{"source", "type"}:                 roleSDT,
+	{"destination", "type"}:            roleSDT,
+	{"sensorReport", "type"}:           roleMeasurement,
+	{"sensorReport", "exception"}:      roleAlert,
+	{"sensorReport", "component"}:      roleComponent,
+}
+
+// xmlWord returns v, or the Web URI of v when it is a bare word of the
+// vocabulary field name takes under parent.
+func xmlWord(parent, name, v string) string {
+	if r, ok := xmlWordRoles[[2]string{parent, name}]; ok {
+		if u, ok := expandWord(r, strings.TrimSpace(v)); ok {
+			return u
+		}
+	}
+	return v
+}
+
 // xmlAttrFields are the structures whose plain (unqualified, leaf, not
 // repeated) fields the XML binding writes as attributes.
 var xmlAttrFields = map[string]bool{"sensorMetadata": true, "sensorReport": true}
@@ -133,7 +161,7 @@ func (w *xmlWriter) element(f Field, parent string, index int, path string) erro
 	if err != nil {
 		return err
 	}
-	text := f.Value
+	text := xmlWord(parent, f.Name, f.Value)
 	children := f.Children
 	var attrs []Field
 	switch {
@@ -174,7 +202,7 @@ func (w *xmlWriter) element(f Field, parent string, index int, path string) erro
 			return err
 		}
 		w.buf.WriteString(" " + an + `="`)
-		xml.EscapeText(&w.buf, []byte(a.Value))
+		xml.EscapeText(&w.buf, []byte(xmlWord(f.Name, a.Name, a.Value)))
 		w.buf.WriteString(`"`)
 	}
 	if strings.TrimSpace(text) == "" && len(children) == 0 {
