@@ -274,6 +274,47 @@ func TestExportXMLNotRepresentable(t *testing.T) {
 	}
 }
 
+// TestSyntaxContextPrefixes checks every prefix of the GS1 JSON-LD context
+// against its XML namespace: an ILMD field and an event-level extension in
+// that namespace give one pre-hash whether written as prefix:name in
+// JSON-LD or as an element in the XML namespace.
+func TestSyntaxContextPrefixes(t *testing.T) {
+	xmlNS := map[string]string{ // the XML namespace name of each context prefix
+		"epcis":   "https://ref.gs1.org/epcis/",
+		"cbv":     "https://ref.gs1.org/cbv/",
+		"cbvmda":  "urn:epcglobal:cbv:mda",
+		"gs1":     "https://gs1.org/voc/",
+		"rdfs":    "http://www.w3.org/2000/01/rdf-schema#",
+		"owl":     "http://www.w3.org/2002/07/owl#",
+		"xsd":     "http://www.w3.org/2001/XMLSchema",
+		"dcterms": "http://purl.org/dc/terms/",
+	}
+	if len(xmlNS) != len(defaultPrefixes) {
+		t.Fatalf("the test knows %d prefixes, the context %d", len(xmlNS), len(defaultPrefixes))
+	}
+	for p := range defaultPrefixes {
+		ns, ok := xmlNS[p]
+		if !ok {
+			t.Fatalf("prefix %s has no XML namespace in this test", p)
+		}
+		t.Run(p, func(t *testing.T) {
+			x := `<?xml version="1.0"?><epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2" xmlns:p="` + ns + `"><EPCISBody><EventList>
+				<ObjectEvent><eventTime>2026-01-01T00:00:00Z</eventTime><eventTimeZoneOffset>+00:00</eventTimeZoneOffset>
+				<epcList/><action>ADD</action><ilmd><p:batch>B1</p:batch></ilmd><p:note><p:text>n</p:text></p:note></ObjectEvent>
+				</EventList></EPCISBody></epcis:EPCISDocument>`
+			j := jsonDoc("", `{"type": "ObjectEvent", "eventTime": "2026-01-01T00:00:00Z", "eventTimeZoneOffset": "+00:00",
+				"epcList": [], "action": "ADD", "ilmd": {"`+p+`:batch": "B1"}, "`+p+`:note": {"`+p+`:text": "n"}}`)
+			xp, jp := preHashes(t, x, FormatXML)[0], preHashes(t, j, FormatJSON)[0]
+			if xp != jp {
+				t.Errorf("XML and JSON-LD differ:\n  XML %s\n JSON %s", xp, jp)
+			}
+			if !strings.Contains(jp, "{"+defaultPrefixes[p]+"}batch=B1") {
+				t.Errorf("pre-hash %s does not write the context IRI %s", jp, defaultPrefixes[p])
+			}
+		})
+	}
+}
+
 // TestSyntaxNamespaceStillCounts: normalising the spelling does not merge
 // what differs: another namespace, another local name or another value
 // changes the hash.
