@@ -55,7 +55,15 @@ import (
 // (upgrade/plan, upgrade/done/<name>) and log records (upgrade_scheduled,
 // upgrade_applied); see app/upgrade.go. A state upgraded by a governed
 // upgrade reports that upgrade's app version instead (App.AppVersion).
-const Version uint64 = 5
+//
+// Version 6 hashes the CBV master-data namespace alike in XML and JSON-LD
+// (issue 14, epcis/doc.go "Namespaces"): an extension or ILMD field in
+// the XML namespace urn:epcglobal:cbv:mda is written
+// {urn:epcglobal:cbv:mda:}name in the pre-hash, so a public event carrying
+// one has a new Event Hash ID, and a record_epcis_event claiming the old
+// one is refused (code tlv1.CodeEPCISHashMismatch). Events without such a
+// field keep their IDs; the map and log layout is unchanged.
+const Version uint64 = 6
 
 // crashPoint names a place in the block cycle where a test stops the app
 // (TestCrashRecovery); the application never stops there on its own.

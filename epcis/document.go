@@ -78,14 +78,20 @@ func HashDocument(r io.Reader, format Format) ([]string, error) {
 	return pre, nil
 }
 
-// removeIgnored drops the top-level fields named in ignore.
+// removeIgnored drops the top-level fields named in ignore (names compared
+// in their pre-hash spelling, so that an XML list of ignored fields and a
+// JSON-LD one name the same fields).
 func removeIgnored(fields []Field, ignore map[string]bool) []Field {
 	if len(ignore) == 0 {
 		return fields
 	}
+	canon := make(map[string]bool, len(ignore))
+	for name := range ignore {
+		canon[canonName(name)] = true
+	}
 	out := fields[:0]
 	for _, f := range fields {
-		if !ignore[f.Name] {
+		if !canon[canonName(f.Name)] {
 			out = append(out, f)
 		}
 	}

@@ -13,10 +13,11 @@ import (
 
 // FuzzProtoRoundTrip checks, for any document, that each event that hashes
 // keeps its hash through the typed protobuf (as validators recompute it)
-// and through the JSON-LD export (as auditors re-hash it), unless the
-// writer reports that JSON-LD cannot carry the event.
+// and through the JSON-LD and XML exports (as auditors re-hash query
+// answers), unless a writer reports that its syntax cannot carry the event.
 func FuzzProtoRoundTrip(f *testing.F) {
 	addConformanceSeeds(f, ".jsonld", ".xml")
+	addSyntaxSeeds(f)
 	f.Add([]byte(txJSON))
 	f.Add([]byte(txXML))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -36,6 +37,16 @@ func FuzzProtoRoundTrip(f *testing.F) {
 			}
 			if c, err := CheckProto(p, ev.Index); err == nil && c.HashID != want {
 				t.Fatalf("event %d: CheckProto hash %s, want %s", ev.Index, c.HashID, want)
+			}
+			switch x, err := MarshalDocumentXML([]Event{back}, time.Unix(0, 0)); {
+			case errors.Is(err, ErrNotRepresentable):
+			case err != nil:
+				t.Fatalf("event %d: XML export: %v", ev.Index, err)
+			default:
+				again, err := HashDocument(bytes.NewReader(x), FormatXML)
+				if err != nil || len(again) != 1 || again[0] != want {
+					t.Fatalf("event %d: exported XML document hashes to %v (%v), want %s\n%s", ev.Index, again, err, want, x)
+				}
 			}
 			doc, err := MarshalDocument([]Event{back}, DocumentOptions{CreationDate: time.Unix(0, 0)})
 			if errors.Is(err, ErrNotRepresentable) {

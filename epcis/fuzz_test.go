@@ -90,6 +90,7 @@ func FuzzParseXML(f *testing.F) {
 // A document that hashes must hash to the same IDs when hashed again.
 func FuzzPreHash(f *testing.F) {
 	addConformanceSeeds(f, ".jsonld", ".xml")
+	addSyntaxSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		events, err := ParseBytes(data, FormatAuto)
 		checkParsed(t, events, err)

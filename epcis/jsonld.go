@@ -50,6 +50,15 @@ func NewNamespaces() *Namespaces {
 	for p, ns := range defaultPrefixes {
 		n.prefixes[ns] = p
 	}
+	// An XML namespace whose JSON-LD spelling differs (CBV master data:
+	// urn:epcglobal:cbv:mda) is written with the context's prefix for it
+	// (cbvmda:), not a new prefix whose IRI would concatenate to a
+	// different IRI; the pre-hash spells both alike (canonName).
+	for _, sp := range namespaceSpellings {
+		if p, ok := n.prefixes[sp[1]]; ok {
+			n.prefixes[sp[0]] = p
+		}
+	}
 	return n
 }
 

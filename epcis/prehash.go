@@ -116,6 +116,39 @@ var (
 // isExtension reports whether a field name is namespaced ("{ns}local").
 func isExtension(name string) bool { return strings.HasPrefix(name, "{") }
 
+// namespaceSpellings are the namespaces that the EPCIS 2.0 bindings spell
+// differently in XML and in JSON-LD: the XML namespace name (left) and
+// the IRI of the prefix the GS1 JSON-LD context defines for it (right),
+// which is the XML name followed by the separator that JSON-LD's
+// concatenation of prefix and term needs. The pre-hash writes the JSON-LD
+// IRI in both syntaxes (see "Namespaces" in the package documentation).
+// Every other prefix of the context (epcis, cbv, gs1, rdfs, owl, dcterms)
+// has one spelling in both bindings.
+var namespaceSpellings = [...][2]string{
+	{"urn:epcglobal:cbv:mda", "urn:epcglobal:cbv:mda:"},                       // cbvmda: (CBV master data, ILMD)
+	{"http://www.w3.org/2001/XMLSchema", "http://www.w3.org/2001/XMLSchema#"}, // xsd:
+}
+
+// canonName returns the field name as the pre-hash writes it: a name in
+// one of namespaceSpellings' XML namespaces is moved to the JSON-LD
+// spelling of that namespace; any other name is returned unchanged.
+func canonName(name string) string {
+	if len(name) < 2 || name[0] != '{' {
+		return name
+	}
+	end := strings.IndexByte(name, '}')
+	if end < 0 {
+		return name
+	}
+	ns := name[1:end]
+	for _, sp := range namespaceSpellings {
+		if ns == sp[0] {
+			return "{" + sp[1] + name[end:]
+		}
+	}
+	return name
+}
+
 // PreHash returns the canonical pre-hash string of ev (CBV 2.0 section
 // 8.9.2). It fails with an *EventError when the event type is unknown,
 // eventTime or eventTimeZoneOffset is missing, or a value is invalid
@@ -406,7 +439,7 @@ func (r *renderer) pair(f Field, elem string, typeRole role, depth int) (string,
 // generic renders a field with no prescribed order: name, "=value" if it
 // has a value, then its children rendered the same way and sorted.
 func (r *renderer) generic(f Field) string {
-	s := f.Name
+	s := canonName(f.Name)
 	if v := strings.TrimSpace(f.Value); v != "" {
 		c, _ := canonValue(roleText, v) // roleText never fails
 		s += "=" + c
