@@ -26,8 +26,9 @@ import (
 // or is one of the named exceptions (by command path and flag name).
 func secretFlagAllowed(cmdPath string, f *pflag.Flag) (string, bool) {
 	exceptions := map[string]string{
-		"traceledger serve --tls-key":     "a file path (the TLS key file, PEM)",
-		"traceledger api token add --key": "the name of a keyring key, not the key",
+		"traceledger serve --tls-key":                         "a file path (the TLS key file, PEM)",
+		"traceledger api token add --key":                     "the name of a keyring key, not the key",
+		"traceledger tx participant add-encryption-key --key": "the name of a keyring encryption key, not the key (the public recipient goes with --recipient)",
 	}
 	switch {
 	case strings.HasSuffix(f.Name, "-file"):
