@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package watch
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	rpcclient "github.com/cometbft/cometbft/rpc/client"
+
+	"github.com/traceledger/traceledger/client"
+	"github.com/traceledger/traceledger/proof"
+	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
+	"github.com/traceledger/traceledger/trace"
+)
+
+// Source is what the watcher reads: the verified tip of the log, the
+// records appended to it, and verified histories and participants (the
+// trace.Source the rules walk).
+type Source interface {
+	trace.Source
+	// Tip returns the latest committed state roots, verified against a
+	// header the light client checked.
+	Tip(ctx context.Context) (*tlv1.StateRoots, error)
+	// Records returns the records at log indexes from..to-1, each proven
+	// against roots (a Tip's answer). ErrMovedOn means the node no longer
+	// keeps roots' height: ask Tip again.
+	Records(ctx context.Context, roots *tlv1.StateRoots, from, to uint64) ([]*trace.Event, error)
+}
+
+// ErrMovedOn is a Records call at a height the node no longer keeps.
+var ErrMovedOn = errors.New("the node no longer keeps that height")
+
+// ClientSource reads through a verifying client: the tip is client.Status
+// (its roots checked against a verified header), records are asked at the
+// tip's height and each inclusion proof is checked against the tip's
+// roots, so one header check covers a whole batch; histories are
+// client.HistoryPagesOf (complete, verified).
+type ClientSource struct {
+	*trace.ClientSource
+	// Workers is how many records are asked at once (8 when 0).
+	Workers int
+}
+
+// NewClientSource reads through c.
+func NewClientSource(c *client.Client) *ClientSource {
+	return &ClientSource{ClientSource: trace.NewClientSource(c)}
+}
+
+// Tip implements Source.
+func (s *ClientSource) Tip(ctx context.Context) (*tlv1.StateRoots, error) {
+	st, _, err := s.C.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return st.Roots, nil
+}
+
+// Records implements Source.
+func (s *ClientSource) Records(ctx context.Context, roots *tlv1.StateRoots, from, to uint64) ([]*trace.Event, error) {
+	if to <= from {
+		return nil, nil
+	}
+	want, err := roots.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*trace.Event, to-from)
+	errs := make([]error, to-from)
+	workers := s.Workers
+	if workers <= 0 {
+		workers = 8
+	}
+	work := make(chan uint64)
+	var wg sync.WaitGroup
+	for range min(uint64(workers), to-from) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for idx := range work {
+				out[idx-from], errs[idx-from] = s.record(ctx, roots, want, idx)
+			}
+		}()
+	}
+	for idx := from; idx < to; idx++ {
+		work <- idx
+	}
+	close(work)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// record asks for one record at roots' height and checks it against them.
+func (s *ClientSource) record(ctx context.Context, roots *tlv1.StateRoots, want []byte, idx uint64) (*trace.Event, error) {
+	data, _ := (&tlv1.RecordRequest{Index: idx}).Marshal()
+	res, err := s.C.RPC().ABCIQueryWithOptions(ctx, tlv1.PathRecord, data, rpcclient.ABCIQueryOptions{Height: roots.Height})
+	if err != nil {
+		return nil, fmt.Errorf("record %d: %w", idx, err)
+	}
+	if tlv1.Code(res.Response.Code) == tlv1.CodeHeightUnavailable {
+		return nil, ErrMovedOn
+	}
+	if res.Response.Code != 0 {
+		return nil, &client.QueryError{Code: res.Response.Code, Log: res.Response.Log}
+	}
+	var rr tlv1.RecordResponse
+	if err := rr.Unmarshal(res.Response.Value); err != nil {
+		return nil, fmt.Errorf("%w: record %d does not decode: %v", client.ErrNotVerified, idx, err)
+	}
+	got, _ := rr.Roots.Marshal()
+	if rr.Roots == nil || !bytes.Equal(got, want) {
+		return nil, fmt.Errorf("%w: record %d answered at other roots than the verified tip (height %d)", client.ErrNotVerified, idx, roots.Height)
+	}
+	vr, err := proof.VerifyRecord(roots, rr.Record)
+	if err == nil && vr.Index != idx {
+		err = fmt.Errorf("answer is record %d, asked for %d", vr.Index, idx)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: record %d: %w", client.ErrNotVerified, idx, err)
+	}
+	ev := trace.Decode(vr, rr.Record)
+	ev.Roots = roots
+	return ev, nil
+}
+
+// cachedSource caches histories and participants for one batch (histories
+// only grow; a batch's rules see them as of the first read).
+type cachedSource struct {
+	src Source
+	mu  sync.Mutex
+	h   map[string]*trace.History
+	p   map[string]*tlv1.Participant
+}
+
+func newCache(src Source) *cachedSource {
+	return &cachedSource{src: src, h: map[string]*trace.History{}, p: map[string]*tlv1.Participant{}}
+}
+
+// History implements trace.Source.
+func (c *cachedSource) History(ctx context.Context, subject string) (*trace.History, error) {
+	c.mu.Lock()
+	h, ok := c.h[subject]
+	c.mu.Unlock()
+	if ok {
+		return h, nil
+	}
+	h, err := c.src.History(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.h[subject] = h
+	c.mu.Unlock()
+	return h, nil
+}
+
+// Participant implements trace.Source.
+func (c *cachedSource) Participant(ctx context.Context, id string) (*tlv1.Participant, error) {
+	c.mu.Lock()
+	p, ok := c.p[id]
+	c.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	p, err := c.src.Participant(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.p[id] = p
+	c.mu.Unlock()
+	return p, nil
+}
