@@ -3,13 +3,10 @@
 package watch
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"sync"
-
-	rpcclient "github.com/cometbft/cometbft/rpc/client"
 
 	"github.com/traceledger/traceledger/client"
 	"github.com/traceledger/traceledger/proof"
@@ -35,14 +32,17 @@ type Source interface {
 var ErrMovedOn = errors.New("the node no longer keeps that height")
 
 // ClientSource reads through a verifying client: the tip is client.Status
-// (its roots checked against a verified header), records are asked at the
-// tip's height and each inclusion proof is checked against the tip's
-// roots, so one header check covers a whole batch; histories are
+// (its roots checked against a verified header), each record's inclusion
+// proof is checked against the roots it was answered at and those against
+// a verified header (once per height); histories are
 // client.HistoryPagesOf (complete, verified).
 type ClientSource struct {
 	*trace.ClientSource
 	// Workers is how many records are asked at once (8 when 0).
 	Workers int
+
+	mu       sync.Mutex
+	verified map[string]bool // roots already checked against a header
 }
 
 // NewClientSource reads through c.
@@ -59,14 +59,15 @@ func (s *ClientSource) Tip(ctx context.Context) (*tlv1.StateRoots, error) {
 	return st.Roots, nil
 }
 
-// Records implements Source.
+// Records implements Source. Each record is asked at the node's latest
+// height (the node keeps only its latest two, and a fast chain moves on
+// while a batch is read) and proven against the roots it was answered
+// at; each distinct set of roots is then checked once against a header the
+// light client verified (client.VerifyAnswerRoots), so one header check
+// covers every record answered at that height.
 func (s *ClientSource) Records(ctx context.Context, roots *tlv1.StateRoots, from, to uint64) ([]*trace.Event, error) {
 	if to <= from {
 		return nil, nil
-	}
-	want, err := roots.Marshal()
-	if err != nil {
-		return nil, err
 	}
 	out := make([]*trace.Event, to-from)
 	errs := make([]error, to-from)
@@ -81,7 +82,7 @@ func (s *ClientSource) Records(ctx context.Context, roots *tlv1.StateRoots, from
 		go func() {
 			defer wg.Done()
 			for idx := range work {
-				out[idx-from], errs[idx-from] = s.record(ctx, roots, want, idx)
+				out[idx-from], errs[idx-from] = s.record(ctx, idx)
 			}
 		}()
 	}
@@ -95,18 +96,46 @@ func (s *ClientSource) Records(ctx context.Context, roots *tlv1.StateRoots, from
 			return nil, err
 		}
 	}
+	for _, ev := range out {
+		if err := s.verifyRoots(ctx, ev.Roots); err != nil {
+			return nil, fmt.Errorf("record %d: %w", ev.Index, err)
+		}
+	}
 	return out, nil
 }
 
-// record asks for one record at roots' height and checks it against them.
-func (s *ClientSource) record(ctx context.Context, roots *tlv1.StateRoots, want []byte, idx uint64) (*trace.Event, error) {
+// verifyRoots checks roots against a verified header once per distinct
+// roots (a small cache: the heights a batch was answered at).
+func (s *ClientSource) verifyRoots(ctx context.Context, roots *tlv1.StateRoots) error {
+	key, err := roots.Marshal()
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	ok := s.verified[string(key)]
+	s.mu.Unlock()
+	if ok {
+		return nil
+	}
+	if _, err := s.C.VerifyAnswerRoots(ctx, roots, roots.Height); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.verified == nil || len(s.verified) > 256 {
+		s.verified = map[string]bool{}
+	}
+	s.verified[string(key)] = true
+	s.mu.Unlock()
+	return nil
+}
+
+// record asks for one record at the latest height and checks it against
+// the answer's roots (verifyRoots checks those).
+func (s *ClientSource) record(ctx context.Context, idx uint64) (*trace.Event, error) {
 	data, _ := (&tlv1.RecordRequest{Index: idx}).Marshal()
-	res, err := s.C.RPC().ABCIQueryWithOptions(ctx, tlv1.PathRecord, data, rpcclient.ABCIQueryOptions{Height: roots.Height})
+	res, err := s.C.RPC().ABCIQuery(ctx, tlv1.PathRecord, data)
 	if err != nil {
 		return nil, fmt.Errorf("record %d: %w", idx, err)
-	}
-	if tlv1.Code(res.Response.Code) == tlv1.CodeHeightUnavailable {
-		return nil, ErrMovedOn
 	}
 	if res.Response.Code != 0 {
 		return nil, &client.QueryError{Code: res.Response.Code, Log: res.Response.Log}
@@ -115,11 +144,10 @@ func (s *ClientSource) record(ctx context.Context, roots *tlv1.StateRoots, want 
 	if err := rr.Unmarshal(res.Response.Value); err != nil {
 		return nil, fmt.Errorf("%w: record %d does not decode: %v", client.ErrNotVerified, idx, err)
 	}
-	got, _ := rr.Roots.Marshal()
-	if rr.Roots == nil || !bytes.Equal(got, want) {
-		return nil, fmt.Errorf("%w: record %d answered at other roots than the verified tip (height %d)", client.ErrNotVerified, idx, roots.Height)
+	if rr.Roots == nil || rr.Roots.Height != res.Response.Height {
+		return nil, fmt.Errorf("%w: record %d: the answer's roots are not for the answered height %d", client.ErrNotVerified, idx, res.Response.Height)
 	}
-	vr, err := proof.VerifyRecord(roots, rr.Record)
+	vr, err := proof.VerifyRecord(rr.Roots, rr.Record)
 	if err == nil && vr.Index != idx {
 		err = fmt.Errorf("answer is record %d, asked for %d", vr.Index, idx)
 	}
@@ -127,7 +155,7 @@ func (s *ClientSource) record(ctx context.Context, roots *tlv1.StateRoots, want 
 		return nil, fmt.Errorf("%w: record %d: %w", client.ErrNotVerified, idx, err)
 	}
 	ev := trace.Decode(vr, rr.Record)
-	ev.Roots = roots
+	ev.Roots = rr.Roots
 	return ev, nil
 }
 
