@@ -102,6 +102,7 @@ Exit codes (the same for every command):
 		newGenesisCmd(),
 		newTraceCmd(), newAttestCmd(),
 		newServeCmd(), newAPICmd(),
+		newWatchCmd(), newSuperviseCmd(),
 	)
 	strictTree(root)
 	return root
