@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/traceledger/traceledger/client"
@@ -31,6 +32,48 @@ type batch struct {
 func newBatch(ctx context.Context, src Source) *batch {
 	c := newCache(src)
 	return &batch{ctx: ctx, src: c, x: trace.NewIndex(c), backs: map[string]*trace.Graph{}}
+}
+
+// prefetchWorkers is how many histories a batch reads ahead at once.
+const prefetchWorkers = 16
+
+// prefetch reads, concurrently, the histories of the identifiers the
+// batch's events name and the entries of their signers, so that the rules
+// (which run one record after another, in log order) find them cached.
+func (b *batch) prefetch(evs []*trace.Event) {
+	var subjects, signers []string
+	seenS, seenP := map[string]bool{}, map[string]bool{}
+	for _, ev := range evs {
+		for _, s := range subjectsOf(ev) {
+			if !seenS[s] {
+				seenS[s] = true
+				subjects = append(subjects, s)
+			}
+		}
+		if ev.Signer != "" && !seenP[ev.Signer] && (ev.Kind == trace.KindEPCIS || ev.Kind == trace.KindEvent) {
+			seenP[ev.Signer] = true
+			signers = append(signers, ev.Signer)
+		}
+	}
+	work := make(chan func())
+	var wg sync.WaitGroup
+	for range prefetchWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for f := range work {
+				f()
+			}
+		}()
+	}
+	for _, s := range subjects {
+		work <- func() { b.src.History(b.ctx, s) } // errors surface when the rule reads it
+	}
+	for _, p := range signers {
+		work <- func() { b.src.Participant(b.ctx, p) }
+	}
+	close(work)
+	wg.Wait()
 }
 
 // back is the back-trace graph of id (cached for the batch).

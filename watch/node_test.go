@@ -26,7 +26,7 @@ import (
 	tlv1 "github.com/traceledger/traceledger/proto/traceledger/v1"
 )
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -45,11 +45,11 @@ type testNet struct {
 	url               string
 	stop              func()
 	ctx               context.Context
-	t                 *testing.T
+	t                 testing.TB
 	lotSeq            int
 }
 
-func startNet(t *testing.T, ctx context.Context) *testNet {
+func startNet(t testing.TB, ctx context.Context) *testNet {
 	t.Helper()
 	home := filepath.Join(t.TempDir(), "node")
 	adminPub, adminKey, _ := ed25519.GenerateKey(rand.Reader)

@@ -38,7 +38,7 @@ var ErrMovedOn = errors.New("the node no longer keeps that height")
 // client.HistoryPagesOf (complete, verified).
 type ClientSource struct {
 	*trace.ClientSource
-	// Workers is how many records are asked at once (8 when 0).
+	// Workers is how many records are asked at once (16 when 0).
 	Workers int
 
 	mu       sync.Mutex
@@ -73,7 +73,7 @@ func (s *ClientSource) Records(ctx context.Context, roots *tlv1.StateRoots, from
 	errs := make([]error, to-from)
 	workers := s.Workers
 	if workers <= 0 {
-		workers = 8
+		workers = 16
 	}
 	work := make(chan uint64)
 	var wg sync.WaitGroup
@@ -102,6 +102,80 @@ func (s *ClientSource) Records(ctx context.Context, roots *tlv1.StateRoots, from
 		}
 	}
 	return out, nil
+}
+
+// History implements trace.Source: the newest page, asked at the node's
+// latest height, verified against its roots (head, inclusion proofs,
+// completeness) and the roots against a verified header once per height;
+// a history longer than one page is read with client.HistoryPagesOf.
+func (s *ClientSource) History(ctx context.Context, subject string) (*trace.History, error) {
+	canonical, err := client.CanonicalSubject(subject)
+	if err != nil {
+		return nil, err
+	}
+	req := &tlv1.HistoryRequest{Subject: canonical, FromEnd: true, Limit: tlv1.MaxHistoryPage}
+	var resp tlv1.HistoryResponse
+	if err := s.query(ctx, tlv1.PathHistory, req, &resp, func() *tlv1.StateRoots { return resp.Roots }); err != nil {
+		return nil, err
+	}
+	vp, err := client.VerifyHistoryPage(canonical, tlv1.HeadKey(canonical), req, &resp, nil)
+	if err != nil {
+		return nil, err
+	}
+	if vp.Offset > 0 {
+		return s.ClientSource.History(ctx, canonical)
+	}
+	if err := s.verifyRoots(ctx, resp.Roots); err != nil {
+		return nil, err
+	}
+	return &trace.History{Subject: canonical, Head: vp.Head, Records: vp.Records, Proofs: resp.Records, Roots: resp.Roots}, nil
+}
+
+// Participant implements trace.Source, verified like History.
+func (s *ClientSource) Participant(ctx context.Context, id string) (*tlv1.Participant, error) {
+	key := tlv1.ParticipantKey(id)
+	var resp tlv1.ValueResponse
+	if err := s.query(ctx, tlv1.PathValue, &tlv1.ValueRequest{Key: key}, &resp, func() *tlv1.StateRoots { return resp.Roots }); err != nil {
+		return nil, err
+	}
+	present, err := proof.VerifyValue(resp.Roots, key, resp.Value)
+	if err != nil {
+		return nil, fmt.Errorf("%w: participant %s: %w", client.ErrNotVerified, id, err)
+	}
+	if err := s.verifyRoots(ctx, resp.Roots); err != nil {
+		return nil, err
+	}
+	if !present || len(resp.Value.GetValue()) == 0 {
+		return nil, nil
+	}
+	var p tlv1.Participant
+	if err := p.Unmarshal(resp.Value.Value); err != nil {
+		return nil, fmt.Errorf("%w: participant %s does not decode: %v", client.ErrNotVerified, id, err)
+	}
+	return &p, nil
+}
+
+// query asks path at the node's latest height and decodes the answer,
+// checking that its roots (got after decoding) name the answered height.
+func (s *ClientSource) query(ctx context.Context, path string, req interface{ Marshal() ([]byte, error) }, resp interface{ Unmarshal([]byte) error }, roots func() *tlv1.StateRoots) error {
+	data, err := req.Marshal()
+	if err != nil {
+		return err
+	}
+	res, err := s.C.RPC().ABCIQuery(ctx, path, data)
+	if err != nil {
+		return fmt.Errorf("query %s: %w", path, err)
+	}
+	if res.Response.Code != 0 {
+		return &client.QueryError{Code: res.Response.Code, Log: res.Response.Log}
+	}
+	if err := resp.Unmarshal(res.Response.Value); err != nil {
+		return fmt.Errorf("%w: decode %s answer: %v", client.ErrNotVerified, path, err)
+	}
+	if r := roots(); r == nil || r.Height != res.Response.Height {
+		return fmt.Errorf("%w: %s answer's roots are not for the answered height %d", client.ErrNotVerified, path, res.Response.Height)
+	}
+	return nil
 }
 
 // verifyRoots checks roots against a verified header once per distinct

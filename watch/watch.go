@@ -359,6 +359,9 @@ func (w *Watcher) Run(ctx context.Context, interval time.Duration, onStep func(*
 // order, updates the lists, and aggregates.
 func (w *Watcher) process(ctx context.Context, evs []*trace.Event) ([]*Alert, error) {
 	b := newBatch(ctx, w.src)
+	if slices.ContainsFunc(w.cfg.Rules.Rules, func(r Rule) bool { return r.Enabled }) {
+		b.prefetch(evs)
+	}
 	var out []*Alert
 	for _, ev := range evs {
 		w.observe(ev)
