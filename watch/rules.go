@@ -74,7 +74,7 @@ type Rule struct {
 	// (GET /v1/warnings).
 	Public bool `json:"public,omitempty"`
 	// Params are the type's parameters (see the Params types).
-	Params json.RawMessage `json:"params,omitempty"`
+	Params json.RawMessage `json:"parameters,omitempty"`
 
 	params any // decoded Params
 }
@@ -210,7 +210,7 @@ func ParseRuleSet(b []byte) (*RuleSet, error) {
 		}
 		p, err := decodeParams(r.Type, r.Params)
 		if err != nil {
-			return nil, &RuleSetError{Rule: name, Field: "params", Msg: err.Error()}
+			return nil, &RuleSetError{Rule: name, Field: "parameters", Msg: err.Error()}
 		}
 		r.params = p
 	}
@@ -303,15 +303,15 @@ const DefaultRuleSet = `{
   "version": "default-1",
   "rules": [
     {"id": "recall-movement", "type": "movement_after_recall", "severity": "high", "enabled": true, "public": true,
-     "params": {"steps": ["shipping", "receiving", "retail_selling"]}},
+     "parameters": {"steps": ["shipping", "receiving", "retail_selling"]}},
     {"id": "gap-required", "type": "certification_invalid", "severity": "medium", "enabled": true,
-     "params": {"scheme": "gap", "links": ["production_record", "market_access"]}},
+     "parameters": {"scheme": "gap", "links": ["production_record", "market_access"]}},
     {"id": "market-access-links", "type": "seven_links_missing", "severity": "medium", "enabled": true,
-     "params": {"required": ["input_use", "production_record", "origin_exit"]}},
+     "parameters": {"required": ["input_use", "production_record", "origin_exit"]}},
     {"id": "suspended-upstream", "type": "suspended_upstream", "severity": "high", "enabled": true,
-     "params": {"steps": ["shipping", "receiving", "retail_selling"], "violations_at_least": 3}},
+     "parameters": {"steps": ["shipping", "receiving", "retail_selling"], "violations_at_least": 3}},
     {"id": "cold-chain", "type": "cold_chain_excursion", "severity": "medium", "enabled": true,
-     "params": {"sensor_type": "Temperature", "uom": "CEL", "min": 0, "max": 8, "min_duration_s": 600}}
+     "parameters": {"sensor_type": "Temperature", "uom": "CEL", "min": 0, "max": 8, "min_duration_s": 600}}
   ],
   "aggregate": {"id": "systemic-risk", "min_divisions": 3, "severity": "critical", "public": true}
 }

@@ -161,7 +161,7 @@ func (m *memLog) changeCert(aid, ent string, to tlv1.AttestationStatus) {
 // ruleSet is a set with the one rule of typ (params as JSON).
 func ruleSet(t *testing.T, typ, params string, aggregate bool) *RuleSet {
 	t.Helper()
-	doc := `{"format":1,"version":"test-1","rules":[{"id":"r","type":"` + typ + `","severity":"high","enabled":true,"params":` + params + `}]`
+	doc := `{"format":1,"version":"test-1","rules":[{"id":"r","type":"` + typ + `","severity":"high","enabled":true,"parameters":` + params + `}]`
 	if aggregate {
 		doc += `,"aggregate":{"id":"systemic","min_divisions":3,"severity":"critical"}`
 	}
@@ -597,12 +597,12 @@ func TestParseRuleSet(t *testing.T) {
 		{"format", `{"format":2,"version":"v","rules":[]}`, "format"},
 		{"version", `{"format":1,"rules":[]}`, "version"},
 		{"unknown field", `{"format":1,"version":"v","rulez":[]}`, "document"},
-		{"duplicate id", `{"format":1,"version":"v","rules":[{"id":"a","type":"movement_after_recall","severity":"high","params":{"steps":["shipping"]}},{"id":"a","type":"movement_after_recall","severity":"high","params":{"steps":["shipping"]}}]}`, "id"},
-		{"unknown type", `{"format":1,"version":"v","rules":[{"id":"a","type":"nope","severity":"high"}]}`, "params"},
-		{"bad severity", `{"format":1,"version":"v","rules":[{"id":"a","type":"movement_after_recall","severity":"urgent","params":{"steps":["shipping"]}}]}`, "severity"},
-		{"misspelt param", `{"format":1,"version":"v","rules":[{"id":"a","type":"movement_after_recall","severity":"high","params":{"step":["shipping"]}}]}`, "params"},
-		{"unknown link", `{"format":1,"version":"v","rules":[{"id":"a","type":"seven_links_missing","severity":"high","params":{"required":["input"]}}]}`, "params"},
-		{"min above max", `{"format":1,"version":"v","rules":[{"id":"a","type":"cold_chain_excursion","severity":"high","params":{"sensor_type":"Temperature","min":9,"max":8}}]}`, "params"},
+		{"duplicate id", `{"format":1,"version":"v","rules":[{"id":"a","type":"movement_after_recall","severity":"high","parameters":{"steps":["shipping"]}},{"id":"a","type":"movement_after_recall","severity":"high","parameters":{"steps":["shipping"]}}]}`, "id"},
+		{"unknown type", `{"format":1,"version":"v","rules":[{"id":"a","type":"nope","severity":"high"}]}`, "parameters"},
+		{"bad severity", `{"format":1,"version":"v","rules":[{"id":"a","type":"movement_after_recall","severity":"urgent","parameters":{"steps":["shipping"]}}]}`, "severity"},
+		{"misspelt param", `{"format":1,"version":"v","rules":[{"id":"a","type":"movement_after_recall","severity":"high","parameters":{"step":["shipping"]}}]}`, "parameters"},
+		{"unknown link", `{"format":1,"version":"v","rules":[{"id":"a","type":"seven_links_missing","severity":"high","parameters":{"required":["input"]}}]}`, "parameters"},
+		{"min above max", `{"format":1,"version":"v","rules":[{"id":"a","type":"cold_chain_excursion","severity":"high","parameters":{"sensor_type":"Temperature","min":9,"max":8}}]}`, "parameters"},
 		{"aggregate below 2", `{"format":1,"version":"v","rules":[],"aggregate":{"id":"s","min_divisions":1,"severity":"high"}}`, "aggregate.min_divisions"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -619,4 +619,26 @@ func asRuleSetError(err error, re **RuleSetError) bool {
 	e, ok := err.(*RuleSetError)
 	*re = e
 	return ok
+}
+
+// FuzzParseRuleSet: any document either loads into a rule set whose every
+// rule has decoded parameters, or is refused with a RuleSetError.
+func FuzzParseRuleSet(f *testing.F) {
+	f.Add([]byte(DefaultRuleSet))
+	f.Add([]byte(`{"format":1,"version":"v","rules":[{"id":"a","type":"cold_chain_excursion","severity":"low","parameters":{"sensor_type":"T","max":8}}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rs, err := ParseRuleSet(data)
+		if err != nil {
+			var re *RuleSetError
+			if !asRuleSetError(err, &re) {
+				t.Fatalf("error %T is not a RuleSetError", err)
+			}
+			return
+		}
+		for _, r := range rs.Rules {
+			if r.params == nil {
+				t.Fatalf("rule %s loaded without parameters", r.ID)
+			}
+		}
+	})
 }
