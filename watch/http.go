@@ -13,7 +13,7 @@ import (
 // Completeness is what a list answer proves and what it does not, in
 // words, on every list answer.
 const Completeness = "each entry carries its record's inclusion proof and the state roots it ends in; " +
-	"the list is complete for the log prefix [0, log_size) that this watcher read record by record, " +
+	"the list is complete for the log records [start, log_size) that this watcher read record by record (start is 0 unless it started at the tip), " +
 	"each proven against verified roots (anyone can replay the same prefix and must find the same entries), " +
 	"but no single proof shows completeness: the authenticated map has no enumeration proof"
 
@@ -21,7 +21,9 @@ const Completeness = "each entry carries its record's inclusion proof and the st
 // covers, the state height of the last batch, and the entries.
 type ListAnswer struct {
 	ChainID string `json:"chain_id"`
-	// LogSize is the prefix read: records [0, LogSize).
+	// Start and LogSize are the records read: [Start, LogSize) (Start is
+	// 0 unless the watcher started at the tip).
+	Start        uint64 `json:"start"`
 	LogSize      uint64 `json:"log_size"`
 	Height       int64  `json:"height"`
 	RuleSet      string `json:"rule_set"`
@@ -106,5 +108,5 @@ func (w *Watcher) Handler() http.Handler {
 func (w *Watcher) writeList(rw http.ResponseWriter, st *State, data any) {
 	rw.Header().Set("Content-Type", "application/json")
 	rw.Header().Set("Cache-Control", "no-cache")
-	json.NewEncoder(rw).Encode(ListAnswer{ChainID: st.ChainID, LogSize: st.Next, Height: st.Height, RuleSet: st.RuleSet, Completeness: Completeness, Data: data})
+	json.NewEncoder(rw).Encode(ListAnswer{ChainID: st.ChainID, Start: st.Start, LogSize: st.Next, Height: st.Height, RuleSet: st.RuleSet, Completeness: Completeness, Data: data})
 }

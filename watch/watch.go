@@ -62,6 +62,11 @@ type Config struct {
 	Batch int
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// FromTip makes a fresh state (no state file yet) start at the log's
+	// current tip instead of its first record: only new records are
+	// evaluated, and the lists cover only what follows (their
+	// completeness is then for [start, log_size), see Lists).
+	FromTip bool
 }
 
 // State is what the watcher remembers: where it is in the log, the
@@ -71,8 +76,10 @@ type State struct {
 	ChainID string `json:"chain_id"`
 	// RuleSet is the version of the rule set last used.
 	RuleSet string `json:"rule_set"`
-	// Next is the log index the watcher continues from; Height the state
+	// Start is the first log index the watcher read (0 unless it started
+	// at the tip); Next the index it continues from; Height the state
 	// height of the roots the last batch was proven at.
+	Start  uint64 `json:"start,omitempty"`
 	Next   uint64 `json:"next"`
 	Height int64  `json:"height"`
 	// Origins are the origin lots behind alerts (aggregation).
@@ -276,6 +283,12 @@ func (w *Watcher) Step(ctx context.Context) (*StepReport, error) {
 	if err != nil {
 		return rep, err
 	}
+	w.mu.Lock()
+	if w.cfg.FromTip && w.state.Next == 0 && w.state.Height == 0 {
+		w.state.Start, w.state.Next, w.state.Height = roots.LogSize, roots.LogSize, roots.Height
+		rep.From, rep.To = roots.LogSize, roots.LogSize
+	}
+	w.mu.Unlock()
 	for retries := 0; rep.To < roots.LogSize; {
 		to := min(roots.LogSize, rep.To+uint64(w.cfg.Batch))
 		evs, err := w.src.Records(ctx, roots, rep.To, to)

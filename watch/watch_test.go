@@ -642,3 +642,24 @@ func FuzzParseRuleSet(f *testing.F) {
 		}
 	})
 }
+
+// TestFromTip: a fresh watcher started at the tip evaluates only new
+// records, and its lists say where they start.
+func TestFromTip(t *testing.T) {
+	m := newMemLog()
+	m.chain()
+	m.recall("R1", "farm", "urn:harvest")
+	m.move("shop1", "retail_selling", "urn:pack") // before the start: not evaluated
+	w, _ := New(Config{Rules: ruleSet(t, TypeMovementAfterRecall, moveSteps, false), FromTip: true}, m)
+	if rep, err := w.Step(context.Background()); err != nil || len(rep.Alerts) != 0 || rep.Records != 0 {
+		t.Fatalf("first step: %v %+v", err, rep)
+	}
+	m.move("shop2", "retail_selling", "urn:pack")
+	rep, err := w.Step(context.Background())
+	if err != nil || len(rep.Alerts) != 1 || rep.Alerts[0].Enterprise != "shop2" {
+		t.Fatalf("second step: %v %+v", err, rep)
+	}
+	if st := w.Snapshot(); st.Start != uint64(len(m.recs)-1) || len(st.Lists.Recalls) != 0 {
+		t.Fatalf("state start %d, recalls %d", st.Start, len(st.Lists.Recalls))
+	}
+}

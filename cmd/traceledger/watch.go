@@ -92,6 +92,7 @@ func newWatchRunCmd() *cobra.Command {
 		interval    time.Duration
 		batch       int
 		once        bool
+		fromTip     bool
 	)
 	cmd := &cobra.Command{
 		Use:   "run --rules RULES.json --state watch.json",
@@ -135,7 +136,7 @@ public lists the watcher keeps: GET /v1/blacklist and GET /v1/warnings.
 				alerts = f
 			}
 			metrics := watch.NewMetrics()
-			w, err := watch.New(watch.Config{Rules: rs, ChainID: c.ChainID(), StatePath: statePath, Alerts: alerts, Metrics: metrics, Batch: batch},
+			w, err := watch.New(watch.Config{Rules: rs, ChainID: c.ChainID(), StatePath: statePath, Alerts: alerts, Metrics: metrics, Batch: batch, FromTip: fromTip},
 				watch.NewClientSource(c))
 			if err != nil {
 				return err
@@ -203,6 +204,7 @@ public lists the watcher keeps: GET /v1/blacklist and GET /v1/warnings.
 	cmd.Flags().StringVar(&listen, "listen", "", "serve GET /v1/blacklist and GET /v1/warnings on this address, e.g. 127.0.0.1:8090")
 	cmd.Flags().DurationVar(&interval, "interval", 2*time.Second, "time between polls of the tip")
 	cmd.Flags().IntVar(&batch, "batch", watch.DefaultBatch, "records per batch (one state save per batch)")
+	cmd.Flags().BoolVar(&fromTip, "from-tip", false, "with no state file yet, start at the log's current tip instead of its first record (the lists then cover only what follows)")
 	cmd.Flags().BoolVar(&once, "once", false, "run one step and exit (0: no alert; 4: alerts)")
 	return cmd
 }
