@@ -195,6 +195,9 @@ func TestCommandTree(t *testing.T) {
 		"tx recall start":                        {args: []string{"R9", "--from", "farm1", "--enterprise", "farm1", "--lot", lot, "--reason", "r", "--hazard", "h", "--level", "2", "--period-from", "2026-01-01", "--period-until", "2026-06-01"}, conn: true},
 		"tx record":                              {args: []string{"--from", "farm1", "--subject", lot, "--type", "harvest", "--payload", payload}, conn: true},
 		"verify":                                 {args: []string{filepath.Join(dir, "none.json"), "--genesis", a.genesis}},
+		"supervise assess":                       {args: []string{"0", "--product", lot}, conn: true},
+		"watch rules":                            {},
+		"watch run":                              {args: []string{"--state", filepath.Join(dir, "watch", "w.json"), "--once"}, conn: true},
 		"version":                                {},
 	}
 

@@ -103,6 +103,7 @@ Exit codes (the same for every command):
 		newTraceCmd(), newAttestCmd(),
 		newServeCmd(), newAPICmd(), newLabelCmd(),
 		newDiscloseCmd(),
+		newWatchCmd(), newSuperviseCmd(),
 	)
 	strictTree(root)
 	return root
