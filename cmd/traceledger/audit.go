@@ -7,10 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -82,33 +78,18 @@ else 3 if a node did not answer, 4 if a node lags.`,
 				}
 				sources = append(sources, s)
 			}
-			var alerts io.Writer = cmd.OutOrStdout()
-			if alertsPath == "" {
-				alertsPath = filepath.Join(filepath.Dir(statePath), "alerts.jsonl")
+			alerts, alertsPath, closeAlerts, err := openAlerts(cmd, alertsPath, statePath)
+			if err != nil {
+				return err
 			}
-			if alertsPath != "-" {
-				if err := os.MkdirAll(filepath.Dir(alertsPath), 0o755); err != nil {
-					return fmt.Errorf("alerts directory: %w", err)
-				}
-				f, err := os.OpenFile(alertsPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-				if err != nil {
-					return fmt.Errorf("open alerts file: %w", err)
-				}
-				defer f.Close()
-				alerts = f
-			}
+			defer closeAlerts()
 			metrics := audit.NewMetrics()
 			if metricsAddr != "" {
-				ln, err := net.Listen("tcp", metricsAddr)
+				stop, err := serveBackground(cmd, metricsAddr, "metrics", metricsMux(metrics.Handler()))
 				if err != nil {
-					return fmt.Errorf("metrics listener: %w", err)
+					return err
 				}
-				mux := http.NewServeMux()
-				mux.Handle("/metrics", metrics.Handler())
-				srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-				go srv.Serve(ln)
-				defer srv.Close()
-				fmt.Fprintf(cmd.ErrOrStderr(), "metrics on http://%s/metrics\n", ln.Addr())
+				defer stop()
 			}
 			a, err := audit.New(audit.Config{Trust: root, StatePath: statePath, EvidenceDir: evidenceDir, Alerts: alerts,
 				Identifiers: ids, SweepRecords: sweep, MaxLag: maxLag, MaxHeadersPerPass: maxHeaders, Metrics: metrics}, sources)

@@ -9,10 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -120,48 +116,26 @@ public lists the watcher keeps: GET /v1/blacklist and GET /v1/warnings.
 			if err != nil {
 				return &usageError{cmd: cmd.CommandPath(), err: err}
 			}
-			var alerts io.Writer = cmd.OutOrStdout()
-			if alertsPath == "" {
-				alertsPath = filepath.Join(filepath.Dir(statePath), "alerts.jsonl")
+			alerts, alertsPath, closeAlerts, err := openAlerts(cmd, alertsPath, statePath)
+			if err != nil {
+				return err
 			}
-			if alertsPath != "-" {
-				if err := os.MkdirAll(filepath.Dir(alertsPath), 0o755); err != nil {
-					return fmt.Errorf("alerts directory: %w", err)
-				}
-				f, err := os.OpenFile(alertsPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-				if err != nil {
-					return fmt.Errorf("open alerts file: %w", err)
-				}
-				defer f.Close()
-				alerts = f
-			}
+			defer closeAlerts()
 			metrics := watch.NewMetrics()
 			w, err := watch.New(watch.Config{Rules: rs, ChainID: c.ChainID(), StatePath: statePath, Alerts: alerts, Metrics: metrics, Batch: batch, FromTip: fromTip},
 				watch.NewClientSource(c))
 			if err != nil {
 				return err
 			}
-			serve := func(addr, what string, h http.Handler) (func(), error) {
-				ln, err := net.Listen("tcp", addr)
-				if err != nil {
-					return nil, fmt.Errorf("%s listener: %w", what, err)
-				}
-				srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-				go srv.Serve(ln)
-				fmt.Fprintf(cmd.ErrOrStderr(), "%s on http://%s\n", what, ln.Addr())
-				return func() { srv.Close() }, nil
-			}
 			if metricsAddr != "" {
-				mux := http.NewServeMux()
-				mux.Handle("/metrics", metrics.Handler())
-				stop, err := serve(metricsAddr, "metrics", mux)
+				stop, err := serveBackground(cmd, metricsAddr, "metrics", metricsMux(metrics.Handler()))
 				if err != nil {
 					return err
 				}
 				defer stop()
 			}
 			if listen != "" {
-				stop, err := serve(listen, "blacklist and warnings", w.Handler())
+				stop, err := serveBackground(cmd, listen, "blacklist and warnings", w.Handler())
 				if err != nil {
 					return err
 				}
